@@ -1,0 +1,56 @@
+"""The app factory: wires settings, the database and the clock. Nothing heavy happens at
+import; every adapter (CLI now, HTTP API later) builds one `App` at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from judicare.db.engine import UnitOfWork, make_engine
+from judicare.settings import Settings
+
+
+class Clock(Protocol):
+    def today(self) -> date: ...
+
+
+class SystemClock:
+    def today(self) -> date:
+        return datetime.now(UTC).date()
+
+
+@dataclass
+class FixedClock:
+    """A clock for tests and reproducible runs."""
+
+    fixed: date
+
+    def today(self) -> date:
+        return self.fixed
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> App:
+    settings = settings or Settings()
+    engine = make_engine(settings.effective_database_url)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    return App(
+        settings=settings, engine=engine, session_factory=factory, clock=clock or SystemClock()
+    )

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 engine, unit of work and Alembic migrations."""

@@ -1,0 +1,64 @@
+"""Every error Judicare raises on purpose, in one place.
+
+Each error carries a stable machine `code` and a message that says what was wrong and how
+to fix it. The CLI prints the message on one line and exits non-zero; the API (later)
+turns the code into its JSON error body.
+"""
+
+from __future__ import annotations
+
+
+class JudicareError(Exception):
+    """Base of all deliberate errors."""
+
+    code = "judicare_error"
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(JudicareError):
+    """The user gave a value that cannot be understood (bad code, date, URL...)."""
+
+    code = "invalid_input"
+    exit_code = 2
+
+
+class UnknownState(InvalidInput):
+    code = "unknown_state"
+
+
+class UnknownInstrument(InvalidInput):
+    code = "unknown_instrument"
+
+
+class ActionRefused(JudicareError):
+    """A depositary action that the register refuses (duplicate, out of order...)."""
+
+    code = "action_refused"
+    exit_code = 3
+
+
+class ImportRejected(JudicareError):
+    """A whole import file was rejected; nothing was written."""
+
+    code = "import_rejected"
+    exit_code = 3
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class DataError(JudicareError):
+    """Reference data that breaks its own rules (missing source, bad date, duplicate key)."""
+
+    code = "reference_data_error"
+    exit_code = 4
+
+
+class DatabaseNotReady(JudicareError):
+    code = "database_not_ready"
+    exit_code = 5

@@ -1,0 +1,1 @@
+"""The treaty register: instruments, depositary actions, entry into force, notifications."""

@@ -1,0 +1,265 @@
+"""Who takes part in an instrument, and how, on any date.
+
+`build_participation` turns an instrument (its rules, held as data) and its dated actions
+into one `StateRecord` per state, computed once. `status_on` then answers for any date with
+a few comparisons, which is what lets the register answer "as of any date" quickly.
+
+The records never guess. A state with no row in complete data is simply absent (not a
+participant); in partial data, absence means unknown and the result says so. When a
+date cannot be computed, the record keeps the bounds it can prove and says why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from judicare.treaties.domain import (
+    Action,
+    ActionKind,
+    Completeness,
+    Instrument,
+    PartyStatus,
+)
+from judicare.treaties.entry_into_force import (
+    InstrumentEntry,
+    instrument_entry_into_force,
+    state_entry_into_force,
+    withdrawal_effective,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StateRecord:
+    """Everything about one state's participation that does not depend on the date asked."""
+
+    state: str
+    signed: date | None = None
+    consent_kind: ActionKind | None = None
+    consent_date: date | None = None
+    in_force_from: date | None = None
+    # Bounds when the exact date is unknown: not in force before `not_before`; certainly
+    # bound from `bound_by` (e.g. the date of a notification of succession).
+    not_before: date | None = None
+    bound_by: date | None = None
+    pending_indefinitely: bool = False  # the instrument has not entered into force (data)
+    explanation: str = ""
+    withdrawal_notified: date | None = None
+    withdrawal_effective: date | None = None
+    first_dated: date | None = None
+    undated_only: bool = False
+    reported_entry_into_force: date | None = None  # a source's own per-state date
+    notes: tuple[str, ...] = ()
+
+    def status_on(self, on: date) -> PartyStatus | None:
+        """The state's status on `on`, or None when it had not yet taken part."""
+        if self.withdrawal_effective is not None and on >= self.withdrawal_effective:
+            return PartyStatus.WITHDRAWN
+        notified = self.withdrawal_notified
+        if self.withdrawal_effective is None and notified is not None and on >= notified:
+            return PartyStatus.UNKNOWN  # notified, but when it takes effect is not known
+        if self.consent_date is not None and on >= self.consent_date:
+            return self._consenting_status(on)
+        if self.signed is not None and on >= self.signed:
+            return PartyStatus.SIGNATORY
+        if self.undated_only:
+            return PartyStatus.UNKNOWN
+        return None
+
+    def _consenting_status(self, on: date) -> PartyStatus:
+        if self.in_force_from is not None:
+            return PartyStatus.PARTY if on >= self.in_force_from else PartyStatus.RATIFIED_PENDING
+        if self.bound_by is not None and on >= self.bound_by:
+            return PartyStatus.PARTY
+        if self.not_before is not None and on < self.not_before:
+            return PartyStatus.RATIFIED_PENDING
+        if self.pending_indefinitely:
+            return PartyStatus.RATIFIED_PENDING
+        return PartyStatus.UNKNOWN
+
+    def in_force_from_on(self, on: date) -> date | None:
+        """The entry-into-force date to show on `on` (only once it is known and reached or
+        scheduled)."""
+        return self.in_force_from
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    instrument: Instrument
+    entry: InstrumentEntry
+    entry_into_force: date | None  # the date used: a source's, else the computed one
+    entry_into_force_basis: str
+    states: dict[str, StateRecord]
+    disagreements: tuple[str, ...] = ()
+    unlisted_states: str = "not_party"  # or "unknown" when the data is partial
+
+    def in_force_on(self, on: date) -> bool | None:
+        """True/False when the data can tell, None when it cannot."""
+        if self.entry_into_force is not None:
+            return on >= self.entry_into_force
+        rule = self.instrument.entry_into_force
+        complete = self.instrument.completeness is Completeness.COMPLETE
+        if complete and rule.instruments_required is not None and self.entry.date is None:
+            return False  # complete data, and the threshold is not reached in it
+        return None
+
+    def status_on(self, on: date) -> list[tuple[StateRecord, PartyStatus]]:
+        rows = []
+        for record in self.states.values():
+            status = record.status_on(on)
+            if status is not None:
+                rows.append((record, status))
+        rows.sort(key=lambda pair: pair[0].state)
+        return rows
+
+
+def build_participation(
+    instrument: Instrument,
+    actions: Iterable[Action],
+) -> Participation:
+    """Compute every state's record for one instrument from its actions."""
+    by_state: dict[str, list[Action]] = defaultdict(list)
+    for action in actions:
+        by_state[action.state].append(action)
+    rule = instrument.entry_into_force
+    consents = [a for acts in by_state.values() for a in acts if a.kind.expresses_consent]
+    entry = instrument_entry_into_force(rule, _first_consent_per_state(consents))
+    known = instrument.known_entry_into_force.value
+    known = known if isinstance(known, date) else None
+    disagreements: list[str] = []
+    if known and entry.date and known != entry.date:
+        disagreements.append(
+            f"the deposits in the data give entry into force on {entry.date} ({entry.explanation}),"
+            f" but {instrument.known_entry_into_force.source_url} states {known}"
+        )
+    used = known or entry.date
+    basis = (
+        f"as stated by {instrument.known_entry_into_force.citation or 'the source'}"
+        f" ({instrument.known_entry_into_force.source_url})"
+        if known
+        else entry.explanation
+    )
+    overrides = {o.state: o for o in instrument.state_overrides}
+    states: dict[str, StateRecord] = {}
+    for state, acts in by_state.items():
+        override = overrides.get(state)
+        if override is not None and not override.bound:
+            continue
+        states[state] = _state_record(instrument, entry, used, state, acts, override)
+    unlisted = "unknown" if instrument.completeness is not Completeness.COMPLETE else "not_party"
+    return Participation(
+        instrument=instrument,
+        entry=entry,
+        entry_into_force=used,
+        entry_into_force_basis=basis,
+        states=states,
+        disagreements=tuple(disagreements),
+        unlisted_states=unlisted,
+    )
+
+
+def _first_consent_per_state(consents: list[Action]) -> list[Action]:
+    first: dict[str, Action] = {}
+    for action in sorted(consents, key=lambda a: a.date or date.max):
+        if action.date is not None and action.state not in first:
+            first[action.state] = action
+    return list(first.values())
+
+
+def _state_record(
+    instrument: Instrument,
+    entry: InstrumentEntry,
+    instrument_date: date | None,
+    state: str,
+    acts: list[Action],
+    override,
+) -> StateRecord:
+    dated = sorted((a for a in acts if a.date is not None), key=lambda a: a.date)
+    values: dict = {
+        "state": state,
+        "first_dated": dated[0].date if dated else None,
+        "undated_only": not dated,
+    }
+    notes: list[str] = []
+    signatures = [a.date for a in dated if a.kind is ActionKind.SIGNATURE]
+    values["signed"] = signatures[0] if signatures else None
+    consent = next((a for a in dated if a.kind.expresses_consent), None)
+    reported = next((a.date for a in dated if a.kind is ActionKind.ENTRY_INTO_FORCE), None)
+    values["reported_entry_into_force"] = reported
+    if consent is None and reported is not None:
+        # Some sources give only the per-state entry into force (a party on that date).
+        values.update(consent_kind=None, consent_date=reported, in_force_from=reported)
+        values["explanation"] = "entry into force for this state as the source states it"
+    elif consent is not None:
+        values.update(consent_kind=consent.kind, consent_date=consent.date)
+        values.update(_consent_dates(instrument, entry, instrument_date, consent, reported))
+    if override is not None and override.in_force_from is not None:
+        values["in_force_from"] = override.in_force_from
+        values["explanation"] = f"{override.note} ({override.source_url})"
+    elif (
+        consent is not None
+        and values.get("in_force_from") is None
+        and instrument.bound_at_latest is not None
+    ):
+        values["bound_by"] = instrument.bound_at_latest.value
+        notes.append(
+            f"bound at the latest from {instrument.bound_at_latest.value} "
+            f"({instrument.bound_at_latest.source_url}); the exact date is not in the data"
+        )
+    values.update(_withdrawal(instrument, dated))
+    values["notes"] = tuple(notes)
+    return StateRecord(**values)
+
+
+def _consent_dates(instrument, entry, instrument_date, consent: Action, reported) -> dict:
+    rule = instrument.entry_into_force
+    if reported is not None:
+        return {
+            "in_force_from": reported,
+            "explanation": "entry into force as the source states it",
+        }
+    if consent.kind is ActionKind.SUCCESSION:
+        return {
+            "bound_by": consent.date,
+            "not_before": None,
+            "explanation": (
+                "succession: bound from the date of succession, which the data does not give;"
+                " certainly bound once the succession was notified"
+            ),
+        }
+    if consent.kind is ActionKind.MEMBERSHIP:
+        if instrument_date is None:
+            return {"explanation": "the instrument's date of application is not in the data"}
+        start = max(consent.date, instrument_date)
+        return {
+            "in_force_from": start,
+            "explanation": f"binds member states: from membership ({consent.date}) "
+            f"or the instrument's own date ({instrument_date}), whichever is later",
+        }
+    if instrument_date is None:
+        pending = (
+            instrument.completeness is Completeness.COMPLETE
+            and rule.instruments_required is not None
+            and entry.date is None
+        )
+        return {"pending_indefinitely": pending, "explanation": entry.explanation}
+    when, why = state_entry_into_force(rule, entry, instrument_date, consent.date)
+    if when is None:
+        return {"not_before": instrument_date, "explanation": why}
+    return {"in_force_from": when, "explanation": why}
+
+
+def _withdrawal(instrument: Instrument, dated: list[Action]) -> dict:
+    withdrawal = next((a for a in dated if a.kind is ActionKind.WITHDRAWAL), None)
+    if withdrawal is None:
+        return {}
+    if withdrawal.date_is_effective:
+        return {"withdrawal_notified": None, "withdrawal_effective": withdrawal.date}
+    delay = instrument.withdrawal.delay
+    effective = withdrawal_effective(withdrawal.date, delay) if delay is not None else None
+    return {"withdrawal_notified": withdrawal.date, "withdrawal_effective": effective}
+
+
+__all__ = ["Participation", "StateRecord", "build_participation"]
