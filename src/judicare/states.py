@@ -57,8 +57,12 @@ def all_states() -> list[State]:
 
 @cache
 def state_name(alpha3: str, locale: str = "en") -> str:
-    """The state's short name in English or in a language pycountry translates to."""
-    state = resolve_state(alpha3)
+    """The state's short name in English or in a language pycountry translates to; the code
+    itself for a code that is not a state (never raises while printing a report)."""
+    try:
+        state = resolve_state(alpha3)
+    except UnknownState:
+        return alpha3
     if locale == "en":
         return state.name
     import gettext
