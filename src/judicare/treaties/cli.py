@@ -96,6 +96,8 @@ def _print_status(report: dict) -> None:
     out_console.print("  " + ", ".join(f"{k}: {v}" for k, v in report["counts"].items() if v))
     for disagreement in report["disagreements"]:
         out_console.print(f"  [yellow]sources disagree:[/yellow] {disagreement}", highlight=False)
+    for caveat in report["caveats"]:
+        out_console.print(f"  [red]caveat:[/red] {caveat}", highlight=False)
 
 
 @app.command("record")

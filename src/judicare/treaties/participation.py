@@ -161,8 +161,13 @@ def build_participation(
 
 
 def _first_consent_per_state(consents: list[Action]) -> list[Action]:
+    """One binding act per state: its deposit where the source records one, else its first
+    act of consent."""
     first: dict[str, Action] = {}
-    for action in sorted(consents, key=lambda a: a.date or date.max):
+    deposits_first = sorted(
+        consents, key=lambda a: (a.kind is not ActionKind.DEPOSIT, a.date or date.max)
+    )
+    for action in deposits_first:
         if action.date is not None and action.state not in first:
             first[action.state] = action
     return list(first.values())
@@ -185,7 +190,10 @@ def _state_record(
     notes: list[str] = []
     signatures = [a.date for a in dated if a.kind is ActionKind.SIGNATURE]
     values["signed"] = signatures[0] if signatures else None
-    consent = next((a for a in dated if a.kind.expresses_consent), None)
+    # Where a source records the deposit itself (OAS sheets), the deposit is the act that
+    # binds the state; the domestic ratification before it is not.
+    deposit = next((a for a in dated if a.kind is ActionKind.DEPOSIT), None)
+    consent = deposit or next((a for a in dated if a.kind.expresses_consent), None)
     reported = next((a.date for a in dated if a.kind is ActionKind.ENTRY_INTO_FORCE), None)
     values["reported_entry_into_force"] = reported
     if consent is None and reported is not None:
@@ -233,6 +241,12 @@ def _consent_dates(instrument, entry, instrument_date, consent: Action, reported
         if instrument_date is None:
             return {"explanation": "the instrument's date of application is not in the data"}
         start = max(consent.date, instrument_date)
+        if instrument.bound_at_latest is not None:
+            return {
+                "not_before": start,
+                "explanation": f"binds member states, not before {start}; this state's own date "
+                "of application is not in the data",
+            }
         return {
             "in_force_from": start,
             "explanation": f"binds member states: from membership ({consent.date}) "

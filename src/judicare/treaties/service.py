@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -112,7 +113,34 @@ def status_report(participation: Participation, on: date) -> dict:
         "counts": counts,
         "parties": parties,
         "disagreements": list(participation.disagreements),
+        "caveats": _caveats(instrument, on),
     }
+
+
+def _caveats(instrument: Instrument, on: date) -> list[str]:
+    """What the reader must know before relying on the answer: the data's age and gaps."""
+    caveats = []
+    data_date = data_as_of(instrument)
+    if data_date is not None and on > data_date:
+        caveats.append(
+            f"the participation data runs to about {data_date.isoformat()}; "
+            f"events between then and {on.isoformat()} are not in it"
+        )
+    if not instrument.entry_into_force.verified:
+        caveats.append("the entry-into-force rule is not verified against the instrument's text")
+    return caveats + list(instrument.gaps)
+
+
+def data_as_of(instrument: Instrument) -> date | None:
+    """The latest full date named in the data's "as of" note, if any."""
+    found = re.findall(r"\d{4}-\d{2}-\d{2}", instrument.participation_as_of or "")
+    dates = []
+    for text in found:
+        try:
+            dates.append(date.fromisoformat(text))
+        except ValueError:
+            continue
+    return max(dates, default=None)
 
 
 def _entry_determined(participation: Participation, on: date) -> bool:

@@ -1,0 +1,101 @@
+"""Shared fixtures. Storage tests take the `app` fixture, which runs each test twice: on an
+embedded SQLite file and on the local PostgreSQL server. With CI=true an unreachable
+PostgreSQL fails the run instead of skipping it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from judicare.app import FixedClock, create_app
+from judicare.bootstrap import upgrade_database
+from judicare.settings import Settings
+
+TODAY = date(2026, 11, 23)
+POSTGRES_ADMIN_URL = os.environ.get(
+    "JUDICARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A throw-away PostgreSQL database for this test session (one per xdist worker)."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"judicare_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {exc.orig}"
+        if _in_ci():
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must run, not skip)")
+        pytest.skip(message)
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'judicare.db'}"
+    url = request.getfixturevalue("postgres_database")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def empty_app(database_url):
+    """An app on an empty database (no schema yet)."""
+    app = create_app(
+        Settings(database_url=database_url, environment="test"), clock=FixedClock(TODAY)
+    )
+    yield app
+    app.dispose()
+
+
+@pytest.fixture(scope="session")
+def _upgraded_sqlite_template(tmp_path_factory):
+    """Migrating and loading reference data takes a moment; SQLite tests copy one file."""
+    path = tmp_path_factory.mktemp("template") / "judicare.db"
+    app = create_app(Settings(database_url=f"sqlite:///{path}", environment="test"))
+    upgrade_database(app)
+    app.dispose()
+    return path
+
+
+@pytest.fixture
+def app(database_url, request, tmp_path):
+    """An app on a migrated database with the reference data loaded."""
+    if database_url.startswith("sqlite"):
+        import shutil
+
+        template = request.getfixturevalue("_upgraded_sqlite_template")
+        shutil.copy(template, tmp_path / "judicare.db")
+    judicare = create_app(
+        Settings(database_url=database_url, environment="test"), clock=FixedClock(TODAY)
+    )
+    if not database_url.startswith("sqlite"):
+        upgrade_database(judicare)
+    yield judicare
+    judicare.dispose()
