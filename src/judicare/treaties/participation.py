@@ -11,10 +11,12 @@ date cannot be computed, the record keeps the bounds it can prove and says why.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from judicare.treaties.domain import (
     Action,
@@ -53,8 +55,17 @@ class StateRecord:
     reported_entry_into_force: date | None = None  # a source's own per-state date
     notes: tuple[str, ...] = ()
 
+    def change_dates(self) -> list[date]:
+        """The only dates on which this state's status can change."""
+        candidates = (
+            self.signed, self.consent_date, self.in_force_from, self.not_before,
+            self.bound_by, self.withdrawal_notified, self.withdrawal_effective,
+        )  # fmt: skip
+        return sorted({d for d in candidates if d is not None})
+
     def status_on(self, on: date) -> PartyStatus | None:
-        """The state's status on `on`, or None when it had not yet taken part."""
+        """The state's status on `on`, or None when it had not yet taken part. This is the
+        rule itself; `Timeline` answers the same question faster for many dates."""
         if self.withdrawal_effective is not None and on >= self.withdrawal_effective:
             return PartyStatus.WITHDRAWN
         notified = self.withdrawal_notified
@@ -85,7 +96,23 @@ class StateRecord:
         return self.in_force_from
 
 
-@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A state's status as a step function of the date, built from `StateRecord.status_on`
+    at each change date, so that any date is answered by one bisection."""
+
+    __slots__ = ("_dates", "_initial", "_statuses")
+
+    def __init__(self, record: StateRecord) -> None:
+        self._dates = record.change_dates()
+        self._statuses = [record.status_on(d) for d in self._dates]
+        self._initial = record.status_on(date.min)
+
+    def status_on(self, on: date) -> PartyStatus | None:
+        index = bisect_right(self._dates, on)
+        return self._statuses[index - 1] if index else self._initial
+
+
+@dataclass(frozen=True)
 class Participation:
     instrument: Instrument
     entry: InstrumentEntry
@@ -105,10 +132,18 @@ class Participation:
             return False  # complete data, and the threshold is not reached in it
         return None
 
+    @cached_property
+    def timelines(self) -> dict[str, Timeline]:
+        return {state: Timeline(record) for state, record in self.states.items()}
+
+    def state_status_on(self, state: str, on: date) -> PartyStatus | None:
+        timeline = self.timelines.get(state)
+        return timeline.status_on(on) if timeline is not None else None
+
     def status_on(self, on: date) -> list[tuple[StateRecord, PartyStatus]]:
         rows = []
-        for record in self.states.values():
-            status = record.status_on(on)
+        for state, record in self.states.items():
+            status = self.state_status_on(state, on)
             if status is not None:
                 rows.append((record, status))
         rows.sort(key=lambda pair: pair[0].state)
