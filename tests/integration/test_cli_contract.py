@@ -116,6 +116,16 @@ def test_an_invalid_action_exits_non_zero_with_one_line(db, args, message):
     assert message in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("word", "stored"), [("denunciation", "withdrawal"), ("Full-Powers", "full_powers")]
+)
+def test_officers_words_for_actions_are_understood(db, word, stored):
+    args = ("rome-1998", "DEU", word, "2026-01-10", "--db", db, "--json")
+    result = run("treaty", "record", *args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["action"] == stored
+
+
 def test_import_is_all_or_nothing(db, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(

@@ -25,6 +25,17 @@ from judicare.treaties.reference import load_actions
 from judicare.treaties.validation import refusals
 
 IMPORT_COLUMNS = ("instrument", "iso3", "action", "date", "source_url", "notes")
+# Other words officers use for the same acts.
+ACTION_ALIASES = {
+    "denunciation": "withdrawal",
+    "central_authority": "central_authority_designation",
+    "designation_of_central_authority": "central_authority_designation",
+    "annex": "annex_acceptance",
+}
+
+
+def _normal(word: str) -> str:
+    return word.strip().lower().replace("-", "_").replace(" ", "_")
 
 
 # --- reference data ---------------------------------------------------------------------
@@ -201,7 +212,7 @@ def parse_action(
     instrument = get_instrument(instrument_id)
     state = resolve_state(state_code)
     try:
-        kind = ActionKind(action.strip().lower())
+        kind = ActionKind(ACTION_ALIASES.get(_normal(action), _normal(action)))
     except ValueError:
         allowed = ", ".join(k.value for k in ActionKind if k.recordable)
         raise InvalidInput(f"unknown action {action!r}: use one of {allowed}") from None
