@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from judicare.db.cli import app as db_app
+from judicare.legal_basis.cli import basis
 from judicare.treaties.cli import app as treaty_app
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(treaty_app, name="treaty")
+app.command("basis")(basis)
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ _TOP_KEYS = {
     "id", "title", "short_title", "role", "adopted", "opened_for_signature", "depositary",
     "known_entry_into_force", "kinds", "entry_into_force", "withdrawal", "participation",
     "sources", "gaps", "state_overrides", "bound_at_latest", "row_interpretations",
-    "cross_check",
+    "cross_check", "scope", "supplements", "channels",
 }  # fmt: skip
 
 
@@ -130,6 +130,9 @@ def parse_instrument(path: Path) -> Instrument:
         ),
         row_interpretations=tuple(_interpretations(raw.get("row_interpretations") or [], where)),
         cross_check_files=tuple(cross.get("files") or ()),
+        scope=_scope(raw.get("scope"), where),
+        supplements=raw.get("supplements"),
+        channels=tuple(_channels(raw.get("channels") or [], where)),
         raw=raw,
     )
 
@@ -272,3 +275,25 @@ def _interpretations(items: list, where: str):
         if not item.get("reason"):
             raise DataError(f"{where}: a row interpretation needs its reason")
         yield item
+
+
+def _scope(block, where: str) -> dict | None:
+    """Which crimes the instrument covers: "all", or a list of crime codes (checked against
+    the crime catalogue by the legal-basis loader)."""
+    if block is None:
+        return None
+    crimes = block.get("crimes")
+    if crimes != "all" and not (isinstance(crimes, list) and crimes):
+        raise DataError(f"{where}: scope.crimes must be 'all' or a list of crime codes")
+    if not block.get("source_url"):
+        raise DataError(f"{where}: scope needs a source_url")
+    return dict(block)
+
+
+def _channels(items: list, where: str):
+    for item in items:
+        if item.get("kind") not in COOPERATION_KINDS:
+            raise DataError(f"{where}: channel kind {item.get('kind')!r} is not a cooperation kind")
+        if not item.get("source_url") or not item.get("channel"):
+            raise DataError(f"{where}: a channel needs its text and a source_url")
+        yield dict(item)

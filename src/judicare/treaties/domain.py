@@ -209,6 +209,9 @@ class Instrument:
     bound_at_latest: Sourced | None = None
     row_interpretations: tuple[dict, ...] = ()
     cross_check_files: tuple[str, ...] = ()
+    scope: dict | None = None  # crimes covered: {"crimes": "all" | [codes], article, source}
+    supplements: str | None = None  # a protocol that applies only with its parent instrument
+    channels: tuple[dict, ...] = ()  # channels of transmission per kind, each with its source
     raw: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property

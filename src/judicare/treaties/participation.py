@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
@@ -24,6 +24,7 @@ from judicare.treaties.domain import (
     Completeness,
     Instrument,
     PartyStatus,
+    StateOverride,
 )
 from judicare.treaties.entry_into_force import (
     InstrumentEntry,
@@ -121,6 +122,8 @@ class Participation:
     states: dict[str, StateRecord]
     disagreements: tuple[str, ...] = ()
     unlisted_states: str = "not_party"  # or "unknown" when the data is partial
+    # States that the instrument does not bind although the rows list them (EU opt-outs).
+    not_bound: dict[str, StateOverride] = field(default_factory=dict)
 
     def in_force_on(self, on: date) -> bool | None:
         """True/False when the data can tell, None when it cannot."""
@@ -161,6 +164,16 @@ def build_participation(
     rule = instrument.entry_into_force
     consents = [a for acts in by_state.values() for a in acts if a.kind.expresses_consent]
     entry = instrument_entry_into_force(rule, _first_consent_per_state(consents))
+    if instrument.completeness is not Completeness.COMPLETE:
+        # In a fragment the early deposits are missing: counting them would name the wrong
+        # deposit as the one that reached the threshold.
+        entry = InstrumentEntry(
+            None,
+            None,
+            entry.instruments_counted,
+            "the participation data is partial, so the deposit that reached the threshold "
+            "cannot be identified from it",
+        )
     known = instrument.known_entry_into_force.value
     known = known if isinstance(known, date) else None
     disagreements: list[str] = []
@@ -178,9 +191,11 @@ def build_participation(
     )
     overrides = {o.state: o for o in instrument.state_overrides}
     states: dict[str, StateRecord] = {}
+    not_bound: dict[str, StateOverride] = {}
     for state, acts in by_state.items():
         override = overrides.get(state)
         if override is not None and not override.bound:
+            not_bound[state] = override
             continue
         states[state] = _state_record(instrument, entry, used, state, acts, override)
     unlisted = "unknown" if instrument.completeness is not Completeness.COMPLETE else "not_party"
@@ -192,6 +207,7 @@ def build_participation(
         states=states,
         disagreements=tuple(disagreements),
         unlisted_states=unlisted,
+        not_bound=not_bound,
     )
 
 

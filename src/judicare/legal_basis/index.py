@@ -1,0 +1,97 @@
+"""Everything the resolver needs to know on one date, computed once for that date: each
+state's standing in each instrument, and the texts (reservations, declarations) that can
+bear on a request. Resolving a pair of states is then a handful of dictionary lookups."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from judicare.treaties.domain import Action, ActionKind, Instrument, PartyStatus
+from judicare.treaties.participation import Participation, StateRecord
+
+TEXT_ACTIONS = frozenset(
+    {ActionKind.RESERVATION, ActionKind.DECLARATION, ActionKind.ANNEX_ACCEPTANCE}
+)
+_ANNEX_DECLARATION = re.compile(r"2\s*\(\s*2\s*\)|annex", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """One state's position in one instrument on the date."""
+
+    status: PartyStatus | None  # None: no row for the state
+    record: StateRecord | None
+
+
+@dataclass
+class InstrumentSnapshot:
+    instrument: Instrument
+    participation: Participation
+    in_force: bool | None
+    standings: dict[str, Standing]
+    texts: dict[str, tuple[Action, ...]]
+    annex_declared: frozenset[str]
+    entry_disagreement: str | None = None
+    cache: dict = field(default_factory=dict)  # resolver memo, per state
+
+    def standing(self, state: str) -> Standing:
+        return self.standings.get(state) or _ABSENT
+
+
+_ABSENT = Standing(status=None, record=None)
+
+
+@dataclass
+class DateIndex:
+    on: date
+    instruments: dict[str, InstrumentSnapshot]
+
+
+def build_index(
+    participations: dict[str, Participation], actions: dict[str, list[Action]], on: date
+) -> DateIndex:
+    snapshots = {}
+    for instrument_id, participation in participations.items():
+        standings = {
+            state: Standing(participation.state_status_on(state, on), record)
+            for state, record in participation.states.items()
+        }
+        texts: dict[str, list[Action]] = defaultdict(list)
+        for action in actions.get(instrument_id, ()):
+            if action.kind in TEXT_ACTIONS and (action.date is None or action.date <= on):
+                texts[action.state].append(action)
+        declared = frozenset(
+            state
+            for state, items in texts.items()
+            if any(
+                a.kind is ActionKind.ANNEX_ACCEPTANCE or _ANNEX_DECLARATION.search(a.notes)
+                for a in items
+            )
+        )
+        snapshots[instrument_id] = InstrumentSnapshot(
+            instrument=participation.instrument,
+            participation=participation,
+            in_force=participation.in_force_on(on),
+            standings=standings,
+            texts={s: tuple(items) for s, items in texts.items()},
+            annex_declared=declared,
+            entry_disagreement=_entry_disagreement(participation, on),
+        )
+    return DateIndex(on=on, instruments=snapshots)
+
+
+def _entry_disagreement(participation: Participation, on: date) -> str | None:
+    """Sources disagree about the instrument's entry into force in a way that changes the
+    answer on this date."""
+    computed, used = participation.entry.date, participation.entry_into_force
+    if computed is None or used is None or computed == used:
+        return None
+    if min(computed, used) <= on < max(computed, used):
+        return (
+            f"the deposits in the data put entry into force on {computed}, a source states "
+            f"{used}; on {on} the two disagree on whether it was in force"
+        )
+    return None

@@ -1,0 +1,124 @@
+"""`judicare basis`: the CLI contract of the legal-basis issue, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from judicare.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_the_json_contract(database_url):
+    result = run("basis", "--from", "KZ", "--to", "BEL", "--kind", "mla", "--on", "2024-05-01",
+                 "--crime", "torture", "--db", database_url, "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert {"requesting", "requested", "kind", "on", "bases", "fallback", "no_basis_reasons",
+            "unknowns"} <= set(answer)  # fmt: skip
+    assert (answer["requesting"], answer["requested"], answer["kind"], answer["on"]) == (
+        "KAZ", "BEL", "mla", "2024-05-01",
+    )  # fmt: skip
+    base = answer["bases"][0]
+    assert {"instrument", "in_force_since", "citations", "conditions", "precedence"} <= set(base)
+    assert base["instrument"] == "cat-1984"
+    assert all({"instrument", "article"} <= set(c) for c in base["citations"])
+
+
+def test_the_seed_case_falls_back_on_belgian_law(database_url):
+    result = run("basis", "--from", "KAZ", "--to", "BE", "--kind", "mla", "--on", "2024-05-01",
+                 "--db", database_url, "--json")  # fmt: skip
+    answer = json.loads(result.stdout)
+    assert answer["bases"] == []
+    assert answer["fallback"]["law"] == "be-mla-2004"
+    assert answer["fallback"]["reciprocity"] is True
+    assert any(u["instrument"] == "coe-mla-1959" for u in answer["unknowns"])
+
+
+def test_a_recorded_ratification_changes_the_answer(database_url):
+    """The resolver reads the register: record enough ratifications and the Ljubljana–The
+    Hague Convention becomes a basis (on its unverified timing rule)."""
+    states = ["ALB", "AUT", "BEL", "BGR", "CHL", "HRV", "CZE", "FIN", "FRA", "DEU", "GHA",
+              "IRL", "LTU", "LUX"]  # fmt: skip
+    for state in states:
+        done = run(
+            "treaty",
+            "record",
+            "lhc-2023",
+            state,
+            "ratification",
+            "2026-03-02",
+            "--db",
+            database_url,
+        )
+        assert done.exit_code == 0, done.output
+    result = run("basis", "--from", "BEL", "--to", "FRA", "--kind", "mla", "--on", "2026-07-01",
+                 "--crime", "genocide", "--db", database_url, "--json")  # fmt: skip
+    bases = {b["instrument"]: b for b in json.loads(result.stdout)["bases"]}
+    assert bases["lhc-2023"]["in_force_since"] == "2026-07-01"
+    assert "unverified_citation" in {c["code"] for c in bases["lhc-2023"]["conditions"]}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--from", "XX1", "--to", "BEL", "--kind", "mla", "--on", "2024-01-01"), "unknown state"),
+        (
+            ("--from", "KAZ", "--to", "BEL", "--kind", "rendition", "--on", "2024-01-01"),
+            "unknown kind",
+        ),
+        (
+            ("--from", "KAZ", "--to", "BEL", "--kind", "mla", "--on", "2024-02-30"),
+            "not a valid date",
+        ),
+        (
+            (
+                "--from",
+                "KAZ",
+                "--to",
+                "BEL",
+                "--kind",
+                "mla",
+                "--on",
+                "2024-01-01",
+                "--crime",
+                "theft",
+            ),
+            "unknown crime",
+        ),
+        (
+            (
+                "--from",
+                "KAZ",
+                "--to",
+                "BEL",
+                "--kind",
+                "mla",
+                "--on",
+                "2024-01-01",
+                "--conduct-date",
+                "yesterday",
+            ),
+            "not a valid date",
+        ),
+    ],
+)
+def test_invalid_input_exits_non_zero_with_one_line(database_url, args, message):
+    result = run("basis", *args, "--db", database_url, "--json")
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_human_output(database_url):
+    result = run("basis", "--from", "MLT", "--to", "PRT", "--kind", "mla", "--on", "2017-06-01",
+                 "--db", database_url)  # fmt: skip
+    assert result.exit_code == 0
+    assert "coe-mla-1959" in result.stdout and "conflict" in result.stdout
