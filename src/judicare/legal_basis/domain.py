@@ -4,8 +4,9 @@ statement that comes out carries its citations."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 
 class CooperationKind(enum.StrEnum):
@@ -46,8 +47,10 @@ class Crime:
     annex_source: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(NamedTuple):
+    """A request to resolve. Immutable; a named tuple because millions are built in the
+    benchmarks and a frozen dataclass costs several times as much to construct."""
+
     requesting: str  # alpha-3
     requested: str
     kind: CooperationKind
@@ -74,9 +77,8 @@ class Condition:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Applicable:
-    """An instrument that can serve as the legal basis for this request."""
+class Applicable(NamedTuple):
+    """An instrument that can serve as the legal basis for this request (immutable)."""
 
     instrument: str
     title: str
@@ -163,8 +165,9 @@ class Fallback:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):
+    """The whole answer for one request (immutable)."""
+
     query: Query
     bases: tuple[Applicable, ...]
     fallback: Fallback | None
@@ -173,8 +176,19 @@ class Resolution:
     conflicts: tuple[Conflict, ...] = ()
     # Crime-specific instruments binding both states, when the request names no crime.
     conditional_bases: tuple[Applicable, ...] = ()
-    context: tuple[dict, ...] = field(default=())
+    # Where each state stands in the court and safeguard instruments: two tuples of
+    # (instrument, role, status), one per state, zipped into rows by as_dict.
+    context: tuple = ()
     notes: tuple[str, ...] = ()
+
+    def _context_rows(self) -> list[dict]:
+        if not self.context:
+            return []
+        requesting, requested = self.context
+        return [
+            {"instrument": a[0], "role": a[1], "requesting": a[2], "requested": b[2]}
+            for a, b in zip(requesting, requested, strict=True)
+        ]
 
     def as_dict(self) -> dict:
         q = self.query
@@ -191,6 +205,6 @@ class Resolution:
             "unknowns": [u.as_dict() for u in self.unknowns],
             "conflicts": [c.as_dict() for c in self.conflicts],
             "conditional_bases": [b.as_dict() for b in self.conditional_bases],
-            "context": list(self.context),
+            "context": self._context_rows(),
             "notes": list(self.notes),
         }

@@ -35,7 +35,9 @@ class InstrumentSnapshot:
     texts: dict[str, tuple[Action, ...]]
     annex_declared: frozenset[str]
     entry_disagreement: str | None = None
-    cache: dict = field(default_factory=dict)  # resolver memo, per state
+    cache: dict = field(default_factory=dict)  # resolver memo
+    verdicts: dict = field(default_factory=dict)  # state -> None (bound) | NoBasis | Unknown
+    plans: dict = field(default_factory=dict)  # (kind, scope, crimes) -> resolver plan
 
     def standing(self, state: str) -> Standing:
         return self.standings.get(state) or _ABSENT
@@ -48,6 +50,42 @@ _ABSENT = Standing(status=None, record=None)
 class DateIndex:
     on: date
     instruments: dict[str, InstrumentSnapshot]
+    memo: dict = field(default_factory=dict)
+    contexts: dict = field(default_factory=dict)  # state -> context rows
+
+    def candidates(self, kind: str) -> list[InstrumentSnapshot]:
+        """The cooperation instruments that cover this kind (protocols that only add to an
+        instrument covering the same kind are shown with that instrument instead)."""
+        key = ("candidates", kind)
+        if key not in self.memo:
+            found = []
+            for snapshot in self.instruments.values():
+                instrument = snapshot.instrument
+                if instrument.role != "cooperation" or kind not in instrument.kind_codes:
+                    continue
+                parent = self.instruments.get(instrument.supplements or "")
+                if parent is not None and kind in parent.instrument.kind_codes:
+                    continue
+                found.append(snapshot)
+            self.memo[key] = found
+        return self.memo[key]
+
+    def context_for(self, state: str) -> tuple[tuple[str, str, str], ...]:
+        """(instrument, role, status word) for each court and safeguard instrument."""
+        if state not in self.contexts:
+            self.contexts[state] = tuple(
+                (s.instrument.id, s.instrument.role, status_word(s, state))
+                for s in self.instruments.values()
+                if s.instrument.role != "cooperation"
+            )
+        return self.contexts[state]
+
+
+def status_word(snapshot: InstrumentSnapshot, state: str) -> str:
+    status = snapshot.standing(state).status
+    if status is not None:
+        return status.value
+    return "not_party" if snapshot.instrument.completeness.value == "complete" else "unknown"
 
 
 def build_index(

@@ -39,88 +39,142 @@ _RANK_SPECIFIC, _RANK_GENERAL, _RANK_SUPERSEDING = 20, 50, 10
 
 
 def resolve(book: Rulebook, index: DateIndex, query: Query) -> Resolution:
-    unknown_crimes = [c for c in query.crimes if c not in book.crimes]
-    if unknown_crimes:
-        raise InvalidInput(
-            f"unknown crime {unknown_crimes[0]!r}: use one of {', '.join(book.crimes)}"
-        )
+    kind = query.kind._value_  # the plain string: Enum hashing is slow on the hot path
+    relevant, notes = _relevant(book, index, kind, query.crimes)
+    requesting, requested = query.requesting, query.requested
     bases: list[Applicable] = []
     no_basis: list[NoBasis] = []
     unknowns: list[Unknown] = []
     conflicts: list[Conflict] = []
-    notes: list[str] = []
-    kind = query.kind.value
-    for instrument_id, snapshot in index.instruments.items():
-        instrument = snapshot.instrument
-        if instrument.role != "cooperation" or kind not in instrument.kind_codes:
-            continue
-        if instrument.supplements and kind in book.instruments[instrument.supplements].kind_codes:
-            continue  # a protocol to an instrument that covers this kind: shown with it
-        scope = _scope(book, instrument, query)
-        if scope is None:
-            notes.append(
-                f"{instrument_id} not considered: it covers {_scope_text(book, instrument)} only"
-            )
-            continue
-        outcome = _standing_of_both(snapshot, query, index.on)
-        if outcome is not None:
-            found_no, found_unknown = outcome
-            no_basis.extend(found_no)
-            unknowns.extend(found_unknown)
+    first_verdicts = _verdict_vector(index, relevant, requesting)
+    second_verdicts = _verdict_vector(index, relevant, requested)
+    for (snapshot, scope, not_in_force), first, second in zip(
+        relevant, first_verdicts, second_verdicts, strict=True
+    ):
+        if not_in_force is not None or first is not None or second is not None:
+            # A definite reason wins over an unknown: the instrument cannot apply if either
+            # state is definitely outside it, whatever the other's status.
+            first_is_definite = first.__class__ is NoBasis
+            second_is_definite = second.__class__ is NoBasis
+            if not_in_force is not None or first_is_definite or second_is_definite:
+                if not_in_force is not None:
+                    no_basis.append(not_in_force)
+                if first_is_definite:
+                    no_basis.append(first)
+                if second_is_definite:
+                    no_basis.append(second)
+            else:
+                if first is not None:
+                    unknowns.append(first)
+                if second is not None:
+                    unknowns.append(second)
             continue
         if scope == "annex" and not _annex_declared_by_both(snapshot, query):
             no_basis.extend(_annex_refusals(snapshot, query, book))
             continue
         if snapshot.entry_disagreement:
-            conflicts.append(Conflict((instrument_id,), snapshot.entry_disagreement))
+            conflicts.append(Conflict((snapshot.instrument.id,), snapshot.entry_disagreement))
         bases.append(_applicable(book, index, snapshot, query, scope))
-    bases, more_conflicts = _apply_precedence(book, index, query, bases)
-    conflicts.extend(more_conflicts)
+    if bases:
+        bases, more_conflicts = _apply_precedence(book, index, query, bases)
+        conflicts.extend(more_conflicts)
     # Crime-specific instruments only count as a basis once the crimes are known.
     conditional = [b for b in bases if b.crime_conditional]
-    bases = [b for b in bases if not b.crime_conditional]
+    if conditional:
+        bases = [b for b in bases if not b.crime_conditional]
     fallback = None
     if not bases:
-        fallback = _fallback(book, query)
+        fallback = _fallback(book, index, query)
         if fallback is None:
-            no_basis.append(
-                NoBasis(
-                    "national-law",
-                    "no_national_law_in_data",
-                    f"the national law of {state_name(query.requested)} on {kind} "
-                    "is not in the data",
-                    query.requested,
-                )
-            )
+            no_basis.append(_no_national_law(index, requested, kind))
+    if len(bases) > 1:
+        bases.sort(key=lambda b: (b.rank, b.instrument))
     return Resolution(
         query=query,
-        bases=tuple(sorted(bases, key=lambda b: (b.rank, b.instrument))),
-        conditional_bases=tuple(sorted(conditional, key=lambda b: b.instrument)),
+        bases=tuple(bases),
+        conditional_bases=(
+            tuple(sorted(conditional, key=lambda b: b.instrument)) if conditional else ()
+        ),
         fallback=fallback,
         no_basis=tuple(no_basis),
         unknowns=tuple(unknowns),
         conflicts=tuple(conflicts),
-        context=tuple(_context(index, query)),
-        notes=tuple(notes),
+        context=(
+            index.contexts.get(requesting) or index.context_for(requesting),
+            index.contexts.get(requested) or index.context_for(requested),
+        ),
+        notes=notes,
     )
+
+
+_MISSING = object()
+
+
+def _relevant(book: Rulebook, index: DateIndex, kind: str, crimes: tuple[str, ...]):
+    """The instruments that cover this kind and these crimes, each with how (its scope), and
+    notes on those left out. The same for every pair of states: computed once per date."""
+    key = ("relevant", kind, crimes)
+    cached = index.memo.get(key)
+    if cached is not None:
+        return cached
+    unknown_crimes = [c for c in crimes if c not in book.crimes]
+    if unknown_crimes:
+        raise InvalidInput(
+            f"unknown crime {unknown_crimes[0]!r}: use one of {', '.join(book.crimes)}"
+        )
+    relevant, notes = [], []
+    for snapshot in index.candidates(kind):
+        scope = _scope(book, snapshot.instrument, crimes)
+        if scope is None:
+            notes.append(
+                f"{snapshot.instrument.id} not considered: it covers "
+                f"{_scope_text(book, snapshot.instrument)} only"
+            )
+        else:
+            not_in_force = _not_in_force(snapshot, index.on) if snapshot.in_force is False else None
+            relevant.append((snapshot, scope, not_in_force))
+    index.memo[key] = result = (tuple(relevant), tuple(notes))
+    return result
+
+
+def _verdict_vector(index: DateIndex, relevant: tuple, state: str) -> tuple:
+    """The state's verdict in each relevant instrument, in order; memoised per date."""
+    key = ("vector", id(relevant), state)
+    vector = index.memo.get(key)
+    if vector is None:
+        vector = index.memo[key] = tuple(
+            _state_verdict(snapshot, state, index.on) for snapshot, _, _ in relevant
+        )
+    return vector
+
+
+def _no_national_law(index: DateIndex, state: str, kind: str) -> NoBasis:
+    key = ("no_national_law", state, kind)
+    found = index.memo.get(key)
+    if found is None:
+        found = index.memo[key] = NoBasis(
+            "national-law",
+            "no_national_law_in_data",
+            f"the national law of {state_name(state)} on {kind} is not in the data",
+            state,
+        )
+    return found
 
 
 # --- scope --------------------------------------------------------------------------------
 
 
-def _scope(book: Rulebook, instrument: Instrument, query: Query) -> str | None:
+def _scope(book: Rulebook, instrument: Instrument, crimes: tuple[str, ...]) -> str | None:
     """'all', 'core', 'annex', 'unstated' (no crimes given) or None (not relevant)."""
     scope = instrument.scope or {}
     covered = scope.get("crimes")
     if covered == "all" or covered is None:
         return "all"
-    if not query.crimes:
+    if not crimes:
         return "unstated"
-    if set(query.crimes) & set(covered):
+    if set(crimes) & set(covered):
         return "core"
-    if scope.get("annex_by_declaration") and any(
-        book.crimes[c].ljhc == "annex" for c in query.crimes
-    ):
+    if scope.get("annex_by_declaration") and any(book.crimes[c].ljhc == "annex" for c in crimes):
         return "annex"
     return None
 
@@ -133,34 +187,13 @@ def _scope_text(book: Rulebook, instrument: Instrument) -> str:
 # --- standing of the two states -------------------------------------------------------------
 
 
-def _standing_of_both(snapshot: InstrumentSnapshot, query: Query, on: date):
-    """None when the instrument binds both states on the date; otherwise why not."""
-    found_no: list[NoBasis] = []
-    found_unknown: list[Unknown] = []
-    if snapshot.in_force is False:
-        found_no.append(_not_in_force(snapshot, on))
-    for state in (query.requesting, query.requested):
-        verdict = _state_verdict(snapshot, state, on)
-        if isinstance(verdict, NoBasis):
-            found_no.append(verdict)
-        elif isinstance(verdict, Unknown):
-            found_unknown.append(verdict)
-    if found_no:
-        return found_no, []
-    if found_unknown:
-        return [], found_unknown
-    return None
-
-
 def _state_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
     """None when in force for the state on the date; else a NoBasis or an Unknown. Memoised
     per state, since the snapshot belongs to one date."""
-    key = ("verdict", state)
-    if key in snapshot.cache:
-        return snapshot.cache[key]
-    verdict = _compute_verdict(snapshot, state, on)
-    snapshot.cache[key] = verdict
-    return verdict
+    verdicts = snapshot.verdicts
+    if state not in verdicts:
+        verdicts[state] = _compute_verdict(snapshot, state, on)
+    return verdicts[state]
 
 
 def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
@@ -228,12 +261,16 @@ def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
 
 
 def _not_in_force(snapshot: InstrumentSnapshot, on: date) -> NoBasis:
+    cached = snapshot.cache.get("not_in_force")
+    if cached is not None:
+        return cached
     entry = snapshot.participation.entry
-    return NoBasis(
+    snapshot.cache["not_in_force"] = found = NoBasis(
         snapshot.instrument.id,
         "instrument_not_in_force",
         f"{snapshot.instrument.short_title} is not in force on {on}: {entry.explanation}",
     )
+    return found
 
 
 # --- annex crimes (Ljubljana–The Hague Convention art. 2(2)) ---------------------------------
@@ -267,9 +304,91 @@ def _applicable(
     book: Rulebook, index: DateIndex, snapshot: InstrumentSnapshot, query: Query, scope: str
 ) -> Applicable:
     instrument = snapshot.instrument
-    kind = query.kind.value
+    kind = query.kind._value_
+    plan = _plan(book, index, snapshot, kind, scope, query.crimes)
+    static = plan["static"]
+    in_force_since = _in_force_since(snapshot, query)
+    reserved = _reservations(snapshot, query.requesting, kind, static["articles"]) + (
+        _reservations(snapshot, query.requested, kind, static["articles"])
+    )
+    if not reserved and query.conduct_date is None and not plan["has_protocols"]:
+        # The usual case: nothing specific to this pair of states; the conditions are the
+        # instrument's own for this kind and these crimes, computed once per date.
+        conditions = plan["plain_conditions"]
+        return Applicable(
+            crime_conditional=scope == "unstated",
+            instrument=instrument.id,
+            title=instrument.title,
+            in_force_since=in_force_since,
+            citations=static["citations"],
+            conditions=conditions,
+            channel=static["channel"],
+            rank=static["rank"],
+        )
+    conditions = list(static["conditions"])
+    conditions += _scope_conditions(book, snapshot, query.crimes, scope)
+    conditions += reserved
+    conditions += _supplements(index, instrument, query)
+    if query.conduct_date and (in_force_since is None or query.conduct_date < in_force_since):
+        conditions.append(
+            Condition(
+                "temporal_application",
+                f"the conduct ({query.conduct_date}) predates entry into force between the two"
+                f" states ({in_force_since or 'date unknown'}); whether the instrument covers "
+                "earlier conduct is not in the data: legal review",
+            )
+        )
+    if static["unverified"] is not None:
+        conditions.append(static["unverified"])
+    return Applicable(
+        crime_conditional=scope == "unstated",
+        instrument=instrument.id,
+        title=instrument.title,
+        in_force_since=in_force_since,
+        citations=static["citations"],
+        conditions=tuple(conditions),
+        channel=static["channel"],
+        rank=static["rank"],
+    )
+
+
+def _plan(
+    book: Rulebook,
+    index: DateIndex,
+    snapshot: InstrumentSnapshot,
+    kind: str,
+    scope: str,
+    crimes: tuple[str, ...],
+) -> dict:
+    """Everything about an applicable instrument that is the same for every pair of states,
+    for this kind and these crimes: computed once per date index."""
+    key = (kind, scope, crimes)
+    plan = snapshot.plans.get(key)
+    if plan is None:
+        static = _static_parts(snapshot, kind)
+        plan = snapshot.plans[key] = {
+            "static": static,
+            "has_protocols": bool(_protocols_of(index, snapshot.instrument.id)),
+            "plain_conditions": (
+                *static["conditions"],
+                *_scope_conditions(book, snapshot, crimes, scope),
+                *((static["unverified"],) if static["unverified"] else ()),
+            ),
+        }
+    return plan
+
+
+def _static_parts(snapshot: InstrumentSnapshot, kind: str) -> dict:
+    """What an instrument says for a kind of cooperation whoever the states are: its
+    citations, its own conditions, its channel. Computed once per date index."""
+    key = ("static", kind)
+    cached = snapshot.cache.get(key)
+    if cached is not None:
+        return cached
+    instrument = snapshot.instrument
     kind_entries = [k for k in instrument.kinds if k["kind"] == kind]
-    citations = [
+    scope_block = instrument.scope or {}
+    kind_citations = [
         Citation(
             instrument.id,
             _text(k.get("article")),
@@ -279,54 +398,35 @@ def _applicable(
         )
         for k in kind_entries
     ]
-    scope_block = instrument.scope or {}
-    citations.append(
-        Citation(
-            instrument.id,
-            _text(scope_block.get("article")),
-            bool(scope_block.get("verified", True)),
-            scope_block.get("source_url"),
-            scope_block.get("note") or "",
-        )
+    scope_citation = Citation(
+        instrument.id,
+        _text(scope_block.get("article")),
+        bool(scope_block.get("verified", True)),
+        scope_block.get("source_url"),
+        scope_block.get("note") or "",
     )
-    conditions = [
-        Condition("instrument_condition", k["condition"], tuple(citations[:1]))
-        for k in kind_entries
-        if k.get("condition")
-    ]
-    conditions += _scope_conditions(book, instrument, query, scope)
-    conditions += _reservations(snapshot, query, kind_entries)
-    conditions += _supplements(index, instrument, query)
-    in_force_since = _in_force_since(snapshot, query)
-    if query.conduct_date and (in_force_since is None or query.conduct_date < in_force_since):
-        conditions.append(
-            Condition(
-                "temporal_application",
-                f"the conduct ({query.conduct_date}) predates entry into force between the two"
-                f" states ({in_force_since or 'date unknown'}); whether the instrument covers "
-                "earlier conduct "
-                "is not in the data: legal review",
-            )
-        )
+    citations = (*kind_citations, scope_citation)
+    unverified = None
     if any(not c.verified for c in citations) or not instrument.entry_into_force.verified:
-        conditions.append(
-            Condition(
-                "unverified_citation",
-                "at least one citation or the entry-into-force rule is not verified against "
-                "the instrument's text",
-            )
+        unverified = Condition(
+            "unverified_citation",
+            "at least one citation or the entry-into-force rule is not verified against "
+            "the instrument's text",
         )
-    rank = _RANK_SPECIFIC if isinstance(scope_block.get("crimes"), list) else _RANK_GENERAL
-    return Applicable(
-        crime_conditional=scope == "unstated",
-        instrument=instrument.id,
-        title=instrument.title,
-        in_force_since=in_force_since,
-        citations=tuple(citations),
-        conditions=tuple(conditions),
-        channel=_channel(instrument, kind),
-        rank=rank,
-    )
+    parts = {
+        "citations": citations,
+        "conditions": tuple(
+            Condition("instrument_condition", k["condition"], citations[:1])
+            for k in kind_entries
+            if k.get("condition")
+        ),
+        "articles": tuple(str(k["article"]) for k in kind_entries if k.get("article")),
+        "unverified": unverified,
+        "channel": _channel(instrument, kind),
+        "rank": _RANK_SPECIFIC if isinstance(scope_block.get("crimes"), list) else _RANK_GENERAL,
+    }
+    snapshot.cache[key] = parts
+    return parts
 
 
 def _text(value) -> str | None:
@@ -334,12 +434,28 @@ def _text(value) -> str | None:
 
 
 def _in_force_since(snapshot: InstrumentSnapshot, query: Query) -> date | None:
-    dates = [snapshot.standing(s).record.in_force_from for s in (query.requesting, query.requested)]
-    return None if None in dates else max(dates)
+    first = snapshot.standings[query.requesting].record.in_force_from
+    second = snapshot.standings[query.requested].record.in_force_from
+    if first is None or second is None:
+        return None
+    return first if first > second else second
 
 
 def _scope_conditions(
-    book: Rulebook, instrument: Instrument, query: Query, scope: str
+    book: Rulebook, snapshot: InstrumentSnapshot, crimes: tuple[str, ...], scope: str
+) -> tuple[Condition, ...]:
+    """What the crimes asked about mean for this instrument. Memoised per date index."""
+    key = ("scope_conditions", scope, crimes)
+    found = snapshot.cache.get(key)
+    if found is None:
+        found = snapshot.cache[key] = tuple(
+            _compute_scope_conditions(book, snapshot.instrument, crimes, scope)
+        )
+    return found
+
+
+def _compute_scope_conditions(
+    book: Rulebook, instrument: Instrument, crimes: tuple[str, ...], scope: str
 ) -> list[Condition]:
     block = instrument.scope or {}
     cite = (
@@ -359,10 +475,10 @@ def _scope_conditions(
             )
         ]
     if scope == "annex":
-        crimes = [book.crimes[c] for c in query.crimes if book.crimes[c].ljhc == "annex"]
+        annexed = [book.crimes[c] for c in crimes if book.crimes[c].ljhc == "annex"]
         letters = "; ".join(
             f"{c.title}: annex {c.annex}{' (' + c.annex_note + ')' if c.annex_note else ''}"
-            for c in crimes
+            for c in annexed
         )
         return [
             Condition(
@@ -374,7 +490,7 @@ def _scope_conditions(
             )
         ]
     if scope == "core":
-        outside = [c for c in query.crimes if c not in block.get("crimes", [])]
+        outside = [c for c in crimes if c not in block.get("crimes", [])]
         if outside:
             names = ", ".join(book.crimes[c].title.lower() for c in outside)
             return [
@@ -386,25 +502,31 @@ def _scope_conditions(
 
 
 def _reservations(
-    snapshot: InstrumentSnapshot, query: Query, kind_entries: list[dict]
-) -> list[Condition]:
-    articles = [str(k["article"]) for k in kind_entries if k.get("article")]
-    if not articles:
-        return []
-    pattern = re.compile(
-        r"\bart(?:icle)?s?\.?\s*(?:" + "|".join(re.escape(a) for a in articles) + r")\b",
-        re.IGNORECASE,
-    )
-    found = []
-    for state in (query.requesting, query.requested):
-        for action in snapshot.texts.get(state, ()):
+    snapshot: InstrumentSnapshot, state: str, kind: str, articles: tuple[str, ...]
+) -> tuple[Condition, ...]:
+    """What the state reserved or declared on the articles that make the instrument a basis
+    for this kind (e.g. a CAT art. 8 reservation refusing the Convention as a basis for
+    extradition). Memoised per state and kind for the date."""
+    texts = snapshot.texts.get(state)
+    if not texts or not articles:
+        return ()
+    key = ("reservations", state, kind)
+    cached = snapshot.cache.get(key)
+    if cached is not None:
+        return cached
+    found: list[Condition] = []
+    if articles and texts:
+        pattern = re.compile(
+            r"\bart(?:icle)?s?\.?\s*(?:" + "|".join(re.escape(a) for a in articles) + r")\b",
+            re.IGNORECASE,
+        )
+        for action in texts:
             if pattern.search(action.notes):
                 found.append(
                     Condition(
                         f"{action.kind.value}_of_a_state",
                         f"{state_name(state)}: {action.kind.value} bearing on art. "
-                        f"{', '.join(articles)}: "
-                        f"{action.notes[:400]}",
+                        f"{', '.join(articles)}: {action.notes[:400]}",
                         (
                             Citation(
                                 snapshot.instrument.id, ", ".join(articles), True, action.source_url
@@ -413,14 +535,23 @@ def _reservations(
                         state,
                     )
                 )
+    snapshot.cache[key] = result = tuple(found)
+    return result
+
+
+def _protocols_of(index: DateIndex, instrument_id: str) -> tuple[InstrumentSnapshot, ...]:
+    key = ("protocols", instrument_id)
+    found = index.memo.get(key)
+    if found is None:
+        found = index.memo[key] = tuple(
+            s for s in index.instruments.values() if s.instrument.supplements == instrument_id
+        )
     return found
 
 
 def _supplements(index: DateIndex, instrument: Instrument, query: Query) -> list[Condition]:
     found = []
-    for snapshot in index.instruments.values():
-        if snapshot.instrument.supplements != instrument.id:
-            continue
+    for snapshot in _protocols_of(index, instrument.id):
         verdicts = [
             _state_verdict(snapshot, s, index.on) for s in (query.requesting, query.requested)
         ]
@@ -470,10 +601,21 @@ def _channel(instrument: Instrument, kind: str) -> Condition | None:
 
 
 def _apply_precedence(book: Rulebook, index: DateIndex, query: Query, bases: list[Applicable]):
+    key = ("precedence_ids", query.kind._value_)
+    touched = index.memo.get(key)
+    if touched is None:
+        touched = index.memo[key] = frozenset(
+            i
+            for rule in book.precedence
+            if query.kind._value_ in rule.kinds
+            for i in (rule.superseding, *rule.superseded)
+        )
+    if not any(b.instrument in touched for b in bases):
+        return bases, []
     by_id = {b.instrument: b for b in bases}
     conflicts: list[Conflict] = []
     for rule in book.precedence:
-        if query.kind.value not in rule.kinds:
+        if query.kind._value_ not in rule.kinds:
             continue
         replaced = [i for i in rule.superseded if i in by_id]
         if rule.superseding in by_id:
@@ -510,38 +652,16 @@ def _apply_precedence(book: Rulebook, index: DateIndex, query: Query, bases: lis
 
 
 def _with_precedence(base: Applicable, text: str, rank: int | None = None) -> Applicable:
-    from dataclasses import replace
-
-    return replace(base, precedence=text, rank=base.rank if rank is None else rank)
+    return base._replace(precedence=text, rank=base.rank if rank is None else rank)
 
 
-def _fallback(book: Rulebook, query: Query) -> Fallback | None:
-    law = book.law_for(query.requested, query.kind.value)
-    if law is None:
-        return None
-    return Fallback(law.id, law.title, law.citations, law.reciprocity, law.gaps)
-
-
-def _context(index: DateIndex, query: Query) -> list[dict]:
-    """Where each state stands in the court and safeguard instruments (not bases themselves,
-    but the screening of the request relies on them)."""
-    rows = []
-    for snapshot in index.instruments.values():
-        if snapshot.instrument.role == "cooperation":
-            continue
-        rows.append(
-            {
-                "instrument": snapshot.instrument.id,
-                "role": snapshot.instrument.role,
-                "requesting": _status_word(snapshot, query.requesting),
-                "requested": _status_word(snapshot, query.requested),
-            }
+def _fallback(book: Rulebook, index: DateIndex, query: Query) -> Fallback | None:
+    key = ("fallback", query.requested, query.kind._value_)
+    if key not in index.memo:
+        law = book.law_for(query.requested, query.kind._value_)
+        index.memo[key] = (
+            None
+            if law is None
+            else Fallback(law.id, law.title, law.citations, law.reciprocity, law.gaps)
         )
-    return rows
-
-
-def _status_word(snapshot: InstrumentSnapshot, state: str) -> str:
-    status = snapshot.standing(state).status
-    if status is not None:
-        return status.value
-    return "not_party" if snapshot.instrument.completeness is Completeness.COMPLETE else "unknown"
+    return index.memo[key]
