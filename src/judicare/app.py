@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from judicare.db.engine import UnitOfWork, make_engine
+from judicare.files.store import FileStore, LocalFileStore
+from judicare.legal_basis.service import LegalBasisProvider
 from judicare.settings import Settings
 
 
@@ -39,6 +41,13 @@ class App:
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
+    file_store: FileStore | None = None
+    basis: LegalBasisProvider = field(default_factory=LegalBasisProvider)
+
+    def now(self) -> datetime:
+        today = self.clock.today()
+        moment = datetime.now(UTC)
+        return moment if moment.date() == today else datetime.combine(today, moment.timetz())
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -47,10 +56,18 @@ class App:
         self.engine.dispose()
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> App:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    file_store: FileStore | None = None,
+) -> App:
     settings = settings or Settings()
     engine = make_engine(settings.effective_database_url)
     factory = sessionmaker(engine, expire_on_commit=False)
     return App(
-        settings=settings, engine=engine, session_factory=factory, clock=clock or SystemClock()
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        clock=clock or SystemClock(),
+        file_store=file_store or LocalFileStore(settings.effective_files_dir),
     )

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from judicare.audit.cli import app as audit_app
+from judicare.auth.cli import app as users_app
 from judicare.db.cli import app as db_app
+from judicare.demo import demo
 from judicare.legal_basis.cli import basis
+from judicare.serve import serve
 from judicare.treaties.cli import app as treaty_app
 
 app = typer.Typer(
@@ -17,6 +21,10 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(treaty_app, name="treaty")
 app.command("basis")(basis)
+app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
+app.command("serve")(serve)
+app.command("demo")(demo)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ class JudicareError(Exception):
 
     code = "judicare_error"
     exit_code = 1
+    http_status = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -24,6 +25,7 @@ class InvalidInput(JudicareError):
 
     code = "invalid_input"
     exit_code = 2
+    http_status = 422
 
 
 class UnknownState(InvalidInput):
@@ -39,6 +41,7 @@ class ActionRefused(JudicareError):
 
     code = "action_refused"
     exit_code = 3
+    http_status = 409
 
 
 class ImportRejected(JudicareError):
@@ -46,6 +49,7 @@ class ImportRejected(JudicareError):
 
     code = "import_rejected"
     exit_code = 3
+    http_status = 422
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -57,8 +61,18 @@ class DataError(JudicareError):
 
     code = "reference_data_error"
     exit_code = 4
+    http_status = 500
 
 
 class DatabaseNotReady(JudicareError):
     code = "database_not_ready"
     exit_code = 5
+    http_status = 503
+
+
+class Conflict(JudicareError):
+    """The resource changed or exists already (stale version, idempotency key reused)."""
+
+    code = "conflict"
+    exit_code = 3
+    http_status = 409

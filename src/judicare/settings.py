@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; the default is an embedded SQLite file in data_dir.",
     )
 
+    max_json_bytes: int = Field(default=1_000_000, ge=1_000)
+    max_upload_bytes: int = Field(default=50_000_000, ge=1_000)
+    files_dir: Path | None = Field(
+        default=None, description="Where document files are kept (default: data_dir/files)."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _url_has_a_scheme(cls, value: str | None) -> str | None:
@@ -37,6 +43,10 @@ class Settings(BaseSettings):
                 "postgresql+psycopg://postgres@127.0.0.1:5432/test or sqlite:///path/judicare.db"
             )
         return value
+
+    @property
+    def effective_files_dir(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def effective_database_url(self) -> str:

@@ -82,3 +82,27 @@ class LegalBasisService:
 
     def resolve(self, query: Query) -> Resolution:
         return resolve(self.book, self.index_for(query.on), query)
+
+
+class LegalBasisProvider:
+    """One `LegalBasisService` per state of the treaty register, reused until a depositary
+    action is added (its fingerprint is the count and highest id of the actions)."""
+
+    def __init__(self) -> None:
+        self._fingerprint: tuple | None = None
+        self._service: LegalBasisService | None = None
+
+    def get(self, session: Session) -> LegalBasisService:
+        from sqlalchemy import func, select
+
+        from judicare.treaties.models import DepositaryActionRow
+
+        fingerprint = tuple(
+            session.execute(
+                select(func.count(DepositaryActionRow.id), func.max(DepositaryActionRow.id))
+            ).one()
+        )
+        if self._service is None or fingerprint != self._fingerprint:
+            self._service = LegalBasisService.from_session(session)
+            self._fingerprint = fingerprint
+        return self._service

@@ -42,7 +42,7 @@ _TOP_KEYS = {
     "id", "title", "short_title", "role", "adopted", "opened_for_signature", "depositary",
     "known_entry_into_force", "kinds", "entry_into_force", "withdrawal", "participation",
     "sources", "gaps", "state_overrides", "bound_at_latest", "row_interpretations",
-    "cross_check", "scope", "supplements", "channels",
+    "cross_check", "scope", "supplements", "channels", "time_limits",
 }  # fmt: skip
 
 

@@ -2,8 +2,8 @@
 
 from alembic import context
 
+from judicare.db import models  # noqa: F401  (registers every table)
 from judicare.db.base import Base
-from judicare.treaties import models  # noqa: F401  (registers the tables)
 
 config = context.config
 engine = config.attributes["engine"]

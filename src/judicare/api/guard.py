@@ -1,0 +1,142 @@
+"""A guard in front of the API for JSON bodies: size, nesting depth, syntax and Unicode are
+checked before any parsing, so that bad input gets a clear 4xx and never a server error.
+
+Pure ASGI middleware: it buffers the body (up to the limit), checks it, and replays it to
+the application unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+
+MAX_DEPTH = 32
+
+
+class BadBody(ValueError):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def nesting_depth(raw: bytes) -> int:
+    """The deepest nesting of [ and { outside strings, without parsing."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _has_lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def check_json_body(raw: bytes) -> None:
+    if nesting_depth(raw) > MAX_DEPTH:
+        raise BadBody(400, "too_deeply_nested", f"JSON nested deeper than {MAX_DEPTH} levels")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadBody(400, "invalid_encoding", "the body is not valid UTF-8") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadBody(
+            400,
+            "malformed_json",
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        ) from None
+    except RecursionError:
+        raise BadBody(400, "too_deeply_nested", "JSON nested too deeply") from None
+    if _has_lone_surrogate(value):
+        raise BadBody(
+            400,
+            "invalid_unicode",
+            "the JSON contains a lone surrogate (\\ud800-\\udfff): not valid Unicode text",
+        )
+
+
+class JsonGuard:
+    def __init__(self, app, max_json_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_json_bytes = max_json_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            return await self.app(scope, receive, send)
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        is_json = "json" in content_type or not content_type
+        limit = self.max_json_bytes if is_json else self.max_upload_bytes
+        declared = headers.get(b"content-length")
+        try:
+            if declared is not None and int(declared) > limit:
+                raise BadBody(413, "payload_too_large", f"the body is larger than {limit} bytes")
+            body = await self._read(receive, limit)
+            if is_json and body:
+                check_json_body(body)
+        except BadBody as bad:
+            return await self._reject(send, bad)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+    async def _read(self, receive, limit: int) -> bytes:
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BadBody(413, "payload_too_large", f"the body is larger than {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        return b"".join(chunks)
+
+    async def _reject(self, send, bad: BadBody) -> None:
+        payload = json.dumps({"error": {"code": bad.code, "message": bad.message}}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": bad.status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,119 @@
+"""The hash chain of the audit trail. Pure: entries in, hashes and problems out.
+
+Each entry's hash covers its content and the previous entry's hash, so altering an entry
+breaks its own hash, deleting one leaves a gap in the sequence and a broken link, and
+reordering breaks the links. `verify` names each problem and the entry it concerns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+GENESIS = "0" * 64
+
+
+def canonical_time(at: datetime) -> str:
+    """UTC, microseconds, 'Z': the same text whatever the database returns (SQLite gives
+    naive datetimes, which Judicare always writes in UTC)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    tag: str,
+    subject_type: str,
+    subject_id: str,
+    why: str,
+    details: dict,
+    prev_hash: str,
+) -> str:
+    body = {
+        "seq": seq,
+        "at": canonical_time(at),
+        "actor": actor,
+        "action": action,
+        "tag": tag,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "why": why,
+        "details": details,
+        "prev_hash": prev_hash,
+    }
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    seq: int
+    kind: str  # altered | missing | out_of_order | broken_link
+    message: str
+
+
+def verify(entries: Iterable) -> list[Problem]:
+    """Check entries given in storage order (by seq). Each entry has the attributes of
+    `AuditEventRow`."""
+    problems: list[Problem] = []
+    expected_seq, previous_hash = 1, GENESIS
+    last_seq = 0
+    for entry in entries:
+        if entry.seq < last_seq:
+            problems.append(
+                Problem(
+                    entry.seq, "out_of_order", f"entry {entry.seq} comes after entry {last_seq}"
+                )
+            )
+        if entry.seq > expected_seq:
+            missing = (
+                f"entry {expected_seq}"
+                if entry.seq == expected_seq + 1
+                else f"entries {expected_seq} to {entry.seq - 1}"
+            )
+            problems.append(
+                Problem(
+                    expected_seq, "missing", f"{missing} missing: the sequence jumps to {entry.seq}"
+                )
+            )
+        recomputed = entry_hash(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            tag=entry.tag,
+            subject_type=entry.subject_type,
+            subject_id=entry.subject_id,
+            why=entry.why,
+            details=entry.details,
+            prev_hash=entry.prev_hash,
+        )
+        if recomputed != entry.hash:
+            problems.append(
+                Problem(
+                    entry.seq,
+                    "altered",
+                    f"entry {entry.seq} was altered: its content no longer matches its hash",
+                )
+            )
+        elif entry.prev_hash != previous_hash:
+            problems.append(
+                Problem(
+                    entry.seq,
+                    "broken_link",
+                    f"entry {entry.seq} does not follow the entry before it "
+                    "(an entry was removed, inserted or reordered before it)",
+                )
+            )
+        previous_hash = entry.hash
+        last_seq = entry.seq
+        expected_seq = entry.seq + 1
+    return problems

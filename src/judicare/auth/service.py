@@ -1,0 +1,92 @@
+"""Use cases for users and tokens. Services never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from judicare.auth.models import ApiTokenRow, AuthorityRow, UserRow
+from judicare.auth.passwords import hash_password, new_token, token_digest, verify_password
+from judicare.auth.permissions import Principal, Role, Unauthenticated
+from judicare.errors import Conflict, InvalidInput
+from judicare.states import resolve_state
+
+
+def ensure_authority(session: Session, authority_id: str, state: str, name: str) -> AuthorityRow:
+    row = session.get(AuthorityRow, authority_id)
+    if row is None:
+        row = AuthorityRow(id=authority_id, state=resolve_state(state).alpha3, name=name)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    authority_id: str,
+    display_name: str = "",
+) -> UserRow:
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}"
+        ) from None
+    if len(password) < 12:
+        raise InvalidInput("a password needs at least 12 characters")
+    if session.get(AuthorityRow, authority_id) is None:
+        raise InvalidInput(f"unknown authority {authority_id!r}: create it first")
+    if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+        raise Conflict(f"a user named {username!r} exists already")
+    user = UserRow(
+        username=username,
+        display_name=display_name or username,
+        role=role_value.value,
+        authority_id=authority_id,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def principal_of(user: UserRow) -> Principal:
+    return Principal(user.id, user.username, Role(user.role), user.authority_id)
+
+
+def authenticate(session: Session, username: str, password: str) -> Principal:
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        raise Unauthenticated("wrong user name or password")
+    return principal_of(user)
+
+
+def issue_token(session: Session, principal: Principal, name: str = "") -> str:
+    token = new_token()
+    session.add(ApiTokenRow(user_id=principal.user_id, token_sha256=token_digest(token), name=name))
+    session.flush()
+    return token
+
+
+def principal_for_token(session: Session, token: str, now: datetime) -> Principal:
+    row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_sha256 == token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("the API token is unknown or revoked")
+    if row.expires_at is not None and _aware(row.expires_at) <= now:
+        raise Unauthenticated("the API token has expired")
+    user = session.get(UserRow, row.user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("the token's user is not active")
+    return principal_of(user)
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

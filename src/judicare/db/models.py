@@ -1,0 +1,8 @@
+"""Every table, imported in one place so that migrations and metadata see them all."""
+
+from judicare.audit import models as audit_models
+from judicare.auth import models as auth_models
+from judicare.requests import models as request_models
+from judicare.treaties import models as treaty_models
+
+__all__ = ["audit_models", "auth_models", "request_models", "treaty_models"]

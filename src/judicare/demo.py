@@ -1,0 +1,217 @@
+"""`judicare demo`: clearly fictional demo data, loaded through the same services as real
+work (so every step is audited). Idempotent: a second run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from judicare.auth.models import UserRow
+from judicare.auth.service import create_user, ensure_authority, principal_of
+from judicare.cli_support import DbOption, command_app, out_console
+from judicare.requests import service
+from judicare.requests.domain import RequestStatus
+from judicare.requests.schemas import RequestCreate, TransitionIn
+
+DEMO_PASSWORD = "demo-password-not-for-production"
+AUTHORITIES = [
+    ("BEL-CA", "BEL", "DEMO Central Authority, Federal Public Service Justice (fictional)"),
+    ("NLD-CA", "NLD", "DEMO Central Authority, Ministry of Justice and Security (fictional)"),
+]
+USERS = [
+    ("anna.officer", "officer", "BEL-CA"),
+    ("louis.reviewer", "legal_reviewer", "BEL-CA"),
+    ("sofie.supervisor", "supervisor", "BEL-CA"),
+    ("marc.auditor", "auditor", "BEL-CA"),
+    ("eva.depositary", "depositary_officer", "BEL-CA"),
+    ("admin", "admin", "BEL-CA"),
+    ("pieter.officer", "officer", "NLD-CA"),
+]
+PERSONS = [
+    # Fictional: "Тестбаева" and "المثال" ("the example") mark them as demo names.
+    {
+        "role": "witness",
+        "names": [
+            {"name": "Жанар Нурланқызы Тестбаева", "form": "original"},
+            {"name": "Zhanar Nurlankyzy Testbayeva", "form": "romanisation", "system": "BGN/PCGN"},
+            {"name": "Janar Nourlankyzy Testbaieva", "form": "romanisation", "system": "French"},
+        ],
+        "birth_date": "1984-03",
+        "nationality": "KAZ",
+        "protected_status": "refugee",
+    },
+    {
+        "role": "suspect",
+        "names": [
+            {"name": "Олег Петрович Примеров", "form": "original"},
+            {"name": "Oleg Petrovich Primerov", "form": "romanisation", "system": "BGN/PCGN"},
+        ],
+        "birth_date": "1971",
+        "nationality": "UKR",
+    },
+    {
+        "role": "person_sought",
+        "names": [
+            {"name": "سامي عبد الله المثال", "form": "original"},
+            {"name": "Sami Abdallah al-Mithal", "form": "romanisation"},
+        ],
+        "birth_date": "1979-11-02",
+        "nationality": "SYR",
+    },
+    {
+        "role": "victim",
+        "names": [{"name": "Ліна Демченко-Зразок", "form": "original"}],
+        "nationality": "UKR",
+    },
+]
+# A path through the lifecycle to each status, with reasons and citations for decisions.
+CITE = [{"instrument": "be-mla-2004", "article": "4 §1"}]
+PATHS: dict[str, list[tuple[str, str, list]]] = {
+    "received": [],
+    "registered": [("registered", "", [])],
+    "under_review": [("registered", "", []), ("under_review", "", [])],
+    "needs_information": [
+        ("registered", "", []),
+        ("under_review", "", []),
+        ("needs_information", "facts summary too thin", []),
+    ],
+    "accepted": [
+        ("registered", "", []),
+        ("under_review", "", []),
+        ("accepted", "reciprocity undertaking received", CITE),
+    ],
+    "in_execution": [
+        ("registered", "", []),
+        ("under_review", "", []),
+        ("accepted", "reciprocity undertaking received", CITE),
+        ("in_execution", "", []),
+    ],
+    "executed": [
+        ("registered", "", []),
+        ("under_review", "", []),
+        ("accepted", "basis confirmed", CITE),
+        ("in_execution", "", []),
+        ("executed", "", []),
+    ],
+    "partially_executed": [
+        ("registered", "", []),
+        ("under_review", "", []),
+        ("accepted", "basis confirmed", CITE),
+        ("in_execution", "", []),
+        ("partially_executed", "one witness could not be traced", []),
+    ],
+    "closed": [
+        ("registered", "", []),
+        ("under_review", "", []),
+        ("accepted", "basis confirmed", CITE),
+        ("in_execution", "", []),
+        ("executed", "", []),
+        ("closed", "", []),
+    ],
+    "refused": [
+        ("registered", "", []),
+        ("under_review", "", []),
+        (
+            "refused",
+            "persecution motive: art. 4 §2 3°",
+            [{"instrument": "be-mla-2004", "article": "4 §2"}],
+        ),
+    ],
+    "postponed": [
+        ("registered", "", []),
+        ("under_review", "", []),
+        ("postponed", "domestic investigation under way", CITE),
+    ],
+    "withdrawn": [("withdrawn", "withdrawn by the requesting state", [])],
+}
+
+
+def load_demo(judicare) -> int:
+    """Load the demo; returns the number of requests created (0 when already loaded)."""
+    with judicare.unit_of_work() as uow:
+        session = uow.session
+        if session.scalar(select(UserRow.id).where(UserRow.username == "anna.officer")):
+            return 0
+        for authority_id, state, name in AUTHORITIES:
+            ensure_authority(session, authority_id, state, name)
+        users = {
+            username: create_user(
+                session,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                authority_id=authority,
+                display_name=f"{username} (demo)",
+            )
+            for username, role, authority in USERS
+        }
+        officer = principal_of(users["anna.officer"])
+        supervisor = principal_of(users["sofie.supervisor"])
+        today, now = judicare.clock.today(), judicare.now()
+        basis = judicare.basis.get(session)
+        created = 0
+        for number, (status, path) in enumerate(PATHS.items()):
+            data = _request(number, status, today)
+            _, body, _ = service.create_request(
+                session, officer, data, now=now, basis=basis, why="demo data"
+            )
+            for target, reasons, citations in path:
+                row_version = body["version"]
+                move = TransitionIn(
+                    status=RequestStatus(target), reasons=reasons, citations=citations
+                )
+                body = service.transition_request(
+                    session,
+                    supervisor,
+                    body["id"],
+                    move,
+                    if_match=f'"{row_version}"',
+                    now=now,
+                    why="demo data",
+                )
+            created += 1
+        uow.commit()
+        return created
+
+
+def _request(number: int, status: str, today: date) -> RequestCreate:
+    incoming = number % 3 != 2
+    seed_case = number == 0
+    return RequestCreate.model_validate(
+        {
+            "direction": "incoming" if incoming else "outgoing",
+            "kind": "extradition" if number % 4 == 3 else "mla",
+            "requesting_state": "KAZ" if seed_case else ("UKR" if incoming else "BEL"),
+            "requested_state": "BEL" if incoming else "NLD",
+            "requesting_authority": "DEMO Prosecutor's Office (fictional)",
+            "urgency": "urgent" if number % 5 == 0 else "normal",
+            "crimes": []
+            if seed_case
+            else (["war_crimes"] if number % 2 else ["crimes_against_humanity"]),
+            "facts_summary": f"FICTIONAL DEMO request {number + 1} (ends {status}): hearing of "
+            "witnesses and production of records about events in a fictional town.",
+            "received_on": (today - timedelta(days=60 - number)).isoformat(),
+            # Open requests with a date already past show as overdue.
+            "requested_execution_date": (
+                today + timedelta(days=(-10 if number % 2 else 30))
+            ).isoformat(),
+            "measures": [{"measure": "hearing_witness"}, {"measure": "production_of_records"}],
+            "persons": [PERSONS[number % len(PERSONS)], PERSONS[(number + 1) % len(PERSONS)]],
+        }
+    )
+
+
+def demo(db: DbOption = None) -> None:
+    """Load clearly fictional demo data: authorities, one user per role, requests in every
+    status, persons in Cyrillic and Arabic, overdue deadlines."""
+    with command_app(db) as judicare:
+        created = load_demo(judicare)
+    if created == 0:
+        out_console.print("The demo data is already loaded.")
+    else:
+        out_console.print(f"Loaded {created} fictional requests, in every status.")
+    out_console.print(
+        f"Demo users (password '{DEMO_PASSWORD}'): " + ", ".join(f"{u} ({r})" for u, r, _ in USERS),
+        highlight=False,
+    )

@@ -1,0 +1,1 @@
+"""Where document bytes live: behind an interface, with a fake for tests."""

@@ -1,0 +1,169 @@
+"""Pure values and rules of the request register: the catalogues, the lifecycle and the
+deadlines. No I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from judicare.errors import JudicareError
+
+
+class Direction(enum.StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class RequestStatus(enum.StrEnum):
+    RECEIVED = "received"
+    REGISTERED = "registered"
+    UNDER_REVIEW = "under_review"
+    NEEDS_INFORMATION = "needs_information"
+    ACCEPTED = "accepted"
+    IN_EXECUTION = "in_execution"
+    EXECUTED = "executed"
+    PARTIALLY_EXECUTED = "partially_executed"
+    CLOSED = "closed"
+    REFUSED = "refused"
+    POSTPONED = "postponed"
+    WITHDRAWN = "withdrawn"
+
+
+class Urgency(enum.StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    VERY_URGENT = "very_urgent"
+
+
+class Confidentiality(enum.StrEnum):
+    NORMAL = "normal"
+    CONFIDENTIAL = "confidential"
+    SECRET = "secret"
+
+
+class Measure(enum.StrEnum):
+    """What a request asks for (the catalogue of the request-register issue)."""
+
+    HEARING_WITNESS = "hearing_witness"
+    HEARING_SUSPECT = "hearing_suspect"
+    HEARING_EXPERT = "hearing_expert"
+    VIDEOCONFERENCE_HEARING = "videoconference_hearing"
+    SERVICE_OF_DOCUMENTS = "service_of_documents"
+    SEARCH_AND_SEIZURE = "search_and_seizure"
+    PRODUCTION_OF_RECORDS = "production_of_records"
+    IDENTIFICATION_OF_PERSONS = "identification_of_persons"
+    TRACING_OF_ASSETS = "tracing_of_assets"
+    FREEZING = "freezing"
+    SEIZURE_OF_ASSETS = "seizure_of_assets"
+    CONFISCATION = "confiscation"
+    TEMPORARY_TRANSFER_OF_DETAINED_PERSON = "temporary_transfer_of_detained_person"
+    EXHUMATION_AND_FORENSIC_EXAMINATION = "exhumation_and_forensic_examination"
+    SPONTANEOUS_INFORMATION = "spontaneous_information"
+    JOINT_INVESTIGATION_TEAM = "joint_investigation_team"
+
+
+class PersonRole(enum.StrEnum):
+    SUSPECT = "suspect"
+    ACCUSED = "accused"
+    PERSON_SOUGHT = "person_sought"
+    WITNESS = "witness"
+    VICTIM = "victim"
+    EXPERT = "expert"
+
+
+class LinkType(enum.StrEnum):
+    SUPPLEMENTARY = "supplementary"  # the linked request supplements this one
+    RELATED = "related"
+    COMPETING = "competing"  # competing requests for the same person
+
+
+S = RequestStatus
+# The lifecycle: from each status, where a request may go next.
+TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    S.RECEIVED: frozenset({S.REGISTERED, S.WITHDRAWN}),
+    S.REGISTERED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
+    S.UNDER_REVIEW: frozenset(
+        {S.NEEDS_INFORMATION, S.ACCEPTED, S.REFUSED, S.POSTPONED, S.WITHDRAWN}
+    ),
+    S.NEEDS_INFORMATION: frozenset({S.UNDER_REVIEW, S.REFUSED, S.WITHDRAWN}),
+    S.POSTPONED: frozenset({S.UNDER_REVIEW, S.ACCEPTED, S.REFUSED, S.WITHDRAWN}),
+    S.ACCEPTED: frozenset({S.IN_EXECUTION, S.POSTPONED, S.WITHDRAWN}),
+    S.IN_EXECUTION: frozenset({S.EXECUTED, S.PARTIALLY_EXECUTED, S.POSTPONED, S.WITHDRAWN}),
+    S.EXECUTED: frozenset({S.CLOSED}),
+    S.PARTIALLY_EXECUTED: frozenset({S.IN_EXECUTION, S.CLOSED}),
+    S.REFUSED: frozenset({S.CLOSED}),
+    S.WITHDRAWN: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+}
+# Decisions: a person decides, with reasons and citations.
+DECISIONS = frozenset({S.ACCEPTED, S.REFUSED, S.POSTPONED})
+OPEN_STATUSES = frozenset(set(S) - {S.CLOSED, S.REFUSED, S.WITHDRAWN, S.EXECUTED})
+
+
+class TransitionNotAllowed(JudicareError):
+    code = "transition_not_allowed"
+    exit_code = 3
+    http_status = 409
+
+
+class DecisionIncomplete(JudicareError):
+    code = "decision_needs_reasons"
+    exit_code = 3
+    http_status = 422
+
+
+def check_transition(
+    current: RequestStatus, target: RequestStatus, reasons: str, citations: list
+) -> None:
+    """Refuse a transition the lifecycle does not allow, or a decision without reasons and
+    at least one citation."""
+    allowed = TRANSITIONS[current]
+    if target not in allowed:
+        nexts = ", ".join(sorted(s.value for s in allowed)) or "none: the request is closed"
+        raise TransitionNotAllowed(
+            f"a request cannot go from {current.value} to {target.value}; allowed next: {nexts}"
+        )
+    if target in DECISIONS:
+        if not reasons.strip():
+            raise DecisionIncomplete(
+                f"a decision ({target.value}) needs its reasons: give `reasons`"
+            )
+        if not citations:
+            raise DecisionIncomplete(
+                f"a decision ({target.value}) needs at least one citation "
+                "(instrument and article, or national law)"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    kind: str  # requested_execution, provisional_arrest_release_possible, ...
+    due: date
+    citation: str | None
+    source_url: str | None = None
+    note: str = ""
+
+    def overdue_on(self, on: date) -> bool:
+        return on > self.due
+
+
+def time_limits_from_instrument(
+    instrument_time_limits: list[dict], kind: str, start: date
+) -> list[Deadline]:
+    """Deadlines an instrument sets for this kind of request, counted from `start` (the date
+    of receipt or of the arrest), as held in the instrument's data with its article."""
+    found = []
+    for limit in instrument_time_limits:
+        if limit.get("kind") != kind:
+            continue
+        found.append(
+            Deadline(
+                kind=limit["name"],
+                due=start + timedelta(days=int(limit["days"])),
+                citation=f"{limit['instrument']} art. {limit['article']}",
+                source_url=limit.get("source_url"),
+                note=limit.get("note", ""),
+            )
+        )
+    return found

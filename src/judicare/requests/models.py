@@ -1,0 +1,210 @@
+"""Tables of the request register."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from judicare.db.base import Base, utcnow
+
+
+class CaseRow(Base):
+    """The national file a request belongs to."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("authority_id", "reference", name="uq_case_reference"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"))
+    reference: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RequestRow(Base):
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_authority_status", "authority_id", "status"),
+        Index("ix_requests_states", "requesting_state", "requested_state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(40))
+    requesting_state: Mapped[str] = mapped_column(String(3))
+    requested_state: Mapped[str] = mapped_column(String(3))
+    requesting_authority: Mapped[str] = mapped_column(Text)
+    requesting_central_authority: Mapped[str] = mapped_column(Text, default="")
+    requested_central_authority: Mapped[str] = mapped_column(Text, default="")
+    urgency: Mapped[str] = mapped_column(String(16))
+    confidentiality: Mapped[str] = mapped_column(String(16))
+    crimes: Mapped[list] = mapped_column(JSON)
+    facts_summary: Mapped[str] = mapped_column(Text)
+    # Reference, authority and facts, case-folded in Python: what full-text search matches.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    legal_basis_instrument: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    legal_basis_answer: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(String(24))
+    received_on: Mapped[date] = mapped_column(Date)
+    requested_execution_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    measures: Mapped[list[MeasureRow]] = relationship(
+        cascade="all, delete-orphan", order_by="MeasureRow.id"
+    )
+    persons: Mapped[list[RequestPersonRow]] = relationship(
+        cascade="all, delete-orphan", order_by="RequestPersonRow.id"
+    )
+    deadlines: Mapped[list[DeadlineRow]] = relationship(
+        cascade="all, delete-orphan", order_by="DeadlineRow.due"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class MeasureRow(Base):
+    __tablename__ = "request_measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    measure: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text, default="")
+
+
+class RequestPersonRow(Base):
+    __tablename__ = "request_persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    role: Mapped[str] = mapped_column(String(24))
+    birth_date: Mapped[str | None] = mapped_column(String(10), nullable=True)  # YYYY[-MM[-DD]]
+    nationality: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    protected_status: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    names: Mapped[list[PersonNameRow]] = relationship(
+        cascade="all, delete-orphan", order_by="PersonNameRow.id"
+    )
+    documents: Mapped[list[IdentityDocumentRow]] = relationship(
+        cascade="all, delete-orphan", order_by="IdentityDocumentRow.id"
+    )
+
+
+class PersonNameRow(Base):
+    __tablename__ = "person_names"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("request_persons.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    # The name case-folded in Python (SQLite's lower() folds only ASCII): what searches match.
+    name_folded: Mapped[str] = mapped_column(Text, default="")
+    form: Mapped[str] = mapped_column(String(16))  # original | romanisation
+    script: Mapped[str] = mapped_column(String(40), default="")
+    system: Mapped[str] = mapped_column(String(40), default="")  # e.g. BGN/PCGN, ICAO 9303
+
+
+class IdentityDocumentRow(Base):
+    __tablename__ = "identity_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("request_persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(80))
+    issuing_state: Mapped[str | None] = mapped_column(String(3), nullable=True)
+
+
+class DeadlineRow(Base):
+    __tablename__ = "request_deadlines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    due: Mapped[date] = mapped_column(Date, index=True)
+    citation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DocumentRow(Base):
+    """Metadata only; the bytes live in the file store under `storage_key`."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    filename: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RequestLinkRow(Base):
+    __tablename__ = "request_links"
+    __table_args__ = (
+        UniqueConstraint("from_request_id", "to_request_id", "link_type", name="uq_request_link"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    from_request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    to_request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    link_type: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AssignmentRow(Base):
+    __tablename__ = "request_assignments"
+    __table_args__ = (UniqueConstraint("request_id", "user_id", name="uq_assignment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class TransitionRow(Base):
+    """Every status change, with its reasons and citations (decisions always have both)."""
+
+    __tablename__ = "request_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    citations: Mapped[list] = mapped_column(JSON)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdempotencyRow(Base):
+    """The first response to a create, kept so that a retry with the same key gets it again
+    instead of a duplicate."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

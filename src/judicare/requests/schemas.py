@@ -1,0 +1,120 @@
+"""The request register's API shapes (Pydantic). Unknown fields are refused; dates must be
+real dates (2023-02-30 is refused)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from judicare.legal_basis.domain import CooperationKind
+from judicare.requests.domain import (
+    Confidentiality,
+    Direction,
+    LinkType,
+    Measure,
+    PersonRole,
+    RequestStatus,
+    Urgency,
+)
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NameIn(Strict):
+    name: str = Field(min_length=1, max_length=300)
+    form: str = Field(default="original", pattern="^(original|romanisation)$")
+    system: str = Field(default="", max_length=40, description="e.g. BGN/PCGN, ICAO 9303")
+
+
+class IdentityDocumentIn(Strict):
+    kind: str = Field(min_length=1, max_length=40)
+    number: str = Field(min_length=1, max_length=80)
+    issuing_state: str | None = Field(default=None, min_length=2, max_length=3)
+
+
+class PersonIn(Strict):
+    role: PersonRole
+    names: list[NameIn] = Field(min_length=1, max_length=20)
+    birth_date: str | None = Field(
+        default=None, description="YYYY, YYYY-MM or YYYY-MM-DD", max_length=10
+    )
+    nationality: str | None = Field(default=None, min_length=2, max_length=3)
+    protected_status: str | None = Field(default=None, max_length=40)
+    identity_documents: list[IdentityDocumentIn] = Field(default_factory=list, max_length=10)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _partial_date(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not _PARTIAL_DATE.match(value):
+            raise ValueError("birth_date must be YYYY, YYYY-MM or YYYY-MM-DD")
+        if len(value) == 10:
+            date.fromisoformat(value)  # refuses 2023-02-30
+        return value
+
+
+class MeasureIn(Strict):
+    measure: Measure
+    details: str = Field(default="", max_length=4000)
+
+
+class RequestCreate(Strict):
+    direction: Direction
+    kind: CooperationKind
+    requesting_state: str = Field(min_length=2, max_length=3)
+    requested_state: str = Field(min_length=2, max_length=3)
+    requesting_authority: str = Field(min_length=1, max_length=500)
+    requesting_central_authority: str = Field(default="", max_length=500)
+    requested_central_authority: str = Field(default="", max_length=500)
+    case_reference: str | None = Field(default=None, max_length=120)
+    urgency: Urgency = Urgency.NORMAL
+    confidentiality: Confidentiality = Confidentiality.NORMAL
+    crimes: list[str] = Field(default_factory=list, max_length=20)
+    facts_summary: str = Field(min_length=1, max_length=20000)
+    legal_basis_instrument: str | None = Field(default=None, max_length=64)
+    received_on: date
+    requested_execution_date: date | None = None
+    measures: list[MeasureIn] = Field(default_factory=list, max_length=50)
+    persons: list[PersonIn] = Field(default_factory=list, max_length=50)
+
+
+class RequestUpdate(Strict):
+    urgency: Urgency | None = None
+    confidentiality: Confidentiality | None = None
+    facts_summary: str | None = Field(default=None, min_length=1, max_length=20000)
+    requested_execution_date: date | None = None
+    legal_basis_instrument: str | None = Field(default=None, max_length=64)
+    crimes: list[str] | None = Field(default=None, max_length=20)
+
+
+class CitationIn(Strict):
+    instrument: str = Field(min_length=1, max_length=64)
+    article: str | None = Field(default=None, max_length=40)
+
+
+class TransitionIn(Strict):
+    status: RequestStatus
+    reasons: str = Field(default="", max_length=20000)
+    citations: list[CitationIn] = Field(default_factory=list, max_length=50)
+
+
+class LinkIn(Strict):
+    to_request_id: int = Field(ge=1)
+    link_type: LinkType
+    note: str = Field(default="", max_length=2000)
+
+
+class AssignIn(Strict):
+    user_id: int = Field(ge=1)
+
+
+class TokenIn(Strict):
+    username: str = Field(min_length=1, max_length=120)
+    password: str = Field(min_length=1, max_length=1000)

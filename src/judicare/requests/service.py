@@ -1,0 +1,521 @@
+"""Use cases of the request register: register, read, change, move through the lifecycle.
+
+Services never commit: the caller's unit of work commits the change together with its
+audit entry, or nothing. Every read of personal data and every change is audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from judicare.audit.service import AuditAction, record
+from judicare.auth.permissions import NotFound, Permission, Principal, RequestScope, authorize
+from judicare.errors import Conflict, InvalidInput
+from judicare.legal_basis.rules import load_rulebook
+from judicare.legal_basis.service import LegalBasisService, parse_query
+from judicare.requests.domain import (
+    DECISIONS,
+    Deadline,
+    RequestStatus,
+    check_transition,
+    time_limits_from_instrument,
+)
+from judicare.requests.models import (
+    AssignmentRow,
+    CaseRow,
+    DeadlineRow,
+    IdempotencyRow,
+    IdentityDocumentRow,
+    MeasureRow,
+    PersonNameRow,
+    RequestLinkRow,
+    RequestPersonRow,
+    RequestRow,
+    TransitionRow,
+)
+from judicare.requests.schemas import LinkIn, RequestCreate, RequestUpdate, TransitionIn
+from judicare.requests.views import request_detail
+from judicare.states import resolve_state
+from judicare.treaties.catalogue import get_instrument
+
+
+class PreconditionFailed(Conflict):
+    code = "precondition_failed"
+    http_status = 412
+
+
+class PreconditionRequired(Conflict):
+    code = "precondition_required"
+    http_status = 428
+
+
+def fingerprint(payload: dict) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- need-to-know ------------------------------------------------------------------------
+
+
+def scope_of(session: Session, row: RequestRow) -> RequestScope:
+    assigned = session.scalars(
+        select(AssignmentRow.user_id).where(AssignmentRow.request_id == row.id)
+    ).all()
+    return RequestScope(row.id, row.authority_id, frozenset(assigned))
+
+
+def load_for(
+    session: Session, principal: Principal, request_id: int, permission: Permission
+) -> RequestRow:
+    """The request, if the principal may do `permission` on it; else 403 or 404."""
+    authorize(principal, permission)
+    row = session.get(RequestRow, request_id)
+    if row is None:
+        raise NotFound(f"request {request_id} not found")
+    authorize(principal, permission, scope_of(session, row))
+    return row
+
+
+# --- registering ---------------------------------------------------------------------------
+
+
+def create_request(
+    session: Session,
+    principal: Principal,
+    data: RequestCreate,
+    *,
+    now: datetime,
+    basis: LegalBasisService | None,
+    why: str,
+    idempotency_key: str | None = None,
+) -> tuple[int, dict, bool]:
+    """Register a request. Returns (HTTP status, body, replayed). With an idempotency key,
+    a retry of the same create returns the first answer instead of a second request."""
+    authorize(principal, Permission.REQUEST_CREATE)
+    print_ = fingerprint(data.model_dump(mode="json"))
+    if idempotency_key is not None:
+        earlier = _idempotent_answer(session, principal, idempotency_key, print_)
+        if earlier is not None:
+            return earlier[0], earlier[1], True
+        # Claim the key first: a concurrent retry waits on this row and then finds it.
+        claim = IdempotencyRow(
+            user_id=principal.user_id,
+            key=idempotency_key,
+            fingerprint=print_,
+            status_code=0,
+            body={},
+        )
+        session.add(claim)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Conflict(
+                "the same Idempotency-Key is being used by a concurrent request: retry"
+            ) from None
+    row = _new_request_row(session, principal, data, now, basis)
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.COLLECTION,
+        tag=f"{principal.role.value}:request:create",
+        subject_type="request",
+        subject_id=row.id,
+        why=why,
+        at=now,
+        details={
+            "reference": row.reference,
+            "persons": len(row.persons),
+            "direction": row.direction,
+        },
+    )
+    body = request_detail(row, [], [], [])
+    if idempotency_key is not None:
+        claim.status_code, claim.body = 201, body
+    return 201, body, False
+
+
+def _idempotent_answer(session, principal, key, print_) -> tuple[int, dict] | None:
+    row = session.scalar(
+        select(IdempotencyRow).where(
+            IdempotencyRow.user_id == principal.user_id, IdempotencyRow.key == key
+        )
+    )
+    if row is None:
+        return None
+    if row.fingerprint != print_:
+        raise Conflict(
+            "this Idempotency-Key was already used with a different request body: "
+            "use a new key for a new request"
+        )
+    return row.status_code, row.body
+
+
+def _new_request_row(session, principal, data: RequestCreate, now, basis) -> RequestRow:
+    requesting = resolve_state(data.requesting_state).alpha3
+    requested = resolve_state(data.requested_state).alpha3
+    crimes = _crimes(data.crimes)
+    instrument_id = (
+        get_instrument(data.legal_basis_instrument).id if data.legal_basis_instrument else None
+    )
+    answer = None
+    if basis is not None:
+        query = parse_query(requesting, requested, data.kind.value, data.received_on, crimes)
+        answer = basis.resolve(query).as_dict()
+    row = RequestRow(
+        reference=f"{principal.authority_id}/{data.received_on.year}/{uuid.uuid4().hex[:8].upper()}",
+        authority_id=principal.authority_id,
+        case_id=_case_id(session, principal, data.case_reference),
+        direction=data.direction.value,
+        kind=data.kind.value,
+        requesting_state=requesting,
+        requested_state=requested,
+        requesting_authority=data.requesting_authority,
+        requesting_central_authority=data.requesting_central_authority,
+        requested_central_authority=data.requested_central_authority,
+        urgency=data.urgency.value,
+        confidentiality=data.confidentiality.value,
+        crimes=list(crimes),
+        facts_summary=data.facts_summary,
+        legal_basis_instrument=instrument_id,
+        legal_basis_answer=answer,
+        status=RequestStatus.RECEIVED.value,
+        received_on=data.received_on,
+        requested_execution_date=data.requested_execution_date,
+        created_by=principal.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    row.search_text = search_text(row)
+    row.measures = [MeasureRow(measure=m.measure.value, details=m.details) for m in data.measures]
+    row.persons = [_person_row(p) for p in data.persons]
+    row.deadlines = [_deadline_row(d) for d in _deadlines(data, instrument_id)]
+    return row
+
+
+def _crimes(codes: list[str]) -> tuple[str, ...]:
+    known = load_rulebook().crimes
+    for code in codes:
+        if code not in known:
+            raise InvalidInput(f"unknown crime {code!r}: use one of {', '.join(known)}")
+    return tuple(dict.fromkeys(codes))
+
+
+def _case_id(session, principal: Principal, reference: str | None) -> int | None:
+    if not reference:
+        return None
+    case = session.scalar(
+        select(CaseRow).where(
+            CaseRow.authority_id == principal.authority_id, CaseRow.reference == reference
+        )
+    )
+    if case is None:
+        case = CaseRow(authority_id=principal.authority_id, reference=reference)
+        session.add(case)
+        session.flush()
+    return case.id
+
+
+def _person_row(person) -> RequestPersonRow:
+    row = RequestPersonRow(
+        role=person.role.value,
+        birth_date=person.birth_date,
+        nationality=resolve_state(person.nationality).alpha3 if person.nationality else None,
+        protected_status=person.protected_status,
+    )
+    row.names = [
+        PersonNameRow(
+            name=n.name,
+            name_folded=fold(n.name),
+            form=n.form,
+            script=script_of(n.name),
+            system=n.system,
+        )
+        for n in person.names
+    ]
+    row.documents = [
+        IdentityDocumentRow(
+            kind=d.kind,
+            number=d.number,
+            issuing_state=resolve_state(d.issuing_state).alpha3 if d.issuing_state else None,
+        )
+        for d in person.identity_documents
+    ]
+    return row
+
+
+def fold(text: str) -> str:
+    """Case- and compatibility-folded text for searching, in any script."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def search_text(row: RequestRow) -> str:
+    return fold(
+        " ".join([row.reference or "", row.requesting_authority or "", row.facts_summary or ""])
+    )
+
+
+def script_of(text: str) -> str:
+    """The Unicode script of the first letter (e.g. CYRILLIC, ARABIC, LATIN)."""
+    for char in text:
+        if char.isalpha():
+            return unicodedata.name(char, "UNKNOWN").split(" ")[0]
+    return ""
+
+
+def _deadlines(data: RequestCreate, instrument_id: str | None) -> list[Deadline]:
+    found = []
+    if data.requested_execution_date:
+        found.append(
+            Deadline(
+                "requested_execution",
+                data.requested_execution_date,
+                None,
+                None,
+                "the date by which the requesting authority asks for execution",
+            )
+        )
+    if instrument_id:
+        limits = list(get_instrument(instrument_id).raw.get("time_limits") or [])
+        found += time_limits_from_instrument(limits, data.kind.value, data.received_on)
+    return found
+
+
+def _deadline_row(deadline: Deadline) -> DeadlineRow:
+    return DeadlineRow(
+        kind=deadline.kind,
+        due=deadline.due,
+        citation=deadline.citation,
+        source_url=deadline.source_url,
+        note=deadline.note,
+    )
+
+
+# --- reading and changing ------------------------------------------------------------------
+
+
+def get_request(
+    session: Session, principal: Principal, request_id: int, *, now: datetime, why: str
+) -> dict:
+    row = load_for(session, principal, request_id, Permission.REQUEST_READ)
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.CONSULTATION,
+        tag=f"{principal.role.value}:request:read",
+        subject_type="request",
+        subject_id=row.id,
+        why=why,
+        at=now,
+        details={"reference": row.reference},
+    )
+    return _detail(session, row)
+
+
+def _detail(session: Session, row: RequestRow) -> dict:
+    transitions = session.scalars(
+        select(TransitionRow).where(TransitionRow.request_id == row.id).order_by(TransitionRow.id)
+    ).all()
+    links = session.scalars(
+        select(RequestLinkRow).where(
+            (RequestLinkRow.from_request_id == row.id) | (RequestLinkRow.to_request_id == row.id)
+        )
+    ).all()
+    from judicare.requests.models import DocumentRow
+
+    documents = session.scalars(select(DocumentRow).where(DocumentRow.request_id == row.id)).all()
+    return request_detail(row, transitions, links, documents)
+
+
+def _check_version(row: RequestRow, if_match: str | None) -> None:
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match with the request's ETag (from GET) so that a change made meanwhile "
+            "by someone else is not overwritten"
+        )
+    if if_match.strip().strip('"').removeprefix('W/"') != str(row.version):
+        raise PreconditionFailed(
+            f"the request changed since you read it (version now {row.version}): read it again"
+        )
+
+
+def update_request(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    change: RequestUpdate,
+    *,
+    if_match: str | None,
+    now: datetime,
+    why: str,
+) -> dict:
+    row = load_for(session, principal, request_id, Permission.REQUEST_UPDATE)
+    _check_version(row, if_match)
+    changed = {}
+    for field, value in change.model_dump(exclude_unset=True).items():
+        if field == "crimes":
+            value = list(_crimes(value or []))
+        if field == "legal_basis_instrument" and value:
+            value = get_instrument(value).id
+        if hasattr(value, "value"):
+            value = value.value
+        if getattr(row, field) != value:
+            changed[field] = {"from": _plain(getattr(row, field)), "to": _plain(value)}
+            setattr(row, field, value)
+    if changed:
+        row.search_text = search_text(row)
+        row.updated_at = now
+        session.flush()
+        record(
+            session,
+            actor=principal.username,
+            action=AuditAction.ALTERATION,
+            tag=f"{principal.role.value}:request:update",
+            subject_type="request",
+            subject_id=row.id,
+            why=why,
+            at=now,
+            details={"fields": sorted(changed)},
+        )
+    return _detail(session, row)
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def transition_request(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    move: TransitionIn,
+    *,
+    if_match: str | None,
+    now: datetime,
+    why: str,
+) -> dict:
+    permission = (
+        Permission.REQUEST_DECIDE if move.status in DECISIONS else Permission.REQUEST_TRANSITION
+    )
+    row = load_for(session, principal, request_id, permission)
+    _check_version(row, if_match)
+    current = RequestStatus(row.status)
+    citations = [c.model_dump() for c in move.citations]
+    check_transition(current, move.status, move.reasons, citations)
+    session.add(
+        TransitionRow(
+            request_id=row.id,
+            from_status=current.value,
+            to_status=move.status.value,
+            reasons=move.reasons,
+            citations=citations,
+            decided_by=principal.user_id,
+            decided_at=now,
+        )
+    )
+    row.status = move.status.value
+    row.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.ALTERATION,
+        tag=f"{principal.role.value}:request:{move.status.value}",
+        subject_type="request",
+        subject_id=row.id,
+        why=why,
+        at=now,
+        details={"from": current.value, "to": move.status.value, "citations": citations},
+    )
+    return _detail(session, row)
+
+
+def link_requests(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    link: LinkIn,
+    *,
+    now: datetime,
+    why: str,
+) -> dict:
+    row = load_for(session, principal, request_id, Permission.REQUEST_LINK)
+    other = load_for(session, principal, link.to_request_id, Permission.REQUEST_LINK)
+    if other.id == row.id:
+        raise InvalidInput("a request cannot be linked to itself")
+    exists = session.scalar(
+        select(RequestLinkRow.id).where(
+            RequestLinkRow.from_request_id == row.id,
+            RequestLinkRow.to_request_id == other.id,
+            RequestLinkRow.link_type == link.link_type.value,
+        )
+    )
+    if exists:
+        raise Conflict(
+            f"request {row.id} is already linked to {other.id} as {link.link_type.value}"
+        )
+    session.add(
+        RequestLinkRow(
+            from_request_id=row.id,
+            to_request_id=other.id,
+            link_type=link.link_type.value,
+            note=link.note,
+        )
+    )
+    session.flush()
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.COMBINATION,
+        tag=f"{principal.role.value}:request:link",
+        subject_type="request",
+        subject_id=row.id,
+        why=why,
+        at=now,
+        details={"to": other.id, "link_type": link.link_type.value},
+    )
+    return _detail(session, row)
+
+
+def assign(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    user_id: int,
+    *,
+    now: datetime,
+    why: str,
+) -> dict:
+    from judicare.auth.models import UserRow
+
+    row = load_for(session, principal, request_id, Permission.REQUEST_ASSIGN)
+    if session.get(UserRow, user_id) is None:
+        raise InvalidInput(f"unknown user {user_id}")
+    if not session.scalar(
+        select(AssignmentRow.id).where(
+            AssignmentRow.request_id == row.id, AssignmentRow.user_id == user_id
+        )
+    ):
+        session.add(AssignmentRow(request_id=row.id, user_id=user_id))
+        session.flush()
+        record(
+            session,
+            actor=principal.username,
+            action=AuditAction.DISCLOSURE,
+            tag=f"{principal.role.value}:request:assign",
+            subject_type="request",
+            subject_id=row.id,
+            why=why,
+            at=now,
+            details={"recipients": [user_id]},
+        )
+    return _detail(session, row)
