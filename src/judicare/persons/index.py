@@ -1,0 +1,134 @@
+"""An in-memory person index: records filed under their blocking keys, scored on query.
+
+A query is answered in two steps:
+1. *Blocking.* The query's keys are looked up rarest first. Each record met gets the
+   inverse document frequency of the key (rare keys say more). Keys held by more than
+   `max_key_share` of the index (a skeleton as common as MD, Mohammad) are only used when
+   the query has nothing rarer, and the walk stops once `posting_budget` postings have
+   been read: the rarer keys (name pairs, rare surnames) have already found the record.
+2. *Scoring.* The `shortlist` records with the most evidence are scored with `score_pair`;
+   those at or above the threshold are returned, best first.
+
+The postings are compact arrays of record slots; a removed record leaves its slot empty.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable
+
+from .domain import Candidate, PersonQuery, PersonRecord
+from .keys import blocking_keys
+from .scoring import DEFAULT_THRESHOLD, score_pair
+
+
+class PersonIndex:
+    """Records of any number of registers, found by name, birth date and nationality."""
+
+    def __init__(
+        self,
+        *,
+        shortlist: int = 25,
+        posting_budget: int = 60_000,
+        max_key_share: float = 0.02,
+    ) -> None:
+        self.shortlist = shortlist
+        self.posting_budget = posting_budget
+        self.max_key_share = max_key_share
+        self._records: list[PersonRecord | None] = []
+        self._slots: dict[tuple[str, str], int] = {}
+        self._postings: dict[str, array] = {}
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def add(self, record: PersonRecord) -> None:
+        """File a record; a record with the same register and id is replaced."""
+        ident = (record.register, record.id)
+        if ident in self._slots:
+            self.remove(*ident)
+        slot = len(self._records)
+        self._records.append(record)
+        self._slots[ident] = slot
+        postings = self._postings
+        for key in blocking_keys(record.names):
+            bucket = postings.get(key)
+            if bucket is None:
+                postings[key] = array("I", (slot,))
+            else:
+                bucket.append(slot)
+        self._size += 1
+
+    def add_all(self, records: Iterable[PersonRecord]) -> None:
+        for record in records:
+            self.add(record)
+
+    def remove(self, register: str, id: str) -> bool:
+        """Take a record out; say whether it was there."""
+        slot = self._slots.pop((register, id), None)
+        if slot is None:
+            return False
+        record = self._records[slot]
+        self._records[slot] = None
+        assert record is not None
+        for key in blocking_keys(record.names):
+            bucket = self._postings.get(key)
+            if bucket is not None and slot in bucket:
+                bucket.remove(slot)
+                if not bucket:
+                    del self._postings[key]
+        self._size -= 1
+        return True
+
+    def get(self, register: str, id: str) -> PersonRecord | None:
+        slot = self._slots.get((register, id))
+        return None if slot is None else self._records[slot]
+
+    def candidates(self, query: PersonQuery) -> list[int]:
+        """Blocking: the slots of the records worth scoring, most evidence first."""
+        registers = set(query.registers) if query.registers else None
+        n = max(self._size, 1)
+        found = [
+            (len(bucket), bucket)
+            for key in blocking_keys(query.names)
+            if (bucket := self._postings.get(key)) is not None
+        ]
+        found.sort(key=lambda f: f[0])
+        common = max(50, int(self.max_key_share * n))
+        evidence: dict[int, float] = {}
+        read = 0
+        for df, bucket in found:
+            if (df > common and evidence) or (read and read + df > self.posting_budget):
+                break
+            weight = math.log(1 + n / df)
+            get = evidence.get
+            for slot in bucket:
+                evidence[slot] = get(slot, 0.0) + weight
+            read += df
+        if registers:
+            records = self._records
+            evidence = {
+                s: e for s, e in evidence.items() if (r := records[s]) and r.register in registers
+            }
+        if len(evidence) <= self.shortlist:
+            return list(evidence)
+        return sorted(evidence, key=evidence.__getitem__, reverse=True)[: self.shortlist]
+
+    def query(
+        self, query: PersonQuery, threshold: float | None = None, limit: int = 20
+    ) -> list[Candidate]:
+        """Candidates at or above the threshold (default `DEFAULT_THRESHOLD`), best first."""
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        registers = set(query.registers) if query.registers else None
+        out = []
+        for slot in self.candidates(query):
+            record = self._records[slot]
+            if record is None or (registers and record.register not in registers):
+                continue
+            candidate = score_pair(query, record)
+            if candidate.score >= threshold:
+                out.append(candidate)
+        out.sort(key=lambda c: (-c.score, c.register, c.id))
+        return out[:limit]

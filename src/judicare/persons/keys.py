@@ -1,0 +1,57 @@
+"""Blocking keys: short stable strings under which a person is filed and looked up.
+
+Two names can only be compared if they share a key, so the keys are built for recall:
+- `s:<skeleton>`: the consonant skeleton of every reading of every part (Wladimir, Vladimir,
+  Владимир and فلاديمير all give `s:FLDMR`);
+- `s:<skeleton minus one letter>`: the primary skeleton with one consonant deleted, in the
+  same key space, so that one slip on either side (Putin / Pulin, Walijan / Awlijan) still
+  meets (a symmetric-deletion neighbourhood, as in SymSpell);
+- `p:<skeleton>+<skeleton>`: every unordered pair of parts, which stays selective when each
+  part is common on its own (Mohammad + Rahim).
+
+Particles, titles and initials give no key. The keys are plain strings built only from the
+name, so they are the same in every process and on every machine (no `hash()`), and can be
+stored in a table and fetched by equality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import combinations
+
+from .names import parse_name
+
+KEYED_ROLES = frozenset({"name", "patronymic"})
+MIN_DELETION_SKELETON = 3
+
+
+def name_keys(name: str) -> set[str]:
+    """The blocking keys of one name."""
+    parsed = parse_name(name)
+    keys: set[str] = set()
+    primaries: list[str] = []
+    for part in parsed.parts:
+        if part.role not in KEYED_ROLES:
+            continue
+        skeletons = [k for k in part.keys if k]
+        if not skeletons:
+            continue
+        keys.update(f"s:{k}" for k in skeletons)
+        primary = skeletons[0]
+        primaries.append(primary)
+        if len(primary) >= MIN_DELETION_SKELETON:
+            keys.update(f"s:{primary[:i]}{primary[i + 1 :]}" for i in range(len(primary)))
+    for a, b in combinations(sorted(set(primaries)), 2):
+        keys.add(f"p:{a}+{b}")
+    if not keys and parsed.parts:  # a name of initials or particles only: key it as written
+        keys.add("w:" + "".join(p.forms[0] for p in parsed.parts))
+    return keys
+
+
+def blocking_keys(names: Iterable[str]) -> set[str]:
+    """The blocking keys of a person: the union over every name the person is known by."""
+    keys: set[str] = set()
+    for name in names:
+        if name and name.strip():
+            keys |= name_keys(name)
+    return keys

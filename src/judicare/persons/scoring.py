@@ -1,0 +1,267 @@
+"""Score one query against one record, and say why.
+
+The name score aligns the parts of two names (any order), each pair scored by the best of
+its romanised forms: same form, edit similarity (optimal string alignment, so a swapped pair
+of letters costs one edit), or the same consonant skeleton. Unpaired parts cost according
+to what they are:
+- a part present on one side only (a dropped patronymic, a middle name, a grandfather's name
+  on an Afghan list) costs little: registers often hold shorter or longer forms of a name;
+- two parts that face each other and disagree (Sergey *Ivanovich* Lavrov against Sergey
+  *Viktorovich* Lavrov, Habibullah *Safi* against Habibullah *Reshad*) cost a full part:
+  that is evidence of two different people.
+
+Birth dates and nationality then move the score a little: a compatible partial date does
+not penalise, a swapped day/month or a date off by one is a weaker match, a conflicting
+date lowers the score. The person's best pair of names gives the score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rapidfuzz.distance import OSA
+
+from .domain import Candidate, PartialDate, PersonQuery, PersonRecord
+from .names import ParsedName, Part, make_part, parse_name, skeleton
+
+DEFAULT_THRESHOLD = 0.75
+MIN_PART_SIMILARITY = 0.7  # below this, two parts are not the same name part
+EXTRA_COST = 0.25  # a part present on one side only
+CONFLICT_COST = 2.0  # two parts facing each other that disagree
+PATRONYMIC_EXTRA_COST = 0.1  # a patronymic present on one side only
+KEY_SIMILARITY = 0.9  # same consonant skeleton, different spelling
+DOUBLED_SIMILARITY = 0.95  # Hasan / Hassan, Jong-uun / Jong-un
+ROLE_WEIGHT = {"name": 1.0, "patronymic": 1.0, "initial": 0.4, "title": 0.3, "particle": 0.2}
+DATE_EFFECT = {
+    "exact": 0.05,
+    "compatible": 0.0,
+    "near": -0.05,
+    "swapped": -0.05,
+    "conflict": -0.2,
+}
+NATIONALITY_EFFECT = {"same": 0.02, "different": -0.03}
+
+
+@dataclass(frozen=True, slots=True)
+class PartMatch:
+    similarity: float
+    how: str
+    query_form: str
+    record_form: str
+    query_system: str
+    record_system: str
+
+
+@lru_cache(maxsize=500_000)
+def compare_parts(a: Part, b: Part) -> PartMatch:
+    """The best reading of two name parts: exact form, initial, skeleton, or edit similarity."""
+    if a.role == "initial" or b.role == "initial":
+        return _compare_initial(a, b)
+    best = PartMatch(0.0, "different", a.forms[0], b.forms[0], a.systems[0], b.systems[0])
+    for fa, sa, ka, ua in zip(a.forms, a.systems, a.form_keys, a.undoubled, strict=True):
+        for fb, sb, kb, ub in zip(b.forms, b.systems, b.form_keys, b.undoubled, strict=True):
+            if fa == fb:
+                return PartMatch(1.0, "same form", fa, fb, sa, sb)
+            sim = OSA.normalized_similarity(fa, fb)
+            how = "edit similarity"
+            if sim < DOUBLED_SIMILARITY and ua == ub:
+                sim, how = DOUBLED_SIMILARITY, "same but for doubled letters"
+            # Two spellings as written (both Latin) share a skeleton more often by chance
+            # (Olga / Oleg) than a romanisation and a spelling do: the key counts half.
+            both_latin = sa == sb == "as written"
+            key_sim = (KEY_SIMILARITY + sim) / 2 if both_latin else KEY_SIMILARITY
+            if ka == kb and len(ka) >= 2:
+                if key_sim > sim:
+                    sim, how = key_sim, "phonetic key"
+            elif len(ka) >= 3 and len(kb) >= 3 and sim < KEY_SIMILARITY:
+                key_sim = KEY_SIMILARITY * OSA.normalized_similarity(ka, kb)
+                if key_sim > sim:
+                    sim, how = key_sim, "phonetic key similarity"
+            if sim > best.similarity:
+                best = PartMatch(sim, how, fa, fb, sa, sb)
+    return best
+
+
+def _compare_initial(a: Part, b: Part) -> PartMatch:
+    fa, fb = a.forms[0], b.forms[0]
+    for x in a.forms:
+        for y in b.forms:
+            if x[0] == y[0]:
+                how = "same initial" if len(x) == len(y) else "initial"
+                return PartMatch(1.0 if how == "same initial" else 0.9, how, x, y, "", "")
+    return PartMatch(0.0, "different initial", fa, fb, "", "")
+
+
+def _joined(parts: tuple[Part, ...]) -> Part:
+    n = min(len(p.forms) for p in parts)
+    forms = tuple("".join(p.forms[i] for p in parts) for i in range(n))
+    return make_part(" ".join(p.original for p in parts), forms, parts[0].systems[:n], "name")
+
+
+def _weight(part: Part) -> float:
+    return ROLE_WEIGHT[part.role]
+
+
+def _align(
+    q: ParsedName, r: ParsedName
+) -> list[tuple[tuple[int, ...], tuple[int, ...], PartMatch]]:
+    """Pair the parts, best pairs first. Then a part left alone on one side may be two
+    adjacent parts left alone on the other, written as one word (FridrichBuchenberg)."""
+    scored = []
+    for i, a in enumerate(q.parts):
+        for j, b in enumerate(r.parts):
+            m = compare_parts(a, b)
+            if m.similarity >= MIN_PART_SIMILARITY:
+                scored.append((m.similarity, i, j, m))
+    scored.sort(key=lambda c: -c[0])
+    used_q: set[int] = set()
+    used_r: set[int] = set()
+    out = []
+    for _, i, j, m in scored:
+        if i not in used_q and j not in used_r:
+            used_q.add(i)
+            used_r.add(j)
+            out.append(((i,), (j,), m))
+    for side_a, side_b, used_a, used_b, flip in (
+        (q.parts, r.parts, used_q, used_r, False),
+        (r.parts, q.parts, used_r, used_q, True),
+    ):
+        for i, single in enumerate(side_a):
+            if i in used_a or single.role != "name" or len(single.forms[0]) < 5:
+                continue
+            for j in range(len(side_b) - 1):
+                if j in used_b or j + 1 in used_b:
+                    continue
+                joined_len = len(side_b[j].forms[0]) + len(side_b[j + 1].forms[0])
+                if abs(joined_len - len(single.forms[0])) > 3:
+                    continue
+                m = compare_parts(single, _joined(side_b[j : j + 2]))
+                if m.similarity >= 0.85:
+                    used_a.add(i)
+                    used_b.update((j, j + 1))
+                    out.append(((j, j + 1), (i,), m) if flip else ((i,), (j, j + 1), m))
+                    break
+    return out
+
+
+def score_names(q: ParsedName, r: ParsedName) -> tuple[float, dict[str, Any]]:
+    """The name score of two parsed names in [0, 1], and the alignment that gave it."""
+    pairs = _align(q, r)
+    if not pairs:
+        return 0.0, {"pairs": [], "why": "no name part matches"}
+    used_q = {i for iq, _, _ in pairs for i in iq}
+    used_r = {j for _, ir, _ in pairs for j in ir}
+    num = den = 0.0
+    for iq, ir, m in pairs:
+        w = (max(_weight(q.parts[i]) for i in iq) + max(_weight(r.parts[j]) for j in ir)) / 2
+        num += m.similarity * w
+        den += w
+    left_q = [p for i, p in enumerate(q.parts) if i not in used_q]
+    left_r = [p for i, p in enumerate(r.parts) if i not in used_r]
+    conflicts, extras = _unpaired_cost(left_q, left_r)
+    score = num / (den + conflicts + extras)
+    order = [ir[0] for _, ir, _ in sorted(pairs, key=lambda p: p[0][0])]
+    explanation = {
+        "pairs": [_explain_pair(q, r, iq, ir, m) for iq, ir, m in pairs],
+        "unmatched_query": [p.original for p in left_q],
+        "unmatched_record": [p.original for p in left_r],
+        "conflicting_parts_cost": round(conflicts, 3),
+        "missing_parts_cost": round(extras, 3),
+        "order": "same" if order == sorted(order) else "different",
+        "patronymic_dropped": [p.original for p in left_q + left_r if p.role == "patronymic"],
+    }
+    return score, explanation
+
+
+def _unpaired_cost(left_q: list[Part], left_r: list[Part]) -> tuple[float, float]:
+    """Parts left on both sides face each other and disagree; parts left on one side only
+    are missing there. Particles and titles cost only their small weight."""
+    wq = sorted((_weight(p) for p in left_q), reverse=True)
+    wr = sorted((_weight(p) for p in left_r), reverse=True)
+    n = min(len(wq), len(wr))
+    conflicts = CONFLICT_COST * sum((wq[k] + wr[k]) / 2 for k in range(n))
+    rest = left_q[n:] if len(wq) > n else left_r[n:]
+    rest_sorted = sorted(rest, key=_weight, reverse=True)
+    extras = sum(
+        _weight(p) * (PATRONYMIC_EXTRA_COST if p.role == "patronymic" else EXTRA_COST)
+        for p in rest_sorted
+    )
+    return conflicts, extras
+
+
+def _explain_pair(q: ParsedName, r: ParsedName, iq, ir, m: PartMatch) -> dict[str, Any]:
+    return {
+        "query": " ".join(q.parts[i].original for i in iq),
+        "record": " ".join(r.parts[j].original for j in ir),
+        "similarity": round(m.similarity, 3),
+        "how": m.how + (" (written as one word)" if len(iq) + len(ir) > 2 else ""),
+        "query_reading": {"form": m.query_form, "system": m.query_system},
+        "record_reading": {"form": m.record_form, "system": m.record_system},
+        "phonetic_keys": [_key(m.query_form), _key(m.record_form)],
+    }
+
+
+def _key(form: str) -> str:
+    return skeleton(form)
+
+
+def date_evidence(q: PartialDate | None, r: PartialDate | None) -> dict[str, Any] | None:
+    if q is None or r is None:
+        return None
+    relation = q.compare(r)
+    return {
+        "query": str(q),
+        "record": str(r),
+        "relation": relation,
+        "effect": DATE_EFFECT[relation],
+    }
+
+
+def nationality_evidence(q: str | None, r: str | None) -> dict[str, Any] | None:
+    if not q or not r:
+        return None
+    relation = "same" if q.upper() == r.upper() else "different"
+    return {"query": q, "record": r, "relation": relation, "effect": NATIONALITY_EFFECT[relation]}
+
+
+def best_name_pair(query_names, record_names) -> tuple[float, dict[str, Any]]:
+    best: tuple[float, dict[str, Any]] = (-1.0, {})
+    for qn in query_names:
+        pq = parse_name(qn)
+        for rn in record_names:
+            pr = parse_name(rn)
+            if not pq.parts or not pr.parts:
+                continue
+            s, why = score_names(pq, pr)
+            if s > best[0]:
+                best = (s, {"query_name": qn, "record_name": rn, **_scripts(pq, pr), **why})
+    return (max(best[0], 0.0), best[1])
+
+
+def _scripts(pq: ParsedName, pr: ParsedName) -> dict[str, Any]:
+    return {
+        "query_script": pq.script,
+        "record_script": pr.script,
+        "titles_dropped": list(pq.dropped_titles + pr.dropped_titles),
+        "surname_first_reordered": pq.reordered or pr.reordered,
+    }
+
+
+def score_pair(query: PersonQuery, record: PersonRecord) -> Candidate:
+    """Score one record for one query: the best pair of names, then the birth date and
+    nationality evidence. Pure; the explanation says why."""
+    name_score, name_why = best_name_pair(query.names, record.names)
+    score = name_score
+    explanation: dict[str, Any] = {"name_score": round(name_score, 4), "name": name_why}
+    for label, evidence in (
+        ("birth_date", date_evidence(query.birth_date, record.birth_date)),
+        ("nationality", nationality_evidence(query.nationality, record.nationality)),
+    ):
+        explanation[label] = evidence
+        if evidence and name_score > 0:
+            score += evidence["effect"]
+    score = round(min(1.0, max(0.0, score)), 4)
+    explanation["score"] = score
+    return Candidate(record.register, record.id, score, explanation)
