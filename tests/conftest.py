@@ -99,3 +99,49 @@ def app(database_url, request, tmp_path):
         upgrade_database(judicare)
     yield judicare
     judicare.dispose()
+
+
+def _create_postgres_database() -> str:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"judicare_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        message = f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {exc.orig}"
+        if _in_ci():
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must run, not skip)")
+        pytest.skip(message)
+    finally:
+        admin.dispose()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres_database(url: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def shared_database_url(request, tmp_path_factory):
+    """A database shared by the API test modules of one worker, on SQLite and PostgreSQL.
+    Those tests only add requests and check relative to what they added."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('module') / 'judicare.db'}"
+        return
+    url = _create_postgres_database()
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def demo_api(shared_database_url):
+    from tests.integration.api_support import build_demo_api
+
+    demo = build_demo_api(shared_database_url)
+    yield demo
+    demo.app.dispose()

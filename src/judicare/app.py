@@ -10,6 +10,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from judicare.auth.passwords import use_fast_hashing_for_tests
 from judicare.db.engine import UnitOfWork, make_engine
 from judicare.files.store import FileStore, LocalFileStore
 from judicare.legal_basis.service import LegalBasisProvider
@@ -62,6 +63,7 @@ def create_app(
     file_store: FileStore | None = None,
 ) -> App:
     settings = settings or Settings()
+    use_fast_hashing_for_tests(settings.environment == "test")
     engine = make_engine(settings.effective_database_url)
     factory = sessionmaker(engine, expire_on_commit=False)
     return App(

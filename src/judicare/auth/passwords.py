@@ -8,7 +8,17 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+_STANDARD = PasswordHasher()  # argon2id with the library's recommended parameters
+# For test runs only: still argon2id, with parameters small enough for hundreds of users.
+_FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_hasher = _STANDARD
+
+
+def use_fast_hashing_for_tests(enabled: bool) -> None:
+    """Switch to cheap argon2id parameters; the app factory does this only when
+    settings.environment is "test"."""
+    global _hasher
+    _hasher = _FAST if enabled else _STANDARD
 
 
 def hash_password(password: str) -> str:

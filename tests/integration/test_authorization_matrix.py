@@ -1,0 +1,122 @@
+"""Every role x every endpoint x own / other authority.
+
+The table below is written out by hand, independently of the permission enum: it is the
+statement of who may do what. Within their authority, a role that may act gets a success
+and a role that may not gets 403. On a request of another authority, a role that may act
+gets 404 (need-to-know: its existence is not disclosed), and a role that may not gets 403.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from judicare.auth.permissions import Role
+from tests.integration.api_support import OTHER, OWN, request_body
+
+EVERYONE = {r.value for r in Role}
+CASE_WORKERS = {"officer", "legal_reviewer", "supervisor"}
+ALLOWED = {
+    "list requests": CASE_WORKERS | {"auditor"},
+    "create a request": {"officer", "supervisor"},
+    "read a request": CASE_WORKERS | {"auditor"},
+    "change a request": CASE_WORKERS,
+    "register a request (operational step)": CASE_WORKERS,
+    "accept a request (decision)": {"legal_reviewer", "supervisor"},
+    "link two requests": CASE_WORKERS,
+    "assign a request": {"supervisor"},
+    "upload a document": {"officer", "supervisor"},
+    "read a document": CASE_WORKERS | {"auditor"},
+    "read the audit trail": {"auditor"},
+    "read a treaty's status": EVERYONE,
+    "resolve a legal basis": EVERYONE,
+}
+REQUEST_SCOPED = {
+    "read a request", "change a request", "register a request (operational step)",
+    "accept a request (decision)", "link two requests", "assign a request",
+    "upload a document", "read a document",
+}  # fmt: skip
+
+
+@pytest.fixture
+def api(demo_api):
+    return demo_api
+
+
+def _fresh_request(api, status: str = "received") -> dict:
+    created = api.create()
+    version = 1
+    for step in {"received": [], "under_review": ["registered", "under_review"]}[status]:
+        moved = api.client.post(
+            f"/api/v1/requests/{created['id']}/transitions", json={"status": step},
+            headers=api.headers("supervisor", **{"If-Match": f'"{version}"'}),
+        )  # fmt: skip
+        version = moved.json()["version"]
+    return {**created, "version": version}
+
+
+def _call(api, action: str, role: str, authority: str):
+    h = api.headers(role, authority)
+    c = api.client
+    if action == "list requests":
+        return c.get("/api/v1/requests", headers=h)
+    if action == "create a request":
+        return c.post("/api/v1/requests", json=request_body(), headers=h)
+    if action == "read the audit trail":
+        return c.get("/api/v1/audit", headers=h)
+    if action == "read a treaty's status":
+        return c.get("/api/v1/treaties/lhc-2023/status", headers=h)
+    if action == "resolve a legal basis":
+        return c.get("/api/v1/basis?from=KAZ&to=BEL&kind=mla", headers=h)
+    target = _fresh_request(api, "under_review" if "decision" in action else "received")
+    url = f"/api/v1/requests/{target['id']}"
+    match = {**h, "If-Match": f'"{target["version"]}"'}
+    if action == "read a request":
+        return c.get(url, headers=h)
+    if action == "change a request":
+        return c.patch(url, json={"urgency": "urgent"}, headers=match)
+    if action == "register a request (operational step)":
+        return c.post(f"{url}/transitions", json={"status": "registered"}, headers=match)
+    if action == "accept a request (decision)":
+        body = {"status": "accepted", "reasons": "basis confirmed",
+                "citations": [{"instrument": "cat-1984", "article": "9"}]}  # fmt: skip
+        return c.post(f"{url}/transitions", json=body, headers=match)
+    if action == "link two requests":
+        other = api.create()
+        return c.post(f"{url}/links", json={"to_request_id": other["id"], "link_type": "related"},
+                      headers=h)  # fmt: skip
+    if action == "assign a request":
+        return c.post(
+            f"{url}/assignments", json={"user_id": api.user_ids[("officer", OWN)]}, headers=h
+        )
+    if action == "upload a document":
+        return c.post(f"{url}/documents?filename=a.txt", content=b"x",
+                      headers={**h, "content-type": "text/plain"})  # fmt: skip
+    if action == "read a document":
+        doc = c.post(f"{url}/documents?filename=a.txt", content=b"x",
+                     headers={**api.headers("officer"), "content-type": "text/plain"}).json()  # fmt: skip
+        return c.get(f"{url}/documents/{doc['id']}", headers=h)
+    raise AssertionError(action)
+
+
+CASES = [
+    (action, role.value, authority)
+    for action in ALLOWED
+    for role in Role
+    for authority in (OWN, OTHER)
+]
+
+
+@pytest.mark.parametrize(("action", "role", "authority"), CASES,
+                         ids=[f"{a} | {r} | {'own' if o == OWN else 'other'}" for a, r, o in CASES])  # fmt: skip
+def test_matrix(api, action, role, authority):
+    response = _call(api, action, role, authority)
+    allowed = role in ALLOWED[action]
+    if not allowed:
+        expected = {403}
+    elif authority == OTHER and action in REQUEST_SCOPED:
+        expected = {404}
+    else:
+        expected = {200, 201}
+    assert response.status_code in expected, (response.status_code, response.text[:300])
+    if response.status_code >= 400:
+        assert response.json()["error"]["code"] in {"forbidden", "not_found"}
