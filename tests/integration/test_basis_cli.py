@@ -40,6 +40,8 @@ def test_the_seed_case_falls_back_on_belgian_law(database_url):
     assert answer["fallback"]["law"] == "be-mla-2004"
     assert answer["fallback"]["reciprocity"] is True
     assert any(u["instrument"] == "coe-mla-1959" for u in answer["unknowns"])
+    # ...but it says that a convention whose participation is unknown may bind both.
+    assert answer["fallback"]["conditions"][0]["code"] == "treaty_may_apply"
 
 
 def test_a_recorded_ratification_changes_the_answer(database_url):

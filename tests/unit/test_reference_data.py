@@ -87,7 +87,8 @@ def test_eio_opt_outs_and_brexit():
     assert "DNK" not in statuses and "IRL" not in statuses
     assert statuses["FRA"] == "party" and statuses["GBR"] == "party"
     assert _status("eu-eio-2014", date(2017, 6, 1))["FRA"] == "unknown"
-    assert _status("eu-eio-2014", date(2021, 1, 1))["GBR"] == "withdrawn"
+    # The exit row does not say how the act applied afterwards: unknown, not "withdrawn".
+    assert _status("eu-eio-2014", date(2021, 1, 1))["GBR"] == "unknown"
 
 
 def test_a_deposit_row_binds_rather_than_the_domestic_ratification():
@@ -115,3 +116,50 @@ def test_the_reference_loader_refuses(monkeypatch, tmp_path, name, rows, message
     with pytest.raises(DataError, match=message) as error:
         reference.load_actions(instrument)
     assert "bad.csv row" in str(error.value)
+
+
+@pytest.mark.parametrize("instrument_id", sorted(load_catalogue()))
+def test_no_state_is_bound_before_its_own_deposit(instrument_id):
+    """Whatever the rule and the sources say, an instrument never enters into force for a
+    state before that state's own act of consent, except by succession (a successor is bound
+    from independence, before its notification: Montenegro and ECHR Protocol 13)."""
+    from judicare.treaties.domain import ActionKind
+
+    for state, record in _participation(instrument_id).states.items():
+        if record.consent_kind is ActionKind.SUCCESSION:
+            continue
+        if record.in_force_from and record.consent_date and record.consent_kind:
+            assert record.in_force_from >= record.consent_date, (state, record.explanation)
+
+
+def test_a_stated_date_that_contradicts_the_deposits_does_not_backdate_a_later_state():
+    """ICCPR-OP2: the data counts 10 deposits by 1991-09-05 (Norway), a source states entry
+    into force on 1991-07-11; Norway is bound three months after its own deposit."""
+    norway = _participation("iccpr-op2-1989").states["NOR"]
+    assert norway.in_force_from == date(1991, 12, 5)
+
+
+def test_a_successor_state_is_unknown_before_its_notification_not_absent():
+    assert _status("rome-1998", date(2006, 7, 1))["MNE"] == "unknown"
+
+
+def test_eu_instruments_list_no_state_before_they_existed():
+    assert _status("eu-eaw-2002", date(1960, 1, 1)) == {}
+
+
+def test_a_withdrawal_is_not_shown_before_it_was_notified():
+    report = status_report(_participation("rome-1998"), date(2006, 7, 1))
+    philippines = next(p for p in report["parties"] if p["state"] == "PHL")
+    assert philippines["withdrawal_effective"] is None
+
+
+def test_status_shows_where_a_second_source_disagrees():
+    report = status_report(_participation("rome-1998"), date(2010, 1, 1))
+    assert any(d.startswith("MNE:") for d in report["disagreements"])
+
+
+def test_after_the_data_ends_a_threshold_not_reached_is_unknown():
+    lhc = _participation("lhc-2023")
+    assert lhc.in_force_on(date(2025, 8, 28)) is False
+    assert lhc.in_force_on(date(2026, 11, 23)) is None
+    assert status_report(lhc, date(2026, 11, 23))["in_force_status"] == "unknown"

@@ -34,7 +34,7 @@ def basis(
 ) -> None:
     """Which instruments can serve as the legal basis, why, and under what conditions."""
     with command_app(db) as judicare:
-        day = on or judicare.clock.today().isoformat()
+        day = judicare.clock.today().isoformat() if on is None else on
         query = parse_query(requesting, requested, kind, day, crime or (), conduct_date)
         with judicare.unit_of_work() as uow:
             resolution = LegalBasisService.from_session(uow.session).resolve(query)

@@ -145,8 +145,7 @@ class Conflict:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Fallback:
+class Fallback(NamedTuple):
     """The requested state's national law, where no treaty binds both states."""
 
     law: str
@@ -154,6 +153,7 @@ class Fallback:
     citations: tuple[Citation, ...]
     reciprocity: bool
     gaps: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -162,6 +162,7 @@ class Fallback:
             "citations": [c.as_dict() for c in self.citations],
             "reciprocity": self.reciprocity,
             "gaps": list(self.gaps),
+            "conditions": [c.as_dict() for c in self.conditions],
         }
 
 

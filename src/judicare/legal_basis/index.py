@@ -16,6 +16,8 @@ TEXT_ACTIONS = frozenset(
     {ActionKind.RESERVATION, ActionKind.DECLARATION, ActionKind.ANNEX_ACCEPTANCE}
 )
 _ANNEX_DECLARATION = re.compile(r"2\s*\(\s*2\s*\)|annex", re.IGNORECASE)
+# A declaration row whose text the source did not give: it may or may not be an annex one.
+_TEXT_NOT_READ = re.compile(r"placeholder|not read|not captured|text not", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class InstrumentSnapshot:
     standings: dict[str, Standing]
     texts: dict[str, tuple[Action, ...]]
     annex_declared: frozenset[str]
+    annex_unknown: frozenset[str] = frozenset()  # declarations whose text is not in the data
     entry_disagreement: str | None = None
     cache: dict = field(default_factory=dict)  # resolver memo
     verdicts: dict = field(default_factory=dict)  # state -> None (bound) | NoBasis | Unknown
@@ -109,6 +112,14 @@ def build_index(
                 for a in items
             )
         )
+        unreadable = frozenset(
+            state
+            for state, items in texts.items()
+            if state not in declared
+            and any(
+                a.kind is ActionKind.DECLARATION and _TEXT_NOT_READ.search(a.notes) for a in items
+            )
+        )
         snapshots[instrument_id] = InstrumentSnapshot(
             instrument=participation.instrument,
             participation=participation,
@@ -116,6 +127,7 @@ def build_index(
             standings=standings,
             texts={s: tuple(items) for s, items in texts.items()},
             annex_declared=declared,
+            annex_unknown=unreadable,
             entry_disagreement=_entry_disagreement(participation, on),
         )
     return DateIndex(on=on, instruments=snapshots)

@@ -70,7 +70,10 @@ def resolve(book: Rulebook, index: DateIndex, query: Query) -> Resolution:
                     unknowns.append(second)
             continue
         if scope == "annex" and not _annex_declared_by_both(snapshot, query):
-            no_basis.extend(_annex_refusals(snapshot, query, book))
+            refusals, unreadable = _annex_refusals(snapshot, query, book)
+            no_basis.extend(refusals)
+            if not refusals:
+                unknowns.extend(unreadable)
             continue
         if snapshot.entry_disagreement:
             conflicts.append(Conflict((snapshot.instrument.id,), snapshot.entry_disagreement))
@@ -85,6 +88,17 @@ def resolve(book: Rulebook, index: DateIndex, query: Query) -> Resolution:
     fallback = None
     if not bases:
         fallback = _fallback(book, index, query)
+        if fallback is not None and unknowns:
+            names = ", ".join(sorted({u.instrument for u in unknowns}))
+            fallback = fallback._replace(
+                conditions=(
+                    Condition(
+                        "treaty_may_apply",
+                        f"national law governs only where no instrument binds both states; "
+                        f"whether {names} binds them is unknown on this data: check first",
+                    ),
+                )
+            )
         if fallback is None:
             no_basis.append(_no_national_law(index, requested, kind))
     if len(bases) > 1:
@@ -209,6 +223,29 @@ def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
     status = standing.status
     if status is PartyStatus.PARTY:
         return None
+    participation = snapshot.participation
+    stale = participation.after_data(on)
+    data_end = participation.data_as_of
+    if (
+        stale
+        and status in (None, PartyStatus.SIGNATORY)
+        and instrument.completeness is Completeness.COMPLETE
+    ):
+        done = f"signed on {record.signed}" if status is PartyStatus.SIGNATORY else "had no row"
+        return Unknown(
+            iid,
+            state,
+            f"{name} {done} by {data_end}, the last date the participation data speaks for; "
+            "whether it ratified or acceded since is not in the data",
+        )
+    if stale and status is PartyStatus.RATIFIED_PENDING and record.in_force_from is None:
+        return Unknown(
+            iid,
+            state,
+            f"{name}'s {record.consent_kind.value if record.consent_kind else 'consent'} of "
+            f"{record.consent_date} was pending on {data_end}, the last date of the data; "
+            "whether the instrument has entered into force since is not in the data",
+        )
     if status is PartyStatus.SIGNATORY:
         return NoBasis(
             iid,
@@ -280,21 +317,36 @@ def _annex_declared_by_both(snapshot: InstrumentSnapshot, query: Query) -> bool:
     return {query.requesting, query.requested} <= snapshot.annex_declared
 
 
-def _annex_refusals(snapshot: InstrumentSnapshot, query: Query, book: Rulebook) -> list[NoBasis]:
+def _annex_refusals(snapshot: InstrumentSnapshot, query: Query, book: Rulebook):
+    """For each state without an annex declaration: a definite refusal, or an unknown when
+    it made a declaration whose text the data does not hold."""
     crimes = ", ".join(
         book.crimes[c].title.lower() for c in query.crimes if book.crimes[c].ljhc == "annex"
     )
-    return [
-        NoBasis(
-            snapshot.instrument.id,
-            "annex_not_accepted",
-            f"{state_name(state)} has not declared that the Convention applies to the annex crimes "
-            f"concerned ({crimes}) (art. 2(2))",
-            state,
+    refusals, unreadable = [], []
+    for state in (query.requesting, query.requested):
+        if state in snapshot.annex_declared:
+            continue
+        if state in snapshot.annex_unknown:
+            unreadable.append(
+                Unknown(
+                    snapshot.instrument.id,
+                    state,
+                    f"{state_name(state)} made a declaration whose text is not in the data; "
+                    f"whether it covers the annex crimes concerned ({crimes}) is unknown",
+                )
+            )
+            continue
+        refusals.append(
+            NoBasis(
+                snapshot.instrument.id,
+                "annex_not_accepted",
+                f"{state_name(state)} has not declared that the Convention applies to the annex "
+                f"crimes concerned ({crimes}) (art. 2(2))",
+                state,
+            )
         )
-        for state in (query.requesting, query.requested)
-        if state not in snapshot.annex_declared
-    ]
+    return refusals, unreadable
 
 
 # --- the applicable instrument, with conditions -----------------------------------------------
@@ -340,6 +392,7 @@ def _applicable(
         )
     if static["unverified"] is not None:
         conditions.append(static["unverified"])
+    conditions += _data_age(snapshot, index.on)
     return Applicable(
         crime_conditional=scope == "unstated",
         instrument=instrument.id,
@@ -373,9 +426,23 @@ def _plan(
                 *static["conditions"],
                 *_scope_conditions(book, snapshot, crimes, scope),
                 *((static["unverified"],) if static["unverified"] else ()),
+                *_data_age(snapshot, index.on),
             ),
         }
     return plan
+
+
+def _data_age(snapshot: InstrumentSnapshot, on: date) -> tuple[Condition, ...]:
+    participation = snapshot.participation
+    if not participation.after_data(on):
+        return ()
+    return (
+        Condition(
+            "data_age",
+            f"the participation data runs to {participation.data_as_of}; a later event (a "
+            "withdrawal, say) is not in it: confirm with the depositary before relying on it",
+        ),
+    )
 
 
 def _static_parts(snapshot: InstrumentSnapshot, kind: str) -> dict:

@@ -37,13 +37,26 @@ def parse_query(
     for code in codes:
         if code not in book.crimes:
             raise InvalidInput(f"unknown crime {code!r}: use one of {', '.join(book.crimes)}")
+    from_state, to_state = resolve_state(requesting).alpha3, resolve_state(requested).alpha3
+    if from_state == to_state:
+        raise InvalidInput(
+            f"the requesting and the requested state are both {from_state}: a request for "
+            "international cooperation goes between two different states"
+        )
+    day = _date(on, "--on")
+    conduct = _date(conduct_date, "--conduct-date") if conduct_date is not None else None
+    if conduct is not None and conduct > day:
+        raise InvalidInput(
+            f"--conduct-date {conduct} is after the date of the request {day}: "
+            "the conduct must come first"
+        )
     return Query(
-        requesting=resolve_state(requesting).alpha3,
-        requested=resolve_state(requested).alpha3,
+        requesting=from_state,
+        requested=to_state,
         kind=cooperation,
-        on=_date(on, "--on"),
+        on=day,
         crimes=codes,
-        conduct_date=_date(conduct_date, "--conduct-date") if conduct_date else None,
+        conduct_date=conduct,
     )
 
 
@@ -51,7 +64,7 @@ def _date(value: str | date, name: str) -> date:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(value.strip())
+        return date.fromisoformat(str(value).strip())
     except ValueError:
         raise InvalidInput(f"{name} {value!r} is not a valid date: use YYYY-MM-DD") from None
 

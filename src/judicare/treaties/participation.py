@@ -11,6 +11,7 @@ date cannot be computed, the record keeps the bounds it can prove and says why.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
@@ -54,6 +55,11 @@ class StateRecord:
     first_dated: date | None = None
     undated_only: bool = False
     reported_entry_into_force: date | None = None  # a source's own per-state date
+    # From `unknown_from` until the consent date the status is unknown: a successor state
+    # is bound from a date of succession the data does not give.
+    unknown_from: date | None = None
+    # Before `listed_from` the state is not listed at all (EU members before the act existed).
+    listed_from: date | None = None
     notes: tuple[str, ...] = ()
 
     def change_dates(self) -> list[date]:
@@ -61,12 +67,15 @@ class StateRecord:
         candidates = (
             self.signed, self.consent_date, self.in_force_from, self.not_before,
             self.bound_by, self.withdrawal_notified, self.withdrawal_effective,
+            self.unknown_from, self.listed_from,
         )  # fmt: skip
         return sorted({d for d in candidates if d is not None})
 
     def status_on(self, on: date) -> PartyStatus | None:
         """The state's status on `on`, or None when it had not yet taken part. This is the
         rule itself; `Timeline` answers the same question faster for many dates."""
+        if self.listed_from is not None and on < self.listed_from:
+            return None
         if self.withdrawal_effective is not None and on >= self.withdrawal_effective:
             return PartyStatus.WITHDRAWN
         notified = self.withdrawal_notified
@@ -74,6 +83,8 @@ class StateRecord:
             return PartyStatus.UNKNOWN  # notified, but when it takes effect is not known
         if self.consent_date is not None and on >= self.consent_date:
             return self._consenting_status(on)
+        if self.unknown_from is not None and on >= self.unknown_from:
+            return PartyStatus.UNKNOWN
         if self.signed is not None and on >= self.signed:
             return PartyStatus.SIGNATORY
         if self.undated_only:
@@ -90,11 +101,6 @@ class StateRecord:
         if self.pending_indefinitely:
             return PartyStatus.RATIFIED_PENDING
         return PartyStatus.UNKNOWN
-
-    def in_force_from_on(self, on: date) -> date | None:
-        """The entry-into-force date to show on `on` (only once it is known and reached or
-        scheduled)."""
-        return self.in_force_from
 
 
 class Timeline:
@@ -124,6 +130,11 @@ class Participation:
     unlisted_states: str = "not_party"  # or "unknown" when the data is partial
     # States that the instrument does not bind although the rows list them (EU opt-outs).
     not_bound: dict[str, StateOverride] = field(default_factory=dict)
+    # The latest date the participation data speaks for; later events are not in it.
+    data_as_of: date | None = None
+
+    def after_data(self, on: date) -> bool:
+        return self.data_as_of is not None and on > self.data_as_of
 
     def in_force_on(self, on: date) -> bool | None:
         """True/False when the data can tell, None when it cannot."""
@@ -132,7 +143,9 @@ class Participation:
         rule = self.instrument.entry_into_force
         complete = self.instrument.completeness is Completeness.COMPLETE
         if complete and rule.instruments_required is not None and self.entry.date is None:
-            return False  # complete data, and the threshold is not reached in it
+            # Complete data where the threshold is not reached: not in force, as far as the
+            # data goes; after its date, ratifications may be missing, so unknown.
+            return None if self.after_data(on) else False
         return None
 
     @cached_property
@@ -182,6 +195,9 @@ def build_participation(
             f"the deposits in the data give entry into force on {entry.date} ({entry.explanation}),"
             f" but {instrument.known_entry_into_force.source_url} states {known}"
         )
+        # The deposit the data names as the threshold is then not the real one: each state's
+        # date follows from its own deposit and the stated date, never from that deposit.
+        entry = InstrumentEntry(entry.date, None, entry.instruments_counted, entry.explanation)
     used = known or entry.date
     basis = (
         f"as stated by {instrument.known_entry_into_force.citation or 'the source'}"
@@ -208,7 +224,20 @@ def build_participation(
         disagreements=tuple(disagreements),
         unlisted_states=unlisted,
         not_bound=not_bound,
+        data_as_of=data_as_of(instrument),
     )
+
+
+def data_as_of(instrument: Instrument) -> date | None:
+    """The latest full date named in the participation data's "as of" note, if any."""
+    found = re.findall(r"\d{4}-\d{2}-\d{2}", instrument.participation_as_of or "")
+    dates = []
+    for text in found:
+        try:
+            dates.append(date.fromisoformat(text))
+        except ValueError:
+            continue
+    return max(dates, default=None)
 
 
 def _first_consent_per_state(consents: list[Action]) -> list[Action]:
@@ -283,6 +312,7 @@ def _consent_dates(instrument, entry, instrument_date, consent: Action, reported
         return {
             "bound_by": consent.date,
             "not_before": None,
+            "unknown_from": instrument_date or consent.date,
             "explanation": (
                 "succession: bound from the date of succession, which the data does not give;"
                 " certainly bound once the succession was notified"
@@ -292,16 +322,21 @@ def _consent_dates(instrument, entry, instrument_date, consent: Action, reported
         if instrument_date is None:
             return {"explanation": "the instrument's date of application is not in the data"}
         start = max(consent.date, instrument_date)
+        adopted = instrument.adopted.value if isinstance(instrument.adopted.value, date) else None
+        listed = {"listed_from": max(consent.date, adopted or instrument_date)}
         if instrument.bound_at_latest is not None:
             return {
+                **listed,
                 "not_before": start,
                 "explanation": f"binds member states, not before {start}; this state's own date "
                 "of application is not in the data",
             }
         return {
+            **listed,
             "in_force_from": start,
             "explanation": f"binds member states: from membership ({consent.date}) "
-            f"or the instrument's own date ({instrument_date}), whichever is later",
+            f"or the instrument's own date ({instrument_date}), whichever is later, as the "
+            "data README instructs; the date a state actually applied it may differ",
         }
     if instrument_date is None:
         pending = (

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from judicare.treaties.domain import Action, ActionKind, Instrument, Origin, Par
 from judicare.treaties.models import InstrumentRow
 from judicare.treaties.notifications import notification_text
 from judicare.treaties.participation import Participation, StateRecord, build_participation
+from judicare.treaties.participation import data_as_of as participation_data_as_of
 from judicare.treaties.reference import load_actions
 from judicare.treaties.validation import refusals
 
@@ -123,15 +123,22 @@ def status_report(participation: Participation, on: date) -> dict:
         "unlisted_states": participation.unlisted_states,
         "counts": counts,
         "parties": parties,
-        "disagreements": list(participation.disagreements),
+        "disagreements": list(participation.disagreements) + _cross_check(participation),
         "caveats": _caveats(instrument, on),
     }
+
+
+def _cross_check(participation: Participation) -> list[str]:
+    """Where a second source disagrees with the engine about a state (shown, not resolved)."""
+    from judicare.treaties.sources import cross_check
+
+    return cross_check(participation.instrument, participation)
 
 
 def _caveats(instrument: Instrument, on: date) -> list[str]:
     """What the reader must know before relying on the answer: the data's age and gaps."""
     caveats = []
-    data_date = data_as_of(instrument)
+    data_date = participation_data_as_of(instrument)
     if data_date is not None and on > data_date:
         caveats.append(
             f"the participation data runs to about {data_date.isoformat()}; "
@@ -140,18 +147,6 @@ def _caveats(instrument: Instrument, on: date) -> list[str]:
     if not instrument.entry_into_force.verified:
         caveats.append("the entry-into-force rule is not verified against the instrument's text")
     return caveats + list(instrument.gaps)
-
-
-def data_as_of(instrument: Instrument) -> date | None:
-    """The latest full date named in the data's "as of" note, if any."""
-    found = re.findall(r"\d{4}-\d{2}-\d{2}", instrument.participation_as_of or "")
-    dates = []
-    for text in found:
-        try:
-            dates.append(date.fromisoformat(text))
-        except ValueError:
-            continue
-    return max(dates, default=None)
 
 
 def _entry_determined(participation: Participation, on: date) -> bool:
@@ -181,10 +176,25 @@ def _party(record: StateRecord, status: PartyStatus, on: date, determined: bool)
             if record.consent_kind and record.consent_date and record.consent_date <= on
             else None
         ),
-        "withdrawal_effective": _iso(record.withdrawal_effective),
+        "withdrawal_effective": _iso(record.withdrawal_effective)
+        if _withdrawal_known_on(record, on)
+        else None,
         "explanation": record.explanation if consented else "",
         "notes": list(record.notes) if consented else [],
     }
+
+
+def _utc(moment):
+    """SQLite returns naive datetimes; Judicare always writes UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _withdrawal_known_on(record: StateRecord, on: date) -> bool:
+    """Show a withdrawal only once it was notified (or took effect) by `on`."""
+    known_since = record.withdrawal_notified or record.withdrawal_effective
+    return known_since is not None and known_since <= on
 
 
 def _iso(value) -> str | None:
@@ -281,7 +291,7 @@ def _notification_dict(row, action: Action) -> dict:
         "state": action.state,
         "action": action.kind.value,
         "date": _iso(action.date),
-        "issued_at": row.issued_at.isoformat() if row.issued_at else None,
+        "issued_at": _utc(row.issued_at).isoformat() if row.issued_at else None,
         "text_en": row.text_en,
         "text_fr": row.text_fr,
     }
@@ -330,11 +340,13 @@ def import_actions(
             proposed.append((number, _parse_import_row(row, instrument_filter)))
         except JudicareError as exc:
             problems.append(f"row {number}: {exc.message}")
+    # Lock before checking, in a fixed order: a concurrent import or record then waits, and
+    # sees these rows when it checks its own.
+    for instrument_id in sorted({p.instrument.id for _, p in proposed}):
+        _lock_instrument(session, instrument_id)
     accepted = _check_in_date_order(session, proposed, today, problems)
     if problems:
         raise ImportRejected(sorted(problems, key=_row_number))
-    for instrument_id in sorted({p.instrument.id for _, p in accepted}):
-        _lock_instrument(session, instrument_id)
     return [_store(session, p.instrument, p.action) for _, p in accepted]
 
 
