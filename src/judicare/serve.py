@@ -12,6 +12,7 @@ from judicare.cli_support import DbOption, build_app, err_console
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     db: DbOption = None,
 ) -> None:
     """Start the API (OpenAPI at /docs and /openapi.json)."""
@@ -23,4 +24,28 @@ def serve(
     app = build_app(db)
     prepare_database(app)
     err_console.print(f"Judicare API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs)")
-    uvicorn.run(create_api(app), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_api(app), host=host, port=port, log_level="info")
+        return
+    # Several processes: each builds its own app from the same settings (by environment).
+    import os
+
+    if db:
+        os.environ["JUDICARE_DATABASE_URL"] = db
+    app.dispose()
+    uvicorn.run(
+        "judicare.serve:api_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def api_from_environment():
+    """The app factory uvicorn calls in each worker process."""
+    from judicare.api.app import create_api
+    from judicare.app import create_app
+
+    return create_api(create_app())
