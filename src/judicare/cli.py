@@ -9,6 +9,7 @@ from judicare.auth.cli import app as users_app
 from judicare.db.cli import app as db_app
 from judicare.demo import demo
 from judicare.legal_basis.cli import basis
+from judicare.persons.cli import app as persons_app
 from judicare.serve import serve
 from judicare.treaties.cli import app as treaty_app
 
@@ -23,6 +24,7 @@ app.add_typer(treaty_app, name="treaty")
 app.command("basis")(basis)
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+app.add_typer(persons_app, name="persons")
 app.command("serve")(serve)
 app.command("demo")(demo)
 

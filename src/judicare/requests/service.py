@@ -123,6 +123,7 @@ def create_request(
     row = _new_request_row(session, principal, data, now, basis)
     session.add(row)
     session.flush()
+    _index_persons(session, row, now)
     record(
         session,
         actor=principal.username,
@@ -142,6 +143,28 @@ def create_request(
     if idempotency_key is not None:
         claim.status_code, claim.body = 201, body
     return 201, body, False
+
+
+REQUESTS_REGISTER = "requests"
+
+
+def _index_persons(session: Session, row: RequestRow, now: datetime) -> None:
+    """Persons named in requests go into the screening index (register "requests"), so that
+    a later request about the same person finds this one."""
+    from judicare.persons.domain import PartialDate, PersonRecord
+    from judicare.persons.service import index_person
+
+    for person in row.persons:
+        names = tuple(n.name for n in person.names)
+        index_person(
+            session,
+            PersonRecord(
+                register=REQUESTS_REGISTER, id=f"{row.reference}#{person.id}", names=names,
+                birth_date=PartialDate.parse(person.birth_date) if person.birth_date else None,
+                nationality=person.nationality, status=person.role,
+            ),
+            now=now,
+        )  # fmt: skip
 
 
 def _idempotent_answer(session, principal, key, print_) -> tuple[int, dict] | None:

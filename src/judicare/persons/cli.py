@@ -1,0 +1,159 @@
+"""`judicare persons ...`: import registers, find a person, record a decision on a match."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from judicare.cli_support import (
+    DbOption,
+    JsonOption,
+    command_app,
+    err_console,
+    fail,
+    out_console,
+    print_json,
+)
+from judicare.errors import InvalidInput
+from judicare.persons import service
+from judicare.persons.domain import PartialDate, PersonQuery
+from judicare.states import resolve_state
+
+app = typer.Typer(help="Person screening: registers, matching, decisions.", no_args_is_help=True)
+NameOption = Annotated[list[str], typer.Option("--name", help="A name, in any script; repeat.")]
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: id,names,birth_date,nationality,status,"
+            "country_of_feared_persecution,status_date"
+        ),
+    ],
+    register: Annotated[str, typer.Option("--register", help="The register's name.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a register, all or nothing; every bad row is named."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}", InvalidInput.exit_code)
+    with command_app(db) as judicare:
+        records = service.parse_register_csv(text, register)
+        with judicare.unit_of_work() as uow, Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task(f"Indexing {len(records)} persons", total=len(records))
+            result = service.import_register(
+                uow.session,
+                records,
+                actor=_actor(),
+                now=judicare.now(),
+                progress=lambda n: bar.update(task, completed=n),
+            )
+            uow.commit()
+    if as_json:
+        print_json(result)
+    else:
+        out_console.print(
+            f"Register {result['register']}: {result['added']} added, {result['updated']} updated."
+        )
+
+
+def _query(
+    names: list[str], birth_date: str | None, nationality: str | None, registers: list[str] | None
+) -> PersonQuery:
+    if not names or not any(n.strip() for n in names):
+        raise InvalidInput("give at least one --name")
+    try:
+        born = PartialDate.parse(birth_date) if birth_date else None
+    except ValueError as exc:
+        raise InvalidInput(f"--birth-date: {exc}") from None
+    return PersonQuery(
+        names=tuple(n for n in names if n.strip()),
+        birth_date=born,
+        nationality=resolve_state(nationality).alpha3 if nationality else None,
+        registers=tuple(registers) if registers else None,
+    )
+
+
+@app.command("match")
+def match(
+    name: NameOption,
+    birth_date: Annotated[
+        str | None, typer.Option("--birth-date", help="YYYY, YYYY-MM or YYYY-MM-DD")
+    ] = None,
+    nationality: Annotated[str | None, typer.Option("--nationality", help="ISO code.")] = None,
+    register: Annotated[
+        list[str] | None, typer.Option("--register", help="Only this register; repeat.")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="0 to 1.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=200)] = 20,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find a person across scripts and spellings; best candidates first."""
+    with command_app(db) as judicare:
+        query = _query(name, birth_date, nationality, register)
+        with judicare.unit_of_work() as uow:
+            candidates = service.match(uow.session, query, threshold=threshold, limit=limit)
+    if as_json:
+        print_json({"candidates": candidates})
+        return
+    if not candidates:
+        out_console.print("No candidate above the threshold.")
+        return
+    table = Table("register", "id", "score", "matched", "decision")
+    for c in candidates:
+        pairs = (
+            c["explanation"].get("names", {}).get("pairs") or c["explanation"].get("pairs") or []
+        )
+        matched = (
+            "; ".join(f"{p.get('query')} ~ {p.get('record')}" for p in pairs[:3]) if pairs else ""
+        )
+        decided = c["adjudication"]["decision"] if c["adjudication"] else "—"
+        table.add_row(c["register"], c["id"], f"{c['score']:.2f}", matched, decided)
+    out_console.print(table)
+
+
+@app.command("adjudicate")
+def adjudicate(
+    name: NameOption,
+    register: Annotated[str, typer.Option("--register")],
+    person_id: Annotated[str, typer.Option("--id", help="The register entry's id.")],
+    decision: Annotated[str, typer.Option("--decision", help="confirmed or rejected")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept and audited).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a person's decision on a candidate; it is shown whenever the same names are
+    checked against the same entry again."""
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        result = service.adjudicate(
+            uow.session,
+            names=tuple(name),
+            register=register,
+            external_id=person_id,
+            decision=decision,
+            reason=reason,
+            actor=_actor(),
+            now=judicare.now(),
+        )
+        uow.commit()
+    if as_json:
+        print_json(result)
+    else:
+        out_console.print(f"Recorded: {register}/{person_id} {decision}.")

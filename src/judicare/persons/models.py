@@ -1,0 +1,53 @@
+"""Registers of persons (refugees, earlier requests, persons prosecuted) and their blocking
+keys, persisted so that the index survives restarts and is updated one person at a time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from judicare.db.base import Base, utcnow
+
+
+class PersonEntryRow(Base):
+    __tablename__ = "person_entries"
+    __table_args__ = (UniqueConstraint("register", "external_id", name="uq_person_entry"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    register: Mapped[str] = mapped_column(String(80), index=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    names: Mapped[list] = mapped_column(JSON)
+    birth_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    nationality: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    status: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    country_of_feared_persecution: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    status_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PersonKeyRow(Base):
+    """One blocking key of one person (see judicare.persons.keys)."""
+
+    __tablename__ = "person_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("person_entries.id"), index=True)
+    key: Mapped[str] = mapped_column(String(120), index=True)
+
+
+class AdjudicationRow(Base):
+    """A person's decision on a candidate: the same query person against the same register
+    entry. Kept as history; the latest decision for a pair is the one shown."""
+
+    __tablename__ = "person_adjudications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    query_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    register: Mapped[str] = mapped_column(String(80))
+    external_id: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))  # confirmed | rejected
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(120))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,324 @@
+"""Use cases of person screening on the database: import a register, index persons as they
+are registered, find candidates, and remember a person's decision on a candidate.
+
+Names never leave the process: everything here runs in-process on the local database.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from judicare.audit.service import AuditAction, record
+from judicare.errors import ImportRejected, InvalidInput, JudicareError
+from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
+from judicare.persons.keys import blocking_keys
+from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonKeyRow
+from judicare.persons.scoring import DEFAULT_THRESHOLD, score_pair
+from judicare.states import resolve_state
+
+IMPORT_COLUMNS = (
+    "id",
+    "names",
+    "birth_date",
+    "nationality",
+    "status",
+    "country_of_feared_persecution",
+    "status_date",
+)
+SHORTLIST = 25  # candidates scored per query (as the in-memory index does)
+MAX_KEY_SHARE = 0.02  # keys held by more than 2 % of the register are too common to use
+DECISIONS = ("confirmed", "rejected")
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def parse_register_csv(text: str, register: str) -> list[PersonRecord]:
+    """Every row checked; all problems named by row, or the records."""
+    if not register.strip():
+        raise InvalidInput("give the register a name with --register")
+    reader = csv.DictReader(io.StringIO(text))
+    header = tuple(h.strip() for h in (reader.fieldnames or ()))
+    if header != IMPORT_COLUMNS:
+        raise ImportRejected([f"header {list(header)} must be exactly {','.join(IMPORT_COLUMNS)}"])
+    records, problems, seen = [], [], set()
+    for number, row in enumerate(reader, start=2):
+        try:
+            if None in row:
+                raise InvalidInput("more cells than the header has columns")
+            records.append(
+                _record(register.strip(), {k: (v or "").strip() for k, v in row.items()}, seen)
+            )
+        except (JudicareError, ValueError) as exc:
+            problems.append(f"row {number}: {getattr(exc, 'message', None) or exc}")
+    if problems:
+        raise ImportRejected(problems)
+    if not records:
+        raise ImportRejected(["the file has a header but no rows"])
+    return records
+
+
+def _record(register: str, row: dict, seen: set) -> PersonRecord:
+    external_id = row["id"]
+    if not external_id:
+        raise InvalidInput("empty id")
+    if external_id in seen:
+        raise InvalidInput(f"id {external_id!r} appears twice in the file")
+    seen.add(external_id)
+    names = tuple(n.strip() for n in row["names"].split("|") if n.strip())
+    if not names:
+        raise InvalidInput("no name: give at least one, several separated by |")
+    return PersonRecord(
+        register=register,
+        id=external_id,
+        names=names,
+        birth_date=PartialDate.parse(row["birth_date"]) if row["birth_date"] else None,
+        nationality=_state(row["nationality"], "nationality"),
+        status=row["status"] or None,
+        country_of_feared_persecution=_state(
+            row["country_of_feared_persecution"], "country_of_feared_persecution"
+        ),
+        status_date=_date(row["status_date"]),
+    )
+
+
+def _state(code: str, column: str) -> str | None:
+    if not code:
+        return None
+    try:
+        return resolve_state(code).alpha3
+    except JudicareError as exc:
+        raise InvalidInput(f"{column}: {exc.message}") from None
+
+
+def _date(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"status_date {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def import_register(
+    session: Session,
+    records: list[PersonRecord],
+    *,
+    actor: str,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Add or update every record (and its keys) in the caller's transaction."""
+    added = updated = 0
+    for number, person in enumerate(records, start=1):
+        was_new = index_person(session, person, now=now)
+        added += was_new
+        updated += not was_new
+        if progress and number % 500 == 0:
+            progress(number)
+    register = records[0].register
+    record(
+        session,
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        tag=f"{actor}:register:import",
+        subject_type="register",
+        subject_id=register,
+        why="import of a register",
+        at=now,
+        details={"added": added, "updated": updated},
+    )
+    return {"register": register, "added": added, "updated": updated}
+
+
+def index_person(session: Session, person: PersonRecord, *, now: datetime) -> bool:
+    """Store one person with its blocking keys; True when new, False when updated."""
+    entry = session.scalar(
+        select(PersonEntryRow).where(
+            PersonEntryRow.register == person.register, PersonEntryRow.external_id == person.id
+        )
+    )
+    new = entry is None
+    if new:
+        entry = PersonEntryRow(register=person.register, external_id=person.id)
+        session.add(entry)
+    entry.names = list(person.names)
+    entry.birth_date = str(person.birth_date) if person.birth_date else None
+    entry.nationality = person.nationality
+    entry.status = person.status
+    entry.country_of_feared_persecution = person.country_of_feared_persecution
+    entry.status_date = person.status_date
+    entry.updated_at = now
+    session.flush()
+    if not new:
+        session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry.id))
+    keys = sorted(blocking_keys(person.names))
+    if keys:
+        session.execute(insert(PersonKeyRow), [{"entry_id": entry.id, "key": k} for k in keys])
+    return new
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+def match(
+    session: Session, query: PersonQuery, *, threshold: float | None = None, limit: int = 20
+) -> list[dict]:
+    """Candidates best first, each with its explanation and any remembered decision."""
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    if not 0 <= threshold <= 1:
+        raise InvalidInput(f"threshold {threshold} must be between 0 and 1")
+    entries = _shortlist(session, query)
+    found: list[Candidate] = []
+    for entry in entries:
+        candidate = score_pair(query, _to_record(entry))
+        if candidate.score >= threshold:
+            found.append(candidate)
+    found.sort(key=lambda c: (-c.score, c.register, c.id))
+    decisions = _decisions(session, query)
+    out = []
+    for candidate in found[:limit]:
+        row = candidate.as_dict()
+        entry = next(
+            e for e in entries if e.register == candidate.register and e.external_id == candidate.id
+        )
+        row["status"] = entry.status
+        row["country_of_feared_persecution"] = entry.country_of_feared_persecution
+        decision = decisions.get((candidate.register, candidate.id))
+        row["adjudication"] = decision
+        out.append(row)
+    return out
+
+
+def _shortlist(session: Session, query: PersonQuery) -> list[PersonEntryRow]:
+    keys = sorted(blocking_keys(query.names))
+    if not keys:
+        return []
+    total = session.scalar(select(func.count(PersonEntryRow.id))) or 1
+    frequencies = dict(
+        session.execute(
+            select(PersonKeyRow.key, func.count(PersonKeyRow.id))
+            .where(PersonKeyRow.key.in_(keys))
+            .group_by(PersonKeyRow.key)
+        ).all()
+    )
+    common = max(50, int(MAX_KEY_SHARE * total))
+    usable = sorted((df, k) for k, df in frequencies.items())
+    chosen = [k for df, k in usable if df <= common] or [k for _, k in usable[:1]]
+    evidence: dict[int, float] = defaultdict(float)
+    for key, entry_id in session.execute(
+        select(PersonKeyRow.key, PersonKeyRow.entry_id).where(PersonKeyRow.key.in_(chosen))
+    ):
+        evidence[entry_id] += math.log(1 + total / frequencies[key])
+    best = sorted(evidence, key=evidence.__getitem__, reverse=True)[: SHORTLIST * 4]
+    if not best:
+        return []
+    rows = session.scalars(select(PersonEntryRow).where(PersonEntryRow.id.in_(best))).all()
+    if query.registers:
+        rows = [r for r in rows if r.register in query.registers]
+    rows.sort(key=lambda r: evidence[r.id], reverse=True)
+    return rows[:SHORTLIST]
+
+
+def _to_record(entry: PersonEntryRow) -> PersonRecord:
+    return PersonRecord(
+        register=entry.register,
+        id=entry.external_id,
+        names=tuple(entry.names),
+        birth_date=PartialDate.parse(entry.birth_date) if entry.birth_date else None,
+        nationality=entry.nationality,
+        status=entry.status,
+        country_of_feared_persecution=entry.country_of_feared_persecution,
+        status_date=entry.status_date,
+    )
+
+
+# --- adjudication ------------------------------------------------------------------------------
+
+
+def query_fingerprint(names: tuple[str, ...]) -> str:
+    """The same person asked about again: the same names, however cased or ordered."""
+    folded = sorted({unicodedata.normalize("NFKC", n).casefold().strip() for n in names})
+    return hashlib.sha256("\x1f".join(folded).encode("utf-8")).hexdigest()
+
+
+def adjudicate(
+    session: Session,
+    *,
+    names: tuple[str, ...],
+    register: str,
+    external_id: str,
+    decision: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> dict:
+    if decision not in DECISIONS:
+        raise InvalidInput(f"decision {decision!r} must be one of {', '.join(DECISIONS)}")
+    if not reason.strip():
+        raise InvalidInput("a decision on a candidate needs its reason: pass --reason")
+    exists = session.scalar(
+        select(PersonEntryRow.id).where(
+            PersonEntryRow.register == register, PersonEntryRow.external_id == external_id
+        )
+    )
+    if exists is None:
+        raise InvalidInput(f"no person {external_id!r} in register {register!r}")
+    fingerprint = query_fingerprint(names)
+    session.add(
+        AdjudicationRow(
+            query_fingerprint=fingerprint,
+            register=register,
+            external_id=external_id,
+            decision=decision,
+            reason=reason,
+            decided_by=actor,
+            decided_at=now,
+        )
+    )
+    record(
+        session,
+        actor=actor,
+        action=AuditAction.COMBINATION,
+        tag=f"{actor}:person:adjudicate",
+        subject_type="person_entry",
+        subject_id=f"{register}/{external_id}",
+        why=reason,
+        at=now,
+        details={"decision": decision, "query": fingerprint},
+    )
+    session.flush()
+    return {"register": register, "id": external_id, "decision": decision}
+
+
+def _utc(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _decisions(session: Session, query: PersonQuery) -> dict[tuple[str, str], dict]:
+    rows = session.scalars(
+        select(AdjudicationRow)
+        .where(AdjudicationRow.query_fingerprint == query_fingerprint(query.names))
+        .order_by(AdjudicationRow.id)
+    ).all()
+    latest = {}
+    for row in rows:  # the latest decision for a pair wins
+        latest[(row.register, row.external_id)] = {
+            "decision": row.decision,
+            "reason": row.reason,
+            "by": row.decided_by,
+            "at": _utc(row.decided_at).isoformat(),
+        }
+    return latest

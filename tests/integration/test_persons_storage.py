@@ -1,0 +1,111 @@
+"""Person screening on the database (SQLite and PostgreSQL): import, match across scripts,
+remembered decisions, and persons indexed from requests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from judicare.cli import app as cli
+
+runner = CliRunner()
+REGISTER = """id,names,birth_date,nationality,status,country_of_feared_persecution,status_date
+BE-R-0001,Zhanar Nurlankyzy Testbayeva|Janar Testbaieva,1984-03-17,KAZ,refugee,KAZ,2019-05-02
+BE-R-0002,Oleg Primerov,1971,UKR,subsidiary_protection,RUS,2022-08-01
+BE-R-0003,Sami al-Mithal|Sami Abdallah al Mithal,1979-11-02,SYR,refugee,SYR,2016-03-10
+"""
+
+
+def run(*args):
+    return runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def db(database_url, tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_text(REGISTER, encoding="utf-8")
+    result = run("persons", "import", str(path), "--register", "refugees", "--db", database_url)
+    assert result.exit_code == 0, result.output
+    return database_url
+
+
+def _match(db, *args):
+    result = run("persons", "match", *args, "--db", db, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["candidates"]
+
+
+def test_a_cyrillic_name_finds_its_latin_romanisation_first(db):
+    candidates = _match(db, "--name", "Жанар Тестбаева", "--birth-date", "1984")
+    assert candidates and {"register", "id", "score", "explanation"} <= set(candidates[0])
+    assert (candidates[0]["register"], candidates[0]["id"]) == ("refugees", "BE-R-0001")
+    assert candidates[0]["country_of_feared_persecution"] == "KAZ"
+    assert [c["score"] for c in candidates] == sorted(
+        (c["score"] for c in candidates), reverse=True
+    )
+
+
+def test_arabic_script_and_a_register_filter(db):
+    candidates = _match(db, "--name", "سامي عبد الله المثال", "--register", "refugees")
+    assert candidates and candidates[0]["id"] == "BE-R-0003"
+    assert _match(db, "--name", "Sami al-Mithal", "--register", "someone-else") == []
+
+
+def test_a_decision_is_remembered_for_the_same_pair(db):
+    done = run("persons", "adjudicate", "--name", "Жанар Тестбаева", "--register", "refugees",
+               "--id", "BE-R-0001", "--decision", "rejected", "--reason", "different father's name",
+               "--db", db)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    again = _match(db, "--name", "жанар тестбаева")
+    assert again[0]["adjudication"]["decision"] == "rejected"
+    assert again[0]["adjudication"]["reason"] == "different father's name"
+    other = _match(db, "--name", "Zhanar Testbayeva")
+    assert other[0]["adjudication"] is None  # another query person: not the same pair
+
+
+def test_a_bad_file_names_every_bad_row_and_writes_nothing(database_url, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "id,names,birth_date,nationality,status,country_of_feared_persecution,status_date\n"
+        "X1,Anna Test,1984-02-30,KAZ,refugee,KAZ,2019-05-02\n"
+        "X2,,1980,KAZ,refugee,KAZ,\n"
+        "X1,Bob,1980,QQ,refugee,KAZ,2019-13-01\n",
+        encoding="utf-8",
+    )
+    result = run("persons", "import", str(path), "--register", "r", "--db", database_url)
+    assert result.exit_code != 0
+    for fragment in ("row 2:", "day 30 does not exist", "row 3:", "no name", "row 4:"):
+        assert fragment in result.stderr
+    assert "nothing was written" in result.stderr
+
+
+def test_reimporting_updates_in_place_with_fresh_keys(db, tmp_path):
+    path = tmp_path / "again.csv"
+    path.write_text(REGISTER.replace("Oleg Primerov", "Oleh Prymerov"), encoding="utf-8")
+    result = run("persons", "import", str(path), "--register", "refugees", "--db", db, "--json")
+    assert json.loads(result.stdout) == {"register": "refugees", "added": 0, "updated": 3}
+    assert _match(db, "--name", "Oleh Prymerov")[0]["id"] == "BE-R-0002"
+
+
+def test_persons_in_requests_are_indexed_automatically(app):
+    from judicare.auth.service import create_user, ensure_authority, principal_of
+    from judicare.persons.domain import PersonQuery
+    from judicare.persons.service import match
+    from judicare.requests.schemas import RequestCreate
+    from judicare.requests.service import create_request
+    from tests.integration.api_support import request_body
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "test")
+        officer = principal_of(create_user(uow.session, username="o", password="x" * 12,
+                                           role="officer", authority_id="BEL-CA"))  # fmt: skip
+        create_request(uow.session, officer, RequestCreate.model_validate(request_body()),
+                       now=app.now(), basis=None, why="test")  # fmt: skip
+        uow.commit()
+    with app.unit_of_work() as uow:
+        found = match(
+            uow.session, PersonQuery(names=("Zhanar Testbayeva",), registers=("requests",))
+        )
+    assert found and found[0]["register"] == "requests" and found[0]["status"] == "witness"
