@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -35,6 +35,9 @@ from judicare.requests.schemas import (
 from judicare.treaties import service as treaty_service
 
 DEFAULT_PURPOSE = "case handling"
+MAX_ID = 2_147_483_647  # identifiers are 32-bit integers in the database
+RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
+DocumentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/auth/token")
 
 
@@ -129,7 +132,9 @@ def create_api(app: App) -> FastAPI:
         return result
 
     @api.get("/api/v1/requests/{request_id}", tags=["requests"])
-    def get_request(request_id: int, who: Who, why: Why, uow: Work, response: Response) -> dict:
+    def get_request(
+        request_id: RequestId, who: Who, why: Why, uow: Work, response: Response
+    ) -> dict:
         result = service.get_request(uow.session, who, request_id, now=app.now(), why=why)
         uow.commit()
         response.headers["ETag"] = f'"{result["version"]}"'
@@ -137,7 +142,7 @@ def create_api(app: App) -> FastAPI:
 
     @api.patch("/api/v1/requests/{request_id}", tags=["requests"])
     def update_request(
-        request_id: int,
+        request_id: RequestId,
         body: RequestUpdate,
         who: Who,
         why: Why,
@@ -154,7 +159,7 @@ def create_api(app: App) -> FastAPI:
 
     @api.post("/api/v1/requests/{request_id}/transitions", tags=["requests"])
     def transition(
-        request_id: int,
+        request_id: RequestId,
         body: TransitionIn,
         who: Who,
         why: Why,
@@ -170,20 +175,20 @@ def create_api(app: App) -> FastAPI:
         return result
 
     @api.post("/api/v1/requests/{request_id}/links", tags=["requests"], status_code=201)
-    def link(request_id: int, body: LinkIn, who: Who, why: Why, uow: Work) -> dict:
+    def link(request_id: RequestId, body: LinkIn, who: Who, why: Why, uow: Work) -> dict:
         result = service.link_requests(uow.session, who, request_id, body, now=app.now(), why=why)
         uow.commit()
         return result
 
     @api.post("/api/v1/requests/{request_id}/assignments", tags=["requests"], status_code=201)
-    def assign(request_id: int, body: AssignIn, who: Who, why: Why, uow: Work) -> dict:
+    def assign(request_id: RequestId, body: AssignIn, who: Who, why: Why, uow: Work) -> dict:
         result = service.assign(uow.session, who, request_id, body.user_id, now=app.now(), why=why)
         uow.commit()
         return result
 
     @api.post("/api/v1/requests/{request_id}/documents", tags=["documents"], status_code=201)
     async def upload(
-        request_id: int,
+        request_id: RequestId,
         request: Request,
         who: Who,
         why: Why,
@@ -203,7 +208,7 @@ def create_api(app: App) -> FastAPI:
         )
 
     @api.get("/api/v1/requests/{request_id}/documents/{document_id}", tags=["documents"])
-    def download(request_id: int, document_id: int, who: Who, why: Why) -> Response:
+    def download(request_id: RequestId, document_id: DocumentId, who: Who, why: Why) -> Response:
         media_type, content = document_service.read_document(app, who, request_id, document_id, why)
         return Response(content=content, media_type=media_type)
 

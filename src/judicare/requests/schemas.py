@@ -106,13 +106,13 @@ class TransitionIn(Strict):
 
 
 class LinkIn(Strict):
-    to_request_id: int = Field(ge=1)
+    to_request_id: int = Field(ge=1, le=2_147_483_647)
     link_type: LinkType
     note: str = Field(default="", max_length=2000)
 
 
 class AssignIn(Strict):
-    user_id: int = Field(ge=1)
+    user_id: int = Field(ge=1, le=2_147_483_647)
 
 
 class TokenIn(Strict):
