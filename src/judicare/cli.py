@@ -10,6 +10,7 @@ from judicare.db.cli import app as db_app
 from judicare.demo import demo
 from judicare.legal_basis.cli import basis
 from judicare.persons.cli import app as persons_app
+from judicare.screening.cli import screen
 from judicare.serve import serve
 from judicare.treaties.cli import app as treaty_app
 
@@ -25,6 +26,7 @@ app.command("basis")(basis)
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(persons_app, name="persons")
+app.command("screen")(screen)
 app.command("serve")(serve)
 app.command("demo")(demo)
 

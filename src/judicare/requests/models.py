@@ -55,6 +55,10 @@ class RequestRow(Base):
     confidentiality: Mapped[str] = mapped_column(String(16))
     crimes: Mapped[list] = mapped_column(JSON)
     facts_summary: Mapped[str] = mapped_column(Text)
+    subject_and_nature: Mapped[str] = mapped_column(Text, default="")
+    legal_provisions: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    procedure_wished: Mapped[str] = mapped_column(Text, default="")
     # Reference, authority and facts, case-folded in Python: what full-text search matches.
     search_text: Mapped[str] = mapped_column(Text, default="")
     legal_basis_instrument: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -78,6 +78,12 @@ class RequestCreate(Strict):
     confidentiality: Confidentiality = Confidentiality.NORMAL
     crimes: list[str] = Field(default_factory=list, max_length=20)
     facts_summary: str = Field(min_length=1, max_length=20000)
+    subject_and_nature: str = Field(default="", max_length=4000)
+    legal_provisions: str = Field(
+        default="", max_length=8000, description="legal qualification and penalties"
+    )
+    purpose: str = Field(default="", max_length=4000)
+    procedure_wished: str = Field(default="", max_length=4000)
     legal_basis_instrument: str | None = Field(default=None, max_length=64)
     received_on: date
     requested_execution_date: date | None = None

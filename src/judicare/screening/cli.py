@@ -1,0 +1,86 @@
+"""`judicare screen`: the screening report for a request (a file or a stored request)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from sqlalchemy import select
+
+from judicare.cli_support import DbOption, JsonOption, command_app, fail, out_console, print_json
+from judicare.errors import InvalidInput
+from judicare.requests.schemas import RequestCreate
+
+
+def screen(
+    request_id: Annotated[int | None, typer.Argument(help="A stored request's id.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A request as JSON (the API's create schema).")
+    ] = None,
+    as_user: Annotated[
+        str, typer.Option("--as", help="The user screening a stored request.")
+    ] = "admin",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every refusal ground and safeguard that could bear on the request, with citations;
+    completeness; the legal basis. The system decides nothing."""
+    from judicare.screening import service
+
+    if (request_id is None) == (file is None):
+        fail("give either a REQUEST_ID or --file REQUEST.json", InvalidInput.exit_code)
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        basis = judicare.basis.get(uow.session)
+        if file is not None:
+            try:
+                request = RequestCreate.model_validate(json.loads(file.read_text(encoding="utf-8")))
+            except (OSError, json.JSONDecodeError) as exc:
+                fail(f"cannot read {file}: {exc}", InvalidInput.exit_code)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                fail(f"{file}: {where}: {first['msg']}", InvalidInput.exit_code)
+            report = service.screen_new(uow.session, basis, request)
+        else:
+            report = service.screen_stored(
+                uow.session,
+                basis,
+                _principal(uow.session, as_user),
+                request_id,
+                now=judicare.now(),
+                why="screening",
+            )
+            uow.commit()
+    if as_json:
+        print_json(report)
+        return
+    for f in report["findings"]:
+        cites = (
+            ", ".join(f"{c['instrument']} art. {c['article'] or '?'}" for c in f["citations"])
+            or "—"
+        )
+        out_console.print(
+            f"[bold]{f['severity'].upper()}[/bold] {f['ground']} ({f['category']}): "
+            + escape(f"{f['explanation']} [{cites}]"),
+            highlight=False,
+        )
+    missing = report["completeness"]["missing"]
+    out_console.print(f"Missing from the request: {', '.join(missing) if missing else 'nothing'}")
+    if report["requires_supervisor"]:
+        out_console.print(
+            "[red]A high-severity finding: any decision needs a supervisor's approval.[/red]"
+        )
+
+
+def _principal(session, username: str):
+    from judicare.auth.models import UserRow
+    from judicare.auth.service import principal_of
+
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        raise InvalidInput(f"unknown user {username!r}: pass --as USERNAME")
+    return principal_of(user)

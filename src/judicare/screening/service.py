@@ -1,0 +1,224 @@
+"""Screening a request: gather the facts (legal basis, person matches, death-penalty
+status), run the rules, check completeness. A request is given as the API's create schema
+(not stored) or by its id (stored; reading it is audited)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from functools import cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from judicare.auth.permissions import Permission, Principal
+from judicare.legal_basis.service import LegalBasisService, parse_query
+from judicare.persons.domain import PartialDate, PersonQuery
+from judicare.persons.service import match
+from judicare.requests.models import DocumentRow, RequestRow
+from judicare.requests.schemas import RequestCreate
+from judicare.screening.domain import PersonFacts, RequestFacts
+from judicare.screening.rules import completeness, consultation_required, screen
+from judicare.states import resolve_state
+from judicare.treaties import repository as treaty_repo
+from judicare.treaties.catalogue import participation_dir
+from judicare.treaties.domain import ActionKind
+
+DEATH_PENALTY_FILES = {
+    "amnesty_2022": "safeguards/death_penalty_status.csv",
+    "cdpd_2022": "safeguards/death_penalty_status_cdpd_2022.csv",
+}
+
+
+@cache
+def death_penalty_table() -> dict[str, dict[str, dict]]:
+    """source -> iso3 -> row, from the shipped safeguard files (unchanged, with sources)."""
+    table: dict[str, dict[str, dict]] = {}
+    for name, path in DEATH_PENALTY_FILES.items():
+        with (participation_dir() / path).open(encoding="utf-8", newline="") as handle:
+            table[name] = {row["iso3"]: row for row in csv.DictReader(handle)}
+    return table
+
+
+def _death_penalty(state: str) -> dict:
+    found = {}
+    for name, rows in death_penalty_table().items():
+        row = rows.get(state)
+        if row:
+            found[name] = {
+                "status": row["status"],
+                "as_of": row["as_of"],
+                "source_url": row["source_url"],
+                "notes": row["notes"][:300],
+            }
+    return found
+
+
+def _fields(data: dict, documents: int) -> dict:
+    persons = data["persons"]
+    identified = bool(persons) and all(
+        p["names"] and (p.get("birth_date") or p.get("nationality")) for p in persons
+    )
+    return {
+        "requesting_authority": bool(data["requesting_authority"].strip()),
+        "subject_and_nature": bool(data["subject_and_nature"].strip()),
+        "facts_summary": len(data["facts_summary"].strip()) >= 20,
+        "legal_qualification": bool(data["crimes"]) or bool(data["legal_provisions"].strip()),
+        "measures": bool(data["measures"]),
+        "persons_identification": identified,
+        "purpose": bool(data["purpose"].strip()),
+        "time_limits": bool(data["requested_execution_date"]),
+        "procedure_wished": bool(data["procedure_wished"].strip()),
+        "warrant_or_judgment": documents > 0,
+    }
+
+
+def screen_payload(
+    session: Session,
+    basis: LegalBasisService,
+    data: dict,
+    *,
+    exclude_prefix: str | None = None,
+    documents: int = 0,
+) -> dict:
+    """Screen a request given as plain data shaped like the create schema."""
+    requesting = resolve_state(data["requesting_state"]).alpha3
+    requested = resolve_state(data["requested_state"]).alpha3
+    query = parse_query(requesting, requested, data["kind"], data["received_on"], data["crimes"])
+    resolution = basis.resolve(query).as_dict()
+    instruments = {b["instrument"] for b in resolution["bases"]}
+    if resolution["fallback"]:
+        instruments.add(resolution["fallback"]["law"])
+    persons = tuple(_person(session, p, exclude_prefix) for p in data["persons"])
+    facts = RequestFacts(
+        requesting=requesting,
+        requested=requested,
+        kind=data["kind"],
+        crimes=tuple(data["crimes"]),
+        measures=tuple(m["measure"] for m in data["measures"]),
+        persons=persons,
+        instruments=frozenset(instruments),
+        fields=_fields(data, documents),
+        death_penalty=_death_penalty(requesting),
+        context={
+            c["instrument"]: {"requesting": c["requesting"], "requested": c["requested"]}
+            for c in resolution["context"]
+        },
+        texts={"coe-mla-1959": _reservations(session, "coe-mla-1959", requested)},
+    )
+    findings = [f.as_dict() for f in screen(facts)]
+    return {
+        "findings": findings,
+        "completeness": completeness(facts),
+        "legal_basis": resolution,
+        "requires_supervisor": any(f["severity"] == "high" for f in findings),
+        "consultation_before_refusal": consultation_required(frozenset(instruments)),
+    }
+
+
+def _person(session: Session, person: dict, exclude_prefix: str | None) -> PersonFacts:
+    names = tuple(n["name"] for n in person["names"])
+    born = person.get("birth_date")
+    query = PersonQuery(
+        names=names,
+        birth_date=PartialDate.parse(born) if born else None,
+        nationality=resolve_state(person["nationality"]).alpha3
+        if person.get("nationality")
+        else None,
+    )
+    found = [
+        m
+        for m in match(session, query)
+        if not (exclude_prefix and m["id"].startswith(exclude_prefix))
+    ]
+    return PersonFacts(
+        role=person["role"],
+        names=names,
+        nationality=query.nationality,
+        birth_date=born,
+        protected_status=person.get("protected_status"),
+        matches=tuple(found),
+    )
+
+
+def _reservations(session: Session, instrument_id: str, state: str) -> list[str]:
+    return [
+        a.notes[:300]
+        for a in treaty_repo.actions_for(session, instrument_id)
+        if a.state == state and a.kind is ActionKind.RESERVATION
+    ]
+
+
+def screen_new(session: Session, basis: LegalBasisService, request: RequestCreate) -> dict:
+    return screen_payload(session, basis, request.model_dump(mode="json"))
+
+
+def screen_stored(
+    session: Session,
+    basis: LegalBasisService,
+    principal: Principal,
+    request_id: int,
+    *,
+    now: datetime,
+    why: str,
+) -> dict:
+    """Screen a stored request (reading it is authorised and audited as a consultation)."""
+    from judicare.audit.service import AuditAction, record
+    from judicare.requests.service import load_for
+
+    row = load_for(session, principal, request_id, Permission.REQUEST_READ)
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.COMBINATION,
+        tag=f"{principal.role.value}:request:screen",
+        subject_type="request",
+        subject_id=row.id,
+        why=why,
+        at=now,
+        details={"reference": row.reference},
+    )
+    documents = session.scalar(select(func.count()).where(DocumentRow.request_id == row.id))
+    report = screen_payload(
+        session,
+        basis,
+        payload_of(row),
+        exclude_prefix=f"{row.reference}#",
+        documents=documents or 0,
+    )
+    report["request"] = {"id": row.id, "reference": row.reference, "status": row.status}
+    return report
+
+
+def payload_of(row: RequestRow) -> dict:
+    return {
+        "requesting_state": row.requesting_state,
+        "requested_state": row.requested_state,
+        "kind": row.kind,
+        "received_on": row.received_on.isoformat(),
+        "crimes": list(row.crimes),
+        "requesting_authority": row.requesting_authority,
+        "subject_and_nature": row.subject_and_nature,
+        "facts_summary": row.facts_summary,
+        "legal_provisions": row.legal_provisions,
+        "purpose": row.purpose,
+        "procedure_wished": row.procedure_wished,
+        "requested_execution_date": row.requested_execution_date.isoformat()
+        if row.requested_execution_date
+        else None,
+        "measures": [{"measure": m.measure} for m in row.measures],
+        "persons": [
+            {
+                "role": p.role,
+                "names": [{"name": n.name} for n in p.names],
+                "birth_date": p.birth_date,
+                "nationality": p.nationality,
+                "protected_status": p.protected_status,
+            }
+            for p in row.persons
+        ],
+    }
+
+
+def today_of(value) -> date:
+    return value
