@@ -32,6 +32,8 @@ from judicare.requests.schemas import (
     TokenIn,
     TransitionIn,
 )
+from judicare.screening import decisions as decision_service
+from judicare.screening.service import screen_stored
 from judicare.treaties import service as treaty_service
 
 DEFAULT_PURPOSE = "case handling"
@@ -211,6 +213,38 @@ def create_api(app: App) -> FastAPI:
     def download(request_id: RequestId, document_id: DocumentId, who: Who, why: Why) -> Response:
         media_type, content = document_service.read_document(app, who, request_id, document_id, why)
         return Response(content=content, media_type=media_type)
+
+    @api.get("/api/v1/requests/{request_id}/screening", tags=["screening"])
+    def screening(request_id: RequestId, who: Who, why: Why, uow: Work) -> dict:
+        report = screen_stored(
+            uow.session, app.basis.get(uow.session), who, request_id, now=app.now(), why=why
+        )
+        uow.commit()
+        return report
+
+    @api.post("/api/v1/requests/{request_id}/decisions", tags=["screening"], status_code=201)
+    def decide(
+        request_id: RequestId, body: decision_service.DecisionIn, who: Who, why: Why, uow: Work
+    ) -> dict:
+        result = decision_service.propose(
+            uow.session, who, app.basis.get(uow.session), request_id, body, now=app.now(), why=why
+        )
+        uow.commit()
+        return result
+
+    @api.post("/api/v1/decisions/{decision_id}/approval", tags=["screening"])
+    def approval(
+        decision_id: DocumentId, body: decision_service.ApprovalIn, who: Who, why: Why, uow: Work
+    ) -> dict:
+        result = decision_service.approve(
+            uow.session, who, decision_id, body, now=app.now(), why=why
+        )
+        uow.commit()
+        return result
+
+    @api.get("/api/v1/requests/{request_id}/follow-ups", tags=["screening"])
+    def follow_ups(request_id: RequestId, who: Who, uow: Work) -> list[dict]:
+        return decision_service.follow_ups(uow.session, who, request_id)
 
     @api.get("/api/v1/audit", tags=["audit"])
     def audit(

@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     REQUEST_UPDATE = "request:update"
     REQUEST_TRANSITION = "request:transition"  # operational steps (register, execute, close)
     REQUEST_DECIDE = "request:decide"  # accept, refuse, postpone
+    DECISION_APPROVE = "decision:approve"  # the second pair of eyes
     REQUEST_ASSIGN = "request:assign"
     REQUEST_LINK = "request:link"
     DOCUMENT_UPLOAD = "document:upload"
@@ -76,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DOCUMENT_UPLOAD,
             P.DOCUMENT_READ,
             P.TREATY_READ,
+            P.DECISION_APPROVE,
         }
     ),
     Role.AUDITOR: frozenset({P.REQUEST_READ, P.DOCUMENT_READ, P.AUDIT_READ, P.TREATY_READ}),
@@ -89,6 +91,7 @@ REQUEST_SCOPED = frozenset(
         P.REQUEST_UPDATE,
         P.REQUEST_TRANSITION,
         P.REQUEST_DECIDE,
+        P.DECISION_APPROVE,
         P.REQUEST_ASSIGN,
         P.REQUEST_LINK,
         P.DOCUMENT_UPLOAD,

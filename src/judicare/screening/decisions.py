@@ -1,0 +1,264 @@
+"""The decision on a request: a person's, with reasons that cite the findings or another
+provision. Refusals and decisions taken despite a high-severity finding need a second
+person, a supervisor, to approve them (four-eyes); until then nothing changes. Where the
+instrument requires it, the requesting state is consulted before a refusal."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from judicare.audit.service import AuditAction, record
+from judicare.auth.permissions import NotFound, Permission, Principal, authorize
+from judicare.errors import Conflict, InvalidInput
+from judicare.legal_basis.service import LegalBasisService
+from judicare.requests.domain import RequestStatus
+from judicare.requests.schemas import TransitionIn
+from judicare.requests.service import load_for, transition_request
+from judicare.screening.models import DecisionRow, FollowUpRow
+from judicare.screening.service import screen_stored
+
+
+class Outcome(enum.StrEnum):
+    GRANT = "grant"
+    GRANT_WITH_CONDITIONS = "grant_with_conditions"
+    POSTPONE = "postpone"
+    REQUEST_MORE_INFORMATION = "request_more_information"
+    REFUSE = "refuse"
+
+
+STATUS_OF = {
+    Outcome.GRANT: RequestStatus.ACCEPTED,
+    Outcome.GRANT_WITH_CONDITIONS: RequestStatus.ACCEPTED,
+    Outcome.POSTPONE: RequestStatus.POSTPONED,
+    Outcome.REQUEST_MORE_INFORMATION: RequestStatus.NEEDS_INFORMATION,
+    Outcome.REFUSE: RequestStatus.REFUSED,
+}
+
+
+class ReasonCitation(BaseModel):
+    """Either a finding of the screening report (its ground) or an instrument's article."""
+
+    model_config = ConfigDict(extra="forbid")
+    finding: str | None = Field(default=None, max_length=64)
+    instrument: str | None = Field(default=None, max_length=64)
+    article: str | None = Field(default=None, max_length=40)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    outcome: Outcome
+    reasons: str = Field(min_length=1, max_length=20000)
+    citations: list[ReasonCitation] = Field(min_length=1, max_length=50)
+    conditions: str = Field(default="", max_length=8000)
+    consulted: bool = Field(default=False, description="the requesting state was consulted")
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    approve: bool
+    note: str = Field(min_length=1, max_length=8000)
+
+
+class NeedsApproval(Conflict):
+    code = "awaiting_supervisor"
+    http_status = 409
+
+
+def propose(
+    session: Session,
+    principal: Principal,
+    basis: LegalBasisService,
+    request_id: int,
+    decision: DecisionIn,
+    *,
+    now: datetime,
+    why: str,
+) -> dict:
+    row = load_for(session, principal, request_id, Permission.REQUEST_DECIDE)
+    pending = session.scalar(
+        select(DecisionRow.id).where(
+            DecisionRow.request_id == row.id, DecisionRow.status == "pending_approval"
+        )
+    )
+    if pending:
+        raise NeedsApproval(f"decision {pending} on this request awaits a supervisor's approval")
+    report = screen_stored(session, basis, principal, row.id, now=now, why="decision: screening")
+    grounds = {f["ground"] for f in report["findings"]}
+    citations = [c.model_dump(exclude_none=True) for c in decision.citations]
+    for cited in citations:
+        if "finding" in cited and cited["finding"] not in grounds:
+            raise InvalidInput(
+                f"the reasons cite the finding {cited['finding']!r}, which the screening report "
+                f"does not contain (findings: {', '.join(sorted(grounds)) or 'none'})"
+            )
+        if "finding" not in cited and not cited.get("instrument"):
+            raise InvalidInput("each citation names a finding, or an instrument and article")
+    if (
+        decision.outcome is Outcome.REFUSE
+        and report["consultation_before_refusal"]
+        and not decision.consulted
+    ):
+        names = ", ".join(c["instrument"] for c in report["consultation_before_refusal"])
+        raise Conflict(
+            f"consult the requesting state before refusing ({names} requires it; citation "
+            "unverified): record the consultation, then decide with consulted=true"
+        )
+    high = [f for f in report["findings"] if f["severity"] == "high"]
+    requires_approval = decision.outcome is Outcome.REFUSE or bool(high)
+    entry = DecisionRow(
+        request_id=row.id,
+        outcome=decision.outcome.value,
+        reasons=decision.reasons,
+        citations=citations,
+        conditions=decision.conditions,
+        consulted=decision.consulted,
+        requires_approval=requires_approval,
+        status="pending_approval" if requires_approval else "effective",
+        findings=[
+            {
+                "ground": f["ground"],
+                "severity": f["severity"],
+                "category": f["category"],
+                "follow_up": f.get("follow_up"),
+            }
+            for f in report["findings"]
+        ],
+        proposed_by=principal.user_id,
+        proposed_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.ALTERATION,
+        tag=f"{principal.role.value}:decision:propose",
+        subject_type="request",
+        subject_id=row.id,
+        why=why,
+        at=now,
+        details={
+            "decision": entry.id,
+            "outcome": entry.outcome,
+            "requires_approval": requires_approval,
+            "high_findings": [f["ground"] for f in high],
+        },
+    )
+    if not requires_approval:
+        _apply(session, principal, entry, now=now, why=why)
+    return decision_view(entry)
+
+
+def approve(
+    session: Session,
+    principal: Principal,
+    decision_id: int,
+    approval: ApprovalIn,
+    *,
+    now: datetime,
+    why: str,
+) -> dict:
+    """A supervisor, not the person who proposed it, approves or rejects a decision."""
+    authorize(principal, Permission.DECISION_APPROVE)
+    entry = session.get(DecisionRow, decision_id)
+    if entry is None:
+        raise NotFound(f"decision {decision_id} not found")
+    load_for(session, principal, entry.request_id, Permission.DECISION_APPROVE)
+    if entry.status != "pending_approval":
+        raise Conflict(f"decision {decision_id} is {entry.status}, not awaiting approval")
+    if entry.proposed_by == principal.user_id:
+        raise Conflict("four-eyes: the person who proposed a decision cannot approve it")
+    entry.approved_by, entry.approved_at, entry.approval_note = (
+        principal.user_id,
+        now,
+        approval.note,
+    )
+    entry.status = "effective" if approval.approve else "rejected"
+    session.flush()
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.ALTERATION,
+        tag=f"{principal.role.value}:decision:{'approve' if approval.approve else 'reject'}",
+        subject_type="request",
+        subject_id=entry.request_id,
+        why=why,
+        at=now,
+        details={"decision": entry.id, "note": approval.note},
+    )
+    if approval.approve:
+        _apply(session, principal, entry, now=now, why=why)
+    return decision_view(entry)
+
+
+def _apply(session, principal, entry: DecisionRow, *, now, why) -> None:
+    """Carry an effective decision into the request's lifecycle, and open its follow-ups
+    (a refusal on nationality obliges the requested state to prosecute instead)."""
+    from judicare.requests.models import RequestRow
+
+    row = session.get(RequestRow, entry.request_id)
+    move = TransitionIn(
+        status=STATUS_OF[Outcome(entry.outcome)],
+        reasons=entry.reasons + (f"\nConditions: {entry.conditions}" if entry.conditions else ""),
+        citations=[
+            {
+                "instrument": c.get("instrument") or f"finding:{c['finding']}",
+                "article": c.get("article"),
+            }
+            for c in entry.citations
+        ],
+    )
+    transition_request(
+        session, principal, row.id, move, if_match=f'"{row.version}"', now=now, why=why
+    )
+    if Outcome(entry.outcome) is Outcome.REFUSE:
+        for finding in entry.findings:
+            follow = finding.get("follow_up")
+            if follow:
+                session.add(
+                    FollowUpRow(
+                        request_id=row.id,
+                        decision_id=entry.id,
+                        kind=follow["kind"],
+                        description=follow["description"],
+                        citations=follow["citations"],
+                    )
+                )
+        session.flush()
+
+
+def decision_view(entry: DecisionRow) -> dict:
+    return {
+        "id": entry.id,
+        "request_id": entry.request_id,
+        "outcome": entry.outcome,
+        "reasons": entry.reasons,
+        "citations": entry.citations,
+        "conditions": entry.conditions,
+        "consulted": entry.consulted,
+        "requires_approval": entry.requires_approval,
+        "status": entry.status,
+        "findings": entry.findings,
+        "proposed_by": entry.proposed_by,
+        "approved_by": entry.approved_by,
+    }
+
+
+def follow_ups(session: Session, principal: Principal, request_id: int) -> list[dict]:
+    load_for(session, principal, request_id, Permission.REQUEST_READ)
+    rows = session.scalars(select(FollowUpRow).where(FollowUpRow.request_id == request_id)).all()
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "description": r.description,
+            "citations": r.citations,
+            "status": r.status,
+        }
+        for r in rows
+    ]
