@@ -171,8 +171,30 @@ def load_demo(judicare) -> int:
                     why="demo data",
                 )
             created += 1
+        _demo_register(session, now)
         uow.commit()
         return created
+
+
+def _demo_register(session, now) -> None:
+    """A fictional refugee register, where the first demo request's witness appears under
+    another romanisation (the seed case of a refugee asked about by the state she fled)."""
+    from judicare.persons.domain import PartialDate, PersonRecord
+    from judicare.persons.service import index_person
+
+    index_person(
+        session,
+        PersonRecord(
+            register="refugees",
+            id="DEMO-R-0001",
+            names=("Janar Nourlankyzy Testbaieva", "Zhanar Testbayeva"),
+            birth_date=PartialDate.parse("1984-03-17"),
+            nationality="KAZ",
+            status="refugee",
+            country_of_feared_persecution="KAZ",
+        ),
+        now=now,
+    )
 
 
 def _request(number: int, status: str, today: date) -> RequestCreate:

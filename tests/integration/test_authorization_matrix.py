@@ -27,13 +27,15 @@ ALLOWED = {
     "upload a document": {"officer", "supervisor"},
     "read a document": CASE_WORKERS | {"auditor"},
     "read the audit trail": {"auditor"},
+    "screen a request": CASE_WORKERS | {"auditor"},
+    "propose a decision": {"legal_reviewer", "supervisor"},
     "read a treaty's status": EVERYONE,
     "resolve a legal basis": EVERYONE,
 }
 REQUEST_SCOPED = {
     "read a request", "change a request", "register a request (operational step)",
     "accept a request (decision)", "link two requests", "assign a request",
-    "upload a document", "read a document",
+    "upload a document", "read a document", "screen a request", "propose a decision",
 }  # fmt: skip
 
 
@@ -68,6 +70,15 @@ def _call(api, action: str, role: str, authority: str):
     if action == "resolve a legal basis":
         return c.get("/api/v1/basis?from=KAZ&to=BEL&kind=mla", headers=h)
     target = _fresh_request(api, "under_review" if "decision" in action else "received")
+    if action == "screen a request":
+        return c.get(f"/api/v1/requests/{target['id']}/screening", headers=h)
+    if action == "propose a decision":
+        body = {
+            "outcome": "request_more_information",
+            "reasons": "the facts are too thin",
+            "citations": [{"instrument": "be-mla-2004", "article": "3"}],
+        }
+        return c.post(f"/api/v1/requests/{target['id']}/decisions", json=body, headers=h)
     url = f"/api/v1/requests/{target['id']}"
     match = {**h, "If-Match": f'"{target["version"]}"'}
     if action == "read a request":
