@@ -20,7 +20,8 @@ from collections.abc import Iterable
 
 from .domain import Candidate, PersonQuery, PersonRecord
 from .keys import blocking_keys
-from .scoring import DEFAULT_THRESHOLD, score_pair
+from .names import ParsedName
+from .scoring import DEFAULT_THRESHOLD, parse_names, quick_score, score_pair
 
 
 class PersonIndex:
@@ -37,6 +38,7 @@ class PersonIndex:
         self.posting_budget = posting_budget
         self.max_key_share = max_key_share
         self._records: list[PersonRecord | None] = []
+        self._parsed: list[tuple[ParsedName, ...]] = []  # each record's names, read once
         self._slots: dict[tuple[str, str], int] = {}
         self._postings: dict[str, array] = {}
         self._size = 0
@@ -51,6 +53,7 @@ class PersonIndex:
             self.remove(*ident)
         slot = len(self._records)
         self._records.append(record)
+        self._parsed.append(parse_names(record.names))
         self._slots[ident] = slot
         postings = self._postings
         for key in blocking_keys(record.names):
@@ -72,6 +75,7 @@ class PersonIndex:
             return False
         record = self._records[slot]
         self._records[slot] = None
+        self._parsed[slot] = ()
         assert record is not None
         for key in blocking_keys(record.names):
             bucket = self._postings.get(key)
@@ -122,10 +126,14 @@ class PersonIndex:
         """Candidates at or above the threshold (default `DEFAULT_THRESHOLD`), best first."""
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         registers = set(query.registers) if query.registers else None
+        query_parsed = parse_names(query.names)
         out = []
         for slot in self.candidates(query):
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
+                continue
+            # The score without its explanation first; only a hit is explained.
+            if quick_score(query, query_parsed, record, self._parsed[slot]) < threshold:
                 continue
             candidate = score_pair(query, record)
             if candidate.score >= threshold:

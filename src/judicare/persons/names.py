@@ -180,9 +180,13 @@ _CYRILLIC_RULES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Part:
-    """One part of a name with every Latin reading (`forms`) and their skeletons (`keys`)."""
+    """One part of a name with every Latin reading (`forms`) and their skeletons (`keys`).
+
+    Parts are made once per distinct text and script (`read_part` is cached) and compared
+    by identity, so that a comparison of two parts can be cached cheaply.
+    """
 
     original: str
     forms: tuple[str, ...]
@@ -191,6 +195,9 @@ class Part:
     role: str  # "name", "particle", "initial", "patronymic", "title"
     form_keys: tuple[str, ...] = ()  # the skeleton of each form, in the order of `forms`
     undoubled: tuple[str, ...] = ()  # each form with doubled letters single (Hassan: hasan)
+    form_set: frozenset[str] = frozenset()
+    undoubled_set: frozenset[str] = frozenset()
+    latin: bool = False  # one form, as written in Latin script
 
     @property
     def text(self) -> str:
@@ -330,7 +337,7 @@ def _role(form: str) -> str:
     return "name"
 
 
-@lru_cache(maxsize=400_000)
+@lru_cache(maxsize=1_000_000)
 def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | None:
     """Every Latin reading of one part, with its skeletons and role."""
     if script == "LATIN":
@@ -355,6 +362,7 @@ def make_part(
     original: str, forms: tuple[str, ...], systems: tuple[str, ...], role: str = ""
 ) -> Part:
     form_keys = tuple(skeleton(f) for f in forms)
+    undoubled = tuple(undouble(f) for f in forms)
     return Part(
         original,
         forms,
@@ -362,7 +370,10 @@ def make_part(
         tuple(dict.fromkeys(form_keys)),
         role or _role(forms[0]),
         form_keys,
-        tuple(undouble(f) for f in forms),
+        undoubled,
+        frozenset(forms),
+        frozenset(undoubled),
+        all(s == "as written" for s in systems),
     )
 
 

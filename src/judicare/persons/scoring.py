@@ -84,6 +84,48 @@ def compare_parts(a: Part, b: Part) -> PartMatch:
     return best
 
 
+@lru_cache(maxsize=1_000_000)
+def part_similarity(a: Part, b: Part) -> float:
+    """`compare_parts(a, b).similarity`, without saying how: the same value, computed on
+    the sets of forms and keys (the query path; the explanation asks `compare_parts`)."""
+    if a.role == "initial" or b.role == "initial":
+        return _compare_initial(a, b).similarity
+    if a.form_set & b.form_set:
+        return 1.0
+    sim = OSA.normalized_similarity
+    if a.latin and b.latin:  # one form each: the rule of `compare_parts` for one pair
+        x = sim(a.forms[0], b.forms[0])
+        if x < DOUBLED_SIMILARITY and a.undoubled[0] == b.undoubled[0]:
+            x = DOUBLED_SIMILARITY
+        ka, kb = a.form_keys[0], b.form_keys[0]
+        if ka == kb and len(ka) >= 2:
+            return max(x, (KEY_SIMILARITY + x) / 2)
+        if len(ka) >= 3 and len(kb) >= 3 and x < KEY_SIMILARITY:
+            return max(x, KEY_SIMILARITY * sim(ka, kb))
+        return x
+    best = 0.0
+    for fa in a.forms:
+        for fb in b.forms:
+            x = sim(fa, fb)
+            if x > best:
+                best = x
+    if best < DOUBLED_SIMILARITY and a.undoubled_set & b.undoubled_set:
+        best = DOUBLED_SIMILARITY
+    if best < KEY_SIMILARITY:
+        ka_all, kb_all = a.keys, b.keys
+        if any(len(k) >= 2 and k in kb_all for k in ka_all):
+            return KEY_SIMILARITY
+        for ka in ka_all:
+            if len(ka) < 3:
+                continue
+            for kb in kb_all:
+                if len(kb) >= 3 and ka != kb:
+                    x = KEY_SIMILARITY * sim(ka, kb)
+                    if x > best:
+                        best = x
+    return best
+
+
 def _compare_initial(a: Part, b: Part) -> PartMatch:
     fa, fb = a.forms[0], b.forms[0]
     for x in a.forms:
@@ -94,6 +136,7 @@ def _compare_initial(a: Part, b: Part) -> PartMatch:
     return PartMatch(0.0, "different initial", fa, fb, "", "")
 
 
+@lru_cache(maxsize=200_000)
 def _joined(parts: tuple[Part, ...]) -> Part:
     n = min(len(p.forms) for p in parts)
     forms = tuple("".join(p.forms[i] for p in parts) for i in range(n))
@@ -104,26 +147,24 @@ def _weight(part: Part) -> float:
     return ROLE_WEIGHT[part.role]
 
 
-def _align(
-    q: ParsedName, r: ParsedName
-) -> list[tuple[tuple[int, ...], tuple[int, ...], PartMatch]]:
+def _align(q: ParsedName, r: ParsedName) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
     """Pair the parts, best pairs first. Then a part left alone on one side may be two
     adjacent parts left alone on the other, written as one word (FridrichBuchenberg)."""
     scored = []
     for i, a in enumerate(q.parts):
         for j, b in enumerate(r.parts):
-            m = compare_parts(a, b)
-            if m.similarity >= MIN_PART_SIMILARITY:
-                scored.append((m.similarity, i, j, m))
+            sim = part_similarity(a, b)
+            if sim >= MIN_PART_SIMILARITY:
+                scored.append((sim, i, j))
     scored.sort(key=lambda c: -c[0])
     used_q: set[int] = set()
     used_r: set[int] = set()
     out = []
-    for _, i, j, m in scored:
+    for sim, i, j in scored:
         if i not in used_q and j not in used_r:
             used_q.add(i)
             used_r.add(j)
-            out.append(((i,), (j,), m))
+            out.append(((i,), (j,), sim))
     for side_a, side_b, used_a, used_b, flip in (
         (q.parts, r.parts, used_q, used_r, False),
         (r.parts, q.parts, used_r, used_q, True),
@@ -137,16 +178,23 @@ def _align(
                 joined_len = len(side_b[j].forms[0]) + len(side_b[j + 1].forms[0])
                 if abs(joined_len - len(single.forms[0])) > 3:
                     continue
-                m = compare_parts(single, _joined(side_b[j : j + 2]))
-                if m.similarity >= 0.85:
+                sim = part_similarity(single, _joined(side_b[j : j + 2]))
+                if sim >= 0.85:
                     used_a.add(i)
                     used_b.update((j, j + 1))
-                    out.append(((j, j + 1), (i,), m) if flip else ((i,), (j, j + 1), m))
+                    out.append(((j, j + 1), (i,), sim) if flip else ((i,), (j, j + 1), sim))
                     break
     return out
 
 
-def score_names(q: ParsedName, r: ParsedName) -> tuple[float, dict[str, Any]]:
+def name_similarity(q: ParsedName, r: ParsedName) -> float:
+    """The name score of two parsed names in [0, 1], without the explanation."""
+    return score_names(q, r, explain=False)[0]
+
+
+def score_names(
+    q: ParsedName, r: ParsedName, *, explain: bool = True
+) -> tuple[float, dict[str, Any]]:
     """The name score of two parsed names in [0, 1], and the alignment that gave it."""
     pairs = _align(q, r)
     if not pairs:
@@ -154,14 +202,16 @@ def score_names(q: ParsedName, r: ParsedName) -> tuple[float, dict[str, Any]]:
     used_q = {i for iq, _, _ in pairs for i in iq}
     used_r = {j for _, ir, _ in pairs for j in ir}
     num = den = 0.0
-    for iq, ir, m in pairs:
+    for iq, ir, sim in pairs:
         w = (max(_weight(q.parts[i]) for i in iq) + max(_weight(r.parts[j]) for j in ir)) / 2
-        num += m.similarity * w
+        num += sim * w
         den += w
     left_q = [p for i, p in enumerate(q.parts) if i not in used_q]
     left_r = [p for i, p in enumerate(r.parts) if i not in used_r]
     conflicts, extras = _unpaired_cost(left_q, left_r)
     score = num / (den + conflicts + extras)
+    if not explain:
+        return score, {}
     order = [ir[0] for _, ir, _ in sorted(pairs, key=lambda p: p[0][0])]
     explanation = {
         "pairs": [_explain_pair(q, r, iq, ir, m) for iq, ir, m in pairs],
@@ -191,11 +241,14 @@ def _unpaired_cost(left_q: list[Part], left_r: list[Part]) -> tuple[float, float
     return conflicts, extras
 
 
-def _explain_pair(q: ParsedName, r: ParsedName, iq, ir, m: PartMatch) -> dict[str, Any]:
+def _explain_pair(q: ParsedName, r: ParsedName, iq, ir, sim: float) -> dict[str, Any]:
+    qp = q.parts[iq[0]] if len(iq) == 1 else _joined(tuple(q.parts[i] for i in iq))
+    rp = r.parts[ir[0]] if len(ir) == 1 else _joined(tuple(r.parts[j] for j in ir))
+    m = compare_parts(qp, rp)
     return {
         "query": " ".join(q.parts[i].original for i in iq),
         "record": " ".join(r.parts[j].original for j in ir),
-        "similarity": round(m.similarity, 3),
+        "similarity": round(sim, 3),
         "how": m.how + (" (written as one word)" if len(iq) + len(ir) > 2 else ""),
         "query_reading": {"form": m.query_form, "system": m.query_system},
         "record_reading": {"form": m.record_form, "system": m.record_system},
@@ -224,6 +277,49 @@ def nationality_evidence(q: str | None, r: str | None) -> dict[str, Any] | None:
         return None
     relation = "same" if q.upper() == r.upper() else "different"
     return {"query": q, "record": r, "relation": relation, "effect": NATIONALITY_EFFECT[relation]}
+
+
+def best_name_score(
+    query_parsed: tuple[ParsedName, ...], record_parsed: tuple[ParsedName, ...]
+) -> float:
+    """The name score of the best pair of names, without the explanation (the query path)."""
+    best = 0.0
+    for pq in query_parsed:
+        if not pq.parts:
+            continue
+        for pr in record_parsed:
+            if pr.parts:
+                s = score_names(pq, pr, explain=False)[0]
+                if s > best:
+                    best = s
+    return best
+
+
+def evidence_effect(query: PersonQuery, record: PersonRecord) -> float:
+    """What the birth date and nationality add to a non-zero name score."""
+    effect = 0.0
+    if query.birth_date is not None and record.birth_date is not None:
+        effect += DATE_EFFECT[query.birth_date.compare(record.birth_date)]
+    if query.nationality and record.nationality:
+        same = query.nationality.upper() == record.nationality.upper()
+        effect += NATIONALITY_EFFECT["same" if same else "different"]
+    return effect
+
+
+def quick_score(
+    query: PersonQuery,
+    query_parsed: tuple[ParsedName, ...],
+    record: PersonRecord,
+    record_parsed: tuple[ParsedName, ...],
+) -> float:
+    """`score_pair(query, record).score` from names already parsed, without explanation."""
+    name_score = best_name_score(query_parsed, record_parsed)
+    score = name_score + evidence_effect(query, record) if name_score > 0 else name_score
+    return round(min(1.0, max(0.0, score)), 4)
+
+
+def parse_names(names: tuple[str, ...]) -> tuple[ParsedName, ...]:
+    return tuple(parse_name(n) for n in names if n and n.strip())
 
 
 def best_name_pair(query_names, record_names) -> tuple[float, dict[str, Any]]:
