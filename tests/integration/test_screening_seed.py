@@ -128,6 +128,12 @@ def test_the_cli_screens_a_file_and_a_stored_request(seed, tmp_path):
     )
     assert stored.exit_code == 0, stored.output
     assert any(f["ground"] == "protected_status" for f in json.loads(stored.stdout)["findings"])
+    # Without --as, the local operator screens (as an auditor of the request's authority).
+    plain = runner.invoke(cli, ["screen", str(request_id), "--db", url, "--json"])
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.stdout)["request"]["id"] == request_id
+    missing = runner.invoke(cli, ["screen", "999999", "--db", url, "--json"])
+    assert missing.exit_code != 0 and len(missing.stderr.strip().splitlines()) == 1
 
 
 def _demo_supervisor_token(api) -> str:

@@ -22,8 +22,9 @@ def screen(
         Path | None, typer.Option("--file", help="A request as JSON (the API's create schema).")
     ] = None,
     as_user: Annotated[
-        str, typer.Option("--as", help="The user screening a stored request.")
-    ] = "admin",
+        str | None,
+        typer.Option("--as", help="Screen as this user (default: the local operator, audited)."),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -49,7 +50,7 @@ def screen(
             report = service.screen_stored(
                 uow.session,
                 basis,
-                _principal(uow.session, as_user),
+                _principal(uow.session, as_user, request_id),
                 request_id,
                 now=judicare.now(),
                 why="screening",
@@ -76,11 +77,26 @@ def screen(
         )
 
 
-def _principal(session, username: str):
-    from judicare.auth.models import UserRow
-    from judicare.auth.service import principal_of
+def _principal(session, username: str | None, request_id: int):
+    """A named user, or the local operator: someone with direct access to the database,
+    who reads as an auditor within the request's own authority and is audited by name."""
+    import getpass
 
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
-    if user is None:
-        raise InvalidInput(f"unknown user {username!r}: pass --as USERNAME")
-    return principal_of(user)
+    from judicare.auth.models import UserRow
+    from judicare.auth.permissions import NotFound, Principal, Role
+    from judicare.auth.service import principal_of
+    from judicare.requests.models import RequestRow
+
+    if username is not None:
+        user = session.scalar(select(UserRow).where(UserRow.username == username))
+        if user is None:
+            raise InvalidInput(f"unknown user {username!r}: pass --as USERNAME")
+        return principal_of(user)
+    row = session.get(RequestRow, request_id)
+    if row is None:
+        raise NotFound(f"request {request_id} not found")
+    try:
+        operator = getpass.getuser()
+    except (KeyError, OSError):
+        operator = "operator"
+    return Principal(0, f"cli:{operator}", Role.AUDITOR, row.authority_id)
