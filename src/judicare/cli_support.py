@@ -83,3 +83,12 @@ def parse_date_option(value: str | None, name: str, default: Callable[[], date])
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_input_file(path) -> str:
+    """A user's input file as text, or one line saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}", InvalidInput.exit_code)
+        raise  # unreachable

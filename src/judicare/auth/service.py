@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from judicare.auth.models import ApiTokenRow, AuthorityRow, UserRow
 from judicare.auth.passwords import hash_password, new_token, token_digest, verify_password
 from judicare.auth.permissions import Principal, Role, Unauthenticated
+from judicare.db.base import as_utc
 from judicare.errors import Conflict, InvalidInput
 from judicare.states import resolve_state
 
@@ -78,15 +79,9 @@ def principal_for_token(session: Session, token: str, now: datetime) -> Principa
     row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_sha256 == token_digest(token)))
     if row is None or row.revoked_at is not None:
         raise Unauthenticated("the API token is unknown or revoked")
-    if row.expires_at is not None and _aware(row.expires_at) <= now:
+    if row.expires_at is not None and as_utc(row.expires_at) <= now:
         raise Unauthenticated("the API token has expired")
     user = session.get(UserRow, row.user_id)
     if user is None or not user.active:
         raise Unauthenticated("the token's user is not active")
     return principal_of(user)
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

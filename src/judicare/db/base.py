@@ -24,3 +24,8 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Timestamps are always timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; Judicare always writes UTC, so naive means UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -15,9 +15,9 @@ from judicare.cli_support import (
     JsonOption,
     command_app,
     err_console,
-    fail,
     out_console,
     print_json,
+    read_input_file,
 )
 from judicare.errors import InvalidInput
 from judicare.persons import service
@@ -49,10 +49,7 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import a register, all or nothing; every bad row is named."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}", InvalidInput.exit_code)
+    text = read_input_file(file)
     with command_app(db) as judicare:
         records = service.parse_register_csv(text, register)
         with judicare.unit_of_work() as uow, Progress(console=err_console, transient=True) as bar:

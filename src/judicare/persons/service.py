@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
+from judicare.db.base import as_utc
 from judicare.errors import ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from judicare.persons.keys import blocking_keys
@@ -301,12 +302,6 @@ def adjudicate(
     return {"register": register, "id": external_id, "decision": decision}
 
 
-def _utc(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _decisions(session: Session, query: PersonQuery) -> dict[tuple[str, str], dict]:
     rows = session.scalars(
         select(AdjudicationRow)
@@ -319,6 +314,6 @@ def _decisions(session: Session, query: PersonQuery) -> dict[tuple[str, str], di
             "decision": row.decision,
             "reason": row.reason,
             "by": row.decided_by,
-            "at": _utc(row.decided_at).isoformat(),
+            "at": as_utc(row.decided_at).isoformat(),
         }
     return latest

@@ -13,12 +13,11 @@ from judicare.cli_support import (
     DbOption,
     JsonOption,
     command_app,
-    fail,
     out_console,
     parse_date_option,
     print_json,
+    read_input_file,
 )
-from judicare.errors import InvalidInput
 from judicare.treaties import service
 from judicare.treaties.sources import sources_report
 
@@ -139,10 +138,7 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import depositary actions from CSV, all or nothing."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}", InvalidInput.exit_code)
+    text = read_input_file(file)
     with command_app(db) as judicare:
         rows = service.read_import_file(text)
         with judicare.unit_of_work() as uow:

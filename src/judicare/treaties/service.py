@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from judicare.db.base import as_utc
 from judicare.errors import ActionRefused, ImportRejected, InvalidInput, JudicareError
 from judicare.states import resolve_state, state_name
 from judicare.treaties import repository as repo
@@ -184,13 +185,6 @@ def _party(record: StateRecord, status: PartyStatus, on: date, determined: bool)
     }
 
 
-def _utc(moment):
-    """SQLite returns naive datetimes; Judicare always writes UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _withdrawal_known_on(record: StateRecord, on: date) -> bool:
     """Show a withdrawal only once it was notified (or took effect) by `on`."""
     known_since = record.withdrawal_notified or record.withdrawal_effective
@@ -291,7 +285,7 @@ def _notification_dict(row, action: Action) -> dict:
         "state": action.state,
         "action": action.kind.value,
         "date": _iso(action.date),
-        "issued_at": _utc(row.issued_at).isoformat() if row.issued_at else None,
+        "issued_at": as_utc(row.issued_at).isoformat() if row.issued_at else None,
         "text_en": row.text_en,
         "text_fr": row.text_fr,
     }
