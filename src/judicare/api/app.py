@@ -138,9 +138,7 @@ def create_api(app: App) -> FastAPI:
         request_id: RequestId, who: Who, why: Why, uow: Work, response: Response
     ) -> dict:
         result = service.get_request(uow.session, who, request_id, now=app.now(), why=why)
-        uow.commit()
-        response.headers["ETag"] = f'"{result["version"]}"'
-        return result
+        return _committed(uow, response, result)
 
     @api.patch("/api/v1/requests/{request_id}", tags=["requests"])
     def update_request(
@@ -155,9 +153,7 @@ def create_api(app: App) -> FastAPI:
         result = service.update_request(
             uow.session, who, request_id, body, if_match=if_match, now=app.now(), why=why
         )
-        uow.commit()
-        response.headers["ETag"] = f'"{result["version"]}"'
-        return result
+        return _committed(uow, response, result)
 
     @api.post("/api/v1/requests/{request_id}/transitions", tags=["requests"])
     def transition(
@@ -172,9 +168,7 @@ def create_api(app: App) -> FastAPI:
         result = service.transition_request(
             uow.session, who, request_id, body, if_match=if_match, now=app.now(), why=why
         )
-        uow.commit()
-        response.headers["ETag"] = f'"{result["version"]}"'
-        return result
+        return _committed(uow, response, result)
 
     @api.post("/api/v1/requests/{request_id}/links", tags=["requests"], status_code=201)
     def link(request_id: RequestId, body: LinkIn, who: Who, why: Why, uow: Work) -> dict:
@@ -296,6 +290,13 @@ def create_api(app: App) -> FastAPI:
     guarded = JsonGuard(api, app.settings.max_json_bytes, app.settings.max_upload_bytes)
     api.add_middleware(_Passthrough, guard=guarded)
     return api
+
+
+def _committed(uow, response: Response, result: dict) -> dict:
+    """Commit the unit of work and give the client the request's new ETag."""
+    uow.commit()
+    response.headers["ETag"] = f'"{result["version"]}"'
+    return result
 
 
 class _Passthrough:

@@ -124,15 +124,14 @@ def create_request(
     session.add(row)
     session.flush()
     _index_persons(session, row, now)
-    record(
+    _audit(
         session,
-        actor=principal.username,
-        action=AuditAction.COLLECTION,
-        tag=f"{principal.role.value}:request:create",
-        subject_type="request",
-        subject_id=row.id,
+        principal,
+        row.id,
+        AuditAction.COLLECTION,
+        "create",
         why=why,
-        at=now,
+        now=now,
         details={
             "reference": row.reference,
             "persons": len(row.persons),
@@ -334,15 +333,14 @@ def get_request(
     session: Session, principal: Principal, request_id: int, *, now: datetime, why: str
 ) -> dict:
     row = load_for(session, principal, request_id, Permission.REQUEST_READ)
-    record(
+    _audit(
         session,
-        actor=principal.username,
-        action=AuditAction.CONSULTATION,
-        tag=f"{principal.role.value}:request:read",
-        subject_type="request",
-        subject_id=row.id,
+        principal,
+        row.id,
+        AuditAction.CONSULTATION,
+        "read",
         why=why,
-        at=now,
+        now=now,
         details={"reference": row.reference},
     )
     return _detail(session, row)
@@ -402,18 +400,42 @@ def update_request(
         row.search_text = search_text(row)
         row.updated_at = now
         session.flush()
-        record(
+        _audit(
             session,
-            actor=principal.username,
-            action=AuditAction.ALTERATION,
-            tag=f"{principal.role.value}:request:update",
-            subject_type="request",
-            subject_id=row.id,
+            principal,
+            row.id,
+            AuditAction.ALTERATION,
+            "update",
             why=why,
-            at=now,
+            now=now,
             details={"fields": sorted(changed)},
         )
     return _detail(session, row)
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    action: AuditAction,
+    verb: str,
+    *,
+    why: str,
+    now: datetime,
+    details: dict,
+) -> None:
+    """Audit one act on a request, tagged role:request:verb."""
+    record(
+        session,
+        actor=principal.username,
+        action=action,
+        tag=f"{principal.role.value}:request:{verb}",
+        subject_type="request",
+        subject_id=request_id,
+        why=why,
+        at=now,
+        details=details,
+    )
 
 
 def _plain(value):
@@ -452,15 +474,14 @@ def transition_request(
     row.status = move.status.value
     row.updated_at = now
     session.flush()
-    record(
+    _audit(
         session,
-        actor=principal.username,
-        action=AuditAction.ALTERATION,
-        tag=f"{principal.role.value}:request:{move.status.value}",
-        subject_type="request",
-        subject_id=row.id,
+        principal,
+        row.id,
+        AuditAction.ALTERATION,
+        move.status.value,
         why=why,
-        at=now,
+        now=now,
         details={"from": current.value, "to": move.status.value, "citations": citations},
     )
     return _detail(session, row)
@@ -499,15 +520,14 @@ def link_requests(
         )
     )
     session.flush()
-    record(
+    _audit(
         session,
-        actor=principal.username,
-        action=AuditAction.COMBINATION,
-        tag=f"{principal.role.value}:request:link",
-        subject_type="request",
-        subject_id=row.id,
+        principal,
+        row.id,
+        AuditAction.COMBINATION,
+        "link",
         why=why,
-        at=now,
+        now=now,
         details={"to": other.id, "link_type": link.link_type.value},
     )
     return _detail(session, row)
@@ -534,15 +554,14 @@ def assign(
     ):
         session.add(AssignmentRow(request_id=row.id, user_id=user_id))
         session.flush()
-        record(
+        _audit(
             session,
-            actor=principal.username,
-            action=AuditAction.DISCLOSURE,
-            tag=f"{principal.role.value}:request:assign",
-            subject_type="request",
-            subject_id=row.id,
+            principal,
+            row.id,
+            AuditAction.DISCLOSURE,
+            "assign",
             why=why,
-            at=now,
+            now=now,
             details={"recipients": [user_id]},
         )
     return _detail(session, row)

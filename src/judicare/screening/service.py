@@ -5,7 +5,7 @@ status), run the rules, check completeness. A request is given as the API's crea
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import func, select
@@ -218,7 +218,3 @@ def payload_of(row: RequestRow) -> dict:
             for p in row.persons
         ],
     }
-
-
-def today_of(value) -> date:
-    return value
