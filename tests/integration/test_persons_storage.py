@@ -109,3 +109,50 @@ def test_persons_in_requests_are_indexed_automatically(app):
             uow.session, PersonQuery(names=("Zhanar Testbayeva",), registers=("requests",))
         )
     assert found and found[0]["register"] == "requests" and found[0]["status"] == "witness"
+
+
+def test_persons_named_in_a_new_request_are_indexed_in_bulk_and_found(app):
+    from judicare.persons.domain import PartialDate, PersonQuery, PersonRecord
+    from judicare.persons.service import index_new_persons, match
+
+    people = [
+        PersonRecord(register="requests", id=f"TEST/BULK#{n}", names=names,
+                     birth_date=PartialDate.parse("1980"), nationality="KAZ")
+        for n, names in enumerate([("Жанар Тестбаева", "Zhanar Testbayeva"), ("Іван Петренко",)])
+    ]  # fmt: skip
+    with app.unit_of_work() as uow:
+        index_new_persons(uow.session, people, now=app.now())
+        index_new_persons(uow.session, [], now=app.now())  # nothing to do
+        uow.commit()
+    with app.unit_of_work() as uow:
+        found = match(uow.session, PersonQuery(names=("Ivan Petrenko",)))
+        assert [c["id"] for c in found][:1] == ["TEST/BULK#1"]
+        found = match(uow.session, PersonQuery(names=("Janar Testbaeva",)))
+        assert "TEST/BULK#0" in [c["id"] for c in found]
+
+
+def test_rekey_restores_keys_the_engine_now_makes(app):
+    from sqlalchemy import delete, select
+
+    from judicare.persons.models import PersonEntryRow, PersonKeyRow
+    from judicare.persons.service import import_register, parse_register_csv, rekey
+
+    csv_text = (
+        "id,names,birth_date,nationality,status,country_of_feared_persecution,status_date\n"
+        "K1,Иван Петренко|Ivan Petrenko,1970,UKR,refugee,RUS,2020-01-01\n"
+    )
+    with app.unit_of_work() as uow:
+        import_register(uow.session, parse_register_csv(csv_text, "rekey-test"),
+                        actor="test", now=app.now())  # fmt: skip
+        entry = uow.session.scalar(
+            select(PersonEntryRow.id).where(PersonEntryRow.external_id == "K1")
+        )
+        uow.session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry))
+        uow.commit()  # as if indexed by an older engine: keys gone
+    with app.unit_of_work() as uow:
+        result = rekey(uow.session, register="rekey-test", actor="test", now=app.now())
+        uow.commit()
+    assert result == {"register": "rekey-test", "entries": 1, "changed": 1}
+    with app.unit_of_work() as uow:
+        again = rekey(uow.session, register="rekey-test", actor="test", now=app.now())
+    assert again["changed"] == 0

@@ -70,6 +70,32 @@ def import_(
         )
 
 
+@app.command("rekey")
+def rekey(
+    register: Annotated[
+        str | None, typer.Option("--register", help="Only this register (default: all).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute the blocking keys of stored persons after an upgrade of the matching engine."""
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task("Recomputing keys", total=None)
+            result = service.rekey(
+                uow.session,
+                register=register,
+                actor=_actor(),
+                now=judicare.now(),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        uow.commit()
+    if as_json:
+        print_json(result)
+    else:
+        out_console.print(f"{result['entries']} entries checked, {result['changed']} re-keyed.")
+
+
 def _query(
     names: list[str], birth_date: str | None, nationality: str | None, registers: list[str] | None
 ) -> PersonQuery:

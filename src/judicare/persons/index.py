@@ -2,7 +2,9 @@
 
 A query is answered in two steps:
 1. *Blocking.* The query's keys are looked up rarest first. Each record met gets the
-   inverse document frequency of the key (rare keys say more). Keys held by more than
+   inverse document frequency of the key (rare keys say more). A rare key files every
+   record it holds; a commoner one (more than `full_read` postings) only adds its weight
+   to the records already found, by a set intersection. Keys held by more than
    `max_key_share` of the index (a skeleton as common as MD, Mohammad) are only used when
    the query has nothing rarer, and the walk stops once `posting_budget` postings have
    been read: the rarer keys (name pairs, rare surnames) have already found the record.
@@ -33,8 +35,10 @@ class PersonIndex:
         shortlist: int = 25,
         posting_budget: int = 60_000,
         max_key_share: float = 0.02,
+        full_read: int = 1_000,
     ) -> None:
         self.shortlist = shortlist
+        self.full_read = full_read
         self.posting_budget = posting_budget
         self.max_key_share = max_key_share
         self._records: list[PersonRecord | None] = []
@@ -91,7 +95,15 @@ class PersonIndex:
         return None if slot is None else self._records[slot]
 
     def candidates(self, query: PersonQuery) -> list[int]:
-        """Blocking: the slots of the records worth scoring, most evidence first."""
+        """Blocking: the slots of the records worth scoring, most evidence first.
+
+        Keys are read rarest first. A rare key (at most `full_read` postings) files every
+        record it holds. A commoner key only adds its weight to the records already found:
+        a record that shares nothing rarer with the query would not reach the shortlist
+        anyway, and the intersection runs in C rather than slot by slot. When the query
+        has no rare key at all, the commonest records are those that share the most
+        common keys: the first common key is the pool, and the others count within it.
+        """
         registers = set(query.registers) if query.registers else None
         n = max(self._size, 1)
         found = [
@@ -102,15 +114,31 @@ class PersonIndex:
         found.sort(key=lambda f: f[0])
         common = max(50, int(self.max_key_share * n))
         evidence: dict[int, float] = {}
+        pool: set[int] | None = None  # the first common key's records, when nothing rarer
+        pool_weight = 0.0
         read = 0
         for df, bucket in found:
-            if (df > common and evidence) or (read and read + df > self.posting_budget):
+            if (df > common and (evidence or pool)) or (read and read + df > self.posting_budget):
                 break
             weight = math.log(1 + n / df)
             get = evidence.get
-            for slot in bucket:
-                evidence[slot] = get(slot, 0.0) + weight
+            if df <= self.full_read:
+                for slot in bucket:
+                    evidence[slot] = get(slot, 0.0) + weight
+            elif evidence:
+                for slot in evidence.keys() & bucket:
+                    evidence[slot] += weight
+            elif pool is None:
+                pool, pool_weight = set(bucket), weight
+            else:
+                for slot in pool.intersection(bucket):
+                    evidence[slot] = get(slot, pool_weight) + weight
             read += df
+        if pool is not None and len(evidence) < self.shortlist:
+            for slot in pool:  # the pool's other records, all with the same evidence
+                if len(evidence) >= self.shortlist * 4:
+                    break
+                evidence.setdefault(slot, pool_weight)
         if registers:
             records = self._records
             evidence = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import combinations
 
-from .names import parse_name
+from .names import aliases, parse_name
 
 KEYED_ROLES = frozenset({"name", "patronymic"})
 MIN_DELETION_SKELETON = 3
@@ -53,5 +53,6 @@ def blocking_keys(names: Iterable[str]) -> set[str]:
     keys: set[str] = set()
     for name in names:
         if name and name.strip():
-            keys |= name_keys(name)
+            for alias in aliases(name):
+                keys |= name_keys(alias)
     return keys

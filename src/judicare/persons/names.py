@@ -9,12 +9,16 @@ A name is read as a sequence of *parts* (tokens). Each part carries:
   does not ship, written in ICU's own rule syntax;
 - its `keys`: a consonant skeleton of each form (`skeleton`), so that spellings from
   different systems and languages (Wladimir / Vladimir / Volodymyr / فلاديمير) meet;
-- its `role`: an ordinary part, a `particle` (al, bin, de, von...), an `initial`, or a
-  `patronymic` (Viktorovich, Oleksandrovych, Ivanovna, -uly/-kyzy).
+- its `role`: an ordinary part, a `particle` (al, bin, de, von...), an `initial`, a
+  `patronymic` (Viktorovich, Oleksandrovych, Ivanovna, -uly/-kyzy), or a `legal_form`
+  (GmbH, OOO, Joint Stock Company: one part per legal form, named by its kind).
 
 Titles and honorifics (Mr, Dr, President...) are dropped and reported. A comma marks the
-"SURNAME, Given" order, which is undone. Nothing here does I/O; ICU transliterators are
-built on first use and cached.
+"SURNAME, Given" order, which is undone (unless what follows it is a legal form). Numbers
+are also read as English words (ICU spell-out); a Chinese name written in Wade-Giles also
+reads in pinyin; a Latvian or Lithuanian ending on a name as written is set aside when
+spellings are compared. After bin/bint the next name part is the father's. Nothing here
+does I/O; ICU transliterators are built on first use and cached.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import icu
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 # Titles and honorifics: dropped from the name, reported in the explanation.
 TITLES = frozenset(
@@ -135,13 +141,59 @@ PARTICLES = frozenset(
         "e",
         "of",
         "na",
+        "the",
+        "and",
+        "und",
+        "et",
     ]
 )
-_PARTICLE_CANON = {"ben": "bin", "ibn": "bin", "el": "al", "binti": "bint", "abou": "abu"}
+# Legal forms of companies, by kind: an abbreviation and its written-out form are the same
+# part (Siemens AG = Siemens Aktiengesellschaft, OAO = Open Joint Stock Company). The
+# abbreviations and full names are those of the ISO 20275 Entity Legal Forms code list
+# (GLEIF) for the jurisdictions the registers meet most (RU, UA, DE, FR, IT, ES, PL, RO,
+# CZ, NL, Nordic, UK/US); no library holding that list is a dependency yet. A legal form
+# says the name is an organisation's; it is compared only with another legal form and
+# weighs little. Short forms (AG, SA, AB...) are read only at the end of a name.
+LEGAL_FORMS = {
+    "llc": (
+        "LLC; L.L.C.; Ltd; Limited; Limited Liability Company; Limited Company; "
+        "Private Limited Company; Pvt Ltd; Pty Ltd; GmbH; "
+        "Gesellschaft mit beschränkter Haftung; OOO; ООО; "
+        "Общество с ограниченной ответственностью; TOV; ТОВ; "
+        "Товариство з обмеженою відповідальністю; Sp. z o.o.; "
+        "Spółka z ograniczoną odpowiedzialnością; SRL; Societatea cu Răspundere Limitată; "
+        "Società a responsabilità limitata; SARL; Société à responsabilité limitée; s.r.o.; "
+        "Společnost s ručením omezeným; BV; Besloten Vennootschap; Ltda; Limitada; "
+        "Sociedad de Responsabilidad Limitada"
+    ),
+    "jsc": (
+        "JSC; Joint Stock Company; OJSC; Open Joint Stock Company; CJSC; "
+        "Closed Joint Stock Company; PJSC; Public Joint Stock Company; OAO; ZAO; PAO; AO; "
+        "ОАО; ЗАО; ПАО; АО; Акционерное общество; Открытое акционерное общество; "
+        "Закрытое акционерное общество; Публичное акционерное общество; АТ; ПАТ; "
+        "Акціонерне товариство; AG; Aktiengesellschaft; SA; Société anonyme; "
+        "Sociedad anónima; SpA; Società per azioni; NV; Naamloze Vennootschap; PLC; "
+        "Public Limited Company; AB; Aktiebolag; A/S; ASA; Aktieselskab; Oyj"
+    ),
+    "corp": "Corp; Corporation; Inc; Incorporated; Co; Company",
+    "lp": "LP; Limited Partnership; LLP; Limited Liability Partnership; KG; Kommanditgesellschaft",
+}
+# bn and bnt are بن and بنت read without vowels
+_PARTICLE_CANON = {
+    "ben": "bin",
+    "ibn": "bin",
+    "bn": "bin",
+    "el": "al",
+    "binti": "bint",
+    "bnt": "bint",
+    "abou": "abu",
+}
 _PATRONYMIC = re.compile(
     r"(ovich|evich|ovych|evych|ovitch|evitch|owitsch|ewitsch|ovic|evic|ovici|owicz|ewicz"
     r"|ovna|evna|ivna|yivna|ovnа|uly|uly|kyzy|qyzy|oglu|ogly)$"
 )
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g"})
 
 # ICU transform ids per script (and per language for Cyrillic). Every reading is kept.
@@ -161,7 +213,12 @@ _SCRIPT_SYSTEMS = {
     "HANGUL": ("Korean-Latin/BGN", "Hangul-Latin"),
     "HIRAGANA": ("Hiragana-Latin",),
     "KATAKANA": ("Katakana-Latin",),
+    "ETHIOPIC": ("Amharic-Latin/BGN",),
 }
+# Scripts in which a character is a syllable (Han, Hangul, kana): two names written in the
+# same such script are compared character by character, since different characters that
+# romanise alike (石 and 市 both read shi) still write different names.
+SYLLABIC_SCRIPTS = frozenset({"CJK", "HANGUL", "HIRAGANA", "KATAKANA"})
 # ICAO Doc 9303 (part 3, table for Cyrillic) and the usual German and French renderings
 # of Russian Cyrillic, in ICU rule syntax. Anything not listed falls through to ISO 9.
 _CYRILLIC_RULES = {
@@ -194,10 +251,15 @@ class Part:
     keys: tuple[str, ...]
     role: str  # "name", "particle", "initial", "patronymic", "title"
     form_keys: tuple[str, ...] = ()  # the skeleton of each form, in the order of `forms`
-    undoubled: tuple[str, ...] = ()  # each form with doubled letters single (Hassan: hasan)
+    # each form with doubled letters single (Hassan: hasan) and, as written in Latin, without
+    # a Baltic nominative ending (Lavrovs, Putinas: lavrov, putin)
+    undoubled: tuple[str, ...] = ()
     form_set: frozenset[str] = frozenset()
     undoubled_set: frozenset[str] = frozenset()
     latin: bool = False  # one form, as written in Latin script
+    glyphs: str = ""  # the part as written, in a syllabic script (Han as Simplified)
+    # one-consonant skeletons of forms of four letters or more (sysy, sisi: S)
+    short_keys: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -214,6 +276,9 @@ class ParsedName:
     parts: tuple[Part, ...]
     dropped_titles: tuple[str, ...]
     reordered: bool
+    fathers: frozenset[int] = frozenset()  # parts after bin/bint: the father's name
+    own: int = -1  # with bin/bint, the person's own name: the first name part
+    organisation: bool = False  # the name carries a legal form (GmbH, JSC, Ltd...)
 
 
 @cache
@@ -306,7 +371,9 @@ _SKELETON_STEPS = (
     (re.compile(r"x"), "KS"),
     (re.compile(r"[zs]"), "S"),
     (re.compile(r"[bp]"), "B"),
-    (re.compile(r"(?<=[^aeiouy])h|h$"), ""),  # h after a consonant or at the end is silent
+    # a final h is silent (Saleh, صالح: SL), and so is the h of the Indic aspirates bh, jh;
+    # after other consonants it is a letter of its own (محمد read mhmd: MHMD, as Mohammad)
+    (re.compile(r"(?<=[BJ])h|h$"), ""),
     (re.compile(r"h"), "H"),  # Mohammad / Muhammad / محمد keep their h: MHMD, not MD
     (re.compile(r"[aeiouy]+"), ""),
 )
@@ -340,14 +407,16 @@ def _role(form: str) -> str:
 @lru_cache(maxsize=1_000_000)
 def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | None:
     """Every Latin reading of one part, with its skeletons and role."""
+    if original.isdigit() or _ORDINAL.match(original):
+        return _number_part(original)
     if script == "LATIN":
         raw = [(original, "as written")]
     else:
         raw = [(_transliterator(s).transliterate(original), s) for s in systems]
     forms: dict[str, str] = {}
     for r, system in raw:
-        f = fold(r)
-        if any(c.isdigit() for c in f) and any(c.isalpha() for c in f):
+        f = r.lower() if r.isascii() else fold(r)
+        if _DIGIT.search(f) and _LETTER.search(f):
             f = f.translate(_LEET)
         f = _NON_ALNUM.sub("", f)
         f = _PARTICLE_CANON.get(f, f)
@@ -355,14 +424,22 @@ def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | No
             forms[f] = system
     if not forms:
         return None
-    return make_part(original, tuple(forms), tuple(forms.values()))
+    glyphs = _glyphs(original) if script in SYLLABIC_SCRIPTS else ""
+    return make_part(original, tuple(forms), tuple(forms.values()), glyphs=glyphs)
 
 
 def make_part(
-    original: str, forms: tuple[str, ...], systems: tuple[str, ...], role: str = ""
+    original: str,
+    forms: tuple[str, ...],
+    systems: tuple[str, ...],
+    role: str = "",
+    glyphs: str = "",
 ) -> Part:
     form_keys = tuple(skeleton(f) for f in forms)
-    undoubled = tuple(undouble(f) for f in forms)
+    undoubled = tuple(
+        undouble(_BALTIC.sub("", f) if s == "as written" else f)
+        for f, s in zip(forms, systems, strict=True)
+    )
     return Part(
         original,
         forms,
@@ -374,16 +451,70 @@ def make_part(
         frozenset(forms),
         frozenset(undoubled),
         all(s == "as written" for s in systems),
+        glyphs,
+        frozenset(
+            k
+            for f, k in zip(forms, form_keys, strict=True)
+            if len(k) == 1 and len(f) >= MIN_FORM_ONE_CONSONANT
+        ),
     )
+
+
+def _glyphs(original: str) -> str:
+    """Han characters in their Simplified form (習 and 习 write the same name)."""
+    return _transliterator("Traditional-Simplified").transliterate(original)
+
+
+_ORDINAL = re.compile(r"^(\d{1,4})(?:st|nd|rd|th)$", re.IGNORECASE)
+
+
+@cache
+def _spellout(rule_set: str) -> icu.RuleBasedNumberFormat:
+    formatter = icu.RuleBasedNumberFormat(icu.URBNFRuleSetTag.SPELLOUT, icu.Locale("en"))
+    formatter.setDefaultRuleSet(rule_set)
+    return formatter
+
+
+def _number_part(original: str) -> Part:
+    """A number in a name (Brigade 44, 1st International Bank) read as English words by
+    ICU's number spell-out rules, so that it meets the name written in words."""
+    ordinal = _ORDINAL.match(original)
+    digits = ordinal.group(1) if ordinal else original
+    if len(digits) > 4:
+        return make_part(original, (digits,), ("as written",), "name")
+    rule_set = "%spellout-ordinal" if ordinal else "%spellout-numbering"
+    words = _NON_ALNUM.sub("", fold(_spellout(rule_set).format(int(digits))))
+    return make_part(original, (words, digits), ("ICU spell-out", "as written"), "name")
+
+
+MIN_FORM_ONE_CONSONANT = 4  # a one-consonant skeleton counts only in forms this long
 
 
 def undouble(form: str) -> str:
     return _DOUBLED.sub(r"\1", form)
 
 
+# Latvian and Lithuanian give a foreign man's name their nominative ending: Latvian -s
+# after a consonant (Sergejs Lavrovs, Vladimirs Putins), Lithuanian -as or -is (Vladimiras
+# Putinas) on a longer name.
+_BALTIC = re.compile(r"(?<=[bcdfgjklmnprtvz])s$|(?<=[a-z]{5})(?<=[bcdfgjklmnprstvz])(?:as|is)$")
+
+
 _DOUBLED = re.compile(r"(.)\1+")
 _SPLIT = re.compile(r"[\s\-‐‑–—_/.,;:·・•()\"'`’ʼ]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+# Registers write a person's or an organisation's other names in the same field, after a
+# slash between words (Al-Qa'ida/Islamic Army); a slash inside a short form (A/S) is not one.
+_ALIAS_SLASH = re.compile(r"(?<=[^\W\d_]{3})\s*/\s*(?=[^\W\d_]{3})")
+
+
+def aliases(name: str) -> tuple[str, ...]:
+    """The names written in one name field: "Al-Qa'ida/Islamic Army" is two."""
+    if "/" not in name:
+        return (name,)
+    return tuple(a for a in _ALIAS_SLASH.split(name) if a.strip()) or (name,)
 
 
 @lru_cache(maxsize=200_000)
@@ -393,16 +524,22 @@ def parse_name(name: str) -> ParsedName:
     reordered = False
     if text.count(",") == 1:
         surname, given = (s.strip() for s in text.split(","))
-        if surname and given:
+        # "Bowne Global Solutions, Inc." names a company, it is not "SURNAME, Given".
+        if surname and given and _legal_form_at_end(_SPLIT.split(given)) is None:
             text, reordered = f"{given} {surname}", True
     script = script_of(text)
     systems = systems_for(script, text)
-    pieces = [p for p in _SPLIT.split(text) if p]
+    pieces = [p for p in _SPLIT.split(text.replace("&", " and ")) if p]
     if script == "CJK" and len(pieces) == 1 and _HAN.search(pieces[0]):
         # A Chinese name has no spaces: the first character is the family name, the rest
         # the given name (习近平 → xi jinping).
         pieces = [pieces[0][:1], pieces[0][1:]] if len(pieces[0]) > 1 else pieces
-    parts: list[Part] = []
+    if script == "ARABIC":
+        pieces = _arabic_articles(pieces)
+    head, pieces, tail = _split_legal_forms(pieces)
+    if head or tail:
+        pieces = _acronyms(pieces)
+    parts: list[Part] = list(head)
     dropped: list[str] = []
     for piece in pieces:
         part = read_part(piece, script, systems)
@@ -412,7 +549,262 @@ def parse_name(name: str) -> ParsedName:
             dropped.append(piece)
             continue
         parts.append(part)
-    if not parts and dropped:  # a name made only of title words is still a name
-        parts = [p for p in (read_part(d, script, systems) for d in dropped) if p]
+    if len(parts) == len(head) and dropped:  # a name made only of titles is still a name
+        parts += [p for p in (read_part(d, script, systems) for d in dropped) if p]
         dropped = []
-    return ParsedName(name, script, systems, tuple(parts), tuple(dropped), reordered)
+    parts += tail
+    if script == "LATIN" and _wade_giles(parts):
+        parts = [_with_pinyin(p) for p in parts]
+    fathers, own = _lineage(parts)
+    return ParsedName(
+        name,
+        script,
+        systems,
+        tuple(parts),
+        tuple(dropped),
+        reordered,
+        fathers,
+        own,
+        bool(head or tail),
+    )
+
+
+# Chinese names in Wade-Giles (Mao Tse-tung, Hsi Chin-ping) also read in pinyin (Mao
+# Zedong, Xi Jinping): the initials and finals of the Wade-Giles table (ISO 7098:2015,
+# annex; Library of Congress pinyin conversion guidelines, 2000), apostrophes of
+# aspiration lost as registers drop them, so both readings are kept.
+_WADE_GILES = re.compile(
+    r"^(ch|hs|ts|tz|sh|ss|sz|[pmftnlkhjsyw])?"
+    r"(a|ai|an|ang|ao|e|eh|ei|en|eng|erh|i|ia|iang|iao|ieh|ien|ih|in|ing|iu|iung|o|ou|u|ua"
+    r"|uai|uan|uang|uei|ui|un|ung|uo|ueh|ung|yu|yun|yung|yueh|yuan)$"
+)
+_WG_INITIALS = {
+    "hs": ("x",),
+    "ts": ("z", "c"),
+    "tz": ("z", "c"),
+    "ss": ("s",),
+    "sz": ("s",),
+    "k": ("g", "k"),
+    "p": ("b", "p"),
+    "t": ("d", "t"),
+    "j": ("r",),
+}
+_WG_FINALS = {
+    "ung": "ong",
+    "iung": "iong",
+    "ieh": "ie",
+    "ien": "ian",
+    "ih": "i",
+    "uei": "ui",
+    "eh": "e",
+    "ueh": "ue",
+    "erh": "er",
+    "yung": "yong",
+    "yueh": "yue",
+}
+
+
+def _wade_giles(parts: list[Part]) -> bool:
+    """Every part of a name of two or more is one Wade-Giles syllable, and one at least
+    has a letter that pinyin writes otherwise."""
+    names = [p for p in parts if p.role in ("name", "initial")]
+    if len(names) < 2 or len(names) != len(parts):
+        return False
+    if not all(p.latin and _WADE_GILES.match(p.forms[0]) for p in names):
+        return False
+    return any(_pinyin_readings(p.forms[0]) for p in names)
+
+
+@cache
+def _pinyin_readings(syllable: str) -> tuple[str, ...]:
+    m = _WADE_GILES.match(syllable)
+    if m is None:
+        return ()
+    initial, final = m.group(1) or "", m.group(2)
+    if initial == "ch":
+        initials: tuple[str, ...] = ("j", "q") if final[0] in "iu" else ("zh", "ch")
+    else:
+        initials = _WG_INITIALS.get(initial, (initial,))
+    if initial in ("ts", "tz", "ss", "sz") and final == "u":
+        final = "i"  # tzu, ssu: zi, si
+    elif initial in ("k", "h") and final == "o":
+        final = "e"  # ko, ho: ge, he
+    final = _WG_FINALS.get(final, final)
+    readings = dict.fromkeys(i + final for i in initials)
+    return tuple(r for r in readings if r != syllable)
+
+
+@lru_cache(maxsize=10_000)
+def _with_pinyin(part: Part) -> Part:
+    readings = _pinyin_readings(part.forms[0])
+    if not readings:
+        return part
+    systems = part.systems + ("Wade-Giles to pinyin",) * len(readings)
+    return make_part(part.original, part.forms + readings, systems, part.role)
+
+
+def _lineage(parts: list[Part]) -> tuple[frozenset[int], int]:
+    """In "Salman bin Muhammad", Muhammad is the father's name and Salman the person's
+    own: the first name part after each bin/bint, and the first name part of all."""
+    fathers: set[int] = set()
+    own = -1
+    if not any(p.forms[0] in _KIN for p in parts):
+        return frozenset(), own
+    for k, part in enumerate(parts):
+        if part.role != "particle" or part.text not in _KIN:
+            continue
+        if own < 0:
+            own = next((i for i in range(k) if parts[i].role == "name"), -1)
+        after = [i for i in range(k + 1, len(parts)) if parts[i].role == "name"]
+        if after:
+            fathers.add(after[0])
+    return frozenset(fathers), own
+
+
+_KIN = frozenset({"bin", "bint"})  # "son of", "daughter of": the next part is the father
+
+
+def _arabic_articles(pieces: list[str]) -> list[str]:
+    """The article al- written joined to an Arabic word (الفتاح) is a part of its own, as
+    in the Latin spellings (al-Fattah, el-Sisi); after عبد it stays with it, as the Latin
+    spellings write Abdul, Abdel, Abdur (عبد الرحمن: Abdul Rahman)."""
+    out: list[str] = []
+    for piece in pieces:
+        if piece.startswith("ال") and len(piece) >= 4:
+            if out and out[-1] == "عبد":
+                out[-1] += "ال"
+            else:
+                out.append("ال")
+            out.append(piece[2:])
+        else:
+            out.append(piece)
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def _legal_key(piece: str) -> str:
+    return _WORD_CHARS.sub("", piece.lower() if piece.isascii() else fold(piece))
+
+
+_WORD_CHARS = re.compile(r"[\W_]+")
+
+
+@cache
+def _legal_phrases() -> dict[str, str]:
+    """Each legal form, its words run together (S.A., S A and SA are one form)."""
+    phrases = {}
+    for kind, listed in LEGAL_FORMS.items():
+        for phrase in listed.split(";"):
+            phrases["".join(_legal_key(w) for w in _SPLIT.split(phrase.strip()))] = kind
+    return phrases
+
+
+@cache
+def _legal_edges() -> tuple[frozenset[str], frozenset[str]]:
+    """Every prefix and every suffix of a legal form: a name can hold one only if its
+    first piece is such a prefix or its last piece such a suffix (a cheap test first)."""
+    forms = _legal_phrases()
+    prefixes = frozenset(f[:i] for f in forms for i in range(1, len(f) + 1))
+    suffixes = frozenset(f[i:] for f in forms for i in range(len(f)))
+    return prefixes, suffixes
+
+
+def _legal_form_at_end(pieces: list[str]) -> int | None:
+    """How many pieces at the end of a name are a legal form, or None."""
+    phrases = _legal_phrases()
+    keys = [k for k in (_legal_key(p) for p in pieces) if k]
+    for n in range(min(6, len(keys)), 0, -1):
+        if "".join(keys[-n:]) in phrases:
+            return n
+    return None
+
+
+def _split_legal_forms(pieces: list[str]) -> tuple[list[Part], list[str], list[Part]]:
+    """Legal forms at the end of a name (up to two: Co., Ltd.) and at its start (OAO
+    Gazprom; forms of three letters or more only), each read as one `legal_form` part."""
+    head: list[Part] = []
+    tail: list[Part] = []
+    prefixes, suffixes = _legal_edges()
+    first, last = _legal_key(pieces[0]), _legal_key(pieces[-1])
+    stems = _legal_stems()
+    if len(pieces) < 2 or (
+        first not in prefixes
+        and last not in suffixes
+        and first[:3] not in stems
+        and last[:3] not in stems
+    ):
+        return head, pieces, tail
+    keys = [_legal_key(p) for p in pieces]
+    start, end = 0, len(pieces)
+    for _ in range(2):
+        for n in range(min(6, end - start - 1), 0, -1):
+            kind = _legal_kind("".join(keys[end - n : end]))
+            if kind:
+                tail.insert(0, _legal_part(" ".join(pieces[end - n : end]), kind))
+                end -= n
+                break
+    for n in range(min(6, end - start - 1), 0, -1):
+        joined = "".join(keys[start : start + n])
+        kind = _legal_kind(joined)
+        if kind and len(joined) >= 3:
+            head.append(_legal_part(" ".join(pieces[start : start + n]), kind))
+            start += n
+            break
+    return head, pieces[start:end], tail
+
+
+# A long legal form written with a slip (Aktiengeselschaft, Joynt Stock Company) is still
+# one: at most this many edits (optimal string alignment) in a form at least this long.
+LEGAL_FORM_EDITS = 2
+LEGAL_FORM_MIN_FUZZY = 10
+
+
+def _legal_kind(joined: str) -> str | None:
+    """The kind of the legal form written `joined` (words run together), or None."""
+    kind = _legal_phrases().get(joined)
+    if kind or len(joined) < LEGAL_FORM_MIN_FUZZY:
+        return kind
+    phrases = _long_legal_phrases()
+    best = process.extractOne(joined, phrases, scorer=OSA.distance, score_cutoff=LEGAL_FORM_EDITS)
+    return _legal_phrases()[best[0]] if best else None
+
+
+@cache
+def _long_legal_phrases() -> tuple[str, ...]:
+    return tuple(f for f in _legal_phrases() if len(f) >= LEGAL_FORM_MIN_FUZZY)
+
+
+@cache
+def _legal_stems() -> frozenset[str]:
+    """The first three letters of each word of the long legal forms: a slip in a word
+    seldom falls in its first letters, so only a name ending or starting with one of
+    these is compared with them letter by letter."""
+    stems = set()
+    for kind_forms in LEGAL_FORMS.values():
+        for phrase in kind_forms.split(";"):
+            words = [_legal_key(w) for w in _SPLIT.split(phrase.strip()) if w]
+            if len("".join(words)) >= LEGAL_FORM_MIN_FUZZY:
+                stems.update(w[:3] for w in (words[0], words[-1]) if len(w) >= 3)
+    return frozenset(stems)
+
+
+@lru_cache(maxsize=10_000)
+def _legal_part(original: str, kind: str) -> Part:
+    return make_part(original, (kind,), ("legal form",), "legal_form")
+
+
+def _acronyms(pieces: list[str]) -> list[str]:
+    """In an organisation's name, single letters in a row are one acronym (A.B.C. Company
+    is ABC Company, not the initials A, B and C)."""
+    out: list[str] = []
+    run: list[str] = []
+    for piece in [*pieces, ""]:
+        if len(piece) == 1 and piece.isalpha():
+            run.append(piece)
+            continue
+        if run:
+            out.append("".join(run) if len(run) > 1 else run[0])
+            run = []
+        if piece:
+            out.append(piece)
+    return out

@@ -24,16 +24,35 @@ from typing import Any
 from rapidfuzz.distance import OSA
 
 from .domain import Candidate, PartialDate, PersonQuery, PersonRecord
-from .names import ParsedName, Part, make_part, parse_name, skeleton
+from .names import (
+    MIN_FORM_ONE_CONSONANT,
+    ParsedName,
+    Part,
+    aliases,
+    make_part,
+    parse_name,
+    skeleton,
+)
 
 DEFAULT_THRESHOLD = 0.75
 MIN_PART_SIMILARITY = 0.7  # below this, two parts are not the same name part
-EXTRA_COST = 0.25  # a part present on one side only
+EXTRA_COST = 0.2  # a part present on one side only
 CONFLICT_COST = 2.0  # two parts facing each other that disagree
 PATRONYMIC_EXTRA_COST = 0.1  # a patronymic present on one side only
 KEY_SIMILARITY = 0.9  # same consonant skeleton, different spelling
 DOUBLED_SIMILARITY = 0.95  # Hasan / Hassan, Jong-uun / Jong-un
-ROLE_WEIGHT = {"name": 1.0, "patronymic": 1.0, "initial": 0.4, "title": 0.3, "particle": 0.2}
+JOINED_SIMILARITY = 0.85  # one part against adjacent parts of the other name run together
+JOINED_PREFILTER_LATIN = 0.8  # below this, two Latin spellings cannot reach it
+JOINED_PREFILTER = 0.6  # a romanisation may reach it by its skeleton alone
+ORGANISATION_EXTRA_COST = 0.75  # a word present in one organisation's name only
+ROLE_WEIGHT = {
+    "name": 1.0,
+    "patronymic": 1.0,
+    "initial": 0.4,
+    "title": 0.3,
+    "particle": 0.2,
+    "legal_form": 0.2,
+}
 DATE_EFFECT = {
     "exact": 0.05,
     "compatible": 0.0,
@@ -57,8 +76,13 @@ class PartMatch:
 @lru_cache(maxsize=500_000)
 def compare_parts(a: Part, b: Part) -> PartMatch:
     """The best reading of two name parts: exact form, initial, skeleton, or edit similarity."""
+    if (a.role == "legal_form") != (b.role == "legal_form"):
+        return PartMatch(0.0, "a legal form and a name", a.forms[0], b.forms[0], "", "")
     if a.role == "initial" or b.role == "initial":
         return _compare_initial(a, b)
+    if a.glyphs and b.glyphs and a.systems == b.systems:
+        sim = OSA.normalized_similarity(a.glyphs, b.glyphs)
+        return PartMatch(sim, "same script, character by character", a.glyphs, b.glyphs, "", "")
     best = PartMatch(0.0, "different", a.forms[0], b.forms[0], a.systems[0], b.systems[0])
     for fa, sa, ka, ua in zip(a.forms, a.systems, a.form_keys, a.undoubled, strict=True):
         for fb, sb, kb, ub in zip(b.forms, b.systems, b.form_keys, b.undoubled, strict=True):
@@ -67,12 +91,12 @@ def compare_parts(a: Part, b: Part) -> PartMatch:
             sim = OSA.normalized_similarity(fa, fb)
             how = "edit similarity"
             if sim < DOUBLED_SIMILARITY and ua == ub:
-                sim, how = DOUBLED_SIMILARITY, "same but for doubled letters"
+                sim, how = DOUBLED_SIMILARITY, "same but for doubled letters or a Baltic ending"
             # Two spellings as written (both Latin) share a skeleton more often by chance
             # (Olga / Oleg) than a romanisation and a spelling do: the key counts half.
             both_latin = sa == sb == "as written"
             key_sim = (KEY_SIMILARITY + sim) / 2 if both_latin else KEY_SIMILARITY
-            if ka == kb and len(ka) >= 2:
+            if ka == kb and _key_counts(fa, ka, fb):
                 if key_sim > sim:
                     sim, how = key_sim, "phonetic key"
             elif len(ka) >= 3 and len(kb) >= 3 and sim < KEY_SIMILARITY:
@@ -88,8 +112,12 @@ def compare_parts(a: Part, b: Part) -> PartMatch:
 def part_similarity(a: Part, b: Part) -> float:
     """`compare_parts(a, b).similarity`, without saying how: the same value, computed on
     the sets of forms and keys (the query path; the explanation asks `compare_parts`)."""
+    if (a.role == "legal_form") != (b.role == "legal_form"):
+        return 0.0
     if a.role == "initial" or b.role == "initial":
         return _compare_initial(a, b).similarity
+    if a.glyphs and b.glyphs and a.systems == b.systems:
+        return OSA.normalized_similarity(a.glyphs, b.glyphs)
     if a.form_set & b.form_set:
         return 1.0
     sim = OSA.normalized_similarity
@@ -98,7 +126,7 @@ def part_similarity(a: Part, b: Part) -> float:
         if x < DOUBLED_SIMILARITY and a.undoubled[0] == b.undoubled[0]:
             x = DOUBLED_SIMILARITY
         ka, kb = a.form_keys[0], b.form_keys[0]
-        if ka == kb and len(ka) >= 2:
+        if ka == kb and _key_counts(a.forms[0], ka, b.forms[0]):
             return max(x, (KEY_SIMILARITY + x) / 2)
         if len(ka) >= 3 and len(kb) >= 3 and x < KEY_SIMILARITY:
             return max(x, KEY_SIMILARITY * sim(ka, kb))
@@ -113,7 +141,10 @@ def part_similarity(a: Part, b: Part) -> float:
         best = DOUBLED_SIMILARITY
     if best < KEY_SIMILARITY:
         ka_all, kb_all = a.keys, b.keys
-        if any(len(k) >= 2 and k in kb_all for k in ka_all):
+        for k in ka_all:
+            if len(k) >= 2 and k in kb_all:
+                return KEY_SIMILARITY
+        if a.short_keys & b.short_keys:  # `_key_counts` for one-consonant skeletons
             return KEY_SIMILARITY
         for ka in ka_all:
             if len(ka) < 3:
@@ -124,6 +155,12 @@ def part_similarity(a: Part, b: Part) -> float:
                     if x > best:
                         best = x
     return best
+
+
+def _key_counts(form_a: str, key: str, form_b: str) -> bool:
+    """A shared skeleton counts if it has two consonants, or one in two forms of four
+    letters or more (سيسي read sysy, and Sisi: S)."""
+    return len(key) >= 2 or (len(form_a) >= MIN_FORM_ONE_CONSONANT <= len(form_b))
 
 
 def _compare_initial(a: Part, b: Part) -> PartMatch:
@@ -148,43 +185,75 @@ def _weight(part: Part) -> float:
 
 
 def _align(q: ParsedName, r: ParsedName) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
-    """Pair the parts, best pairs first. Then a part left alone on one side may be two
-    adjacent parts left alone on the other, written as one word (FridrichBuchenberg)."""
+    """Pair the parts, best pairs first. A part may also be two or three adjacent parts of
+    the other name written as one word (FridrichBuchenberg, Vanderbilt). When both names
+    say whose son the person is (bin, bint), the person's own name never pairs with the
+    other's father's name: Salman bin Muhammad is not Muhammad bin Salman."""
+    fathers_q, fathers_r = q.fathers, r.fathers
+    kin = bool(fathers_q and fathers_r)
     scored = []
+    best_q = [0.0] * len(q.parts)
+    best_r = [0.0] * len(r.parts)
     for i, a in enumerate(q.parts):
         for j, b in enumerate(r.parts):
+            if kin and ((i == q.own and j in fathers_r) or (j == r.own and i in fathers_q)):
+                continue
             sim = part_similarity(a, b)
             if sim >= MIN_PART_SIMILARITY:
-                scored.append((sim, i, j))
-    scored.sort(key=lambda c: -c[0])
+                scored.append((sim, (i,), (j,)))
+                best_q[i] = max(best_q[i], sim)
+                best_r[j] = max(best_r[j], sim)
+    scored += _joins(q.parts, r.parts, best_q, False)
+    scored += _joins(r.parts, q.parts, best_r, True)
+    scored.sort(key=lambda c: (-c[0], -len(c[1]) - len(c[2])))
     used_q: set[int] = set()
     used_r: set[int] = set()
     out = []
-    for sim, i, j in scored:
-        if i not in used_q and j not in used_r:
-            used_q.add(i)
-            used_r.add(j)
-            out.append(((i,), (j,), sim))
-    for side_a, side_b, used_a, used_b, flip in (
-        (q.parts, r.parts, used_q, used_r, False),
-        (r.parts, q.parts, used_r, used_q, True),
-    ):
-        for i, single in enumerate(side_a):
-            if i in used_a or single.role != "name" or len(single.forms[0]) < 5:
-                continue
-            for j in range(len(side_b) - 1):
-                if j in used_b or j + 1 in used_b:
-                    continue
-                joined_len = len(side_b[j].forms[0]) + len(side_b[j + 1].forms[0])
-                if abs(joined_len - len(single.forms[0])) > 3:
-                    continue
-                sim = part_similarity(single, _joined(side_b[j : j + 2]))
-                if sim >= 0.85:
-                    used_a.add(i)
-                    used_b.update((j, j + 1))
-                    out.append(((j, j + 1), (i,), sim) if flip else ((i,), (j, j + 1), sim))
-                    break
+    for sim, iq, ir in scored:
+        if used_q.isdisjoint(iq) and used_r.isdisjoint(ir):
+            used_q.update(iq)
+            used_r.update(ir)
+            out.append((iq, ir, sim))
     return out
+
+
+def _joins(
+    side_a: tuple[Part, ...], side_b: tuple[Part, ...], best: list[float], flip: bool
+) -> list:
+    """Candidate pairs of one long part of `side_a` with two or three adjacent parts of
+    `side_b` that, run together, have about its length. A part that already has a partner
+    as good as a doubled letter (`best`) is not tried."""
+    out: list = []
+    if len(side_b) < 2:
+        return out
+    lengths = [len(p.forms[0]) for p in side_b]
+    for i, single in enumerate(side_a):
+        n = len(single.forms[0])
+        if single.role != "name" or n < 5 or best[i] >= DOUBLED_SIMILARITY:
+            continue
+        for width in (2, 3):
+            for j in range(len(side_b) - width + 1):
+                if abs(sum(lengths[j : j + width]) - n) > 3:
+                    continue
+                if not _spelt_alike(single, side_b[j : j + width]):
+                    continue
+                sim = part_similarity(single, _joined(side_b[j : j + width]))
+                if sim >= JOINED_SIMILARITY:
+                    window = tuple(range(j, j + width))
+                    out.append((sim, window, (i,)) if flip else (sim, (i,), window))
+    return out
+
+
+def _spelt_alike(single: Part, window: tuple[Part, ...]) -> bool:
+    """A cheap test before a joined part is built: some reading of `single` is spelt
+    nearly like the same reading of the window's parts run together (nearly enough that
+    the same consonant skeleton could lift it to `JOINED_SIMILARITY`)."""
+    n = min(len(p.forms) for p in window)
+    runs = ["".join(p.forms[k] for p in window) for k in range(n)]
+    latin = single.latin and all(p.latin for p in window)
+    cutoff = JOINED_PREFILTER_LATIN if latin else JOINED_PREFILTER
+    sim = OSA.normalized_similarity
+    return any(sim(f, run) >= cutoff - 1e-9 for f in single.forms for run in runs)
 
 
 def name_similarity(q: ParsedName, r: ParsedName) -> float:
@@ -208,7 +277,8 @@ def score_names(
         den += w
     left_q = [p for i, p in enumerate(q.parts) if i not in used_q]
     left_r = [p for i, p in enumerate(r.parts) if i not in used_r]
-    conflicts, extras = _unpaired_cost(left_q, left_r)
+    organisation = q.organisation or r.organisation
+    conflicts, extras = _unpaired_cost(left_q, left_r, organisation)
     score = num / (den + conflicts + extras)
     if not explain:
         return score, {}
@@ -225,9 +295,14 @@ def score_names(
     return score, explanation
 
 
-def _unpaired_cost(left_q: list[Part], left_r: list[Part]) -> tuple[float, float]:
+def _unpaired_cost(
+    left_q: list[Part], left_r: list[Part], organisation: bool = False
+) -> tuple[float, float]:
     """Parts left on both sides face each other and disagree; parts left on one side only
-    are missing there. Particles and titles cost only their small weight."""
+    are missing there. Particles and titles cost only their small weight. A register may
+    leave out a person's middle names, but a word more in an organisation's name (Deutsche
+    Bank *Trust Company*, Banco Santander *México*) usually names another entity."""
+    extra_cost = ORGANISATION_EXTRA_COST if organisation else EXTRA_COST
     wq = sorted((_weight(p) for p in left_q), reverse=True)
     wr = sorted((_weight(p) for p in left_r), reverse=True)
     n = min(len(wq), len(wr))
@@ -235,7 +310,7 @@ def _unpaired_cost(left_q: list[Part], left_r: list[Part]) -> tuple[float, float
     rest = left_q[n:] if len(wq) > n else left_r[n:]
     rest_sorted = sorted(rest, key=_weight, reverse=True)
     extras = sum(
-        _weight(p) * (PATRONYMIC_EXTRA_COST if p.role == "patronymic" else EXTRA_COST)
+        _weight(p) * (PATRONYMIC_EXTRA_COST if p.role == "patronymic" else extra_cost)
         for p in rest_sorted
     )
     return conflicts, extras
@@ -319,11 +394,13 @@ def quick_score(
 
 
 def parse_names(names: tuple[str, ...]) -> tuple[ParsedName, ...]:
-    return tuple(parse_name(n) for n in names if n and n.strip())
+    return tuple(parse_name(a) for n in names if n and n.strip() for a in aliases(n))
 
 
 def best_name_pair(query_names, record_names) -> tuple[float, dict[str, Any]]:
     best: tuple[float, dict[str, Any]] = (-1.0, {})
+    query_names = [a for n in query_names if n and n.strip() for a in aliases(n)]
+    record_names = [a for n in record_names if n and n.strip() for a in aliases(n)]
     for qn in query_names:
         pq = parse_name(qn)
         for rn in record_names:

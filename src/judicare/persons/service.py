@@ -169,6 +169,83 @@ def index_person(session: Session, person: PersonRecord, *, now: datetime) -> bo
     return new
 
 
+def rekey(
+    session: Session,
+    *,
+    register: str | None,
+    actor: str,
+    now: datetime,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Recompute every stored entry's blocking keys with the engine as it is now (after the
+    engine changes how it reads names, entries indexed earlier would otherwise keep keys
+    that new queries no longer produce). One transaction; audited."""
+    query = select(PersonEntryRow.id, PersonEntryRow.names).order_by(PersonEntryRow.id)
+    if register:
+        query = query.where(PersonEntryRow.register == register)
+    entries = session.execute(query).all()
+    changed = 0
+    for number, (entry_id, names) in enumerate(entries, start=1):
+        wanted = sorted(blocking_keys(tuple(names)))
+        stored = sorted(
+            session.scalars(select(PersonKeyRow.key).where(PersonKeyRow.entry_id == entry_id))
+        )
+        if stored != wanted:
+            changed += 1
+            session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry_id))
+            if wanted:
+                session.execute(
+                    insert(PersonKeyRow), [{"entry_id": entry_id, "key": k} for k in wanted]
+                )
+        if progress and (number % 500 == 0 or number == len(entries)):
+            progress(number, len(entries))
+    record(
+        session,
+        actor=actor,
+        action=AuditAction.ALTERATION,
+        tag=f"{actor}:register:rekey",
+        subject_type="register",
+        subject_id=register or "*",
+        why="blocking keys recomputed after an engine change",
+        at=now,
+        details={"entries": len(entries), "changed": changed},
+    )
+    return {"register": register, "entries": len(entries), "changed": changed}
+
+
+def index_new_persons(session: Session, persons: list[PersonRecord], *, now: datetime) -> None:
+    """Store persons known to be new to their register (those named in a request just
+    registered: their ids embed its fresh reference) with their blocking keys, in two
+    statements for any number of persons; `index_person` looks each one up first."""
+    if not persons:
+        return
+    entries = PersonEntryRow.__table__
+    ids = session.scalars(
+        insert(entries).returning(entries.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "register": person.register,
+                "external_id": person.id,
+                "names": list(person.names),
+                "birth_date": str(person.birth_date) if person.birth_date else None,
+                "nationality": person.nationality,
+                "status": person.status,
+                "country_of_feared_persecution": person.country_of_feared_persecution,
+                "status_date": person.status_date,
+                "updated_at": now,
+            }
+            for person in persons
+        ],
+    ).all()
+    keys = [
+        {"entry_id": entry_id, "key": key}
+        for entry_id, person in zip(ids, persons, strict=True)
+        for key in sorted(blocking_keys(person.names))
+    ]
+    if keys:
+        session.execute(insert(PersonKeyRow.__table__), keys)
+
+
 # --- matching --------------------------------------------------------------------------------
 
 

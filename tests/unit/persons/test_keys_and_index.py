@@ -99,3 +99,19 @@ def test_a_compatible_partial_date_does_not_penalise():
     year_only = score_pair(PersonQuery(("Ivan Petrov",), PartialDate(1975)), record).score
     other_year = score_pair(PersonQuery(("Ivan Petrov",), PartialDate(1990)), record).score
     assert year_only == plain > other_year
+
+
+def test_a_legal_form_gives_no_key():
+    assert blocking_keys(["Siemens AG"]) == blocking_keys(["Siemens Aktiengesellschaft"])
+    assert blocking_keys(["OAO Gazprom"]) == blocking_keys(["Gazprom"])
+
+
+def test_a_common_key_only_adds_to_records_found_by_rarer_keys():
+    index = PersonIndex(shortlist=1, full_read=1)
+    for i, surname in enumerate(("Petrov", "Sidorov", "Smirnov")):
+        index.add(PersonRecord("r", str(i), (f"Ivan {surname}",)))
+    # "Petrov" is held by one record and read in full; "Ivan", held by three, then only
+    # adds its weight to the record already found.
+    assert index.candidates(PersonQuery(("Ivan Petrov",))) == [0]
+    # With nothing rarer in the query, the common key still finds records.
+    assert len(index.candidates(PersonQuery(("Ivan",)))) == 1
