@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -88,19 +89,27 @@ def test_kill_9_during_concurrent_creates(crash_app, tmp_path):
     log = (tmp_path / "server.log").open("wb")
     server = _start(url, port, log)
     acknowledged: dict[int, int] = {}
+    lock, killed = threading.Lock(), threading.Event()
+
+    def create_and_maybe_kill(number: int) -> None:
+        # The client that receives the KILL_AFTER-th acknowledgement kills the server at
+        # once, while at most CLIENTS - 1 other creates are in flight: the kill always
+        # falls during the run, however fast the server is.
+        _, response = _create(port, token, number)
+        if response is None or response.status_code != 201:
+            return
+        with lock:
+            acknowledged[number] = response.json()["id"]
+            if len(acknowledged) >= KILL_AFTER and not killed.is_set():
+                os.kill(server.pid, signal.SIGKILL)
+                server.wait()
+                killed.set()
+
     try:
         with ThreadPoolExecutor(CLIENTS) as pool:
-            futures = [pool.submit(_create, port, token, n) for n in range(TOTAL)]
-            killed = False
-            for future in futures:
-                number, response = future.result()
-                if response is not None and response.status_code == 201:
-                    acknowledged[number] = response.json()["id"]
-                if not killed and len(acknowledged) >= KILL_AFTER:
-                    os.kill(server.pid, signal.SIGKILL)
-                    server.wait()
-                    killed = True
-        assert killed and KILL_AFTER <= len(acknowledged) < TOTAL
+            list(pool.map(create_and_maybe_kill, range(TOTAL)))
+        assert killed.is_set()
+        assert KILL_AFTER <= len(acknowledged) < KILL_AFTER + CLIENTS <= TOTAL
         server = _start(url, port, log)
         # Every acknowledged request survived the crash, whole.
         with app.unit_of_work() as uow:
