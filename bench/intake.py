@@ -7,6 +7,8 @@ INSERTs of a row of the same size, measured in the same run.
   same JSON body into a plain table, one transaction per row.
 
 Prints throughput and p50/p99 latency for both and the ratio API / raw.
+Both sides are timed after a few unmeasured calls per client (steady state). After the API
+run the audit trail is verified: concurrent creates must leave one unbroken hash chain.
 Run: `.venv/bin/python -m bench.intake [--clients 32] [--requests 1500] [--workers 2]`.
 """
 
@@ -19,6 +21,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -83,6 +86,23 @@ def prepare(url: str) -> str:
     return token
 
 
+def verify_audit(url: str) -> int:
+    """The number of audit entries; exits if concurrent writers broke the hash chain."""
+    from judicare.app import create_app
+    from judicare.audit.service import verify_log
+    from judicare.settings import Settings
+
+    app = create_app(Settings(database_url=url, environment="test"))
+    try:
+        with app.unit_of_work() as uow:
+            entries, problems = verify_log(uow.session)
+    finally:
+        app.dispose()
+    if problems:
+        raise SystemExit(f"the audit chain is broken: {problems[:3]}")
+    return entries
+
+
 def start_server(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -103,24 +123,50 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     raise SystemExit("the server did not start")
 
 
-def run_clients(clients: int, total: int, one) -> tuple[float, list[float]]:
-    latencies: list[float] = []
+WARM_UP = 10_000_000  # numbers of the warm-up calls, apart from the measured ones
 
-    def worker(indexes):
+
+def run_clients(clients: int, total: int, one, warm_up: int = 0) -> tuple[float, list[float]]:
+    """`clients` threads share `total` calls of `one(number, state)`; each thread keeps its own
+    `state` (its HTTP client or database connection), closed when the thread is done. Each
+    thread first makes `warm_up` unmeasured calls, so that both sides are measured in their
+    steady state (connections open, pools grown, statements prepared), not while starting."""
+    latencies: list[float] = []
+    ready = threading.Barrier(clients + 1)
+
+    def worker(thread, indexes):
         local = []
         state = {}
-        for number in indexes:
-            started = time.perf_counter()
-            one(number, state)
-            local.append(time.perf_counter() - started)
+        try:
+            try:
+                for n in range(warm_up):
+                    one(WARM_UP + thread * warm_up + n, state)
+            finally:
+                ready.wait()
+            for number in indexes:
+                started = time.perf_counter()
+                one(number, state)
+                local.append(time.perf_counter() - started)
+        finally:
+            for resource in state.values():
+                resource.close()
         return local
 
     chunks = [range(i, total, clients) for i in range(clients)]
-    started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        for local in pool.map(worker, chunks):
-            latencies.extend(local)
+        futures = [pool.submit(worker, i, chunk) for i, chunk in enumerate(chunks)]
+        ready.wait()
+        started = time.perf_counter()
+        for future in futures:
+            latencies.extend(future.result())
     return time.perf_counter() - started, latencies
+
+
+def http_client() -> httpx.Client:
+    """A keep-alive client that, like browsers and libpq, sends each write at once (no
+    Nagle delay on the request body)."""
+    nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+    return httpx.Client(timeout=60, transport=httpx.HTTPTransport(socket_options=nodelay))
 
 
 def main() -> None:
@@ -128,6 +174,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--workers", type=int, default=2, help="API worker processes")
+    parser.add_argument(
+        "--warm-up", type=int, default=3, help="unmeasured calls per client before timing"
+    )
     args = parser.parse_args()
     console = Console()
     url = fresh_database()
@@ -139,7 +188,9 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {token}"}
 
             def create(number, state):
-                client = state.setdefault("client", httpx.Client(timeout=60))
+                if "client" not in state:  # one client per thread, reused
+                    state["client"] = http_client()
+                client = state["client"]
                 response = client.post(
                     f"http://127.0.0.1:{port}/api/v1/requests",
                     json=body(number),
@@ -147,12 +198,13 @@ def main() -> None:
                 )
                 assert response.status_code == 201, response.text[:200]
 
-            for n in range(20):  # warm up
-                create(10_000_000 + n, {})
-            api_seconds, api_latencies = run_clients(args.clients, args.requests, create)
+            api_seconds, api_latencies = run_clients(
+                args.clients, args.requests, create, warm_up=args.warm_up
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
+        audit_entries = verify_audit(url)
 
         raw_url = url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(raw_url, autocommit=True) as connection:
@@ -161,12 +213,16 @@ def main() -> None:
             )
 
         def insert(number, state):
-            connection = state.setdefault("connection", psycopg.connect(raw_url, autocommit=True))
+            if "connection" not in state:  # one connection per thread, reused
+                state["connection"] = psycopg.connect(raw_url, autocommit=True)
+            connection = state["connection"]
             connection.execute(
                 "INSERT INTO raw_rows (body) VALUES (%s)", (json.dumps(body(number)),)
             )
 
-        raw_seconds, raw_latencies = run_clients(args.clients, args.requests, insert)
+        raw_seconds, raw_latencies = run_clients(
+            args.clients, args.requests, insert, warm_up=args.warm_up
+        )
     finally:
         drop_database(url)
 
@@ -189,6 +245,7 @@ def main() -> None:
     table.add_row(*row("raw INSERT of the same body", raw_seconds, raw_latencies))
     console.print(table)
     ratio = (args.requests / api_seconds) / (args.requests / raw_seconds)
+    console.print(f"Audit trail after the API run: {audit_entries} entries, one valid chain")
     console.print(f"API / raw throughput = {ratio:.2f} (aim: at least 0.25 at 32 clients)")
 
 

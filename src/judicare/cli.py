@@ -8,6 +8,7 @@ from judicare.audit.cli import app as audit_app
 from judicare.auth.cli import app as users_app
 from judicare.db.cli import app as db_app
 from judicare.demo import demo
+from judicare.exchange.cli import app as node_app
 from judicare.legal_basis.cli import basis
 from judicare.persons.cli import app as persons_app
 from judicare.screening.cli import screen
@@ -29,6 +30,7 @@ app.add_typer(persons_app, name="persons")
 app.command("screen")(screen)
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.add_typer(node_app, name="node")
 
 
 def main() -> None:

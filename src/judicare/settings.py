@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     files_dir: Path | None = Field(
         default=None, description="Where document files are kept (default: data_dir/files)."
     )
+    web_session_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Key that signs web session cookies; by default a random key kept in "
+        "data_dir/web-session.key (created on first use, readable by its owner only).",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -53,6 +59,34 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'judicare.db'}"
+
+    # --- node exchange (issue 8) ---
+    node_keys_dir: Path | None = Field(
+        default=None,
+        description="Where the node's private keys are kept, outside the database "
+        "(default: data_dir/node-keys).",
+    )
+    exchange_lifetime_seconds: int = Field(
+        default=3 * 24 * 3600, ge=60, description="How long an envelope stays valid."
+    )
+    exchange_max_window_seconds: int = Field(
+        default=7 * 24 * 3600, ge=60, description="The longest envelope window accepted."
+    )
+    exchange_clock_skew_seconds: int = Field(default=300, ge=0)
+    exchange_max_attempts: int = Field(default=30, ge=1)
+    exchange_backoff_base_seconds: float = Field(default=0.5, gt=0)
+    exchange_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    exchange_timeout_seconds: float = Field(default=10.0, gt=0)
+    exchange_batch_size: int = Field(default=64, ge=1, le=1000)
+    exchange_senders: int = Field(default=4, ge=1, le=64)
+    exchange_deliver_in_server: bool = Field(
+        default=False, description="Run the delivery worker inside `judicare serve`."
+    )
+    exchange_poll_seconds: float = Field(default=0.2, gt=0)
+
+    @property
+    def effective_node_keys_dir(self) -> Path:
+        return self.node_keys_dir or self.data_dir / "node-keys"
 
 
 def normalise_database_url(url: str) -> str:

@@ -115,3 +115,36 @@ def test_a_whole_workflow_emits_no_update_or_delete_on_the_audit_table(app):
     touching = [s for s in statements if "audit_events" in s]
     assert any(s.lstrip().upper().startswith("INSERT") for s in touching)
     assert not [s for s in touching if re.match(r"\s*(UPDATE|DELETE)", s, re.IGNORECASE)]
+
+
+def test_concurrent_writers_make_one_valid_chain(app):
+    """Many transactions appending at once (each links its entries at commit) still give
+    one gap-free chain; a rolled-back transaction leaves no entry behind."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from judicare.audit.service import AuditAction, record, verify_log
+
+    def write(worker: int) -> None:
+        for number in range(10):
+            with app.unit_of_work() as uow:
+                for part in range(2):
+                    record(
+                        uow.session, actor=f"writer-{worker}", action=AuditAction.COLLECTION,
+                        tag="test:audit:concurrent", subject_type="test",
+                        subject_id=f"{worker}-{number}-{part}", why="concurrency test",
+                        at=app.now(),
+                    )  # fmt: skip
+                if number % 5 == 4:
+                    continue  # leave without commit: rolled back, nothing recorded
+                uow.commit()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(8)))
+    with app.unit_of_work() as uow:
+        checked, problems = verify_log(uow.session)
+        written = uow.session.execute(
+            text("SELECT count(*) FROM audit_events WHERE subject_type = 'test'")
+        ).scalar_one()
+    assert problems == []
+    assert written == 8 * 8 * 2  # 8 writers x 8 committed transactions x 2 entries
+    assert checked >= written

@@ -18,6 +18,7 @@ from judicare.api.guard import JsonGuard
 from judicare.app import App
 from judicare.audit.service import list_events
 from judicare.auth.permissions import Permission, Principal, Unauthenticated, authorize
+from judicare.auth.second_factor import check_second_factor
 from judicare.auth.service import authenticate, issue_token, principal_for_token
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.service import parse_query
@@ -61,7 +62,7 @@ def create_api(app: App) -> FastAPI:
         with app.unit_of_work() as uow:
             return principal_for_token(uow.session, credentials.credentials, app.now())
 
-    def purpose(x_purpose: Annotated[str | None, Header(max_length=500)] = None) -> str:
+    async def purpose(x_purpose: Annotated[str | None, Header(max_length=500)] = None) -> str:
         return x_purpose or DEFAULT_PURPOSE
 
     def work() -> Iterator:
@@ -79,6 +80,7 @@ def create_api(app: App) -> FastAPI:
     @api.post("/api/v1/auth/token", tags=["auth"], status_code=201)
     def token(body: TokenIn, uow: Work) -> dict:
         who = authenticate(uow.session, body.username, body.password)
+        check_second_factor(uow.session, who, body.totp, app.now())
         value = issue_token(uow.session, who, name="login")
         uow.commit()
         return {"token": value, "username": who.username, "role": who.role.value}
@@ -289,6 +291,12 @@ def create_api(app: App) -> FastAPI:
 
     guarded = JsonGuard(api, app.settings.max_json_bytes, app.settings.max_upload_bytes)
     api.add_middleware(_Passthrough, guard=guarded)
+    from judicare.exchange.http import install_exchange
+
+    install_exchange(api, app)
+    from judicare.web.app import install_web
+
+    install_web(api, app)
     return api
 
 

@@ -2,7 +2,9 @@
 checked before any parsing, so that bad input gets a clear 4xx and never a server error.
 
 Pure ASGI middleware: it buffers the body (up to the limit), checks it, and replays it to
-the application unchanged.
+the application unchanged. Routes under a streamed prefix (the node exchange, whose bodies
+are signed envelopes and encrypted attachments, never JSON) pass through unbuffered: they
+check their own size limits while streaming.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 
 MAX_DEPTH = 32
+STREAMED_PREFIXES = ("/api/v1/exchange/",)
 
 
 class BadBody(ValueError):
@@ -80,13 +83,19 @@ def check_json_body(raw: bytes) -> None:
 
 
 class JsonGuard:
-    def __init__(self, app, max_json_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self, app, max_json_bytes: int, max_upload_bytes: int,
+        streamed: tuple[str, ...] = STREAMED_PREFIXES,
+    ) -> None:  # fmt: skip
         self.app = app
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.streamed = streamed
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            return await self.app(scope, receive, send)
+        if scope.get("path", "").startswith(self.streamed):
             return await self.app(scope, receive, send)
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()

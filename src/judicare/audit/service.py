@@ -8,12 +8,14 @@ recipients, combination, erasure), by whom, when and why. Entries are only ever 
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 
-from judicare.audit.chain import GENESIS, entry_hash, verify
+from judicare.audit.chain import GENESIS, canonical_time, entry_hash, verify
 from judicare.audit.models import AuditEventRow
 
 
@@ -29,6 +31,8 @@ class AuditAction(enum.StrEnum):
 # A fixed key for PostgreSQL's transaction-level advisory lock that serialises appends, so
 # that two transactions never take the same sequence number or link to the same entry.
 _CHAIN_LOCK = 7_306_213_117
+# Entries recorded in a session's open transaction, appended to the chain when it commits.
+_PENDING = "judicare.audit.pending"
 
 
 def record(
@@ -43,31 +47,163 @@ def record(
     at: datetime,
     details: dict | None = None,
 ) -> AuditEventRow:
-    """Append one entry. `tag` is shaped subject:object:action (e.g. officer:request:create)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    last = session.execute(
+    """Record one entry in the caller's transaction. `tag` is shaped subject:object:action
+    (e.g. officer:request:create).
+
+    The entry is linked into the chain (sequence number, previous hash, own hash) when the
+    transaction commits, just before the COMMIT: appends are serialised, so the lock that
+    orders them is held for the last moment of a transaction only, not for all its work. If
+    the transaction rolls back, the entry is dropped with the rest of it. The returned row
+    gets its `seq`, `prev_hash` and `hash` at that commit."""
+    row = AuditEventRow(
+        at=at,
+        actor=actor,
+        action=action.value,
+        tag=tag,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        why=why,
+        details=details or {},
+    )
+    if session.get_transaction() is None:
+        session.begin()  # so that a session closed without committing drops the entry
+    session.info.setdefault(_PENDING, []).append(row)
+    return row
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Link the transaction's entries into the chain, as the last writes before COMMIT."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()  # the transaction's other writes go first, outside the lock
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and _append_in_one_trip(connection, pending):
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    last = connection.execute(
         select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
     ).first()
-    seq = (last.seq + 1) if last else 1
-    prev_hash = last.hash if last else GENESIS
-    details = details or {}
-    values = {
-        "seq": seq,
-        "at": at,
-        "actor": actor,
-        "action": action.value,
-        "tag": tag,
-        "subject_type": subject_type,
-        "subject_id": str(subject_id),
-        "why": why,
-        "details": details,
-        "prev_hash": prev_hash,
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
+    values = []
+    for row in pending:
+        seq += 1
+        row.seq, row.prev_hash = seq, prev_hash
+        row.hash = prev_hash = entry_hash(**_content(row))
+        values.append({**_content(row), "hash": row.hash})
+    connection.execute(insert(AuditEventRow.__table__), values)
+
+
+# PostgreSQL links each entry itself: it reads the head of the chain and hashes the entry's
+# canonical text (computed here, cut around the two values only the head gives) in the same
+# statement, sent in one round trip with the lock. No Python step runs while the lock is
+# held, so a thread waiting for the interpreter lock cannot stretch the critical section.
+_APPEND_SQL = """
+INSERT INTO audit_events
+    (seq, at, actor, action, tag, subject_type, subject_id, why, details, prev_hash, hash)
+SELECT next.seq, %(at)s, %(actor)s, %(action)s, %(tag)s, %(subject_type)s, %(subject_id)s,
+       %(why)s, %(details)s, next.prev_hash,
+       encode(sha256(convert_to(
+           %(before_prev)s::text || next.prev_hash || %(before_seq)s::text || next.seq::text
+           || %(after_seq)s::text, 'UTF8')), 'hex')
+FROM (
+    SELECT coalesce(head.seq, 0) + 1 AS seq, coalesce(head.hash, %(genesis)s::text) AS prev_hash
+    FROM (SELECT 1) AS one
+    LEFT JOIN (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head ON true
+) AS next
+RETURNING seq, prev_hash, hash
+"""
+
+
+def _append_in_one_trip(connection, pending: list[AuditEventRow]) -> bool:
+    """Lock, link and insert every pending entry in one round trip; False if this database
+    or an entry cannot be linked that way (the caller then links them in Python)."""
+    from psycopg.types.json import Json
+
+    driver = connection.connection.driver_connection
+    if driver.info.parameter_status("server_encoding") not in ("UTF8", b"UTF8"):
+        return False
+    frames = [_hash_frame(row) for row in pending]
+    if None in frames:
+        return False
+    statements = [("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _CHAIN_LOCK})] + [
+        (
+            _APPEND_SQL,
+            {
+                **_content(row),
+                "details": Json(row.details),
+                "genesis": GENESIS,
+                "before_prev": frame[0],
+                "before_seq": frame[1],
+                "after_seq": frame[2],
+            },
+        )
+        for row, frame in zip(pending, frames, strict=True)
+    ]
+    with driver.pipeline():
+        cursors = [_send(connection, driver, *statement) for statement in statements]
+    for cursor, (statement, parameters) in zip(cursors, statements, strict=True):
+        connection.dispatch.after_cursor_execute(
+            connection, cursor, statement, parameters, None, False
+        )
+    for row, cursor in zip(pending, cursors[1:], strict=True):
+        row.seq, row.prev_hash, row.hash = cursor.fetchone()
+        if row.hash != entry_hash(**_content(row)):  # never expected: refuse to commit
+            raise RuntimeError(f"audit entry {row.seq} was hashed differently by the database")
+    return True
+
+
+def _send(connection, driver, statement: str, parameters: dict):
+    """Queue one statement in the pipeline, seen by the engine's statement listeners (logging,
+    counting, the audit tests) as if SQLAlchemy had sent it."""
+    cursor = driver.cursor()
+    for listener in connection.dispatch.before_cursor_execute:
+        statement, parameters = listener(connection, cursor, statement, parameters, None, False)
+    cursor.execute(statement, parameters)
+    return cursor
+
+
+def _hash_frame(row: AuditEventRow) -> tuple[str, str, str] | None:
+    """The canonical text of `entry_hash` as three pieces around prev_hash and seq, whose
+    keys sort between "details" and "subject_id"; None if the pieces do not rebuild it."""
+    content = _content(row)
+    first = {k: content[k] for k in ("action", "actor", "at", "details")}
+    last = {k: content[k] for k in ("subject_id", "subject_type", "tag", "why")}
+    first["at"] = canonical_time(row.at)
+    dumped = [
+        json.dumps(part, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        for part in (first, last)
+    ]
+    frame = (dumped[0][:-1] + ',"prev_hash":"', '","seq":', "," + dumped[1][1:])
+    probe = {**content, "seq": 1, "prev_hash": GENESIS}
+    text_ = frame[0] + GENESIS + frame[1] + "1" + frame[2]
+    if hashlib.sha256(text_.encode("utf-8")).hexdigest() != entry_hash(**probe):
+        return None
+    return frame
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction) -> None:
+    """Entries of a transaction that ended without committing are never appended."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _content(row: AuditEventRow) -> dict:
+    return {
+        "seq": row.seq,
+        "at": row.at,
+        "actor": row.actor,
+        "action": row.action,
+        "tag": row.tag,
+        "subject_type": row.subject_type,
+        "subject_id": row.subject_id,
+        "why": row.why,
+        "details": row.details,
+        "prev_hash": row.prev_hash,
     }
-    row = AuditEventRow(**values, hash=entry_hash(**values))
-    session.add(row)
-    session.flush()
-    return row
 
 
 def verify_log(session: Session) -> tuple[int, list]:

@@ -72,3 +72,24 @@ def token(username: str, db: DbOption = None) -> None:
         value = issue_token(uow.session, principal_of(user), name="cli")
         uow.commit()
     out_console.print(value, highlight=False)
+
+
+@app.command("totp")
+def totp(
+    username: str,
+    disable: Annotated[bool, typer.Option("--disable", help="Remove the second factor.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Give a user a TOTP second factor (shows the secret and its otpauth:// URI once)."""
+    from judicare.auth.second_factor import disable_second_factor, enable_second_factor
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        if disable:
+            disable_second_factor(uow.session, username)
+            uow.commit()
+            out_console.print(f"{username} signs in with a password only.")
+            return
+        secret, uri = enable_second_factor(uow.session, username)
+        uow.commit()
+    out_console.print(f"Secret (enter it in an authenticator app): {secret}", highlight=False)
+    out_console.print(f"URI (for a QR code): {uri}", highlight=False)

@@ -28,6 +28,9 @@ class UserRow(Base):
     authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"))
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Base32 secret of the optional TOTP second factor (RFC 6238); None means password only.
+    totp_secret: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    preferred_language: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

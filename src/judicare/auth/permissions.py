@@ -38,6 +38,7 @@ class Permission(enum.StrEnum):
     TREATY_READ = "treaty:read"
     TREATY_RECORD = "treaty:record"
     USER_MANAGE = "user:manage"
+    REGISTER_IMPORT = "register:import"  # load a register of protected persons for screening
 
 
 P = Permission
@@ -82,7 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.AUDITOR: frozenset({P.REQUEST_READ, P.DOCUMENT_READ, P.AUDIT_READ, P.TREATY_READ}),
     Role.DEPOSITARY_OFFICER: frozenset({P.TREATY_READ, P.TREATY_RECORD}),
-    Role.ADMIN: frozenset({P.USER_MANAGE, P.TREATY_READ}),
+    Role.ADMIN: frozenset({P.USER_MANAGE, P.TREATY_READ, P.REGISTER_IMPORT}),
 }
 # Permissions that concern one request, and so also need the need-to-know test.
 REQUEST_SCOPED = frozenset(

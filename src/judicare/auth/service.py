@@ -76,12 +76,30 @@ def issue_token(session: Session, principal: Principal, name: str = "") -> str:
 
 
 def principal_for_token(session: Session, token: str, now: datetime) -> Principal:
-    row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_sha256 == token_digest(token)))
-    if row is None or row.revoked_at is not None:
+    """The principal an API token stands for, read fresh on every call (one query joining
+    the token and its user), so that a revoked token or a deactivated user is refused at
+    once; nothing is cached. Core, not ORM: it runs on every API call."""
+    found = (
+        session.connection()
+        .execute(
+            select(
+                ApiTokenRow.revoked_at,
+                ApiTokenRow.expires_at,
+                UserRow.id,
+                UserRow.username,
+                UserRow.role,
+                UserRow.authority_id,
+                UserRow.active,
+            )
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .where(ApiTokenRow.token_sha256 == token_digest(token))
+        )
+        .first()
+    )
+    if found is None or found.revoked_at is not None:
         raise Unauthenticated("the API token is unknown or revoked")
-    if row.expires_at is not None and as_utc(row.expires_at) <= now:
+    if found.expires_at is not None and as_utc(found.expires_at) <= now:
         raise Unauthenticated("the API token has expired")
-    user = session.get(UserRow, row.user_id)
-    if user is None or not user.active:
+    if not found.active:
         raise Unauthenticated("the token's user is not active")
-    return principal_of(user)
+    return Principal(found.id, found.username, Role(found.role), found.authority_id)

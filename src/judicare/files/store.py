@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
 from judicare.errors import JudicareError
+
+CHUNK = 1 << 16
 
 
 class TooLarge(JudicareError):
@@ -23,6 +25,11 @@ class FileStore(Protocol):
         """Store the bytes; return (storage key, size, sha256)."""
 
     def get(self, key: str) -> bytes: ...
+
+    def open_chunks(self, key: str, size: int = CHUNK) -> Iterator[bytes]:
+        """The stored bytes in pieces of at most `size`, never the whole file at once."""
+
+    def exists(self, key: str) -> bool: ...
 
 
 def _digest_and_collect(chunks: Iterable[bytes], max_bytes: int, sink) -> tuple[int, str]:
@@ -63,6 +70,16 @@ class LocalFileStore:
         sha = key.removeprefix("sha256/")
         return (self.root / sha[:2] / sha).read_bytes()
 
+    def exists(self, key: str) -> bool:
+        sha = key.removeprefix("sha256/")
+        return (self.root / sha[:2] / sha).is_file()
+
+    def open_chunks(self, key: str, size: int = CHUNK) -> Iterator[bytes]:
+        sha = key.removeprefix("sha256/")
+        with (self.root / sha[:2] / sha).open("rb") as handle:
+            while chunk := handle.read(size):
+                yield chunk
+
 
 class MemoryFileStore:
     """The fake for tests."""
@@ -78,3 +95,11 @@ class MemoryFileStore:
 
     def get(self, key: str) -> bytes:
         return self.files[key]
+
+    def exists(self, key: str) -> bool:
+        return key in self.files
+
+    def open_chunks(self, key: str, size: int = CHUNK) -> Iterator[bytes]:
+        data = memoryview(self.files[key])
+        for start in range(0, len(data), size):
+            yield bytes(data[start : start + size])

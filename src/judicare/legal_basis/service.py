@@ -111,9 +111,9 @@ class LegalBasisProvider:
         from judicare.treaties.models import DepositaryActionRow
 
         fingerprint = tuple(
-            session.execute(
-                select(func.count(DepositaryActionRow.id), func.max(DepositaryActionRow.id))
-            ).one()
+            session.connection()
+            .execute(select(func.count(DepositaryActionRow.id), func.max(DepositaryActionRow.id)))
+            .one()
         )
         if self._service is None or fingerprint != self._fingerprint:
             self._service = LegalBasisService.from_session(session)

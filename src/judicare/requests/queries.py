@@ -111,3 +111,124 @@ def list_requests(
         "limit": filters.limit,
         "offset": filters.offset,
     }
+
+
+# --- the officer's dashboard (no personal data) ----------------------------------------------
+
+
+def status_counts(session: Session, principal: Principal) -> dict[str, int]:
+    """How many requests I may see are in each status."""
+    authorize(principal, Permission.REQUEST_READ)
+    rows = session.execute(
+        select(RequestRow.status, func.count())
+        .where(visible_to(principal))
+        .group_by(RequestRow.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def deadlines(session: Session, principal: Principal, *, today: date, horizon: date) -> dict:
+    """Deadlines of open requests I may see: those already missed and those due by `horizon`."""
+    authorize(principal, Permission.REQUEST_READ)
+    rows = session.execute(
+        select(DeadlineRow, RequestRow)
+        .join(RequestRow, RequestRow.id == DeadlineRow.request_id)
+        .where(visible_to(principal))
+        .where(RequestRow.status.in_([s.value for s in OPEN_STATUSES]))
+        .where(DeadlineRow.due <= horizon)
+        .order_by(DeadlineRow.due, RequestRow.id)
+        .limit(200)
+    ).all()
+    entries = [
+        {
+            "request_id": request.id,
+            "reference": request.reference,
+            "status": request.status,
+            "kind": deadline.kind,
+            "due": deadline.due.isoformat(),
+            "citation": deadline.citation,
+            "days": (deadline.due - today).days,
+        }
+        for deadline, request in rows
+    ]
+    return {
+        "overdue": [e for e in entries if e["days"] < 0],
+        "due": [e for e in entries if e["days"] >= 0],
+    }
+
+
+def assigned_to_me(session: Session, principal: Principal, *, today: date) -> list[dict]:
+    """Open requests assigned to me by name."""
+    authorize(principal, Permission.REQUEST_READ)
+    rows = session.scalars(
+        select(RequestRow)
+        .join(AssignmentRow, AssignmentRow.request_id == RequestRow.id)
+        .where(AssignmentRow.user_id == principal.user_id)
+        .where(RequestRow.status.in_([s.value for s in OPEN_STATUSES]))
+        .options(selectinload(RequestRow.deadlines))
+        .order_by(RequestRow.received_on.desc())
+        .limit(50)
+    ).all()
+    return [request_summary(r, today) for r in rows]
+
+
+def in_status(
+    session: Session, principal: Principal, statuses: list[str], *, today: date, limit: int = 50
+) -> list[dict]:
+    authorize(principal, Permission.REQUEST_READ)
+    rows = session.scalars(
+        select(RequestRow)
+        .where(visible_to(principal))
+        .where(RequestRow.status.in_(statuses))
+        .options(selectinload(RequestRow.deadlines))
+        .order_by(RequestRow.received_on, RequestRow.id)
+        .limit(limit)
+    ).all()
+    return [request_summary(r, today) for r in rows]
+
+
+def _event(row) -> dict:
+    return {
+        "seq": row.seq,
+        "at": row.at.isoformat(),
+        "actor": row.actor,
+        "action": row.action,
+        "tag": row.tag,
+        "subject_id": row.subject_id,
+        "why": row.why,
+    }
+
+
+def recent_activity(session: Session, principal: Principal, *, limit: int = 15) -> list[dict]:
+    """The latest audit events on requests I may see, newest first (no details: those may
+    hold personal data)."""
+    from sqlalchemy import String, cast
+
+    from judicare.audit.models import AuditEventRow
+
+    authorize(principal, Permission.REQUEST_READ)
+    mine = select(cast(RequestRow.id, String)).where(visible_to(principal))
+    rows = session.scalars(
+        select(AuditEventRow)
+        .where(AuditEventRow.subject_type == "request")
+        .where(AuditEventRow.subject_id.in_(mine))
+        .order_by(AuditEventRow.seq.desc())
+        .limit(limit)
+    ).all()
+    return [_event(r) for r in rows]
+
+
+def timeline(session: Session, principal: Principal, request_id: int) -> list[dict]:
+    """What happened to one request, from the audit trail, oldest first."""
+    from judicare.audit.models import AuditEventRow
+    from judicare.requests.service import load_for
+
+    load_for(session, principal, request_id, Permission.REQUEST_READ)
+    rows = session.scalars(
+        select(AuditEventRow)
+        .where(AuditEventRow.subject_type == "request")
+        .where(AuditEventRow.subject_id == str(request_id))
+        .order_by(AuditEventRow.seq)
+        .limit(500)
+    ).all()
+    return [_event(r) for r in rows]

@@ -124,3 +124,6 @@ class AssignIn(Strict):
 class TokenIn(Strict):
     username: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=1, max_length=1000)
+    totp: str | None = Field(
+        default=None, max_length=12, description="the 6-digit code, for users with a second factor"
+    )

@@ -12,12 +12,13 @@ import unicodedata
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import NotFound, Permission, Principal, RequestScope, authorize
+from judicare.db.base import utcnow
 from judicare.errors import Conflict, InvalidInput
 from judicare.legal_basis.rules import load_rulebook
 from judicare.legal_basis.service import LegalBasisService, parse_query
@@ -105,24 +106,8 @@ def create_request(
         earlier = _idempotent_answer(session, principal, idempotency_key, print_)
         if earlier is not None:
             return earlier[0], earlier[1], True
-        # Claim the key first: a concurrent retry waits on this row and then finds it.
-        claim = IdempotencyRow(
-            user_id=principal.user_id,
-            key=idempotency_key,
-            fingerprint=print_,
-            status_code=0,
-            body={},
-        )
-        session.add(claim)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise Conflict(
-                "the same Idempotency-Key is being used by a concurrent request: retry"
-            ) from None
     row = _new_request_row(session, principal, data, now, basis)
-    session.add(row)
-    session.flush()
+    _insert_request(session, row)
     _index_persons(session, row, now)
     _audit(
         session,
@@ -140,8 +125,76 @@ def create_request(
     )
     body = request_detail(row, [], [], [])
     if idempotency_key is not None:
-        claim.status_code, claim.body = 201, body
+        _remember_answer(session, principal, idempotency_key, print_, body)
     return 201, body, False
+
+
+def _remember_answer(session, principal, key, print_, body) -> None:
+    """Keep the answer under its idempotency key, in the same transaction as the request. A
+    concurrent create with the same key waits on this row's unique index until one of the
+    two commits; the other then fails and rolls back whole, so one request is registered."""
+    try:
+        session.execute(
+            insert(IdempotencyRow.__table__),
+            {
+                "user_id": principal.user_id,
+                "key": key,
+                "fingerprint": print_,
+                "status_code": 201,
+                "body": body,
+                "created_at": utcnow(),
+            },
+        )
+    except IntegrityError:
+        raise Conflict(
+            "the same Idempotency-Key is being used by a concurrent request: retry"
+        ) from None
+
+
+def _insert_request(session: Session, row: RequestRow) -> None:
+    """Insert a new request and its parts with one Core statement per table (each batch in
+    one round trip), instead of the ORM's unit of work: registering is the hot path, and the
+    rows are only written, then answered from these objects (which get their ids and
+    defaults as a flush would give them)."""
+    row.version = 1  # the first version (RequestRow's version_id_col)
+    row.id = _insert(session, [row], returning=True)[0]
+    for part in (*row.measures, *row.deadlines, *row.persons):
+        part.request_id = row.id
+    _insert(session, row.measures)
+    _insert(session, row.deadlines)
+    for person, person_id in zip(row.persons, _insert(session, row.persons, True), strict=True):
+        person.id = person_id
+        for part in (*person.names, *person.documents):
+            part.person_id = person_id
+    _insert(session, [n for p in row.persons for n in p.names])
+    _insert(session, [d for p in row.persons for d in p.documents])
+
+
+def _insert(session: Session, rows: list, returning: bool = False) -> list[int]:
+    """INSERT rows of one mapped class; their generated ids in order when `returning`."""
+    if not rows:
+        return []
+    table = type(rows[0]).__table__
+    values = [_column_values(row) for row in rows]
+    if not returning:
+        session.connection().execute(insert(table), values)
+        return []
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, values).scalars())
+
+
+def _column_values(row) -> dict:
+    """A row's column values, with the column defaults a flush would fill in set on it."""
+    values = {}
+    for column in row.__table__.columns:
+        if column.primary_key:
+            continue
+        value = getattr(row, column.key)
+        if value is None and column.default is not None:
+            value = column.default.arg(None) if column.default.is_callable else column.default.arg
+            setattr(row, column.key, value)
+        values[column.key] = value
+    return values
 
 
 REQUESTS_REGISTER = "requests"
@@ -151,26 +204,32 @@ def _index_persons(session: Session, row: RequestRow, now: datetime) -> None:
     """Persons named in requests go into the screening index (register "requests"), so that
     a later request about the same person finds this one."""
     from judicare.persons.domain import PartialDate, PersonRecord
-    from judicare.persons.service import index_person
+    from judicare.persons.service import index_new_persons
 
-    for person in row.persons:
-        names = tuple(n.name for n in person.names)
-        index_person(
-            session,
+    index_new_persons(
+        session,
+        [
             PersonRecord(
-                register=REQUESTS_REGISTER, id=f"{row.reference}#{person.id}", names=names,
+                register=REQUESTS_REGISTER, id=f"{row.reference}#{person.id}",
+                names=tuple(n.name for n in person.names),
                 birth_date=PartialDate.parse(person.birth_date) if person.birth_date else None,
                 nationality=person.nationality, status=person.role,
-            ),
-            now=now,
-        )  # fmt: skip
+            )
+            for person in row.persons
+        ],
+        now=now,
+    )  # fmt: skip
 
 
 def _idempotent_answer(session, principal, key, print_) -> tuple[int, dict] | None:
-    row = session.scalar(
-        select(IdempotencyRow).where(
-            IdempotencyRow.user_id == principal.user_id, IdempotencyRow.key == key
+    row = (
+        session.connection()
+        .execute(
+            select(
+                IdempotencyRow.fingerprint, IdempotencyRow.status_code, IdempotencyRow.body
+            ).where(IdempotencyRow.user_id == principal.user_id, IdempotencyRow.key == key)
         )
+        .first()
     )
     if row is None:
         return None
@@ -425,11 +484,30 @@ def _audit(
     details: dict,
 ) -> None:
     """Audit one act on a request, tagged role:request:verb."""
+    audit_request_act(
+        session, principal, request_id, action, f"request:{verb}",
+        why=why, now=now, details=details,
+    )  # fmt: skip
+
+
+def audit_request_act(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    action: AuditAction,
+    act: str,
+    *,
+    why: str,
+    now: datetime,
+    details: dict,
+) -> None:
+    """Audit an act concerning one request (its subject), tagged role:act, e.g.
+    `supervisor:decision:approve`. The one place that shapes such entries."""
     record(
         session,
         actor=principal.username,
         action=action,
-        tag=f"{principal.role.value}:request:{verb}",
+        tag=f"{principal.role.value}:{act}",
         subject_type="request",
         subject_id=request_id,
         why=why,

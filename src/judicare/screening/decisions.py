@@ -12,13 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from judicare.audit.service import AuditAction, record
+from judicare.audit.service import AuditAction
 from judicare.auth.permissions import NotFound, Permission, Principal, authorize
 from judicare.errors import Conflict, InvalidInput
 from judicare.legal_basis.service import LegalBasisService
 from judicare.requests.domain import RequestStatus
 from judicare.requests.schemas import TransitionIn
-from judicare.requests.service import load_for, transition_request
+from judicare.requests.service import audit_request_act, load_for, transition_request
 from judicare.screening.models import DecisionRow, FollowUpRow
 from judicare.screening.service import screen_stored
 
@@ -133,15 +133,14 @@ def propose(
     )
     session.add(entry)
     session.flush()
-    record(
+    audit_request_act(
         session,
-        actor=principal.username,
-        action=AuditAction.ALTERATION,
-        tag=f"{principal.role.value}:decision:propose",
-        subject_type="request",
-        subject_id=row.id,
+        principal,
+        row.id,
+        AuditAction.ALTERATION,
+        "decision:propose",
         why=why,
-        at=now,
+        now=now,
         details={
             "decision": entry.id,
             "outcome": entry.outcome,
@@ -180,17 +179,11 @@ def approve(
     )
     entry.status = "effective" if approval.approve else "rejected"
     session.flush()
-    record(
-        session,
-        actor=principal.username,
-        action=AuditAction.ALTERATION,
-        tag=f"{principal.role.value}:decision:{'approve' if approval.approve else 'reject'}",
-        subject_type="request",
-        subject_id=entry.request_id,
-        why=why,
-        at=now,
-        details={"decision": entry.id, "note": approval.note},
-    )
+    verdict = "approve" if approval.approve else "reject"
+    audit_request_act(
+        session, principal, entry.request_id, AuditAction.ALTERATION, f"decision:{verdict}",
+        why=why, now=now, details={"decision": entry.id, "note": approval.note},
+    )  # fmt: skip
     if approval.approve:
         _apply(session, principal, entry, now=now, why=why)
     return decision_view(entry)
@@ -249,6 +242,22 @@ def decision_view(entry: DecisionRow) -> dict:
     }
 
 
+def decisions_on(session: Session, principal: Principal, request_id: int) -> list[dict]:
+    """Every decision proposed on a request, oldest first, with its approval."""
+    load_for(session, principal, request_id, Permission.REQUEST_READ)
+    rows = session.scalars(
+        select(DecisionRow).where(DecisionRow.request_id == request_id).order_by(DecisionRow.id)
+    ).all()
+    return [
+        {
+            **decision_view(r),
+            "proposed_at": r.proposed_at.isoformat(),
+            "approval_note": r.approval_note,
+        }
+        for r in rows
+    ]
+
+
 def follow_ups(session: Session, principal: Principal, request_id: int) -> list[dict]:
     load_for(session, principal, request_id, Permission.REQUEST_READ)
     rows = session.scalars(select(FollowUpRow).where(FollowUpRow.request_id == request_id)).all()
@@ -261,4 +270,23 @@ def follow_ups(session: Session, principal: Principal, request_id: int) -> list[
             "status": r.status,
         }
         for r in rows
+    ]
+
+
+def awaiting_approval(session: Session, principal: Principal) -> list[dict]:
+    """Decisions on requests of my authority that wait for a supervisor (not my own)."""
+    authorize(principal, Permission.DECISION_APPROVE)
+    from judicare.requests.models import RequestRow
+
+    rows = session.execute(
+        select(DecisionRow, RequestRow.reference)
+        .join(RequestRow, RequestRow.id == DecisionRow.request_id)
+        .where(RequestRow.authority_id == principal.authority_id)
+        .where(DecisionRow.status == "pending_approval")
+        .order_by(DecisionRow.proposed_at)
+        .limit(50)
+    ).all()
+    return [
+        {**decision_view(row), "reference": reference, "mine": row.proposed_by == principal.user_id}
+        for row, reference in rows
     ]

@@ -82,13 +82,7 @@ def screen_payload(
     documents: int = 0,
 ) -> dict:
     """Screen a request given as plain data shaped like the create schema."""
-    requesting = resolve_state(data["requesting_state"]).alpha3
-    requested = resolve_state(data["requested_state"]).alpha3
-    query = parse_query(requesting, requested, data["kind"], data["received_on"], data["crimes"])
-    resolution = basis.resolve(query).as_dict()
-    instruments = {b["instrument"] for b in resolution["bases"]}
-    if resolution["fallback"]:
-        instruments.add(resolution["fallback"]["law"])
+    requesting, requested, resolution, instruments = _resolution(basis, data)
     persons = tuple(_person(session, p, exclude_prefix) for p in data["persons"])
     facts = RequestFacts(
         requesting=requesting,
@@ -114,6 +108,37 @@ def screen_payload(
         "requires_supervisor": any(f["severity"] == "high" for f in findings),
         "consultation_before_refusal": consultation_required(frozenset(instruments)),
     }
+
+
+def _resolution(basis: LegalBasisService, data: dict) -> tuple[str, str, dict, set[str]]:
+    requesting = resolve_state(data["requesting_state"]).alpha3
+    requested = resolve_state(data["requested_state"]).alpha3
+    query = parse_query(requesting, requested, data["kind"], data["received_on"], data["crimes"])
+    resolution = basis.resolve(query).as_dict()
+    instruments = {b["instrument"] for b in resolution["bases"]}
+    if resolution["fallback"]:
+        instruments.add(resolution["fallback"]["law"])
+    return requesting, requested, resolution, instruments
+
+
+def draft_check(basis: LegalBasisService, data: dict, *, documents: int = 0) -> dict:
+    """For a request being drafted: the legal basis and what the governing instrument
+    requires that is still missing. No register is consulted (nobody is screened yet)."""
+    requesting, requested, resolution, instruments = _resolution(basis, data)
+    chosen = data.get("legal_basis_instrument")
+    if chosen and chosen in instruments:  # the officer's choice governs the contents
+        instruments = {chosen}
+    facts = RequestFacts(
+        requesting=requesting,
+        requested=requested,
+        kind=data["kind"],
+        crimes=tuple(data["crimes"]),
+        measures=tuple(m["measure"] for m in data["measures"]),
+        persons=(),
+        instruments=frozenset(instruments),
+        fields=_fields(data, documents),
+    )
+    return {"legal_basis": resolution, "completeness": completeness(facts)}
 
 
 def _person(session: Session, person: dict, exclude_prefix: str | None) -> PersonFacts:
@@ -163,21 +188,14 @@ def screen_stored(
     why: str,
 ) -> dict:
     """Screen a stored request (reading it is authorised and audited as a consultation)."""
-    from judicare.audit.service import AuditAction, record
-    from judicare.requests.service import load_for
+    from judicare.audit.service import AuditAction
+    from judicare.requests.service import audit_request_act, load_for
 
     row = load_for(session, principal, request_id, Permission.REQUEST_READ)
-    record(
-        session,
-        actor=principal.username,
-        action=AuditAction.COMBINATION,
-        tag=f"{principal.role.value}:request:screen",
-        subject_type="request",
-        subject_id=row.id,
-        why=why,
-        at=now,
-        details={"reference": row.reference},
-    )
+    audit_request_act(
+        session, principal, row.id, AuditAction.COMBINATION, "request:screen",
+        why=why, now=now, details={"reference": row.reference},
+    )  # fmt: skip
     documents = session.scalar(select(func.count()).where(DocumentRow.request_id == row.id))
     report = screen_payload(
         session,
@@ -218,3 +236,35 @@ def payload_of(row: RequestRow) -> dict:
             for p in row.persons
         ],
     }
+
+
+def candidates_for(session: Session, principal: Principal, request_id: int) -> list[dict]:
+    """For each person named in a stored request, the register entries that may be the same
+    person (its own index entries left out), each with any human decision on the pair.
+    The caller records the consultation (the screening report does)."""
+    from judicare.requests.service import load_for
+
+    row = load_for(session, principal, request_id, Permission.REQUEST_READ)
+    people = []
+    for number, person in enumerate(row.persons):
+        names = tuple(n.name for n in person.names)
+        facts = _person(
+            session,
+            {
+                "names": [{"name": n} for n in names],
+                "birth_date": person.birth_date,
+                "nationality": person.nationality,
+                "role": person.role,
+                "protected_status": person.protected_status,
+            },
+            f"{row.reference}#",
+        )
+        people.append(
+            {
+                "index": number,
+                "role": person.role,
+                "names": list(names),
+                "candidates": list(facts.matches),
+            }
+        )
+    return people

@@ -1,0 +1,109 @@
+"""Every error of the exchange, in one place.
+
+`Rejected` and its subclasses are what a receiving node answers when it refuses an
+envelope: each has a stable machine code (sent back to the sender and written in the audit
+trail) and `permanent` says whether sending the same bytes again could ever succeed.
+"""
+
+from __future__ import annotations
+
+from judicare.errors import Conflict, InvalidInput, JudicareError
+
+
+class ExchangeError(JudicareError):
+    code = "exchange_error"
+
+
+class NodeNotInitialised(ExchangeError):
+    code = "node_not_initialised"
+    http_status = 503
+    exit_code = 5
+
+
+class ConcurrentFirstUse(ExchangeError):
+    """Two first deliveries raced to create the same row; the loser retries and finds it."""
+
+    code = "concurrent_first_use"
+    http_status = 503
+
+
+class UnknownPeer(InvalidInput):
+    code = "unknown_peer"
+
+
+class FingerprintMismatch(InvalidInput):
+    code = "fingerprint_mismatch"
+
+
+class PeerExists(Conflict):
+    code = "peer_exists"
+
+
+class Rejected(ExchangeError):
+    """An envelope this node refuses; `reason` is the stable code."""
+
+    code = "envelope_rejected"
+    http_status = 400
+    permanent = True
+
+
+class Malformed(Rejected):
+    code = "malformed_envelope"
+
+
+class WrongRecipient(Rejected):
+    code = "wrong_recipient"
+
+
+class UnknownSender(Rejected):
+    code = "unknown_sender"
+    http_status = 403
+
+
+class BadSignature(Rejected):
+    code = "bad_signature"
+    http_status = 403
+
+
+class WrongKey(Rejected):
+    code = "wrong_key"
+
+
+class Expired(Rejected):
+    code = "expired"
+
+
+class NotYetValid(Rejected):
+    code = "not_yet_valid"
+
+
+class Replayed(Rejected):
+    code = "replayed_message_id"
+    http_status = 409
+
+
+class TooLarge(Rejected):
+    code = "envelope_too_large"
+    http_status = 413
+
+
+class AttachmentMismatch(Rejected):
+    code = "attachment_mismatch"
+
+
+class NotApplicable(Rejected):
+    code = "not_applicable"
+    http_status = 422
+
+
+class AttachmentMissing(Rejected):
+    """The envelope arrived before its attachment: temporary, the sender uploads and
+    retries (425 Too Early)."""
+
+    code = "attachment_missing"
+    http_status = 425
+
+
+class AttachmentTooLarge(Rejected):
+    code = "attachment_too_large"
+    http_status = 413

@@ -1,0 +1,190 @@
+"""The exchange's HTTP face: the inbox peers post envelopes to, and this node's card.
+
+The inbox needs no API token: an envelope authenticates itself by its signature. A refused
+envelope is answered with a stable code and audited in a transaction of its own (the one
+that tried to apply it rolled back). With `JUDICARE_EXCHANGE_DELIVER_IN_SERVER=true` the
+server also runs the delivery worker, so one process is one whole node.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from anyio import from_thread
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.requests import ClientDisconnect
+
+from judicare.api.errors import error_body
+from judicare.app import App
+from judicare.exchange.errors import ConcurrentFirstUse, ExchangeError, Rejected, TooLarge
+from judicare.exchange.keys import FileKeyStore, KeyStore
+from judicare.exchange.service import (
+    Node,
+    make_card_now,
+    receive,
+    receive_attachment,
+    record_rejection,
+    record_upload_rejection,
+    system_principal,
+)
+from judicare.exchange.transport import ENVELOPE_MEDIA_TYPE, INBOX_PATH
+
+log = logging.getLogger("judicare.exchange")
+
+
+def node_for(app: App, key_store: KeyStore | None = None) -> Node:
+    return Node(
+        key_store=key_store or FileKeyStore(app.settings.effective_node_keys_dir),
+        settings=app.settings,
+        file_store=app.file_store,
+        clock=lambda: datetime.now(UTC),
+        basis=app.basis.get,
+    )
+
+
+def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict | None]:
+    """Receive one envelope: (HTTP status, receipt bytes, error). Retries a transaction that
+    lost a race with a concurrent copy of the same message, which then finds the first."""
+    for _ in range(5):
+        try:
+            with app.unit_of_work() as uow:
+                received = receive(uow.session, node, raw, now=node.clock())
+                uow.commit()
+                if node.principal is None and not received.duplicate:
+                    node.principal = system_principal_of(app, node)
+                return 200, received.receipt, None
+        except (IntegrityError, ConcurrentFirstUse):
+            continue
+        except Rejected as rejected:
+            with app.unit_of_work() as uow:
+                record_rejection(uow.session, raw, rejected, node.clock())
+                uow.commit()
+            log.warning("refused an envelope: %s: %s", rejected.code, rejected.message)
+            return rejected.http_status, b"", error_body(rejected.code, rejected.message)["error"]
+        except ExchangeError as error:
+            return error.http_status, b"", error_body(error.code, error.message)["error"]
+        except OperationalError:
+            log.exception("database unavailable while receiving")
+            break
+    return 503, b"", {"code": "busy", "message": "try again later"}
+
+
+def handle_attachment(
+    app: App, node: Node, message_id: str, attachment_id: str, chunks, headers: dict
+) -> tuple[int, dict | None]:
+    """Receive one streamed attachment upload: (HTTP status, error)."""
+    headers = {k.lower(): v for k, v in headers.items()}
+    try:
+        with app.unit_of_work() as uow:
+            receive_attachment(uow.session, node, message_id, attachment_id, headers, chunks)
+        return 204, None
+    except Rejected as rejected:
+        with app.unit_of_work() as uow:
+            record_upload_rejection(uow.session, message_id, headers, rejected, node.clock())
+            uow.commit()
+        log.warning("refused an attachment: %s: %s", rejected.code, rejected.message)
+        return rejected.http_status, error_body(rejected.code, rejected.message)["error"]
+    except ExchangeError as error:
+        return error.http_status, error_body(error.code, error.message)["error"]
+    except OperationalError:
+        log.exception("database unavailable while receiving an attachment")
+        return 503, {"code": "busy", "message": "try again later"}
+
+
+def system_principal_of(app: App, node: Node):
+    """The inbox user, read after a commit (so never one a rolled-back transaction made)."""
+    with app.unit_of_work() as uow:
+        return system_principal(uow.session, node.ring().identity)
+
+
+def install_exchange(api: FastAPI, app: App, key_store: KeyStore | None = None) -> Node:
+    node = node_for(app, key_store)
+    router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
+    limit = app.settings.max_upload_bytes
+
+    # Node-to-node protocol, not the user API: left out of the OpenAPI document.
+    @router.post("/inbox", include_in_schema=False, summary="Receive a signed envelope")
+    async def inbox(request: Request) -> Response:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                error = TooLarge(f"the envelope is larger than {limit} bytes")
+                return JSONResponse(error_body(error.code, error.message), status_code=413)
+            chunks.append(chunk)
+        status, content, error = await run_in_threadpool(
+            handle_envelope, app, node, b"".join(chunks)
+        )
+        if error is not None:
+            return JSONResponse({"error": error}, status_code=status)
+        return Response(content=content, media_type=ENVELOPE_MEDIA_TYPE)
+
+    @router.put("/attachments/{message_id}/{attachment_id}", include_in_schema=False)
+    async def attachment(message_id: str, attachment_id: str, request: Request) -> Response:
+        stream = request.stream().__aiter__()
+
+        def chunks():  # pulled from the event loop one piece at a time, in the worker thread
+            while True:
+                try:
+                    yield from_thread.run(stream.__anext__)
+                except StopAsyncIteration:
+                    return
+
+        try:
+            status, error = await run_in_threadpool(
+                handle_attachment, app, node, message_id, attachment_id, chunks(),
+                dict(request.headers),
+            )  # fmt: skip
+        except ClientDisconnect:  # the sender went away mid-upload: nothing was kept
+            log.info("upload of %s/%s cut short by the sender", message_id, attachment_id)
+            return Response(status_code=400)
+        if error is not None:
+            return JSONResponse({"error": error}, status_code=status)
+        return Response(status_code=204)
+
+    @router.get(
+        "/card",
+        include_in_schema=False,
+        summary="This node's signed card (identity and public keys)",
+    )
+    def card() -> dict:
+        return make_card_now(node)
+
+    api.include_router(router)
+    if app.settings.exchange_deliver_in_server:
+        _run_worker_with_server(api, app, node)
+    return node
+
+
+def _run_worker_with_server(api: FastAPI, app: App, node: Node) -> None:
+    from judicare.exchange.delivery import Deliverer
+    from judicare.exchange.transport import HttpTransport
+
+    previous = api.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(asgi_app):
+        stop = threading.Event()
+        transport = HttpTransport(app.settings.exchange_timeout_seconds)
+        deliverer = Deliverer(app, node, transport)
+        thread = threading.Thread(target=deliverer.run, args=(stop,), daemon=True)
+        thread.start()
+        try:
+            async with previous(asgi_app) as state:
+                yield state
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+            deliverer.close()
+            transport.close()
+
+    api.router.lifespan_context = lifespan
+
+
+__all__ = ["INBOX_PATH", "handle_attachment", "handle_envelope", "install_exchange", "node_for"]

@@ -1,0 +1,99 @@
+"""The exchange's tables: the peer directory, the outbox (with its dead letters), the
+inbox that is also the duplicate store, and the receipts kept as delivery evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from judicare.db.base import Base, utcnow
+
+
+class PeerRow(Base):
+    """A peer node as confirmed by an operator: its card (self-signed), the fingerprint that
+    was read out and confirmed, and our own signature over the entry, so that a peer entry
+    altered in the database is refused instead of trusted."""
+
+    __tablename__ = "exchange_peers"
+
+    node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(3))
+    authority: Mapped[str] = mapped_column(Text)
+    endpoint: Mapped[str] = mapped_column(Text)
+    card: Mapped[dict] = mapped_column(JSON)
+    confirmed_fingerprint: Mapped[str] = mapped_column(String(64))
+    endorsement: Mapped[str] = mapped_column(Text)  # base64 Ed25519 signature by this node
+    endorsement_key: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutboxRow(Base):
+    """A message to send, written in the same transaction as the change that causes it.
+    Status: pending, delivered or dead (the dead-letter state, listed and retried by hand)."""
+
+    __tablename__ = "exchange_outbox"
+    __table_args__ = (Index("ix_exchange_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(36), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(36), index=True)
+    peer_id: Mapped[str] = mapped_column(ForeignKey("exchange_peers.node_id"))
+    message_type: Mapped[str] = mapped_column(String(40))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    # encrypted attachments to upload before the envelope: [{id, storage_key, sha256}]
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class InboxRow(Base):
+    """Every envelope this node accepted, keyed by message id: the duplicate store. It
+    survives restarts (it is a table) and keeps the receipt given, to give it again."""
+
+    __tablename__ = "exchange_inbox"
+
+    message_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(36), index=True)
+    sender: Mapped[str] = mapped_column(String(64))
+    message_type: Mapped[str] = mapped_column(String(40))
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
+    body_summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    receipt: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReceiptRow(Base):
+    """A peer's signed receipt for one of our messages: the evidence of delivery."""
+
+    __tablename__ = "exchange_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("exchange_outbox.message_id"), unique=True)
+    peer_id: Mapped[str] = mapped_column(String(64))
+    receipt: Mapped[bytes] = mapped_column(LargeBinary)
+    receipt_sha256: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[dict] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

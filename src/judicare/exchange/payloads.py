@@ -1,0 +1,202 @@
+"""What travels inside envelopes about requests, and what receiving one does: a request
+becomes an incoming request in this node's register (through the register's own service,
+so need-to-know and audit apply), attachments (uploaded beside the envelope, see
+`attachments`) become its documents after their size and SHA-256 are checked against what
+the sender signed."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from judicare.audit.service import AuditAction, record
+from judicare.auth.permissions import Principal
+from judicare.errors import JudicareError
+from judicare.exchange import attachments
+from judicare.exchange.canonical import REQUEST, SUPPLEMENTARY_REQUEST
+from judicare.exchange.envelopes import unb64
+from judicare.exchange.errors import (
+    AttachmentMismatch,
+    AttachmentMissing,
+    Malformed,
+    NotApplicable,
+    TooLarge,
+)
+from judicare.exchange.models import InboxRow, OutboxRow
+from judicare.files.store import TooLarge as FileTooLarge
+from judicare.requests.domain import LinkType
+from judicare.requests.models import DocumentRow, RequestRow
+from judicare.requests.schemas import LinkIn, RequestCreate
+from judicare.requests.service import create_request, link_requests
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def request_payload(row: RequestRow) -> dict:
+    """The request as the requested state's node registers it (JSON-plain values)."""
+    return {
+        "kind": row.kind, "requesting_state": row.requesting_state,
+        "requested_state": row.requested_state, "requesting_authority": row.requesting_authority,
+        "requesting_central_authority": row.requesting_central_authority or "",
+        "requested_central_authority": row.requested_central_authority or "",
+        "urgency": row.urgency, "confidentiality": row.confidentiality,
+        "crimes": list(row.crimes or []), "facts_summary": row.facts_summary,
+        "subject_and_nature": row.subject_and_nature or "",
+        "legal_provisions": row.legal_provisions or "", "purpose": row.purpose or "",
+        "procedure_wished": row.procedure_wished or "",
+        "legal_basis_instrument": row.legal_basis_instrument,
+        "requested_execution_date": row.requested_execution_date.isoformat()
+        if row.requested_execution_date else None,
+        "measures": [{"measure": m.measure, "details": m.details or ""} for m in row.measures],
+        "persons": [_person(p) for p in row.persons],
+    }  # fmt: skip
+
+
+def _person(person) -> dict:
+    return {
+        "role": person.role, "birth_date": person.birth_date, "nationality": person.nationality,
+        "protected_status": person.protected_status,
+        "names": [{"name": n.name, "form": n.form, "system": n.system or ""}
+                  for n in person.names],
+        "identity_documents": [
+            {"kind": d.kind, "number": d.number, "issuing_state": d.issuing_state}
+            for d in person.documents
+        ],
+    }  # fmt: skip
+
+
+def attachments_of(session: Session, file_store, row: RequestRow, settings):
+    """The request's documents, each encrypted into the file store chunk by chunk: (what
+    the sealed payload says about them, what the outbox keeps to upload them)."""
+    documents = session.scalars(
+        select(DocumentRow).where(DocumentRow.request_id == row.id).order_by(DocumentRow.id)
+    ).all()
+    entries, uploads = [], []
+    for document in documents:
+        if document.size > settings.max_upload_bytes:
+            raise TooLarge(
+                f"document {document.id} of request {row.id} has {document.size} bytes, over "
+                f"the limit of {settings.max_upload_bytes}"
+            )
+        entry, upload = attachments.prepare(file_store, document, settings.max_upload_bytes)
+        entries.append(entry)
+        uploads.append(upload)
+    return entries, uploads
+
+
+# --- receiving -------------------------------------------------------------------------------
+
+
+def apply(session: Session, node, principal: Principal, verified, body, inbox, now) -> dict:
+    """The effect of one accepted message; returns the outcome the receipt reports."""
+    why = f"received from node {verified.sender} as message {verified.message_id}"
+    if verified.type in (REQUEST, SUPPLEMENTARY_REQUEST):
+        basis = node.basis(session) if node.basis is not None else None
+        request_id, reference = _register(session, principal, body, now, why, basis)
+        inbox.request_id = request_id
+        if verified.type == SUPPLEMENTARY_REQUEST:
+            original = _conversation_request(session, inbox.conversation_id, exclude=request_id)
+            if original is not None:
+                link = LinkIn(to_request_id=request_id, link_type=LinkType.SUPPLEMENTARY)
+                link_requests(session, principal, original, link, now=now, why=why)
+        outcome = {"registered_as": reference}
+    else:
+        inbox.request_id = _conversation_request(session, inbox.conversation_id)
+        inbox.body_summary = {k: v for k, v in body.items() if k != "attachments"}
+        outcome = {"recorded": True}
+    documents = _store_attachments(session, node, principal, inbox.request_id, body, now, why)
+    outcome["documents"] = documents
+    return outcome
+
+
+def _register(session, principal, body: dict, now: datetime, why: str, basis) -> tuple[int, str]:
+    """Register the request as incoming, with this node's own legal-basis answer (the
+    sender's instrument is kept as the one it invoked; the answer is ours)."""
+    data = dict(body["request"]) if isinstance(body.get("request"), dict) else None
+    if data is None:
+        raise Malformed("the request message's body.request must be an object")
+    data.update(direction="incoming", received_on=now.date().isoformat())
+    try:
+        create = RequestCreate.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise NotApplicable(f"the request cannot be registered: {where}: {first['msg']}") from None
+    try:
+        _, detail, _ = create_request(session, principal, create, now=now, basis=basis, why=why)
+    except JudicareError as exc:
+        raise NotApplicable(f"the request cannot be registered: {exc.message}") from None
+    return detail["id"], detail["reference"]
+
+
+def _conversation_request(session, conversation_id: str, exclude: int | None = None):
+    """The local request a conversation is about: the one we sent, or the first received."""
+    for model in (OutboxRow, InboxRow):
+        query = select(model.request_id).where(
+            model.conversation_id == conversation_id, model.request_id.is_not(None)
+        )
+        if exclude is not None:
+            query = query.where(model.request_id != exclude)
+        found = session.scalar(query.limit(1))
+        if found is not None:
+            return found
+    return None
+
+
+def _store_attachments(session, node, principal, request_id, body, now, why) -> list[dict]:
+    items = body.get("attachments") or []
+    if not isinstance(items, list):
+        raise Malformed("body.attachments must be a list")
+    if items and request_id is None:
+        raise NotApplicable("documents arrived for a conversation this node does not know")
+    stored = []
+    for index, item in enumerate(items):
+        key, size, sha, filename, media_type = _open_attachment(node, index, item)
+        document = DocumentRow(
+            request_id=request_id, filename=filename, media_type=media_type, size=size,
+            sha256=sha, storage_key=key, uploaded_by=principal.user_id,
+        )  # fmt: skip
+        session.add(document)
+        session.flush()
+        record(
+            session, actor=principal.username, action=AuditAction.COLLECTION,
+            tag="node:document:receive", subject_type="request", subject_id=request_id,
+            why=why, at=now, details={"document": document.id, "sha256": sha, "size": size},
+        )  # fmt: skip
+        stored.append({"filename": filename, "sha256": sha, "size": size})
+    return stored
+
+
+def _open_attachment(node, index: int, item) -> tuple[str, int, str, str, str]:
+    """Decrypt an uploaded attachment chunk by chunk into the file store and check it
+    against the size and SHA-256 the sender signed."""
+    try:
+        declared_size, declared_sha = int(item["size"]), str(item["sha256"])
+        filename, media_type = str(item["filename"])[:255], str(item["media_type"])[:120]
+        secret = unb64(item["key"], "an attachment key")
+        cipher_sha = str(item["ciphertext_sha256"])
+        if not _SHA256.fullmatch(cipher_sha):
+            raise ValueError(cipher_sha)
+        cipher_key = f"sha256/{cipher_sha}"
+    except (KeyError, TypeError, ValueError, Malformed):
+        raise Malformed(f"attachment {index} lacks a key, size, sha256 or names") from None
+    what = f"attachment {index} ({filename})"
+    store, limit = node.file_store, node.settings.max_upload_bytes
+    if not store.exists(cipher_key):
+        raise AttachmentMissing(f"{what} has not been uploaded yet: upload it, then retry")
+    try:
+        key, size, sha = store.put(
+            attachments.decrypt(store.open_chunks(cipher_key), secret, what), limit
+        )
+    except FileTooLarge as exc:
+        raise TooLarge(f"{what}: {exc.message}") from None
+    if size != declared_size or sha != declared_sha:
+        raise AttachmentMismatch(
+            f"{what} has {size} bytes and SHA-256 {sha}, but the sender signed "
+            f"{declared_size} bytes and {declared_sha}"
+        )
+    return key, size, sha, filename, media_type

@@ -1,0 +1,380 @@
+"""Use cases of the exchange: send (write to the outbox in the caller's transaction) and
+receive (verify, drop duplicates, apply, sign a receipt, in one transaction).
+
+Services never commit. A request's disclosure to a peer, its audit entry and the outbox
+row land together or not at all; an incoming envelope's effect, its duplicate-store entry
+and the receipt it earned land together or not at all, so a crash between them can neither
+lose a message nor apply it twice.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from judicare.audit.service import AuditAction, record
+from judicare.auth.models import UserRow
+from judicare.auth.permissions import Permission, Principal
+from judicare.auth.service import create_user, ensure_authority, principal_of
+from judicare.errors import Conflict, InvalidInput
+from judicare.exchange import payloads
+from judicare.exchange.attachments import check_upload, ciphertext_limit
+from judicare.exchange.canonical import RECEIPT, REQUEST, MessageType
+from judicare.exchange.envelopes import (
+    check_receipt,
+    check_window,
+    make_card,
+    open_payload,
+    parse,
+    receipt_body,
+    seal,
+    sha256_hex,
+    verify,
+)
+from judicare.exchange.errors import (
+    AttachmentMismatch,
+    AttachmentTooLarge,
+    ConcurrentFirstUse,
+    Malformed,
+    Replayed,
+    UnknownPeer,
+    UnknownSender,
+)
+from judicare.exchange.keys import KeyRing, KeyStore, NodeIdentity, require_ring
+from judicare.exchange.models import InboxRow, OutboxRow
+from judicare.exchange.peers import accept_rotation, load_peer
+from judicare.files.store import FileStore
+from judicare.files.store import TooLarge as FileTooLarge
+from judicare.requests.service import load_for
+from judicare.settings import Settings
+
+
+@dataclass
+class Node:
+    """This node as the use cases see it: its keys, its limits, its file store, its clock."""
+
+    key_store: KeyStore
+    settings: Settings
+    file_store: FileStore
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _cached: tuple[object, KeyRing] | None = None
+    principal: Principal | None = None  # the inbox user, once it is known to be committed
+    # This node's legal-basis answer for a received request, as the API stores it for one
+    # registered by hand: `App.basis.get` in a server, any function (or None) in tests.
+    basis: Callable[[Session], object] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ring(self) -> KeyRing:
+        """The keys, reloaded when they change on disk (a rotation by the CLI)."""
+        stamp = self.key_store.stamp()
+        with self._lock:
+            if self._cached is None or self._cached[0] != stamp:
+                self._cached = (stamp, require_ring(self.key_store))
+            return self._cached[1]
+
+    @property
+    def lifetime(self) -> timedelta:
+        return timedelta(seconds=self.settings.exchange_lifetime_seconds)
+
+
+def card_if_rotated(ring: KeyRing, now: datetime) -> dict | None:
+    """After a rotation, envelopes carry the node card, vouched for by the older keys,
+    so that peers learn the new keys from the messages themselves."""
+    return make_card(ring, now) if len(ring.generations) > 1 else None
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+def send_message(
+    session: Session,
+    node: Node,
+    *,
+    peer_id: str,
+    kind: MessageType,
+    body: dict,
+    actor: str,
+    why: str,
+    now: datetime,
+    conversation_id: str | None = None,
+    request_id: int | None = None,
+    uploads: list[dict] | None = None,
+) -> OutboxRow:
+    """Seal and sign a message and put it in the outbox, in the caller's transaction;
+    `uploads` are its encrypted attachments, sent before it."""
+    ring = node.ring()
+    found = load_peer(session, ring, peer_id)
+    if found is None:
+        raise UnknownPeer(f"no active peer {peer_id!r}: add it with `judicare node peers add`")
+    _, keys = found
+    message_id = str(uuid.uuid4())
+    conversation_id = conversation_id or str(uuid.uuid4())
+    envelope = seal(
+        ring, keys, kind, body, message_id=message_id, conversation_id=conversation_id,
+        now=now, lifetime=node.lifetime, card=card_if_rotated(ring, now),
+    )  # fmt: skip
+    row = OutboxRow(
+        message_id=message_id, conversation_id=conversation_id, peer_id=peer_id,
+        message_type=kind.key, request_id=request_id, envelope=envelope,
+        envelope_sha256=sha256_hex(envelope), attachments=uploads or [], status="pending",
+        attempts=0, next_attempt_at=now, last_error="", created_at=now,
+        expires_at=now + node.lifetime,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    record(
+        session, actor=actor, action=AuditAction.DISCLOSURE, tag="node:message:queue",
+        subject_type="message", subject_id=message_id, why=why, at=now,
+        details={"recipients": [peer_id], "type": kind.key, "request": request_id,
+                 "envelope_sha256": row.envelope_sha256},
+    )  # fmt: skip
+    return row
+
+
+def send_request(
+    session: Session,
+    node: Node,
+    principal: Principal,
+    request_id: int,
+    peer_id: str,
+    *,
+    now: datetime,
+    why: str,
+) -> OutboxRow:
+    """Send an outgoing request to the requested state's node, with its documents."""
+    row = load_for(session, principal, request_id, Permission.REQUEST_TRANSITION)
+    if row.direction != "outgoing":
+        raise InvalidInput(
+            f"request {row.id} is {row.direction}: only outgoing requests are sent to a peer"
+        )
+    sent = session.scalar(
+        select(OutboxRow.message_id).where(
+            OutboxRow.request_id == row.id, OutboxRow.peer_id == peer_id,
+            OutboxRow.message_type == REQUEST.key, OutboxRow.status != "dead",
+        )
+    )  # fmt: skip
+    if sent:
+        raise Conflict(f"request {row.id} was already sent to {peer_id} as message {sent}")
+    entries, uploads = payloads.attachments_of(session, node.file_store, row, node.settings)
+    body = {
+        "request": payloads.request_payload(row),
+        "attachments": entries,
+        "sender_reference": row.reference,
+    }
+    out = send_message(
+        session, node, peer_id=peer_id, kind=REQUEST, body=body, actor=principal.username,
+        why=why, now=now, request_id=row.id, uploads=uploads,
+    )  # fmt: skip
+    record(
+        session, actor=principal.username, action=AuditAction.DISCLOSURE,
+        tag=f"{principal.role.value}:request:send", subject_type="request", subject_id=row.id,
+        why=why, at=now, details={"recipients": [peer_id], "message_id": out.message_id},
+    )  # fmt: skip
+    return out
+
+
+def send_reply(
+    session: Session,
+    node: Node,
+    principal: Principal,
+    request_id: int,
+    kind: MessageType,
+    body: dict,
+    *,
+    now: datetime,
+    why: str,
+) -> OutboxRow:
+    """Answer, ask for information or notify a status, in a received request's conversation."""
+    row = load_for(session, principal, request_id, Permission.REQUEST_TRANSITION)
+    first = session.scalar(
+        select(InboxRow).where(InboxRow.request_id == row.id).order_by(InboxRow.received_at)
+    )
+    if first is None:
+        raise InvalidInput(f"request {row.id} did not arrive through the exchange")
+    return send_message(
+        session, node, peer_id=first.sender, kind=kind, body=body, actor=principal.username,
+        why=why, now=now, conversation_id=first.conversation_id, request_id=row.id,
+    )  # fmt: skip
+
+
+# --- receiving ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    message_id: str
+    receipt: bytes
+    duplicate: bool
+
+
+def _trusted_keys(session, ring, header: dict, now: datetime):
+    found = load_peer(session, ring, str(header.get("sender")))
+    if found is None:
+        return None
+    row, keys = found
+    card = header.get("card")
+    if isinstance(card, dict) and card.get("body", {}).get("current") != row.card["body"].get(
+        "current"
+    ):
+        keys = accept_rotation(session, ring, row, keys, card, now) or keys
+    return keys
+
+
+def receive(session: Session, node: Node, raw: bytes, *, now: datetime) -> Received:
+    """Verify, drop a duplicate (answering with the original receipt), check the replay
+    window, decrypt, apply, and sign a receipt. Raises a `Rejected` with the reason."""
+    ring = node.ring()
+    header, signature = parse(raw)
+    keys = _trusted_keys(session, ring, header, now)
+    verified = verify(raw, header, signature, ring.identity.node_id, keys)
+    earlier = session.get(InboxRow, verified.message_id)
+    if earlier is not None:
+        if earlier.envelope_sha256 != verified.sha256:
+            raise Replayed(
+                f"message id {verified.message_id} was already received with other content "
+                f"on {earlier.received_at:%Y-%m-%d %H:%M}: a message id is used once"
+            )
+        _audit_envelope(session, verified, "duplicate", now, {"original_receipt": True})
+        return Received(verified.message_id, earlier.receipt, True)
+    skew = timedelta(seconds=node.settings.exchange_clock_skew_seconds)
+    check_window(verified, now, skew, timedelta(seconds=node.settings.exchange_max_window_seconds))
+    body = open_payload(verified, ring)
+    inbox = InboxRow(
+        message_id=verified.message_id, conversation_id=str(header["conversation_id"]),
+        sender=verified.sender, message_type=verified.type.key,
+        envelope_sha256=verified.sha256, body_summary={}, receipt=b"", received_at=now,
+    )  # fmt: skip
+    session.add(inbox)
+    session.flush()  # claims the message id: a concurrent copy waits here, then fails
+    principal = node.principal or system_principal(session, ring.identity)
+    outcome = payloads.apply(session, node, principal, verified, body, inbox, now)
+    receipt = seal(
+        ring, keys, RECEIPT, receipt_body(verified, now, outcome),
+        message_id=str(uuid.uuid4()), conversation_id=inbox.conversation_id, now=now,
+        lifetime=node.lifetime, card=card_if_rotated(ring, now),
+    )  # fmt: skip
+    inbox.receipt = receipt
+    session.flush()
+    _audit_envelope(session, verified, "receive", now, {"outcome": outcome})
+    return Received(verified.message_id, receipt, False)
+
+
+def open_receipt(
+    session: Session, node: Node, peer_id: str, raw: bytes, message_id: str, envelope_sha256: str
+) -> dict:
+    """Check a peer's receipt for one of our messages; return its body."""
+    ring = node.ring()
+    header, signature = parse(raw)
+    if header.get("sender") != peer_id:
+        raise Malformed(f"the receipt comes from {header.get('sender')!r}, not {peer_id!r}")
+    keys = _trusted_keys(session, ring, header, node.clock())
+    verified = verify(raw, header, signature, ring.identity.node_id, keys)
+    if verified.type != RECEIPT:
+        raise Malformed(f"expected a receipt, got a {verified.type.key} message")
+    body = open_payload(verified, ring)
+    check_receipt(body, message_id, envelope_sha256)
+    return body
+
+
+def system_principal(session: Session, identity: NodeIdentity) -> Principal:
+    """The node's own user, in whose name received requests are registered: an officer of
+    this node's authority with a random password nobody knows (it cannot log in)."""
+    username = f"exchange.{identity.node_id}"
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        ensure_authority(session, identity.node_id, identity.state, identity.authority)
+        try:
+            user = create_user(
+                session, username=username, password=secrets.token_urlsafe(32),
+                role="officer", authority_id=identity.node_id,
+                display_name=f"Exchange inbox of {identity.authority}",
+            )  # fmt: skip
+        except Conflict:  # a concurrent first delivery committed it just now
+            raise ConcurrentFirstUse("another delivery created the inbox user meanwhile") from None
+    return principal_of(user)
+
+
+def _audit_envelope(session, verified, verb: str, now: datetime, details: dict) -> None:
+    record(
+        session, actor=f"node:{verified.sender}", action=AuditAction.COLLECTION,
+        tag=f"node:envelope:{verb}", subject_type="message", subject_id=verified.message_id,
+        why="received through the exchange", at=now,
+        details={"type": verified.type.key, "envelope_sha256": verified.sha256, **details},
+    )  # fmt: skip
+
+
+def record_rejection(session: Session, raw: bytes, error, now: datetime) -> None:
+    """Audit a refused envelope with its reason (in a transaction of its own)."""
+    import json
+
+    header: dict = {}
+    try:
+        parsed = json.loads(raw.decode("utf-8"))
+        header = parsed.get("header", {}) if isinstance(parsed, dict) else {}
+        header = header if isinstance(header, dict) else {}
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        pass
+    sha = sha256_hex(raw)
+    record(
+        session, actor=f"node:{str(header.get('sender', 'unknown'))[:64]}",
+        action=AuditAction.COLLECTION, tag="node:envelope:reject", subject_type="message",
+        subject_id=str(header.get("message_id", sha))[:120], why="refused at the inbox",
+        at=now, details={"reason": error.code, "message": error.message, "envelope_sha256": sha},
+    )  # fmt: skip
+
+
+_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def receive_attachment(
+    session: Session, node: Node, message_id: str, attachment_id: str, headers: dict, chunks
+) -> str:
+    """Check the sender's signature on an upload, then stream it into the file store under
+    the size limit (never whole in memory); returns the ciphertext digest. Storing by
+    content makes a repeated upload, after a crash or a lost answer, change nothing."""
+    if not (_ID.fullmatch(message_id) and _ID.fullmatch(attachment_id)):
+        raise Malformed("message and attachment ids are letters, digits and hyphens")
+    ring = node.ring()
+    found = load_peer(session, ring, str(headers.get("x-judicare-sender")))
+    if found is None:
+        raise UnknownSender(f"node {headers.get('x-judicare-sender')!r} is not a peer")
+    cipher_sha = check_upload(found[1], headers, message_id, attachment_id)
+    if node.file_store.exists(f"sha256/{cipher_sha}"):
+        return cipher_sha
+    limit = ciphertext_limit(node.settings.max_upload_bytes)
+    try:
+        _, _, sha = node.file_store.put(chunks, limit)
+    except FileTooLarge:
+        raise AttachmentTooLarge(
+            f"attachment {attachment_id} of message {message_id} is over this node's limit "
+            f"of {node.settings.max_upload_bytes} bytes: send it in smaller documents"
+        ) from None
+    if sha != cipher_sha:
+        raise AttachmentMismatch(
+            f"attachment {attachment_id} arrived with SHA-256 {sha}, not the {cipher_sha} "
+            "its sender signed"
+        )
+    return sha
+
+
+def record_upload_rejection(
+    session: Session, message_id: str, headers: dict, error, now: datetime
+) -> None:
+    record(
+        session, actor=f"node:{str(headers.get('x-judicare-sender', 'unknown'))[:64]}",
+        action=AuditAction.COLLECTION, tag="node:attachment:reject", subject_type="message",
+        subject_id=str(message_id)[:120], why="refused at the inbox", at=now,
+        details={"reason": error.code, "message": error.message},
+    )  # fmt: skip
+
+
+def make_card_now(node: Node) -> dict:
+    return make_card(node.ring(), node.clock())

@@ -1,0 +1,172 @@
+"""Transports: how an envelope's bytes reach a peer's inbox and its receipt comes back.
+
+One method, `post(endpoint, envelope)`, returns `Delivered(receipt)` or `Refused(code,
+message, permanent)`, or raises `TransportFailure` when the outcome is unknown (network
+down, timeout, server error): the outbox then retries the same bytes later.
+`HttpTransport` posts over HTTP(S) with httpx; `MockTransport` routes in process, for tests,
+and can fail, drop or partition on request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+INBOX_PATH = "/api/v1/exchange/inbox"
+ATTACHMENTS_PATH = "/api/v1/exchange/attachments"
+ENVELOPE_MEDIA_TYPE = "application/vnd.judicare.envelope"
+# Refusals that may succeed later with the same bytes (the receiver is busy or restarting).
+TEMPORARY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    receipt: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    code: str
+    message: str
+    permanent: bool
+
+
+class TransportFailure(Exception):
+    """The outcome is unknown: the envelope may or may not have arrived."""
+
+
+class Transport(Protocol):
+    def post(self, endpoint: str, envelope: bytes) -> Delivered | Refused: ...
+
+    def upload(
+        self, endpoint: str, message_id: str, attachment_id: str, chunks: Iterable[bytes],
+        headers: dict,
+    ) -> Refused | None:  # fmt: skip
+        """Stream one encrypted attachment; None when the peer stored it."""
+
+
+def upload_outcome(status: int, error: dict | None) -> Refused | None:
+    if status in (200, 201, 204):
+        return None
+    return outcome(status, b"", error)  # a temporary status raises TransportFailure
+
+
+def outcome(status: int, content: bytes, error: dict | None) -> Delivered | Refused:
+    if status == 200:
+        return Delivered(content)
+    if status in TEMPORARY_STATUSES:
+        raise TransportFailure(f"HTTP {status}: {(error or {}).get('message', '')}".strip())
+    error = error or {}
+    return Refused(error.get("code", f"http_{status}"), error.get("message", ""), True)
+
+
+class HttpTransport:
+    def __init__(self, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
+        self.client = client or httpx.Client(
+            timeout=timeout, limits=httpx.Limits(max_connections=32), trust_env=False
+        )
+
+    def post(self, endpoint: str, envelope: bytes) -> Delivered | Refused:
+        url = endpoint.rstrip("/") + INBOX_PATH
+        try:
+            response = self.client.post(
+                url, content=envelope, headers={"content-type": ENVELOPE_MEDIA_TYPE}
+            )
+        except httpx.HTTPError as exc:
+            raise TransportFailure(f"{type(exc).__name__} posting to {url}: {exc}") from None
+        error = None
+        if response.status_code != 200:
+            try:
+                error = response.json().get("error")
+            except ValueError:
+                error = None
+        return outcome(response.status_code, response.content, error)
+
+    def upload(
+        self, endpoint: str, message_id: str, attachment_id: str, chunks: Iterable[bytes],
+        headers: dict,
+    ) -> Refused | None:  # fmt: skip
+        url = f"{endpoint.rstrip('/')}{ATTACHMENTS_PATH}/{message_id}/{attachment_id}"
+        headers = {**headers, "content-type": "application/octet-stream"}
+        try:
+            response = self.client.put(url, content=iter(chunks), headers=headers)
+        except httpx.HTTPError as exc:
+            raise TransportFailure(f"{type(exc).__name__} uploading to {url}: {exc}") from None
+        error = None
+        if response.status_code >= 300:
+            try:
+                error = response.json().get("error")
+            except ValueError:
+                error = None
+        return upload_outcome(response.status_code, error)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+Handler = Callable[[bytes], tuple[int, bytes, dict | None]]
+UploadHandler = Callable[[str, str, Iterable[bytes], dict], tuple[int, dict | None]]
+
+
+def _cut(chunks: Iterable[bytes], after: int) -> Iterator[bytes]:
+    for index, chunk in enumerate(chunks):
+        if index >= after:
+            raise TransportFailure("injected crash in the middle of an upload")
+        yield chunk
+
+
+@dataclass
+class MockTransport:
+    """In-process delivery to handlers by endpoint, with faults for tests: `fail_next` makes
+    the next n posts to an endpoint fail before arriving, `lose_receipts` makes them arrive
+    but lose the answer, and `partitioned` endpoints are unreachable; `cut_uploads` breaks
+    the next n uploads to an endpoint after their first chunk (a crash mid-upload)."""
+
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    fail_next: dict[str, int] = field(default_factory=dict)
+    lose_receipts: dict[str, int] = field(default_factory=dict)
+    partitioned: set[str] = field(default_factory=set)
+    uploads: dict[str, UploadHandler] = field(default_factory=dict)
+    cut_uploads: dict[str, int] = field(default_factory=dict)
+    uploaded: list[tuple[str, str, str]] = field(default_factory=list)
+    sent: list[tuple[str, bytes]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def route(self, endpoint: str, handler: Handler, uploads: UploadHandler | None = None) -> None:
+        self.handlers[endpoint] = handler
+        if uploads is not None:
+            self.uploads[endpoint] = uploads
+
+    def upload(
+        self, endpoint: str, message_id: str, attachment_id: str, chunks: Iterable[bytes],
+        headers: dict,
+    ) -> Refused | None:  # fmt: skip
+        with self._lock:
+            self.uploaded.append((endpoint, message_id, attachment_id))
+            if endpoint in self.partitioned or endpoint not in self.uploads:
+                raise TransportFailure(f"{endpoint} is unreachable")
+            if self.cut_uploads.get(endpoint, 0) > 0:
+                self.cut_uploads[endpoint] -= 1
+                chunks = _cut(chunks, 1)
+        status, error = self.uploads[endpoint](message_id, attachment_id, chunks, headers)
+        return upload_outcome(status, error)
+
+    def post(self, endpoint: str, envelope: bytes) -> Delivered | Refused:
+        with self._lock:
+            self.sent.append((endpoint, envelope))
+            if endpoint in self.partitioned or endpoint not in self.handlers:
+                raise TransportFailure(f"{endpoint} is unreachable")
+            if self.fail_next.get(endpoint, 0) > 0:
+                self.fail_next[endpoint] -= 1
+                raise TransportFailure(f"injected failure posting to {endpoint}")
+            lose = self.lose_receipts.get(endpoint, 0) > 0
+            if lose:
+                self.lose_receipts[endpoint] -= 1
+        status, content, error = self.handlers[endpoint](envelope)
+        if lose:
+            raise TransportFailure(f"injected loss of the answer from {endpoint}")
+        return outcome(status, content, error)

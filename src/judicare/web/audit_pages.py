@@ -1,0 +1,64 @@
+"""The audit view for auditors: the hash-chained log, filtered and paged, and a check of the
+whole chain that names any altered, deleted or reordered entry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from judicare.app import App
+from judicare.audit.service import list_events, verify_log
+from judicare.auth.permissions import Permission, Principal, authorize
+from judicare.web.rendering import Pages
+from judicare.web.session import current_principal
+
+Who = Annotated[Principal, Depends(current_principal)]
+PAGE_SIZE = 50
+
+
+def router(app: App, pages: Pages) -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+
+    @web.get("/audit")
+    def audit(
+        request: Request,
+        who: Who,
+        subject_type: Annotated[str | None, Query(max_length=40)] = None,
+        subject_id: Annotated[str | None, Query(max_length=120)] = None,
+        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    ) -> Response:
+        authorize(who, Permission.AUDIT_READ)
+        with app.unit_of_work() as uow:
+            events = list_events(
+                uow.session,
+                subject_type=(subject_type or "").strip() or None,
+                subject_id=(subject_id or "").strip() or None,
+                limit=PAGE_SIZE + 1,
+                offset=(page - 1) * PAGE_SIZE,
+            )
+        return pages.render(
+            request,
+            "audit.html",
+            principal=who,
+            events=events[:PAGE_SIZE],
+            more=len(events) > PAGE_SIZE,
+            page=page,
+            chosen={"subject_type": subject_type or "", "subject_id": subject_id or ""},
+        )
+
+    @web.get("/audit/verify")
+    def verify(request: Request, who: Who) -> Response:
+        authorize(who, Permission.AUDIT_READ)
+        with app.unit_of_work() as uow:
+            checked, problems = verify_log(uow.session)
+        return pages.render(
+            request,
+            "audit_verify.html",
+            principal=who,
+            checked=checked,
+            problems=[{"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems],
+        )
+
+    return web

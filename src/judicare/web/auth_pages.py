@@ -1,0 +1,133 @@
+"""Signing in (password, then the TOTP code where the user has one), signing out, and the
+choice of language."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from judicare.app import App
+from judicare.auth.models import UserRow
+from judicare.auth.permissions import Unauthenticated
+from judicare.auth.second_factor import (
+    check_second_factor,
+    close_web_session,
+    needs_second_factor,
+    open_web_session,
+    preferred_language,
+    set_preferred_language,
+)
+from judicare.auth.service import authenticate, principal_of
+from judicare.web.i18n import LANGUAGES, Translator
+from judicare.web.rendering import Pages, flash
+from judicare.web.session import check_csrf, language_of, optional_principal, safe_next
+
+# The password step is remembered for this long while the user types the code.
+PENDING_SECONDS = 300
+
+
+def router(app: App, pages: Pages) -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+
+    @web.get("/login")
+    def login_form(request: Request, next: str = "/") -> Response:
+        if optional_principal(request) is not None:
+            return RedirectResponse(safe_next(next), status_code=303)
+        return pages.render(request, "login.html", next=safe_next(next), errors={})
+
+    @web.post("/login", dependencies=[Depends(check_csrf)])
+    def login(
+        request: Request,
+        username: Annotated[str, Form(max_length=120)] = "",
+        password: Annotated[str, Form(max_length=1000)] = "",
+        next: Annotated[str, Form(max_length=500)] = "/",
+    ) -> Response:
+        t = Translator(language_of(request))
+        with app.unit_of_work() as uow:
+            try:
+                who = authenticate(uow.session, username.strip(), password)
+            except Unauthenticated:
+                return pages.render(
+                    request,
+                    "login.html",
+                    status=401,
+                    next=safe_next(next),
+                    username=username,
+                    errors={"password": t.gettext("Wrong user name or password.")},
+                )
+            if needs_second_factor(uow.session, who):
+                request.session["pending"] = {"user": who.user_id, "since": time.time()}
+                return pages.render(request, "login_code.html", next=safe_next(next), errors={})
+            return _signed_in(request, uow, who, next)
+
+    @web.post("/login/code", dependencies=[Depends(check_csrf)])
+    def login_code(
+        request: Request,
+        code: Annotated[str, Form(max_length=20)] = "",
+        next: Annotated[str, Form(max_length=500)] = "/",
+    ) -> Response:
+        t = Translator(language_of(request))
+        pending = request.session.get("pending") or {}
+        if not pending or time.time() - pending.get("since", 0) > PENDING_SECONDS:
+            request.session.pop("pending", None)
+            flash(request, t.gettext("Sign in again: the code was not given in time."), "error")
+            return RedirectResponse("/login", status_code=303)
+        with app.unit_of_work() as uow:
+            user = uow.session.get(UserRow, pending["user"])
+            if user is None or not user.active:
+                return RedirectResponse("/login", status_code=303)
+            who = principal_of(user)
+            try:
+                check_second_factor(uow.session, who, code, app.now())
+            except Unauthenticated:
+                return pages.render(
+                    request,
+                    "login_code.html",
+                    status=401,
+                    next=safe_next(next),
+                    errors={"code": t.gettext("The code is wrong or has expired.")},
+                )
+            request.session.pop("pending", None)
+            return _signed_in(request, uow, who, next)
+
+    def _signed_in(request: Request, uow, who, next: str) -> Response:
+        token = open_web_session(uow.session, who, app.now())
+        chosen = request.session.get("lang") or preferred_language(uow.session, who)
+        uow.commit()
+        request.session["token"] = token
+        if chosen:
+            request.session["lang"] = chosen
+        return RedirectResponse(safe_next(next), status_code=303)
+
+    @web.post("/logout", dependencies=[Depends(check_csrf)])
+    def logout(request: Request) -> Response:
+        token = request.session.get("token")
+        if token:
+            with app.unit_of_work() as uow:
+                close_web_session(uow.session, token, app.now())
+                uow.commit()
+        language = request.session.get("lang")
+        request.session.clear()
+        if language:
+            request.session["lang"] = language
+        return RedirectResponse("/login", status_code=303)
+
+    @web.post("/language", dependencies=[Depends(check_csrf)])
+    def language(
+        request: Request,
+        lang: Annotated[str, Form(max_length=8)],
+        next: Annotated[str, Form(max_length=500)] = "/",
+    ) -> Response:
+        if lang in LANGUAGES:
+            request.session["lang"] = lang
+            who = optional_principal(request)
+            if who is not None:
+                with app.unit_of_work() as uow:
+                    set_preferred_language(uow.session, who, lang)
+                    uow.commit()
+        return RedirectResponse(safe_next(next), status_code=303)
+
+    return web

@@ -1,0 +1,313 @@
+"""Registering a request through a guided form: one page for an incoming request, a wizard
+(parties, offences, assistance, persons, review) for an outgoing one. While the officer types,
+the page resolves the legal basis and lists what the governing instrument requires that is
+still missing. Problems show next to their field, in the officer's language; nothing typed is
+lost when a step is refused."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from judicare.app import App
+from judicare.auth.permissions import Permission, Principal, authorize
+from judicare.errors import JudicareError
+from judicare.legal_basis.domain import CooperationKind
+from judicare.legal_basis.rules import load_rulebook
+from judicare.requests import service
+from judicare.requests.domain import Confidentiality, Measure, PersonRole, Urgency
+from judicare.requests.schemas import RequestCreate
+from judicare.screening.service import draft_check
+from judicare.states import resolve_state
+from judicare.web.errors_text import error_text, field_problem
+from judicare.web.i18n import Translator
+from judicare.web.labels import N_
+from judicare.web.rendering import Pages, flash
+from judicare.web.session import check_csrf, current_principal, language_of
+
+Who = Annotated[Principal, Depends(current_principal)]
+WHY = "registration of a request (web)"
+MAX_PERSONS = 20
+
+# The form's fields, by the wizard step that asks for them (lists and persons aside).
+PARTIES_FIELDS = (
+    "direction",
+    "kind",
+    "requesting_state",
+    "requested_state",
+    "requesting_authority",
+    "requesting_central_authority",
+    "requested_central_authority",
+    "case_reference",
+    "received_on",
+    "urgency",
+    "confidentiality",
+    "legal_basis_instrument",
+)
+OFFENCES_FIELDS = ("facts_summary", "subject_and_nature", "legal_provisions")
+ASSISTANCE_FIELDS = ("purpose", "procedure_wished", "requested_execution_date")
+SCALARS = PARTIES_FIELDS + OFFENCES_FIELDS + ASSISTANCE_FIELDS
+PERSON_FIELDS = ("role", "name", "romanisations", "birth_date", "nationality", "protected_status")
+STEPS = (
+    ("parties", N_("Parties and legal basis")),
+    ("offences", N_("Offences and facts")),
+    ("assistance", N_("Assistance sought")),
+    ("persons", N_("Persons concerned")),
+    ("review", N_("Review and register")),
+)
+STEP_FIELDS = {
+    "parties": set(PARTIES_FIELDS),
+    "offences": {"crimes", *OFFENCES_FIELDS},
+    "assistance": {"measures", *ASSISTANCE_FIELDS},
+    "persons": {"persons"},
+    "review": set(),
+}
+
+
+@dataclass
+class Draft:
+    """What the officer has typed so far, exactly as typed."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    crimes: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+    persons: list[dict[str, str]] = field(default_factory=list)
+    step: int = 0
+    key: str = ""
+
+    @property
+    def wizard(self) -> bool:
+        return self.values.get("direction") == "outgoing"
+
+
+@cache
+def crime_choices() -> list[tuple[str, str]]:
+    """(code, title) of the crimes a request can concern, from the rule data."""
+    return [(c.code, c.title) for c in load_rulebook().crimes.values()]
+
+
+def read_draft(form: FormData) -> Draft:
+    draft = Draft(
+        values={name: str(form.get(name, "")).strip() for name in SCALARS},
+        crimes=[str(c) for c in form.getlist("crimes")],
+        measures=[str(m) for m in form.getlist("measures")],
+        key=str(form.get("idempotency_key", "")) or uuid.uuid4().hex,
+    )
+    try:
+        draft.step = max(0, min(int(str(form.get("step", "0"))), len(STEPS) - 1))
+    except ValueError:
+        draft.step = 0
+    count = min(_int(form.get("person_count"), 1), MAX_PERSONS)
+    for index in range(count):
+        draft.persons.append(
+            {f: str(form.get(f"person-{index}-{f}", "")).strip() for f in PERSON_FIELDS}
+        )
+    return draft
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def payload(draft: Draft) -> dict:
+    """The create schema's shape; empty optional fields are left out."""
+    data: dict = {k: v for k, v in draft.values.items() if v}
+    data["crimes"] = draft.crimes
+    data["measures"] = [{"measure": m} for m in draft.measures]
+    data["persons"] = [_person(p) for p in draft.persons if any(p.values())]
+    return data
+
+
+def _person(entry: dict[str, str]) -> dict:
+    names = [{"name": entry["name"], "form": "original"}] if entry["name"] else []
+    for line in entry["romanisations"].splitlines():
+        name, _, system = line.partition("|")
+        if name.strip():
+            names.append({"name": name.strip(), "form": "romanisation", "system": system.strip()})
+    person = {"role": entry["role"], "names": names}
+    for key in ("birth_date", "nationality", "protected_status"):
+        if entry[key]:
+            person[key] = entry[key]
+    return person
+
+
+def _field_of(location: tuple) -> str:
+    """A validation error's place -> the form field that shows it."""
+    if location and location[0] == "persons" and len(location) > 2:
+        part = "name" if location[2] == "names" else location[2]
+        return f"person-{location[1]}-{part}"
+    return str(location[0]) if location else "form"
+
+
+def validate(draft: Draft, t: Translator) -> tuple[RequestCreate | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    for name in ("requesting_state", "requested_state"):
+        if draft.values.get(name):
+            try:
+                resolve_state(draft.values[name])
+            except JudicareError:
+                errors[name] = field_problem(t, "unknown_state")
+    for index, person in enumerate(draft.persons):
+        if person["nationality"]:
+            try:
+                resolve_state(person["nationality"])
+            except JudicareError:
+                errors[f"person-{index}-nationality"] = field_problem(t, "unknown_state")
+        if any(person.values()) and not person["name"]:
+            errors[f"person-{index}-name"] = field_problem(t, "missing")
+    try:
+        body = RequestCreate.model_validate(payload(draft))
+    except ValidationError as invalid:
+        for problem in invalid.errors():
+            errors.setdefault(_field_of(problem.get("loc", ())), field_problem(t, problem["type"]))
+        return None, errors
+    return (None if errors else body), errors
+
+
+def step_errors(errors: dict[str, str], step: str) -> dict[str, str]:
+    wanted = STEP_FIELDS[step]
+    return {
+        k: v
+        for k, v in errors.items()
+        if k in wanted or ("persons" in wanted and k.startswith("person-"))
+    }
+
+
+def first_step_with(errors: dict[str, str]) -> int:
+    for number, (step, _title) in enumerate(STEPS):
+        if step_errors(errors, step):
+            return number
+    return len(STEPS) - 1
+
+
+def router(app: App, pages: Pages) -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+
+    def form_page(request, who, draft: Draft, errors=None, status=200, problem=None):
+        return pages.render(
+            request,
+            "intake.html",
+            status=status,
+            principal=who,
+            draft=draft,
+            errors=errors or {},
+            problem=problem,
+            steps=STEPS,
+            kinds=[k.value for k in CooperationKind],
+            measures=[m.value for m in Measure],
+            roles=[r.value for r in PersonRole],
+            urgencies=[u.value for u in Urgency],
+            confidentialities=[c.value for c in Confidentiality],
+            crimes=crime_choices(),
+            check=_check(draft),
+        )
+
+    def _check(draft: Draft) -> dict | None:
+        data = payload(draft)
+        needed = ("requesting_state", "requested_state", "kind", "received_on")
+        if not all(data.get(k) for k in needed):
+            return None
+        data.setdefault("requesting_authority", "")
+        for key in ("subject_and_nature", "facts_summary", "legal_provisions"):
+            data.setdefault(key, "")
+        for key in ("purpose", "procedure_wished", "requested_execution_date"):
+            data.setdefault(key, "" if key != "requested_execution_date" else None)
+        try:
+            with app.unit_of_work() as uow:
+                return draft_check(app.basis.get(uow.session), data)
+        except (JudicareError, ValueError):
+            return None
+
+    @web.get("/requests/new")
+    def new_request(request: Request, who: Who, direction: str = "incoming") -> Response:
+        authorize(who, Permission.REQUEST_CREATE)
+        draft = Draft(key=uuid.uuid4().hex)
+        draft.values = {name: "" for name in SCALARS}
+        draft.values.update(
+            direction=direction if direction in ("incoming", "outgoing") else "incoming",
+            received_on=app.clock.today().isoformat(),
+            urgency="normal",
+            confidentiality="normal",
+        )
+        draft.persons = [{f: "" for f in PERSON_FIELDS}]
+        return form_page(request, who, draft)
+
+    @web.post("/requests/new/check", dependencies=[Depends(check_csrf)])
+    async def live_check(request: Request, who: Who) -> Response:
+        """The legal basis and the missing contents, redrawn as the officer types (HTMX)."""
+        authorize(who, Permission.REQUEST_CREATE)
+        draft = read_draft(await request.form())
+        check = await run_in_threadpool(_check, draft)
+        return pages.render(request, "intake_check.html", principal=who, draft=draft, check=check)
+
+    @web.post("/requests/new", dependencies=[Depends(check_csrf)])
+    async def submit(request: Request, who: Who) -> Response:
+        authorize(who, Permission.REQUEST_CREATE)
+        t = Translator(language_of(request))
+        form = await request.form()
+        draft = read_draft(form)
+        go = str(form.get("go", "submit"))
+        if go == "add_person" and len(draft.persons) < MAX_PERSONS:
+            draft.persons.append({f: "" for f in PERSON_FIELDS})
+            return form_page(request, who, draft)
+        if go.startswith("remove_person-"):
+            index = _int(go.removeprefix("remove_person-"), -1)
+            if 0 <= index < len(draft.persons):
+                draft.persons.pop(index)
+            return form_page(request, who, draft)
+        body, errors = await run_in_threadpool(validate, draft, t)
+        if draft.wizard and go in ("next", "back", "goto"):
+            return _move(request, who, draft, errors, go, form)
+        if body is None:
+            if draft.wizard:
+                draft.step = first_step_with(errors)
+            return form_page(request, who, draft, errors, status=422)
+        try:
+            request_id = await run_in_threadpool(_create, who, body, draft.key)
+        except JudicareError as refused:
+            problem = error_text(request, refused.code, refused.message)
+            return form_page(
+                request, who, draft, errors, status=refused.http_status, problem=problem
+            )
+        flash(request, t.gettext("The request was registered."), "success")
+        return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+    def _move(request, who, draft: Draft, errors, go: str, form) -> Response:
+        if go == "back":
+            draft.step = max(0, draft.step - 1)
+            return form_page(request, who, draft)
+        if go == "goto":
+            draft.step = max(0, min(_int(form.get("goto_step"), 0), draft.step))
+            return form_page(request, who, draft)
+        here = step_errors(errors, STEPS[draft.step][0])
+        if here:
+            return form_page(request, who, draft, here, status=422)
+        draft.step = min(draft.step + 1, len(STEPS) - 1)
+        return form_page(request, who, draft)
+
+    def _create(who: Principal, body: RequestCreate, key: str) -> int:
+        with app.unit_of_work() as uow:
+            _status, result, _replayed = service.create_request(
+                uow.session,
+                who,
+                body,
+                now=app.now(),
+                basis=app.basis.get(uow.session),
+                why=WHY,
+                idempotency_key=f"web-{key}",
+            )
+            uow.commit()
+        return result["id"]
+
+    return web

@@ -1,0 +1,150 @@
+"""Words for the stable codes of the register, to be translated (`N_` marks them for
+`pybabel extract`; templates translate them with `_()`)."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    return message
+
+
+STATUS = {
+    "received": N_("Received"),
+    "registered": N_("Registered"),
+    "under_review": N_("Under review"),
+    "needs_information": N_("Needs information"),
+    "accepted": N_("Accepted"),
+    "in_execution": N_("In execution"),
+    "executed": N_("Executed"),
+    "partially_executed": N_("Partially executed"),
+    "closed": N_("Closed"),
+    "refused": N_("Refused"),
+    "postponed": N_("Postponed"),
+    "withdrawn": N_("Withdrawn"),
+}
+DIRECTION = {"incoming": N_("Incoming"), "outgoing": N_("Outgoing")}
+KIND = {
+    "mla": N_("Mutual legal assistance"),
+    "extradition": N_("Extradition"),
+    "provisional_arrest": N_("Provisional arrest"),
+    "transfer_of_proceedings": N_("Transfer of proceedings"),
+    "transfer_of_sentenced_person": N_("Transfer of a sentenced person"),
+    "jit": N_("Joint investigation team"),
+}
+MEASURE = {
+    "hearing_witness": N_("Hearing of a witness"),
+    "hearing_suspect": N_("Hearing of a suspect"),
+    "hearing_expert": N_("Hearing of an expert"),
+    "videoconference_hearing": N_("Hearing by videoconference"),
+    "service_of_documents": N_("Service of documents"),
+    "search_and_seizure": N_("Search and seizure"),
+    "production_of_records": N_("Production of records"),
+    "identification_of_persons": N_("Identification or tracing of persons"),
+    "tracing_of_assets": N_("Identification or tracing of assets"),
+    "freezing": N_("Freezing"),
+    "seizure_of_assets": N_("Seizure of assets"),
+    "confiscation": N_("Confiscation"),
+    "temporary_transfer_of_detained_person": N_("Temporary transfer of a detained person"),
+    "exhumation_and_forensic_examination": N_("Exhumation and forensic examination"),
+    "spontaneous_information": N_("Spontaneous information"),
+    "joint_investigation_team": N_("Joint investigation team"),
+}
+ROLE = {
+    "suspect": N_("Suspect"),
+    "accused": N_("Accused"),
+    "person_sought": N_("Person sought"),
+    "witness": N_("Witness"),
+    "victim": N_("Victim"),
+    "expert": N_("Expert"),
+}
+URGENCY = {"normal": N_("Normal"), "urgent": N_("Urgent"), "very_urgent": N_("Very urgent")}
+CONFIDENTIALITY = {
+    "normal": N_("Normal"),
+    "confidential": N_("Confidential"),
+    "secret": N_("Secret"),
+}
+OUTCOME = {
+    "grant": N_("Grant"),
+    "grant_with_conditions": N_("Grant with conditions"),
+    "postpone": N_("Postpone"),
+    "request_more_information": N_("Ask for more information"),
+    "refuse": N_("Refuse"),
+}
+DECISION_STATUS = {
+    "pending_approval": N_("Awaiting a supervisor's approval"),
+    "effective": N_("Effective"),
+    "rejected": N_("Rejected by the supervisor"),
+}
+SEVERITY = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low"), "info": N_("Info")}
+USER_ROLE = {
+    "officer": N_("Officer"),
+    "legal_reviewer": N_("Legal reviewer"),
+    "supervisor": N_("Supervisor"),
+    "auditor": N_("Auditor"),
+    "depositary_officer": N_("Depositary officer"),
+    "admin": N_("Administrator"),
+}
+COMPLETENESS_ITEM = {
+    "requesting_authority": N_("The authority making the request"),
+    "subject_and_nature": N_("The subject and nature of the proceedings"),
+    "facts_summary": N_("A summary of the relevant facts (at least 20 characters)"),
+    "legal_qualification": N_("The legal qualification of the offences and the penalties"),
+    "measures": N_("A description of the assistance sought"),
+    "persons_identification": N_("The identity and nationality of each person concerned"),
+    "purpose": N_("The purpose of the evidence or information sought"),
+    "time_limits": N_("The time limits for execution"),
+    "procedure_wished": N_("Any particular procedure wished"),
+    "warrant_or_judgment": N_("The arrest warrant or enforceable judgment (a document)"),
+}
+PARTY_STATUS = {
+    "party": N_("Party"),
+    "ratified_pending": N_("Ratified, not yet in force"),
+    "signatory": N_("Signatory"),
+    "withdrawn": N_("Withdrawn"),
+    "unknown": N_("Unknown"),
+    "not_party": N_("Not a party"),
+}
+
+# The grounds of grounds.yaml, by code (their titles there, to be translated).
+GROUND = {
+    "political_offence": N_("Political offence"),
+    "persecution": N_("Discriminatory purpose or persecution"),
+    "protected_status": N_("Protected status (refugee or other protected person)"),
+    "death_penalty": N_("Death penalty"),
+    "torture": N_("Risk of torture or ill-treatment"),
+    "ne_bis_in_idem": N_("Ne bis in idem (final judgment)"),
+    "nationality": N_("Nationality of the person sought"),
+    "statute_of_limitations": N_("Statute of limitations"),
+    "immunity_and_essential_interests": N_("Immunity and essential interests"),
+    "dual_criminality": N_("Dual criminality"),
+}
+CATEGORY = {
+    "mandatory_refusal": N_("mandatory refusal"),
+    "optional_refusal": N_("optional refusal"),
+    "attention": N_("attention"),
+}
+
+ALL = {
+    "status": STATUS,
+    "direction": DIRECTION,
+    "kind": KIND,
+    "measure": MEASURE,
+    "role": ROLE,
+    "urgency": URGENCY,
+    "confidentiality": CONFIDENTIALITY,
+    "outcome": OUTCOME,
+    "decision_status": DECISION_STATUS,
+    "severity": SEVERITY,
+    "user_role": USER_ROLE,
+    "completeness": COMPLETENESS_ITEM,
+    "party_status": PARTY_STATUS,
+    "ground": GROUND,
+    "category": CATEGORY,
+}
+
+
+def label(group: str, code: str | None) -> str:
+    """The English words for a code (the template translates them), or the code itself."""
+    if code is None:
+        return ""
+    return ALL[group].get(code, code.replace("_", " "))

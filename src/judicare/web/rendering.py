@@ -1,0 +1,98 @@
+"""Jinja2 pages for the web adapter: one environment, one `render` that hands every template
+the officer's language, the signed-in principal, the CSRF token and the flash messages."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from judicare import __version__
+from judicare.auth.permissions import ROLE_PERMISSIONS, Permission, Principal
+from judicare.web.i18n import LANGUAGES, Translator
+from judicare.web.labels import ALL as ALL_LABELS
+from judicare.web.labels import label
+from judicare.web.session import language_of
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    return env
+
+
+def csrf_token(request: Request) -> str:
+    """One random token per session, sent back with every form and HTMX request."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def query_with(request: Request, **changes) -> str:
+    """This page's URL with some query parameters changed (e.g. the page number)."""
+    params = dict(request.query_params)
+    params.update({k: str(v) for k, v in changes.items()})
+    return request.url.path + "?" + urlencode(params)
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    # Assign (not append): the session notices only top-level changes.
+    request.session["flash"] = [
+        *request.session.get("flash", []),
+        {"kind": kind, "message": message},
+    ]
+
+
+def can(principal: Principal | None, permission: str) -> bool:
+    if principal is None:
+        return False
+    return Permission(permission) in ROLE_PERMISSIONS[principal.role]
+
+
+class Pages:
+    def __init__(self) -> None:
+        self.env = build_environment()
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        *,
+        status: int = 200,
+        principal: Principal | None = None,
+        **context,
+    ) -> HTMLResponse:
+        language = language_of(request)
+        translator = Translator(language)
+        messages = request.session.pop("flash", []) if "session" in request.scope else []
+        page = self.env.get_template(template).render(
+            request=request,
+            t=translator,
+            _=translator.gettext,
+            gettext=translator.gettext,
+            ngettext=translator.ngettext,
+            lang=language,
+            languages=LANGUAGES,
+            user=principal,
+            can=lambda permission: can(principal, permission),
+            csrf=csrf_token(request),
+            label=lambda group, code: translator.gettext(label(group, code)),
+            labels=ALL_LABELS,
+            query_with=lambda **changes: query_with(request, **changes),
+            flashes=messages,
+            version=__version__,
+            **context,
+        )
+        return HTMLResponse(page, status_code=status)

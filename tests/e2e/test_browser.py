@@ -1,0 +1,256 @@
+"""The web application in a real browser: Debian's Chromium driven by Playwright (never a
+downloaded browser), against a live server on loopback with the fictional demo data.
+
+Covers the issue's path: sign in; register an incoming request with a Cyrillic name; see the
+screening report and the refugee match; record a decision that needs a supervisor; see it
+blocked until approval; switch to French. Screenshots of the main pages go to
+build/screenshots/, and axe-core (from the npm registry, injected into each page) must report
+no serious or critical accessibility violation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from judicare.api.app import create_api
+from judicare.app import FixedClock, create_app
+from judicare.bootstrap import upgrade_database
+from judicare.demo import DEMO_PASSWORD, load_demo
+from judicare.files.store import MemoryFileStore
+from judicare.settings import Settings
+from judicare.web.i18n import Translator
+from tests.conftest import TODAY
+
+CHROMIUM = Path(os.environ.get("JUDICARE_CHROMIUM", "/usr/bin/chromium"))
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "tests" / "e2e" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+FRENCH = Translator("fr")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+if not (CHROMIUM.exists() and AXE.exists()):
+    why = f"needs {CHROMIUM} (apt-get install chromium) and {AXE} (scripts/test installs it)"
+    if IN_CI:
+        raise RuntimeError(f"browser tests cannot run in CI: {why}")
+    pytest.skip(why, allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The API and pages on a free loopback port, on a demo SQLite database."""
+    import uvicorn
+
+    folder = tmp_path_factory.mktemp("browser")
+    app = create_app(
+        Settings(database_url=f"sqlite:///{folder / 'judicare.db'}", environment="test",
+                 data_dir=folder),
+        clock=FixedClock(TODAY),
+        file_store=MemoryFileStore(),
+    )  # fmt: skip
+    upgrade_database(app)
+    load_demo(app)
+    port = _free_port()
+    instance = uvicorn.Server(
+        uvicorn.Config(create_api(app), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not instance.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+    app.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server, locale="en-GB")
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name=re.compile("Sign out|Se déconnecter|Afmelden")).click()
+    page.wait_for_url(re.compile(r"/login"))
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def serious_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                         targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"""
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def register_incoming_request(page) -> str:
+    """Fill the intake form as an officer would; returns the new request's URL."""
+    page.goto("/requests/new")
+    page.get_by_label("Kind of cooperation").select_option("mla")
+    page.get_by_label(re.compile(r"^Requesting state")).fill("KAZ")
+    page.get_by_label(re.compile(r"^Requested state")).fill("BEL")
+    page.get_by_label(re.compile(r"^Requesting authority")).fill(
+        "Prosecutor General's Office (fictional)"
+    )
+    page.get_by_label("Crimes against humanity").check()
+    page.get_by_label(re.compile(r"^Summary of the facts")).fill(
+        "Fictional facts: a witness saw the dispersal of a demonstration in a fictional town."
+    )
+    page.get_by_label("Hearing of a witness").check()
+    page.get_by_label("Role").select_option("witness")
+    page.get_by_label("Name in the original script").fill("Жанар Нурланқызы Тестбаева")
+    page.get_by_label("Birth date").fill("1984-03")
+    page.get_by_label("Nationality").fill("KAZ")
+    # The live panel resolves the legal basis while the officer types.
+    page.locator("#live-check").get_by_text("be-mla-2004").first.wait_for()
+    page.get_by_role("button", name="Register the request").click()
+    page.wait_for_url(re.compile(r"/requests/\d+$"))
+    return page.url
+
+
+def test_the_officers_path_through_the_application(page):
+    page.goto("/login")
+    shoot(page, "01-login")
+    assert not serious_violations(page)
+    sign_in(page, "anna.officer")
+    shoot(page, "02-dashboard")
+    assert not serious_violations(page)
+
+    url = register_incoming_request(page)
+    assert page.get_by_text("The request was registered.").is_visible()
+    assert page.locator(".original-name", has_text="Жанар Нурланқызы Тестбаева").is_visible()
+    # The screening report finds the refugee, who fears persecution by the requesting state.
+    screening = page.locator("#screening")
+    screening.get_by_text("DEMO-R-0001").first.wait_for()
+    assert screening.locator("tr.persecution-risk").count() >= 1
+    assert "Protected status" in screening.locator("#finding-protected_status").inner_text()
+    shoot(page, "03-request-with-screening")
+    assert not serious_violations(page)
+
+    for step in ("Registered", "Under review"):
+        page.get_by_label("Move the request to").select_option(label=step)
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_load_state()
+    sign_out(page)
+
+    # A legal reviewer proposes a refusal, citing the finding: it needs a supervisor.
+    sign_in(page, "louis.reviewer")
+    page.goto(url)
+    page.locator("#finding-choices").get_by_label(re.compile("^Protected status")).check()
+    page.get_by_label("Outcome").select_option("refuse")
+    page.get_by_label("Reasons").fill("The person is a refugee who fears the requesting state.")
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_url(re.compile(r"#decision$"))
+    assert page.get_by_text("Awaiting a supervisor's approval").first.is_visible()
+    assert page.get_by_text("has no effect until a supervisor approves it").is_visible()
+    assert page.locator("h1 .badge").inner_text() == "Under review"  # blocked
+    shoot(page, "04-decision-awaiting-approval")
+    sign_out(page)
+
+    sign_in(page, "sofie.supervisor")
+    assert page.get_by_text("Decisions awaiting your approval").is_visible()
+    page.goto(url)
+    page.get_by_label("Note on the approval").fill("Agreed: non-refoulement.")
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_url(re.compile(r"#decision$"))
+    assert page.locator("h1 .badge").inner_text() == "Refused"
+
+    # Switch to French: the same page, in French.
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("h1 .badge").inner_text() == FRENCH.gettext("Refused") != "Refused"
+    shoot(page, "05-request-in-french")
+    assert not serious_violations(page)
+
+
+def test_main_pages_are_accessible_and_photographed(page):
+    sign_in(page, "marc.auditor")
+    for name, path in (
+        ("06-requests", "/requests"),
+        ("07-treaty-rome", "/treaties/rome-1998"),
+        ("08-audit", "/audit"),
+    ):
+        page.goto(path)
+        shoot(page, name)
+        assert not serious_violations(page), path
+    sign_out(page)
+    sign_in(page, "anna.officer")
+    page.goto("/requests/new?direction=outgoing")
+    shoot(page, "09-outgoing-wizard")
+    assert not serious_violations(page)
+
+
+def test_keyboard_only(page):
+    """Sign in and reach the request list without a mouse."""
+    page.goto("/login")
+    for _ in range(10):
+        if page.evaluate("document.activeElement.id") == "username":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("anna.officer")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/$"))
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Requests":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/requests$"))
+
+
+def test_errors_next_to_fields_in_french(page):
+    sign_in(page, "anna.officer")
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_load_state()
+    page.goto("/requests/new")
+    page.get_by_role("button", name=FRENCH.gettext("Register the request")).click()
+    error = page.locator("#facts_summary-error")
+    assert error.inner_text() == "Ce champ est obligatoire."
+    assert page.locator("#facts_summary").get_attribute("aria-invalid") == "true"

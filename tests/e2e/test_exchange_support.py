@@ -1,0 +1,163 @@
+"""Real nodes for the exchange's end-to-end tests: each a `judicare serve` process with its
+own database, key directory and file store, running its delivery worker; the test process
+writes to their outboxes through the same services and reads their databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from judicare.app import App, create_app
+from judicare.bootstrap import upgrade_database
+from judicare.exchange.envelopes import make_card
+from judicare.exchange.http import node_for
+from judicare.exchange.keys import FileKeyStore, NodeIdentity, new_ring
+from judicare.exchange.peers import add_peer
+from judicare.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RealNode:
+    node_id: str
+    state: str
+    url: str
+    home: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    prefix: tuple[str, ...] = ()  # e.g. ("ip", "netns", "exec", "ns") to run elsewhere
+    host: str = "127.0.0.1"
+    extra_env: dict = field(default_factory=dict)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "node-keys"
+
+    def environment(self) -> dict:
+        return {
+            **os.environ,
+            "JUDICARE_ENVIRONMENT": "test",
+            "JUDICARE_DATA_DIR": str(self.home),
+            "JUDICARE_NODE_KEYS_DIR": str(self.keys_dir),
+            "JUDICARE_EXCHANGE_DELIVER_IN_SERVER": "true",
+            "JUDICARE_EXCHANGE_BACKOFF_BASE_SECONDS": "0.05",
+            "JUDICARE_EXCHANGE_BACKOFF_MAX_SECONDS": "0.5",
+            "JUDICARE_EXCHANGE_TIMEOUT_SECONDS": "5",
+            "JUDICARE_EXCHANGE_MAX_ATTEMPTS": "1000",
+            **self.extra_env,
+        }
+
+    def app(self) -> App:
+        settings = Settings(
+            database_url=self.url, environment="test", data_dir=self.home,
+            node_keys_dir=self.keys_dir,
+        )  # fmt: skip
+        return create_app(settings)
+
+    def prepare(self) -> None:
+        """A migrated database and keys (the CLI path is tested separately)."""
+        app = self.app()
+        upgrade_database(app)
+        app.dispose()
+        identity = NodeIdentity(self.node_id, self.state, f"{self.node_id} (e2e)", self.endpoint)
+        FileKeyStore(self.keys_dir).save(new_ring(identity, datetime.now(UTC)))
+
+    def start(self, wait: bool = True) -> None:
+        log = (self.home / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            [*self.prefix, sys.executable, "-m", "judicare.cli", "serve", "--db", self.url,
+             "--port", str(self.port), "--host", self.host],
+            stdout=log, stderr=log, env=self.environment(),
+        )  # fmt: skip
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.node_id} exited: {self.log_tail()}")
+            if self.prefix:
+                if b"Application startup complete" in (self.home / "server.log").read_bytes():
+                    return
+            else:
+                try:
+                    response = httpx.get(f"{self.endpoint}/api/v1/health", timeout=1)
+                    if response.status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.1)
+        raise AssertionError(f"{self.node_id} did not start: {self.log_tail()}")
+
+    def kill9(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def log_tail(self) -> str:
+        path = self.home / "server.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+
+def befriend(nodes: list[RealNode]) -> None:
+    """Every node adds every other, confirming the fingerprint (as an operator would)."""
+    now = datetime.now(UTC)
+    rings = {n.node_id: FileKeyStore(n.keys_dir).load() for n in nodes}
+    for me in nodes:
+        app = me.app()
+        with app.unit_of_work() as uow:
+            for other in nodes:
+                if other is not me:
+                    ring = rings[other.node_id]
+                    add_peer(uow.session, rings[me.node_id], make_card(ring, now),
+                             ring.fingerprint, now=now, actor="e2e")  # fmt: skip
+            uow.commit()
+        app.dispose()
+
+
+def count(app: App, model, *where) -> int:
+    with app.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def node_of(app: App, real: RealNode):
+    return node_for(app, FileKeyStore(real.keys_dir))
+
+
+def wait_until(predicate, timeout: float, what: str, nodes=(), explain=None) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    tails = "\n".join(f"--- {n.node_id}\n{n.log_tail()[-1500:]}" for n in nodes)
+    if explain is not None:
+        tails += f"\n--- state\n{explain()}"
+    raise AssertionError(f"timed out waiting for {what}\n{tails}")

@@ -1,0 +1,79 @@
+"""A browser-like client for the web pages: its own cookies, signs in through the form and
+sends the CSRF token with every post, as a browser would."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from judicare.demo import DEMO_PASSWORD
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class WebUser:
+    def __init__(self, api, username: str | None = None, password: str = DEMO_PASSWORD) -> None:
+        self.client = TestClient(api.client.app, follow_redirects=False)
+        self.csrf = ""
+        if username:
+            response = self.login(username, password)
+            assert response.status_code == 303, response.text
+
+    def get(self, url: str, **kwargs):
+        response = self.client.get(url, **kwargs)
+        found = CSRF.search(response.text)
+        if found:
+            self.csrf = found.group(1)
+        return response
+
+    def post(self, url: str, data: dict | list | None = None, **kwargs):
+        if not self.csrf:
+            self.get("/login")
+        if isinstance(data, list):  # repeated names (checkboxes) -> lists
+            fields: dict = {"csrf_token": self.csrf}
+            for name, value in data:
+                fields.setdefault(name, []).append(value) if name in fields else fields.update(
+                    {name: [value]}
+                )
+        else:
+            fields = {**(data or {}), "csrf_token": self.csrf}
+        response = self.client.post(url, data=fields, **kwargs)
+        found = CSRF.search(response.text)
+        if found:
+            self.csrf = found.group(1)
+        return response
+
+    def login(self, username: str, password: str = DEMO_PASSWORD):
+        self.get("/login")
+        return self.post("/login", {"username": username, "password": password, "next": "/"})
+
+    def follow(self, response):
+        assert response.status_code == 303, response.text[:2000]
+        return self.get(response.headers["location"])
+
+
+def incoming_form(**changes) -> list[tuple[str, str]]:
+    """An incoming request as the intake form sends it (a Cyrillic name, a witness)."""
+    fields = {
+        "direction": "incoming",
+        "kind": "mla",
+        "requesting_state": "KAZ",
+        "requested_state": "BEL",
+        "requesting_authority": "Prosecutor General's Office (fictional test)",
+        "received_on": "2026-11-20",
+        "urgency": "normal",
+        "confidentiality": "normal",
+        "facts_summary": "Fictional facts for a test: hearing of a witness about a demonstration.",
+        "subject_and_nature": "criminal investigation",
+        "purpose": "evidence for trial",
+        "requested_execution_date": "2026-12-20",
+        "person_count": "1",
+        "person-0-role": "witness",
+        "person-0-name": "Жанар Нурланқызы Тестбаева",
+        "person-0-birth_date": "1984-03",
+        "person-0-nationality": "KAZ",
+        "go": "submit",
+    }
+    fields.update(changes)
+    return [*fields.items(), ("measures", "hearing_witness")]
