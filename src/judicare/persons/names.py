@@ -279,6 +279,8 @@ class ParsedName:
     fathers: frozenset[int] = frozenset()  # parts after bin/bint: the father's name
     own: int = -1  # with bin/bint, the person's own name: the first name part
     organisation: bool = False  # the name carries a legal form (GmbH, JSC, Ltd...)
+    # parts written in brackets: a qualifier (Deutsche Bank (Schweiz) AG), not the name
+    qualifiers: frozenset[int] = frozenset()
 
 
 @cache
@@ -423,9 +425,23 @@ def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | No
         if f and f not in forms:
             forms[f] = system
     if not forms:
-        return None
+        return _unromanised_part(original)
     glyphs = _glyphs(original) if script in SYLLABIC_SCRIPTS else ""
     return make_part(original, tuple(forms), tuple(forms.values()), glyphs=glyphs)
+
+
+UNROMANISED = "as written, no romanisation"
+
+
+def _unromanised_part(original: str) -> Part | None:
+    """A part in a script that ICU does not romanise (Khmer, Lao, Burmese) is compared in
+    its own script, character by character; its key is its letters without the vowel
+    signs and other marks, so that spellings that differ by a vowel share a block."""
+    text = unicodedata.normalize("NFC", original)
+    letters = "".join(c for c in text if unicodedata.category(c).startswith("L"))
+    if not letters:
+        return None
+    return make_part(original, (letters,), (UNROMANISED,), "name", glyphs=text)
 
 
 def make_part(
@@ -503,6 +519,14 @@ _BALTIC = re.compile(r"(?<=[bcdfgjklmnprtvz])s$|(?<=[a-z]{5})(?<=[bcdfgjklmnprst
 _DOUBLED = re.compile(r"(.)\1+")
 _SPLIT = re.compile(r"[\s\-‐‑–—_/.,;:·・•()\"'`’ʼ]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+# An apostrophe between two letters is not a word boundary: the McCune-Reischauer breve
+# written as an apostrophe (CH'O'L, HYO'K), the ayn of Arabic spellings (Qa'ida, RABI'I),
+# O'Brien. Registers write the same names without it.
+_BRACKETED = re.compile(r"\(([^()]*)\)")
+_INNER_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['`’ʼ](?=[^\W\d_])")
+# Two capital consonants before the name in a name written in mixed case are initials run
+# together (JC Juncker for Jean-Claude Juncker).
+_GLUED_INITIALS = re.compile(r"^[B-DF-HJ-NP-TV-Z]{2}$")
 
 
 # Registers write a person's or an organisation's other names in the same field, after a
@@ -529,13 +553,19 @@ def parse_name(name: str) -> ParsedName:
             text, reordered = f"{given} {surname}", True
     script = script_of(text)
     systems = systems_for(script, text)
+    text = _INNER_APOSTROPHE.sub("", text)
     pieces = [p for p in _SPLIT.split(text.replace("&", " and ")) if p]
+    glued = len(pieces) > 1 and _GLUED_INITIALS.match(pieces[0])
+    if script == "LATIN" and glued and any(c.islower() for c in text):
+        pieces = [*pieces[0], *pieces[1:]]
     if script == "CJK" and len(pieces) == 1 and _HAN.search(pieces[0]):
         # A Chinese name has no spaces: the first character is the family name, the rest
         # the given name (习近平 → xi jinping).
         pieces = [pieces[0][:1], pieces[0][1:]] if len(pieces[0]) > 1 else pieces
     if script == "ARABIC":
         pieces = _arabic_articles(pieces)
+    if script == "LATIN" and len(pieces) >= 1:
+        pieces = _glued_legal_form(pieces)
     head, pieces, tail = _split_legal_forms(pieces)
     if head or tail:
         pieces = _acronyms(pieces)
@@ -556,6 +586,10 @@ def parse_name(name: str) -> ParsedName:
     if script == "LATIN" and _wade_giles(parts):
         parts = [_with_pinyin(p) for p in parts]
     fathers, own = _lineage(parts)
+    bracketed = {w for span in _BRACKETED.findall(text) for w in _SPLIT.split(span) if w}
+    qualifiers = frozenset(
+        i for i, p in enumerate(parts) if p.original in bracketed and p.role != "legal_form"
+    )
     return ParsedName(
         name,
         script,
@@ -566,6 +600,7 @@ def parse_name(name: str) -> ParsedName:
         fathers,
         own,
         bool(head or tail),
+        qualifiers,
     )
 
 
@@ -717,6 +752,18 @@ def _legal_form_at_end(pieces: list[str]) -> int | None:
         if "".join(keys[-n:]) in phrases:
             return n
     return None
+
+
+# A legal form in capitals written onto the end of a name (SiemensAG, AcmeGmbH).
+_GLUED_LEGAL_FORM = re.compile(r"^(.*[a-z])([A-Z][A-Za-z]{1,4})$")
+
+
+def _glued_legal_form(pieces: list[str]) -> list[str]:
+    """SiemensAG is Siemens AG: a legal form glued to the last word is split off."""
+    m = _GLUED_LEGAL_FORM.match(pieces[-1])
+    if m is None or _legal_key(m.group(2)) not in _legal_phrases():
+        return pieces
+    return [*pieces[:-1], m.group(1), m.group(2)]
 
 
 def _split_legal_forms(pieces: list[str]) -> tuple[list[Part], list[str], list[Part]]:

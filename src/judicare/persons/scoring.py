@@ -32,7 +32,9 @@ from .names import (
     make_part,
     parse_name,
     skeleton,
+    undouble,
 )
+from .nicknames import is_nickname_pair
 
 DEFAULT_THRESHOLD = 0.75
 MIN_PART_SIMILARITY = 0.7  # below this, two parts are not the same name part
@@ -44,6 +46,10 @@ DOUBLED_SIMILARITY = 0.95  # Hasan / Hassan, Jong-uun / Jong-un
 JOINED_SIMILARITY = 0.85  # one part against adjacent parts of the other name run together
 JOINED_PREFILTER_LATIN = 0.8  # below this, two Latin spellings cannot reach it
 JOINED_PREFILTER = 0.6  # a romanisation may reach it by its skeleton alone
+NICKNAME_SIMILARITY = 0.9  # Ted / Theodore: a listed nickname of the given name
+# two different legal forms (Deutsche Bank AG, Deutsche Bank GmbH) are two companies
+LEGAL_FORM_CONFLICT_COST = 1.0
+INITIALS_ONLY_CAP = 0.6  # nothing but initials agree (N.N. and Nursultan Nazarbayev)
 ORGANISATION_EXTRA_COST = 0.75  # a word present in one organisation's name only
 ROLE_WEIGHT = {
     "name": 1.0,
@@ -83,6 +89,9 @@ def compare_parts(a: Part, b: Part) -> PartMatch:
     if a.glyphs and b.glyphs and a.systems == b.systems:
         sim = OSA.normalized_similarity(a.glyphs, b.glyphs)
         return PartMatch(sim, "same script, character by character", a.glyphs, b.glyphs, "", "")
+    if _nicknames(a, b):
+        fa, fb = a.original.lower(), b.original.lower()
+        return PartMatch(NICKNAME_SIMILARITY, "listed nickname", fa, fb, a.systems[0], b.systems[0])
     best = PartMatch(0.0, "different", a.forms[0], b.forms[0], a.systems[0], b.systems[0])
     for fa, sa, ka, ua in zip(a.forms, a.systems, a.form_keys, a.undoubled, strict=True):
         for fb, sb, kb, ub in zip(b.forms, b.systems, b.form_keys, b.undoubled, strict=True):
@@ -105,6 +114,11 @@ def compare_parts(a: Part, b: Part) -> PartMatch:
                     sim, how = key_sim, "phonetic key similarity"
             if sim > best.similarity:
                 best = PartMatch(sim, how, fa, fb, sa, sb)
+    if a.latin and b.latin:
+        capped = _affix_capped(a.forms[0], b.forms[0], best.similarity)
+        if capped < best.similarity:
+            how = "same name element, different stem"
+            best = PartMatch(capped, how, best.query_form, best.record_form, "", "")
     return best
 
 
@@ -122,15 +136,17 @@ def part_similarity(a: Part, b: Part) -> float:
         return 1.0
     sim = OSA.normalized_similarity
     if a.latin and b.latin:  # one form each: the rule of `compare_parts` for one pair
+        if _nicknames(a, b):
+            return NICKNAME_SIMILARITY
         x = sim(a.forms[0], b.forms[0])
         if x < DOUBLED_SIMILARITY and a.undoubled[0] == b.undoubled[0]:
             x = DOUBLED_SIMILARITY
         ka, kb = a.form_keys[0], b.form_keys[0]
         if ka == kb and _key_counts(a.forms[0], ka, b.forms[0]):
-            return max(x, (KEY_SIMILARITY + x) / 2)
-        if len(ka) >= 3 and len(kb) >= 3 and x < KEY_SIMILARITY:
-            return max(x, KEY_SIMILARITY * sim(ka, kb))
-        return x
+            x = max(x, (KEY_SIMILARITY + x) / 2)
+        elif len(ka) >= 3 and len(kb) >= 3 and x < KEY_SIMILARITY:
+            x = max(x, KEY_SIMILARITY * sim(ka, kb))
+        return _affix_capped(a.forms[0], b.forms[0], x)
     best = 0.0
     for fa in a.forms:
         for fb in b.forms:
@@ -155,6 +171,84 @@ def part_similarity(a: Part, b: Part) -> float:
                     if x > best:
                         best = x
     return best
+
+
+_NICKNAME_ROLES = frozenset({"name", "particle"})
+
+
+# Elements that many names share (Arabic and Persian Hamid*ullah*, Shams*uddin*,
+# *Abdur*rahim; Icelandic Jóns*dóttir*): two names with the same element are told apart
+# by what remains.
+_NAME_ELEMENT_PREFIXES = ("abdul", "abdur", "abdel", "abdal", "abdu", "abd")
+_NAME_ELEMENT_SUFFIXES = (
+    ("ullah", "ulla", "allah", "alla"),
+    ("uddin", "udin", "uddeen", "eddine", "eddin", "addin", "aldin", "uldin", "uldeen"),
+    ("dottir",),  # Icelandic: Jónsdóttir and Tómasdóttir have different fathers
+)
+MIN_STEM = 2
+# Slavic surnames take a feminine ending (Baranov, Baranova; Kowalski, Kowalska): the two
+# forms name two people of one family, not one person spelt two ways.
+_MASCULINE_FEMININE = (("ov", "ova"), ("ev", "eva"), ("in", "ina"), ("yn", "yna"),
+                       ("sky", "skaya"), ("skiy", "skaya"), ("skii", "skaia"),
+                       ("ski", "ska"), ("cki", "cka"))  # fmt: skip
+GENDERED_SURNAME_SIMILARITY = 0.6
+
+
+def _gendered_pair(fa: str, fb: str) -> bool:
+    """One form ends in a masculine ending and the other, otherwise alike, in the
+    feminine one (Barynova, Baranov)."""
+    for masculine, feminine in _MASCULINE_FEMININE:
+        for m, f in ((fa, fb), (fb, fa)):
+            if m.endswith(masculine) and f.endswith(feminine) and len(m) > len(masculine) + 2:
+                return True
+    return False
+
+
+@lru_cache(maxsize=200_000)
+def _affix_capped(fa: str, fb: str, similarity: float) -> float:
+    """The similarity of two Latin name parts that share a common name element is at most
+    that of what remains of them (Hamidullah and Waliullah: hamid and wali)."""
+    if similarity < MIN_PART_SIMILARITY or similarity >= 1.0:
+        return similarity
+    if _gendered_pair(fa, fb):
+        return min(similarity, GENDERED_SURNAME_SIMILARITY)
+    if undouble(fa) == undouble(fb):  # Abdulah, Abdullah
+        return similarity
+    stems = _stems(fa, fb)
+    if stems is None:
+        return similarity
+    sa, sb = stems
+    stem = OSA.normalized_similarity(sa, sb)
+    ka, kb = skeleton(sa), skeleton(sb)
+    if ka == kb and ka:
+        stem = max(stem, KEY_SIMILARITY)
+    return min(similarity, stem)
+
+
+def _stems(fa: str, fb: str) -> tuple[str, str] | None:
+    """What remains of two forms once a name element both carry is taken off, or None."""
+    pa = next((p for p in _NAME_ELEMENT_PREFIXES if fa.startswith(p)), None)
+    pb = next((p for p in _NAME_ELEMENT_PREFIXES if fb.startswith(p)), None)
+    if pa and pb and len(fa) - len(pa) >= MIN_STEM and len(fb) - len(pb) >= MIN_STEM:
+        return fa[len(pa) :], fb[len(pb) :]
+    for group in _NAME_ELEMENT_SUFFIXES:
+        xa = next((x for x in group if fa.endswith(x)), None)
+        xb = next((x for x in group if fb.endswith(x)), None)
+        if xa and xb and len(fa) - len(xa) >= MIN_STEM and len(fb) - len(xb) >= MIN_STEM:
+            return fa[: -len(xa)], fb[: -len(xb)]
+    return None
+
+
+def _nicknames(a: Part, b: Part) -> bool:
+    """Two given names as written in Latin, one a listed nickname of the other. Ben is
+    also a particle (son of), but the nickname table says when it stands for Benjamin."""
+    return (
+        a.role in _NICKNAME_ROLES
+        and b.role in _NICKNAME_ROLES
+        and a.latin
+        and b.latin
+        and is_nickname_pair(a.original.lower(), b.original.lower())
+    )
 
 
 def _key_counts(form_a: str, key: str, form_b: str) -> bool:
@@ -217,6 +311,9 @@ def _align(q: ParsedName, r: ParsedName) -> list[tuple[tuple[int, ...], tuple[in
     return out
 
 
+_JOINABLE = frozenset({"name", "patronymic"})  # Plat Ono Vich: Platonovich
+
+
 def _joins(
     side_a: tuple[Part, ...], side_b: tuple[Part, ...], best: list[float], flip: bool
 ) -> list:
@@ -229,7 +326,7 @@ def _joins(
     lengths = [len(p.forms[0]) for p in side_b]
     for i, single in enumerate(side_a):
         n = len(single.forms[0])
-        if single.role != "name" or n < 5 or best[i] >= DOUBLED_SIMILARITY:
+        if single.role not in _JOINABLE or n < 5 or best[i] >= DOUBLED_SIMILARITY:
             continue
         for width in (2, 3):
             for j in range(len(side_b) - width + 1):
@@ -278,8 +375,24 @@ def score_names(
     left_q = [p for i, p in enumerate(q.parts) if i not in used_q]
     left_r = [p for i, p in enumerate(r.parts) if i not in used_r]
     organisation = q.organisation or r.organisation
-    conflicts, extras = _unpaired_cost(left_q, left_r, organisation)
+    lineage = {id(q.parts[i]) for i in q.fathers if i not in used_q}
+    lineage |= {id(r.parts[j]) for j in r.fathers if j not in used_r}
+    # "President Erdoğan": a title in place of the given names, which are not missing
+    if _title_and_one_name(q):
+        lineage |= {id(p) for p in left_r}
+    if _title_and_one_name(r):
+        lineage |= {id(p) for p in left_q}
+    qualifiers = {id(q.parts[i]) for i in q.qualifiers if i not in used_q}
+    qualifiers |= {id(r.parts[j]) for j in r.qualifiers if j not in used_r}
+    conflicts, extras = _unpaired_cost(left_q, left_r, organisation, lineage, qualifiers)
     score = num / (den + conflicts + extras)
+    initials_only = all(
+        any(q.parts[i].role == "initial" for i in iq)
+        or any(r.parts[j].role == "initial" for j in ir)
+        for iq, ir, _ in pairs
+    )
+    if initials_only:
+        score = min(score, INITIALS_ONLY_CAP)
     if not explain:
         return score, {}
     order = [ir[0] for _, ir, _ in sorted(pairs, key=lambda p: p[0][0])]
@@ -291,28 +404,51 @@ def score_names(
         "missing_parts_cost": round(extras, 3),
         "order": "same" if order == sorted(order) else "different",
         "patronymic_dropped": [p.original for p in left_q + left_r if p.role == "patronymic"],
+        "initials_only": initials_only,
     }
     return score, explanation
 
 
+def _title_and_one_name(name: ParsedName) -> bool:
+    return bool(name.dropped_titles) and len(name.parts) == 1
+
+
+def _has_legal_form(parts: list[Part]) -> bool:
+    return any(p.role == "legal_form" for p in parts)
+
+
 def _unpaired_cost(
-    left_q: list[Part], left_r: list[Part], organisation: bool = False
+    left_q: list[Part],
+    left_r: list[Part],
+    organisation: bool = False,
+    lineage: set[int] | None = None,
+    qualifiers: set[int] | None = None,
 ) -> tuple[float, float]:
     """Parts left on both sides face each other and disagree; parts left on one side only
-    are missing there. Particles and titles cost only their small weight. A register may
-    leave out a person's middle names, but a word more in an organisation's name (Deutsche
-    Bank *Trust Company*, Banco Santander *México*) usually names another entity."""
+    are missing there. Particles and titles cost only their small weight, and a father's
+    name after bin or ibn, or a given name where the other says President or General
+    (`lineage`, ids of parts), costs what a patronymic costs. A
+    register may leave out a person's middle names, but a word more in an organisation's
+    name (Deutsche Bank *Trust Company*, Banco Santander *México*) usually names another
+    entity, and so does another legal form; a word in brackets (`qualifiers`: Deutsche
+    Bank (Schweiz) AG) costs what a person's middle name costs."""
     extra_cost = ORGANISATION_EXTRA_COST if organisation else EXTRA_COST
     wq = sorted((_weight(p) for p in left_q), reverse=True)
     wr = sorted((_weight(p) for p in left_r), reverse=True)
     n = min(len(wq), len(wr))
     conflicts = CONFLICT_COST * sum((wq[k] + wr[k]) / 2 for k in range(n))
+    if _has_legal_form(left_q) and _has_legal_form(left_r):
+        conflicts += LEGAL_FORM_CONFLICT_COST
     rest = left_q[n:] if len(wq) > n else left_r[n:]
     rest_sorted = sorted(rest, key=_weight, reverse=True)
-    extras = sum(
-        _weight(p) * (PATRONYMIC_EXTRA_COST if p.role == "patronymic" else extra_cost)
-        for p in rest_sorted
-    )
+    lineage, qualifiers = lineage or set(), qualifiers or set()
+
+    def cost(p: Part) -> float:
+        if p.role == "patronymic" or id(p) in lineage:
+            return PATRONYMIC_EXTRA_COST
+        return EXTRA_COST if id(p) in qualifiers else extra_cost
+
+    extras = sum(_weight(p) * cost(p) for p in rest_sorted)
     return conflicts, extras
 
 
