@@ -14,6 +14,7 @@ from judicare.auth.passwords import use_fast_hashing_for_tests
 from judicare.db.engine import UnitOfWork, make_engine
 from judicare.files.store import FileStore, LocalFileStore
 from judicare.legal_basis.service import LegalBasisProvider
+from judicare.requests.events import LISTENERS, StatusListener
 from judicare.settings import Settings
 
 
@@ -44,6 +45,9 @@ class App:
     clock: Clock = field(default_factory=SystemClock)
     file_store: FileStore | None = None
     basis: LegalBasisProvider = field(default_factory=LegalBasisProvider)
+    # Called in the transaction of every change of a request's status (requests.events);
+    # the same list is in every session's `info`, so a listener added later is seen.
+    status_listeners: list[StatusListener] = field(default_factory=list)
 
     def now(self) -> datetime:
         today = self.clock.today()
@@ -65,11 +69,13 @@ def create_app(
     settings = settings or Settings()
     use_fast_hashing_for_tests(settings.environment == "test")
     engine = make_engine(settings.effective_database_url)
-    factory = sessionmaker(engine, expire_on_commit=False)
+    listeners: list[StatusListener] = []
+    factory = sessionmaker(engine, expire_on_commit=False, info={LISTENERS: listeners})
     return App(
         settings=settings,
         engine=engine,
         session_factory=factory,
         clock=clock or SystemClock(),
         file_store=file_store or LocalFileStore(settings.effective_files_dir),
+        status_listeners=listeners,
     )

@@ -7,192 +7,35 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tracemalloc
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import select
 
-from judicare.app import App, FixedClock, create_app
-from judicare.audit.models import AuditEventRow
 from judicare.audit.service import verify_log
-from judicare.auth.service import create_user, ensure_authority, principal_of
-from judicare.bootstrap import upgrade_database
 from judicare.exchange.canonical import ANSWER, STATUS_NOTICE, SUPPLEMENTARY_REQUEST
-from judicare.exchange.delivery import Deliverer, requeue
+from judicare.exchange.correspondence import send_answer
+from judicare.exchange.delivery import requeue
 from judicare.exchange.envelopes import make_card, seal
 from judicare.exchange.errors import FingerprintMismatch
-from judicare.exchange.http import handle_attachment, handle_envelope, node_for
+from judicare.exchange.http import handle_envelope
 from judicare.exchange.keys import MemoryKeyStore, NodeIdentity, new_ring
 from judicare.exchange.models import InboxRow, OutboxRow, PeerRow, ReceiptRow
 from judicare.exchange.peers import add_peer, load_peer
-from judicare.exchange.service import send_message, send_reply, send_request
-from judicare.exchange.transport import MockTransport
-from judicare.files.store import LocalFileStore, MemoryFileStore
+from judicare.exchange.service import send_message, send_request
+from judicare.files.store import LocalFileStore
 from judicare.requests.models import DocumentRow, RequestLinkRow, RequestRow
-from judicare.requests.schemas import RequestCreate
-from judicare.requests.service import create_request
-from judicare.settings import Settings
-from tests.conftest import (
-    POSTGRES_ADMIN_URL,
-    TODAY,
-    _create_postgres_database,
-    _drop_postgres_database,
+from tests.integration.exchange_nodes import (
+    T0,
+    NodeUnderTest,
+    _count,
+    _deliver,
+    _officer,
+    _outgoing,
+    _send,
+    _tags,
 )
-from tests.integration.api_support import request_body
-
-T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-@dataclass
-class NodeUnderTest:
-    app: App
-    node: object
-    store: MemoryKeyStore
-    endpoint: str
-    clock: list
-
-    @property
-    def id(self) -> str:
-        return self.store.ring.identity.node_id
-
-
-def _make_node(url: str, node_id: str, state: str, clock: list, **settings) -> NodeUnderTest:
-    app = create_app(
-        Settings(database_url=url, environment="test", exchange_max_attempts=4,
-                 exchange_backoff_base_seconds=0.01, exchange_backoff_max_seconds=0.02,
-                 **settings),
-        clock=FixedClock(TODAY), file_store=MemoryFileStore(),
-    )  # fmt: skip
-    endpoint = f"http://{node_id.lower()}.test"
-    store = MemoryKeyStore(
-        new_ring(NodeIdentity(node_id, state, f"{node_id} (test)", endpoint), T0)
-    )
-    node = node_for(app, store)
-    node.clock = lambda: clock[0]
-    return NodeUnderTest(app, node, store, endpoint, clock)
-
-
-def _befriend(a: NodeUnderTest, b: NodeUnderTest) -> None:
-    for me, other in ((a, b), (b, a)):
-        card = make_card(other.store.ring, T0)
-        with me.app.unit_of_work() as uow:
-            add_peer(uow.session, me.store.ring, card, other.store.ring.fingerprint,
-                     now=T0, actor="test")  # fmt: skip
-            uow.commit()
-
-
-@pytest.fixture(scope="session")
-def _migrated_postgres_template():
-    """One migrated PostgreSQL database per worker, copied (CREATE DATABASE ... TEMPLATE)
-    for each node of each test: much faster than migrating two databases per test."""
-    url = _create_postgres_database()
-    app = create_app(Settings(database_url=url, environment="test"))
-    upgrade_database(app)
-    app.dispose()
-    yield url
-    _drop_postgres_database(url)
-
-
-def _copy_postgres(template_url: str) -> str:
-    name = f"judicare_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        template = template_url.rsplit("/", 1)[1]
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-@pytest.fixture
-def pair(database_url, tmp_path, request):
-    """Node BEL-CA and node NLD-CA, each on its own migrated database."""
-    if database_url.startswith("sqlite"):
-        template = request.getfixturevalue("_upgraded_sqlite_template")
-        urls = []
-        for name in ("first.db", "second.db"):
-            shutil.copy(template, tmp_path / name)
-            urls.append(f"sqlite:///{tmp_path / name}")
-    else:
-        template = request.getfixturevalue("_migrated_postgres_template")
-        urls = [_copy_postgres(template), _copy_postgres(template)]
-    clock = [T0]
-    a = _make_node(urls[0], "BEL-CA", "BEL", clock)
-    b = _make_node(urls[1], "NLD-CA", "NLD", clock)
-    _befriend(a, b)
-    transport = MockTransport()
-    for n in (a, b):
-        transport.route(
-            n.endpoint,
-            lambda raw, n=n: handle_envelope(n.app, n.node, raw),
-            lambda m, a, chunks, headers, n=n: handle_attachment(
-                n.app, n.node, m, a, chunks, headers
-            ),
-        )
-    yield a, b, transport
-    a.app.dispose()
-    b.app.dispose()
-    for url in urls:
-        if not url.startswith("sqlite"):
-            _drop_postgres_database(url)
-
-
-def _officer(n: NodeUnderTest):
-    with n.app.unit_of_work() as uow:
-        ensure_authority(uow.session, n.id, n.store.ring.identity.state, "test")
-        user = create_user(uow.session, username=f"officer.{n.id}", password="x" * 12,
-                           role="officer", authority_id=n.id)  # fmt: skip
-        uow.commit()
-        return principal_of(user)
-
-
-def _outgoing(n: NodeUnderTest, who, number: int = 0, document: bytes | None = None) -> int:
-    body = request_body(direction="outgoing", requesting_state="BE", requested_state="NL",
-                        facts_summary=f"exchange test request {number}")  # fmt: skip
-    with n.app.unit_of_work() as uow:
-        _, detail, _ = create_request(uow.session, who, RequestCreate.model_validate(body),
-                                      now=T0, basis=None, why="test")  # fmt: skip
-        if document is not None:
-            key, size, sha = n.app.file_store.put([document], 10_000_000)
-            uow.session.add(DocumentRow(request_id=detail["id"], filename="statement.pdf",
-                                        media_type="application/pdf", size=size, sha256=sha,
-                                        storage_key=key, uploaded_by=who.user_id))  # fmt: skip
-        uow.commit()
-    return detail["id"]
-
-
-def _send(n: NodeUnderTest, who, request_id: int, peer: str):
-    with n.app.unit_of_work() as uow:
-        row = send_request(uow.session, n.node, who, request_id, peer, now=n.clock[0], why="test")
-        uow.commit()
-        return row.message_id
-
-
-def _deliver(n: NodeUnderTest, transport, rounds: int = 20):
-    deliverer = Deliverer(n.app, n.node, transport, seed=1)
-    try:
-        for _ in range(rounds):
-            report = deliverer.run_once()
-            n.clock[0] += timedelta(seconds=1)
-            if report.attempted == 0:
-                break
-    finally:
-        deliverer.close()
-
-
-def _count(n: NodeUnderTest, model, *where) -> int:
-    with n.app.unit_of_work() as uow:
-        return uow.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def _tags(n: NodeUnderTest, tag: str) -> list[dict]:
-    """The details of the audit entries with this tag, oldest first."""
-    with n.app.unit_of_work() as uow:
-        query = select(AuditEventRow.details).where(AuditEventRow.tag == tag)
-        return list(uow.session.scalars(query.order_by(AuditEventRow.seq)))
 
 
 def test_request_with_document_arrives_as_incoming_request_with_receipt(pair):
@@ -257,14 +100,15 @@ def test_an_answer_comes_back_in_the_same_conversation(pair):
     _deliver(a, transport)
     with b.app.unit_of_work() as uow:
         incoming = uow.session.get(InboxRow, message_id).request_id
-        send_reply(uow.session, b.node, who_b, incoming, ANSWER, {"text": "witness heard"},
-                   now=b.clock[0], why="answer")  # fmt: skip
+        send_answer(uow.session, b.node, who_b, incoming, "witness heard", now=b.clock[0],
+                    why="answer")  # fmt: skip
         uow.commit()
     _deliver(b, transport)
     with a.app.unit_of_work() as uow:
         answer = uow.session.scalar(select(InboxRow).where(InboxRow.message_type == "answer/1"))
         assert answer.request_id == request_id
         assert answer.body_summary == {"text": "witness heard"}
+        assert answer.message_type == ANSWER.key
 
 
 def test_outbox_row_rolls_back_with_the_transaction(pair):

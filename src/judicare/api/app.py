@@ -292,8 +292,10 @@ def create_api(app: App) -> FastAPI:
     guarded = JsonGuard(api, app.settings.max_json_bytes, app.settings.max_upload_bytes)
     api.add_middleware(_Passthrough, guard=guarded)
     from judicare.exchange.http import install_exchange
+    from judicare.exchange.views import install_request_exchange
 
-    install_exchange(api, app)
+    node = install_exchange(api, app)
+    install_request_exchange(api, app, node, Who=Who, Why=Why, Work=Work)
     from judicare.web.app import install_web
 
     install_web(api, app)

@@ -20,6 +20,13 @@ class NodeNotInitialised(ExchangeError):
     exit_code = 5
 
 
+class NodeNotSetUp(Conflict):
+    """An officer asked to send, but this node has no keys: a state of the installation
+    the officer can report, not a failure of the server."""
+
+    code = "node_not_initialised"
+
+
 class ConcurrentFirstUse(ExchangeError):
     """Two first deliveries raced to create the same row; the loser retries and finds it."""
 

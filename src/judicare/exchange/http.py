@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from judicare.api.errors import error_body
 from judicare.app import App
+from judicare.exchange.correspondence import install_status_notices
 from judicare.exchange.errors import ConcurrentFirstUse, ExchangeError, Rejected, TooLarge
 from judicare.exchange.keys import FileKeyStore, KeyStore
 from judicare.exchange.service import (
@@ -157,6 +158,7 @@ def install_exchange(api: FastAPI, app: App, key_store: KeyStore | None = None) 
         return make_card_now(node)
 
     api.include_router(router)
+    install_status_notices(app, node)
     if app.settings.exchange_deliver_in_server:
         _run_worker_with_server(api, app, node)
     return node

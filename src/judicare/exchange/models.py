@@ -58,6 +58,9 @@ class OutboxRow(Base):
     envelope_sha256: Mapped[str] = mapped_column(String(64))
     # encrypted attachments to upload before the envelope: [{id, storage_key, sha256}]
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    # what we said, for our own officers (the envelope is sealed for the recipient): the
+    # text of an answer, the status notified, the documents sent (names and digests)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -75,12 +75,17 @@ def attachments_of(session: Session, file_store, row: RequestRow, settings):
     documents = session.scalars(
         select(DocumentRow).where(DocumentRow.request_id == row.id).order_by(DocumentRow.id)
     ).all()
+    return encrypt_documents(file_store, documents, settings)
+
+
+def encrypt_documents(file_store, documents, settings) -> tuple[list[dict], list[dict]]:
+    """Documents encrypted for travel: (entries for the sealed body, uploads for the outbox)."""
     entries, uploads = [], []
     for document in documents:
         if document.size > settings.max_upload_bytes:
             raise TooLarge(
-                f"document {document.id} of request {row.id} has {document.size} bytes, over "
-                f"the limit of {settings.max_upload_bytes}"
+                f"document {document.id} of request {document.request_id} has "
+                f"{document.size} bytes, over the limit of {settings.max_upload_bytes}"
             )
         entry, upload = attachments.prepare(file_store, document, settings.max_upload_bytes)
         entries.append(entry)
@@ -95,22 +100,62 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
     """The effect of one accepted message; returns the outcome the receipt reports."""
     why = f"received from node {verified.sender} as message {verified.message_id}"
     if verified.type in (REQUEST, SUPPLEMENTARY_REQUEST):
+        original = None
+        if verified.type == SUPPLEMENTARY_REQUEST:
+            original = _conversation_request(session, inbox.conversation_id)
+            if original is None:
+                raise NotApplicable(
+                    f"the request this one supplements ({body.get('supplements')!r}) never "
+                    "arrived here: send the original request first"
+                )
         basis = node.basis(session) if node.basis is not None else None
         request_id, reference = _register(session, principal, body, now, why, basis)
         inbox.request_id = request_id
-        if verified.type == SUPPLEMENTARY_REQUEST:
-            original = _conversation_request(session, inbox.conversation_id, exclude=request_id)
-            if original is not None:
-                link = LinkIn(to_request_id=request_id, link_type=LinkType.SUPPLEMENTARY)
-                link_requests(session, principal, original, link, now=now, why=why)
+        inbox.body_summary = _references(body, reference)
+        if original is not None:
+            link = LinkIn(to_request_id=request_id, link_type=LinkType.SUPPLEMENTARY)
+            link_requests(session, principal, original, link, now=now, why=why)
         outcome = {"registered_as": reference}
     else:
         inbox.request_id = _conversation_request(session, inbox.conversation_id)
-        inbox.body_summary = {k: v for k, v in body.items() if k != "attachments"}
-        outcome = {"recorded": True}
+        outcome = _record_reply(session, verified, body, inbox, now, why)
     documents = _store_attachments(session, node, principal, inbox.request_id, body, now, why)
     outcome["documents"] = documents
+    if documents:
+        inbox.body_summary = {**inbox.body_summary, "documents": documents}
     return outcome
+
+
+def _references(body: dict, reference: str) -> dict:
+    kept = {k: str(body[k])[:200] for k in ("sender_reference", "supplements") if k in body}
+    return {**kept, "registered_as": reference}
+
+
+def _record_reply(session, verified, body: dict, inbox, now, why) -> dict:
+    """An answer, a request for information or a status notice, filed with the request
+    its conversation is about and written in that request's audit trail. A status notice
+    about a conversation this node does not know is kept (it is evidence) but attached to
+    nothing; an answer or a question that would be lost from view is refused instead."""
+    text_of = {"answer": "text", "request_for_information": "text", "status_notice": "status"}
+    field = text_of.get(verified.type.tag)
+    if field is not None and not isinstance(body.get(field), str):
+        raise Malformed(f"a {verified.type.key} message needs body.{field} as a string")
+    inbox.body_summary = {k: v for k, v in body.items() if k != "attachments"}
+    if inbox.request_id is None:
+        if verified.type.tag != "status_notice":
+            raise NotApplicable(
+                f"this node has no request in conversation {inbox.conversation_id}: "
+                f"the {verified.type.tag.replace('_', ' ')} has nothing to attach to"
+            )
+        return {"recorded": True, "request": None}
+    record(
+        session, actor=f"node:{verified.sender}", action=AuditAction.COLLECTION,
+        tag=f"node:{verified.type.tag}:receive", subject_type="request",
+        subject_id=inbox.request_id, why=why, at=now,
+        details={"message_id": verified.message_id,
+                 **({"status": body["status"]} if field == "status" else {})},
+    )  # fmt: skip
+    return {"recorded": True}
 
 
 def _register(session, principal, body: dict, now: datetime, why: str, basis) -> tuple[int, str]:

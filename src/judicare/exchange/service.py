@@ -27,7 +27,7 @@ from judicare.auth.service import create_user, ensure_authority, principal_of
 from judicare.errors import Conflict, InvalidInput
 from judicare.exchange import payloads
 from judicare.exchange.attachments import check_upload, ciphertext_limit
-from judicare.exchange.canonical import RECEIPT, REQUEST, MessageType
+from judicare.exchange.canonical import RECEIPT, REQUEST, SUPPLEMENTARY_REQUEST, MessageType
 from judicare.exchange.envelopes import (
     check_receipt,
     check_window,
@@ -53,7 +53,10 @@ from judicare.exchange.models import InboxRow, OutboxRow
 from judicare.exchange.peers import accept_rotation, load_peer
 from judicare.files.store import FileStore
 from judicare.files.store import TooLarge as FileTooLarge
-from judicare.requests.service import load_for
+from judicare.requests.domain import LinkType
+from judicare.requests.models import RequestLinkRow
+from judicare.requests.schemas import LinkIn
+from judicare.requests.service import link_requests, load_for
 from judicare.settings import Settings
 
 
@@ -124,7 +127,8 @@ def send_message(
     row = OutboxRow(
         message_id=message_id, conversation_id=conversation_id, peer_id=peer_id,
         message_type=kind.key, request_id=request_id, envelope=envelope,
-        envelope_sha256=sha256_hex(envelope), attachments=uploads or [], status="pending",
+        envelope_sha256=sha256_hex(envelope), attachments=uploads or [],
+        summary=summary_of(kind, body), status="pending",
         attempts=0, next_attempt_at=now, last_error="", created_at=now,
         expires_at=now + node.lifetime,
     )  # fmt: skip
@@ -139,6 +143,25 @@ def send_message(
     return row
 
 
+REQUEST_TYPES = (REQUEST.key, SUPPLEMENTARY_REQUEST.key)
+
+
+def summary_of(kind: MessageType, body: dict) -> dict:
+    """What a message said, for the sender's own officers: the request itself is in the
+    register, so only its references; for the rest the body, documents by name and digest
+    (never the keys that open them)."""
+    documents = [
+        {"filename": a.get("filename"), "sha256": a.get("sha256"), "size": a.get("size")}
+        for a in body.get("attachments") or []
+        if isinstance(a, dict)
+    ]
+    if kind.key in REQUEST_TYPES:
+        kept = {k: body[k] for k in ("sender_reference", "supplements") if k in body}
+    else:
+        kept = {k: v for k, v in body.items() if k != "attachments"}
+    return {**kept, "documents": documents} if documents else kept
+
+
 def send_request(
     session: Session,
     node: Node,
@@ -148,61 +171,72 @@ def send_request(
     *,
     now: datetime,
     why: str,
+    supplements: int | None = None,
 ) -> OutboxRow:
-    """Send an outgoing request to the requested state's node, with its documents."""
+    """Send an outgoing request to the requested state's node, with its documents. With
+    `supplements`, it is a supplementary request: it travels in the conversation of the
+    request it supplements (which must have gone to the same peer) and is linked to it."""
     row = load_for(session, principal, request_id, Permission.REQUEST_TRANSITION)
     if row.direction != "outgoing":
         raise InvalidInput(
             f"request {row.id} is {row.direction}: only outgoing requests are sent to a peer"
         )
-    sent = session.scalar(
-        select(OutboxRow.message_id).where(
-            OutboxRow.request_id == row.id, OutboxRow.peer_id == peer_id,
-            OutboxRow.message_type == REQUEST.key, OutboxRow.status != "dead",
-        )
-    )  # fmt: skip
+    sent = _sent_to(session, row.id, peer_id)
     if sent:
-        raise Conflict(f"request {row.id} was already sent to {peer_id} as message {sent}")
+        raise Conflict(
+            f"request {row.id} was already sent to {peer_id} as message {sent.message_id}"
+        )
+    kind, conversation_id, original = REQUEST, None, None
+    if supplements is not None:
+        original = load_for(session, principal, supplements, Permission.REQUEST_TRANSITION)
+        first = _sent_to(session, original.id, peer_id)
+        if first is None or original.id == row.id:
+            raise InvalidInput(
+                f"request {supplements} was not sent to {peer_id}: a supplementary request "
+                "follows a request already sent to the same node"
+            )
+        kind, conversation_id = SUPPLEMENTARY_REQUEST, first.conversation_id
     entries, uploads = payloads.attachments_of(session, node.file_store, row, node.settings)
     body = {
         "request": payloads.request_payload(row),
         "attachments": entries,
         "sender_reference": row.reference,
     }
+    if original is not None:
+        body["supplements"] = original.reference
     out = send_message(
-        session, node, peer_id=peer_id, kind=REQUEST, body=body, actor=principal.username,
-        why=why, now=now, request_id=row.id, uploads=uploads,
+        session, node, peer_id=peer_id, kind=kind, body=body, actor=principal.username,
+        why=why, now=now, request_id=row.id, uploads=uploads, conversation_id=conversation_id,
     )  # fmt: skip
     record(
         session, actor=principal.username, action=AuditAction.DISCLOSURE,
         tag=f"{principal.role.value}:request:send", subject_type="request", subject_id=row.id,
         why=why, at=now, details={"recipients": [peer_id], "message_id": out.message_id},
     )  # fmt: skip
+    if original is not None and not _linked(session, original.id, row.id):
+        link = LinkIn(to_request_id=row.id, link_type=LinkType.SUPPLEMENTARY)
+        link_requests(session, principal, original.id, link, now=now, why=why)
     return out
 
 
-def send_reply(
-    session: Session,
-    node: Node,
-    principal: Principal,
-    request_id: int,
-    kind: MessageType,
-    body: dict,
-    *,
-    now: datetime,
-    why: str,
-) -> OutboxRow:
-    """Answer, ask for information or notify a status, in a received request's conversation."""
-    row = load_for(session, principal, request_id, Permission.REQUEST_TRANSITION)
-    first = session.scalar(
-        select(InboxRow).where(InboxRow.request_id == row.id).order_by(InboxRow.received_at)
-    )
-    if first is None:
-        raise InvalidInput(f"request {row.id} did not arrive through the exchange")
-    return send_message(
-        session, node, peer_id=first.sender, kind=kind, body=body, actor=principal.username,
-        why=why, now=now, conversation_id=first.conversation_id, request_id=row.id,
+def _sent_to(session: Session, request_id: int, peer_id: str) -> OutboxRow | None:
+    """The message that carried this request to the peer (a dead letter does not count)."""
+    return session.scalar(
+        select(OutboxRow).where(
+            OutboxRow.request_id == request_id, OutboxRow.peer_id == peer_id,
+            OutboxRow.message_type.in_(REQUEST_TYPES), OutboxRow.status != "dead",
+        ).limit(1)
     )  # fmt: skip
+
+
+def _linked(session: Session, from_id: int, to_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(RequestLinkRow.id).where(
+                RequestLinkRow.from_request_id == from_id, RequestLinkRow.to_request_id == to_id
+            )
+        )
+    )
 
 
 # --- receiving ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from judicare.requests.domain import (
     check_transition,
     time_limits_from_instrument,
 )
+from judicare.requests.events import StatusChanged, announce
 from judicare.requests.models import (
     AssignmentRow,
     CaseRow,
@@ -562,6 +563,7 @@ def transition_request(
         now=now,
         details={"from": current.value, "to": move.status.value, "citations": citations},
     )
+    announce(session, StatusChanged(row.id, current.value, move.status.value, principal, now, why))
     return _detail(session, row)
 
 
