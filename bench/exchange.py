@@ -202,6 +202,16 @@ def run_exchange(sender: BenchNode, receiver: BenchNode, args) -> dict:
     throughput = args.messages / (time.perf_counter() - started)
     with sender_app.unit_of_work() as uow:
         envelope_size = len(uow.session.scalar(select(OutboxRow.envelope).limit(1)))
+        # "not pending" must mean delivered: a dead letter would count as throughput
+        dead = uow.session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "dead")
+        )
+        receipts = uow.session.scalar(select(func.count()).select_from(ReceiptRow))
+    if dead or receipts != args.messages + 20:
+        raise SystemExit(
+            f"delivery failed during the run: {dead} dead letters, {receipts} receipts for "
+            f"{args.messages + 20} messages; the figures would be wrong"
+        )
 
     mark = datetime.now(UTC)
     for _ in range(args.latency_messages):

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from judicare.audit.models import AuditEventRow
 from judicare.audit.service import verify_log
 from judicare.exchange.canonical import ANSWER, STATUS_NOTICE, SUPPLEMENTARY_REQUEST
 from judicare.exchange.correspondence import send_answer
@@ -444,4 +445,9 @@ def test_inbox_and_card_over_http(app, tmp_path):
     assert deep.json()["error"]["code"] == "malformed_envelope"
     huge = client.post(INBOX_PATH, content=b"x" * 6_000, headers=headers)
     assert huge.status_code == 413
+    with app.unit_of_work() as uow:
+        refused = uow.session.scalars(
+            select(AuditEventRow.details).where(AuditEventRow.tag == "node:envelope:reject")
+        ).all()
+        assert [d["reason"] for d in refused][-1] == "envelope_too_large"
     assert "/api/v1/exchange/inbox" not in client.get("/openapi.json").json()["paths"]

@@ -192,30 +192,127 @@ def outbox(
         print_json(list_outbox(uow.session, status=status, limit=limit))
 
 
+AsOption = Annotated[str, typer.Option("--as", help="The officer acting (their user name).")]
+
+
+def _acting(session, as_user: str):
+    from judicare.auth.models import UserRow
+    from judicare.auth.service import principal_of
+
+    user = session.scalar(select(UserRow).where(UserRow.username == as_user))
+    if user is None:
+        fail(f"unknown user {as_user!r}: see `judicare users list`", 2)
+    return principal_of(user)
+
+
 @app.command("send-request")
 def send_request_command(
     request_id: int,
     to: Annotated[str, typer.Option("--to", help="The peer's node id.")],
-    as_user: Annotated[str, typer.Option("--as", help="The officer sending it.")],
+    as_user: AsOption,
+    supplements: Annotated[
+        int | None,
+        typer.Option(
+            "--supplements",
+            help="The request, sent before to the same peer, that this one supplements.",
+        ),
+    ] = None,
     why: Annotated[str, typer.Option("--why")] = "transmission to the requested state",
     keys_dir: KeysOption = None,
     db: DbOption = None,
 ) -> None:
     """Queue an outgoing request for a peer (delivered by `judicare node deliver`)."""
-    from judicare.auth.models import UserRow
-    from judicare.auth.service import principal_of
     from judicare.exchange.http import node_for
     from judicare.exchange.service import send_request
 
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        user = uow.session.scalar(select(UserRow).where(UserRow.username == as_user))
-        if user is None:
-            fail(f"unknown user {as_user!r}", 2)
         node = node_for(judicare, _store(keys_dir))
-        row = send_request(uow.session, node, principal_of(user), request_id, to,
-                           now=node.clock(), why=why)  # fmt: skip
+        row = send_request(uow.session, node, _acting(uow.session, as_user), request_id, to,
+                           now=node.clock(), why=why, supplements=supplements)  # fmt: skip
         uow.commit()
-        say(f"Request {request_id} queued for {to} as message {row.message_id}.")
+        what = "Supplementary request" if supplements else "Request"
+        say(f"{what} {request_id} queued for {to} as message {row.message_id}.")
+
+
+@app.command("answer")
+def answer_command(
+    request_id: int,
+    text: Annotated[
+        str, typer.Option("--text", help="The answer, as the other authority reads it.")
+    ],
+    as_user: AsOption,
+    document: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--document",
+            help="A document of the request to send with the answer (repeat for more).",
+        ),
+    ] = None,
+    why: Annotated[str, typer.Option("--why")] = "answer to the requesting state",
+    keys_dir: KeysOption = None,
+    db: DbOption = None,
+) -> None:
+    """Answer a request that arrived through the exchange, with documents of its file."""
+    from judicare.exchange.correspondence import send_answer
+    from judicare.exchange.http import node_for
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        node = node_for(judicare, _store(keys_dir))
+        documents = tuple(document or ())
+        row = send_answer(uow.session, node, _acting(uow.session, as_user), request_id, text,
+                          document_ids=documents, now=node.clock(), why=why)  # fmt: skip
+        uow.commit()
+        say(f"Answer to request {request_id} queued for {row.peer_id} as message "
+            f"{row.message_id}.")  # fmt: skip
+
+
+@app.command("ask")
+def ask_command(
+    request_id: int,
+    text: Annotated[str, typer.Option("--text", help="What the requesting state should add.")],
+    as_user: AsOption,
+    why: Annotated[str, typer.Option("--why")] = "further information needed",
+    keys_dir: KeysOption = None,
+    db: DbOption = None,
+) -> None:
+    """Ask the requesting state for further information about a request received."""
+    from judicare.exchange.correspondence import ask_for_information
+    from judicare.exchange.http import node_for
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        node = node_for(judicare, _store(keys_dir))
+        row = ask_for_information(uow.session, node, _acting(uow.session, as_user), request_id,
+                                  text, now=node.clock(), why=why)  # fmt: skip
+        uow.commit()
+        say(f"Request for information queued for {row.peer_id} as message {row.message_id}.")
+
+
+@app.command("messages")
+def messages_command(
+    request_id: int,
+    as_user: AsOption,
+    as_json: JsonOption = False,
+    why: Annotated[str, typer.Option("--why")] = "case handling",
+    db: DbOption = None,
+) -> None:
+    """A request's correspondence with the other node, oldest first (the reading is audited)."""
+    from judicare.exchange.correspondence import correspondence
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        result = correspondence(uow.session, _acting(uow.session, as_user), request_id,
+                                now=_now(), why=why)  # fmt: skip
+        uow.commit()
+    if as_json:
+        print_json(result)
+        return
+    if result["peer_status"]:
+        say(f"The other node reports the request as: {result['peer_status']}")
+    for m in result["messages"]:
+        arrow = "->" if m["direction"] == "sent" else "<-"
+        gist = m["summary"].get("text") or m["summary"].get("status") or ""
+        say(f"{m['at']}  {arrow} {m['peer']}  {m['type']}  {m['delivery']}  {gist[:80]}")
+    if not result["messages"]:
+        say(f"Request {request_id} has no exchange correspondence.")
 
 
 @app.command("deliver")

@@ -76,6 +76,14 @@ def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict 
     return 503, b"", {"code": "busy", "message": "try again later"}
 
 
+def _audit_refusal(app: App, head: bytes, error: Rejected, node: Node) -> None:
+    """Audit an envelope refused before it was read whole (its first bytes identify it as
+    well as they can: the header comes first in the canonical form)."""
+    with app.unit_of_work() as uow:
+        record_rejection(uow.session, head, error, node.clock())
+        uow.commit()
+
+
 def handle_attachment(
     app: App, node: Node, message_id: str, attachment_id: str, chunks, headers: dict
 ) -> tuple[int, dict | None]:
@@ -117,6 +125,7 @@ def install_exchange(api: FastAPI, app: App, key_store: KeyStore | None = None) 
             size += len(chunk)
             if size > limit:
                 error = TooLarge(f"the envelope is larger than {limit} bytes")
+                await run_in_threadpool(_audit_refusal, app, b"".join(chunks), error, node)
                 return JSONResponse(error_body(error.code, error.message), status_code=413)
             chunks.append(chunk)
         status, content, error = await run_in_threadpool(

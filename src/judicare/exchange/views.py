@@ -2,7 +2,6 @@
 answer one received, ask for information, and read a request's correspondence. The
 node-to-node protocol itself (inbox, uploads, card) is in `http`."""
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated

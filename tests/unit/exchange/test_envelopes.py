@@ -153,6 +153,15 @@ def test_tampering_wrong_keys_and_time_are_refused_with_reasons():
         _open(_sealed(to=stranger))
 
 
+def test_a_window_longer_than_this_node_accepts_is_refused_even_while_open():
+    """An old message given a far expiry by its sender (signed, so not tampered with) would
+    outlive the window the duplicate store is sized for: refused, though not yet expired."""
+    long_lived = seal(A, B_KEYS, STATUS_NOTICE, {"status": "registered"}, message_id=MID,
+                      conversation_id="c-1", now=T, lifetime=timedelta(days=30))  # fmt: skip
+    with pytest.raises(Expired, match="window is longer"):
+        _open(long_lived, now=T + timedelta(days=10))
+
+
 def test_ciphertext_moved_under_another_signed_header_is_caught():
     """Encrypt-then-sign with a sealed box: a node that re-signs someone else's ciphertext
     is caught by the sender and id repeated inside the payload."""
