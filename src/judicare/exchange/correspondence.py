@@ -138,10 +138,7 @@ def status_notices(node: Node) -> StatusListener:
     def listener(session: Session, event: StatusChanged) -> None:
         row = session.get(RequestRow, event.request_id)
         for peer_id, conversation_id in conversations(session, event.request_id):
-            body = {
-                "status": event.to_status, "previous_status": event.from_status,
-                "changed_at": as_utc(event.at).isoformat(), "reference": row.reference,
-            }  # fmt: skip
+            body = status_notice_body(event, row.reference)
             try:
                 send_message(
                     session, node, peer_id=peer_id, kind=STATUS_NOTICE, body=body,
@@ -159,6 +156,14 @@ def status_notices(node: Node) -> StatusListener:
 
     listener.judicare_exchange = True  # type: ignore[attr-defined]
     return listener
+
+
+def status_notice_body(event: StatusChanged, reference: str) -> dict:
+    """The status and when it changed, never the reasons (see the module's docstring)."""
+    return {
+        "status": event.to_status, "previous_status": event.from_status,
+        "changed_at": as_utc(event.at).isoformat(), "reference": reference,
+    }  # fmt: skip
 
 
 def conversations(session: Session, request_id: int) -> list[tuple[str, str]]:

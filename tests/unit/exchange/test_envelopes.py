@@ -229,3 +229,20 @@ def test_header_fields_are_bounded_before_any_lookup(field, value, problem):
     header = dict(parse(_sealed())[0], **{field: value})
     with pytest.raises(Malformed, match=problem):
         parse(sign_header(A, header))
+
+
+def test_golden_status_notice_body_carries_the_status_and_never_the_reasons():
+    from datetime import UTC, datetime
+
+    from judicare.auth.permissions import Principal, Role
+    from judicare.exchange.canonical import canonical_bytes
+    from judicare.exchange.correspondence import status_notice_body
+    from judicare.requests.events import StatusChanged
+
+    who = Principal(user_id=1, username="s", role=Role.SUPERVISOR, authority_id="NLD-CA")
+    event = StatusChanged(7, "under_review", "refused", who,
+                          datetime(2026, 12, 3, 9, 30, tzinfo=UTC), "refugee (art. 33)")  # fmt: skip
+    assert canonical_bytes(status_notice_body(event, "NL-2026-0007")) == (
+        b'{"changed_at":"2026-12-03T09:30:00+00:00","previous_status":"under_review",'
+        b'"reference":"NL-2026-0007","status":"refused"}'
+    )
