@@ -3,19 +3,23 @@ downloaded browser), against a live server on loopback with the fictional demo d
 
 Covers the issue's path: sign in; register an incoming request with a Cyrillic name; see the
 screening report and the refugee match; record a decision that needs a supervisor; see it
-blocked until approval; switch to French. Screenshots of the main pages go to
-build/screenshots/, and axe-core (from the npm registry, injected into each page) must report
-no serious or critical accessibility violation.
+blocked until approval; switch to French; decide on a candidate with the keyboard alone.
+Screenshots of the main pages go to build/screenshots/ (emptied first), and axe-core (from the
+npm registry, injected into each page) must report no serious or critical accessibility
+violation. Every request that is not to the loopback server is blocked and fails the test:
+the pages, the chart and the map need nothing from the internet.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -82,19 +86,37 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pictures
+    SCREENSHOTS.mkdir(parents=True)
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield chromium
         chromium.close()
 
 
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
 @pytest.fixture
 def page(browser, server):
+    """A tab that may reach only the loopback server; anything else is blocked and listed."""
     context = browser.new_context(base_url=server, locale="en-GB")
     tab = context.new_page()
     tab.set_default_timeout(15_000)
+    outside: list[str] = []
+
+    def only_loopback(route) -> None:
+        url = route.request.url
+        if urlsplit(url).scheme in ("data", "blob") or urlsplit(url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort("blockedbyclient")
+
+    tab.route("**/*", only_loopback)
     yield tab
     context.close()
+    assert not outside, f"the pages asked for something outside this server: {outside}"
 
 
 def sign_in(page, username: str) -> None:
@@ -111,7 +133,6 @@ def sign_out(page) -> None:
 
 
 def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
@@ -219,8 +240,19 @@ def test_main_pages_are_accessible_and_photographed(page):
         assert not serious_violations(page), path
     sign_out(page)
     sign_in(page, "anna.officer")
-    page.goto("/requests/new?direction=outgoing")
-    shoot(page, "09-outgoing-wizard")
+    for name, path in (
+        ("09-outgoing-wizard", "/requests/new?direction=outgoing"),
+        ("10-incoming-intake", "/requests/new"),
+        ("11-error-page", "/requests/999999"),
+    ):
+        page.goto(path)
+        shoot(page, name)
+        assert not serious_violations(page), path
+    assert page.get_by_role("alert").is_visible()  # the error page says what went wrong
+    sign_out(page)
+    sign_in(page, "admin")
+    page.goto("/registers")
+    shoot(page, "12-registers-import")
     assert not serious_violations(page)
 
 
@@ -254,3 +286,48 @@ def test_errors_next_to_fields_in_french(page):
     error = page.locator("#facts_summary-error")
     assert error.inner_text() == "Ce champ est obligatoire."
     assert page.locator("#facts_summary").get_attribute("aria-invalid") == "true"
+
+
+def tab_to(page, selector: str, presses: int = 400) -> None:
+    """Press Tab from the top of the page until the focus is on `selector`."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_decision_on_a_candidate(page):
+    """Enter in the reason field must not confirm a match: the choice is explicit (Space on a
+    radio button), and the one submit button records it."""
+    sign_in(page, "anna.officer")
+    page.locator("#language-choice").select_option("en")  # an earlier test chose French
+    page.locator(".language-form button").click()
+    page.wait_for_load_state()
+    register_incoming_request(page)
+    first_row = ".candidate-form"
+    page.locator(first_row).first.wait_for()
+    reason = f"{first_row} input[name=reason]"
+    tab_to(page, reason)
+    page.keyboard.type("Same birth date and photograph (keyboard).")
+    page.keyboard.press("Enter")  # no choice made yet: refused, next to the radio buttons
+    page.wait_for_load_state()
+    error = page.locator(".candidate-form .field-error").first
+    assert "Choose whether this is the same person" in error.inner_text()
+    assert page.locator(reason).first.input_value() == "Same birth date and photograph (keyboard)."
+    assert not page.locator("#screening").get_by_text("— anna.officer:").count()
+    shoot(page, "13-candidate-choice-missing")
+    assert not serious_violations(page)
+
+    tab_to(page, f"{first_row} input[type=radio]")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked")
+    assert page.evaluate("document.activeElement.value") == "confirmed"
+    page.keyboard.press("Tab")  # to the reason, still as typed
+    assert page.evaluate("document.activeElement.name") == "reason"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the one submit button
+    page.wait_for_url(re.compile(r"#screening$"))
+    page.locator("#screening").get_by_text("anna.officer: Same birth date").first.wait_for()
+    assert page.get_by_text("Your decision on the candidate was recorded.").is_visible()

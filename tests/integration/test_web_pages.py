@@ -197,7 +197,8 @@ def test_a_candidate_can_be_confirmed_with_a_reason(demo_api):
         f"/requests/{request_id}/candidates",
         {"person": "0", "register": "refugees", "entry": "DEMO-R-0001", "decision": "confirmed"},
     )
-    assert "needs its reason" in officer.follow(missing_reason).text
+    assert missing_reason.status_code == 422 and "needs its reason" in missing_reason.text
+    assert re.search(r'id="candidate-0-\d+-reason-error"', missing_reason.text)
     officer.post(
         f"/requests/{request_id}/candidates",
         {"person": "0", "register": "refugees", "entry": "DEMO-R-0001",

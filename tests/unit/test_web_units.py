@@ -98,3 +98,52 @@ def test_after_sign_in_only_this_site_is_a_destination(target, kept):
     from judicare.web.session import safe_next
 
     assert safe_next(target) == kept
+
+
+def test_every_code_label_is_in_the_catalogue_template():
+    from judicare.web.labels import ALL
+
+    extracted = {m.id for m in _catalogue(LOCALE_DIR / "messages.pot") if m.id}
+    for group, words in ALL.items():
+        for code, text in words.items():
+            assert text in extracted, f"labels.{group}[{code!r}] is not extracted: run pybabel"
+
+
+def test_templates_show_no_raw_code_with_underscores_replaced():
+    """A code is shown through `label(group, code)`, never as `code|replace('_', ' ')`,
+    which would stay English on French and Dutch pages."""
+    from judicare.web.rendering import TEMPLATES
+
+    for template in TEMPLATES.glob("*.html"):
+        assert "replace('_'" not in template.read_text(), template.name
+
+
+@pytest.mark.parametrize(
+    ("group", "code"),
+    [("deadline", "requested_execution"), ("deadline", "provisional_arrest_release_required"),
+     ("in_force", "not_in_force"), ("participation_data", "partial"),
+     ("consent_action", "accession"), ("chain_problem", "broken_link"),
+     ("date_relation", "swapped")],
+)  # fmt: skip
+def test_data_codes_are_words_in_french_and_dutch(group, code):
+    from judicare.web.labels import label
+
+    english = label(group, code)
+    assert english != code  # a word for it exists
+    for language in ("fr", "nl"):
+        assert Translator(language).gettext(english) != english, (language, group, code)
+
+
+@pytest.mark.parametrize(
+    ("filename", "header"),
+    [("report.pdf", "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"),
+     ("Déclaration témoin.txt",
+      "attachment; filename=\"D_claration t_moin.txt\"; "
+      "filename*=UTF-8''D%C3%A9claration%20t%C3%A9moin.txt"),
+     ('a"b\\c\r\n.txt', "attachment; filename=\"a_b_c__.txt\"; filename*=UTF-8''a%22b%5Cc%0D%0A.txt"),
+     ("Жанар.pdf", "attachment; filename=\"_____.pdf\"; filename*=UTF-8''%D0%96%D0%B0%D0%BD%D0%B0%D1%80.pdf")],
+)  # fmt: skip
+def test_downloads_carry_their_name_as_rfc_6266_says(filename, header):
+    from judicare.web.document_pages import content_disposition
+
+    assert content_disposition(filename) == header

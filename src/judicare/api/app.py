@@ -80,7 +80,10 @@ def create_api(app: App) -> FastAPI:
     @api.post("/api/v1/auth/token", tags=["auth"], status_code=201)
     def token(body: TokenIn, uow: Work) -> dict:
         who = authenticate(uow.session, body.username, body.password)
-        check_second_factor(uow.session, who, body.totp, app.now())
+        verdict = check_second_factor(uow.session, who, body.totp, app.now())
+        if not verdict.accepted:
+            uow.commit()  # a wrong code counts towards the lockout
+            verdict.raise_if_refused()
         value = issue_token(uow.session, who, name="login")
         uow.commit()
         return {"token": value, "username": who.username, "role": who.role.value}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from judicare.db.base import Base, utcnow
@@ -31,6 +31,13 @@ class UserRow(Base):
     # Base32 secret of the optional TOTP second factor (RFC 6238); None means password only.
     totp_secret: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     preferred_language: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
+    # The TOTP time step of the last code accepted (a code is used once), the wrong codes
+    # given in a row, and the time until which codes are not even checked after too many.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0)
+    totp_locked_until: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

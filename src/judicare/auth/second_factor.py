@@ -7,6 +7,8 @@ token that expires after a working day and is revoked at sign-out. Services neve
 
 from __future__ import annotations
 
+import hmac
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 from judicare.auth.models import ApiTokenRow, UserRow
 from judicare.auth.passwords import new_token, token_digest
 from judicare.auth.permissions import Principal, Unauthenticated
+from judicare.db.base import as_utc
 from judicare.errors import InvalidInput
 
 ISSUER = "Judicare"
@@ -35,16 +38,70 @@ def needs_second_factor(session: Session, principal: Principal) -> bool:
     return bool(_user(session, principal).totp_secret)
 
 
-def check_second_factor(session: Session, principal: Principal, code: str | None, now: datetime):
-    """Refuse unless the user has no second factor or `code` is its current TOTP code."""
-    secret = _user(session, principal).totp_secret
-    if not secret:
-        return
+MAX_WRONG_CODES = 5  # wrong codes in a row before codes are refused for a while
+LOCK_MINUTES = 15
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorVerdict:
+    """Whether a sign-in's code was accepted, and why not. The row was updated either way
+    (the step used, or one more wrong code): the caller commits in both cases, so that a
+    refused code counts even though the sign-in fails."""
+
+    accepted: bool
+    reason: str = ""
+    code: str = ""  # missing, wrong, used or locked: for a message in the user's language
+
+    def raise_if_refused(self) -> None:
+        if not self.accepted:
+            raise Unauthenticated(self.reason)
+
+
+def check_second_factor(
+    session: Session, principal: Principal, code: str | None, now: datetime
+) -> SecondFactorVerdict:
+    """Accept the user's current TOTP code once (RFC 6238 with one step of drift either
+    side); count wrong codes, and after MAX_WRONG_CODES in a row refuse every code for
+    LOCK_MINUTES, so that six digits cannot be guessed by trying them all."""
+    user = _user(session, principal)
+    if not user.totp_secret:
+        return SecondFactorVerdict(True)
     code = (code or "").replace(" ", "")
     if not code:
-        raise Unauthenticated("this user signs in with a second factor: give the 6-digit code")
-    if not pyotp.TOTP(secret).verify(code, for_time=now, valid_window=CLOCK_DRIFT_STEPS):
-        raise Unauthenticated("the 6-digit code is wrong or has expired: use the current one")
+        return SecondFactorVerdict(
+            False, "this user signs in with a second factor: give the 6-digit code", "missing"
+        )
+    locked = user.totp_locked_until
+    if locked is not None and as_utc(locked) > now:
+        return SecondFactorVerdict(
+            False, f"too many wrong codes: try again after {as_utc(locked):%H:%M} UTC", "locked"
+        )
+    step = _matching_step(user.totp_secret, code, now)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        user.totp_failures = (user.totp_failures or 0) + 1
+        if user.totp_failures >= MAX_WRONG_CODES:
+            user.totp_failures, user.totp_locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+        session.flush()
+        if step is not None:
+            return SecondFactorVerdict(
+                False, "this code was used already: wait for the next one", "used"
+            )
+        return SecondFactorVerdict(
+            False, "the 6-digit code is wrong or has expired: use the current one", "wrong"
+        )
+    user.totp_last_step, user.totp_failures, user.totp_locked_until = step, 0, None
+    session.flush()
+    return SecondFactorVerdict(True)
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step whose code this is, within the allowed drift, or None."""
+    totp = pyotp.TOTP(secret)
+    for drift in range(-CLOCK_DRIFT_STEPS, CLOCK_DRIFT_STEPS + 1):
+        moment = now + timedelta(seconds=drift * totp.interval)
+        if hmac.compare_digest(totp.at(moment), code):
+            return totp.timecode(moment)
+    return None
 
 
 def enable_second_factor(session: Session, username: str) -> tuple[str, str]:
@@ -54,6 +111,7 @@ def enable_second_factor(session: Session, username: str) -> tuple[str, str]:
         raise InvalidInput(f"unknown user {username!r}")
     secret = pyotp.random_base32()
     user.totp_secret = secret
+    user.totp_last_step, user.totp_failures, user.totp_locked_until = None, 0, None
     session.flush()
     return secret, pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
 
@@ -63,6 +121,7 @@ def disable_second_factor(session: Session, username: str) -> None:
     if user is None:
         raise InvalidInput(f"unknown user {username!r}")
     user.totp_secret = None
+    user.totp_last_step, user.totp_failures, user.totp_locked_until = None, 0, None
     session.flush()
 
 

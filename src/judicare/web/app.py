@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,16 +23,20 @@ from judicare.web import (
     audit_pages,
     auth_pages,
     dashboard,
+    decision_pages,
+    document_pages,
     intake,
     registers,
     request_pages,
     treaty_pages,
 )
-from judicare.web.errors_text import error_text
+from judicare.web.errors_text import error_text, field_problem
+from judicare.web.i18n import Translator
 from judicare.web.rendering import Pages
 from judicare.web.session import (
     COOKIE,
     LoginRequired,
+    language_of,
     login_url,
     optional_principal,
     session_secret,
@@ -49,11 +54,14 @@ def install_web(api: FastAPI, app: App) -> None:
         dashboard,
         intake,  # before request_pages: /requests/new is not /requests/{id}
         request_pages,
+        decision_pages,
+        document_pages,
         treaty_pages,
         audit_pages,
         registers,
     ):
         api.include_router(module.router(app, pages))
+    api.add_middleware(TooLargePages, pages=pages)  # inside the session, outside the guard
     api.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(app),
@@ -66,13 +74,64 @@ def install_web(api: FastAPI, app: App) -> None:
 
 
 def _is_page(request: Request) -> bool:
-    path = request.url.path
+    return _is_page_path(request.url.path)
+
+
+def _is_page_path(path: str) -> bool:
     return not (path.startswith("/api/") or path in ("/docs", "/redoc", "/openapi.json"))
+
+
+def _error_page(
+    pages: Pages, request: Request, status: int, code: str, detail: str, detail_lang="en", **extra
+):
+    return pages.render(
+        request,
+        "error.html",
+        status=status,
+        principal=optional_principal(request),
+        error=error_text(request, code, detail, detail_lang),
+        **extra,
+    )
+
+
+class TooLargePages:
+    """A page's form refused as too large by the API's body guard (413, in JSON) becomes a
+    page in the officer's language; under /api/ the JSON answer is left as it is."""
+
+    def __init__(self, app, pages: Pages) -> None:
+        self.app = app
+        self.pages = pages
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not _is_page_path(scope.get("path", "")):
+            return await self.app(scope, receive, send)
+        replaced = False
+
+        async def send_or_replace(message):
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                headers = dict(message.get("headers", []))
+                replaced = b"json" in headers.get(b"content-type", b"")
+            if not replaced:
+                return await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                page = _too_large_page(self.pages, Request(scope))
+                await page(scope, receive, send)
+
+        return await self.app(scope, receive, send_or_replace)
+
+
+def _too_large_page(pages: Pages, request: Request) -> Response:
+    t = Translator(language_of(request))
+    limit = request.app.state.judicare.settings.max_upload_bytes
+    detail = t.gettext("The file is too large: at most %(size)s bytes.", size=t.number(limit))
+    return _error_page(pages, request, 413, "payload_too_large", detail, language_of(request))
 
 
 def _install_error_pages(api: FastAPI, pages: Pages) -> None:
     json_judicare = api.exception_handlers[JudicareError]
     json_http = api.exception_handlers[StarletteHTTPException]
+    json_validation = api.exception_handlers[RequestValidationError]
 
     @api.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -85,23 +144,24 @@ def _install_error_pages(api: FastAPI, pages: Pages) -> None:
     async def _judicare(request: Request, exc: JudicareError) -> Response:
         if not _is_page(request):
             return await json_judicare(request, exc)
-        return pages.render(
-            request,
-            "error.html",
-            status=exc.http_status,
-            principal=optional_principal(request),
-            error=error_text(request, exc.code, exc.message),
-        )
+        return _error_page(pages, request, exc.http_status, exc.code, exc.message)
+
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A page's query or form field missing or malformed: named, in the user's language
+        (the JSON API keeps its own answer)."""
+        if not _is_page(request) or "session" not in request.scope:
+            return await json_validation(request, exc)
+        t = Translator(language_of(request))
+        problems = [
+            {"field": str((e.get("loc") or ("",))[-1]), "problem": field_problem(t, e["type"])}
+            for e in exc.errors()
+        ]
+        return _error_page(pages, request, 422, "validation_error", "", problems=problems)
 
     @api.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if not _is_page(request) or "session" not in request.scope:
             return await json_http(request, exc)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return pages.render(
-            request,
-            "error.html",
-            status=exc.status_code,
-            principal=optional_principal(request),
-            error=error_text(request, code, str(exc.detail)),
-        )
+        return _error_page(pages, request, exc.status_code, code, str(exc.detail))

@@ -23,10 +23,18 @@ from judicare.auth.second_factor import (
 from judicare.auth.service import authenticate, principal_of
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.rendering import Pages, flash
-from judicare.web.session import check_csrf, language_of, optional_principal, safe_next
+from judicare.web.session import (
+    check_csrf,
+    language_of,
+    login_url,
+    optional_principal,
+    safe_next,
+)
 
 # The password step is remembered for this long while the user types the code.
 PENDING_SECONDS = 300
+# Wrong codes allowed before the pending sign-in ends and the password is asked again.
+MAX_CODE_ATTEMPTS = 5
 
 
 def router(app: App, pages: Pages) -> APIRouter:
@@ -80,18 +88,45 @@ def router(app: App, pages: Pages) -> APIRouter:
             if user is None or not user.active:
                 return RedirectResponse("/login", status_code=303)
             who = principal_of(user)
-            try:
-                check_second_factor(uow.session, who, code, app.now())
-            except Unauthenticated:
-                return pages.render(
-                    request,
-                    "login_code.html",
-                    status=401,
-                    next=safe_next(next),
-                    errors={"code": t.gettext("The code is wrong or has expired.")},
-                )
+            verdict = check_second_factor(uow.session, who, code, app.now())
+            if not verdict.accepted:
+                uow.commit()  # a wrong code counts towards the lockout
+                return _wrong_code(request, pending, next, verdict.code)
             request.session.pop("pending", None)
             return _signed_in(request, uow, who, next)
+
+    def _wrong_code(request: Request, pending: dict, next: str, why: str) -> Response:
+        """Ask again, or after MAX_CODE_ATTEMPTS wrong codes end the pending sign-in: the
+        password must be given again before any further code is tried. The user's row
+        counts wrong codes across sign-ins too, and locks codes out for a while
+        (`second_factor.MAX_WRONG_CODES`)."""
+        t = Translator(language_of(request))
+        wrong = int(pending.get("wrong", 0)) + 1
+        if why == "locked":
+            request.session.pop("pending", None)
+            message = t.gettext("Too many wrong codes: try again in a quarter of an hour.")
+            flash(request, message, "error")
+            return RedirectResponse(login_url(safe_next(next)), status_code=303)
+        if wrong >= MAX_CODE_ATTEMPTS:
+            request.session.pop("pending", None)
+            message = t.gettext("Too many wrong codes: sign in again with your password.")
+            flash(request, message, "error")
+            return RedirectResponse(login_url(safe_next(next)), status_code=303)
+        request.session["pending"] = {**pending, "wrong": wrong}
+        left = MAX_CODE_ATTEMPTS - wrong
+        said = (
+            t.gettext("This code was used already: wait for the next one.")
+            if why == "used"
+            else t.gettext("The code is wrong or has expired.")
+        )
+        problem = said + " " + t.ngettext("%(num)d attempt left.", "%(num)d attempts left.", left)
+        return pages.render(
+            request,
+            "login_code.html",
+            status=401,
+            next=safe_next(next),
+            errors={"code": problem},
+        )
 
     def _signed_in(request: Request, uow, who, next: str) -> Response:
         token = open_web_session(uow.session, who, app.now())

@@ -33,10 +33,13 @@ ERROR_TITLES = {
 }
 
 
-def error_text(request: Request, code: str, detail: str) -> dict:
+def error_text(request: Request, code: str, detail: str, detail_lang: str = "en") -> dict:
+    """The translated sentence for `code`; `detail` is the service's own words (English)
+    unless the caller says otherwise, and the page marks its language."""
     translator = Translator(language_of(request))
     title = ERROR_TITLES.get(code, N_("Something went wrong."))
-    return {"code": code, "title": translator.gettext(title), "detail": detail}
+    return {"code": code, "title": translator.gettext(title), "detail": detail,
+            "detail_lang": detail_lang}  # fmt: skip
 
 
 # Pydantic error types -> sentences shown next to a form field.

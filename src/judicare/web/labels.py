@@ -123,6 +123,51 @@ CATEGORY = {
     "optional_refusal": N_("optional refusal"),
     "attention": N_("attention"),
 }
+# Deadlines: the date of execution asked for, and the time limits of the instruments' data.
+DEADLINE = {
+    "requested_execution": N_("Execution date asked for"),
+    "provisional_arrest_release_possible": N_(
+        "Provisional arrest may end if the request has not arrived"
+    ),
+    "provisional_arrest_release_required": N_("Provisional arrest must end at the latest"),
+}
+IN_FORCE = {
+    "in_force": N_("in force"),
+    "not_in_force": N_("not in force"),
+    "unknown": N_("not known"),
+}
+# How far the participation data lists every participant (treaties.domain.Completeness).
+PARTICIPATION_DATA = {
+    "complete": N_("complete: a state not listed is not a participant"),
+    "partial": N_("partial: a state not listed may be a participant"),
+    "unknown": N_("none recorded"),
+}
+# The act by which a state consented to be bound (treaties.domain.CONSENT_ACTIONS).
+CONSENT_ACTION = {
+    "ratification": N_("Ratification"),
+    "acceptance": N_("Acceptance"),
+    "approval": N_("Approval"),
+    "accession": N_("Accession"),
+    "succession": N_("Succession"),
+    "membership": N_("Membership of the European Union"),
+    "deposit": N_("Deposit"),
+}
+# What the check of the audit chain found wrong with an entry (audit.chain).
+CHAIN_PROBLEM = {
+    "altered": N_("altered"),
+    "missing": N_("missing"),
+    "out_of_order": N_("out of order"),
+    "broken_link": N_("broken link"),
+}
+# How two birth dates compare (persons.domain.PartialDate.compare).
+DATE_RELATION = {
+    "exact": N_("the same date"),
+    "compatible": N_("compatible"),
+    "near": N_("close"),
+    "swapped": N_("day and month swapped"),
+    "conflict": N_("different"),
+}
+FOLLOW_UP_STATUS = {"open": N_("open"), "done": N_("done")}
 
 ALL = {
     "status": STATUS,
@@ -140,6 +185,13 @@ ALL = {
     "party_status": PARTY_STATUS,
     "ground": GROUND,
     "category": CATEGORY,
+    "deadline": DEADLINE,
+    "in_force": IN_FORCE,
+    "participation_data": PARTICIPATION_DATA,
+    "consent_action": CONSENT_ACTION,
+    "chain_problem": CHAIN_PROBLEM,
+    "date_relation": DATE_RELATION,
+    "follow_up_status": FOLLOW_UP_STATUS,
 }
 
 
