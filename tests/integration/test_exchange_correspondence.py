@@ -265,3 +265,45 @@ def test_the_user_api_sends_answers_and_reads_the_correspondence(pair, tmp_path)
             select(AuditEventRow.tag).where(AuditEventRow.tag == "officer:exchange:read")
         )
         assert consulted == "officer:exchange:read"
+
+
+def _web(n, tmp_path, username: str):
+    """The web application of node `n`, sending through the test's node and transport."""
+    from types import SimpleNamespace
+
+    from judicare.api.app import create_api
+    from tests.integration.web_support import WebUser
+
+    n.app.settings = n.app.settings.model_copy(update={"data_dir": tmp_path / n.id})
+    api = create_api(n.app)
+    api.state.exchange_node = n.node
+    install_status_notices(n.app, n.node)
+    return WebUser(SimpleNamespace(client=TestClient(api)), username, password="x" * 12)
+
+
+def test_officers_answer_and_read_the_correspondence_on_the_request_page(pair, tmp_path):
+    a, b, transport = pair
+    who_a, _ = _officer(a), _officer(b)
+    sent = _outgoing(a, who_a)
+    _send(a, who_a, sent, "NLD-CA")
+    _deliver(a, transport)
+    incoming = _received_id(b, _inbox_ids(b)[0])
+    officer_b = _web(b, tmp_path, "officer.NLD-CA")
+    page = officer_b.get(f"/requests/{incoming}")
+    assert 'id="exchange"' in page.text and "Answer to the requesting authority" in page.text
+
+    empty = officer_b.post(f"/requests/{incoming}/exchange/answer", {"text": "  "})
+    assert empty.status_code == 422 and 'id="exchange-answer-error"' in empty.text
+    answered = officer_b.post(
+        f"/requests/{incoming}/exchange/answer", {"text": "The witness was heard."}
+    )
+    assert answered.status_code == 303
+    _deliver(b, transport)
+
+    officer_a = _web(a, tmp_path, "officer.BEL-CA")
+    mine = officer_a.get(f"/requests/{sent}")
+    assert "The witness was heard." in mine.text
+    assert "delivered, receipt kept" in mine.text  # the request A sent, with its receipt
+    again = officer_a.post(f"/requests/{sent}/exchange/send", {"to": "NLD-CA"})
+    assert again.status_code == 422 and 'id="exchange-to-error"' in again.text
+    assert "already sent" in again.text  # the service's words, beside the translated ones

@@ -181,6 +181,24 @@ def conversations(session: Session, request_id: int) -> list[tuple[str, str]]:
     return list(dict.fromkeys((str(p), str(c)) for p, c in found))
 
 
+def requests_sent(session: Session, principal: Principal, *, exclude: int) -> list[dict]:
+    """The outgoing requests of the principal's authority already sent to a peer (those a
+    new request may supplement), newest first."""
+    rows = session.execute(
+        select(RequestRow.id, RequestRow.reference, OutboxRow.peer_id)
+        .join(OutboxRow, OutboxRow.request_id == RequestRow.id)
+        .where(
+            OutboxRow.message_type.in_(REQUEST_TYPES),
+            OutboxRow.status != "dead",
+            RequestRow.authority_id == principal.authority_id,
+            RequestRow.id != exclude,
+        )
+        .order_by(RequestRow.id.desc())
+        .limit(200)
+    ).all()
+    return [{"id": i, "reference": r, "peer": p} for i, r, p in dict.fromkeys(rows)]
+
+
 def install_status_notices(app, node: Node) -> None:
     """Register the listener once (an app served twice must not notify twice)."""
     app.status_listeners[:] = [

@@ -167,6 +167,7 @@ def install_exchange(api: FastAPI, app: App, key_store: KeyStore | None = None) 
         return make_card_now(node)
 
     api.include_router(router)
+    api.state.exchange_node = node  # the web pages send through the same node
     install_status_notices(app, node)
     if app.settings.exchange_deliver_in_server:
         _run_worker_with_server(api, app, node)

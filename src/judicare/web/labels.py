@@ -168,6 +168,19 @@ DATE_RELATION = {
     "conflict": N_("different"),
 }
 FOLLOW_UP_STATUS = {"open": N_("open"), "done": N_("done")}
+MESSAGE_TYPE = {
+    "request": N_("Request"),
+    "supplementary_request": N_("Supplementary request"),
+    "answer": N_("Answer"),
+    "request_for_information": N_("Request for further information"),
+    "status_notice": N_("Status notice"),
+}
+DELIVERY = {
+    "pending": N_("waiting to be delivered"),
+    "delivered": N_("delivered, receipt kept"),
+    "dead": N_("not delivered (dead letter)"),
+    "received": N_("received"),
+}
 
 ALL = {
     "status": STATUS,
@@ -192,6 +205,8 @@ ALL = {
     "chain_problem": CHAIN_PROBLEM,
     "date_relation": DATE_RELATION,
     "follow_up_status": FOLLOW_UP_STATUS,
+    "message_type": MESSAGE_TYPE,
+    "delivery": DELIVERY,
 }
 
 

@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from judicare.app import App
 from judicare.auth.permissions import Principal
 from judicare.errors import InvalidInput, JudicareError
+from judicare.exchange import correspondence
+from judicare.exchange.peers import list_peers
 from judicare.legal_basis.domain import CooperationKind
 from judicare.requests import queries, service
 from judicare.requests.domain import TRANSITIONS, RequestStatus
@@ -174,6 +176,7 @@ def render_request(
         decisions = decision_service.decisions_on(uow.session, who, request_id)
         follow_ups = decision_service.follow_ups(uow.session, who, request_id)
         timeline = queries.timeline(uow.session, who, request_id)
+        exchange = exchange_context(uow.session, who, request_id, detail, app.now())
         uow.commit()
     for person in detail["persons"]:
         person["readings"] = machine_readings(
@@ -196,5 +199,34 @@ def render_request(
         errors=errors or {},
         typed=typed or {},
         inline_screening=bool(screening),
+        **exchange,
         **screening,
     )
+
+
+def exchange_context(session, who: Principal, request_id: int, detail: dict, now) -> dict:
+    """The request's correspondence with the other node (read, and audited, only if it
+    travelled), and what the send form offers: the active peers, the requests already sent
+    that this one could supplement, the documents an answer could carry."""
+    travelled = bool(correspondence.conversations(session, request_id))
+    letters = (
+        correspondence.correspondence(session, who, request_id, now=now, why=WHY)
+        if travelled
+        else {"messages": [], "peer_status": None}
+    )
+    received = any(
+        m["direction"] == "received" and m["type"] in ("request", "supplementary_request")
+        for m in letters["messages"]
+    )
+    outgoing = detail["direction"] == "outgoing"
+    sent = correspondence.requests_sent(session, who, exclude=request_id) if outgoing else []
+    return {
+        "letters": letters,
+        "received_through_exchange": received,
+        "peers": [
+            (p["node_id"], f"{p['node_id']} ({p['state']}, {p['authority']})")
+            for p in (list_peers(session) if outgoing else [])
+            if p["active"]
+        ],
+        "sent_before": [(str(s["id"]), f"{s['reference']} → {s['peer']}") for s in sent],
+    }

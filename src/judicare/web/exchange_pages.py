@@ -1,0 +1,136 @@
+"""The request page's correspondence forms: send an outgoing request (or a supplementary
+request) to the other state's node, answer a request received through the exchange (with
+documents of its file), or ask for further information.
+
+A refused form draws the request page again (422) with the problem next to its field, in
+the officer's language, and what was typed kept; the service's own words, which name the
+exact problem, are kept beside it (in English, marked as such by the template).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from judicare.app import App
+from judicare.errors import JudicareError
+from judicare.exchange import correspondence
+from judicare.exchange.errors import NodeNotInitialised
+from judicare.exchange.service import send_request
+from judicare.web.i18n import Translator
+from judicare.web.labels import N_
+from judicare.web.rendering import Pages, flash
+from judicare.web.request_pages import WHY, RequestId, Who, render_request
+from judicare.web.session import check_csrf, language_of
+
+# What went wrong, by the service's error code, in words for the officer.
+PROBLEMS = {
+    "node_not_initialised": N_(
+        "This node has no keys yet: an administrator must run `judicare node init`."
+    ),
+    "unknown_peer": N_("This node is not in the peer directory."),
+    "conflict": N_("This request was sent to that node already."),
+    "invalid_input": N_("This cannot be sent."),
+}
+
+
+def router(app: App, pages: Pages) -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+
+    def node(request: Request):
+        return request.app.state.exchange_node
+
+    def act(request: Request, request_id: int, who, field: str, typed: dict, send, done: str):
+        """Run one sending act in its own transaction; on a refusal, the page again."""
+        t = Translator(language_of(request))
+        try:
+            with app.unit_of_work() as uow:
+                row = send(uow.session, node(request))
+                uow.commit()
+        except (JudicareError, NodeNotInitialised) as exc:
+            words = t.gettext(PROBLEMS.get(exc.code, PROBLEMS["invalid_input"]))
+            errors = {field: words, f"{field}-detail": exc.message}
+            return render_request(
+                app, pages, request, who, request_id, errors=errors, typed=typed, status=422
+            )
+        flash(request, t.gettext(done, peer=row.peer_id), "success")
+        return RedirectResponse(f"/requests/{request_id}#exchange", status_code=303)
+
+    def required_text(request, request_id, who, field, text, typed):
+        if text.strip():
+            return None
+        t = Translator(language_of(request))
+        errors = {field: t.gettext("Write the text the other authority will read.")}
+        return render_request(
+            app, pages, request, who, request_id, errors=errors, typed=typed, status=422
+        )
+
+    @web.post("/requests/{request_id}/exchange/send", dependencies=[Depends(check_csrf)])
+    async def send(
+        request: Request,
+        request_id: RequestId,
+        who: Who,
+        to: Annotated[str, Form(max_length=64)] = "",
+        supplements: Annotated[str, Form(max_length=12)] = "",
+    ) -> Response:
+        typed = {"exchange-to": to, "exchange-supplements": supplements}
+        original = int(supplements) if supplements.isdigit() else None
+
+        def run(session, n):
+            return send_request(session, n, who, request_id, to, now=app.now(), why=WHY,
+                                supplements=original)  # fmt: skip
+
+        return await run_in_threadpool(
+            act, request, request_id, who, "exchange-to", typed, run,
+            N_("The request is queued for %(peer)s."),
+        )  # fmt: skip
+
+    @web.post("/requests/{request_id}/exchange/answer", dependencies=[Depends(check_csrf)])
+    async def answer(
+        request: Request,
+        request_id: RequestId,
+        who: Who,
+        text: Annotated[str, Form(max_length=correspondence.MAX_TEXT)] = "",
+        document: Annotated[list[int] | None, Form()] = None,
+    ) -> Response:
+        documents = tuple(document or ())
+        typed = {"exchange-answer": text, "exchange-documents": list(documents)}
+        refused = required_text(request, request_id, who, "exchange-answer", text, typed)
+        if refused is not None:
+            return refused
+
+        def run(session, n):
+            return correspondence.send_answer(
+                session, n, who, request_id, text, document_ids=documents, now=app.now(), why=WHY
+            )
+
+        return await run_in_threadpool(
+            act, request, request_id, who, "exchange-answer", typed, run,
+            N_("The answer is queued for %(peer)s."),
+        )  # fmt: skip
+
+    @web.post("/requests/{request_id}/exchange/ask", dependencies=[Depends(check_csrf)])
+    async def ask(
+        request: Request,
+        request_id: RequestId,
+        who: Who,
+        text: Annotated[str, Form(max_length=correspondence.MAX_TEXT)] = "",
+    ) -> Response:
+        typed = {"exchange-question": text}
+        refused = required_text(request, request_id, who, "exchange-question", text, typed)
+        if refused is not None:
+            return refused
+
+        def run(session, n):
+            return correspondence.ask_for_information(session, n, who, request_id, text,
+                                                      now=app.now(), why=WHY)  # fmt: skip
+
+        return await run_in_threadpool(
+            act, request, request_id, who, "exchange-question", typed, run,
+            N_("The request for further information is queued for %(peer)s."),
+        )  # fmt: skip
+
+    return web
