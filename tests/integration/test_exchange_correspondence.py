@@ -64,13 +64,18 @@ def _letters(n, who, request_id: int) -> dict:
         return correspondence(uow.session, who, request_id, now=n.clock[0], why="test")
 
 
+def _travelled(a, b, transport, who_a, number: int = 0) -> tuple[int, int]:
+    """An outgoing request of A sent and delivered to B: (its id at A, its id at B)."""
+    sent = _outgoing(a, who_a, number)
+    message = _send(a, who_a, sent, "NLD-CA")
+    _deliver(a, transport)
+    return sent, _received_id(b, message)
+
+
 def test_an_answer_with_a_document_reaches_the_outgoing_request(pair):
     a, b, transport = pair
     who_a, who_b = _officer(a), _officer(b)
-    sent = _outgoing(a, who_a)
-    message = _send(a, who_a, sent, "NLD-CA")
-    _deliver(a, transport)
-    incoming = _received_id(b, message)
+    sent, incoming = _travelled(a, b, transport, who_a)
     with b.app.unit_of_work() as uow:
         key, size, sha = b.app.file_store.put([b"record of the hearing"], 10_000)
         document = DocumentRow(request_id=incoming, filename="hearing.txt",
@@ -111,10 +116,7 @@ def test_an_answer_with_a_document_reaches_the_outgoing_request(pair):
 def test_a_request_for_information_is_answered_by_a_linked_supplementary_request(pair):
     a, b, transport = pair
     who_a, who_b = _officer(a), _officer(b)
-    first = _outgoing(a, who_a)
-    message = _send(a, who_a, first, "NLD-CA")
-    _deliver(a, transport)
-    incoming = _received_id(b, message)
+    first, incoming = _travelled(a, b, transport, who_a)
     with b.app.unit_of_work() as uow:
         ask_for_information(uow.session, b.node, who_b, incoming,
                             "Please give the witness's address.", now=b.clock[0], why="review")  # fmt: skip
@@ -143,11 +145,6 @@ def test_a_request_for_information_is_answered_by_a_linked_supplementary_request
         supplementary = uow.session.get(InboxRow, out.message_id)
         assert (link.from_request_id, link.to_request_id) == (incoming, supplementary.request_id)
         assert supplementary.body_summary["supplements"] == first_reference
-
-
-def _inbox_ids(n) -> list[str]:
-    with n.app.unit_of_work() as uow:
-        return list(uow.session.scalars(select(InboxRow.message_id)))
 
 
 def test_a_supplementary_request_needs_a_request_sent_before_to_the_same_node(pair):
@@ -179,10 +176,7 @@ def test_each_change_of_status_is_notified_to_the_other_node_without_its_reasons
     for n in (a, b):
         install_status_notices(n.app, n.node)
     who_a, who_b, boss_b = _officer(a), _officer(b), _supervisor(b)
-    sent = _outgoing(a, who_a)
-    _send(a, who_a, sent, "NLD-CA")
-    _deliver(a, transport)
-    incoming = _received_id(b, _inbox_ids(b)[0])
+    sent, incoming = _travelled(a, b, transport, who_a)
 
     _move(b, who_b, incoming, "registered", commit=False)  # rolled back: no notice either
     assert _count(b, OutboxRow) == 0
@@ -239,10 +233,7 @@ def test_the_user_api_sends_answers_and_reads_the_correspondence(pair, tmp_path)
 
     a, b, transport = pair
     who_a, who_b = _officer(a), _officer(b)
-    sent = _outgoing(a, who_a)
-    message = _send(a, who_a, sent, "NLD-CA")
-    _deliver(a, transport)
-    incoming = _received_id(b, message)
+    _, incoming = _travelled(a, b, transport, who_a)
     b.app.settings = b.app.settings.model_copy(update={"node_keys_dir": tmp_path / "no-keys"})
     api = create_api(b.app)  # a node whose key directory is empty
     with b.app.unit_of_work() as uow:
@@ -284,10 +275,7 @@ def _web(n, tmp_path, username: str):
 def test_officers_answer_and_read_the_correspondence_on_the_request_page(pair, tmp_path):
     a, b, transport = pair
     who_a, _ = _officer(a), _officer(b)
-    sent = _outgoing(a, who_a)
-    _send(a, who_a, sent, "NLD-CA")
-    _deliver(a, transport)
-    incoming = _received_id(b, _inbox_ids(b)[0])
+    sent, incoming = _travelled(a, b, transport, who_a)
     officer_b = _web(b, tmp_path, "officer.NLD-CA")
     page = officer_b.get(f"/requests/{incoming}")
     assert 'id="exchange"' in page.text and "Answer to the requesting authority" in page.text

@@ -18,7 +18,6 @@ from fastapi.responses import RedirectResponse, Response
 from judicare.app import App
 from judicare.errors import JudicareError
 from judicare.exchange import correspondence
-from judicare.exchange.errors import NodeNotInitialised
 from judicare.exchange.service import send_request
 from judicare.web.i18n import Translator
 from judicare.web.labels import N_
@@ -43,30 +42,28 @@ def router(app: App, pages: Pages) -> APIRouter:
     def node(request: Request):
         return request.app.state.exchange_node
 
-    def act(request: Request, request_id: int, who, field: str, typed: dict, send, done: str):
-        """Run one sending act in its own transaction; on a refusal, the page again."""
+    def act(request: Request, request_id: int, who, field: str, typed: dict, send, done: str,
+            text: str | None = None):  # fmt: skip
+        """Run one sending act in its own transaction (in a worker thread); a blank text or
+        a refusal draws the page again with the problem next to `field`."""
         t = Translator(language_of(request))
-        try:
-            with app.unit_of_work() as uow:
-                row = send(uow.session, node(request))
-                uow.commit()
-        except (JudicareError, NodeNotInitialised) as exc:
-            words = t.gettext(PROBLEMS.get(exc.code, PROBLEMS["invalid_input"]))
-            errors = {field: words, f"{field}-detail": exc.message}
+        errors = None
+        if text is not None and not text.strip():
+            errors = {field: t.gettext("Write the text the other authority will read.")}
+        else:
+            try:
+                with app.unit_of_work() as uow:
+                    row = send(uow.session, node(request))
+                    uow.commit()
+            except JudicareError as exc:
+                words = t.gettext(PROBLEMS.get(exc.code, PROBLEMS["invalid_input"]))
+                errors = {field: words, f"{field}-detail": exc.message}
+        if errors:
             return render_request(
                 app, pages, request, who, request_id, errors=errors, typed=typed, status=422
             )
         flash(request, t.gettext(done, peer=row.peer_id), "success")
         return RedirectResponse(f"/requests/{request_id}#exchange", status_code=303)
-
-    def required_text(request, request_id, who, field, text, typed):
-        if text.strip():
-            return None
-        t = Translator(language_of(request))
-        errors = {field: t.gettext("Write the text the other authority will read.")}
-        return render_request(
-            app, pages, request, who, request_id, errors=errors, typed=typed, status=422
-        )
 
     @web.post("/requests/{request_id}/exchange/send", dependencies=[Depends(check_csrf)])
     async def send(
@@ -98,9 +95,6 @@ def router(app: App, pages: Pages) -> APIRouter:
     ) -> Response:
         documents = tuple(document or ())
         typed = {"exchange-answer": text, "exchange-documents": list(documents)}
-        refused = required_text(request, request_id, who, "exchange-answer", text, typed)
-        if refused is not None:
-            return refused
 
         def run(session, n):
             return correspondence.send_answer(
@@ -109,7 +103,7 @@ def router(app: App, pages: Pages) -> APIRouter:
 
         return await run_in_threadpool(
             act, request, request_id, who, "exchange-answer", typed, run,
-            N_("The answer is queued for %(peer)s."),
+            N_("The answer is queued for %(peer)s."), text,
         )  # fmt: skip
 
     @web.post("/requests/{request_id}/exchange/ask", dependencies=[Depends(check_csrf)])
@@ -120,9 +114,6 @@ def router(app: App, pages: Pages) -> APIRouter:
         text: Annotated[str, Form(max_length=correspondence.MAX_TEXT)] = "",
     ) -> Response:
         typed = {"exchange-question": text}
-        refused = required_text(request, request_id, who, "exchange-question", text, typed)
-        if refused is not None:
-            return refused
 
         def run(session, n):
             return correspondence.ask_for_information(session, n, who, request_id, text,
@@ -130,7 +121,7 @@ def router(app: App, pages: Pages) -> APIRouter:
 
         return await run_in_threadpool(
             act, request, request_id, who, "exchange-question", typed, run,
-            N_("The request for further information is queued for %(peer)s."),
+            N_("The request for further information is queued for %(peer)s."), text,
         )  # fmt: skip
 
     return web
