@@ -31,6 +31,8 @@ ALLOWED = {
     "propose a decision": {"legal_reviewer", "supervisor"},
     "read a request's exchange correspondence": CASE_WORKERS | {"auditor"},
     "answer a request through the exchange": CASE_WORKERS,
+    "ask for information through the exchange": CASE_WORKERS,
+    "send a request through the exchange": CASE_WORKERS,
     "read a treaty's status": EVERYONE,
     "resolve a legal basis": EVERYONE,
 }
@@ -39,10 +41,16 @@ REQUEST_SCOPED = {
     "accept a request (decision)", "link two requests", "assign a request",
     "upload a document", "read a document", "screen a request", "propose a decision",
     "read a request's exchange correspondence", "answer a request through the exchange",
+    "ask for information through the exchange", "send a request through the exchange",
 }  # fmt: skip
 # Allowed, and past the permission check, the act meets a rule of its own: the demo request
 # did not arrive through the exchange, so it cannot be answered through it.
-PAST_THE_CHECK = {"answer a request through the exchange": ({422}, "invalid_input")}
+# (The demo request is incoming: it is not sent to a peer either.)
+PAST_THE_CHECK = {
+    "answer a request through the exchange": ({422}, "invalid_input"),
+    "ask for information through the exchange": ({422}, "invalid_input"),
+    "send a request through the exchange": ({422}, "invalid_input"),
+}
 
 
 @pytest.fixture
@@ -112,6 +120,10 @@ def _call(api, action: str, role: str, authority: str):
         return c.get(f"{url}/exchange", headers=h)
     if action == "answer a request through the exchange":
         return c.post(f"{url}/exchange/answer", json={"text": "executed"}, headers=h)
+    if action == "ask for information through the exchange":
+        return c.post(f"{url}/exchange/request-for-information", json={"text": "who?"}, headers=h)
+    if action == "send a request through the exchange":
+        return c.post(f"{url}/exchange/send", json={"to": "NLD-CA"}, headers=h)
     if action == "read a document":
         doc = c.post(f"{url}/documents?filename=a.txt", content=b"x",
                      headers={**api.headers("officer"), "content-type": "text/plain"}).json()  # fmt: skip

@@ -9,7 +9,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from judicare.audit.models import AuditEventRow
 from judicare.auth.service import create_user, issue_token, principal_of
@@ -203,13 +203,63 @@ def test_each_change_of_status_is_notified_to_the_other_node_without_its_reasons
     ]  # fmt: skip
 
 
-def test_a_request_that_never_travelled_notifies_nobody(pair):
-    a, _, _ = pair
+def test_only_a_request_that_travelled_notifies_the_other_node(pair):
+    a, b, transport = pair
     install_status_notices(a.app, a.node)
     who = _officer(a)
-    local = _outgoing(a, who)
+    local = _outgoing(a, who, number=1)
+    sent, _ = _travelled(a, b, transport, who)
     _move(a, who, local, "registered")
-    assert _count(a, OutboxRow) == 0
+    _move(a, who, sent, "registered")
+    notices = _count(a, OutboxRow, OutboxRow.message_type == "status_notice/1")
+    assert notices == 1
+    with a.app.unit_of_work() as uow:
+        assert (
+            uow.session.scalar(
+                select(OutboxRow.request_id).where(OutboxRow.message_type == "status_notice/1")
+            )
+            == sent
+        )
+
+
+def test_a_notice_about_a_request_that_died_undelivered_is_not_sent_alone(pair):
+    a, b, transport = pair
+    install_status_notices(a.app, a.node)
+    who = _officer(a)
+    sent = _outgoing(a, who)
+    _send(a, who, sent, "NLD-CA")
+    _move(a, who, sent, "registered")  # queued behind the request, still pending
+    transport.fail_next[b.endpoint] = 100  # the requested state's node is unreachable
+    _deliver(a, transport)
+    assert _count(b, InboxRow) == 0
+    with a.app.unit_of_work() as uow:
+        rows = dict(uow.session.execute(select(OutboxRow.message_type, OutboxRow.last_error)).all())
+        assert (
+            uow.session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "dead")
+            )
+            == 2
+        )
+    assert "request_not_delivered" in rows["status_notice/1"]
+
+
+def test_notices_about_a_supplementary_request_are_filed_with_it(pair):
+    a, b, transport = pair
+    install_status_notices(b.app, b.node)
+    who_a, who_b = _officer(a), _officer(b)
+    first, incoming = _travelled(a, b, transport, who_a)
+    more = _outgoing(a, who_a, number=1)
+    with a.app.unit_of_work() as uow:
+        out = send_request(uow.session, a.node, who_a, more, "NLD-CA", now=a.clock[0],
+                           why="supplement", supplements=first)  # fmt: skip
+        uow.commit()
+    _deliver(a, transport)
+    supplementary = _received_id(b, out.message_id)
+    _move(b, who_b, supplementary, "registered")
+    _deliver(b, transport)
+    assert _letters(a, who_a, more)["peer_status"] == "registered"
+    assert _letters(a, who_a, first)["peer_status"] is None
+    assert incoming != supplementary
 
 
 def test_only_a_request_received_through_the_exchange_can_be_answered_through_it(pair):
@@ -295,3 +345,38 @@ def test_officers_answer_and_read_the_correspondence_on_the_request_page(pair, t
     again = officer_a.post(f"/requests/{sent}/exchange/send", {"to": "NLD-CA"})
     assert again.status_code == 422 and 'id="exchange-to-error"' in again.text
     assert "already sent" in again.text  # the service's words, beside the translated ones
+
+
+def test_the_served_api_notifies_changes_of_status_by_itself(pair, tmp_path):
+    """No listener installed by hand: `create_api` wires the node's status notices."""
+    from judicare.api.app import create_api
+    from judicare.exchange.keys import FileKeyStore
+
+    a, b, transport = pair
+    who_a, who_b = _officer(a), _officer(b)
+    _, incoming = _travelled(a, b, transport, who_a)
+    FileKeyStore(tmp_path / "keys").save(b.store.ring)
+    b.app.settings = b.app.settings.model_copy(update={"node_keys_dir": tmp_path / "keys"})
+    client = TestClient(create_api(b.app))
+    with b.app.unit_of_work() as uow:
+        token = issue_token(uow.session, who_b)
+        version = uow.session.get(RequestRow, incoming).version
+        uow.commit()
+    moved = client.post(f"/api/v1/requests/{incoming}/transitions", json={"status": "registered"},
+                        headers={"Authorization": f"Bearer {token}", "If-Match": f'"{version}"'})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    assert _count(b, OutboxRow, OutboxRow.message_type == "status_notice/1") == 1
+
+
+def test_a_node_without_keys_does_not_block_a_decision_and_says_so(pair, tmp_path):
+    a, b, transport = pair
+    who_a, who_b = _officer(a), _officer(b)
+    _, incoming = _travelled(a, b, transport, who_a)
+    b.store.ring = None  # the keys are gone (a broken installation)
+    install_status_notices(b.app, b.node)
+    _move(b, who_b, incoming, "registered")
+    with b.app.unit_of_work() as uow:
+        assert uow.session.get(RequestRow, incoming).status == "registered"
+    assert [e["reason"] for e in _tags(b, "node:status_notice:not_sent")] == [
+        "node_not_initialised"
+    ]

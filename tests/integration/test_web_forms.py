@@ -262,6 +262,17 @@ def test_a_code_is_used_once_and_wrong_codes_in_a_row_lock_codes_out(demo_api, s
     assert "quarter of an hour" in user.follow(ended).text
 
 
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "12345²", "1234567", "abcdef"])
+def test_a_code_that_is_not_six_ascii_digits_is_a_wrong_code(demo_api, second_factor, code):
+    login = {"username": "t.supervisor.NLD-CA", "password": "demo-password-not-for-production"}
+    refused = demo_api.client.post("/api/v1/auth/token", json={**login, "totp": code})
+    assert refused.status_code == 401 and "wrong" in refused.json()["error"]["message"]
+    user = WebUser(demo_api)
+    user.login("t.supervisor.NLD-CA")
+    page = user.post("/login/code", {"code": code, "next": "/"})
+    assert page.status_code == 401 and 'id="code-error"' in page.text
+
+
 @pytest.fixture
 def small_upload_api(request, tmp_path):
     """A server whose body guard refuses anything over 1,000 bytes (no sign-in needed)."""

@@ -8,6 +8,7 @@ token that expires after a working day and is revoked at sign-out. Services neve
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -66,11 +67,16 @@ def check_second_factor(
     user = _user(session, principal)
     if not user.totp_secret:
         return SecondFactorVerdict(True)
+    # The row is read again under a lock: two sign-ins at once must not both spend the
+    # same code, nor count two wrong codes as one.
+    user = session.get(UserRow, user.id, with_for_update=True, populate_existing=True)
     code = (code or "").replace(" ", "")
     if not code:
         return SecondFactorVerdict(
             False, "this user signs in with a second factor: give the 6-digit code", "missing"
         )
+    if not _SIX_DIGITS.fullmatch(code):
+        code = ""  # counted as a wrong code below (no digit but 0-9 is ever a TOTP code)
     locked = user.totp_locked_until
     if locked is not None and as_utc(locked) > now:
         return SecondFactorVerdict(
@@ -80,7 +86,12 @@ def check_second_factor(
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         user.totp_failures = (user.totp_failures or 0) + 1
         if user.totp_failures >= MAX_WRONG_CODES:
-            user.totp_failures, user.totp_locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+            until = now + timedelta(minutes=LOCK_MINUTES)
+            user.totp_failures, user.totp_locked_until = 0, until
+            session.flush()
+            return SecondFactorVerdict(
+                False, f"too many wrong codes: try again after {until:%H:%M} UTC", "locked"
+            )
         session.flush()
         if step is not None:
             return SecondFactorVerdict(
@@ -94,8 +105,13 @@ def check_second_factor(
     return SecondFactorVerdict(True)
 
 
+_SIX_DIGITS = re.compile(r"[0-9]{6}")
+
+
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step whose code this is, within the allowed drift, or None."""
+    if not code:
+        return None
     totp = pyotp.TOTP(secret)
     for drift in range(-CLOCK_DRIFT_STEPS, CLOCK_DRIFT_STEPS + 1):
         moment = now + timedelta(seconds=drift * totp.interval)

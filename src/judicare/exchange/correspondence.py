@@ -25,7 +25,7 @@ from judicare.db.base import as_utc
 from judicare.errors import InvalidInput
 from judicare.exchange import payloads
 from judicare.exchange.canonical import ANSWER, REQUEST_FOR_INFORMATION, STATUS_NOTICE
-from judicare.exchange.errors import UnknownPeer
+from judicare.exchange.errors import ExchangeError, UnknownPeer
 from judicare.exchange.models import InboxRow, OutboxRow
 from judicare.exchange.service import REQUEST_TYPES, Node, send_message
 from judicare.requests.events import StatusChanged, StatusListener
@@ -51,7 +51,7 @@ def send_answer(
     row, inbox = _received(session, principal, request_id)
     documents = _documents(session, row, document_ids)
     entries, uploads = payloads.encrypt_documents(node.file_store, documents, node.settings)
-    body = {"text": _text(text, "the answer"), "attachments": entries}
+    body = {"text": _text(text, "the answer"), "attachments": entries, "reference": row.reference}
     return _reply(session, node, principal, row, inbox, ANSWER, body, uploads, now, why)
 
 
@@ -67,7 +67,7 @@ def ask_for_information(
 ) -> OutboxRow:
     """Ask the requesting state for what the request lacks before deciding on it."""
     row, inbox = _received(session, principal, request_id)
-    body = {"text": _text(text, "the request for information")}
+    body = {"text": _text(text, "the request for information"), "reference": row.reference}
     return _reply(session, node, principal, row, inbox, REQUEST_FOR_INFORMATION, body, [], now, why)
 
 
@@ -145,13 +145,15 @@ def status_notices(node: Node) -> StatusListener:
                     actor=event.principal.username, why=f"status notice: {event.why}",
                     now=event.at, conversation_id=conversation_id, request_id=row.id,
                 )  # fmt: skip
-            except UnknownPeer:  # the peer was removed: say so, do not block the decision
+            except (UnknownPeer, ExchangeError) as exc:
+                # The peer was removed, its entry fails its check, or this node has lost
+                # its keys: the officer's decision stands; the notice not sent is recorded.
                 record(
                     session, actor=event.principal.username, action=AuditAction.DISCLOSURE,
                     tag="node:status_notice:not_sent", subject_type="request",
                     subject_id=row.id, why=event.why, at=event.at,
                     details={"peer": peer_id, "status": event.to_status,
-                             "reason": "the peer is no longer in the directory"},
+                             "reason": exc.code, "message": exc.message},
                 )  # fmt: skip
 
     listener.judicare_exchange = True  # type: ignore[attr-defined]
@@ -179,6 +181,16 @@ def conversations(session: Session, request_id: int) -> list[tuple[str, str]]:
     )
     found = [*session.execute(sent).all(), *session.execute(came).all()]
     return list(dict.fromkeys((str(p), str(c)) for p, c in found))
+
+
+def has_messages(session: Session, request_id: int) -> bool:
+    """Whether any message about the request was queued, sent or received (dead letters
+    included: an officer must see a request that failed to travel)."""
+    return any(
+        session.scalar(select(model.request_id).where(model.request_id == request_id).limit(1))
+        is not None
+        for model in (OutboxRow, InboxRow)
+    )
 
 
 def requests_sent(session: Session, principal: Principal, *, exclude: int) -> list[dict]:

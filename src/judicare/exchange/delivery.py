@@ -23,7 +23,7 @@ from judicare.errors import InvalidInput, JudicareError
 from judicare.exchange.attachments import upload_headers
 from judicare.exchange.envelopes import sha256_hex
 from judicare.exchange.models import OutboxRow, PeerRow, ReceiptRow
-from judicare.exchange.service import Node, open_receipt
+from judicare.exchange.service import REQUEST_TYPES, Node, open_receipt
 from judicare.exchange.transport import Delivered, Refused, Transport, TransportFailure
 
 
@@ -54,6 +54,7 @@ class _Job:
     envelope: bytes
     envelope_sha256: str
     attachments: tuple = ()
+    orphaned: bool = False  # the request it follows died undelivered
 
 
 class Deliverer:
@@ -111,7 +112,7 @@ class Deliverer:
         )
         with self.app.unit_of_work() as uow:
             rows = uow.session.execute(
-                select(OutboxRow, PeerRow.endpoint, PeerRow.active)
+                select(OutboxRow, PeerRow.endpoint, PeerRow.active, _orphaned())
                 .join(PeerRow, PeerRow.node_id == OutboxRow.peer_id)
                 .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
                 .where(~waiting)
@@ -120,13 +121,20 @@ class Deliverer:
             ).all()
             return [
                 _Job(r.id, r.message_id, r.peer_id, endpoint if active else None, r.envelope,
-                     r.envelope_sha256, tuple(r.attachments or ()))
-                for r, endpoint, active in rows
+                     r.envelope_sha256, tuple(r.attachments or ()), bool(orphaned))
+                for r, endpoint, active, orphaned in rows
             ]  # fmt: skip
 
     def _post(self, job: _Job):
         if job.endpoint is None:
             return Refused("peer_removed", f"peer {job.peer_id} was removed", True)
+        if job.orphaned:
+            return Refused(
+                "request_not_delivered",
+                "the request this message follows was not delivered: requeue the request "
+                "first, then this message",
+                True,
+            )
         try:
             refused = self._upload(job)
             if refused is not None:
@@ -211,6 +219,27 @@ class Deliverer:
             tag="node:message:dead-letter", subject_type="message", subject_id=row.message_id,
             why="delivery failed", at=now, details={"recipients": [row.peer_id], "reason": reason},
         )  # fmt: skip
+
+
+def _orphaned():
+    """Whether a message follows a request of its conversation that died undelivered (and
+    none was delivered): a status notice or supplement about a request the peer never got
+    must not reach it alone."""
+    earlier = aliased(OutboxRow)
+
+    def request_before(status: str):
+        return (
+            select(earlier.id)
+            .where(
+                earlier.conversation_id == OutboxRow.conversation_id,
+                earlier.id < OutboxRow.id,
+                earlier.message_type.in_(REQUEST_TYPES),
+                earlier.status == status,
+            )
+            .exists()
+        )
+
+    return (request_before("dead") & ~request_before("delivered")).label("orphaned")
 
 
 def requeue(session, message_id: str, *, now: datetime, actor: str) -> OutboxRow:

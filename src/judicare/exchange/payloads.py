@@ -26,7 +26,7 @@ from judicare.exchange.errors import (
     NotApplicable,
     TooLarge,
 )
-from judicare.exchange.models import InboxRow, OutboxRow
+from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
 from judicare.files.store import TooLarge as FileTooLarge
 from judicare.requests.domain import LinkType
 from judicare.requests.models import DocumentRow, RequestRow
@@ -102,7 +102,9 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
     if verified.type in (REQUEST, SUPPLEMENTARY_REQUEST):
         original = None
         if verified.type == SUPPLEMENTARY_REQUEST:
-            original = _conversation_request(session, inbox.conversation_id)
+            original = _conversation_request(
+                session, inbox.conversation_id, body.get("supplements")
+            )
             if original is None:
                 raise NotApplicable(
                     f"the request this one supplements ({body.get('supplements')!r}) never "
@@ -117,7 +119,9 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
             link_requests(session, principal, original, link, now=now, why=why)
         outcome = {"registered_as": reference}
     else:
-        inbox.request_id = _conversation_request(session, inbox.conversation_id)
+        inbox.request_id = _conversation_request(
+            session, inbox.conversation_id, body.get("reference")
+        )
         outcome = _record_reply(session, verified, body, inbox, now, why)
     documents = _store_attachments(session, node, principal, inbox.request_id, body, now, why)
     outcome["documents"] = documents
@@ -178,18 +182,48 @@ def _register(session, principal, body: dict, now: datetime, why: str, basis) ->
     return detail["id"], detail["reference"]
 
 
-def _conversation_request(session, conversation_id: str, exclude: int | None = None):
-    """The local request a conversation is about: the one we sent, or the first received."""
-    for model in (OutboxRow, InboxRow):
-        query = select(model.request_id).where(
-            model.conversation_id == conversation_id, model.request_id.is_not(None)
-        )
-        if exclude is not None:
-            query = query.where(model.request_id != exclude)
-        found = session.scalar(query.limit(1))
-        if found is not None:
-            return found
-    return None
+REQUEST_TYPES = (REQUEST.key, SUPPLEMENTARY_REQUEST.key)
+
+
+def _conversation_request(session, conversation_id: str, reference=None):
+    """The local request a message of a conversation is about. A conversation may carry a
+    request and its supplements, so the sender names the request by its own reference: for
+    one we received, the reference its sender gave it; for one we sent, the reference the
+    peer registered it under, as its receipt told us. Without a reference (or one not
+    found), the conversation's first request."""
+    if isinstance(reference, str) and reference:
+        received = session.execute(
+            select(InboxRow.request_id, InboxRow.body_summary)
+            .where(InboxRow.conversation_id == conversation_id,
+                   InboxRow.message_type.in_(REQUEST_TYPES))
+            .order_by(InboxRow.received_at, InboxRow.message_id)
+        ).all()  # fmt: skip
+        for request_id, summary in received:
+            if (summary or {}).get("sender_reference") == reference:
+                return request_id
+        sent = session.execute(
+            select(OutboxRow.request_id, ReceiptRow.outcome)
+            .join(ReceiptRow, ReceiptRow.message_id == OutboxRow.message_id)
+            .where(OutboxRow.conversation_id == conversation_id,
+                   OutboxRow.message_type.in_(REQUEST_TYPES))
+            .order_by(OutboxRow.id)
+        ).all()  # fmt: skip
+        for request_id, outcome in sent:
+            if (outcome or {}).get("registered_as") == reference:
+                return request_id
+    first_sent = session.scalar(
+        select(OutboxRow.request_id)
+        .where(OutboxRow.conversation_id == conversation_id,
+               OutboxRow.message_type.in_(REQUEST_TYPES))
+        .order_by(OutboxRow.id).limit(1)
+    )  # fmt: skip
+    if first_sent is not None:
+        return first_sent
+    return session.scalar(
+        select(InboxRow.request_id)
+        .where(InboxRow.conversation_id == conversation_id, InboxRow.request_id.is_not(None))
+        .order_by(InboxRow.received_at, InboxRow.message_id).limit(1)
+    )  # fmt: skip
 
 
 def _store_attachments(session, node, principal, request_id, body, now, why) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from judicare.exchange.correspondence import MAX_TEXT
@@ -21,7 +23,7 @@ class SendIn(Strict):
 
 class AnswerIn(Strict):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
-    document_ids: list[int] = Field(
+    document_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         default_factory=list, max_length=100,
         description="documents of the request's file to send with the answer",
     )  # fmt: skip

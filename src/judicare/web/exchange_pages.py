@@ -9,15 +9,19 @@ exact problem, are kept beside it (in English, marked as such by the template).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from pydantic import Field
 
 from judicare.app import App
+from judicare.auth.permissions import Forbidden, NotFound
 from judicare.errors import JudicareError
 from judicare.exchange import correspondence
+from judicare.exchange.schemas import MAX_ID
 from judicare.exchange.service import send_request
 from judicare.web.i18n import Translator
 from judicare.web.labels import N_
@@ -55,6 +59,8 @@ def router(app: App, pages: Pages) -> APIRouter:
                 with app.unit_of_work() as uow:
                     row = send(uow.session, node(request))
                     uow.commit()
+            except (Forbidden, NotFound):
+                raise  # the error page says so: not a problem of this form
             except JudicareError as exc:
                 words = t.gettext(PROBLEMS.get(exc.code, PROBLEMS["invalid_input"]))
                 errors = {field: words, f"{field}-detail": exc.message}
@@ -74,7 +80,16 @@ def router(app: App, pages: Pages) -> APIRouter:
         supplements: Annotated[str, Form(max_length=12)] = "",
     ) -> Response:
         typed = {"exchange-to": to, "exchange-supplements": supplements}
-        original = int(supplements) if supplements.isdigit() else None
+        original = None
+        if supplements.strip():
+            if not re.fullmatch(r"[0-9]{1,10}", supplements.strip()):
+                return await run_in_threadpool(
+                    render_request, app, pages, request, who, request_id,
+                    errors={"exchange-supplements": Translator(language_of(request)).gettext(
+                        "Choose one of the options.")},
+                    typed=typed, status=422,
+                )  # fmt: skip
+            original = int(supplements.strip())
 
         def run(session, n):
             return send_request(session, n, who, request_id, to, now=app.now(), why=WHY,
@@ -91,7 +106,7 @@ def router(app: App, pages: Pages) -> APIRouter:
         request_id: RequestId,
         who: Who,
         text: Annotated[str, Form(max_length=correspondence.MAX_TEXT)] = "",
-        document: Annotated[list[int] | None, Form()] = None,
+        document: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Form()] = None,
     ) -> Response:
         documents = tuple(document or ())
         typed = {"exchange-answer": text, "exchange-documents": list(documents)}

@@ -208,7 +208,7 @@ def exchange_context(session, who: Principal, request_id: int, detail: dict, now
     """The request's correspondence with the other node (read, and audited, only if it
     travelled), and what the send form offers: the active peers, the requests already sent
     that this one could supplement, the documents an answer could carry."""
-    travelled = bool(correspondence.conversations(session, request_id))
+    travelled = correspondence.has_messages(session, request_id)
     letters = (
         correspondence.correspondence(session, who, request_id, now=now, why=WHY)
         if travelled
