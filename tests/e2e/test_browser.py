@@ -12,6 +12,7 @@ the pages, the chart and the map need nothing from the internet.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -331,3 +332,91 @@ def test_keyboard_only_decision_on_a_candidate(page):
     page.wait_for_url(re.compile(r"#screening$"))
     page.locator("#screening").get_by_text("anna.officer: Same birth date").first.wait_for()
     assert page.get_by_text("Your decision on the candidate was recorded.").is_visible()
+
+
+def test_keyboard_only_wizard_step_list(page):
+    """The wizard's step list: earlier steps are buttons reached with Tab, and going back by
+    it keeps what was typed; Enter in a field moves on, as Next does."""
+    sign_in(page, "anna.officer")
+    page.locator("#language-choice").select_option("en")  # an earlier test chose French
+    page.locator(".language-form button").click()
+    page.wait_for_load_state()
+    page.goto("/requests/new?direction=outgoing")
+    page.get_by_label("Kind of cooperation").select_option("mla")
+    page.get_by_label(re.compile(r"^Requesting state")).fill("BEL")
+    page.get_by_label(re.compile(r"^Requested state")).fill("KAZ")
+    page.get_by_label(re.compile(r"^Requesting authority")).fill("Federal Prosecutor (fictional)")
+    with page.expect_navigation():
+        page.get_by_label(re.compile(r"^Requesting authority")).press("Enter")  # = Next
+    assert "Offences and facts" in page.locator("[aria-current=step]").inner_text()
+    page.get_by_label(re.compile(r"^Summary of the facts")).fill(
+        "Fictional facts typed at step two."
+    )
+    tab_to(page, "button[value='goto-0']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Parties and legal basis" in page.locator("[aria-current=step]").inner_text()
+    assert page.get_by_label(re.compile(r"^Requesting authority")).input_value() == (
+        "Federal Prosecutor (fictional)"
+    )
+    tab_to(page, "button[value='goto-1']")  # reached before: offered going forward too
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_label(re.compile(r"^Summary of the facts")).input_value() == (
+        "Fictional facts typed at step two."
+    )
+    shoot(page, "14-wizard-step-list")
+    assert not serious_violations(page)
+
+
+def test_register_import_announces_each_phase_once(page, monkeypatch):
+    """The check and the write both show progress on a labelled <progress>; the live region
+    speaks when the phase changes or the job ends, not at every redraw."""
+    from judicare.web import registers
+
+    real = registers._progress
+
+    def slow(job):
+        report = real(job)
+
+        def checked(done: int, total: int) -> None:
+            report(done, total)
+            time.sleep(0.06)  # after each row: the check lasts long enough to be watched
+
+        return checked
+
+    monkeypatch.setattr(registers, "_progress", slow)
+    monkeypatch.setattr(registers, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(registers, "QUICK_CHECK", 0.0)
+    rows = "".join(
+        f"E{n},Person {n}|Персона {n},1970,RUS,refugee,RUS,2020-01-01\n" for n in range(30)
+    )
+    header = "id,names,birth_date,nationality,status,country_of_feared_persecution,status_date\n"
+    sign_in(page, "admin")
+    page.goto("/registers")
+    page.get_by_label(re.compile(r"^Register name")).fill("browser-progress")
+    page.get_by_label(re.compile(r"^CSV file")).set_input_files(
+        files=[{"name": "r.csv", "mimeType": "text/csv", "buffer": (header + rows).encode()}]
+    )
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r"/registers/import$"))
+    page.evaluate(
+        """() => { window.spoken = []; window.counts = new Set();
+             const live = document.getElementById('import-announce');
+             new MutationObserver(() => window.spoken.push(live.textContent))
+               .observe(live, {childList: true, characterData: true, subtree: true});
+             document.addEventListener('htmx:afterSettle', () => {
+               const count = document.getElementById('import-count');
+               if (count) window.counts.add(count.textContent.trim()); }); }"""
+    )
+    assert page.get_by_role("progressbar", name="Rows checked").is_visible()
+    assert not page.locator("#import-job [role=status]").count()
+    assert not serious_violations(page)
+    shoot(page, "15-register-import-checking")
+    page.locator("#import-announce", has_text="Imported: 30 added").wait_for(timeout=30_000)
+    spoken = page.evaluate("window.spoken")
+    counts = page.evaluate("[...window.counts]")
+    assert spoken[-1] == "Imported: 30 added, 0 updated."
+    assert all(a != b for a, b in itertools.pairwise(spoken)), spoken  # never the same twice
+    assert len(spoken) <= 2, spoken  # importing (if seen), then the end
+    assert sum("rows checked" in c for c in counts) >= 2, counts  # the count moved meanwhile

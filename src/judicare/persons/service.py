@@ -44,16 +44,28 @@ DECISIONS = ("confirmed", "rejected")
 # --- import ----------------------------------------------------------------------------------
 
 
-def parse_register_csv(text: str, register: str) -> list[PersonRecord]:
-    """Every row checked; all problems named by row, or the records."""
+def parse_register_csv(
+    text: str,
+    register: str,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    every: int = 250,
+) -> list[PersonRecord]:
+    """Every row checked; all problems named by row, or the records. `progress(done,
+    total)` hears how far the check has got, every `every` rows and at the end."""
     if not register.strip():
         raise InvalidInput("give the register a name with --register")
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(h.strip() for h in (reader.fieldnames or ()))
     if header != IMPORT_COLUMNS:
         raise ImportRejected([f"header {list(header)} must be exactly {','.join(IMPORT_COLUMNS)}"])
+    rows = list(reader)
+    if progress is not None and rows:
+        progress(0, len(rows))
     records, problems, seen = [], [], set()
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(rows, start=2):
+        if progress is not None and number > 2 and (number - 2) % every == 0:
+            progress(number - 2, len(rows))
         try:
             if None in row:
                 raise InvalidInput("more cells than the header has columns")
@@ -62,6 +74,8 @@ def parse_register_csv(text: str, register: str) -> list[PersonRecord]:
             )
         except (JudicareError, ValueError) as exc:
             problems.append(f"row {number}: {getattr(exc, 'message', None) or exc}")
+    if progress is not None and rows:
+        progress(len(rows), len(rows))
     if problems:
         raise ImportRejected(problems)
     if not records:

@@ -81,6 +81,7 @@ class Draft:
     measures: list[str] = field(default_factory=list)
     persons: list[dict[str, str]] = field(default_factory=list)
     step: int = 0
+    reached: int = 0  # the furthest step the officer has been to: the step list offers it
     key: str = ""
 
     @property
@@ -101,16 +102,18 @@ def read_draft(form: FormData) -> Draft:
         measures=[str(m) for m in form.getlist("measures")],
         key=str(form.get("idempotency_key", "")) or uuid.uuid4().hex,
     )
-    try:
-        draft.step = max(0, min(int(str(form.get("step", "0"))), len(STEPS) - 1))
-    except ValueError:
-        draft.step = 0
+    draft.step = _step(form.get("step"))
+    draft.reached = max(_step(form.get("reached")), draft.step)
     count = min(_int(form.get("person_count"), 1), MAX_PERSONS)
     for index in range(count):
         draft.persons.append(
             {f: str(form.get(f"person-{index}-{f}", "")).strip() for f in PERSON_FIELDS}
         )
     return draft
+
+
+def _step(value) -> int:
+    return max(0, min(_int(value, 0), len(STEPS) - 1))
 
 
 def _int(value, default: int) -> int:
@@ -148,6 +151,19 @@ def _field_of(location: tuple) -> str:
         part = "name" if location[2] == "names" else location[2]
         return f"person-{location[1]}-{part}"
     return str(location[0]) if location else "form"
+
+
+def romanisations(entry: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, system) of each romanisation line, as it will be registered."""
+    return [(n["name"], n["system"]) for n in _person(entry)["names"] if n["form"] != "original"]
+
+
+def review_date(t: Translator, value: str) -> str:
+    """A date in the officer's language for the review; as typed if it is not a date."""
+    try:
+        return t.date(value)
+    except ValueError:
+        return value
 
 
 def validate(draft: Draft, t: Translator) -> tuple[RequestCreate | None, dict[str, str]]:
@@ -210,6 +226,9 @@ def router(app: App, pages: Pages) -> APIRouter:
             urgencies=[u.value for u in Urgency],
             confidentialities=[c.value for c in Confidentiality],
             crimes=crime_choices(),
+            crime_titles=dict(crime_choices()),
+            romanisations=romanisations,
+            review_date=review_date,
             check=_check(draft),
         )
 
@@ -267,8 +286,8 @@ def router(app: App, pages: Pages) -> APIRouter:
                 draft.persons.pop(index)
             return form_page(request, who, draft)
         body, errors = await run_in_threadpool(validate, draft, t)
-        if draft.wizard and go in ("next", "back", "goto"):
-            return _move(request, who, draft, errors, go, form)
+        if draft.wizard and (go in ("next", "back") or go.startswith("goto-")):
+            return _move(request, who, draft, errors, go)
         if body is None:
             if draft.wizard:
                 draft.step = first_step_with(errors)
@@ -283,17 +302,24 @@ def router(app: App, pages: Pages) -> APIRouter:
         flash(request, t.gettext("The request was registered."), "success")
         return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
-    def _move(request, who, draft: Draft, errors, go: str, form) -> Response:
+    def _move(request, who, draft: Draft, errors, go: str) -> Response:
+        """Back, Next, or a step of the step list: any step already reached. Going forward
+        stops at the first step on the way that a problem holds up, with the problem shown."""
         if go == "back":
-            draft.step = max(0, draft.step - 1)
-            return form_page(request, who, draft)
-        if go == "goto":
-            draft.step = max(0, min(_int(form.get("goto_step"), 0), draft.step))
-            return form_page(request, who, draft)
-        here = step_errors(errors, STEPS[draft.step][0])
-        if here:
-            return form_page(request, who, draft, here, status=422)
-        draft.step = min(draft.step + 1, len(STEPS) - 1)
+            target = draft.step - 1
+        elif go == "next":
+            target = draft.step + 1
+        else:
+            target = min(_int(go.removeprefix("goto-"), draft.step), draft.reached)
+        target = max(0, min(target, len(STEPS) - 1))
+        if target > draft.step:
+            for number in range(draft.step, target):
+                here = step_errors(errors, STEPS[number][0])
+                if here:
+                    draft.step = number
+                    return form_page(request, who, draft, here, status=422)
+        draft.step = target
+        draft.reached = max(draft.reached, target)
         return form_page(request, who, draft)
 
     def _create(who: Principal, body: RequestCreate, key: str) -> int:

@@ -1,15 +1,18 @@
-"""Importing a register of protected persons from the browser, with a progress bar.
+"""Importing a register of protected persons from the browser, with its progress.
 
-The file is checked row by row first (every problem is listed and nothing is written); the
-import then runs in the background, all or nothing in one transaction, while the page polls
-its progress. Jobs live in this process: with several server workers, run imports from the
-command line (`judicare persons import`) instead.
+The whole import runs in the background, so the form answers at once: first the file is
+checked row by row (every problem is named by its row and nothing is written), then it is
+imported all or nothing in one transaction. The page polls both phases. A small file's
+problems come back with the form itself, next to the file field; a large file's come back on
+the progress page, in the same form. Jobs live in this process: with several server workers,
+run imports from the command line (`judicare persons import`) instead.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -20,6 +23,7 @@ from fastapi.responses import Response
 from judicare.app import App
 from judicare.auth.permissions import NotFound, Permission, Principal, authorize
 from judicare.errors import ImportRejected, JudicareError
+from judicare.persons.domain import PersonRecord
 from judicare.persons.service import import_register, parse_register_csv
 from judicare.web.i18n import Translator
 from judicare.web.rendering import Pages
@@ -27,6 +31,9 @@ from judicare.web.session import check_csrf, current_principal, language_of
 
 Who = Annotated[Principal, Depends(current_principal)]
 MAX_JOBS = 20
+MAX_PROBLEMS = 200
+PROGRESS_EVERY = 250  # rows checked between two updates of the progress
+QUICK_CHECK = 0.3  # seconds the form waits, so a small file's problems come back with it
 
 
 @dataclass
@@ -34,11 +41,21 @@ class ImportJob:
     id: str
     owner: int
     register: str
-    total: int
-    done: int = 0
-    state: str = "running"  # running | finished | failed
+    total: int = 0  # rows in the file, once read
+    done: int = 0  # rows checked, then persons imported, in the current phase
+    phase: str = "checking"  # checking | importing | finished | failed | rejected
     result: dict = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
     error: str = ""
+    checked: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def running(self) -> bool:
+        return self.phase in ("checking", "importing")
+
+    def move_to(self, phase: str) -> None:
+        self.phase = phase
+        self.checked.set()  # any phase after "checking" ends the check
 
 
 class Jobs:
@@ -62,14 +79,32 @@ class Jobs:
         return job
 
 
+def check_file(
+    text: str, register: str, progress: Callable[[int, int], None]
+) -> list[PersonRecord]:
+    """The register service's own check, telling the page how far it has got."""
+    return parse_register_csv(text, register, progress, every=PROGRESS_EVERY)
+
+
 def router(app: App, pages: Pages) -> APIRouter:
     web = APIRouter(include_in_schema=False)
     jobs = Jobs()
 
+    def form_page(request, who, *, status=200, errors=None, problems=(), register=""):
+        return pages.render(
+            request,
+            "registers.html",
+            status=status,
+            principal=who,
+            errors=errors or {},
+            problems=list(problems),
+            register=register,
+        )
+
     @web.get("/registers")
     def registers(request: Request, who: Who) -> Response:
         authorize(who, Permission.REGISTER_IMPORT)
-        return pages.render(request, "registers.html", principal=who, errors={}, problems=[])
+        return form_page(request, who)
 
     @web.post("/registers/import", dependencies=[Depends(check_csrf)])
     async def start_import(
@@ -80,59 +115,105 @@ def router(app: App, pages: Pages) -> APIRouter:
     ) -> Response:
         authorize(who, Permission.REGISTER_IMPORT)
         t = Translator(language_of(request))
-        errors = {}
         register = register_name.strip()
-        if not register:
-            errors["register"] = t.gettext("Give the register a name, e.g. refugees.")
         raw = await file.read(app.settings.max_upload_bytes + 1) if file else b""
-        if not raw:
-            errors["file"] = t.gettext("Choose a CSV file.")
-        text = ""
-        if raw:
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                errors["file"] = t.gettext("The file is not UTF-8 text.")
+        text, errors = _read(t, register, raw)
         if errors:
-            return pages.render(
-                request, "registers.html", status=422, principal=who, errors=errors, problems=[]
-            )
-        try:
-            records = await run_in_threadpool(parse_register_csv, text, register)
-        except ImportRejected as rejected:
-            return pages.render(
-                request,
-                "registers.html",
-                status=422,
-                principal=who,
-                errors={"file": t.gettext("The file was not imported; nothing was changed.")},
-                problems=rejected.problems[:200],
-            )
-        job = ImportJob(uuid.uuid4().hex, who.user_id, register, len(records))
+            return form_page(request, who, status=422, errors=errors, register=register)
+        job = ImportJob(uuid.uuid4().hex, who.user_id, register)
         jobs.add(job)
-        threading.Thread(target=_run, args=(job, records, who), daemon=True).start()
-        return pages.render(request, "register_job.html", principal=who, job=job)
+        threading.Thread(target=_run, args=(job, text, who), daemon=True).start()
+        await run_in_threadpool(job.checked.wait, QUICK_CHECK)
+        if job.phase == "rejected":
+            return form_page(
+                request,
+                who,
+                status=422,
+                errors={"file": _rejected(t)},
+                problems=job.problems,
+                register=register,
+            )
+        return job_page(request, who, job)
 
-    def _run(job: ImportJob, records, who: Principal) -> None:
-        def progress(done: int) -> None:
-            job.done = done
+    def job_page(request, who, job: ImportJob) -> Response:
+        t = Translator(language_of(request))
+        errors = {"file": _rejected(t)} if job.phase == "rejected" else {}
+        return pages.render(
+            request,
+            "register_job.html",
+            principal=who,
+            job=job,
+            errors=errors,
+            problems=job.problems,
+            register=job.register,
+        )
 
+    def _run(job: ImportJob, text: str, who: Principal) -> None:
+        try:
+            records = check_file(text, job.register, _progress(job))
+        except ImportRejected as rejected:
+            job.problems = rejected.problems[:MAX_PROBLEMS]
+            return job.move_to("rejected")
+        except Exception as failed:  # the page must say so rather than spin for ever
+            return _failed(job, failed)
+        job.total, job.done = len(records), 0
+        job.move_to("importing")
         try:
             with app.unit_of_work() as uow:
                 job.result = import_register(
-                    uow.session, records, actor=who.username, now=app.now(), progress=progress
+                    uow.session, records, actor=who.username, now=app.now(), progress=_done(job)
                 )
                 uow.commit()
-            job.done, job.state = job.total, "finished"
-        except JudicareError as failed:
-            job.state, job.error = "failed", failed.message
-        except Exception as failed:  # the page must say so rather than spin for ever
-            job.state, job.error = "failed", f"{type(failed).__name__}: {failed}"
+        except Exception as failed:
+            return _failed(job, failed)
+        job.done = job.total
+        job.move_to("finished")
 
     @web.get("/registers/jobs/{job_id}")
     def job_status(request: Request, job_id: str, who: Who) -> Response:
         authorize(who, Permission.REGISTER_IMPORT)
-        job = jobs.get(job_id, who.user_id)
-        return pages.render(request, "register_job.html", principal=who, job=job)
+        return job_page(request, who, jobs.get(job_id, who.user_id))
 
     return web
+
+
+def _read(t: Translator, register: str, raw: bytes) -> tuple[str, dict[str, str]]:
+    """The file's text, or what is wrong with the form."""
+    errors = {}
+    if not register:
+        errors["register"] = t.gettext("Give the register a name, e.g. refugees.")
+    text = ""
+    if not raw:
+        errors["file"] = t.gettext("Choose a CSV file.")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            errors["file"] = t.gettext("The file is not UTF-8 text.")
+    return text, errors
+
+
+def _rejected(t: Translator) -> str:
+    return t.gettext("The file was not imported; nothing was changed.")
+
+
+def _progress(job: ImportJob) -> Callable[[int, int], None]:
+    def checked(done: int, total: int) -> None:
+        job.total, job.done = total, done
+
+    return checked
+
+
+def _done(job: ImportJob) -> Callable[[int], None]:
+    def imported(done: int) -> None:
+        job.done = done
+
+    return imported
+
+
+def _failed(job: ImportJob, failed: Exception) -> None:
+    if isinstance(failed, JudicareError):
+        job.error = failed.message
+    else:
+        job.error = f"{type(failed).__name__}: {failed}"
+    job.move_to("failed")

@@ -4,3 +4,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 });
+
+// A register import's page is redrawn every 500 ms; its live region is told only of a new
+// phase or of the end, never the same words twice.
+document.addEventListener("htmx:afterSettle", () => {
+  const job = document.getElementById("import-job");
+  const live = document.getElementById("import-announce");
+  if (!job || !live || live.textContent === job.dataset.announce) return;
+  live.textContent = job.dataset.announce;
+  live.className = "import-phase " + ({finished: "ok", failed: "alert-text", rejected: "alert-text"}[job.dataset.phase] || "");
+});
