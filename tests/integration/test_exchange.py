@@ -18,7 +18,7 @@ from judicare.audit.service import verify_log
 from judicare.exchange.canonical import ANSWER, STATUS_NOTICE, SUPPLEMENTARY_REQUEST
 from judicare.exchange.correspondence import send_answer
 from judicare.exchange.delivery import requeue
-from judicare.exchange.envelopes import make_card, seal
+from judicare.exchange.envelopes import card_keys, make_card, seal
 from judicare.exchange.errors import FingerprintMismatch
 from judicare.exchange.http import handle_envelope
 from judicare.exchange.keys import MemoryKeyStore, NodeIdentity, new_ring
@@ -238,6 +238,31 @@ def test_key_rotation_mid_stream_on_both_sides(pair):
     with a.app.unit_of_work() as uow:
         peer = uow.session.get(PeerRow, "NLD-CA")
         assert len(peer.card["body"]["signing_keys"]) == 2
+
+
+def test_a_retired_key_signs_only_for_the_grace_after_a_rotation(pair):
+    """What was on the way when a node rotated still arrives; a stolen old key cannot sign
+    new messages once the longest envelope window has passed."""
+    a, b, transport = pair
+    old = a.store.ring
+    a.store.save(old.rotated(T0))
+    with a.app.unit_of_work() as uow:  # the next message carries the new card
+        send_message(uow.session, a.node, peer_id="NLD-CA", kind=STATUS_NOTICE,
+                     body={"status": "after rotation"}, actor="test", why="test", now=T0)  # fmt: skip
+        uow.commit()
+    _deliver(a, transport)
+    assert len(_tags(b, "node:peer:rotate")) == 1
+    b_keys = card_keys(make_card(b.store.ring, T0))
+
+    def signed_with_the_old_key(n: int) -> tuple:
+        raw = seal(old, b_keys, STATUS_NOTICE, {"status": "old key"}, message_id=f"old-{n}",
+                   conversation_id="c-old", now=b.clock[0], lifetime=timedelta(hours=1))  # fmt: skip
+        return handle_envelope(b.app, b.node, raw)
+
+    assert signed_with_the_old_key(1)[0] == 200  # within the grace
+    b.clock[0] += timedelta(seconds=b.app.settings.exchange_max_window_seconds + 60)
+    status, _, error = signed_with_the_old_key(2)
+    assert (status, error["code"]) == (403, "bad_signature")
 
 
 def test_peer_fingerprint_must_be_confirmed_and_entries_are_signed(pair):

@@ -145,18 +145,28 @@ def card_keys(card: dict) -> PeerKeys:
     return PeerKeys(body["node_id"], signing, encryption, current_encryption)
 
 
-def card_vouched_by(card: dict, trusted: PeerKeys) -> bool:
-    """Whether a key we already trust for this peer signed this card (key continuity)."""
+def card_vouched_by(card: dict, trusted: PeerKeys, current: str) -> bool:
+    """Whether the peer's current signing key, as we know it, signed this card (key
+    continuity). A retired key never vouches: a node rotates its keys precisely when an
+    old one may be in other hands, and that key must not be able to name its successor."""
     if card.get("body", {}).get("node_id") != trusted.node_id:
         return False
-    for name, public in trusted.signing.items():
-        if name in card.get("signatures", {}):
-            try:
-                _check_card_signature(card, name, public)
-                return True
-            except BadSignature:
-                continue
-    return False
+    public = trusted.signing.get(current)
+    if public is None or current not in card.get("signatures", {}):
+        return False
+    try:
+        _check_card_signature(card, current, public)
+    except BadSignature:
+        return False
+    return True
+
+
+def without_retired(keys: PeerKeys, current: str) -> PeerKeys:
+    """The peer's keys with only its current signing key, for new messages once the grace
+    after a rotation has passed (the retired keys stay on file for older evidence)."""
+    return PeerKeys(
+        keys.node_id, {current: keys.signing[current]}, keys.encryption, keys.encryption_current
+    )
 
 
 def _check_card_signature(card: dict, name: str, public: bytes) -> None:

@@ -139,7 +139,7 @@ def accept_rotation(
     session: Session, ring: KeyRing, row: PeerRow, trusted: PeerKeys, card: dict, now: datetime
 ) -> PeerKeys | None:
     """A newer card from a peer, if one of its keys we trust vouches for it."""
-    if not card_vouched_by(card, trusted):
+    if not card_vouched_by(card, trusted, row.card["body"]["current"]["signing"]):
         return None
     # Take the row's lock and look again: a concurrent delivery may have just accepted it.
     session.refresh(row, with_for_update=True)

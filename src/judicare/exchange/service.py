@@ -24,6 +24,7 @@ from judicare.audit.service import AuditAction, record
 from judicare.auth.models import UserRow
 from judicare.auth.permissions import Permission, Principal
 from judicare.auth.service import create_user, ensure_authority, principal_of
+from judicare.db.base import as_utc
 from judicare.errors import Conflict, InvalidInput
 from judicare.exchange import payloads
 from judicare.exchange.attachments import check_upload, ciphertext_limit
@@ -38,6 +39,7 @@ from judicare.exchange.envelopes import (
     seal,
     sha256_hex,
     verify,
+    without_retired,
 )
 from judicare.exchange.errors import (
     AttachmentMismatch,
@@ -249,7 +251,10 @@ class Received:
     duplicate: bool
 
 
-def _trusted_keys(session, ring, header: dict, now: datetime):
+def _trusted_keys(session, ring, header: dict, now: datetime, grace: timedelta):
+    """The sender's keys for a message arriving now. After it rotates, its retired signing
+    keys still sign what was on the way for `grace` (the longest window an envelope may
+    have) from when we learned of the rotation; after that, only its current key does."""
     found = load_peer(session, ring, str(header.get("sender")))
     if found is None:
         return None
@@ -259,7 +264,14 @@ def _trusted_keys(session, ring, header: dict, now: datetime):
         "current"
     ):
         keys = accept_rotation(session, ring, row, keys, card, now) or keys
+    current = row.card["body"]["current"]["signing"]
+    if len(keys.signing) > 1 and now > as_utc(row.updated_at) + grace:
+        keys = without_retired(keys, current)
     return keys
+
+
+def _grace(node: Node) -> timedelta:
+    return timedelta(seconds=node.settings.exchange_max_window_seconds)
 
 
 def receive(session: Session, node: Node, raw: bytes, *, now: datetime) -> Received:
@@ -267,7 +279,7 @@ def receive(session: Session, node: Node, raw: bytes, *, now: datetime) -> Recei
     window, decrypt, apply, and sign a receipt. Raises a `Rejected` with the reason."""
     ring = node.ring()
     header, signature = parse(raw)
-    keys = _trusted_keys(session, ring, header, now)
+    keys = _trusted_keys(session, ring, header, now, _grace(node))
     verified = verify(raw, header, signature, ring.identity.node_id, keys)
     earlier = session.get(InboxRow, verified.message_id)
     if earlier is not None:
@@ -309,7 +321,7 @@ def open_receipt(
     header, signature = parse(raw)
     if header.get("sender") != peer_id:
         raise Malformed(f"the receipt comes from {header.get('sender')!r}, not {peer_id!r}")
-    keys = _trusted_keys(session, ring, header, node.clock())
+    keys = _trusted_keys(session, ring, header, node.clock(), _grace(node))
     verified = verify(raw, header, signature, ring.identity.node_id, keys)
     if verified.type != RECEIPT:
         raise Malformed(f"expected a receipt, got a {verified.type.key} message")

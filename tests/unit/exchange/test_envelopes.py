@@ -183,8 +183,16 @@ def test_request_body_needs_its_fields():
 def test_rotation_card_is_vouched_by_the_old_key_only():
     rotated = A.rotated(T + HOUR)
     card = make_card(rotated, T + HOUR)
-    assert card_vouched_by(card, A_KEYS)
-    assert not card_vouched_by(make_card(fixed_ring(21, "BEL-CA"), T), A_KEYS)
+    assert card_vouched_by(card, A_KEYS, A.current.signing_id)
+    assert not card_vouched_by(make_card(fixed_ring(21, "BEL-CA"), T), A_KEYS, A.current.signing_id)
+    # a retired key cannot name a successor: only the current key as the peer knows it
+    twice = rotated.rotated(T + 2 * HOUR)
+    known_after_first = card_keys(card)
+    assert card_vouched_by(make_card(twice, T + 2 * HOUR), known_after_first,
+                           rotated.current.signing_id)  # fmt: skip
+    stolen_old = KeyRing(A.identity, (A.current, fixed_ring(23, "BEL-CA").current))
+    assert not card_vouched_by(make_card(stolen_old, T + 3 * HOUR), known_after_first,
+                               rotated.current.signing_id)  # fmt: skip
     keys = card_keys(card)
     assert set(A_KEYS.signing) < set(keys.signing)  # old keys kept for verification
     assert rotated.encryption_key(A.current.encryption_id) is not None
