@@ -1,7 +1,9 @@
-"""A network partition between two nodes, in a network namespace the test creates: both
-nodes run inside it and talk over its own loopback; taking that loopback down cuts them
-apart. Messages queued during the partition wait (retried with backoff, never dropped)
-and arrive once it heals, each exactly once. Needs root for `ip netns`; skips otherwise."""
+"""A network partition between two of three nodes, on a network the test builds itself:
+each node runs in a network namespace of its own, joined to the others through a bridge in
+a fourth ("hub"). Cutting the route between WEST and EAST, in both directions, partitions
+them while both still reach THIRD. Messages WEST queues for EAST during the partition wait
+(retried with backoff, never dropped) and arrive once it heals, each exactly once; those for
+THIRD go on arriving meanwhile. Needs root for `ip netns`; skips otherwise."""
 
 from __future__ import annotations
 
@@ -20,36 +22,66 @@ from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
 from judicare.exchange.service import send_message
 from tests.e2e.test_exchange_support import RealNode, befriend, count, node_of, wait_until
 
-# Behind a partition a connection attempt hangs until its timeout: keep it short here.
+# Behind a partition a connection attempt fails or hangs until its timeout: keep it short.
 FAST_FAILURE = {"JUDICARE_EXCHANGE_TIMEOUT_SECONDS": "0.5", "JUDICARE_EXCHANGE_SENDERS": "20"}
+NAMES = ("WEST", "EAST", "THIRD")
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=30)
 
 
+def _in(namespace: str, *args: str) -> None:
+    done = _ip("netns", "exec", namespace, "ip", *args)
+    assert done.returncode == 0, f"ip {' '.join(args)} in {namespace}: {done.stderr}"
+
+
 @pytest.fixture
-def namespace():
+def network():
+    """{node: (namespace, address)} on one bridged subnet; everything removed afterwards."""
     if shutil.which("ip") is None:
-        pytest.skip("the `ip` command (iproute2) is not installed: cannot create a namespace")
+        pytest.skip("the `ip` command (iproute2) is not installed: cannot create namespaces")
     if os.geteuid() != 0:
-        pytest.skip("creating a network namespace needs root (ip netns add)")
-    name = f"jx{uuid.uuid4().hex[:10]}"
-    made = _ip("netns", "add", name)
-    if made.returncode != 0:
-        pytest.skip(f"ip netns add failed here: {made.stderr.strip()}")
+        pytest.skip("creating network namespaces needs root (ip netns add)")
+    tag = uuid.uuid4().hex[:6]
+    hub, made = f"jxh{tag}", []
     try:
-        up = _ip("netns", "exec", name, "ip", "link", "set", "lo", "up")
-        assert up.returncode == 0, up.stderr
-        yield name
+        for name in (hub, *(f"jx{n[0].lower()}{tag}" for n in NAMES)):
+            added = _ip("netns", "add", name)
+            if added.returncode != 0:
+                pytest.skip(f"ip netns add failed here: {added.stderr.strip()}")
+            made.append(name)
+            _in(name, "link", "set", "lo", "up")
+        bridge = _ip("netns", "exec", hub, "ip", "link", "add", "br0", "type", "bridge")
+        if bridge.returncode != 0:
+            pytest.skip(f"no bridge device here: {bridge.stderr.strip()}")
+        _in(hub, "link", "set", "br0", "up")
+        nodes = {}
+        for number, (node, namespace) in enumerate(zip(NAMES, made[1:], strict=True), start=1):
+            _in(hub, "link", "add", f"h{number}", "type", "veth", "peer", "name", f"n{number}")
+            _in(hub, "link", "set", f"n{number}", "netns", namespace)
+            _in(hub, "link", "set", f"h{number}", "master", "br0", "up")
+            address = f"10.77.0.{number}"
+            _in(namespace, "addr", "add", f"{address}/24", "dev", f"n{number}")
+            _in(namespace, "link", "set", f"n{number}", "up")
+            nodes[node] = (namespace, address)
+        yield nodes
     finally:
-        _ip("netns", "del", name)
+        for name in made:
+            _ip("netns", "del", name)
 
 
-def _enqueue(app, node, start: int, total: int) -> None:
+def _cut(network, a: str, b: str, heal: bool = False) -> None:
+    """Drop (or restore) the route between two nodes, both ways; the others are untouched."""
+    verb = "del" if heal else "add"
+    for here, there in ((a, b), (b, a)):
+        _in(network[here][0], "route", verb, "blackhole", f"{network[there][1]}/32")
+
+
+def _enqueue(app, node, peer: str, start: int, total: int) -> None:
     with app.unit_of_work() as uow:
         for n in range(start, start + total):
-            send_message(uow.session, node, peer_id="EAST", kind=STATUS_NOTICE,
+            send_message(uow.session, node, peer_id=peer, kind=STATUS_NOTICE,
                          body={"status": f"partition {n}"}, actor="e2e", why="e2e",
                          now=datetime.now(UTC))  # fmt: skip
         uow.commit()
@@ -58,68 +90,73 @@ def _enqueue(app, node, start: int, total: int) -> None:
 def _outbox(app) -> str:
     with app.unit_of_work() as uow:
         rows = uow.session.execute(
-            select(
-                OutboxRow.status,
-                OutboxRow.attempts,
-                OutboxRow.next_attempt_at,
-                OutboxRow.last_error,
-            ).order_by(OutboxRow.id)
-        ).all()
-    return "\n".join(f"{r.status} {r.attempts} {r.next_attempt_at} {r.last_error[:120]}"
+            select(OutboxRow.peer_id, OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error)
+            .order_by(OutboxRow.id)
+        ).all()  # fmt: skip
+    return "\n".join(f"{r.peer_id} {r.status} {r.attempts} {r.last_error[:120]}"
                      for r in rows[-20:])  # fmt: skip
 
 
-def test_partition_then_heal_loses_nothing_and_applies_nothing_twice(namespace, tmp_path):
-    prefix = ("ip", "netns", "exec", namespace)
-    west = RealNode("WEST", "BEL", f"sqlite:///{tmp_path / 'w' / 'j.db'}", tmp_path / "w",
-                    prefix=prefix, extra_env=FAST_FAILURE)  # fmt: skip
-    east = RealNode("EAST", "NLD", f"sqlite:///{tmp_path / 'e' / 'j.db'}", tmp_path / "e",
-                    prefix=prefix, extra_env=FAST_FAILURE)  # fmt: skip
-    nodes = [west, east]
-    apps = []
+def _to(peer: str, *where):
+    return (OutboxRow.peer_id == peer, *where)
+
+
+def test_partition_between_two_nodes_then_heal_loses_nothing(network, tmp_path):
+    nodes = {
+        name: RealNode(
+            name,
+            state,
+            f"sqlite:///{tmp_path / name / 'j.db'}",
+            tmp_path / name,
+            prefix=("ip", "netns", "exec", network[name][0]),
+            host=network[name][1],
+            port=8000,
+            extra_env=FAST_FAILURE,
+        )
+        for name, state in zip(NAMES, ("BEL", "NLD", "DEU"), strict=True)
+    }
+    real = list(nodes.values())
+    apps = {}
     try:
-        for n in nodes:
+        for n in real:
             n.home.mkdir()
             n.prepare()
-        befriend(nodes)
-        for n in nodes:
+        befriend(real)
+        for n in real:
             n.start(wait=False)
-        for n in nodes:
+        for n in real:
             n.wait_ready()
-        west_app, east_app = west.app(), east.app()
-        apps = [west_app, east_app]
-        node = node_of(west_app, west)
-        _enqueue(west_app, node, 0, 20)
-        wait_until(lambda: count(east_app, InboxRow) == 20, 60, "20 before the partition", nodes)
-        # ...and their receipts home: a receipt lost to the cut would leave a 21st message
-        # pending (delivered, but not known to be), which the count below would not expect.
+        apps = {name: n.app() for name, n in nodes.items()}
+        west, east, third = apps["WEST"], apps["EAST"], apps["THIRD"]
+        sender = node_of(west, nodes["WEST"])
+        _enqueue(west, sender, "EAST", 0, 10)
         wait_until(
-            lambda: count(west_app, OutboxRow, OutboxRow.status == "delivered") == 20,
-            60, "receipts before the partition", nodes, lambda: _outbox(west_app),
+            lambda: count(west, OutboxRow, *_to("EAST", OutboxRow.status == "delivered")) == 10,
+            60, "10 delivered before the partition", real, lambda: _outbox(west),
         )  # fmt: skip
 
-        cut = _ip("netns", "exec", namespace, "ip", "link", "set", "lo", "down")
-        assert cut.returncode == 0, cut.stderr
-        _enqueue(west_app, node, 20, 20)
+        _cut(network, "WEST", "EAST")
+        _enqueue(west, sender, "EAST", 10, 20)
+        _enqueue(west, sender, "THIRD", 0, 20)
+        wait_until(lambda: count(third, InboxRow) == 20, 60, "THIRD during the partition", real)
         wait_until(
-            lambda: count(west_app, OutboxRow, OutboxRow.attempts >= 2,
-                          OutboxRow.status == "pending") == 20,
-            120, "retries during the partition", nodes, lambda: _outbox(west_app),
+            lambda: count(west, OutboxRow, *_to("EAST", OutboxRow.attempts >= 2,
+                                                OutboxRow.status == "pending")) == 20,
+            120, "retries towards EAST during the partition", real, lambda: _outbox(west),
         )  # fmt: skip
         time.sleep(1)
-        assert count(east_app, InboxRow) == 20  # nothing crossed the partition
-        assert count(west_app, OutboxRow, OutboxRow.status == "dead") == 0
+        assert count(east, InboxRow) == 10  # nothing crossed the partition
+        assert count(west, OutboxRow, OutboxRow.status == "dead") == 0
 
-        heal = _ip("netns", "exec", namespace, "ip", "link", "set", "lo", "up")
-        assert heal.returncode == 0, heal.stderr
+        _cut(network, "WEST", "EAST", heal=True)
         wait_until(
-            lambda: count(west_app, OutboxRow, OutboxRow.status != "delivered") == 0,
-            60, "delivery after healing", nodes,
+            lambda: count(west, OutboxRow, OutboxRow.status != "delivered") == 0,
+            90, "delivery after healing", real, lambda: _outbox(west),
         )  # fmt: skip
-        assert count(east_app, InboxRow) == 40
-        assert count(west_app, ReceiptRow) == 40
+        assert count(east, InboxRow) == 30 and count(third, InboxRow) == 20
+        assert count(west, ReceiptRow) == 50
     finally:
-        for app in apps:
+        for app in apps.values():
             app.dispose()
-        for n in nodes:
+        for n in real:
             n.stop()
