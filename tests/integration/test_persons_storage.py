@@ -156,3 +156,25 @@ def test_rekey_restores_keys_the_engine_now_makes(app):
     with app.unit_of_work() as uow:
         again = rekey(uow.session, register="rekey-test", actor="test", now=app.now())
     assert again["changed"] == 0
+
+
+def test_a_refugee_is_never_crowded_out_by_many_entries_with_the_same_name(app):
+    """A state may send request after request about the person who fled it: however many
+    entries carry the name, the protected person is scored and shown."""
+    from judicare.persons.domain import PartialDate, PersonQuery
+    from judicare.persons.service import import_register, match, parse_register_csv
+
+    header = "id,names,birth_date,nationality,status,country_of_feared_persecution,status_date\n"
+    flood = "".join(f"F{n},Zhanar Testbayeva,1984-03-17,KAZ,,,\n" for n in range(120))
+    refugee = "R1,Zhanar Testbaieva,1984-03-17,KAZ,refugee,KAZ,2019-05-02\n"
+    with app.unit_of_work() as uow:
+        import_register(uow.session, parse_register_csv(header + flood, "earlier-requests"),
+                        actor="test", now=app.now())  # fmt: skip
+        import_register(uow.session, parse_register_csv(header + refugee, "refugees"),
+                        actor="test", now=app.now())  # fmt: skip
+        uow.commit()
+    query = PersonQuery(names=("Жанар Тестбаева",), birth_date=PartialDate.parse("1984-03-17"))
+    with app.unit_of_work() as uow:
+        found = match(uow.session, query)
+    assert ("refugees", "R1") in {(c["register"], c["id"]) for c in found}
+    assert len([c for c in found if c["register"] == "earlier-requests"]) <= 20

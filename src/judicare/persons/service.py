@@ -37,6 +37,9 @@ IMPORT_COLUMNS = (
     "status_date",
 )
 SHORTLIST = 25  # candidates scored per query (as the in-memory index does)
+# Entries with a protected status scored per query beyond the shortlist, at most: however
+# many other entries share the name, these are always scored and, above the threshold, shown.
+PROTECTED_SHORTLIST = 200
 MAX_KEY_SHARE = 0.02  # keys held by more than 2 % of the register are too common to use
 DECISIONS = ("confirmed", "rejected")
 
@@ -266,7 +269,8 @@ def index_new_persons(session: Session, persons: list[PersonRecord], *, now: dat
 def match(
     session: Session, query: PersonQuery, *, threshold: float | None = None, limit: int = 20
 ) -> list[dict]:
-    """Candidates best first, each with its explanation and any remembered decision."""
+    """Candidates best first, each with its explanation and any remembered decision; beyond
+    `limit`, every candidate with a protected status above the threshold is kept."""
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     if not 0 <= threshold <= 1:
         raise InvalidInput(f"threshold {threshold} must be between 0 and 1")
@@ -277,9 +281,11 @@ def match(
         if candidate.score >= threshold:
             found.append(candidate)
     found.sort(key=lambda c: (-c.score, c.register, c.id))
+    protected = {(e.register, e.external_id) for e in entries if e.status}
+    shown = found[:limit] + [c for c in found[limit:] if (c.register, c.id) in protected]
     decisions = _decisions(session, query)
     out = []
-    for candidate in found[:limit]:
+    for candidate in shown:
         row = candidate.as_dict()
         entry = next(
             e for e in entries if e.register == candidate.register and e.external_id == candidate.id
@@ -315,11 +321,27 @@ def _shortlist(session: Session, query: PersonQuery) -> list[PersonEntryRow]:
     best = sorted(evidence, key=evidence.__getitem__, reverse=True)[: SHORTLIST * 4]
     if not best:
         return []
+    best = sorted(set(best) | _protected_sharing(session, chosen))
     rows = session.scalars(select(PersonEntryRow).where(PersonEntryRow.id.in_(best))).all()
     if query.registers:
         rows = [r for r in rows if r.register in query.registers]
-    rows.sort(key=lambda r: evidence[r.id], reverse=True)
-    return rows[:SHORTLIST]
+    rows.sort(key=lambda r: (-evidence[r.id], r.id))
+    # A protected person is never crowded out: not by many entries with the same name, such
+    # as a flood of requests about the same person from the state they fled.
+    return rows[:SHORTLIST] + [r for r in rows[SHORTLIST:] if r.status]
+
+
+def _protected_sharing(session: Session, keys: list[str]) -> set[int]:
+    """Entries with a protected status (refugee and the like) that share a blocking key."""
+    return set(
+        session.scalars(
+            select(PersonKeyRow.entry_id)
+            .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
+            .where(PersonKeyRow.key.in_(keys), PersonEntryRow.status.is_not(None))
+            .distinct()
+            .limit(PROTECTED_SHORTLIST)
+        )
+    )
 
 
 def _to_record(entry: PersonEntryRow) -> PersonRecord:
