@@ -292,7 +292,13 @@ def create_api(app: App) -> FastAPI:
         )
         return app.basis.get(uow.session).resolve(query).as_dict()
 
-    guarded = JsonGuard(api, app.settings.max_json_bytes, app.settings.max_upload_bytes)
+    from judicare.web.intake_documents import FORM_UPLOADS
+
+    limit = app.settings.max_upload_bytes
+    guarded = JsonGuard(
+        api, app.settings.max_json_bytes, limit,
+        larger_forms={"/requests/new": FORM_UPLOADS * limit + app.settings.max_json_bytes},
+    )  # fmt: skip
     api.add_middleware(_Passthrough, guard=guarded)
     from judicare.exchange.http import install_exchange
     from judicare.exchange.views import install_request_exchange

@@ -86,11 +86,14 @@ class JsonGuard:
     def __init__(
         self, app, max_json_bytes: int, max_upload_bytes: int,
         streamed: tuple[str, ...] = STREAMED_PREFIXES,
+        larger_forms: dict[str, int] | None = None,
     ) -> None:  # fmt: skip
         self.app = app
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
         self.streamed = streamed
+        # path -> body limit, for a form that carries several uploads (the intake form)
+        self.larger_forms = larger_forms or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
@@ -101,6 +104,8 @@ class JsonGuard:
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
         is_json = "json" in content_type or not content_type
         limit = self.max_json_bytes if is_json else self.max_upload_bytes
+        if not is_json:
+            limit = self.larger_forms.get(scope.get("path", ""), limit)
         declared = headers.get(b"content-length")
         try:
             if declared is not None and int(declared) > limit:

@@ -4,49 +4,93 @@ and harmless; the reverse cannot happen)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
 from judicare.app import App
 from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import NotFound, Permission, Principal
+from judicare.files.store import FileStore
 from judicare.requests.models import DocumentRow
 from judicare.requests.service import load_for
+
+
+def add_document(
+    session: Session,
+    file_store: FileStore,
+    principal: Principal,
+    request_id: int,
+    filename: str,
+    media_type: str,
+    content: bytes,
+    *,
+    now: datetime,
+    why: str,
+    limit: int,
+) -> dict:
+    """Attach one document in the caller's transaction: its metadata row and its audit entry.
+    The caller commits, together with whatever else the command writes (the web intake
+    registers a request and its documents at once).
+
+    The bytes go to the content-addressed file store first, before the commit: a file over
+    `limit` is refused there (TooLarge) and nothing is added. If the transaction then rolls
+    back, the stored bytes stay behind under their SHA-256 with no row pointing to them. That
+    is harmless: nothing can reach them, and the same content stored later lands on the same
+    key. A row pointing to missing bytes, on the other hand, cannot happen."""
+    row = load_for(session, principal, request_id, Permission.DOCUMENT_UPLOAD)
+    key, size, sha = file_store.put([content], limit)
+    document = DocumentRow(
+        request_id=row.id,
+        filename=filename,
+        media_type=media_type,
+        size=size,
+        sha256=sha,
+        storage_key=key,
+        uploaded_by=principal.user_id,
+        uploaded_at=now,
+    )
+    session.add(document)
+    session.flush()
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.COLLECTION,
+        tag=f"{principal.role.value}:document:upload",
+        subject_type="request",
+        subject_id=row.id,
+        why=why,
+        at=now,
+        details={"document": document.id, "sha256": sha, "size": size},
+    )
+    return {
+        "id": document.id,
+        "filename": filename,
+        "media_type": media_type,
+        "size": size,
+        "sha256": sha,
+    }
 
 
 def upload_document(
     app: App, who: Principal, request_id: int, filename: str, media_type: str, body: bytes, why: str
 ) -> dict:
+    """One document added to a registered request (API and request page), committed alone."""
     with app.unit_of_work() as uow:
-        row = load_for(uow.session, who, request_id, Permission.DOCUMENT_UPLOAD)
-        key, size, sha = app.file_store.put([body], app.settings.max_upload_bytes)
-        document = DocumentRow(
-            request_id=row.id,
-            filename=filename,
-            media_type=media_type,
-            size=size,
-            sha256=sha,
-            storage_key=key,
-            uploaded_by=who.user_id,
-        )
-        uow.session.add(document)
-        uow.session.flush()
-        record(
+        added = add_document(
             uow.session,
-            actor=who.username,
-            action=AuditAction.COLLECTION,
-            tag=f"{who.role.value}:document:upload",
-            subject_type="request",
-            subject_id=row.id,
+            app.file_store,
+            who,
+            request_id,
+            filename,
+            media_type,
+            body,
+            now=app.now(),
             why=why,
-            at=app.now(),
-            details={"document": document.id, "sha256": sha, "size": size},
+            limit=app.settings.max_upload_bytes,
         )
         uow.commit()
-        return {
-            "id": document.id,
-            "filename": filename,
-            "media_type": media_type,
-            "size": size,
-            "sha256": sha,
-        }
+    return added
 
 
 def read_document(app: App, who: Principal, request_id: int, document_id: int, why: str):

@@ -2,7 +2,9 @@
 (parties, offences, assistance, persons, review) for an outgoing one. While the officer types,
 the page resolves the legal basis and lists what the governing instrument requires that is
 still missing. Problems show next to their field, in the officer's language; nothing typed is
-lost when a step is refused."""
+lost when a step is refused. Documents (the warrant or judgment of an extradition request,
+for one) are chosen on the incoming form or the wizard's review step and registered with the
+request, in the same transaction."""
 
 from __future__ import annotations
 
@@ -23,12 +25,20 @@ from judicare.errors import JudicareError
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.rules import load_rulebook
 from judicare.requests import service
+from judicare.requests.documents import add_document
 from judicare.requests.domain import Confidentiality, Measure, PersonRole, Urgency
 from judicare.requests.schemas import RequestCreate
 from judicare.screening.service import draft_check
 from judicare.states import resolve_state
 from judicare.web.errors_text import error_text, field_problem
 from judicare.web.i18n import Translator
+from judicare.web.intake_documents import (
+    DOCUMENTS,
+    Attachment,
+    chosen_names,
+    read_attachments,
+    sent_names,
+)
 from judicare.web.labels import N_
 from judicare.web.rendering import Pages, flash
 from judicare.web.session import check_csrf, current_principal, language_of
@@ -68,7 +78,7 @@ STEP_FIELDS = {
     "offences": {"crimes", *OFFENCES_FIELDS},
     "assistance": {"measures", *ASSISTANCE_FIELDS},
     "persons": {"persons"},
-    "review": set(),
+    "review": {DOCUMENTS},
 }
 
 
@@ -83,6 +93,7 @@ class Draft:
     step: int = 0
     reached: int = 0  # the furthest step the officer has been to: the step list offers it
     key: str = ""
+    chosen: list[str] = field(default_factory=list)  # files chosen, as the browser says (live)
 
     @property
     def wizard(self) -> bool:
@@ -101,6 +112,7 @@ def read_draft(form: FormData) -> Draft:
         crimes=[str(c) for c in form.getlist("crimes")],
         measures=[str(m) for m in form.getlist("measures")],
         key=str(form.get("idempotency_key", "")) or uuid.uuid4().hex,
+        chosen=chosen_names(form.get("documents_chosen")),
     )
     draft.step = _step(form.get("step"))
     draft.reached = max(_step(form.get("reached")), draft.step)
@@ -210,7 +222,7 @@ def first_step_with(errors: dict[str, str]) -> int:
 def router(app: App, pages: Pages) -> APIRouter:
     web = APIRouter(include_in_schema=False)
 
-    def form_page(request, who, draft: Draft, errors=None, status=200, problem=None):
+    def form_page(request, who, draft: Draft, errors=None, status=200, problem=None, dropped=()):
         return pages.render(
             request,
             "intake.html",
@@ -219,6 +231,8 @@ def router(app: App, pages: Pages) -> APIRouter:
             draft=draft,
             errors=errors or {},
             problem=problem,
+            dropped=list(dropped),
+            max_upload=app.settings.max_upload_bytes,
             steps=STEPS,
             kinds=[k.value for k in CooperationKind],
             measures=[m.value for m in Measure],
@@ -244,7 +258,7 @@ def router(app: App, pages: Pages) -> APIRouter:
             data.setdefault(key, "" if key != "requested_execution_date" else None)
         try:
             with app.unit_of_work() as uow:
-                return draft_check(app.basis.get(uow.session), data)
+                return draft_check(app.basis.get(uow.session), data, documents=len(draft.chosen))
         except (JudicareError, ValueError):
             return None
 
@@ -276,29 +290,35 @@ def router(app: App, pages: Pages) -> APIRouter:
         t = Translator(language_of(request))
         form = await request.form()
         draft = read_draft(form)
+        draft.chosen = []  # a page drawn again comes without the files: none is chosen there
+        dropped = sent_names(form)
         go = str(form.get("go", "submit"))
         if go == "add_person" and len(draft.persons) < MAX_PERSONS:
             draft.persons.append({f: "" for f in PERSON_FIELDS})
-            return form_page(request, who, draft)
+            return form_page(request, who, draft, dropped=dropped)
         if go.startswith("remove_person-"):
             index = _int(go.removeprefix("remove_person-"), -1)
             if 0 <= index < len(draft.persons):
                 draft.persons.pop(index)
-            return form_page(request, who, draft)
+            return form_page(request, who, draft, dropped=dropped)
         body, errors = await run_in_threadpool(validate, draft, t)
         if draft.wizard and (go in ("next", "back") or go.startswith("goto-")):
             return _move(request, who, draft, errors, go)
-        if body is None:
+        attachments, file_problem = await read_attachments(form, app.settings.max_upload_bytes, t)
+        if file_problem:
+            errors[DOCUMENTS] = file_problem
+        if body is None or file_problem:
             if draft.wizard:
                 draft.step = first_step_with(errors)
-            return form_page(request, who, draft, errors, status=422)
+            return form_page(request, who, draft, errors, status=422, dropped=dropped)
         try:
-            request_id = await run_in_threadpool(_create, who, body, draft.key)
+            request_id = await run_in_threadpool(_create, who, body, draft.key, attachments)
         except JudicareError as refused:
             problem = error_text(request, refused.code, refused.message)
             return form_page(
-                request, who, draft, errors, status=refused.http_status, problem=problem
-            )
+                request, who, draft, errors, status=refused.http_status, problem=problem,
+                dropped=dropped,
+            )  # fmt: skip
         flash(request, t.gettext("The request was registered."), "success")
         return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
@@ -322,17 +342,30 @@ def router(app: App, pages: Pages) -> APIRouter:
         draft.reached = max(draft.reached, target)
         return form_page(request, who, draft)
 
-    def _create(who: Principal, body: RequestCreate, key: str) -> int:
+    def _create(
+        who: Principal, body: RequestCreate, key: str, attachments: list[Attachment]
+    ) -> int:
+        """The request, its audit entry and each document with its own, in one transaction.
+        A second submit of the same form (same idempotency key) gets the first request back
+        and adds nothing: its documents were registered with it."""
         with app.unit_of_work() as uow:
-            _status, result, _replayed = service.create_request(
+            now = app.now()
+            _status, result, replayed = service.create_request(
                 uow.session,
                 who,
                 body,
-                now=app.now(),
+                now=now,
                 basis=app.basis.get(uow.session),
                 why=WHY,
                 idempotency_key=f"web-{key}",
             )
+            if not replayed:
+                for a in attachments:
+                    add_document(
+                        uow.session, app.file_store, who, result["id"], a.filename,
+                        a.media_type, a.content, now=now, why=WHY,
+                        limit=app.settings.max_upload_bytes,
+                    )  # fmt: skip
             uow.commit()
         return result["id"]
 

@@ -14,3 +14,13 @@ document.addEventListener("htmx:afterSettle", () => {
   live.textContent = job.dataset.announce;
   live.className = "import-phase " + ({finished: "ok", failed: "alert-text", rejected: "alert-text"}[job.dataset.phase] || "");
 });
+
+// Intake: the live panel counts the documents chosen, but a file field is not sent with every
+// keystroke (hx-params leaves it out); its files' names go in a hidden field instead. This
+// runs in the capture phase, before HTMX reads the form on the same change event.
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.dataset.chosen) return;
+  const hidden = document.getElementById(input.dataset.chosen);
+  if (hidden) hidden.value = JSON.stringify(Array.from(input.files || [], (file) => file.name));
+}, true);
