@@ -1,7 +1,7 @@
 """A network partition between two of three nodes, on a network the test builds itself:
 each node runs in a network namespace of its own, joined to the others through a bridge in
-a fourth ("hub"). Cutting the route between WEST and EAST, in both directions, partitions
-them while both still reach THIRD. Messages WEST queues for EAST during the partition wait
+a fourth ("hub"). Cutting the link between WEST and EAST, in both directions, partitions
+them (their packets to each other vanish) while both still reach THIRD. Messages WEST queues for EAST during the partition wait
 (retried with backoff, never dropped) and arrive once it heals, each exactly once; those for
 THIRD go on arriving meanwhile. Needs root for `ip netns`; skips otherwise."""
 
@@ -25,6 +25,7 @@ from tests.e2e.test_exchange_support import RealNode, befriend, count, node_of, 
 # Behind a partition a connection attempt fails or hangs until its timeout: keep it short.
 FAST_FAILURE = {"JUDICARE_EXCHANGE_TIMEOUT_SECONDS": "0.5", "JUDICARE_EXCHANGE_SENDERS": "20"}
 NAMES = ("WEST", "EAST", "THIRD")
+NOWHERE = "02:00:00:00:00:01"  # a locally administered address no interface here has
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess:
@@ -38,7 +39,7 @@ def _in(namespace: str, *args: str) -> None:
 
 @pytest.fixture
 def network():
-    """{node: (namespace, address)} on one bridged subnet; everything removed afterwards."""
+    """{node: (namespace, address, device)} on one bridged subnet; all removed afterwards."""
     if shutil.which("ip") is None:
         pytest.skip("the `ip` command (iproute2) is not installed: cannot create namespaces")
     if os.geteuid() != 0:
@@ -64,7 +65,7 @@ def network():
             address = f"10.77.0.{number}"
             _in(namespace, "addr", "add", f"{address}/24", "dev", f"n{number}")
             _in(namespace, "link", "set", f"n{number}", "up")
-            nodes[node] = (namespace, address)
+            nodes[node] = (namespace, address, f"n{number}")
         yield nodes
     finally:
         for name in made:
@@ -72,10 +73,17 @@ def network():
 
 
 def _cut(network, a: str, b: str, heal: bool = False) -> None:
-    """Drop (or restore) the route between two nodes, both ways; the others are untouched."""
-    verb = "del" if heal else "add"
+    """Cut (or heal) the link between two nodes, both ways, silently: each sends the other's
+    packets to a hardware address nobody has, so they vanish on the bridge and a connection
+    attempt hangs until its timeout, as behind a real partition. The others are untouched."""
     for here, there in ((a, b), (b, a)):
-        _in(network[here][0], "route", verb, "blackhole", f"{network[there][1]}/32")
+        namespace, _, device = network[here]
+        address = network[there][1]
+        if heal:
+            _in(namespace, "neigh", "del", address, "dev", device)
+        else:
+            _in(namespace, "neigh", "replace", address, "lladdr", NOWHERE, "nud", "permanent",
+                "dev", device)  # fmt: skip
 
 
 def _enqueue(app, node, peer: str, start: int, total: int) -> None:

@@ -96,3 +96,60 @@ def test_unknown_routes_and_methods_answer_in_json(api):
     assert api.client.get("/api/v1/nothing").json()["error"]["code"] == "not_found"
     response = api.client.delete("/api/v1/requests", headers=api.headers("officer"))
     assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.fixture
+def small_limits(request, tmp_path):
+    """A server with a 2,000-byte upload limit (so the body guard has it too)."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from judicare.api.app import create_api
+    from judicare.app import FixedClock, create_app
+    from judicare.files.store import MemoryFileStore
+    from judicare.settings import Settings
+    from tests.conftest import TODAY
+
+    shutil.copy(request.getfixturevalue("_upgraded_sqlite_template"), tmp_path / "j.db")
+    app = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'j.db'}", environment="test",
+                 max_upload_bytes=2_000, data_dir=tmp_path),
+        clock=FixedClock(TODAY), file_store=MemoryFileStore(),
+    )  # fmt: skip
+    from judicare.auth.service import create_user, ensure_authority, issue_token, principal_of
+    from judicare.requests.schemas import RequestCreate
+    from judicare.requests.service import create_request
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "test")
+        who = principal_of(create_user(uow.session, username="limits.officer",
+                                       password="x" * 12, role="officer",
+                                       authority_id="BEL-CA"))  # fmt: skip
+        _, detail, _ = create_request(uow.session, who, RequestCreate.model_validate(
+            request_body()), now=app.now(), basis=None, why="test")  # fmt: skip
+        token = issue_token(uow.session, who)
+        uow.commit()
+    client = TestClient(create_api(app))
+    client.headers["Authorization"] = f"Bearer {token}"
+    yield client, detail["id"]
+    app.dispose()
+
+
+def _chunks(total: int, size: int = 500):
+    for _ in range(total // size):
+        yield b"x" * size
+
+
+@pytest.mark.parametrize(("size", "status"), [(1_500, 201), (3_000, 413)])
+def test_an_upload_sent_in_chunks_is_counted_as_it_arrives(small_limits, size, status):
+    """No length declared (chunked): the guard counts the bytes as they pass instead of
+    holding the body, and answers 413 once past the limit."""
+    client, request_id = small_limits
+    response = client.post(
+        f"/api/v1/requests/{request_id}/documents?filename=a.bin", content=_chunks(size),
+        headers={"content-type": "application/octet-stream"},
+    )  # fmt: skip
+    assert response.status_code == status, response.text[:300]
+    if status == 413:
+        assert response.json()["error"]["code"] == "payload_too_large"

@@ -21,7 +21,7 @@ from judicare.exchange.delivery import requeue
 from judicare.exchange.envelopes import card_keys, make_card, seal
 from judicare.exchange.errors import FingerprintMismatch
 from judicare.exchange.http import handle_envelope
-from judicare.exchange.keys import MemoryKeyStore, NodeIdentity, new_ring
+from judicare.exchange.keys import KeyRing, MemoryKeyStore, NodeIdentity, new_ring
 from judicare.exchange.models import InboxRow, OutboxRow, PeerRow, ReceiptRow
 from judicare.exchange.peers import add_peer, load_peer
 from judicare.exchange.service import send_message, send_request
@@ -263,6 +263,30 @@ def test_a_retired_key_signs_only_for_the_grace_after_a_rotation(pair):
     b.clock[0] += timedelta(seconds=b.app.settings.exchange_max_window_seconds + 60)
     status, _, error = signed_with_the_old_key(2)
     assert (status, error["code"]) == (403, "bad_signature")
+
+
+def test_after_a_second_rotation_only_the_key_just_before_still_signs(pair):
+    a, b, transport = pair
+    first = a.store.ring
+    for n in range(2):  # two rotations, each announced by a message carrying the card
+        a.store.save(a.store.ring.rotated(a.clock[0]))
+        with a.app.unit_of_work() as uow:
+            send_message(uow.session, a.node, peer_id="NLD-CA", kind=STATUS_NOTICE,
+                         body={"status": f"rotation {n}"}, actor="test", why="test",
+                         now=a.clock[0])  # fmt: skip
+            uow.commit()
+        _deliver(a, transport)
+    assert len(_tags(b, "node:peer:rotate")) == 2
+    b_keys = card_keys(make_card(b.store.ring, T0))
+    second = KeyRing(first.identity, a.store.ring.generations[:2])  # current before the last
+
+    def signed_with(ring, n: int) -> int:
+        raw = seal(ring, b_keys, STATUS_NOTICE, {"status": "x"}, message_id=f"k-{n}",
+                   conversation_id="c-k", now=b.clock[0], lifetime=timedelta(hours=1))  # fmt: skip
+        return handle_envelope(b.app, b.node, raw)[0]
+
+    assert signed_with(second, 1) == 200  # the key just before, within the grace
+    assert signed_with(first, 2) == 403  # retired earlier: never signs anything new
 
 
 def test_peer_fingerprint_must_be_confirmed_and_entries_are_signed(pair):

@@ -295,3 +295,18 @@ def test_check_file_reads_quoted_cells_and_blank_lines_as_the_service_does():
     assert [r.names for r in records] == [("Petrov, Ivan", "Иван"), ('Ann "Annie" Lee',)]
     assert seen[0] == (0, 2) and seen[-1] == (2, 2)
     assert records == registers.parse_register_csv(text, "quoted")
+
+
+def test_imports_do_not_pile_up_a_third_waits_for_the_others(demo_api, monkeypatch):
+    gate = Gate(monkeypatch)
+    admin = WebUser(demo_api, "admin")
+    rows = "P1,Ivan Petrov,1970,RUS,refugee,RUS,2020-01-01\n"
+    running = [upload(admin, HEADER + rows, register=f"pile-{n}") for n in range(2)]
+    assert all(r.status_code == 200 for r in running)
+    third = upload(admin, HEADER + rows, register="pile-2")
+    assert third.status_code == 429 and 'id="file-error"' in third.text
+    assert "still running" in third.text and 'value="pile-2"' in third.text
+    gate.open.release(10)
+    for response in running:
+        wait_for(admin, job_of(response), "Imported:")
+    assert upload(admin, HEADER + rows, register="pile-3").status_code == 200  # room again

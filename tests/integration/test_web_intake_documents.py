@@ -272,6 +272,33 @@ def test_a_resubmit_with_the_same_key_creates_nothing_new(demo_api):
     assert tags.count("officer:document:upload") == 1
 
 
+def test_a_document_sent_again_with_the_same_form_is_added_not_lost(demo_api):
+    """The officer registered without the statement, went back and sent the form again with
+    it: the request is the same, the statement is added, the warrant is not doubled."""
+    app = demo_api.app
+    officer = WebUser(demo_api, "anna.officer")
+    form = extradition()
+    first = created_id(
+        officer.post(
+            "/requests/new", form, files=files(("warrant.pdf", WARRANT, "application/pdf"))
+        )
+    )
+    statement = b"a fictional statement " + uuid.uuid4().bytes
+    again = officer.post("/requests/new", form, files=files(
+        ("warrant.pdf", WARRANT, "application/pdf"), ("statement.txt", statement, "text/plain")))  # fmt: skip
+    assert created_id(again) == first
+    assert sorted(d.filename for d in documents_of(app, first)) == ["statement.txt", "warrant.pdf"]
+
+
+def test_a_media_type_that_is_not_a_plain_type_is_stored_as_neutral(demo_api):
+    app = demo_api.app
+    officer = WebUser(demo_api, "anna.officer")
+    odd = "application/" + "x" * 200
+    created = created_id(officer.post("/requests/new", extradition(),
+                                      files=files(("warrant.pdf", WARRANT, odd))))  # fmt: skip
+    assert [d.media_type for d in documents_of(app, created)] == ["application/octet-stream"]
+
+
 def test_the_wizards_review_step_registers_the_documents(demo_api):
     app = demo_api.app
     officer = WebUser(demo_api, "anna.officer")

@@ -107,9 +107,12 @@ class JsonGuard:
         if not is_json:
             limit = self.larger_forms.get(scope.get("path", ""), limit)
         declared = headers.get(b"content-length")
+        too_large = BadBody(413, "payload_too_large", f"the body is larger than {limit} bytes")
         try:
             if declared is not None and int(declared) > limit:
-                raise BadBody(413, "payload_too_large", f"the body is larger than {limit} bytes")
+                raise too_large
+            if not is_json:  # nothing to check inside: counted as it passes, never held
+                return await self._counted(scope, receive, send, limit, too_large)
             body = await self._read(receive, limit)
             if is_json and body:
                 check_json_body(body)
@@ -125,6 +128,43 @@ class JsonGuard:
             return await receive()
 
         return await self.app(scope, replay, send)
+
+    async def _counted(self, scope, receive, send, limit: int, too_large: BadBody) -> None:
+        """Pass a form or an upload through as it arrives (Starlette spools large files to
+        disk), counting its bytes: past `limit` the application sees the client go away,
+        and whatever it would answer is replaced by the 413."""
+        size, over, started = 0, False, False
+
+        async def counting():
+            nonlocal size, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def answering(message):
+            nonlocal started
+            if over:
+                if not started:
+                    started = True
+                    await self._reject(send, too_large)
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting, answering)
+        except Exception:
+            if not over:
+                raise
+            if not started:
+                await self._reject(send, too_large)
 
     async def _read(self, receive, limit: int) -> bytes:
         chunks, size = [], 0

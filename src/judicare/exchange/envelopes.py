@@ -161,12 +161,18 @@ def card_vouched_by(card: dict, trusted: PeerKeys, current: str) -> bool:
     return True
 
 
-def without_retired(keys: PeerKeys, current: str) -> PeerKeys:
-    """The peer's keys with only its current signing key, for new messages once the grace
-    after a rotation has passed (the retired keys stay on file for older evidence)."""
-    return PeerKeys(
-        keys.node_id, {current: keys.signing[current]}, keys.encryption, keys.encryption_current
-    )
+def live_signing_keys(keys: PeerKeys, card_body: dict, *, within_grace: bool) -> PeerKeys:
+    """The keys that may sign a new message from the peer: its current signing key and,
+    within the grace after its latest rotation, the one current just before (for what was
+    on the way). Keys retired earlier never sign anything new; all stay on file, so that
+    older evidence still verifies."""
+    current = card_body["current"]["signing"]
+    order = [k["id"] for k in card_body["signing_keys"]]
+    live = {current}
+    if within_grace and current in order and order.index(current) > 0:
+        live.add(order[order.index(current) - 1])
+    signing = {k: v for k, v in keys.signing.items() if k in live}
+    return PeerKeys(keys.node_id, signing, keys.encryption, keys.encryption_current)
 
 
 def _check_card_signature(card: dict, name: str, public: bytes) -> None:

@@ -141,10 +141,14 @@ def accept_rotation(
     """A newer card from a peer, if one of its keys we trust vouches for it."""
     if not card_vouched_by(card, trusted, row.card["body"]["current"]["signing"]):
         return None
-    # Take the row's lock and look again: a concurrent delivery may have just accepted it.
+    # Take the row's lock and look again: a concurrent delivery may have just accepted it,
+    # or accepted another rotation, whose current key must then be the one that vouches.
     session.refresh(row, with_for_update=True)
     if row.card["body"].get("current") == card["body"].get("current"):
         return card_keys(row.card)
+    trusted = card_keys(row.card)
+    if not card_vouched_by(card, trusted, row.card["body"]["current"]["signing"]):
+        return None
     keys = card_keys(card)
     # Keep every key ever trusted, so that older evidence still verifies.
     if not set(trusted.signing) <= set(keys.signing):

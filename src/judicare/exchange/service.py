@@ -32,6 +32,7 @@ from judicare.exchange.canonical import RECEIPT, REQUEST, SUPPLEMENTARY_REQUEST,
 from judicare.exchange.envelopes import (
     check_receipt,
     check_window,
+    live_signing_keys,
     make_card,
     open_payload,
     parse,
@@ -39,7 +40,6 @@ from judicare.exchange.envelopes import (
     seal,
     sha256_hex,
     verify,
-    without_retired,
 )
 from judicare.exchange.errors import (
     AttachmentMismatch,
@@ -252,9 +252,11 @@ class Received:
 
 
 def _trusted_keys(session, ring, header: dict, now: datetime, grace: timedelta):
-    """The sender's keys for a message arriving now. After it rotates, its retired signing
-    keys still sign what was on the way for `grace` (the longest window an envelope may
-    have) from when we learned of the rotation; after that, only its current key does."""
+    """The sender's keys for a message arriving now. After it rotates, the key it used just
+    before still signs what was on the way for `grace` (the longest window an envelope may
+    have) from when we learned of the rotation; after that, and for every key retired
+    earlier, only its current key does. (The time we learned it is the peer row's
+    `updated_at`, which an operator's remove and re-add also resets.)"""
     found = load_peer(session, ring, str(header.get("sender")))
     if found is None:
         return None
@@ -264,10 +266,8 @@ def _trusted_keys(session, ring, header: dict, now: datetime, grace: timedelta):
         "current"
     ):
         keys = accept_rotation(session, ring, row, keys, card, now) or keys
-    current = row.card["body"]["current"]["signing"]
-    if len(keys.signing) > 1 and now > as_utc(row.updated_at) + grace:
-        keys = without_retired(keys, current)
-    return keys
+    within_grace = now <= as_utc(row.updated_at) + grace
+    return live_signing_keys(keys, row.card["body"], within_grace=within_grace)
 
 
 def _grace(node: Node) -> timedelta:

@@ -321,7 +321,10 @@ def _shortlist(session: Session, query: PersonQuery) -> list[PersonEntryRow]:
     best = sorted(evidence, key=evidence.__getitem__, reverse=True)[: SHORTLIST * 4]
     if not best:
         return []
-    best = sorted(set(best) | _protected_sharing(session, chosen))
+    protected = _protected_sharing(session, keys)
+    for entry_id in protected:  # scored even when the name's keys are all too common
+        evidence.setdefault(entry_id, 0.0)
+    best = sorted(set(best) | protected)
     rows = session.scalars(select(PersonEntryRow).where(PersonEntryRow.id.in_(best))).all()
     if query.registers:
         rows = [r for r in rows if r.register in query.registers]
@@ -332,13 +335,17 @@ def _shortlist(session: Session, query: PersonQuery) -> list[PersonEntryRow]:
 
 
 def _protected_sharing(session: Session, keys: list[str]) -> set[int]:
-    """Entries with a protected status (refugee and the like) that share a blocking key."""
+    """Entries with a protected status (refugee and the like) sharing any blocking key of
+    the query, common ones included (a flood of same-name entries makes a refugee's keys
+    common), those sharing most keys first."""
+    shared = func.count(PersonKeyRow.id)
     return set(
         session.scalars(
             select(PersonKeyRow.entry_id)
             .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
             .where(PersonKeyRow.key.in_(keys), PersonEntryRow.status.is_not(None))
-            .distinct()
+            .group_by(PersonKeyRow.entry_id)
+            .order_by(shared.desc(), PersonKeyRow.entry_id)
             .limit(PROTECTED_SHORTLIST)
         )
     )

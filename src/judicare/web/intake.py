@@ -8,6 +8,7 @@ request, in the same transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from judicare.app import App
@@ -27,6 +29,7 @@ from judicare.legal_basis.rules import load_rulebook
 from judicare.requests import service
 from judicare.requests.documents import add_document
 from judicare.requests.domain import Confidentiality, Measure, PersonRole, Urgency
+from judicare.requests.models import DocumentRow
 from judicare.requests.schemas import RequestCreate
 from judicare.screening.service import draft_check
 from judicare.states import resolve_state
@@ -346,8 +349,9 @@ def router(app: App, pages: Pages) -> APIRouter:
         who: Principal, body: RequestCreate, key: str, attachments: list[Attachment]
     ) -> int:
         """The request, its audit entry and each document with its own, in one transaction.
-        A second submit of the same form (same idempotency key) gets the first request back
-        and adds nothing: its documents were registered with it."""
+        A second submit of the same form (same idempotency key) gets the first request back;
+        of its files, only those the request does not hold yet (by SHA-256) are added, so a
+        double click adds nothing and a forgotten warrant sent again is not lost."""
         with app.unit_of_work() as uow:
             now = app.now()
             _status, result, replayed = service.create_request(
@@ -359,8 +363,9 @@ def router(app: App, pages: Pages) -> APIRouter:
                 why=WHY,
                 idempotency_key=f"web-{key}",
             )
-            if not replayed:
-                for a in attachments:
+            held = _held_digests(uow.session, result["id"]) if replayed else set()
+            for a in attachments:
+                if hashlib.sha256(a.content).hexdigest() not in held:
                     add_document(
                         uow.session, app.file_store, who, result["id"], a.filename,
                         a.media_type, a.content, now=now, why=WHY,
@@ -370,3 +375,9 @@ def router(app: App, pages: Pages) -> APIRouter:
         return result["id"]
 
     return web
+
+
+def _held_digests(session, request_id: int) -> set[str]:
+    return set(
+        session.scalars(select(DocumentRow.sha256).where(DocumentRow.request_id == request_id))
+    )

@@ -5,6 +5,7 @@ files chosen, which the live completeness panel counts without the files being s
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from starlette.datastructures import FormData
@@ -62,7 +63,7 @@ async def read_attachments(form: FormData, limit: int, t: Translator):
         elif not content:
             problems.append(t.gettext("%(name)s is empty.", name=name))
         else:
-            media_type = upload.content_type or "application/octet-stream"
+            media_type = _media_type(upload.content_type)
             attachments.append(Attachment(name, media_type, content))
     if problems:
         return [], " ".join([*problems, choose_again(t)])
@@ -79,3 +80,15 @@ def choose_again(t: Translator) -> str:
     return t.gettext(
         "A browser cannot keep chosen files when the form comes back: choose the files again."
     )
+
+
+_MEDIA_TYPE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}"
+)
+
+
+def _media_type(declared: str | None) -> str:
+    """The browser's word for the file's type if it is a plain type/subtype (RFC 6838
+    names, no parameters) that fits the column; else the neutral one."""
+    plain = (declared or "").split(";", 1)[0].strip()
+    return plain if _MEDIA_TYPE.fullmatch(plain) else "application/octet-stream"

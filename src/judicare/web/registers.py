@@ -31,6 +31,7 @@ from judicare.web.session import check_csrf, current_principal, language_of
 
 Who = Annotated[Principal, Depends(current_principal)]
 MAX_JOBS = 20
+MAX_RUNNING = 2  # imports running at once in one process
 MAX_PROBLEMS = 200
 PROGRESS_EVERY = 250  # rows checked between two updates of the progress
 QUICK_CHECK = 0.3  # seconds the form waits, so a small file's problems come back with it
@@ -65,11 +66,19 @@ class Jobs:
         self._lock = threading.Lock()
         self._jobs: dict[str, ImportJob] = {}
 
-    def add(self, job: ImportJob) -> None:
+    def add(self, job: ImportJob) -> bool:
+        """Keep a new job, unless MAX_RUNNING are running already (an import holds its file
+        in memory: they are not to pile up). Finished jobs make room, oldest first; a
+        running one is never dropped."""
         with self._lock:
+            if sum(j.running for j in self._jobs.values()) >= MAX_RUNNING:
+                return False
             self._jobs[job.id] = job
-            while len(self._jobs) > MAX_JOBS:
-                self._jobs.pop(next(iter(self._jobs)))
+            for old in [i for i, j in self._jobs.items() if not j.running]:
+                if len(self._jobs) <= MAX_JOBS:
+                    break
+                self._jobs.pop(old)
+            return True
 
     def get(self, job_id: str, owner: int) -> ImportJob:
         with self._lock:
@@ -121,7 +130,9 @@ def router(app: App, pages: Pages) -> APIRouter:
         if errors:
             return form_page(request, who, status=422, errors=errors, register=register)
         job = ImportJob(uuid.uuid4().hex, who.user_id, register)
-        jobs.add(job)
+        if not jobs.add(job):
+            busy = t.gettext("Other imports are still running: try again when they end.")
+            return form_page(request, who, status=429, errors={"file": busy}, register=register)
         threading.Thread(target=_run, args=(job, text, who), daemon=True).start()
         await run_in_threadpool(job.checked.wait, QUICK_CHECK)
         if job.phase == "rejected":
