@@ -99,28 +99,16 @@ def test_unknown_routes_and_methods_answer_in_json(api):
 
 
 @pytest.fixture
-def small_limits(request, tmp_path):
-    """A server with a 2,000-byte upload limit (so the body guard has it too)."""
-    import shutil
-
+def small_limits(app_with_upload_limit):
+    """An API with a 2,000-byte upload limit, an officer's token and one request."""
     from fastapi.testclient import TestClient
 
     from judicare.api.app import create_api
-    from judicare.app import FixedClock, create_app
-    from judicare.files.store import MemoryFileStore
-    from judicare.settings import Settings
-    from tests.conftest import TODAY
-
-    shutil.copy(request.getfixturevalue("_upgraded_sqlite_template"), tmp_path / "j.db")
-    app = create_app(
-        Settings(database_url=f"sqlite:///{tmp_path / 'j.db'}", environment="test",
-                 max_upload_bytes=2_000, data_dir=tmp_path),
-        clock=FixedClock(TODAY), file_store=MemoryFileStore(),
-    )  # fmt: skip
     from judicare.auth.service import create_user, ensure_authority, issue_token, principal_of
     from judicare.requests.schemas import RequestCreate
     from judicare.requests.service import create_request
 
+    app = app_with_upload_limit(2_000)
     with app.unit_of_work() as uow:
         ensure_authority(uow.session, "BEL-CA", "BEL", "test")
         who = principal_of(create_user(uow.session, username="limits.officer",
@@ -132,8 +120,7 @@ def small_limits(request, tmp_path):
         uow.commit()
     client = TestClient(create_api(app))
     client.headers["Authorization"] = f"Bearer {token}"
-    yield client, detail["id"]
-    app.dispose()
+    return client, detail["id"]
 
 
 def _chunks(total: int, size: int = 500):

@@ -5,7 +5,6 @@ of the request list; the second factor's attempt limit. On SQLite and PostgreSQL
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -14,16 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from judicare.api.app import create_api
-from judicare.app import FixedClock, create_app
 from judicare.auth.second_factor import (
     MAX_WRONG_CODES,
     disable_second_factor,
     enable_second_factor,
 )
-from judicare.files.store import MemoryFileStore
-from judicare.settings import Settings
 from judicare.web.auth_pages import MAX_CODE_ATTEMPTS
-from tests.conftest import TODAY
 from tests.integration.web_support import WebUser, incoming_form
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -274,17 +269,9 @@ def test_a_code_that_is_not_six_ascii_digits_is_a_wrong_code(demo_api, second_fa
 
 
 @pytest.fixture
-def small_upload_api(request, tmp_path):
+def small_upload_api(app_with_upload_limit):
     """A server whose body guard refuses anything over 1,000 bytes (no sign-in needed)."""
-    shutil.copy(request.getfixturevalue("_upgraded_sqlite_template"), tmp_path / "j.db")
-    app = create_app(
-        Settings(database_url=f"sqlite:///{tmp_path / 'j.db'}", environment="test",
-                 max_upload_bytes=1_000),
-        clock=FixedClock(TODAY),
-        file_store=MemoryFileStore(),
-    )  # fmt: skip
-    yield TestClient(create_api(app), follow_redirects=False)
-    app.dispose()
+    return TestClient(create_api(app_with_upload_limit(1_000)), follow_redirects=False)
 
 
 def test_a_body_over_the_guards_limit_is_a_page_but_json_for_the_api(small_upload_api):

@@ -380,28 +380,16 @@ def test_a_document_added_in_a_transaction_rolled_back_leaves_only_a_blob(demo_a
 
 
 @pytest.fixture
-def small_limit_server(request, tmp_path):
+def small_limit_server(app_with_upload_limit):
     """A server built with a 2,000-byte upload limit, so that its body guard has it too."""
-    import shutil
-
     from fastapi.testclient import TestClient
 
     from judicare.api.app import create_api
-    from judicare.app import FixedClock, create_app
     from judicare.demo import load_demo
-    from judicare.files.store import MemoryFileStore
-    from judicare.settings import Settings
-    from tests.conftest import TODAY
 
-    shutil.copy(request.getfixturevalue("_upgraded_sqlite_template"), tmp_path / "j.db")
-    app = create_app(
-        Settings(database_url=f"sqlite:///{tmp_path / 'j.db'}", environment="test",
-                 max_upload_bytes=2_000, data_dir=tmp_path),
-        clock=FixedClock(TODAY), file_store=MemoryFileStore(),
-    )  # fmt: skip
+    app = app_with_upload_limit(2_000)
     load_demo(app)
-    yield SimpleNamespace(app=app, client=TestClient(create_api(app)))
-    app.dispose()
+    return SimpleNamespace(app=app, client=TestClient(create_api(app)))
 
 
 def test_one_file_over_the_limit_is_named_at_the_field_even_by_the_body_guard(small_limit_server):
