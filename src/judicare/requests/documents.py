@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from judicare.app import App
-from judicare.audit.service import AuditAction, record
+from judicare.audit.service import AuditAction
 from judicare.auth.permissions import NotFound, Permission, Principal
 from judicare.files.store import FileStore
 from judicare.requests.models import DocumentRow
-from judicare.requests.service import load_for
+from judicare.requests.service import audit_request_act, load_for
 
 
 def add_document(
@@ -52,17 +52,10 @@ def add_document(
     )
     session.add(document)
     session.flush()
-    record(
-        session,
-        actor=principal.username,
-        action=AuditAction.COLLECTION,
-        tag=f"{principal.role.value}:document:upload",
-        subject_type="request",
-        subject_id=row.id,
-        why=why,
-        at=now,
-        details={"document": document.id, "sha256": sha, "size": size},
-    )
+    audit_request_act(
+        session, principal, row.id, AuditAction.COLLECTION, "document:upload", why=why,
+        now=now, details={"document": document.id, "sha256": sha, "size": size},
+    )  # fmt: skip
     return {
         "id": document.id,
         "filename": filename,
@@ -100,16 +93,9 @@ def read_document(app: App, who: Principal, request_id: int, document_id: int, w
         if document is None or document.request_id != row.id:
             raise NotFound(f"document {document_id} not found on request {request_id}")
         content = app.file_store.get(document.storage_key)
-        record(
-            uow.session,
-            actor=who.username,
-            action=AuditAction.CONSULTATION,
-            tag=f"{who.role.value}:document:read",
-            subject_type="request",
-            subject_id=row.id,
-            why=why,
-            at=app.now(),
-            details={"document": document.id},
-        )
+        audit_request_act(
+            uow.session, who, row.id, AuditAction.CONSULTATION, "document:read", why=why,
+            now=app.now(), details={"document": document.id},
+        )  # fmt: skip
         uow.commit()
         return document.media_type, content
