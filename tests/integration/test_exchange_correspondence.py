@@ -72,6 +72,17 @@ def _travelled(a, b, transport, who_a, number: int = 0) -> tuple[int, int]:
     return sent, _received_id(b, message)
 
 
+def _supplement(a, who_a, first: int, transport):
+    """A new outgoing request of A sent and delivered as a supplement to `first`."""
+    more = _outgoing(a, who_a, number=1)
+    with a.app.unit_of_work() as uow:
+        out = send_request(uow.session, a.node, who_a, more, "NLD-CA", now=a.clock[0],
+                           why="supplement", supplements=first)  # fmt: skip
+        uow.commit()
+    _deliver(a, transport)
+    return more, out
+
+
 def test_an_answer_with_a_document_reaches_the_outgoing_request(pair):
     a, b, transport = pair
     who_a, who_b = _officer(a), _officer(b)
@@ -127,12 +138,7 @@ def test_a_request_for_information_is_answered_by_a_linked_supplementary_request
         "request_for_information", "Please give the witness's address.",
     )  # fmt: skip
 
-    more = _outgoing(a, who_a, number=1)
-    with a.app.unit_of_work() as uow:
-        out = send_request(uow.session, a.node, who_a, more, "NLD-CA", now=a.clock[0],
-                           why="supplement", supplements=first)  # fmt: skip
-        uow.commit()
-    _deliver(a, transport)
+    _, out = _supplement(a, who_a, first, transport)
     with a.app.unit_of_work() as uow:
         original = uow.session.scalar(
             select(OutboxRow.conversation_id).where(OutboxRow.request_id == first)
@@ -248,12 +254,7 @@ def test_notices_about_a_supplementary_request_are_filed_with_it(pair):
     install_status_notices(b.app, b.node)
     who_a, who_b = _officer(a), _officer(b)
     first, incoming = _travelled(a, b, transport, who_a)
-    more = _outgoing(a, who_a, number=1)
-    with a.app.unit_of_work() as uow:
-        out = send_request(uow.session, a.node, who_a, more, "NLD-CA", now=a.clock[0],
-                           why="supplement", supplements=first)  # fmt: skip
-        uow.commit()
-    _deliver(a, transport)
+    more, out = _supplement(a, who_a, first, transport)
     supplementary = _received_id(b, out.message_id)
     _move(b, who_b, supplementary, "registered")
     _deliver(b, transport)
