@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,6 +20,30 @@ TODAY = date(2026, 11, 23)
 POSTGRES_ADMIN_URL = os.environ.get(
     "JUDICARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--wall-clock-ahead-days",
+        type=int,
+        default=0,
+        help="Move the wall clock this many days ahead for the whole run (time-machine), to "
+        "prove that no test depends on today's date: time must come from the app's clock.",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wall_clock_moved(request):
+    """With --wall-clock-ahead-days N, every test of this process sees a wall clock N days
+    ahead (it keeps ticking); the app's clock, fixed at TODAY in tests, does not move."""
+    days = request.config.getoption("--wall-clock-ahead-days")
+    if not days:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True):
+        yield
 
 
 def _in_ci() -> bool:

@@ -4,37 +4,18 @@ import; every adapter (CLI now, HTTP API later) builds one `App` at start-up."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Protocol
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from judicare.auth.passwords import use_fast_hashing_for_tests
+from judicare.clock import Clock, FixedClock, SystemClock
 from judicare.db.engine import UnitOfWork, make_engine
 from judicare.files.store import FileStore, LocalFileStore
 from judicare.legal_basis.service import LegalBasisProvider
 from judicare.requests.events import LISTENERS, StatusListener
 from judicare.settings import Settings
-
-
-class Clock(Protocol):
-    def today(self) -> date: ...
-
-
-class SystemClock:
-    def today(self) -> date:
-        return datetime.now(UTC).date()
-
-
-@dataclass
-class FixedClock:
-    """A clock for tests and reproducible runs."""
-
-    fixed: date
-
-    def today(self) -> date:
-        return self.fixed
 
 
 @dataclass
@@ -50,9 +31,7 @@ class App:
     status_listeners: list[StatusListener] = field(default_factory=list)
 
     def now(self) -> datetime:
-        today = self.clock.today()
-        moment = datetime.now(UTC)
-        return moment if moment.date() == today else datetime.combine(today, moment.timetz())
+        return self.clock.now()
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -79,3 +58,6 @@ def create_app(
         file_store=file_store or LocalFileStore(settings.effective_files_dir),
         status_listeners=listeners,
     )
+
+
+__all__ = ["App", "Clock", "FixedClock", "SystemClock", "create_app"]

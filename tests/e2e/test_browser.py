@@ -375,17 +375,21 @@ def test_register_import_announces_each_phase_once(page, monkeypatch):
     from judicare.web import registers
 
     real = registers._progress
+    # The test holds the check after each row until it lets rows go: the page is watched
+    # while the check runs however slow the machine is (no race with a sleep).
+    rows_let_go = threading.Semaphore(0)
 
-    def slow(job):
+    def held(job):
         report = real(job)
 
         def checked(done: int, total: int) -> None:
             report(done, total)
-            time.sleep(0.06)  # after each row: the check lasts long enough to be watched
+            if done < total:
+                rows_let_go.acquire(timeout=120)
 
         return checked
 
-    monkeypatch.setattr(registers, "_progress", slow)
+    monkeypatch.setattr(registers, "_progress", held)
     monkeypatch.setattr(registers, "PROGRESS_EVERY", 1)
     monkeypatch.setattr(registers, "QUICK_CHECK", 0.0)
     rows = "".join(
@@ -413,6 +417,11 @@ def test_register_import_announces_each_phase_once(page, monkeypatch):
     assert not page.locator("#import-job [role=status]").count()
     assert not serious_violations(page)
     shoot(page, "15-register-import-checking")
+    counted = "n => [...window.counts].filter(c => c.includes('rows checked')).length >= n"
+    page.wait_for_function(counted, arg=1, timeout=60_000)
+    rows_let_go.release(10)  # the count moves while the check is still running
+    page.wait_for_function(counted, arg=2, timeout=60_000)
+    rows_let_go.release(100)
     page.locator("#import-announce", has_text="Imported: 30 added").wait_for(timeout=30_000)
     spoken = page.evaluate("window.spoken")
     counts = page.evaluate("[...window.counts]")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from judicare.app import App, FixedClock, create_app
+from judicare.app import App, create_app
 from judicare.audit.models import AuditEventRow
 from judicare.auth.service import create_user, ensure_authority, principal_of
 from judicare.bootstrap import upgrade_database
@@ -29,13 +29,26 @@ from judicare.requests.service import create_request
 from judicare.settings import Settings
 from tests.conftest import (
     POSTGRES_ADMIN_URL,
-    TODAY,
     _create_postgres_database,
     _drop_postgres_database,
 )
 from tests.integration.api_support import request_body
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class StoppedClock:
+    """The nodes' one clock in these tests: it stands still until a test moves `cell[0]`,
+    and the node, its receiver, its delivery worker and its web pages all read it."""
+
+    cell: list
+
+    def now(self) -> datetime:
+        return self.cell[0]
+
+    def today(self):
+        return self.cell[0].date()
 
 
 @dataclass
@@ -56,14 +69,13 @@ def _make_node(url: str, node_id: str, state: str, clock: list, **settings) -> N
         Settings(database_url=url, environment="test", exchange_max_attempts=4,
                  exchange_backoff_base_seconds=0.01, exchange_backoff_max_seconds=0.02,
                  **settings),
-        clock=FixedClock(TODAY), file_store=MemoryFileStore(),
+        clock=StoppedClock(clock), file_store=MemoryFileStore(),
     )  # fmt: skip
     endpoint = f"http://{node_id.lower()}.test"
     store = MemoryKeyStore(
         new_ring(NodeIdentity(node_id, state, f"{node_id} (test)", endpoint), T0)
     )
     node = node_for(app, store)
-    node.clock = lambda: clock[0]
     return NodeUnderTest(app, node, store, endpoint, clock)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +12,7 @@ import typer
 from sqlalchemy import select
 
 from judicare.cli_support import DbOption, JsonOption, command_app, fail, out_console, print_json
+from judicare.clock import SystemClock
 from judicare.errors import InvalidInput
 from judicare.exchange.errors import ExchangeError
 from judicare.exchange.keys import FileKeyStore, NodeIdentity, new_ring
@@ -42,7 +43,9 @@ def say(text: str, **_) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    """The moment for commands that open no database: the clock an app of this command
+    would have (the application's clock, not a second one)."""
+    return SystemClock().now()
 
 
 @app.command("init")
@@ -133,7 +136,7 @@ def peers_add(
     except (OSError, ValueError) as exc:
         fail(f"cannot read the card {card_file}: {exc}", 2)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        row = add_peer(uow.session, _ring(store), card, fingerprint, now=_now(),
+        row = add_peer(uow.session, _ring(store), card, fingerprint, now=judicare.now(),
                        actor="local-operator", endpoint=endpoint)  # fmt: skip
         uow.commit()
         say(f"Peer {row.node_id} ({row.state}) added at {row.endpoint}.")
@@ -161,7 +164,7 @@ def peers_remove(node_id: str, keys_dir: KeysOption = None, db: DbOption = None)
     from judicare.exchange.peers import remove_peer
 
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        remove_peer(uow.session, _ring(_store(keys_dir)), node_id, now=_now(),
+        remove_peer(uow.session, _ring(_store(keys_dir)), node_id, now=judicare.now(),
                     actor="local-operator")  # fmt: skip
         uow.commit()
     say(f"Peer {node_id} removed.")
@@ -185,7 +188,7 @@ def outbox(
         fail(f"unknown status {status!r}: use pending, delivered or dead", 2)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         if retry:
-            requeue(uow.session, retry, now=_now(), actor="local-operator")
+            requeue(uow.session, retry, now=judicare.now(), actor="local-operator")
             uow.commit()
             say(f"Message {retry} queued again.")
             return
@@ -228,7 +231,7 @@ def send_request_command(
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         node = node_for(judicare, _store(keys_dir))
         row = send_request(uow.session, node, _acting(uow.session, as_user), request_id, to,
-                           now=node.clock(), why=why, supplements=supplements)  # fmt: skip
+                           now=judicare.now(), why=why, supplements=supplements)  # fmt: skip
         uow.commit()
         what = "Supplementary request" if supplements else "Request"
         say(f"{what} {request_id} queued for {to} as message {row.message_id}.")
@@ -260,7 +263,7 @@ def answer_command(
         node = node_for(judicare, _store(keys_dir))
         documents = tuple(document or ())
         row = send_answer(uow.session, node, _acting(uow.session, as_user), request_id, text,
-                          document_ids=documents, now=node.clock(), why=why)  # fmt: skip
+                          document_ids=documents, now=judicare.now(), why=why)  # fmt: skip
         uow.commit()
         say(f"Answer to request {request_id} queued for {row.peer_id} as message "
             f"{row.message_id}.")  # fmt: skip
@@ -282,7 +285,7 @@ def ask_command(
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         node = node_for(judicare, _store(keys_dir))
         row = ask_for_information(uow.session, node, _acting(uow.session, as_user), request_id,
-                                  text, now=node.clock(), why=why)  # fmt: skip
+                                  text, now=judicare.now(), why=why)  # fmt: skip
         uow.commit()
         say(f"Request for information queued for {row.peer_id} as message {row.message_id}.")
 
@@ -300,7 +303,7 @@ def messages_command(
 
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         result = correspondence(uow.session, _acting(uow.session, as_user), request_id,
-                                now=_now(), why=why)  # fmt: skip
+                                now=judicare.now(), why=why)  # fmt: skip
         uow.commit()
     if as_json:
         print_json(result)

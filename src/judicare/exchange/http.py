@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from anyio import from_thread
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -44,7 +43,7 @@ def node_for(app: App, key_store: KeyStore | None = None) -> Node:
         key_store=key_store or FileKeyStore(app.settings.effective_node_keys_dir),
         settings=app.settings,
         file_store=app.file_store,
-        clock=lambda: datetime.now(UTC),
+        clock=app.clock.now,
         basis=app.basis.get,
     )
 

@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from judicare.audit.service import AuditAction, record
 from judicare.auth.models import UserRow
 from judicare.auth.permissions import Permission, Principal
 from judicare.auth.service import create_user, ensure_authority, principal_of
+from judicare.clock import SystemClock
 from judicare.db.base import as_utc
 from judicare.errors import Conflict, InvalidInput
 from judicare.exchange import payloads
@@ -69,7 +70,7 @@ class Node:
     key_store: KeyStore
     settings: Settings
     file_store: FileStore
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] = field(default_factory=lambda: SystemClock().now)
     _cached: tuple[object, KeyRing] | None = None
     principal: Principal | None = None  # the inbox user, once it is known to be committed
     # This node's legal-basis answer for a received request, as the API stores it for one

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import NotFound, Permission, Principal, RequestScope, authorize
-from judicare.db.base import utcnow
 from judicare.errors import Conflict, InvalidInput
 from judicare.legal_basis.rules import load_rulebook
 from judicare.legal_basis.service import LegalBasisService, parse_query
@@ -126,11 +125,11 @@ def create_request(
     )
     body = request_detail(row, [], [], [])
     if idempotency_key is not None:
-        _remember_answer(session, principal, idempotency_key, print_, body)
+        _remember_answer(session, principal, idempotency_key, print_, body, now)
     return 201, body, False
 
 
-def _remember_answer(session, principal, key, print_, body) -> None:
+def _remember_answer(session, principal, key, print_, body, now: datetime) -> None:
     """Keep the answer under its idempotency key, in the same transaction as the request. A
     concurrent create with the same key waits on this row's unique index until one of the
     two commits; the other then fails and rolls back whole, so one request is registered."""
@@ -143,7 +142,7 @@ def _remember_answer(session, principal, key, print_, body) -> None:
                 "fingerprint": print_,
                 "status_code": 201,
                 "body": body,
-                "created_at": utcnow(),
+                "created_at": now,
             },
         )
     except IntegrityError:
