@@ -89,6 +89,17 @@ def test_a_refusal_takes_effect_only_through_its_approved_decision_which_it_cite
     assert detail["transitions"][-1]["decision"] == proposed.json()["id"]
 
 
+def test_a_change_of_the_request_cannot_carry_a_status(api):
+    """Guard (held before the fix too): PATCH knows no `status` field."""
+    request = api.under_review()
+    attack = api.client.patch(
+        f"/api/v1/requests/{request['id']}", json={"status": "refused"},
+        headers=api.headers("supervisor", **{"If-Match": f'"{request["version"]}"'}),
+    )  # fmt: skip
+    assert attack.status_code == 422
+    assert _status(api, request["id"]) == "under_review"
+
+
 def test_the_web_status_form_cannot_refuse_or_accept(demo_api):
     request_id = under_review(WebUser(demo_api, "anna.officer"))
     for username in ("louis.reviewer", "sofie.supervisor"):
@@ -200,6 +211,7 @@ def test_approving_another_authoritys_decision_answers_as_a_missing_decision(api
 
 
 def test_deciding_on_another_authoritys_request_answers_as_a_missing_request(api):
+    """Guard (held before the fix too): proposing a decision is need-to-know as well."""
     request = api.under_review()
     hidden = api.decide(request["id"], "grant", role="supervisor", authority=OTHER)
     missing = api.decide(MISSING_DECISION, "grant", role="supervisor", authority=OTHER)
@@ -230,7 +242,8 @@ def test_the_web_approval_of_another_authoritys_decision_looks_like_a_missing_on
 def test_a_status_notice_from_the_requesting_node_cannot_decide_the_request_received(pair):
     """The requesting state's node (or anyone holding its keys) reports "accepted" about
     the request it sent: the requested state's copy, which only its officers decide, stays
-    where it is; the notice is kept as correspondence."""
+    where it is; the notice is kept as correspondence. (Guard: held before the fix too, as
+    no received message sets a status.)"""
     a, b, transport = pair
     who_a = _officer(a)
     sent = _outgoing(a, who_a)
