@@ -133,7 +133,7 @@ class WithdrawalNeedsReason(JudicareError):
 @dataclass(frozen=True, slots=True)
 class RecordedDecision:
     """A decision as stored, offered as the ground for a change of status: what it produces
-    and where its approval stands (decision and approver are user ids)."""
+    and where its approval stands (`proposed_by`, `approved_by`: user ids)."""
 
     decision_id: int
     produces: RequestStatus
@@ -181,8 +181,9 @@ def check_decided(
     the statuses a decision produces, so a request reaches them only by applying a recorded
     decision that produces that very status, has taken effect (approved by a second person
     where `screening.decisions.propose` required it: a refusal, or any decision despite a
-    high-severity finding) and was not applied before. Every adapter (API, web pages, CLI,
-    demo data, exchange) meets this rule here."""
+    high-severity finding) and was not applied before. Every caller of
+    `requests.service.transition_request` (API, web pages, demo data) meets this rule here;
+    no exchange message sets a status."""
     if target not in DECISIONS:
         return
     route = DECISION_ROUTE.replace("{id}", str(request_id) if request_id else "{id}")
