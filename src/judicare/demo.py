@@ -3,16 +3,20 @@ work (so every step is audited). Idempotent: a second run changes nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from judicare.auth.models import UserRow
+from judicare.auth.permissions import Permission
 from judicare.auth.service import create_user, ensure_authority, principal_of
 from judicare.cli_support import DbOption, command_app, out_console
 from judicare.requests import service
-from judicare.requests.domain import RequestStatus
+from judicare.requests.domain import DECISIONS, RequestStatus
 from judicare.requests.schemas import RequestCreate, TransitionIn
+from judicare.screening import decisions
+from judicare.screening.decisions import ApprovalIn, DecisionIn
 
 DEMO_PASSWORD = "demo-password-not-for-production"
 AUTHORITIES = [
@@ -148,6 +152,7 @@ def load_demo(judicare) -> int:
         }
         officer = principal_of(users["anna.officer"])
         supervisor = principal_of(users["sofie.supervisor"])
+        reviewer = principal_of(users["louis.reviewer"])
         today, now = judicare.clock.today(), judicare.now()
         basis = judicare.basis.get(session)
         created = 0
@@ -157,7 +162,10 @@ def load_demo(judicare) -> int:
                 session, officer, data, now=now, basis=basis, why="demo data"
             )
             for target, reasons, citations in path:
-                row_version = body["version"]
+                if RequestStatus(target) in DECISIONS:  # proposed, then approved if need be
+                    body = _decide(session, (reviewer, supervisor), basis, body["id"],
+                                   DemoStep(target, reasons, citations), now)  # fmt: skip
+                    continue
                 move = TransitionIn(
                     status=RequestStatus(target), reasons=reasons, citations=citations
                 )
@@ -166,7 +174,7 @@ def load_demo(judicare) -> int:
                     supervisor,
                     body["id"],
                     move,
-                    if_match=f'"{row_version}"',
+                    if_match=f'"{body["version"]}"',
                     now=now,
                     why="demo data",
                 )
@@ -174,6 +182,34 @@ def load_demo(judicare) -> int:
         _demo_register(session, now)
         uow.commit()
         return created
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStep:
+    status: str
+    reasons: str
+    citations: list
+
+
+OUTCOME_OF = {"accepted": "grant", "refused": "refuse", "postponed": "postpone"}
+
+
+def _decide(session, people, basis, request_id: int, step: DemoStep, now) -> dict:
+    """A decision in the demo goes the way a real one does: the legal reviewer proposes it,
+    the supervisor approves it where four-eyes requires (a refusal, a high finding)."""
+    reviewer, supervisor = people
+    proposal = DecisionIn(
+        outcome=OUTCOME_OF[step.status], reasons=step.reasons, citations=step.citations,
+        consulted=True,
+    )  # fmt: skip
+    made = decisions.propose(session, reviewer, basis, request_id, proposal, now=now,
+                             why="demo data")  # fmt: skip
+    if made["status"] == "pending_approval":
+        decisions.approve(session, supervisor, made["id"],
+                          ApprovalIn(approve=True, note="demo data: four-eyes approval"),
+                          now=now, why="demo data")  # fmt: skip
+    row = service.load_for(session, supervisor, request_id, Permission.REQUEST_READ)
+    return {"id": row.id, "version": row.version}
 
 
 def _demo_register(session, now) -> None:

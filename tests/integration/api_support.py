@@ -37,6 +37,64 @@ class DemoApi:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def move(self, request_id: int, status: str, role: str = "supervisor", **extra):
+        """An operational step through POST .../transitions, with the current ETag."""
+        version = self.client.get(
+            f"/api/v1/requests/{request_id}", headers=self.headers(role)
+        ).headers.get("etag", '"1"')
+        return self.client.post(
+            f"/api/v1/requests/{request_id}/transitions", json={"status": status, **extra},
+            headers=self.headers(role, **{"If-Match": version}),
+        )  # fmt: skip
+
+    def under_review(self, **changes) -> dict:
+        """A new request registered and under review, ready for a decision."""
+        created = self.create(**changes)
+        for status in ("registered", "under_review"):
+            moved = self.move(created["id"], status)
+            assert moved.status_code == 200, moved.text
+        return moved.json()
+
+    def decide(
+        self,
+        request_id: int,
+        outcome: str,
+        role: str = "legal_reviewer",
+        authority: str = OWN,
+        **extra,
+    ):
+        """Propose a decision through its route (POST .../decisions)."""
+        body = {
+            "outcome": outcome,
+            "reasons": f"test: {outcome}",
+            "consulted": True,
+            "citations": [{"instrument": "be-mla-2004", "article": "4 §2"}],
+            **extra,
+        }
+        return self.client.post(f"/api/v1/requests/{request_id}/decisions", json=body,
+                                headers=self.headers(role, authority))  # fmt: skip
+
+    def approve(
+        self, decision_id: int, role: str = "supervisor", authority: str = OWN, approve: bool = True
+    ):
+        return self.client.post(
+            f"/api/v1/decisions/{decision_id}/approval",
+            json={"approve": approve, "note": "test: four-eyes"},
+            headers=self.headers(role, authority),
+        )
+
+    def decided(self, request_id: int, outcome: str) -> dict:
+        """A decision proposed by the legal reviewer and, where four-eyes requires it,
+        approved by the supervisor: the way a request reaches accepted, refused, postponed."""
+        proposed = self.decide(request_id, outcome)
+        assert proposed.status_code == 201, proposed.text
+        if proposed.json()["status"] == "pending_approval":
+            approved = self.approve(proposed.json()["id"])
+            assert approved.status_code == 200, approved.text
+        return self.client.get(
+            f"/api/v1/requests/{request_id}", headers=self.headers("supervisor")
+        ).json()
+
 
 def request_body(**changes) -> dict:
     body = {

@@ -196,3 +196,28 @@ def _tags(n: NodeUnderTest, tag: str) -> list[dict]:
     with n.app.unit_of_work() as uow:
         query = select(AuditEventRow.details).where(AuditEventRow.tag == tag)
         return list(uow.session.scalars(query.order_by(AuditEventRow.seq)))
+
+
+def _decided(n: NodeUnderTest, request_id: int, outcome: str, reasons: str, citations: list):
+    """A decision on a request of node `n`, the way one takes effect: proposed by a legal
+    reviewer and, where four-eyes requires it, approved by a supervisor."""
+    from judicare.screening.decisions import ApprovalIn, DecisionIn, approve, propose
+
+    people = []
+    with n.app.unit_of_work() as uow:
+        for role in ("legal_reviewer", "supervisor"):
+            user = create_user(uow.session, username=f"{role}.decides.{n.id}",
+                               password="x" * 12, role=role, authority_id=n.id)  # fmt: skip
+            people.append(principal_of(user))
+        uow.commit()
+    reviewer, supervisor = people
+    proposal = DecisionIn(outcome=outcome, reasons=reasons, citations=citations, consulted=True)
+    with n.app.unit_of_work() as uow:
+        made = propose(uow.session, reviewer, n.app.basis.get(uow.session), request_id,
+                       proposal, now=n.clock[0], why="test")  # fmt: skip
+        if made["status"] == "pending_approval":
+            made = approve(uow.session, supervisor, made["id"],
+                           ApprovalIn(approve=True, note="test: four-eyes"),
+                           now=n.clock[0], why="test")  # fmt: skip
+        uow.commit()
+    return made

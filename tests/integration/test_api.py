@@ -73,14 +73,16 @@ def test_the_lifecycle_refuses_a_jump_and_a_decision_without_reasons(api):
     assert "allowed next" in jump.json()["error"]["message"]
     step = _move(api, created["id"], 1, "registered")
     step = _move(api, created["id"], step.json()["version"], "under_review")
-    bare = _move(api, created["id"], step.json()["version"], "refused")
-    assert bare.status_code == 422 and bare.json()["error"]["code"] == "decision_needs_reasons"
-    no_cite = _move(api, created["id"], step.json()["version"], "refused", reasons="persecution")
+    direct = _move(api, created["id"], step.json()["version"], "refused", reasons="persecution",
+                   citations=[{"instrument": "be-mla-2004", "article": "4 §2"}])  # fmt: skip
+    assert direct.status_code == 409 and direct.json()["error"]["code"] == "decision_required"
+    bare = api.decide(created["id"], "refuse", reasons="")
+    assert bare.status_code == 422 and bare.json()["error"]["code"] == "validation_error"
+    no_cite = api.decide(created["id"], "refuse", reasons="persecution", citations=[])
     assert no_cite.status_code == 422
-    decided = _move(api, created["id"], step.json()["version"], "refused", reasons="persecution",
-                    citations=[{"instrument": "be-mla-2004", "article": "4 §2"}])  # fmt: skip
-    assert decided.status_code == 200, decided.text
-    assert decided.json()["transitions"][-1]["citations"][0]["article"] == "4 §2"
+    decided = api.decided(created["id"], "refuse")
+    assert decided["status"] == "refused"
+    assert decided["transitions"][-1]["citations"][0]["article"] == "4 §2"
 
 
 def test_an_officer_cannot_decide(api):

@@ -21,7 +21,7 @@ ALLOWED = {
     "read a request": CASE_WORKERS | {"auditor"},
     "change a request": CASE_WORKERS,
     "register a request (operational step)": CASE_WORKERS,
-    "accept a request (decision)": {"legal_reviewer", "supervisor"},
+    "approve a decision (four-eyes)": {"supervisor"},
     "link two requests": CASE_WORKERS,
     "assign a request": {"supervisor"},
     "upload a document": {"officer", "supervisor"},
@@ -38,7 +38,7 @@ ALLOWED = {
 }
 REQUEST_SCOPED = {
     "read a request", "change a request", "register a request (operational step)",
-    "accept a request (decision)", "link two requests", "assign a request",
+    "approve a decision (four-eyes)", "link two requests", "assign a request",
     "upload a document", "read a document", "screen a request", "propose a decision",
     "read a request's exchange correspondence", "answer a request through the exchange",
     "ask for information through the exchange", "send a request through the exchange",
@@ -101,10 +101,9 @@ def _call(api, action: str, role: str, authority: str):
         return c.patch(url, json={"urgency": "urgent"}, headers=match)
     if action == "register a request (operational step)":
         return c.post(f"{url}/transitions", json={"status": "registered"}, headers=match)
-    if action == "accept a request (decision)":
-        body = {"status": "accepted", "reasons": "basis confirmed",
-                "citations": [{"instrument": "cat-1984", "article": "9"}]}  # fmt: skip
-        return c.post(f"{url}/transitions", json=body, headers=match)
+    if action == "approve a decision (four-eyes)":
+        refusal = api.decide(target["id"], "refuse")  # proposed by the own legal reviewer
+        return api.approve(refusal.json()["id"], role=role, authority=authority)
     if action == "link two requests":
         other = api.create()
         return c.post(f"{url}/links", json={"to_request_id": other["id"], "link_type": "related"},

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from judicare.audit.models import AuditEventRow
-from judicare.auth.service import create_user, issue_token, principal_of
+from judicare.auth.service import issue_token
 from judicare.errors import InvalidInput
 from judicare.exchange.canonical import SUPPLEMENTARY_REQUEST
 from judicare.exchange.correspondence import (
@@ -26,6 +26,7 @@ from judicare.exchange.service import send_message, send_request
 from judicare.requests.models import DocumentRow, RequestLinkRow, RequestRow
 from judicare.requests.schemas import TransitionIn
 from judicare.requests.service import transition_request
+from tests.integration.exchange_nodes import _decided
 from tests.integration.test_exchange import (
     _count,
     _deliver,
@@ -39,14 +40,6 @@ from tests.integration.test_exchange import (
 def _received_id(node, message_id: str) -> int:
     with node.app.unit_of_work() as uow:
         return uow.session.get(InboxRow, message_id).request_id
-
-
-def _supervisor(n):
-    with n.app.unit_of_work() as uow:
-        user = create_user(uow.session, username=f"supervisor.{n.id}", password="x" * 12,
-                           role="supervisor", authority_id=n.id)  # fmt: skip
-        uow.commit()
-        return principal_of(user)
 
 
 def _move(n, who, request_id: int, status: str, commit: bool = True, **decision) -> None:
@@ -181,7 +174,7 @@ def test_each_change_of_status_is_notified_to_the_other_node_without_its_reasons
     a, b, transport = pair
     for n in (a, b):
         install_status_notices(n.app, n.node)
-    who_a, who_b, boss_b = _officer(a), _officer(b), _supervisor(b)
+    who_a, who_b = _officer(a), _officer(b)
     sent, incoming = _travelled(a, b, transport, who_a)
 
     _move(b, who_b, incoming, "registered", commit=False)  # rolled back: no notice either
@@ -189,8 +182,7 @@ def test_each_change_of_status_is_notified_to_the_other_node_without_its_reasons
     _move(b, who_b, incoming, "registered")
     _move(b, who_b, incoming, "under_review")
     secret = "the person sought is a recognised refugee here"
-    _move(b, boss_b, incoming, "refused", reasons=secret,
-          citations=[{"instrument": "refugee-1951", "article": "33"}])  # fmt: skip
+    _decided(b, incoming, "refuse", secret, [{"instrument": "refugee-1951", "article": "33"}])
     assert _count(b, OutboxRow, OutboxRow.message_type == "status_notice/1") == 3
     _deliver(b, transport)
 

@@ -19,26 +19,10 @@ from judicare.auth.second_factor import (
     enable_second_factor,
 )
 from judicare.web.auth_pages import MAX_CODE_ATTEMPTS
-from tests.integration.web_support import WebUser, incoming_form
+from tests.integration.web_support import WebUser, new_request, under_review
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 CANDIDATE = {"person": "0", "register": "refugees", "entry": "DEMO-R-0001"}
-
-
-def new_request(officer: WebUser) -> int:
-    response = officer.post("/requests/new", incoming_form())
-    assert response.status_code == 303, response.text[:2000]
-    return int(re.search(r"/requests/(\d+)$", response.headers["location"]).group(1))
-
-
-def under_review(officer: WebUser) -> int:
-    request_id = new_request(officer)
-    for status, version in (("registered", "1"), ("under_review", "2")):
-        moved = officer.post(
-            f"/requests/{request_id}/transitions", {"status": status, "version": version}
-        )
-        assert moved.status_code == 303, moved.text[:2000]
-    return request_id
 
 
 def field_refused(page, field: str) -> bool:

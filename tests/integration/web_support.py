@@ -77,3 +77,21 @@ def incoming_form(**changes) -> list[tuple[str, str]]:
     }
     fields.update(changes)
     return [*fields.items(), ("measures", "hearing_witness")]
+
+
+def new_request(officer: WebUser) -> int:
+    """A request registered through the intake form; its id."""
+    response = officer.post("/requests/new", incoming_form())
+    assert response.status_code == 303, response.text[:2000]
+    return int(re.search(r"/requests/(\d+)$", response.headers["location"]).group(1))
+
+
+def under_review(officer: WebUser) -> int:
+    """A new request moved to under review through the status form; its id."""
+    request_id = new_request(officer)
+    for status, version in (("registered", "1"), ("under_review", "2")):
+        moved = officer.post(
+            f"/requests/{request_id}/transitions", {"status": status, "version": version}
+        )
+        assert moved.status_code == 303, moved.text[:2000]
+    return request_id

@@ -96,9 +96,12 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.WITHDRAWN: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
 }
-# Decisions: a person decides, with reasons and citations.
+# Decisions: a person decides, with reasons and citations, and (for a refusal, or despite a
+# high finding) a second person approves. These statuses are reached only by applying such a
+# decision (`check_decided`), never by an operational step.
 DECISIONS = frozenset({S.ACCEPTED, S.REFUSED, S.POSTPONED})
 OPEN_STATUSES = frozenset(set(S) - {S.CLOSED, S.REFUSED, S.WITHDRAWN, S.EXECUTED})
+DECISION_ROUTE = "POST /api/v1/requests/{id}/decisions (the decision form on the request page)"
 
 
 class TransitionNotAllowed(JudicareError):
@@ -113,17 +116,48 @@ class DecisionIncomplete(JudicareError):
     http_status = 422
 
 
+class DecisionRequired(JudicareError):
+    """A decision's status asked for without a decision that has taken effect."""
+
+    code = "decision_required"
+    exit_code = 3
+    http_status = 409
+
+
+class WithdrawalNeedsReason(JudicareError):
+    code = "withdrawal_needs_reason"
+    exit_code = 2
+    http_status = 422
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedDecision:
+    """A decision as stored, offered as the ground for a change of status: what it produces
+    and where its approval stands (`proposed_by`, `approved_by`: user ids)."""
+
+    decision_id: int
+    produces: RequestStatus
+    status: str  # pending_approval | effective | rejected
+    requires_approval: bool
+    proposed_by: int
+    approved_by: int | None
+    already_applied: bool = False
+
+
 def check_transition(
-    current: RequestStatus, target: RequestStatus, reasons: str, citations: list
+    current: RequestStatus,
+    target: RequestStatus,
+    reasons: str,
+    citations: list,
+    *,
+    decision: RecordedDecision | None = None,
+    request_id: int | None = None,
 ) -> None:
-    """Refuse a transition the lifecycle does not allow, or a decision without reasons and
-    at least one citation."""
-    allowed = TRANSITIONS[current]
-    if target not in allowed:
-        nexts = ", ".join(sorted(s.value for s in allowed)) or "none: the request is closed"
-        raise TransitionNotAllowed(
-            f"a request cannot go from {current.value} to {target.value}; allowed next: {nexts}"
-        )
+    """Refuse a transition the lifecycle does not allow, a decision's status without a
+    decision in effect (`check_decided`), a decision without reasons and at least one
+    citation, or a withdrawal without its reason."""
+    check_lifecycle(current, target)
+    check_decided(target, decision, request_id)
     if target in DECISIONS:
         if not reasons.strip():
             raise DecisionIncomplete(
@@ -134,6 +168,61 @@ def check_transition(
                 f"a decision ({target.value}) needs at least one citation "
                 "(instrument and article, or national law)"
             )
+    if target is S.WITHDRAWN and not reasons.strip():
+        raise WithdrawalNeedsReason(
+            "a withdrawal needs its reason (who withdrew the request, and why): give `reasons`"
+        )
+
+
+def check_decided(
+    target: RequestStatus, decision: RecordedDecision | None, request_id: int | None = None
+) -> None:
+    """Four-eyes cannot be bypassed (issue 13 §2): accepted, refused and postponed are
+    the statuses a decision produces, so a request reaches them only by applying a recorded
+    decision that produces that very status, has taken effect (approved by a second person
+    where `screening.decisions.propose` required it: a refusal, or any decision despite a
+    high-severity finding) and was not applied before. Every caller of
+    `requests.service.transition_request` (API, web pages, demo data) meets this rule here;
+    no exchange message sets a status."""
+    if target not in DECISIONS:
+        return
+    route = DECISION_ROUTE.replace("{id}", str(request_id) if request_id else "{id}")
+    if decision is None:
+        raise DecisionRequired(
+            f"{target.value} is the outcome of a decision, not a step of the lifecycle: "
+            f"propose the decision with {route}; a refusal, or a decision despite a high "
+            "finding, takes effect when a supervisor approves it"
+        )
+    if decision.produces is not target:
+        raise DecisionRequired(
+            f"decision {decision.decision_id} produces {decision.produces.value}, "
+            f"not {target.value}"
+        )
+    if decision.status != "effective":
+        raise DecisionRequired(
+            f"decision {decision.decision_id} is {decision.status}, not in effect: "
+            "it changes nothing until a supervisor approves it"
+        )
+    if decision.requires_approval and decision.approved_by in (None, decision.proposed_by):
+        raise DecisionRequired(
+            f"four-eyes: decision {decision.decision_id} needs the approval of a second "
+            "person, not of the one who proposed it"
+        )
+    if decision.already_applied:
+        raise DecisionRequired(
+            f"decision {decision.decision_id} was already applied: propose a new decision "
+            f"with {route}"
+        )
+
+
+def check_lifecycle(current: RequestStatus, target: RequestStatus) -> None:
+    """Refuse a transition the lifecycle (`TRANSITIONS`) does not allow."""
+    allowed = TRANSITIONS[current]
+    if target not in allowed:
+        nexts = ", ".join(sorted(s.value for s in allowed)) or "none: the request is closed"
+        raise TransitionNotAllowed(
+            f"a request cannot go from {current.value} to {target.value}; allowed next: {nexts}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

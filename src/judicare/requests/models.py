@@ -194,6 +194,8 @@ class TransitionRow(Base):
     to_status: Mapped[str] = mapped_column(String(24))
     reasons: Mapped[str] = mapped_column(Text, default="")
     citations: Mapped[list] = mapped_column(JSON)
+    # The decision applied (accepted, refused, postponed come only from one), else None.
+    decision_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -24,6 +24,8 @@ from judicare.legal_basis.service import LegalBasisService, parse_query
 from judicare.requests.domain import (
     DECISIONS,
     Deadline,
+    DecisionRequired,
+    RecordedDecision,
     RequestStatus,
     check_transition,
     time_limits_from_instrument,
@@ -529,7 +531,11 @@ def transition_request(
     if_match: str | None,
     now: datetime,
     why: str,
+    decision_id: int | None = None,
 ) -> dict:
+    """Move a request through its lifecycle. A decision's status (accepted, refused,
+    postponed) needs `decision_id`, a recorded decision on this request that has taken
+    effect (`domain.check_decided`); only `screening.decisions` gives one."""
     permission = (
         Permission.REQUEST_DECIDE if move.status in DECISIONS else Permission.REQUEST_TRANSITION
     )
@@ -537,7 +543,10 @@ def transition_request(
     _check_version(row, if_match)
     current = RequestStatus(row.status)
     citations = [c.model_dump() for c in move.citations]
-    check_transition(current, move.status, move.reasons, citations)
+    decision = _recorded_decision(session, row, decision_id)
+    check_transition(
+        current, move.status, move.reasons, citations, decision=decision, request_id=row.id
+    )
     session.add(
         TransitionRow(
             request_id=row.id,
@@ -545,6 +554,7 @@ def transition_request(
             to_status=move.status.value,
             reasons=move.reasons,
             citations=citations,
+            decision_id=decision_id,
             decided_by=principal.user_id,
             decided_at=now,
         )
@@ -552,18 +562,44 @@ def transition_request(
     row.status = move.status.value
     row.updated_at = now
     session.flush()
+    details = {"from": current.value, "to": move.status.value, "citations": citations}
+    if decision_id is not None:
+        details["decision"] = decision_id
+    if move.status is RequestStatus.WITHDRAWN:
+        details["reasons"] = move.reasons
     _audit(
-        session,
-        principal,
-        row.id,
-        AuditAction.ALTERATION,
-        move.status.value,
-        why=why,
-        now=now,
-        details={"from": current.value, "to": move.status.value, "citations": citations},
-    )
+        session, principal, row.id, AuditAction.ALTERATION, move.status.value,
+        why=why, now=now, details=details,
+    )  # fmt: skip
     announce(session, StatusChanged(row.id, current.value, move.status.value, principal, now, why))
     return _detail(session, row)
+
+
+def _recorded_decision(
+    session: Session, row: RequestRow, decision_id: int | None
+) -> RecordedDecision | None:
+    """The stored decision offered as the ground of a change of status, read from the
+    database (never from the caller), or None."""
+    if decision_id is None:
+        return None
+    from judicare.screening.decisions import STATUS_OF, Outcome
+    from judicare.screening.models import DecisionRow
+
+    entry = session.get(DecisionRow, decision_id)
+    if entry is None or entry.request_id != row.id:
+        raise DecisionRequired(f"decision {decision_id} is not a decision on request {row.id}")
+    applied = session.scalar(
+        select(TransitionRow.id).where(TransitionRow.decision_id == entry.id).limit(1)
+    )
+    return RecordedDecision(
+        decision_id=entry.id,
+        produces=STATUS_OF[Outcome(entry.outcome)],
+        status=entry.status,
+        requires_approval=entry.requires_approval,
+        proposed_by=entry.proposed_by,
+        approved_by=entry.approved_by,
+        already_applied=applied is not None,
+    )
 
 
 def link_requests(

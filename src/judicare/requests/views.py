@@ -90,6 +90,7 @@ def request_detail(row: RequestRow, transitions, links, documents) -> dict:
                 "to": t.to_status,
                 "reasons": t.reasons,
                 "citations": t.citations,
+                "decision": t.decision_id,
                 "decided_by": t.decided_by,
                 "at": _iso(t.decided_at),
             }

@@ -163,11 +163,7 @@ def approve(
     why: str,
 ) -> dict:
     """A supervisor, not the person who proposed it, approves or rejects a decision."""
-    authorize(principal, Permission.DECISION_APPROVE)
-    entry = session.get(DecisionRow, decision_id)
-    if entry is None:
-        raise NotFound(f"decision {decision_id} not found")
-    load_for(session, principal, entry.request_id, Permission.DECISION_APPROVE)
+    entry = _decision_for(session, principal, decision_id, Permission.DECISION_APPROVE)
     if entry.status != "pending_approval":
         raise Conflict(f"decision {decision_id} is {entry.status}, not awaiting approval")
     if entry.proposed_by == principal.user_id:
@@ -189,6 +185,24 @@ def approve(
     return decision_view(entry)
 
 
+def _decision_for(
+    session: Session, principal: Principal, decision_id: int, permission: Permission
+) -> DecisionRow:
+    """The decision, if the principal may act on its request. A decision on a request out
+    of the principal's need-to-know answers exactly as a decision that does not exist
+    (same error, same message), so that its existence is not disclosed."""
+    authorize(principal, permission)
+    entry = session.get(DecisionRow, decision_id)
+    hidden = NotFound(f"decision {decision_id} not found")
+    if entry is None:
+        raise hidden
+    try:
+        load_for(session, principal, entry.request_id, permission)
+    except NotFound:
+        raise hidden from None
+    return entry
+
+
 def _apply(session, principal, entry: DecisionRow, *, now, why) -> None:
     """Carry an effective decision into the request's lifecycle, and open its follow-ups
     (a refusal on nationality obliges the requested state to prosecute instead)."""
@@ -207,8 +221,9 @@ def _apply(session, principal, entry: DecisionRow, *, now, why) -> None:
         ],
     )
     transition_request(
-        session, principal, row.id, move, if_match=f'"{row.version}"', now=now, why=why
-    )
+        session, principal, row.id, move, if_match=f'"{row.version}"', now=now, why=why,
+        decision_id=entry.id,
+    )  # fmt: skip
     if Outcome(entry.outcome) is Outcome.REFUSE:
         for finding in entry.findings:
             follow = finding.get("follow_up")

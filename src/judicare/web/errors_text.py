@@ -26,6 +26,10 @@ ERROR_TITLES = {
     "transition_not_allowed": N_("The request cannot move to that status from its current one."),
     "decision_needs_reasons": N_("A decision needs its reasons and citations."),
     "awaiting_supervisor": N_("A decision on this request awaits a supervisor's approval."),
+    "decision_required": N_(
+        "Accepting, refusing and postponing are decisions: use the decision form."
+    ),
+    "withdrawal_needs_reason": N_("A withdrawal needs its reason: say who withdrew it and why."),
     "payload_too_large": N_("The file is too large."),
     "form_rejected": N_("The form has expired. Reload the page and send it again."),
     "method_not_allowed": N_("This page cannot be used that way."),

@@ -22,7 +22,7 @@ from judicare.exchange import correspondence
 from judicare.exchange.peers import list_peers
 from judicare.legal_basis.domain import CooperationKind
 from judicare.requests import queries, service
-from judicare.requests.domain import TRANSITIONS, RequestStatus
+from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
 from judicare.requests.schemas import TransitionIn
 from judicare.screening import decisions as decision_service
 from judicare.screening.service import candidates_for, screen_stored
@@ -194,7 +194,9 @@ def render_request(
         follow_ups=follow_ups,
         timeline=timeline,
         crime_titles=dict(crime_choices()),
-        next_statuses=sorted(s.value for s in TRANSITIONS[RequestStatus(detail["status"])]),
+        next_statuses=sorted(  # a decision's status comes from the decision form only
+            s.value for s in TRANSITIONS[RequestStatus(detail["status"])] - DECISIONS
+        ),
         outcomes=[o.value for o in decision_service.Outcome],
         errors=errors or {},
         typed=typed or {},

@@ -1,0 +1,3 @@
+"""Fixtures the adversarial suite borrows from the integration tests."""
+
+from tests.integration.exchange_nodes import _migrated_postgres_template, pair  # noqa: F401
