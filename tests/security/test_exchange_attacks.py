@@ -23,10 +23,12 @@ from judicare.audit.service import verify_log
 from judicare.exchange.attachments import upload_headers
 from judicare.exchange.canonical import (
     ANSWER,
+    REQUEST,
     REQUEST_FOR_INFORMATION,
     STATUS_NOTICE,
     SUPPLEMENTARY_REQUEST,
 )
+from judicare.exchange.correspondence import send_answer
 from judicare.exchange.envelopes import seal
 from judicare.exchange.http import handle_attachment, handle_envelope
 from judicare.exchange.keys import NodeIdentity, new_ring
@@ -38,6 +40,7 @@ from tests.integration.exchange_nodes import (
     _befriend,
     _copy_postgres,
     _count,
+    _deliver,
     _make_node,
     _officer,
     _tags,
@@ -174,6 +177,30 @@ def test_the_refusal_does_not_tell_a_foreign_conversation_from_an_unknown_one(tr
             else:
                 answers.append((kind.tag, status, error["code"], error["message"]))
     assert answers[:3] == answers[3:]
+
+
+def test_another_peer_cannot_divert_the_answer_to_a_request_of_its_own(trio):
+    """C, also a peer of A, registers a request at A in the A–B conversation under the
+    reference B gives A's request: B's answer (with its evidence) must still reach A's
+    request, not C's decoy, whose file A could later answer C from."""
+    a, b, c, transport = trio
+    _befriend(a, c)
+    who_a, who_b = _officer(a), _officer(b)
+    sent, at_b = _travelled_to_b(a, b, transport, who_a)
+    conversation, reference_at_b = _conversation(a, sent)
+    decoy = {"request": {"kind": "mla", "requesting_state": "KAZ", "requested_state": "BEL",
+                         "requesting_authority": "x", "facts_summary": "decoy"},
+             "attachments": [], "sender_reference": reference_at_b}  # fmt: skip
+    status, _, error = handle_envelope(a.app, a.node, _from_c(c, a, REQUEST, decoy, conversation))
+    assert (status, error) == (200, None)
+    with b.app.unit_of_work() as uow:
+        send_answer(uow.session, b.node, who_b, at_b, "the witness was heard",
+                    now=b.clock[0], why="answer")  # fmt: skip
+        uow.commit()
+    _deliver(b, transport)
+    with a.app.unit_of_work() as uow:
+        answer = uow.session.scalar(select(InboxRow).where(InboxRow.message_type == ANSWER.key))
+        assert answer.request_id == sent
 
 
 # --- unauthenticated junk ------------------------------------------------------------------
