@@ -83,6 +83,20 @@ class Settings(BaseSettings):
         default=False, description="Run the delivery worker inside `judicare serve`."
     )
     exchange_poll_seconds: float = Field(default=0.2, gt=0)
+    exchange_max_envelope_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1_024,
+        description="The largest envelope the inbox reads (before its signature is checked, "
+        "so kept far below max_upload_bytes: documents travel beside the envelope). The "
+        "largest request the register accepts seals to about 3.5 MB (5.3 MB written in "
+        "control characters); a sender refuses to queue a message over its own cap.",
+    )
+    exchange_refusal_window_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="Refusals of unauthenticated input are counted per code over this "
+        "window and reach the audit trail at most twice per code and window.",
+    )
 
     @property
     def effective_node_keys_dir(self) -> Path:

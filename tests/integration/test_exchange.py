@@ -19,11 +19,12 @@ from judicare.exchange.canonical import ANSWER, STATUS_NOTICE, SUPPLEMENTARY_REQ
 from judicare.exchange.correspondence import send_answer
 from judicare.exchange.delivery import requeue
 from judicare.exchange.envelopes import card_keys, make_card, seal
-from judicare.exchange.errors import FingerprintMismatch
+from judicare.exchange.errors import FingerprintMismatch, TooLarge
 from judicare.exchange.http import handle_envelope
 from judicare.exchange.keys import KeyRing, MemoryKeyStore, NodeIdentity, new_ring
 from judicare.exchange.models import InboxRow, OutboxRow, PeerRow, ReceiptRow
 from judicare.exchange.peers import add_peer, load_peer
+from judicare.exchange.refusals import refusal_counts
 from judicare.exchange.service import send_message, send_request
 from judicare.files.store import LocalFileStore
 from judicare.requests.models import DocumentRow, RequestLinkRow, RequestRow
@@ -169,11 +170,21 @@ def _raw_to_b(a: NodeUnderTest, b: NodeUnderTest, body: dict | None = None, **kw
 
 
 def _rejection(b: NodeUnderTest, raw: bytes) -> tuple[int, str]:
+    """Refuse `raw`, checking the refusal was recorded: in the sender's name once its
+    signature checked out, otherwise counted in nobody's (`exchange.refusals`)."""
+    counted = _refusals(b)
     status, _, error = handle_envelope(b.app, b.node, raw)
     assert error is not None, "the envelope was accepted"
-    events = _tags(b, "node:envelope:reject")
-    assert events[-1]["reason"] == error["code"]
+    if error["code"] in ("bad_signature", "unknown_sender", "malformed_envelope"):
+        assert _refusals(b).get(error["code"], 0) == counted.get(error["code"], 0) + 1
+    else:
+        assert _tags(b, "node:envelope:reject")[-1]["reason"] == error["code"]
     return status, error["code"]
+
+
+def _refusals(n: NodeUnderTest) -> dict[str, int]:
+    with n.app.unit_of_work() as uow:
+        return {r["code"]: r["count"] for r in refusal_counts(uow.session)}
 
 
 def test_tampered_wrong_key_expired_and_replayed_are_refused_and_audited(pair):
@@ -475,7 +486,7 @@ def test_inbox_and_card_over_http(app, tmp_path):
     from judicare.exchange.transport import ENVELOPE_MEDIA_TYPE, INBOX_PATH
 
     app.settings = app.settings.model_copy(
-        update={"node_keys_dir": tmp_path / "keys", "max_upload_bytes": 5_000}
+        update={"node_keys_dir": tmp_path / "keys", "exchange_max_envelope_bytes": 5_000}
     )
     client = TestClient(create_api(app))
     missing = client.get("/api/v1/exchange/card")
@@ -496,7 +507,17 @@ def test_inbox_and_card_over_http(app, tmp_path):
     assert huge.status_code == 413
     with app.unit_of_work() as uow:
         refused = uow.session.scalars(
-            select(AuditEventRow.details).where(AuditEventRow.tag == "node:envelope:reject")
-        ).all()
-        assert [d["reason"] for d in refused][-1] == "envelope_too_large"
+            select(AuditEventRow.details).where(AuditEventRow.tag == "node:envelope:refusals")
+        ).all()  # before any signature checked out: counted, in nobody's name
+        assert "envelope_too_large" in [d["reason"] for d in refused]
     assert "/api/v1/exchange/inbox" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_a_message_over_the_envelope_cap_is_refused_when_sealed_not_dead_lettered(pair):
+    a, b, _ = pair
+    a.node.settings = a.node.settings.model_copy(update={"exchange_max_envelope_bytes": 1_024})
+    who = _officer(a)
+    request_id = _outgoing(a, who)
+    with pytest.raises(TooLarge, match="an inbox reads"):
+        _send(a, who, request_id, b.id)
+    assert _count(a, OutboxRow) == 0

@@ -166,7 +166,7 @@ def test_a_supplementary_request_in_an_unknown_conversation_is_refused_not_regis
         uow.commit()
     _deliver(a, transport)
     assert _count(b, RequestRow) == 0
-    assert [e["reason"] for e in _tags(b, "node:envelope:reject")] == ["not_applicable"]
+    assert [e["reason"] for e in _tags(b, "node:envelope:reject")] == ["not_this_conversation"]
     assert _count(a, OutboxRow, OutboxRow.status == "dead") == 1
 
 

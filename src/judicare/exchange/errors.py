@@ -3,6 +3,10 @@
 `Rejected` and its subclasses are what a receiving node answers when it refuses an
 envelope: each has a stable machine code (sent back to the sender and written in the audit
 trail) and `permanent` says whether sending the same bytes again could ever succeed.
+
+A refusal is *authenticated* when the envelope's signature checked out before it was
+refused: `Rejected.sender` then names the peer that signed it, and only then is the refusal
+written in that peer's name (`exchange.refusals` counts the others, in nobody's name).
 """
 
 from __future__ import annotations
@@ -52,6 +56,9 @@ class Rejected(ExchangeError):
     code = "envelope_rejected"
     http_status = 400
     permanent = True
+    # The peer whose signature checked out before the refusal; None when it was refused
+    # before that (then the sender it claims is anyone's word, and nobody's name is used).
+    sender: str | None = None
 
 
 class Malformed(Rejected):
@@ -101,6 +108,14 @@ class AttachmentMismatch(Rejected):
 class NotApplicable(Rejected):
     code = "not_applicable"
     http_status = 422
+
+
+class NotThisConversation(NotApplicable):
+    """A reply, notice or supplement naming a conversation (or a request in it) that the
+    sender is not a party to: the same answer whether the conversation is another peer's
+    or does not exist, so that a peer cannot learn which conversations exist."""
+
+    code = "not_this_conversation"
 
 
 class AttachmentMissing(Rejected):

@@ -1,9 +1,15 @@
 """The exchange's HTTP face: the inbox peers post envelopes to, and this node's card.
 
-The inbox needs no API token: an envelope authenticates itself by its signature. A refused
-envelope is answered with a stable code and audited in a transaction of its own (the one
-that tried to apply it rolled back). With `JUDICARE_EXCHANGE_DELIVER_IN_SERVER=true` the
-server also runs the delivery worker, so one process is one whole node.
+The inbox needs no API token: an envelope authenticates itself by its signature. Until
+that signature has checked out the inbox reads at most `exchange_max_envelope_bytes`
+(far below the upload limit: documents travel beside the envelope) and writes nothing in
+the name of the sender claimed. A refused envelope is answered with a stable code and
+recorded in a transaction of its own (the one that tried to apply it rolled back): in the
+signing peer's name if its signature checked out, otherwise counted in nobody's name
+(`exchange.refusals`, which a flood cannot use to bury the audit trail).
+
+With `JUDICARE_EXCHANGE_DELIVER_IN_SERVER=true` the server also runs the delivery worker,
+so one process is one whole node.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from judicare.app import App
 from judicare.exchange.correspondence import install_status_notices
 from judicare.exchange.errors import ConcurrentFirstUse, ExchangeError, Rejected, TooLarge
 from judicare.exchange.keys import FileKeyStore, KeyStore
+from judicare.exchange.refusals import count_refusal
 from judicare.exchange.service import (
     Node,
     make_card_now,
@@ -62,9 +69,7 @@ def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict 
         except (IntegrityError, ConcurrentFirstUse):
             continue
         except Rejected as rejected:
-            with app.unit_of_work() as uow:
-                record_rejection(uow.session, raw, rejected, node.clock())
-                uow.commit()
+            _record_refusal(app, node, "envelope", rejected, raw=raw)
             log.warning("refused an envelope: %s: %s", rejected.code, rejected.message)
             return rejected.http_status, b"", error_body(rejected.code, rejected.message)["error"]
         except ExchangeError as error:
@@ -75,12 +80,29 @@ def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict 
     return 503, b"", {"code": "busy", "message": "try again later"}
 
 
-def _audit_refusal(app: App, head: bytes, error: Rejected, node: Node) -> None:
-    """Audit an envelope refused before it was read whole (its first bytes identify it as
-    well as they can: the header comes first in the canonical form)."""
-    with app.unit_of_work() as uow:
-        record_rejection(uow.session, head, error, node.clock())
-        uow.commit()
+def _record_refusal(
+    app: App, node: Node, channel: str, error: Rejected, *, raw: bytes = b"", message_id=""
+) -> None:
+    """Record a refusal in a transaction of its own: one by one in the signer's name when
+    the signature checked out (`error.sender`), otherwise counted (`exchange.refusals`).
+    Retries a count that lost a race to open the same window's row."""
+    for _ in range(5):
+        try:
+            with app.unit_of_work() as uow:
+                now = node.clock()
+                if error.sender is not None and channel == "envelope":
+                    record_rejection(uow.session, raw, error, now)
+                elif error.sender is not None:
+                    record_upload_rejection(uow.session, message_id, error, now)
+                else:
+                    window = node.settings.exchange_refusal_window_seconds
+                    count_refusal(uow.session, channel=channel, code=error.code, now=now,
+                                  window_seconds=window)  # fmt: skip
+                uow.commit()
+                return
+        except IntegrityError:
+            continue
+    log.error("could not record the refusal of an %s: %s", channel, error.code)
 
 
 def handle_attachment(
@@ -93,9 +115,7 @@ def handle_attachment(
             receive_attachment(uow.session, node, message_id, attachment_id, headers, chunks)
         return 204, None
     except Rejected as rejected:
-        with app.unit_of_work() as uow:
-            record_upload_rejection(uow.session, message_id, headers, rejected, node.clock())
-            uow.commit()
+        _record_refusal(app, node, "attachment", rejected, message_id=message_id)
         log.warning("refused an attachment: %s: %s", rejected.code, rejected.message)
         return rejected.http_status, error_body(rejected.code, rejected.message)["error"]
     except ExchangeError as error:
@@ -114,19 +134,28 @@ def system_principal_of(app: App, node: Node):
 def install_exchange(api: FastAPI, app: App, key_store: KeyStore | None = None) -> Node:
     node = node_for(app, key_store)
     router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
-    limit = app.settings.max_upload_bytes
 
     # Node-to-node protocol, not the user API: left out of the OpenAPI document.
     @router.post("/inbox", include_in_schema=False, summary="Receive a signed envelope")
     async def inbox(request: Request) -> Response:
+        limit = node.settings.exchange_max_envelope_bytes
+        error = TooLarge(
+            f"the envelope is larger than the {limit} bytes this node reads: documents "
+            "travel beside it, as attachments"
+        )
+        declared = request.headers.get("content-length", "")
+        too_large = declared.isdigit() and int(declared) > limit  # then refused unread
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                error = TooLarge(f"the envelope is larger than {limit} bytes")
-                await run_in_threadpool(_audit_refusal, app, b"".join(chunks), error, node)
-                return JSONResponse(error_body(error.code, error.message), status_code=413)
-            chunks.append(chunk)
+        if not too_large:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:  # stop reading at the first chunk past the cap
+                    too_large = True
+                    break
+                chunks.append(chunk)
+        if too_large:
+            await run_in_threadpool(_record_refusal, app, node, "envelope", error)
+            return JSONResponse(error_body(error.code, error.message), status_code=413)
         status, content, error = await run_in_threadpool(
             handle_envelope, app, node, b"".join(chunks)
         )

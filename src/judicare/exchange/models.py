@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,3 +101,24 @@ class ReceiptRow(Base):
     receipt_sha256: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[dict] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RefusalCountRow(Base):
+    """Refusals of unauthenticated input (an envelope or an upload refused before its
+    signature checked out), counted per window, channel and code and updated in place, so
+    that a flood adds to a count instead of to the audit trail (`exchange.refusals`)."""
+
+    __tablename__ = "exchange_refusals"
+    __table_args__ = (
+        UniqueConstraint("window", "channel", "code", name="uq_exchange_refusals_window"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    window: Mapped[int] = mapped_column(Integer)  # Unix time of the window's start
+    channel: Mapped[str] = mapped_column(String(16))  # envelope or attachment
+    code: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # whether the window's total was written to the audit trail (once it had closed)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)

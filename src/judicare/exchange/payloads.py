@@ -24,6 +24,7 @@ from judicare.exchange.errors import (
     AttachmentMissing,
     Malformed,
     NotApplicable,
+    NotThisConversation,
     TooLarge,
 )
 from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
@@ -103,12 +104,13 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
         original = None
         if verified.type == SUPPLEMENTARY_REQUEST:
             original = _conversation_request(
-                session, inbox.conversation_id, body.get("supplements")
+                session, inbox.conversation_id, verified.sender, body.get("supplements")
             )
             if original is None:
-                raise NotApplicable(
-                    f"the request this one supplements ({body.get('supplements')!r}) never "
-                    "arrived here: send the original request first"
+                raise NotThisConversation(
+                    f"the request this one supplements ({str(body.get('supplements'))[:80]!r}) "
+                    "was never exchanged with your node in this conversation: send the "
+                    "original request first"
                 )
         basis = node.basis(session) if node.basis is not None else None
         request_id, reference = _register(session, principal, body, now, why, basis)
@@ -120,7 +122,7 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
         outcome = {"registered_as": reference}
     else:
         inbox.request_id = _conversation_request(
-            session, inbox.conversation_id, body.get("reference")
+            session, inbox.conversation_id, verified.sender, body.get("reference")
         )
         outcome = _record_reply(session, verified, body, inbox, now, why)
     documents = _store_attachments(session, node, principal, inbox.request_id, body, now, why)
@@ -137,9 +139,12 @@ def _references(body: dict, reference: str) -> dict:
 
 def _record_reply(session, verified, body: dict, inbox, now, why) -> dict:
     """An answer, a request for information or a status notice, filed with the request
-    its conversation is about and written in that request's audit trail. A status notice
-    about a conversation this node does not know is kept (it is evidence) but attached to
-    nothing; an answer or a question that would be lost from view is refused instead."""
+    its conversation is about and written in that request's audit trail. Only the peer the
+    request was exchanged with is heard in its conversation: for any other sender the
+    conversation is unknown. A status notice about a conversation unknown to this node is
+    kept (it is evidence) but attached to nothing; an answer or a question that would be
+    lost from view is refused instead, with the same answer whether the conversation is
+    another peer's or none at all."""
     text_of = {"answer": "text", "request_for_information": "text", "status_notice": "status"}
     field = text_of.get(verified.type.tag)
     if field is not None and not isinstance(body.get(field), str):
@@ -147,9 +152,10 @@ def _record_reply(session, verified, body: dict, inbox, now, why) -> dict:
     inbox.body_summary = {k: v for k, v in body.items() if k != "attachments"}
     if inbox.request_id is None:
         if verified.type.tag != "status_notice":
-            raise NotApplicable(
-                f"this node has no request in conversation {inbox.conversation_id}: "
-                f"the {verified.type.tag.replace('_', ' ')} has nothing to attach to"
+            raise NotThisConversation(
+                f"this node exchanged no request with node {verified.sender} in this "
+                f"conversation: the {verified.type.tag.replace('_', ' ')} has nothing to "
+                "attach to"
             )
         return {"recorded": True, "request": None}
     record(
@@ -185,43 +191,48 @@ def _register(session, principal, body: dict, now: datetime, why: str, basis) ->
 REQUEST_TYPES = (REQUEST.key, SUPPLEMENTARY_REQUEST.key)
 
 
-def _conversation_request(session, conversation_id: str, reference=None):
-    """The local request a message of a conversation is about. A conversation may carry a
-    request and its supplements, so the sender names the request by its own reference: for
-    one we received, the reference its sender gave it; for one we sent, the reference the
-    peer registered it under, as its receipt told us. Without a reference (or one not
-    found), the conversation's first request."""
+def _conversation_request(session, conversation_id: str, peer: str, reference=None):
+    """The local request a message of a conversation with `peer` is about: only a request
+    exchanged with that peer counts, so that a conversation id known to another peer opens
+    nothing to it. A conversation may carry a request and its supplements, so the sender
+    names the request by its own reference: for one we received, the reference its sender
+    gave it; for one we sent, the reference the peer registered it under, as its receipt
+    told us. Without a reference (or one not found), the conversation's first request."""
+    received_in = (
+        InboxRow.conversation_id == conversation_id,
+        InboxRow.sender == peer,
+    )
+    sent_in = (
+        OutboxRow.conversation_id == conversation_id,
+        OutboxRow.peer_id == peer,
+        OutboxRow.message_type.in_(REQUEST_TYPES),
+    )
     if isinstance(reference, str) and reference:
         received = session.execute(
             select(InboxRow.request_id, InboxRow.body_summary)
-            .where(InboxRow.conversation_id == conversation_id,
-                   InboxRow.message_type.in_(REQUEST_TYPES))
+            .where(*received_in, InboxRow.message_type.in_(REQUEST_TYPES))
             .order_by(InboxRow.received_at, InboxRow.message_id)
-        ).all()  # fmt: skip
+        ).all()
         for request_id, summary in received:
             if (summary or {}).get("sender_reference") == reference:
                 return request_id
         sent = session.execute(
             select(OutboxRow.request_id, ReceiptRow.outcome)
             .join(ReceiptRow, ReceiptRow.message_id == OutboxRow.message_id)
-            .where(OutboxRow.conversation_id == conversation_id,
-                   OutboxRow.message_type.in_(REQUEST_TYPES))
+            .where(*sent_in)
             .order_by(OutboxRow.id)
-        ).all()  # fmt: skip
+        ).all()
         for request_id, outcome in sent:
             if (outcome or {}).get("registered_as") == reference:
                 return request_id
     first_sent = session.scalar(
-        select(OutboxRow.request_id)
-        .where(OutboxRow.conversation_id == conversation_id,
-               OutboxRow.message_type.in_(REQUEST_TYPES))
-        .order_by(OutboxRow.id).limit(1)
-    )  # fmt: skip
+        select(OutboxRow.request_id).where(*sent_in).order_by(OutboxRow.id).limit(1)
+    )
     if first_sent is not None:
         return first_sent
     return session.scalar(
         select(InboxRow.request_id)
-        .where(InboxRow.conversation_id == conversation_id, InboxRow.request_id.is_not(None))
+        .where(*received_in, InboxRow.request_id.is_not(None))
         .order_by(InboxRow.received_at, InboxRow.message_id).limit(1)
     )  # fmt: skip
 

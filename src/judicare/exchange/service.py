@@ -47,7 +47,9 @@ from judicare.exchange.errors import (
     AttachmentTooLarge,
     ConcurrentFirstUse,
     Malformed,
+    Rejected,
     Replayed,
+    TooLarge,
     UnknownPeer,
     UnknownSender,
 )
@@ -127,6 +129,12 @@ def send_message(
         ring, keys, kind, body, message_id=message_id, conversation_id=conversation_id,
         now=now, lifetime=node.lifetime, card=card_if_rotated(ring, now),
     )  # fmt: skip
+    if len(envelope) > node.settings.exchange_max_envelope_bytes:
+        raise TooLarge(
+            f"the {kind.tag.replace('_', ' ')} seals to an envelope of {len(envelope)} bytes, "
+            f"over the {node.settings.exchange_max_envelope_bytes} an inbox reads: shorten "
+            "its texts or send the rest in a supplementary message"
+        )
     row = OutboxRow(
         message_id=message_id, conversation_id=conversation_id, peer_id=peer_id,
         message_type=kind.key, request_id=request_id, envelope=envelope,
@@ -277,11 +285,22 @@ def _grace(node: Node) -> timedelta:
 
 def receive(session: Session, node: Node, raw: bytes, *, now: datetime) -> Received:
     """Verify, drop a duplicate (answering with the original receipt), check the replay
-    window, decrypt, apply, and sign a receipt. Raises a `Rejected` with the reason."""
+    window, decrypt, apply, and sign a receipt. Raises a `Rejected` with the reason; one
+    raised after the signature checked out names the peer that signed (`Rejected.sender`).
+    Nothing is written before that (a rotation the header's card announces is undone with
+    the transaction if the signature then fails)."""
     ring = node.ring()
     header, signature = parse(raw)
     keys = _trusted_keys(session, ring, header, now, _grace(node))
     verified = verify(raw, header, signature, ring.identity.node_id, keys)
+    try:
+        return _accept(session, node, ring, keys, raw, header, verified, now)
+    except Rejected as refused:
+        refused.sender = verified.sender
+        raise
+
+
+def _accept(session, node: Node, ring, keys, raw, header, verified, now) -> Received:
     earlier = session.get(InboxRow, verified.message_id)
     if earlier is not None:
         if earlier.envelope_sha256 != verified.sha256:
@@ -358,23 +377,22 @@ def _audit_envelope(session, verified, verb: str, now: datetime, details: dict) 
     )  # fmt: skip
 
 
-def record_rejection(session: Session, raw: bytes, error, now: datetime) -> None:
-    """Audit a refused envelope with its reason (in a transaction of its own)."""
-    import json
-
-    header: dict = {}
-    try:
-        parsed = json.loads(raw.decode("utf-8"))
-        header = parsed.get("header", {}) if isinstance(parsed, dict) else {}
-        header = header if isinstance(header, dict) else {}
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        pass
+def record_rejection(session: Session, raw: bytes, error: Rejected, now: datetime) -> None:
+    """Audit a refused envelope whose signature checked out, in the name of the peer that
+    signed it (in a transaction of its own). Refusals made before that are counted by
+    `refusals.count_refusal`, in nobody's name."""
+    if error.sender is None:
+        raise ValueError("an unauthenticated refusal is counted, not written in a name")
     sha = sha256_hex(raw)
+    try:
+        message_id = str(parse(raw)[0]["message_id"])
+    except Rejected:
+        message_id = sha
     record(
-        session, actor=f"node:{str(header.get('sender', 'unknown'))[:64]}",
-        action=AuditAction.COLLECTION, tag="node:envelope:reject", subject_type="message",
-        subject_id=str(header.get("message_id", sha))[:120], why="refused at the inbox",
-        at=now, details={"reason": error.code, "message": error.message, "envelope_sha256": sha},
+        session, actor=f"node:{error.sender}", action=AuditAction.COLLECTION,
+        tag="node:envelope:reject", subject_type="message", subject_id=message_id,
+        why="refused at the inbox", at=now,
+        details={"reason": error.code, "message": error.message, "envelope_sha256": sha},
     )  # fmt: skip
 
 
@@ -394,6 +412,14 @@ def receive_attachment(
     if found is None:
         raise UnknownSender(f"node {headers.get('x-judicare-sender')!r} is not a peer")
     cipher_sha = check_upload(found[1], headers, message_id, attachment_id)
+    try:
+        return _store_upload(node, message_id, attachment_id, cipher_sha, chunks)
+    except Rejected as refused:
+        refused.sender = found[1].node_id  # the upload's signature checked out
+        raise
+
+
+def _store_upload(node: Node, message_id: str, attachment_id: str, cipher_sha: str, chunks):
     if node.file_store.exists(f"sha256/{cipher_sha}"):
         return cipher_sha
     limit = ciphertext_limit(node.settings.max_upload_bytes)
@@ -412,11 +438,12 @@ def receive_attachment(
     return sha
 
 
-def record_upload_rejection(
-    session: Session, message_id: str, headers: dict, error, now: datetime
-) -> None:
+def record_upload_rejection(session: Session, message_id: str, error: Rejected, now: datetime):
+    """Audit a refused upload whose signature checked out, in its signer's name."""
+    if error.sender is None:
+        raise ValueError("an unauthenticated refusal is counted, not written in a name")
     record(
-        session, actor=f"node:{str(headers.get('x-judicare-sender', 'unknown'))[:64]}",
+        session, actor=f"node:{error.sender}",
         action=AuditAction.COLLECTION, tag="node:attachment:reject", subject_type="message",
         subject_id=str(message_id)[:120], why="refused at the inbox", at=now,
         details={"reason": error.code, "message": error.message},
