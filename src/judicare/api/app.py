@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from judicare import __version__
-from judicare.api import errors
+from judicare.api import errors, headers
 from judicare.api.guard import JsonGuard
 from judicare.app import App
 from judicare.audit.service import list_events
@@ -308,6 +308,7 @@ def create_api(app: App) -> FastAPI:
     from judicare.web.app import install_web
 
     install_web(api, app)
+    headers.install(api, production=app.settings.environment == "production")
     return api
 
 
