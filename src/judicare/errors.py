@@ -28,6 +28,12 @@ class InvalidInput(JudicareError):
     http_status = 422
 
 
+class UnstorableText(InvalidInput):
+    """A text holds a NUL character: PostgreSQL cannot store one, so neither backend does."""
+
+    code = "nul_character"
+
+
 class UnknownState(InvalidInput):
     code = "unknown_state"
 
