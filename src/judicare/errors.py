@@ -34,6 +34,13 @@ class UnstorableText(InvalidInput):
     code = "nul_character"
 
 
+class UnsupportedMediaType(InvalidInput):
+    """A declared media type that no sender would honestly give (over-long)."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+
 class UnknownState(InvalidInput):
     code = "unknown_state"
 

@@ -20,6 +20,7 @@ from judicare.audit.service import list_events
 from judicare.auth.permissions import Permission, Principal, Unauthenticated, authorize
 from judicare.auth.second_factor import check_second_factor
 from judicare.auth.service import authenticate, issue_token, principal_for_token
+from judicare.files.media import download_headers, download_type
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.service import parse_query
 from judicare.requests import documents as document_service
@@ -210,8 +211,12 @@ def create_api(app: App) -> FastAPI:
 
     @api.get("/api/v1/requests/{request_id}/documents/{document_id}", tags=["documents"])
     def download(request_id: RequestId, document_id: DocumentId, who: Who, why: Why) -> Response:
-        media_type, content = document_service.read_document(app, who, request_id, document_id, why)
-        return Response(content=content, media_type=media_type)
+        stored = document_service.read_document(app, who, request_id, document_id, why)
+        return Response(
+            content=stored.content,
+            media_type=download_type(stored.media_type),
+            headers=download_headers(stored.filename),
+        )
 
     @api.get("/api/v1/requests/{request_id}/screening", tags=["screening"])
     def screening(request_id: RequestId, who: Who, why: Why, uow: Work) -> dict:
