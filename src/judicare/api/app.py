@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from judicare import __version__
-from judicare.api import errors, headers
+from judicare.api import docs, errors, headers
 from judicare.api.guard import JsonGuard
 from judicare.app import App
 from judicare.audit.service import list_events
@@ -51,7 +51,11 @@ def create_api(app: App) -> FastAPI:
         version=__version__,
         description="Requests for mutual legal assistance and extradition in cases of "
         "international crimes: register, lifecycle, legal basis, audit.",
+        docs_url=None,  # served from this server by `docs.install`, not from a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
+    docs.install(api)
     errors.install(api)
     api.state.judicare = app
 

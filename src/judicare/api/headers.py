@@ -22,7 +22,7 @@ PERMISSIONS = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
     "interest-cohort=(), browsing-topics=()"
 )
-CACHEABLE_PREFIXES = ("/static/",)  # assets without personal data; may be cached
+CACHEABLE_PREFIXES = ("/static/", "/static-docs/")  # assets without personal data; may be cached
 
 _ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
