@@ -280,3 +280,19 @@ def test_a_failed_insert_leaves_no_name_in_the_log(app, caplog):
     assert response.status_code == 500
     assert "refused by the test" in caplog.text  # the failure itself is logged
     assert "Тестбаева" not in caplog.text and "Testbayeva" not in caplog.text
+
+
+def test_the_request_page_upload_checks_the_media_type_as_the_api_does(api):
+    """Before, the page stored whatever the browser declared, parameters and all."""
+    request_id = api.create()["id"]
+    officer = WebUser(api, "anna.officer")
+    officer.get(f"/requests/{request_id}")
+    response = officer.client.post(
+        f"/requests/{request_id}/documents", data={"csrf_token": officer.csrf},
+        files={"file": ("a.pdf", b"%PDF-1.4", 'Application/PDF; name="a.pdf"')},
+    )  # fmt: skip
+    assert response.status_code == 303, response.text[:300]
+    listed = api.client.get(f"/api/v1/requests/{request_id}", headers=api.headers("officer"))
+    document_id = listed.json()["documents"][-1]["id"]
+    download = officer.get(f"/requests/{request_id}/documents/{document_id}")
+    assert download.headers["content-type"] == "application/pdf"
