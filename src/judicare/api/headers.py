@@ -18,10 +18,7 @@ PAGE_POLICY = (
 # JSON and downloads: nothing may run or load, even if a browser is made to render them
 NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; sandbox"
 HSTS = "max-age=63072000; includeSubDomains"  # two years
-PERMISSIONS = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-    "interest-cohort=(), browsing-topics=()"
-)
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
 CACHEABLE_PREFIXES = ("/static/", "/static-docs/")  # assets without personal data; may be cached
 
 _ALWAYS = (
