@@ -28,6 +28,19 @@ class InvalidInput(JudicareError):
     http_status = 422
 
 
+class UnstorableText(InvalidInput):
+    """A text holds a NUL character: PostgreSQL cannot store one, so neither backend does."""
+
+    code = "nul_character"
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A declared media type that no sender would honestly give (over-long)."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+
 class UnknownState(InvalidInput):
     code = "unknown_state"
 

@@ -144,6 +144,6 @@ def test_data_codes_are_words_in_french_and_dutch(group, code):
      ("Жанар.pdf", "attachment; filename=\"_____.pdf\"; filename*=UTF-8''%D0%96%D0%B0%D0%BD%D0%B0%D1%80.pdf")],
 )  # fmt: skip
 def test_downloads_carry_their_name_as_rfc_6266_says(filename, header):
-    from judicare.web.document_pages import content_disposition
+    from judicare.files.media import content_disposition
 
     assert content_disposition(filename) == header

@@ -13,13 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from judicare import __version__
-from judicare.api import errors
+from judicare.api import docs, errors, headers
 from judicare.api.guard import JsonGuard
 from judicare.app import App
 from judicare.audit.service import list_events
 from judicare.auth.permissions import Permission, Principal, Unauthenticated, authorize
 from judicare.auth.second_factor import check_second_factor
 from judicare.auth.service import authenticate, issue_token, principal_for_token
+from judicare.files.media import download_headers, download_type
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.service import parse_query
 from judicare.requests import documents as document_service
@@ -50,7 +51,11 @@ def create_api(app: App) -> FastAPI:
         version=__version__,
         description="Requests for mutual legal assistance and extradition in cases of "
         "international crimes: register, lifecycle, legal basis, audit.",
+        docs_url=None,  # served from this server by `docs.install`, not from a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
+    docs.install(api)
     errors.install(api)
     api.state.judicare = app
 
@@ -210,8 +215,12 @@ def create_api(app: App) -> FastAPI:
 
     @api.get("/api/v1/requests/{request_id}/documents/{document_id}", tags=["documents"])
     def download(request_id: RequestId, document_id: DocumentId, who: Who, why: Why) -> Response:
-        media_type, content = document_service.read_document(app, who, request_id, document_id, why)
-        return Response(content=content, media_type=media_type)
+        stored = document_service.read_document(app, who, request_id, document_id, why)
+        return Response(
+            content=stored.content,
+            media_type=download_type(stored.media_type),
+            headers=download_headers(stored.filename),
+        )
 
     @api.get("/api/v1/requests/{request_id}/screening", tags=["screening"])
     def screening(request_id: RequestId, who: Who, why: Why, uow: Work) -> dict:
@@ -308,6 +317,7 @@ def create_api(app: App) -> FastAPI:
     from judicare.web.app import install_web
 
     install_web(api, app)
+    headers.install(api, production=app.settings.environment == "production")
     return api
 
 

@@ -1,5 +1,6 @@
-"""A guard in front of the API for JSON bodies: size, nesting depth, syntax and Unicode are
-checked before any parsing, so that bad input gets a clear 4xx and never a server error.
+"""A guard in front of the API for JSON bodies: size, nesting depth, syntax, number length and
+Unicode are checked before any parsing, and NUL characters are refused in JSON strings, the
+path and the query, so that bad input gets a clear 4xx and never a server error.
 
 Pure ASGI middleware: it buffers the body (up to the limit), checks it, and replays it to
 the application unchanged. Routes under a streamed prefix (the node exchange, whose bodies
@@ -10,6 +11,7 @@ check their own size limits while streaming.
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 MAX_DEPTH = 32
 STREAMED_PREFIXES = ("/api/v1/exchange/",)
@@ -43,18 +45,36 @@ def nesting_depth(raw: bytes) -> int:
     return deepest
 
 
-def _has_lone_surrogate(value) -> bool:
+def _unstorable_text(value, where: str = "") -> tuple[str, str] | None:
+    """(code, where) for the first string, key or value, that cannot be stored as text: a
+    lone surrogate is not Unicode, and PostgreSQL refuses NUL in text (SQLite would keep it,
+    so both are refused alike). `where` names it as in `persons[0].names[0].name`."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return True
-        return False
+            return "invalid_unicode", where
+        return ("nul_character", where) if "\x00" in value else None
     if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+        for key, item in value.items():
+            inside = f"{where}.{key}" if where else key
+            found = _unstorable_text(key, inside) or _unstorable_text(item, inside)
+            if found:
+                return found
     if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
-    return False
+        for index, item in enumerate(value):
+            found = _unstorable_text(item, f"{where}[{index}]")
+            if found:
+                return found
+    return None
+
+
+_TEXT_PROBLEMS = {
+    "invalid_unicode": "the JSON string at {where} contains a lone surrogate "
+    "(\\ud800-\\udfff): not valid Unicode text",
+    "nul_character": "the JSON string at {where} contains a NUL character (\\u0000), "
+    "which cannot be stored: remove it",
+}
 
 
 def check_json_body(raw: bytes) -> None:
@@ -74,12 +94,30 @@ def check_json_body(raw: bytes) -> None:
         ) from None
     except RecursionError:
         raise BadBody(400, "too_deeply_nested", "JSON nested too deeply") from None
-    if _has_lone_surrogate(value):
+    except ValueError:  # Python refuses to convert an integer of more than 4,300 digits
         raise BadBody(
-            400,
-            "invalid_unicode",
-            "the JSON contains a lone surrogate (\\ud800-\\udfff): not valid Unicode text",
-        )
+            400, "number_too_long", "a number in the JSON has too many digits (at most 4300)"
+        ) from None
+    found = _unstorable_text(value)
+    if found:
+        code, where = found
+        raise BadBody(400, code, _TEXT_PROBLEMS[code].format(where=where or "the top level"))
+
+
+def check_target(path: str, query: bytes) -> None:
+    """A NUL character in the path or in a query parameter (`%00`) is refused by name before
+    any route sees it: no filter, search or identifier ever holds one, and PostgreSQL cannot
+    compare text with it."""
+    if "\x00" in path:
+        raise BadBody(400, "nul_character", "the path contains a NUL character (%00)")
+    if b"%00" not in query and b"\x00" not in query:
+        return
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "%00")[:100]
+            raise BadBody(
+                400, "nul_character", f"query parameter {shown} contains a NUL character (%00)"
+            )
 
 
 class JsonGuard:
@@ -96,7 +134,13 @@ class JsonGuard:
         self.larger_forms = larger_forms or {}
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        try:
+            check_target(scope.get("path", ""), scope.get("query_string", b""))
+        except BadBody as bad:
+            return await self._reject(send, bad)
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             return await self.app(scope, receive, send)
         if scope.get("path", "").startswith(self.streamed):
             return await self.app(scope, receive, send)

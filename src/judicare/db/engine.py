@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from judicare.errors import InvalidInput
+from judicare.errors import InvalidInput, UnstorableText
 
 POOL_SIZE = 20  # connections kept open per process (PostgreSQL)
 POOL_OVERFLOW = 10  # opened beyond that under bursts, closed when returned
@@ -31,9 +31,12 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 60}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise InvalidInput(
@@ -43,10 +46,25 @@ def make_engine(url: str) -> Engine:
     # that many connections open rather than opening and closing overflow connections under
     # load, each of which costs PostgreSQL a new backend process.
     engine = create_engine(
-        url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=60, pool_recycle=3600
-    )
+        url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=60, pool_recycle=3600,
+        hide_parameters=True,  # a failed statement's message would carry names and facts
+    )  # fmt: skip
     _ping_when_idle(engine)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
+
+
+def _refuse_nul(_connection, _cursor, _statement, _parameters, context, _executemany) -> None:
+    """No text with a NUL character reaches the database, whatever path it came by (a web
+    form, an import, a peer's message): PostgreSQL refuses it with an error that would be a
+    500, SQLite would keep it. The API's guard names the JSON field earlier; this names the
+    column. Scanning the bound values costs far less than the statement itself."""
+    for values in getattr(context, "compiled_parameters", None) or ():
+        for name, value in values.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise UnstorableText(
+                    f"{name} contains a NUL character (\\u0000), which cannot be stored: remove it"
+                )
 
 
 def _ping_when_idle(engine: Engine) -> None:

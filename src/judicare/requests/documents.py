@@ -4,6 +4,7 @@ and harmless; the reverse cannot happen)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from judicare.app import App
 from judicare.audit.service import AuditAction
 from judicare.auth.permissions import NotFound, Permission, Principal
+from judicare.files.media import checked_filename, checked_media_type
 from judicare.files.store import FileStore
 from judicare.requests.models import DocumentRow
 from judicare.requests.service import audit_request_act, load_for
@@ -37,7 +39,10 @@ def add_document(
     `limit` is refused there (TooLarge) and nothing is added. If the transaction then rolls
     back, the stored bytes stay behind under their SHA-256 with no row pointing to them. That
     is harmless: nothing can reach them, and the same content stored later lands on the same
-    key. A row pointing to missing bytes, on the other hand, cannot happen."""
+    key. A row pointing to missing bytes, on the other hand, cannot happen.
+
+    The name and the declared media type are checked here, once for every way in."""
+    filename, media_type = checked_filename(filename), checked_media_type(media_type)
     row = load_for(session, principal, request_id, Permission.DOCUMENT_UPLOAD)
     key, size, sha = file_store.put([content], limit)
     document = DocumentRow(
@@ -86,7 +91,16 @@ def upload_document(
     return added
 
 
-def read_document(app: App, who: Principal, request_id: int, document_id: int, why: str):
+@dataclass(frozen=True)
+class StoredDocument:
+    filename: str
+    media_type: str  # as stored; a download is sent as `files.media.download_type` of it
+    content: bytes
+
+
+def read_document(
+    app: App, who: Principal, request_id: int, document_id: int, why: str
+) -> StoredDocument:
     with app.unit_of_work() as uow:
         row = load_for(uow.session, who, request_id, Permission.DOCUMENT_READ)
         document = uow.session.get(DocumentRow, document_id)
@@ -98,4 +112,4 @@ def read_document(app: App, who: Principal, request_id: int, document_id: int, w
             now=app.now(), details={"document": document.id},
         )  # fmt: skip
         uow.commit()
-        return document.media_type, content
+        return StoredDocument(document.filename, document.media_type, content)

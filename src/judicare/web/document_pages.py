@@ -4,16 +4,15 @@ field) and download (as an attachment under its own name, RFC 6266)."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from judicare.app import App
+from judicare.files.media import download_headers, download_type
 from judicare.files.store import TooLarge
 from judicare.requests import documents as document_service
-from judicare.requests.models import DocumentRow
 from judicare.web.i18n import Translator
 from judicare.web.rendering import Pages, flash
 from judicare.web.request_pages import WHY, RequestId, Who, render_request
@@ -44,7 +43,7 @@ def router(app: App, pages: Pages) -> APIRouter:
             try:
                 await run_in_threadpool(
                     document_service.upload_document, app, who, request_id, file.filename[:255],
-                    file.content_type or "application/octet-stream", body, WHY,
+                    file.content_type, body, WHY,
                 )  # fmt: skip
             except TooLarge:
                 problem = too_large(t, limit)
@@ -58,16 +57,11 @@ def router(app: App, pages: Pages) -> APIRouter:
 
     @web.get("/requests/{request_id}/documents/{document_id}")
     def download(request_id: RequestId, document_id: RequestId, who: Who) -> Response:
-        media_type, content = document_service.read_document(app, who, request_id, document_id, WHY)
-        with app.unit_of_work() as uow:  # read_document has checked the officer may see it
-            filename = uow.session.get(DocumentRow, document_id).filename
+        stored = document_service.read_document(app, who, request_id, document_id, WHY)
         return Response(
-            content=content,
-            media_type=media_type,
-            headers={
-                "Content-Disposition": content_disposition(filename),
-                "X-Content-Type-Options": "nosniff",
-            },
+            content=stored.content,
+            media_type=download_type(stored.media_type),
+            headers=download_headers(stored.filename),
         )
 
     return web
@@ -75,11 +69,3 @@ def router(app: App, pages: Pages) -> APIRouter:
 
 def too_large(t: Translator, limit: int) -> str:
     return t.gettext("The file is too large: at most %(size)s bytes.", size=t.number(limit))
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with the name twice (RFC 6266 §4.3): `filename` in plain ASCII for old
-    clients, and `filename*` in UTF-8 (RFC 8187) with the name exactly as uploaded."""
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\%' else "_" for c in filename)
-    fallback = fallback.strip() or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -5,7 +5,6 @@ files chosen, which the live completeness panel counts without the files being s
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from starlette.datastructures import FormData
@@ -24,7 +23,7 @@ class Attachment:
     """A file sent with the form, read whole (it is within the upload limit)."""
 
     filename: str
-    media_type: str
+    media_type: str | None  # as the browser declared it
     content: bytes
 
 
@@ -63,8 +62,8 @@ async def read_attachments(form: FormData, limit: int, t: Translator):
         elif not content:
             problems.append(t.gettext("%(name)s is empty.", name=name))
         else:
-            media_type = _media_type(upload.content_type)
-            attachments.append(Attachment(name, media_type, content))
+            # checked, as on every way in, when the document is added
+            attachments.append(Attachment(name, upload.content_type, content))
     if problems:
         return [], " ".join([*problems, choose_again(t)])
     return attachments, None
@@ -80,15 +79,3 @@ def choose_again(t: Translator) -> str:
     return t.gettext(
         "A browser cannot keep chosen files when the form comes back: choose the files again."
     )
-
-
-_MEDIA_TYPE = re.compile(
-    r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}"
-)
-
-
-def _media_type(declared: str | None) -> str:
-    """The browser's word for the file's type if it is a plain type/subtype (RFC 6838
-    names, no parameters) that fits the column; else the neutral one."""
-    plain = (declared or "").split(";", 1)[0].strip()
-    return plain if _MEDIA_TYPE.fullmatch(plain) else "application/octet-stream"
