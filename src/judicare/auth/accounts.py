@@ -134,3 +134,16 @@ def _audit(
         subject_type="user", subject_id=user.username, why=why or verb, at=now,
         details={"user_id": user.id, **details},
     )  # fmt: skip
+
+
+def list_users(session: Session, admin: Principal) -> list[dict]:
+    """The users an administrator manages (their own authority), by name."""
+    authorize(admin, Permission.USER_MANAGE)
+    rows = session.scalars(
+        select(UserRow).where(UserRow.authority_id == admin.authority_id).order_by(UserRow.username)
+    )
+    return [
+        {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
+         "active": bool(u.active), "second_factor": bool(u.totp_secret)}
+        for u in rows
+    ]  # fmt: skip
