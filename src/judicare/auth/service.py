@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judicare.auth.models import ApiTokenRow, AuthorityRow, UserRow
-from judicare.auth.passwords import hash_password, new_token, token_digest, verify_or_waste
+from judicare.auth.passwords import hash_password, new_token, token_digest
 from judicare.auth.permissions import Principal, Role, Unauthenticated
 from judicare.db.base import as_utc
 from judicare.errors import Conflict, InvalidInput
@@ -68,16 +68,6 @@ def check_password_rules(password: str) -> None:
 
 def principal_of(user: UserRow) -> Principal:
     return Principal(user.id, user.username, Role(user.role), user.authority_id)
-
-
-def authenticate(session: Session, username: str, password: str) -> Principal:
-    """Check a password without throttling (adapters use `judicare.auth.sign_in.SignIn`,
-    which throttles and bounds this). An unknown name costs one hash check too."""
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
-    right = verify_or_waste(user.password_hash if user else None, password)
-    if user is None or not user.active or not right:
-        raise Unauthenticated("wrong user name or password")
-    return principal_of(user)
 
 
 def issue_token(

@@ -40,10 +40,11 @@ class TooManyAttempts(JudicareError):
     exit_code = 4
     http_status = 429
 
-    def __init__(self, message: str, retry_after: int, scope: str) -> None:
+    def __init__(self, message: str, retry_after: int, scope: str, until_reset=False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.scope = scope  # "account" or "source"
+        self.until_reset = until_reset  # locked until an administrator acts
         self.headers = {"Retry-After": str(retry_after)}
 
 
@@ -152,6 +153,7 @@ def _refuse_if_locked(row: LoginThrottleRow, now: datetime) -> None:
             "sets its password",
             24 * 3600,
             scope,
+            until_reset=True,
         )
     wait = max(1, math.ceil((as_utc(row.locked_until) - now).total_seconds()))
     what = "for this account" if scope == "account" else "from this address"

@@ -71,6 +71,10 @@ def router(app: App, pages: Pages) -> APIRouter:
                 "Too many failed sign-ins: try again in %(num)d minutes.",
                 minutes,
             )
+            if refused.until_reset:
+                problem = t.gettext(
+                    "Too many failed sign-ins: ask an administrator to set a new password."
+                )
         except VerifierBusy as busy:
             status, headers = 503, busy.headers
             problem = t.gettext("Too many sign-ins at this moment: try again in a second.")
