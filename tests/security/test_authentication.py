@@ -105,6 +105,16 @@ def test_thirty_wrong_passwords_then_the_right_one_is_refused(api):
     assert int(right.headers["Retry-After"]) > 0
 
 
+def test_failures_are_shared_by_every_process_of_the_node(api):
+    other = SimpleNamespace(app=api.app, client=TestClient(create_api(api.app)))  # a 2nd worker
+    for n in range(3):
+        assert _sign_in(api, password=f"guess number {n}").status_code == 401
+    for n in range(2):
+        assert _sign_in(other, password=f"other guess {n}").status_code == 401
+    assert _sign_in(api).status_code == 429
+    assert _sign_in(other).status_code == 429
+
+
 def test_the_lockout_ends_then_grows_with_each_further_failure(api):
     for n in range(5):
         _sign_in(api, password=f"guess number {n}")
@@ -127,6 +137,30 @@ def test_a_hundred_failures_lock_the_account_until_an_administrator_acts(api, mo
     assert _sign_in(api).status_code == 429
     assert _cli(api, monkeypatch, "users", "activate", "victim").exit_code == 0
     assert _sign_in(api).status_code == 201
+
+
+def test_guesses_sent_all_at_once_cannot_slip_under_the_threshold(api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from judicare.auth.permissions import Unauthenticated
+    from judicare.auth.throttle import TooManyAttempts
+
+    sign_in = api.fastapi.state.sign_in
+    sign_in.gate = PasswordGate(slots=12, wait_seconds=60)
+
+    def guess(n: int) -> str:
+        try:
+            sign_in.check("victim", f"parallel guess {n}", "192.0.2.7")
+        except Unauthenticated:
+            return "checked"
+        except TooManyAttempts:
+            return "refused"
+        return "accepted"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(guess, range(24)))
+    assert outcomes.count("checked") == 5  # the threshold, however the guesses interleave
+    assert outcomes.count("refused") == 19
 
 
 def test_one_address_guessing_many_names_is_refused(api):
