@@ -40,6 +40,36 @@ class Settings(BaseSettings):
         "data_dir/web-session.key (created on first use, readable by its owner only).",
     )
 
+    # --- sign-in throttling and tokens (issue 13 section 5; NIST SP 800-63B 5.2.2) ---
+    login_account_threshold: int = Field(
+        default=5, ge=1, description="Wrong passwords in a row for one account before its "
+        "sign-ins are refused for a while (the correct password too).",
+    )  # fmt: skip
+    login_source_threshold: int = Field(
+        default=20, ge=1, description="Failed sign-ins from one address (any account) within "
+        "login_source_window_seconds before that address is refused for a while.",
+    )  # fmt: skip
+    login_source_window_seconds: int = Field(default=900, ge=1)
+    login_lockout_base_seconds: int = Field(
+        default=60, ge=1, description="The first lockout; it doubles with each further "
+        "failure, up to login_lockout_max_seconds.",
+    )  # fmt: skip
+    login_lockout_max_seconds: int = Field(default=3600, ge=1)
+    login_account_max_failures: int = Field(
+        default=100, ge=1, le=100, description="Consecutive failures after which an account "
+        "stays locked until an administrator sets its password or activates it again (NIST "
+        "SP 800-63B 5.2.2 allows at most 100).",
+    )  # fmt: skip
+    login_concurrent_verifications: int = Field(
+        default=0, ge=0, description="Password hashes (argon2) checked at once per process; "
+        "0 means one per CPU. Attempts beyond that wait at most login_verify_wait_seconds, "
+        "then get 503.",
+    )  # fmt: skip
+    login_verify_wait_seconds: float = Field(default=0.5, ge=0)
+    api_token_hours: float = Field(
+        default=12, gt=0, le=24 * 366, description="Lifetime of an API token."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _url_has_a_scheme(cls, value: str | None) -> str | None:

@@ -90,7 +90,7 @@ def crash_app(database_url):
 
     with app.unit_of_work() as uow:
         user = uow.session.scalar(select(UserRow).where(UserRow.username == "anna.officer"))
-        token = issue_token(uow.session, principal_of(user))
+        token = issue_token(uow.session, principal_of(user), now=app.now())
         uow.commit()
     yield app, database_url, token
     app.dispose()

@@ -134,7 +134,9 @@ def build_demo_api(database_url: str) -> DemoApi:
                     uow.session, username=f"t.{role.value}.{authority}", password=DEMO_PASSWORD,
                     role=role.value, authority_id=authority,
                 )  # fmt: skip
-                api.tokens[(role.value, authority)] = issue_token(uow.session, principal_of(user))
+                api.tokens[(role.value, authority)] = issue_token(
+                    uow.session, principal_of(user), now=app.now()
+                )
                 api.user_ids[(role.value, authority)] = user.id
         uow.commit()
     return api

@@ -116,7 +116,7 @@ def small_limits(app_with_upload_limit):
                                        authority_id="BEL-CA"))  # fmt: skip
         _, detail, _ = create_request(uow.session, who, RequestCreate.model_validate(
             request_body()), now=app.now(), basis=None, why="test")  # fmt: skip
-        token = issue_token(uow.session, who)
+        token = issue_token(uow.session, who, now=app.now())
         uow.commit()
     client = TestClient(create_api(app))
     client.headers["Authorization"] = f"Bearer {token}"

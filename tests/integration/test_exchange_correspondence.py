@@ -280,7 +280,7 @@ def test_the_user_api_sends_answers_and_reads_the_correspondence(pair, tmp_path)
     b.app.settings = b.app.settings.model_copy(update={"node_keys_dir": tmp_path / "no-keys"})
     api = create_api(b.app)  # a node whose key directory is empty
     with b.app.unit_of_work() as uow:
-        token = issue_token(uow.session, who_b)
+        token = issue_token(uow.session, who_b, now=b.app.now())
         uow.commit()
     client = TestClient(api)
     headers = {"Authorization": f"Bearer {token}"}
@@ -352,7 +352,7 @@ def test_the_served_api_notifies_changes_of_status_by_itself(pair, tmp_path):
     b.app.settings = b.app.settings.model_copy(update={"node_keys_dir": tmp_path / "keys"})
     client = TestClient(create_api(b.app))
     with b.app.unit_of_work() as uow:
-        token = issue_token(uow.session, who_b)
+        token = issue_token(uow.session, who_b, now=b.app.now())
         version = uow.session.get(RequestRow, incoming).version
         uow.commit()
     moved = client.post(f"/api/v1/requests/{incoming}/transitions", json={"status": "registered"},

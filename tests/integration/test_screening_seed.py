@@ -149,6 +149,6 @@ def _demo_supervisor_token(api) -> str:
 
     with api.app.unit_of_work() as uow:
         user = uow.session.scalar(select(UserRow).where(UserRow.username == "sofie.supervisor"))
-        token = issue_token(uow.session, principal_of(user))
+        token = issue_token(uow.session, principal_of(user), now=api.app.now())
         uow.commit()
     return token

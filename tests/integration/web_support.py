@@ -46,7 +46,10 @@ class WebUser:
 
     def login(self, username: str, password: str = DEMO_PASSWORD):
         self.get("/login")
-        return self.post("/login", {"username": username, "password": password, "next": "/"})
+        response = self.post("/login", {"username": username, "password": password, "next": "/"})
+        if response.status_code == 303 and response.headers["location"] == "/":
+            self.get("/")  # signing in gives the session a new CSRF token: read it
+        return response
 
     def follow(self, response):
         assert response.status_code == 303, response.text[:2000]

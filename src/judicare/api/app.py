@@ -5,7 +5,7 @@ and shape the response. Permissions are decided in `judicare.auth.permissions` o
 """
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
@@ -17,9 +17,11 @@ from judicare.api import docs, errors, headers
 from judicare.api.guard import JsonGuard
 from judicare.app import App
 from judicare.audit.service import list_events
+from judicare.auth import accounts
 from judicare.auth.permissions import Permission, Principal, Unauthenticated, authorize
 from judicare.auth.second_factor import check_second_factor
-from judicare.auth.service import authenticate, issue_token, principal_for_token
+from judicare.auth.service import issue_token, principal_for_token
+from judicare.auth.sign_in import SignIn, client_address
 from judicare.files.media import download_headers, download_type
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.service import parse_query
@@ -29,6 +31,7 @@ from judicare.requests.domain import RequestStatus
 from judicare.requests.schemas import (
     AssignIn,
     LinkIn,
+    PasswordChangeIn,
     RequestCreate,
     RequestUpdate,
     TokenIn,
@@ -58,6 +61,8 @@ def create_api(app: App) -> FastAPI:
     docs.install(api)
     errors.install(api)
     api.state.judicare = app
+    sign_in = api.state.sign_in = SignIn.for_app(app)
+    token_lifetime = timedelta(hours=app.settings.api_token_hours)
 
     def principal(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -74,7 +79,15 @@ def create_api(app: App) -> FastAPI:
         with app.unit_of_work() as uow:
             yield uow
 
+    def bearer_token(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> str:
+        if credentials is None:
+            raise Unauthenticated("send Authorization: Bearer <API token>")
+        return credentials.credentials
+
     Who = Annotated[Principal, Depends(principal)]
+    Token = Annotated[str, Depends(bearer_token)]
     Why = Annotated[str, Depends(purpose)]
     Work = Annotated[object, Depends(work)]
 
@@ -83,15 +96,37 @@ def create_api(app: App) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     @api.post("/api/v1/auth/token", tags=["auth"], status_code=201)
-    def token(body: TokenIn, uow: Work) -> dict:
-        who = authenticate(uow.session, body.username, body.password)
+    def token(body: TokenIn, request: Request, uow: Work) -> dict:
+        """A token valid for settings.api_token_hours. Wrong passwords are throttled per
+        account and per address (429 with Retry-After); see judicare.auth.sign_in."""
+        who = sign_in.check(body.username, body.password, client_address(request))
         verdict = check_second_factor(uow.session, who, body.totp, app.now())
         if not verdict.accepted:
             uow.commit()  # a wrong code counts towards the lockout
             verdict.raise_if_refused()
-        value = issue_token(uow.session, who, name="login")
+        value = issue_token(uow.session, who, name="login", now=app.now(), lifetime=token_lifetime)
         uow.commit()
         return {"token": value, "username": who.username, "role": who.role.value}
+
+    @api.delete("/api/v1/auth/token", tags=["auth"], status_code=204)
+    def revoke_token(who: Who, token: Token, uow: Work) -> Response:
+        """Sign out: the token sent is revoked at once."""
+        accounts.revoke_current(uow.session, who, token, app.now())
+        uow.commit()
+        return Response(status_code=204)
+
+    @api.post("/api/v1/auth/password", tags=["auth"])
+    def change_password(
+        body: PasswordChangeIn, request: Request, who: Who, token: Token, uow: Work
+    ) -> dict:
+        """Change one's own password (the current one is checked and throttled like a
+        sign-in); every other token and web session of the user ends."""
+        sign_in.check(who.username, body.current_password, client_address(request))
+        ended = accounts.change_own_password(
+            uow.session, who, body.new_password, token=token, now=app.now()
+        )
+        uow.commit()
+        return {"username": who.username, "tokens_revoked": ended}
 
     @api.get("/api/v1/requests", tags=["requests"])
     def list_requests(

@@ -25,7 +25,10 @@ def error_body(code: str, message: str, details=None) -> dict:
 def install(api: FastAPI) -> None:
     @api.exception_handler(JudicareError)
     async def _judicare(_: Request, exc: JudicareError):
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.http_status)
+        headers = getattr(exc, "headers", None)  # e.g. Retry-After on 429 and 503
+        return JSONResponse(
+            error_body(exc.code, exc.message), status_code=exc.http_status, headers=headers
+        )
 
     @api.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError):

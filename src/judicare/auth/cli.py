@@ -58,8 +58,17 @@ def add(
 
 
 @app.command("token")
-def token(username: str, db: DbOption = None) -> None:
-    """Issue an API token for a user; it is shown once."""
+def token(
+    username: str,
+    hours: Annotated[
+        float | None,
+        typer.Option("--hours", help="Lifetime (default: JUDICARE_API_TOKEN_HOURS, 12).", min=0.01),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Issue an API token for a user; it is shown once, and expires."""
+    from datetime import timedelta
+
     from sqlalchemy import select
 
     from judicare.auth.models import UserRow
@@ -69,9 +78,78 @@ def token(username: str, db: DbOption = None) -> None:
         user = uow.session.scalar(select(UserRow).where(UserRow.username == username))
         if user is None:
             raise InvalidInput(f"unknown user {username!r}")
-        value = issue_token(uow.session, principal_of(user), name="cli")
+        if not user.active:
+            raise InvalidInput(f"the user {username!r} is inactive: activate it first")
+        lifetime = timedelta(hours=hours or judicare.settings.api_token_hours)
+        value = issue_token(
+            uow.session, principal_of(user), name="cli", now=judicare.now(), lifetime=lifetime
+        )
         uow.commit()
     out_console.print(value, highlight=False)
+
+
+WhyOption = Annotated[str, typer.Option("--why", help="The reason, for the audit trail.")]
+
+
+@app.command("deactivate")
+def deactivate(username: str, why: WhyOption = "deactivated", db: DbOption = None) -> None:
+    """Stop a user signing in; every web session and API token of theirs ends at once."""
+    from judicare.auth import accounts
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        user = accounts.find_user(uow.session, username)
+        ended = accounts.deactivate(
+            uow.session, user, actor=accounts.OPERATOR, now=judicare.now(), why=why
+        )
+        uow.commit()
+    out_console.print(f"User {username} deactivated; {ended} session(s) and token(s) ended.")
+
+
+@app.command("activate")
+def activate(username: str, why: WhyOption = "activated", db: DbOption = None) -> None:
+    """Let a user sign in again (also lifts a lockout after too many wrong passwords)."""
+    from judicare.auth import accounts
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        user = accounts.find_user(uow.session, username)
+        accounts.activate(uow.session, user, actor=accounts.OPERATOR, now=judicare.now(), why=why)
+        uow.commit()
+    out_console.print(f"User {username} active.")
+
+
+@app.command("set-password")
+def set_password(
+    username: str,
+    password: Annotated[
+        str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    ],
+    why: WhyOption = "password reset",
+    db: DbOption = None,
+) -> None:
+    """Give a user a new password; their sessions and tokens end, a lockout is lifted."""
+    from judicare.auth import accounts
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        user = accounts.find_user(uow.session, username)
+        ended = accounts.set_password(
+            uow.session, user, password, actor=accounts.OPERATOR, now=judicare.now(), why=why
+        )
+        uow.commit()
+    out_console.print(f"Password of {username} set; {ended} session(s) and token(s) ended.")
+
+
+@app.command("revoke-tokens")
+def revoke_tokens(username: str, why: WhyOption = "tokens revoked", db: DbOption = None) -> None:
+    """End every web session and API token of a user at once."""
+    from judicare.auth import accounts
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        user = accounts.find_user(uow.session, username)
+        ended = accounts.revoke_all(
+            uow.session, user, actor=accounts.OPERATOR, now=judicare.now(), why=why
+        )
+        uow.commit()
+    out_console.print(f"{ended} session(s) and token(s) of {username} ended.")
 
 
 @app.command("totp")

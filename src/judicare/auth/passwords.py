@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,6 +24,22 @@ def use_fast_hashing_for_tests(enabled: bool) -> None:
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash(secrets.token_urlsafe(24))
+
+
+def verify_or_waste(password_hash: str | None, password: str) -> bool:
+    """Check a password, or, for an unknown user (no hash), check it against a hash of a
+    random secret with the same parameters and answer False: a name that does not exist
+    takes as long to refuse as a wrong password, so timing does not reveal which names
+    exist (OWASP authentication cheat sheet)."""
+    if password_hash is None:
+        verify_password(_dummy_hash(_hasher), password)
+        return False
+    return verify_password(password_hash, password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:

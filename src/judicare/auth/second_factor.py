@@ -148,6 +148,7 @@ def open_web_session(session: Session, principal: Principal, now: datetime) -> s
             user_id=principal.user_id,
             token_sha256=token_digest(token),
             name="web session",
+            created_at=now,
             expires_at=now + timedelta(hours=WEB_SESSION_HOURS),
         )
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judicare.auth.models import ApiTokenRow, AuthorityRow, UserRow
-from judicare.auth.passwords import hash_password, new_token, token_digest, verify_password
+from judicare.auth.passwords import hash_password, new_token, token_digest
 from judicare.auth.permissions import Principal, Role, Unauthenticated
 from judicare.db.base import as_utc
 from judicare.errors import Conflict, InvalidInput
@@ -39,8 +39,7 @@ def create_user(
         raise InvalidInput(
             f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}"
         ) from None
-    if len(password) < 12:
-        raise InvalidInput("a password needs at least 12 characters")
+    check_password_rules(password)
     if session.get(AuthorityRow, authority_id) is None:
         raise InvalidInput(f"unknown authority {authority_id!r}: create it first")
     if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
@@ -57,20 +56,40 @@ def create_user(
     return user
 
 
+MIN_PASSWORD_LENGTH = 12
+# A token nobody asked a lifetime for (settings.api_token_hours is what adapters pass).
+DEFAULT_TOKEN_LIFETIME = timedelta(hours=12)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
 def principal_of(user: UserRow) -> Principal:
     return Principal(user.id, user.username, Role(user.role), user.authority_id)
 
 
-def authenticate(session: Session, username: str, password: str) -> Principal:
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise Unauthenticated("wrong user name or password")
-    return principal_of(user)
-
-
-def issue_token(session: Session, principal: Principal, name: str = "") -> str:
+def issue_token(
+    session: Session,
+    principal: Principal,
+    name: str = "",
+    *,
+    now: datetime,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+) -> str:
+    """A new API token for `principal`, valid from `now` for `lifetime`; only its SHA-256
+    digest is stored, the token itself is shown once."""
     token = new_token()
-    session.add(ApiTokenRow(user_id=principal.user_id, token_sha256=token_digest(token), name=name))
+    session.add(
+        ApiTokenRow(
+            user_id=principal.user_id,
+            token_sha256=token_digest(token),
+            name=name,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     session.flush()
     return token
 

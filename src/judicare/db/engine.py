@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ def make_engine(url: str) -> Engine:
         ) from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(parsed.database))
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 60}, hide_parameters=True
         )
@@ -65,6 +66,20 @@ def _refuse_nul(_connection, _cursor, _statement, _parameters, context, _execute
                 raise UnstorableText(
                     f"{name} contains a NUL character (\\u0000), which cannot be stored: remove it"
                 )
+
+
+def create_private_file(path: Path) -> None:
+    """Create the SQLite file (and its directory) readable by the owner only, 0600 and
+    0700, before SQLite opens it: the database holds personal data and password hashes.
+    SQLite gives its -wal, -shm and -journal files the database file's permissions. An
+    existing file or directory is left as its owner set it."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def _ping_when_idle(engine: Engine) -> None:

@@ -51,7 +51,7 @@ class LocalFileStore:
         self.root = root
 
     def put(self, chunks: Iterable[bytes], max_bytes: int) -> tuple[str, int, str]:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)  # documents: owner only
         handle, temp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
         try:
             with os.fdopen(handle, "wb") as out:
@@ -59,7 +59,7 @@ class LocalFileStore:
                 out.flush()
                 os.fsync(out.fileno())
             final = self.root / sha[:2] / sha
-            final.parent.mkdir(exist_ok=True)
+            final.parent.mkdir(exist_ok=True, mode=0o700)
             os.replace(temp, final)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

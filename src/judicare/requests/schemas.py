@@ -121,6 +121,11 @@ class AssignIn(Strict):
     user_id: int = Field(ge=1, le=2_147_483_647)
 
 
+class PasswordChangeIn(Strict):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=1, max_length=1000)
+
+
 class TokenIn(Strict):
     username: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=1, max_length=1000)

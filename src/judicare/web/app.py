@@ -30,6 +30,7 @@ from judicare.web import (
     registers,
     request_pages,
     treaty_pages,
+    user_pages,
 )
 from judicare.web.errors_text import error_text, field_problem
 from judicare.web.i18n import Translator
@@ -61,6 +62,7 @@ def install_web(api: FastAPI, app: App) -> None:
         treaty_pages,
         audit_pages,
         registers,
+        user_pages,
     ):
         api.include_router(module.router(app, pages))
     api.add_middleware(TooLargePages, pages=pages)  # inside the session, outside the guard

@@ -3,6 +3,7 @@ choice of language."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Annotated
 
@@ -20,7 +21,9 @@ from judicare.auth.second_factor import (
     preferred_language,
     set_preferred_language,
 )
-from judicare.auth.service import authenticate, principal_of
+from judicare.auth.service import principal_of
+from judicare.auth.sign_in import SignIn, VerifierBusy, client_address
+from judicare.auth.throttle import TooManyAttempts
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.rendering import Pages, flash
 from judicare.web.session import (
@@ -54,18 +57,35 @@ def router(app: App, pages: Pages) -> APIRouter:
         next: Annotated[str, Form(max_length=500)] = "/",
     ) -> Response:
         t = Translator(language_of(request))
-        with app.unit_of_work() as uow:
-            try:
-                who = authenticate(uow.session, username.strip(), password)
-            except Unauthenticated:
-                return pages.render(
-                    request,
-                    "login.html",
-                    status=401,
-                    next=safe_next(next),
-                    username=username,
-                    errors={"password": t.gettext("Wrong user name or password.")},
+        sign_in: SignIn = request.app.state.sign_in
+        status, problem, headers = 401, "", {}
+        try:
+            who = sign_in.check(username.strip(), password, client_address(request))
+        except Unauthenticated:
+            problem = t.gettext("Wrong user name or password.")
+        except TooManyAttempts as refused:
+            status, headers = 429, refused.headers
+            minutes = max(1, -(-refused.retry_after // 60))
+            problem = t.ngettext(
+                "Too many failed sign-ins: try again in %(num)d minute.",
+                "Too many failed sign-ins: try again in %(num)d minutes.",
+                minutes,
+            )
+            if refused.until_reset:
+                problem = t.gettext(
+                    "Too many failed sign-ins: ask an administrator to set a new password."
                 )
+        except VerifierBusy as busy:
+            status, headers = 503, busy.headers
+            problem = t.gettext("Too many sign-ins at this moment: try again in a second.")
+        if problem:
+            page = pages.render(
+                request, "login.html", status=status, next=safe_next(next),
+                username=username, errors={"password": problem},
+            )  # fmt: skip
+            page.headers.update(headers)
+            return page
+        with app.unit_of_work() as uow:
             if needs_second_factor(uow.session, who):
                 request.session["pending"] = {"user": who.user_id, "since": time.time()}
                 return pages.render(request, "login_code.html", next=safe_next(next), errors={})
@@ -132,7 +152,11 @@ def router(app: App, pages: Pages) -> APIRouter:
         token = open_web_session(uow.session, who, app.now())
         chosen = request.session.get("lang") or preferred_language(uow.session, who)
         uow.commit()
+        # A new session at sign-in: nothing from before (a CSRF token planted or read by
+        # someone else, a half-done sign-in) survives, and the cookie's content is new.
+        request.session.clear()
         request.session["token"] = token
+        request.session["csrf"] = secrets.token_urlsafe(32)
         if chosen:
             request.session["lang"] = chosen
         return RedirectResponse(safe_next(next), status_code=303)

@@ -47,7 +47,7 @@ def session_secret(app: App) -> str:
         return secrets.token_urlsafe(48)  # tests leave no key file behind
     path: Path = app.settings.data_dir / "web-session.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
