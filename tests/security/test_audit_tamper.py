@@ -343,3 +343,33 @@ def test_witness_consistency_rules():
         witness_consistent(Checkpoint("o", 10, "b" * 64, "t2"), seen)
     with pytest.raises(Inconsistent, match="rolled back"):
         witness_consistent(Checkpoint("o", 9, "a" * 64, "t2"), seen)
+
+
+# --- the commands ------------------------------------------------------------------------
+
+
+def test_checkpoint_command_prints_the_signed_head_and_verify_reports_it(audited, tmp_path):
+    url = audited.engine.url.render_as_string(hide_password=False)
+    printed = runner.invoke(cli, ["audit", "checkpoint", "--db", url], catch_exceptions=False)
+    assert printed.exit_code == 0, printed.output
+    document = json.loads(printed.stdout)
+    assert document["size"] == _size(audited) and document["cosignatures"] == []
+    human = runner.invoke(cli, ["audit", "verify", "--db", url], catch_exceptions=False)
+    assert human.exit_code == 0
+    assert "The audit trail is intact" in human.stdout
+    assert f"covers {_size(audited)} entries" in human.stdout
+    (tmp_path / "checkpoint.json").write_text(printed.stdout)
+    # This node has no node keys yet: it can neither witness nor keep cosignatures.
+    for command in ("cosign", "add-cosigned"):
+        refused = runner.invoke(cli, ["audit", command, str(tmp_path / "checkpoint.json"),
+                                      "--db", url])  # fmt: skip
+        assert refused.exit_code == 5 and "judicare node init" in refused.output
+
+
+def test_checkpoint_command_refuses_to_sign_a_tampered_trail(audited):
+    size = _size(audited)
+    _tamper(audited, f"DELETE FROM audit_events WHERE seq = {size}")
+    url = audited.engine.url.render_as_string(hide_password=False)
+    refused = runner.invoke(cli, ["audit", "checkpoint", "--db", url])
+    assert refused.exit_code == 1 and "does not verify" in refused.output
+    assert audited.audit_anchor.latest().size == size  # nothing new signed
