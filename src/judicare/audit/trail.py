@@ -122,8 +122,8 @@ def _signed_checkpoints(anchor: AuditAnchor, report: TrailReport) -> list[Checkp
 def _cosigned_checkpoints(session, anchor, ring, report: TrailReport) -> list[Checkpoint]:
     """Checkpoints returned by witnesses with at least one valid cosignature."""
     documents = anchor.cosigned_documents()
-    if not documents:
-        return []
+    if not documents or ring is None:
+        return []  # without the node's keys the peer directory cannot be trusted
     key = anchor.key(create=False)
     public = bytes(key.verify_key) if key else b""
     result = []
@@ -163,7 +163,10 @@ def _valid_witnesses(session, ring, checkpoint: Checkpoint, document: dict):
         except (KeyError, TypeError):
             bad.append(str(item))
             continue
-        peer = load_peer(session, ring, cosignature.witness) if ring is not None else None
+        try:
+            peer = load_peer(session, ring, cosignature.witness)
+        except JudicareError:  # a peer entry altered in the database: not trusted
+            peer = None
         keys = peer[1].signing if peer else {}
         if checkpoints.cosignature_valid(cosignature, checkpoint, node_id, keys):
             good.append(cosignature.witness)
