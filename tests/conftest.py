@@ -46,6 +46,30 @@ def _wall_clock_moved(request):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_node_keys_dir(tmp_path_factory):
+    """Keys and signed audit checkpoints go to a throw-away directory, never to var/: a
+    node's checkpoint journal belongs to its database, and tests make many databases."""
+    previous = os.environ.get("JUDICARE_NODE_KEYS_DIR")
+    os.environ["JUDICARE_NODE_KEYS_DIR"] = str(tmp_path_factory.mktemp("session-node-keys"))
+    yield
+    if previous is None:
+        os.environ.pop("JUDICARE_NODE_KEYS_DIR", None)
+    else:
+        os.environ["JUDICARE_NODE_KEYS_DIR"] = previous
+
+
+@pytest.fixture(autouse=True)
+def node_keys_dir(tmp_path, monkeypatch):
+    """Each test its own key directory (so its own audit checkpoint journals): PostgreSQL
+    tests reuse one database name, and a journal left by an earlier test would rightly
+    report the fresh database as a truncated trail. The app and CLI commands of the test
+    read it from JUDICARE_NODE_KEYS_DIR."""
+    path = tmp_path / "node-keys"
+    monkeypatch.setenv("JUDICARE_NODE_KEYS_DIR", str(path))
+    return path
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 

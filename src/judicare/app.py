@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from judicare.audit.journal import AuditAnchor, log_origin
+from judicare.audit.service import ANCHOR
 from judicare.auth.passwords import use_fast_hashing_for_tests
 from judicare.clock import Clock, FixedClock, SystemClock
 from judicare.db.engine import UnitOfWork, make_engine
@@ -29,6 +31,8 @@ class App:
     # Called in the transaction of every change of a request's status (requests.events);
     # the same list is in every session's `info`, so a listener added later is seen.
     status_listeners: list[StatusListener] = field(default_factory=list)
+    # Signs the head of the audit trail after each commit, outside the database (audit.journal).
+    audit_anchor: AuditAnchor | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -49,15 +53,27 @@ def create_app(
     use_fast_hashing_for_tests(settings.environment == "test")
     engine = make_engine(settings.effective_database_url)
     listeners: list[StatusListener] = []
-    factory = sessionmaker(engine, expire_on_commit=False, info={LISTENERS: listeners})
-    return App(
+    anchor = AuditAnchor(
+        settings.effective_node_keys_dir / "audit", log_origin(engine.url), now=_unset_clock
+    )
+    factory = sessionmaker(
+        engine, expire_on_commit=False, info={LISTENERS: listeners, ANCHOR: anchor}
+    )
+    app = App(
         settings=settings,
         engine=engine,
         session_factory=factory,
         clock=clock or SystemClock(),
         file_store=file_store or LocalFileStore(settings.effective_files_dir),
         status_listeners=listeners,
+        audit_anchor=anchor,
     )
+    anchor.now = app.now  # checkpoints are dated by the app's clock
+    return app
+
+
+def _unset_clock() -> datetime:
+    raise RuntimeError("the audit anchor is used before the app's clock is set")
 
 
 __all__ = ["App", "Clock", "FixedClock", "SystemClock", "create_app"]

@@ -1,42 +1,141 @@
-"""`judicare audit verify`: check the hash chain and name every altered, missing or
-reordered entry."""
+"""`judicare audit ...`: verify the trail (the hash chain, then the checkpoints signed
+outside the database, then those cosigned by peer witnesses) and hand checkpoints to
+witnesses."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from judicare.audit.service import verify_log
+from judicare.audit.journal import WitnessState
+from judicare.audit.trail import add_cosigned, cosign_document, export_checkpoint, verify_trail
 from judicare.cli_support import (
     DbOption,
     JsonOption,
     command_app,
     err_console,
+    fail,
     out_console,
     print_json,
+    read_input_file,
 )
+from judicare.errors import InvalidInput
 
 app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+
+FileArgument = Annotated[Path, typer.Argument(help="A checkpoint file (JSON).")]
+
+
+def _ring(judicare, required: bool = False):
+    from judicare.exchange.keys import FileKeyStore, require_ring
+
+    store = FileKeyStore(judicare.settings.effective_node_keys_dir)
+    if required:
+        return require_ring(store)
+    try:
+        return store.load()
+    except Exception:  # no usable node keys: cosignatures are then reported as unverifiable
+        return None
+
+
+def _say(text: str) -> None:
+    out_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("verify")
 def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Verify the audit trail; exits 1 and names the entries if it was tampered with."""
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        count, problems = verify_log(uow.session)
+        report = verify_trail(uow.session, judicare.audit_anchor, _ring(judicare))
+    problems = report.problems
     if as_json:
         print_json(
             {
-                "entries": count,
+                "entries": report.entries,
                 "valid": not problems,
                 "problems": [
                     {"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems
                 ],
+                **report.summary(),
             }
         )
     elif problems:
         for problem in problems:
             err_console.print(f"error: {problem.message}", markup=False, highlight=False)
     else:
-        out_console.print(f"The audit trail is intact: {count} entries, every link verified.")
+        _say(f"The audit trail is intact: {report.entries} entries, every link verified.")
+        _say(_anchoring(report))
     if problems:
         raise typer.Exit(1)
+
+
+def _anchoring(report) -> str:
+    if report.latest is None:
+        return f"No signed checkpoint yet for this database in {report.journal}."
+    text = (
+        f"{report.signed} signed checkpoint(s) verified; the latest ({report.latest.at}) "
+        f"covers {report.latest.size} entries"
+    )
+    if report.after_latest:
+        text += f"; {report.after_latest} entries after the last signed checkpoint"
+    for item in report.cosigned:
+        text += f"; {item['size']} entries cosigned by {', '.join(item['witnesses'])}"
+    return text + "."
+
+
+@app.command("checkpoint")
+def checkpoint(
+    db: DbOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """Print the latest signed checkpoint as JSON, to hand to peer witnesses."""
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        document = export_checkpoint(uow.session, judicare.audit_anchor, _ring(judicare))
+    if out is None:
+        print_json(document)
+    else:
+        out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        _say(f"Checkpoint of {document['size']} entries written to {out}.")
+
+
+@app.command("cosign")
+def cosign(
+    file: FileArgument,
+    db: DbOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """As a witness, cosign a peer node's checkpoint; refuses one inconsistent with a
+    checkpoint this node cosigned before for that node (exit 3)."""
+    document = _read(file)
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        ring = _ring(judicare, required=True)
+        state = WitnessState(judicare.settings.effective_node_keys_dir / "audit")
+        cosigned = cosign_document(uow.session, ring, state, document, judicare.now())
+    if out is None:
+        print_json(cosigned)
+    else:
+        out.write_text(json.dumps(cosigned, indent=2) + "\n", encoding="utf-8")
+        _say(f"Cosigned checkpoint of {cosigned['size']} entries written to {out}.")
+
+
+@app.command("add-cosigned")
+def add_cosigned_command(file: FileArgument, db: DbOption = None) -> None:
+    """Keep a checkpoint that peer witnesses cosigned; `verify` then checks against it."""
+    document = _read(file)
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        ring = _ring(judicare, required=True)
+        witnesses = add_cosigned(uow.session, judicare.audit_anchor, ring, document)
+    _say(f"Checkpoint of {document['size']} entries cosigned by {', '.join(witnesses)} kept.")
+
+
+def _read(file: Path) -> dict:
+    try:
+        document = json.loads(read_input_file(file))
+    except ValueError as exc:
+        fail(f"{file} is not JSON: {exc}", InvalidInput.exit_code)
+    if not isinstance(document, dict):
+        fail(f"{file} does not hold a checkpoint object", InvalidInput.exit_code)
+    return document

@@ -33,6 +33,10 @@ class AuditAction(enum.StrEnum):
 _CHAIN_LOCK = 7_306_213_117
 # Entries recorded in a session's open transaction, appended to the chain when it commits.
 _PENDING = "judicare.audit.pending"
+# The head of the chain as this transaction leaves it: (seq, hash), signed once it commits.
+_HEAD = "judicare.audit.head"
+# The node's `AuditAnchor` (audit.journal), put in every session's `info` by the app factory.
+ANCHOR = "judicare.audit.anchor"
 
 
 def record(
@@ -79,8 +83,22 @@ def _append_pending(session: Session) -> None:
         return
     session.flush()  # the transaction's other writes go first, outside the lock
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and _append_in_one_trip(connection, pending):
-        return
+    if not (connection.dialect.name == "postgresql" and _append_in_one_trip(connection, pending)):
+        _append_in_python(connection, pending)
+    session.info[_HEAD] = (pending[-1].seq, pending[-1].hash)
+
+
+@event.listens_for(Session, "after_commit")
+def _sign_head(session: Session) -> None:
+    """Once the entries are committed (never before: a rolled-back head is never signed),
+    anchor the head outside the database with a signed checkpoint (audit.journal)."""
+    head = session.info.pop(_HEAD, None)
+    anchor = session.info.get(ANCHOR)
+    if head is not None and anchor is not None:
+        anchor.record(*head)
+
+
+def _append_in_python(connection, pending: list[AuditEventRow]) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     last = connection.execute(
@@ -189,6 +207,7 @@ def _drop_pending(session: Session, transaction) -> None:
     """Entries of a transaction that ended without committing are never appended."""
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_HEAD, None)
 
 
 def _content(row: AuditEventRow) -> dict:
@@ -207,8 +226,11 @@ def _content(row: AuditEventRow) -> dict:
 
 
 def verify_log(session: Session) -> tuple[int, list]:
-    """Check the whole chain; returns the number of entries and the problems found."""
-    entries = session.scalars(select(AuditEventRow).order_by(AuditEventRow.seq)).all()
+    """Check the whole chain; returns the number of entries and the problems found. The
+    checkpoints signed outside the database are checked too by `audit.trail.verify_trail`
+    (what `judicare audit verify` runs)."""
+    table = AuditEventRow.__table__  # plain rows: read once, no tracked objects to build
+    entries = session.execute(select(table).order_by(table.c.seq)).all()
     return len(entries), verify(entries)
 
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from judicare.app import App
-from judicare.audit.service import list_events, verify_log
+from judicare.audit.service import list_events
+from judicare.audit.trail import verify_trail
 from judicare.auth.permissions import Permission, Principal, authorize
 from judicare.web.rendering import Pages
 from judicare.web.session import current_principal
@@ -51,8 +52,9 @@ def router(app: App, pages: Pages) -> APIRouter:
     @web.get("/audit/verify")
     def verify(request: Request, who: Who) -> Response:
         authorize(who, Permission.AUDIT_READ)
-        with app.unit_of_work() as uow:
-            checked, problems = verify_log(uow.session)
+        with app.unit_of_work() as uow:  # the chain and the checkpoints signed outside the DB
+            report = verify_trail(uow.session, app.audit_anchor)
+        checked, problems = report.entries, report.problems
         return pages.render(
             request,
             "audit_verify.html",
