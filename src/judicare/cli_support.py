@@ -92,3 +92,16 @@ def read_input_file(path) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {path}: {exc}", InvalidInput.exit_code)
         raise  # unreachable
+
+
+def acting_user(session, username: str):
+    """The Principal of a named user (`--as USERNAME`), for commands acted under need-to-know."""
+    from sqlalchemy import select
+
+    from judicare.auth.models import UserRow
+    from judicare.auth.service import principal_of
+
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        raise InvalidInput(f"unknown user {username!r}: pass --as USERNAME")
+    return principal_of(user)

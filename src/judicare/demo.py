@@ -31,6 +31,9 @@ USERS = [
     ("eva.depositary", "depositary_officer", "BEL-CA"),
     ("admin", "admin", "BEL-CA"),
     ("pieter.officer", "officer", "NLD-CA"),
+    # The node's own roles (for every authority it hosts): its national registers, its trail.
+    ("nina.nodeadmin", "node_admin", "BEL-CA"),
+    ("hugo.nodeauditor", "node_auditor", "BEL-CA"),
 ]
 PERSONS = [
     # Fictional: "Тестбаева" and "المثال" ("the example") mark them as demo names.

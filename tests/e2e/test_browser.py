@@ -261,7 +261,7 @@ def test_main_pages_are_accessible_and_photographed(page):
         assert not serious_violations(page), path
     assert page.get_by_role("alert").is_visible()  # the error page says what went wrong
     sign_out(page)
-    sign_in(page, "admin")
+    sign_in(page, "nina.nodeadmin")
     page.goto("/registers")
     shoot(page, "12-registers-import")
     assert not serious_violations(page)
@@ -406,7 +406,7 @@ def test_register_import_announces_each_phase_once(page, monkeypatch):
         f"E{n},Person {n}|Персона {n},1970,RUS,refugee,RUS,2020-01-01\n" for n in range(30)
     )
     header = "id,names,birth_date,nationality,status,country_of_feared_persecution,status_date\n"
-    sign_in(page, "admin")
+    sign_in(page, "nina.nodeadmin")
     page.goto("/registers")
     page.get_by_label(re.compile(r"^Register name")).fill("browser-progress")
     page.get_by_label(re.compile(r"^CSV file")).set_input_files(

@@ -26,7 +26,7 @@ ALLOWED = {
     "assign a request": {"supervisor"},
     "upload a document": {"officer", "supervisor"},
     "read a document": CASE_WORKERS | {"auditor"},
-    "read the audit trail": {"auditor"},
+    "read the audit trail": {"auditor", "node_auditor"},
     "screen a request": CASE_WORKERS | {"auditor"},
     "propose a decision": {"legal_reviewer", "supervisor"},
     "read a request's exchange correspondence": CASE_WORKERS | {"auditor"},

@@ -8,9 +8,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from judicare.auth.permissions import Principal, Role
 from judicare.cli import app as cli
 
 runner = CliRunner()
+NODE_ADMIN = Principal(0, "test", Role.NODE_ADMIN, "")
 REGISTER = """id,names,birth_date,nationality,status,country_of_feared_persecution,status_date
 BE-R-0001,Zhanar Nurlankyzy Testbayeva|Janar Testbaieva,1984-03-17,KAZ,refugee,KAZ,2019-05-02
 BE-R-0002,Oleg Primerov,1971,UKR,subsidiary_protection,RUS,2022-08-01
@@ -53,16 +55,65 @@ def test_arabic_script_and_a_register_filter(db):
     assert _match(db, "--name", "Sami al-Mithal", "--register", "someone-else") == []
 
 
-def test_a_decision_is_remembered_for_the_same_pair(db):
-    done = run("persons", "adjudicate", "--name", "Жанар Тестбаева", "--register", "refugees",
-               "--id", "BE-R-0001", "--decision", "rejected", "--reason", "different father's name",
-               "--db", db)  # fmt: skip
+def _officer_with_requests(app, *names_per_request):
+    """An officer of BEL-CA and one request of hers per list of names."""
+    from judicare.auth.service import create_user, ensure_authority, principal_of
+    from judicare.requests.schemas import RequestCreate
+    from judicare.requests.service import create_request
+    from tests.integration.api_support import request_body
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "test")
+        officer = principal_of(create_user(uow.session, username="o", password="x" * 12,
+                                           role="officer", authority_id="BEL-CA"))  # fmt: skip
+        ids = []
+        for names in names_per_request:
+            persons = [{"role": "witness", "names": [{"name": n} for n in names],
+                        "birth_date": "1984-03", "nationality": "KZ"}]  # fmt: skip
+            _, body, _ = create_request(uow.session, officer,
+                                        RequestCreate.model_validate(request_body(persons=persons)),
+                                        now=app.now(), basis=None, why="test")  # fmt: skip
+            ids.append(body["id"])
+        uow.commit()
+    return officer, ids
+
+
+def test_a_decision_is_remembered_for_the_same_pair_on_its_request(app, tmp_path):
+    from judicare.persons.domain import PersonQuery
+    from judicare.persons.service import OnRequest, match
+
+    path = tmp_path / "register.csv"
+    path.write_text(REGISTER, encoding="utf-8")
+    db = app.settings.database_url
+    assert run("persons", "import", str(path), "--register", "refugees", "--db", db).exit_code == 0
+    _, (first, second) = _officer_with_requests(app, ["Жанар Тестбаева"], ["Жанар Тестбаева"])
+    done = run("persons", "adjudicate", "--request", str(first), "--person", "0",
+               "--register", "refugees", "--id", "BE-R-0001", "--decision", "rejected",
+               "--reason", "different father's name", "--as", "o", "--db", db)  # fmt: skip
     assert done.exit_code == 0, done.output
-    again = _match(db, "--name", "жанар тестбаева")
-    assert again[0]["adjudication"]["decision"] == "rejected"
-    assert again[0]["adjudication"]["reason"] == "different father's name"
-    other = _match(db, "--name", "Zhanar Testbayeva")
-    assert other[0]["adjudication"] is None  # another query person: not the same pair
+
+    def decision_on(request_id, names):
+        with app.unit_of_work() as uow:
+            found = match(uow.session, PersonQuery(names=names), authority_id="BEL-CA",
+                          request=OnRequest("BEL-CA", request_id))  # fmt: skip
+        return next(c for c in found if c["id"] == "BE-R-0001")["adjudication"]
+
+    again = decision_on(first, ("жанар тестбаева",))
+    assert again["decision"] == "rejected" and again["reason"] == "different father's name"
+    assert decision_on(first, ("Zhanar Testbayeva",)) is None  # another query person
+    assert decision_on(second, ("Жанар Тестбаева",)) is None  # another request
+    assert (
+        _match(db, "--name", "Жанар Тестбаева", "--authority", "BEL-CA")[0]["adjudication"] is None
+    )
+
+
+def test_a_decision_needs_a_request_the_user_may_change(app):
+    _, (request_id,) = _officer_with_requests(app, ["Жанар Тестбаева"])
+    db = app.settings.database_url
+    unknown = run("persons", "adjudicate", "--request", str(request_id), "--register", "refugees",
+                  "--id", "X", "--decision", "rejected", "--reason", "r", "--as", "nobody",
+                  "--db", db)  # fmt: skip
+    assert unknown.exit_code != 0 and "unknown user" in unknown.stderr
 
 
 def test_a_bad_file_names_every_bad_row_and_writes_nothing(database_url, tmp_path):
@@ -89,26 +140,17 @@ def test_reimporting_updates_in_place_with_fresh_keys(db, tmp_path):
     assert _match(db, "--name", "Oleh Prymerov")[0]["id"] == "BE-R-0002"
 
 
-def test_persons_in_requests_are_indexed_automatically(app):
-    from judicare.auth.service import create_user, ensure_authority, principal_of
+def test_persons_in_requests_are_indexed_automatically_for_their_authority(app):
     from judicare.persons.domain import PersonQuery
     from judicare.persons.service import match
-    from judicare.requests.schemas import RequestCreate
-    from judicare.requests.service import create_request
-    from tests.integration.api_support import request_body
 
+    _officer_with_requests(app, ["Жанар Тестбаева", "Zhanar Testbayeva"])
+    query = PersonQuery(names=("Zhanar Testbayeva",), registers=("requests",))
     with app.unit_of_work() as uow:
-        ensure_authority(uow.session, "BEL-CA", "BEL", "test")
-        officer = principal_of(create_user(uow.session, username="o", password="x" * 12,
-                                           role="officer", authority_id="BEL-CA"))  # fmt: skip
-        create_request(uow.session, officer, RequestCreate.model_validate(request_body()),
-                       now=app.now(), basis=None, why="test")  # fmt: skip
-        uow.commit()
-    with app.unit_of_work() as uow:
-        found = match(
-            uow.session, PersonQuery(names=("Zhanar Testbayeva",), registers=("requests",))
-        )
-    assert found and found[0]["register"] == "requests" and found[0]["status"] == "witness"
+        found = match(uow.session, query, authority_id="BEL-CA")
+        assert found and found[0]["register"] == "requests" and found[0]["status"] == "witness"
+        assert match(uow.session, query, authority_id="NLD-CA") == []  # need-to-know
+        assert match(uow.session, query, authority_id=None) == []  # the node's registers only
 
 
 def test_persons_named_in_a_new_request_are_indexed_in_bulk_and_found(app):
@@ -121,13 +163,13 @@ def test_persons_named_in_a_new_request_are_indexed_in_bulk_and_found(app):
         for n, names in enumerate([("Жанар Тестбаева", "Zhanar Testbayeva"), ("Іван Петренко",)])
     ]  # fmt: skip
     with app.unit_of_work() as uow:
-        index_new_persons(uow.session, people, now=app.now())
-        index_new_persons(uow.session, [], now=app.now())  # nothing to do
+        index_new_persons(uow.session, people, authority_id="BEL-CA", now=app.now())
+        index_new_persons(uow.session, [], authority_id="BEL-CA", now=app.now())  # nothing to do
         uow.commit()
     with app.unit_of_work() as uow:
-        found = match(uow.session, PersonQuery(names=("Ivan Petrenko",)))
+        found = match(uow.session, PersonQuery(names=("Ivan Petrenko",)), authority_id="BEL-CA")
         assert [c["id"] for c in found][:1] == ["TEST/BULK#1"]
-        found = match(uow.session, PersonQuery(names=("Janar Testbaeva",)))
+        found = match(uow.session, PersonQuery(names=("Janar Testbaeva",)), authority_id="BEL-CA")
         assert "TEST/BULK#0" in [c["id"] for c in found]
 
 
@@ -143,7 +185,7 @@ def test_rekey_restores_keys_the_engine_now_makes(app):
     )
     with app.unit_of_work() as uow:
         import_register(uow.session, parse_register_csv(csv_text, "rekey-test"),
-                        actor="test", now=app.now())  # fmt: skip
+                        principal=NODE_ADMIN, now=app.now())  # fmt: skip
         entry = uow.session.scalar(
             select(PersonEntryRow.id).where(PersonEntryRow.external_id == "K1")
         )
@@ -171,12 +213,12 @@ def test_a_refugee_is_never_crowded_out_by_many_entries_with_the_same_name(app):
     refugee = "R1,Zhanar Testbaieva,1984-03-17,KAZ,refugee,KAZ,2019-05-02\n"
     with app.unit_of_work() as uow:
         import_register(uow.session, parse_register_csv(header + flood, "earlier-requests"),
-                        actor="test", now=app.now())  # fmt: skip
+                        principal=NODE_ADMIN, now=app.now())  # fmt: skip
         import_register(uow.session, parse_register_csv(header + refugee, "refugees"),
-                        actor="test", now=app.now())  # fmt: skip
+                        principal=NODE_ADMIN, now=app.now())  # fmt: skip
         uow.commit()
     query = PersonQuery(names=("Жанар Тестбаева",), birth_date=PartialDate.parse("1984-03-17"))
     with app.unit_of_work() as uow:
-        found = match(uow.session, query)
+        found = match(uow.session, query, authority_id=None)
     assert ("refugees", "R1") in {(c["register"], c["id"]) for c in found}
     assert len([c for c in found if c["register"] == "earlier-requests"]) <= 20

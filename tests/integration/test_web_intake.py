@@ -232,7 +232,7 @@ def announced(page) -> str:
 
 def test_the_form_answers_at_once_and_shows_the_check_then_the_import(demo_api, monkeypatch):
     gate = Gate(monkeypatch)
-    admin = WebUser(demo_api, "admin")
+    admin = WebUser(demo_api, "nina.nodeadmin")
     rows = "".join(
         f"G{n},Person {n}|Персона {n},1970,RUS,refugee,RUS,2020-01-01\n" for n in range(3)
     )
@@ -254,7 +254,7 @@ def test_the_form_answers_at_once_and_shows_the_check_then_the_import(demo_api, 
 
 def test_a_check_refused_in_the_background_shows_the_rows_next_to_the_file(demo_api, monkeypatch):
     gate = Gate(monkeypatch)
-    admin = WebUser(demo_api, "admin")
+    admin = WebUser(demo_api, "nina.nodeadmin")
     rows = "B1,Ivan Petrov,1970,RUS,refugee,RUS,2020-01-01\nB2,,1990,ZZZ,refugee,KAZ,2020-01-01\n"
     response = upload(admin, HEADER + rows, register="web-intake-bad")
     job = job_of(response)
@@ -268,7 +268,7 @@ def test_a_check_refused_in_the_background_shows_the_rows_next_to_the_file(demo_
 
 def test_an_id_repeated_in_the_file_is_refused(demo_api, monkeypatch):
     monkeypatch.setattr(registers, "PROGRESS_EVERY", 1)
-    admin = WebUser(demo_api, "admin")
+    admin = WebUser(demo_api, "nina.nodeadmin")
     rows = "D1,Ivan Petrov,1970,RUS,refugee,RUS,2020-01-01\nD1,Iwan Petrow,1970,RUS,,,\n"
     response = upload(admin, HEADER + rows)
     assert response.status_code == 422  # a small file's verdict comes back with the form
@@ -277,7 +277,7 @@ def test_an_id_repeated_in_the_file_is_refused(demo_api, monkeypatch):
 
 
 def test_a_wrong_header_is_refused_in_the_services_words(demo_api):
-    admin = WebUser(demo_api, "admin")
+    admin = WebUser(demo_api, "nina.nodeadmin")
     response = upload(admin, "id,name\nX,Y\n")
     assert response.status_code == 422 and "must be exactly id,names," in response.text
     response = upload(admin, HEADER)
@@ -299,7 +299,7 @@ def test_check_file_reads_quoted_cells_and_blank_lines_as_the_service_does():
 
 def test_imports_do_not_pile_up_a_third_waits_for_the_others(demo_api, monkeypatch):
     gate = Gate(monkeypatch)
-    admin = WebUser(demo_api, "admin")
+    admin = WebUser(demo_api, "nina.nodeadmin")
     rows = "P1,Ivan Petrov,1970,RUS,refugee,RUS,2020-01-01\n"
     running = [upload(admin, HEADER + rows, register=f"pile-{n}") for n in range(2)]
     assert all(r.status_code == 200 for r in running)

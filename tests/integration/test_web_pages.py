@@ -43,10 +43,11 @@ def test_wrong_password_is_shown_next_to_the_field(demo_api):
                           "/treaties/lhc-2023?on=2024-02-14"]),
         ("louis.reviewer", ["/", "/requests/3"]),
         ("sofie.supervisor", ["/", "/requests/10"]),
-        ("marc.auditor", ["/", "/audit", "/audit?subject_type=request&subject_id=1",
-                          "/audit/verify"]),
+        ("marc.auditor", ["/", "/audit", "/audit?subject_type=request&subject_id=1"]),
+        ("hugo.nodeauditor", ["/", "/audit", "/audit/verify"]),
         ("eva.depositary", ["/", "/treaties/coe-mla-1959"]),
-        ("admin", ["/", "/registers"]),
+        ("admin", ["/"]),
+        ("nina.nodeadmin", ["/", "/registers"]),
     ],
 )  # fmt: skip
 def test_each_role_reaches_its_pages(demo_api, username, pages):
@@ -232,7 +233,7 @@ def test_sign_out_revokes_the_session(demo_api):
 
 
 def test_register_import_shows_progress_and_rejects_bad_rows(demo_api):
-    admin = WebUser(demo_api, "admin")
+    admin = WebUser(demo_api, "nina.nodeadmin")
     bad = "id,names,birth_date,nationality,status,country_of_feared_persecution,status_date\nX1,,1990,ZZZ,refugee,KAZ,2020-01-01\n"
     response = admin.post("/registers/import", {"register": "web-test"},
                           files={"file": ("r.csv", bad.encode(), "text/csv")})  # fmt: skip

@@ -16,7 +16,7 @@ from judicare import __version__
 from judicare.api import docs, errors, headers
 from judicare.api.guard import JsonGuard
 from judicare.app import App
-from judicare.audit.service import list_events
+from judicare.audit.scope import read_trail
 from judicare.auth import accounts
 from judicare.auth.permissions import Permission, Principal, Unauthenticated, authorize
 from judicare.auth.second_factor import check_second_factor
@@ -298,9 +298,9 @@ def create_api(app: App) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
     ) -> dict:
-        authorize(who, Permission.AUDIT_READ)
-        events = list_events(
+        events = read_trail(
             uow.session,
+            who,
             subject_type=subject_type,
             subject_id=subject_id,
             limit=limit,

@@ -241,8 +241,13 @@ def list_events(
     subject_id: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    within=None,
 ) -> list[dict]:
+    """Entries in chain order; `within` (a condition on AuditEventRow) limits them to what
+    the reader may see (see judicare.audit.scope)."""
     query = select(AuditEventRow).order_by(AuditEventRow.seq)
+    if within is not None:
+        query = query.where(within)
     if subject_type:
         query = query.where(AuditEventRow.subject_type == subject_type)
     if subject_id:

@@ -4,6 +4,12 @@ Need-to-know: a user sees only the requests of their own authority or those assi
 them. A request outside that is answered as if it did not exist (404), so that its
 existence is not disclosed either. Routes and services never repeat these checks inline:
 they call `authorize`.
+
+Two roles act for the node rather than for one authority: the node administrator keeps the
+node's national registers (refugees and the like, read by every authority's screening), and
+the node auditor reads the whole node's audit trail. Every other role, the administrator and
+the auditor included, acts within its own authority (see `judicare.persons.registers` and
+`judicare.audit.scope`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     AUDITOR = "auditor"
     DEPOSITARY_OFFICER = "depositary_officer"
-    ADMIN = "admin"
+    ADMIN = "admin"  # the authority's administrator: its users
+    NODE_ADMIN = "node_admin"  # the node's: its national registers
+    NODE_AUDITOR = "node_auditor"  # the node's: the whole audit trail
 
 
 class Permission(enum.StrEnum):
@@ -34,11 +42,13 @@ class Permission(enum.StrEnum):
     REQUEST_LINK = "request:link"
     DOCUMENT_UPLOAD = "document:upload"
     DOCUMENT_READ = "document:read"
-    AUDIT_READ = "audit:read"
+    AUDIT_READ = "audit:read"  # the trail of one's own authority
+    AUDIT_READ_NODE = "audit:read_node"  # the whole node's trail, and the check of its chain
     TREATY_READ = "treaty:read"
     TREATY_RECORD = "treaty:record"
     USER_MANAGE = "user:manage"
-    REGISTER_IMPORT = "register:import"  # load a register of protected persons for screening
+    # load or change a national register of the node (refugees...) for screening
+    REGISTER_IMPORT = "register:import"
 
 
 P = Permission
@@ -83,7 +93,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.AUDITOR: frozenset({P.REQUEST_READ, P.DOCUMENT_READ, P.AUDIT_READ, P.TREATY_READ}),
     Role.DEPOSITARY_OFFICER: frozenset({P.TREATY_READ, P.TREATY_RECORD}),
-    Role.ADMIN: frozenset({P.USER_MANAGE, P.TREATY_READ, P.REGISTER_IMPORT}),
+    Role.ADMIN: frozenset({P.USER_MANAGE, P.TREATY_READ}),
+    Role.NODE_ADMIN: frozenset({P.REGISTER_IMPORT, P.TREATY_READ}),
+    Role.NODE_AUDITOR: frozenset({P.AUDIT_READ, P.AUDIT_READ_NODE, P.TREATY_READ}),
 }
 # Permissions that concern one request, and so also need the need-to-know test.
 REQUEST_SCOPED = frozenset(

@@ -10,9 +10,11 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from judicare.auth.permissions import Principal, Role
 from judicare.cli_support import (
     DbOption,
     JsonOption,
+    acting_user,
     command_app,
     err_console,
     out_console,
@@ -22,6 +24,7 @@ from judicare.cli_support import (
 from judicare.errors import InvalidInput
 from judicare.persons import service
 from judicare.persons.domain import PartialDate, PersonQuery
+from judicare.persons.registers import authorize_import
 from judicare.states import resolve_state
 
 app = typer.Typer(help="Person screening: registers, matching, decisions.", no_args_is_help=True)
@@ -33,6 +36,12 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+def _operator() -> Principal:
+    """The local operator, who has the database itself in hand: the node's administrator
+    (audited by name). Even so, the internal index of requests is never imported."""
+    return Principal(0, _actor(), Role.NODE_ADMIN, "")
 
 
 @app.command("import")
@@ -48,16 +57,18 @@ def import_(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import a register, all or nothing; every bad row is named."""
+    """Import a national register of the node (refugees...), all or nothing; every bad row is
+    named. The internal index of requests cannot be imported."""
     text = read_input_file(file)
     with command_app(db) as judicare:
+        authorize_import(_operator(), register)
         records = service.parse_register_csv(text, register)
         with judicare.unit_of_work() as uow, Progress(console=err_console, transient=True) as bar:
             task = bar.add_task(f"Indexing {len(records)} persons", total=len(records))
             result = service.import_register(
                 uow.session,
                 records,
-                actor=_actor(),
+                principal=_operator(),
                 now=judicare.now(),
                 progress=lambda n: bar.update(task, completed=n),
             )
@@ -125,6 +136,14 @@ def match(
     ] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="0 to 1.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=200)] = 20,
+    authority: Annotated[
+        str | None,
+        typer.Option(
+            "--authority",
+            help="Also search this authority's index of requests (default: the node's "
+            "registers only).",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -132,7 +151,9 @@ def match(
     with command_app(db) as judicare:
         query = _query(name, birth_date, nationality, register)
         with judicare.unit_of_work() as uow:
-            candidates = service.match(uow.session, query, threshold=threshold, limit=limit)
+            candidates = service.match(
+                uow.session, query, authority_id=authority, threshold=threshold, limit=limit
+            )
     if as_json:
         print_json({"candidates": candidates})
         return
@@ -154,25 +175,32 @@ def match(
 
 @app.command("adjudicate")
 def adjudicate(
-    name: NameOption,
+    request_id: Annotated[int, typer.Option("--request", help="The stored request's id.")],
     register: Annotated[str, typer.Option("--register")],
     person_id: Annotated[str, typer.Option("--id", help="The register entry's id.")],
     decision: Annotated[str, typer.Option("--decision", help="confirmed or rejected")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept and audited).")],
+    as_user: Annotated[str, typer.Option("--as", help="The user deciding (need-to-know applies).")],
+    person: Annotated[
+        int, typer.Option("--person", min=0, help="The person's number in the request.")
+    ] = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record a person's decision on a candidate; it is shown whenever the same names are
-    checked against the same entry again."""
+    """Record a user's decision on a candidate for a person named in a request; it counts on
+    that request only, whenever its persons are screened again."""
+    from judicare.screening.service import adjudicate_candidate
+
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        result = service.adjudicate(
+        result = adjudicate_candidate(
             uow.session,
-            names=tuple(name),
+            acting_user(uow.session, as_user),
+            request_id,
+            person=person,
             register=register,
             external_id=person_id,
             decision=decision,
             reason=reason,
-            actor=_actor(),
             now=judicare.now(),
         )
         uow.commit()

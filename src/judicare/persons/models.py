@@ -24,6 +24,9 @@ class PersonEntryRow(Base):
     status: Mapped[str | None] = mapped_column(String(40), nullable=True)
     country_of_feared_persecution: Mapped[str | None] = mapped_column(String(3), nullable=True)
     status_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The authority that owns the entry (the `requests` index: its request's), or None for a
+    # register of the node; see judicare.persons.registers.
+    authority_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -39,7 +42,9 @@ class PersonKeyRow(Base):
 
 class AdjudicationRow(Base):
     """A person's decision on a candidate: the same query person against the same register
-    entry. Kept as history; the latest decision for a pair is the one shown."""
+    entry, within the authority and on the request where it was taken (nowhere else does it
+    count). Kept as history; the latest decision for a pair is the one shown. Decisions
+    recorded before 0013 have no request: they count within their authority only."""
 
     __tablename__ = "person_adjudications"
 
@@ -51,3 +56,7 @@ class AdjudicationRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(120))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    authority_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id"), nullable=True, index=True
+    )

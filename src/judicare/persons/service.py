@@ -13,17 +13,20 @@ import math
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
+from judicare.auth.permissions import Principal
 from judicare.db.base import as_utc
 from judicare.errors import ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from judicare.persons.keys import blocking_keys
 from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonKeyRow
+from judicare.persons.registers import authorize_import, visible_to
 from judicare.persons.scoring import DEFAULT_THRESHOLD, score_pair
 from judicare.states import resolve_state
 
@@ -42,6 +45,14 @@ SHORTLIST = 25  # candidates scored per query (as the in-memory index does)
 PROTECTED_SHORTLIST = 200
 MAX_KEY_SHARE = 0.02  # keys held by more than 2 % of the register are too common to use
 DECISIONS = ("confirmed", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class OnRequest:
+    """The request (and its authority) on which candidates are screened or decided."""
+
+    authority_id: str | None
+    request_id: int | None
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -132,11 +143,15 @@ def import_register(
     session: Session,
     records: list[PersonRecord],
     *,
-    actor: str,
+    principal: Principal,
     now: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> dict:
-    """Add or update every record (and its keys) in the caller's transaction."""
+    """Add or update every record (and its keys) in the caller's transaction. Only a
+    register of the node is imported, by its administrator (judicare.persons.registers)."""
+    for register in sorted({person.register for person in records}):
+        authorize_import(principal, register)
+    actor = principal.username
     added = updated = 0
     for number, person in enumerate(records, start=1):
         was_new = index_person(session, person, now=now)
@@ -230,10 +245,13 @@ def rekey(
     return {"register": register, "entries": len(entries), "changed": changed}
 
 
-def index_new_persons(session: Session, persons: list[PersonRecord], *, now: datetime) -> None:
+def index_new_persons(
+    session: Session, persons: list[PersonRecord], *, authority_id: str | None, now: datetime
+) -> None:
     """Store persons known to be new to their register (those named in a request just
     registered: their ids embed its fresh reference) with their blocking keys, in two
-    statements for any number of persons; `index_person` looks each one up first."""
+    statements for any number of persons; `index_person` looks each one up first. The
+    entries are `authority_id`'s (the request's authority), None for the node's."""
     if not persons:
         return
     entries = PersonEntryRow.__table__
@@ -249,6 +267,7 @@ def index_new_persons(session: Session, persons: list[PersonRecord], *, now: dat
                 "status": person.status,
                 "country_of_feared_persecution": person.country_of_feared_persecution,
                 "status_date": person.status_date,
+                "authority_id": authority_id,
                 "updated_at": now,
             }
             for person in persons
@@ -267,14 +286,26 @@ def index_new_persons(session: Session, persons: list[PersonRecord], *, now: dat
 
 
 def match(
-    session: Session, query: PersonQuery, *, threshold: float | None = None, limit: int = 20
+    session: Session,
+    query: PersonQuery,
+    *,
+    authority_id: str | None,
+    request: OnRequest | None = None,
+    threshold: float | None = None,
+    limit: int = 20,
 ) -> list[dict]:
-    """Candidates best first, each with its explanation and any remembered decision; beyond
-    `limit`, every candidate with a protected status above the threshold is kept."""
+    """Candidates best first, each with its explanation and any decision taken on it on the
+    `request` screened (by its authority); beyond `limit`, every candidate with a protected
+    status above the threshold is kept.
+
+    Need-to-know: only the entries `authority_id` may read are looked at, from the first
+    statement on (counts and key frequencies included), so that whatever another authority
+    holds changes neither the candidates, nor their order, nor their number. None (an
+    operator with no authority) reads the node's registers only."""
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     if not 0 <= threshold <= 1:
         raise InvalidInput(f"threshold {threshold} must be between 0 and 1")
-    entries = _shortlist(session, query)
+    entries = _shortlist(session, query, authority_id)
     found: list[Candidate] = []
     for entry in entries:
         candidate = score_pair(query, _to_record(entry))
@@ -283,7 +314,7 @@ def match(
     found.sort(key=lambda c: (-c.score, c.register, c.id))
     protected = {(e.register, e.external_id) for e in entries if e.status}
     shown = found[:limit] + [c for c in found[limit:] if (c.register, c.id) in protected]
-    decisions = _decisions(session, query)
+    decisions = _decisions(session, query, request or OnRequest(authority_id, None))
     out = []
     for candidate in shown:
         row = candidate.as_dict()
@@ -298,15 +329,19 @@ def match(
     return out
 
 
-def _shortlist(session: Session, query: PersonQuery) -> list[PersonEntryRow]:
+def _shortlist(
+    session: Session, query: PersonQuery, authority_id: str | None
+) -> list[PersonEntryRow]:
     keys = sorted(blocking_keys(query.names))
     if not keys:
         return []
-    total = session.scalar(select(func.count(PersonEntryRow.id))) or 1
+    visible = visible_to(authority_id)
+    total = session.scalar(select(func.count(PersonEntryRow.id)).where(visible)) or 1
     frequencies = dict(
         session.execute(
             select(PersonKeyRow.key, func.count(PersonKeyRow.id))
-            .where(PersonKeyRow.key.in_(keys))
+            .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
+            .where(PersonKeyRow.key.in_(keys), visible)
             .group_by(PersonKeyRow.key)
         ).all()
     )
@@ -315,17 +350,19 @@ def _shortlist(session: Session, query: PersonQuery) -> list[PersonEntryRow]:
     chosen = [k for df, k in usable if df <= common] or [k for _, k in usable[:1]]
     evidence: dict[int, float] = defaultdict(float)
     for key, entry_id in session.execute(
-        select(PersonKeyRow.key, PersonKeyRow.entry_id).where(PersonKeyRow.key.in_(chosen))
+        select(PersonKeyRow.key, PersonKeyRow.entry_id)
+        .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
+        .where(PersonKeyRow.key.in_(chosen), visible)
     ):
         evidence[entry_id] += math.log(1 + total / frequencies[key])
     best = sorted(evidence, key=evidence.__getitem__, reverse=True)[: SHORTLIST * 4]
     if not best:
         return []
-    protected = _protected_sharing(session, keys)
+    protected = _protected_sharing(session, keys, visible)
     for entry_id in protected:  # scored even when the name's keys are all too common
         evidence.setdefault(entry_id, 0.0)
     best = sorted(set(best) | protected)
-    rows = session.scalars(select(PersonEntryRow).where(PersonEntryRow.id.in_(best))).all()
+    rows = session.scalars(select(PersonEntryRow).where(PersonEntryRow.id.in_(best), visible)).all()
     if query.registers:
         rows = [r for r in rows if r.register in query.registers]
     rows.sort(key=lambda r: (-evidence[r.id], r.id))
@@ -334,7 +371,7 @@ def _shortlist(session: Session, query: PersonQuery) -> list[PersonEntryRow]:
     return rows[:SHORTLIST] + [r for r in rows[SHORTLIST:] if r.status]
 
 
-def _protected_sharing(session: Session, keys: list[str]) -> set[int]:
+def _protected_sharing(session: Session, keys: list[str], visible) -> set[int]:
     """Entries with a protected status (refugee and the like) sharing any blocking key of
     the query, common ones included (a flood of same-name entries makes a refugee's keys
     common), those sharing most keys first."""
@@ -343,7 +380,7 @@ def _protected_sharing(session: Session, keys: list[str]) -> set[int]:
         session.scalars(
             select(PersonKeyRow.entry_id)
             .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
-            .where(PersonKeyRow.key.in_(keys), PersonEntryRow.status.is_not(None))
+            .where(PersonKeyRow.key.in_(keys), PersonEntryRow.status.is_not(None), visible)
             .group_by(PersonKeyRow.entry_id)
             .order_by(shared.desc(), PersonKeyRow.entry_id)
             .limit(PROTECTED_SHORTLIST)
@@ -382,15 +419,23 @@ def adjudicate(
     decision: str,
     reason: str,
     actor: str,
+    authority_id: str,
+    request: OnRequest,
     now: datetime,
 ) -> dict:
+    """Record a decision on a candidate of a person named in `request` (the caller has
+    checked that the actor may change it); it counts on that request only. An entry that
+    the actor's authority `authority_id` may not read is answered as one that does not
+    exist."""
     if decision not in DECISIONS:
         raise InvalidInput(f"decision {decision!r} must be one of {', '.join(DECISIONS)}")
     if not reason.strip():
         raise InvalidInput("a decision on a candidate needs its reason: pass --reason")
     exists = session.scalar(
         select(PersonEntryRow.id).where(
-            PersonEntryRow.register == register, PersonEntryRow.external_id == external_id
+            PersonEntryRow.register == register,
+            PersonEntryRow.external_id == external_id,
+            visible_to(authority_id),
         )
     )
     if exists is None:
@@ -405,6 +450,8 @@ def adjudicate(
             reason=reason,
             decided_by=actor,
             decided_at=now,
+            authority_id=request.authority_id,
+            request_id=request.request_id,
         )
     )
     record(
@@ -416,16 +463,31 @@ def adjudicate(
         subject_id=f"{register}/{external_id}",
         why=reason,
         at=now,
-        details={"decision": decision, "query": fingerprint},
+        details={"decision": decision, "query": fingerprint, "request": request.request_id},
     )
     session.flush()
     return {"register": register, "id": external_id, "decision": decision}
 
 
-def _decisions(session: Session, query: PersonQuery) -> dict[tuple[str, str], dict]:
+def _decisions(
+    session: Session, query: PersonQuery, request: OnRequest
+) -> dict[tuple[str, str], dict]:
+    """The decisions taken on this request by its authority (and those recorded before
+    decisions had a request, within their authority): nobody else's weakens its safeguards."""
+    if request.authority_id is None:
+        return {}
+    same_request = (
+        AdjudicationRow.request_id.is_(None)
+        if request.request_id is None
+        else or_(
+            AdjudicationRow.request_id.is_(None),
+            AdjudicationRow.request_id == request.request_id,
+        )
+    )
     rows = session.scalars(
         select(AdjudicationRow)
         .where(AdjudicationRow.query_fingerprint == query_fingerprint(query.names))
+        .where(AdjudicationRow.authority_id == request.authority_id, same_request)
         .order_by(AdjudicationRow.id)
     ).all()
     latest = {}

@@ -204,7 +204,8 @@ REQUESTS_REGISTER = "requests"
 
 def _index_persons(session: Session, row: RequestRow, now: datetime) -> None:
     """Persons named in requests go into the screening index (register "requests"), so that
-    a later request about the same person finds this one."""
+    a later request of the same authority about the same person finds this one (the entries
+    are the request's authority's: judicare.persons.registers)."""
     from judicare.persons.domain import PartialDate, PersonRecord
     from judicare.persons.service import index_new_persons
 
@@ -219,6 +220,7 @@ def _index_persons(session: Session, row: RequestRow, now: datetime) -> None:
             )
             for person in row.persons
         ],
+        authority_id=row.authority_id,
         now=now,
     )  # fmt: skip
 

@@ -9,9 +9,16 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
-from sqlalchemy import select
 
-from judicare.cli_support import DbOption, JsonOption, command_app, fail, out_console, print_json
+from judicare.cli_support import (
+    DbOption,
+    JsonOption,
+    acting_user,
+    command_app,
+    fail,
+    out_console,
+    print_json,
+)
 from judicare.errors import InvalidInput
 from judicare.requests.schemas import RequestCreate
 
@@ -23,7 +30,11 @@ def screen(
     ] = None,
     as_user: Annotated[
         str | None,
-        typer.Option("--as", help="Screen as this user (default: the local operator, audited)."),
+        typer.Option(
+            "--as",
+            help="Screen as this user (default: the local operator, audited). A file is "
+            "screened against the node's registers, and with --as its authority's requests.",
+        ),
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -45,7 +56,8 @@ def screen(
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
                 fail(f"{file}: {where}: {first['msg']}", InvalidInput.exit_code)
-            report = service.screen_new(uow.session, basis, request)
+            reader = acting_user(uow.session, as_user).authority_id if as_user else None
+            report = service.screen_new(uow.session, basis, request, authority_id=reader)
         else:
             report = service.screen_stored(
                 uow.session,
@@ -82,16 +94,11 @@ def _principal(session, username: str | None, request_id: int):
     who reads as an auditor within the request's own authority and is audited by name."""
     import getpass
 
-    from judicare.auth.models import UserRow
     from judicare.auth.permissions import NotFound, Principal, Role
-    from judicare.auth.service import principal_of
     from judicare.requests.models import RequestRow
 
     if username is not None:
-        user = session.scalar(select(UserRow).where(UserRow.username == username))
-        if user is None:
-            raise InvalidInput(f"unknown user {username!r}: pass --as USERNAME")
-        return principal_of(user)
+        return acting_user(session, username)
     row = session.get(RequestRow, request_id)
     if row is None:
         raise NotFound(f"request {request_id} not found")

@@ -5,6 +5,7 @@ status), run the rules, check completeness. A request is given as the API's crea
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -12,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from judicare.auth.permissions import Permission, Principal
+from judicare.errors import InvalidInput
 from judicare.legal_basis.service import LegalBasisService, parse_query
 from judicare.persons.domain import PartialDate, PersonQuery
-from judicare.persons.service import match
+from judicare.persons.service import OnRequest, adjudicate, match
 from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.schemas import RequestCreate
 from judicare.screening.domain import PersonFacts, RequestFacts
@@ -78,12 +80,15 @@ def screen_payload(
     basis: LegalBasisService,
     data: dict,
     *,
+    reader: Reader,
     exclude_prefix: str | None = None,
     documents: int = 0,
 ) -> dict:
-    """Screen a request given as plain data shaped like the create schema."""
+    """Screen a request given as plain data shaped like the create schema, against the
+    registers its reader's authority may read, with the decisions on candidates taken on
+    that request."""
     requesting, requested, resolution, instruments = _resolution(basis, data)
-    persons = tuple(_person(session, p, exclude_prefix) for p in data["persons"])
+    persons = tuple(_person(session, p, exclude_prefix, reader) for p in data["persons"])
     facts = RequestFacts(
         requesting=requesting,
         requested=requested,
@@ -141,7 +146,9 @@ def draft_check(basis: LegalBasisService, data: dict, *, documents: int = 0) -> 
     return {"legal_basis": resolution, "completeness": completeness(facts)}
 
 
-def _person(session: Session, person: dict, exclude_prefix: str | None) -> PersonFacts:
+def _person(
+    session: Session, person: dict, exclude_prefix: str | None, reader: Reader
+) -> PersonFacts:
     names = tuple(n["name"] for n in person["names"])
     born = person.get("birth_date")
     query = PersonQuery(
@@ -153,7 +160,7 @@ def _person(session: Session, person: dict, exclude_prefix: str | None) -> Perso
     )
     found = [
         m
-        for m in match(session, query)
+        for m in match(session, query, authority_id=reader.authority_id, request=reader.request)
         if not (exclude_prefix and m["id"].startswith(exclude_prefix))
     ]
     return PersonFacts(
@@ -174,8 +181,17 @@ def _reservations(session: Session, instrument_id: str, state: str) -> list[str]
     ]
 
 
-def screen_new(session: Session, basis: LegalBasisService, request: RequestCreate) -> dict:
-    return screen_payload(session, basis, request.model_dump(mode="json"))
+def screen_new(
+    session: Session, basis: LegalBasisService, request: RequestCreate, *, authority_id: str | None
+) -> dict:
+    """Screen a request not stored, as a user of `authority_id` would (None: against the
+    node's registers only)."""
+    return screen_payload(
+        session,
+        basis,
+        request.model_dump(mode="json"),
+        reader=Reader(authority_id, None),
+    )
 
 
 def screen_stored(
@@ -201,6 +217,7 @@ def screen_stored(
         session,
         basis,
         payload_of(row),
+        reader=_reader(principal, row),
         exclude_prefix=f"{row.reference}#",
         documents=documents or 0,
     )
@@ -258,6 +275,7 @@ def candidates_for(session: Session, principal: Principal, request_id: int) -> l
                 "protected_status": person.protected_status,
             },
             f"{row.reference}#",
+            _reader(principal, row),
         )
         people.append(
             {
@@ -268,3 +286,52 @@ def candidates_for(session: Session, principal: Principal, request_id: int) -> l
             }
         )
     return people
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who screens: the authority whose registers are read (None: the node's registers
+    only), and the stored request screened, if any, whose decisions on candidates count."""
+
+    authority_id: str | None
+    request: OnRequest | None
+
+
+def _reader(principal: Principal, row: RequestRow) -> Reader:
+    """Candidates are read within the reader's own authority (need-to-know: a user of
+    another authority assigned to the request does not read its authority's index), and
+    the decisions on them are those taken on this request."""
+    return Reader(principal.authority_id, OnRequest(row.authority_id, row.id))
+
+
+def adjudicate_candidate(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    *,
+    person: int,
+    register: str,
+    external_id: str,
+    decision: str,
+    reason: str,
+    now: datetime,
+) -> dict:
+    """A person's decision on a candidate of the person number `person` named in a stored
+    request; it counts on that request only (need-to-know, as for the request itself)."""
+    from judicare.requests.service import load_for
+
+    row = load_for(session, principal, request_id, Permission.REQUEST_UPDATE)
+    if not 0 <= person < len(row.persons):
+        raise InvalidInput(f"request {request_id} has no person number {person}")
+    return adjudicate(
+        session,
+        names=tuple(n.name for n in row.persons[person].names),
+        register=register,
+        external_id=external_id,
+        decision=decision,
+        reason=reason,
+        actor=principal.username,
+        authority_id=principal.authority_id,
+        request=OnRequest(row.authority_id, row.id),
+        now=now,
+    )

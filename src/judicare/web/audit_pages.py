@@ -1,5 +1,6 @@
-"""The audit view for auditors: the hash-chained log, filtered and paged, and a check of the
-whole chain that names any altered, deleted or reordered entry."""
+"""The audit view for auditors: the hash-chained log, filtered and paged (an authority's
+auditor reads that authority's trail), and, for the node auditor, a check of the whole chain
+that names any altered, deleted or reordered entry."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from judicare.app import App
-from judicare.audit.service import list_events
-from judicare.audit.trail import verify_trail
-from judicare.auth.permissions import Permission, Principal, authorize
+from judicare.audit.scope import check_chain, read_trail
+from judicare.auth.permissions import Principal
 from judicare.web.rendering import Pages
 from judicare.web.session import current_principal
 
@@ -30,10 +30,10 @@ def router(app: App, pages: Pages) -> APIRouter:
         subject_id: Annotated[str | None, Query(max_length=120)] = None,
         page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     ) -> Response:
-        authorize(who, Permission.AUDIT_READ)
         with app.unit_of_work() as uow:
-            events = list_events(
+            events = read_trail(
                 uow.session,
+                who,
                 subject_type=(subject_type or "").strip() or None,
                 subject_id=(subject_id or "").strip() or None,
                 limit=PAGE_SIZE + 1,
@@ -51,10 +51,8 @@ def router(app: App, pages: Pages) -> APIRouter:
 
     @web.get("/audit/verify")
     def verify(request: Request, who: Who) -> Response:
-        authorize(who, Permission.AUDIT_READ)
         with app.unit_of_work() as uow:  # the chain and the checkpoints signed outside the DB
-            report = verify_trail(uow.session, app.audit_anchor)
-        checked, problems = report.entries, report.problems
+            checked, problems = check_chain(uow.session, who, app.audit_anchor)
         return pages.render(
             request,
             "audit_verify.html",

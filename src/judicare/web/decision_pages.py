@@ -15,11 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from judicare.app import App
-from judicare.auth.permissions import Permission
-from judicare.errors import InvalidInput
-from judicare.persons.service import adjudicate
-from judicare.requests import service
 from judicare.screening import decisions as decision_service
+from judicare.screening.service import adjudicate_candidate
 from judicare.web.errors_text import field_problem
 from judicare.web.i18n import Translator
 from judicare.web.rendering import Pages, flash
@@ -52,19 +49,10 @@ def router(app: App, pages: Pages) -> APIRouter:
                 app, pages, request, who, request_id, errors=errors, typed=typed, status=422
             )
         with app.unit_of_work() as uow:
-            row = service.load_for(uow.session, who, request_id, Permission.REQUEST_UPDATE)
-            if person >= len(row.persons):
-                raise InvalidInput(f"request {request_id} has no person number {person}")
-            adjudicate(
-                uow.session,
-                names=tuple(n.name for n in row.persons[person].names),
-                register=register_name,
-                external_id=entry,
-                decision=decision,
-                reason=reason,
-                actor=who.username,
-                now=app.now(),
-            )
+            adjudicate_candidate(
+                uow.session, who, request_id, person=person, register=register_name,
+                external_id=entry, decision=decision, reason=reason, now=app.now(),
+            )  # fmt: skip
             uow.commit()
         flash(request, t.gettext("Your decision on the candidate was recorded."), "success")
         return RedirectResponse(f"/requests/{request_id}#screening", status_code=303)

@@ -83,6 +83,8 @@ USER_ROLE = {
     "auditor": N_("Auditor"),
     "depositary_officer": N_("Depositary officer"),
     "admin": N_("Administrator"),
+    "node_admin": N_("Node administrator"),
+    "node_auditor": N_("Node auditor"),
 }
 COMPLETENESS_ITEM = {
     "requesting_authority": N_("The authority making the request"),

@@ -1,5 +1,8 @@
 """Importing a register of protected persons from the browser, with its progress.
 
+Only the node administrator imports, and only the node's national registers (refugees and
+the like); the internal index of requests is never imported (judicare.persons.registers).
+
 The whole import runs in the background, so the form answers at once: first the file is
 checked row by row (every problem is named by its row and nothing is written), then it is
 imported all or nothing in one transaction. The page polls both phases. A small file's
@@ -24,6 +27,7 @@ from judicare.app import App
 from judicare.auth.permissions import NotFound, Permission, Principal, authorize
 from judicare.errors import ImportRejected, JudicareError
 from judicare.persons.domain import PersonRecord
+from judicare.persons.registers import authorize_import
 from judicare.persons.service import import_register, parse_register_csv
 from judicare.web.i18n import Translator
 from judicare.web.rendering import Pages
@@ -123,8 +127,10 @@ def router(app: App, pages: Pages) -> APIRouter:
         file: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
         authorize(who, Permission.REGISTER_IMPORT)
-        t = Translator(language_of(request))
         register = register_name.strip()
+        if register:
+            authorize_import(who, register)
+        t = Translator(language_of(request))
         raw = await file.read(app.settings.max_upload_bytes + 1) if file else b""
         text, errors = _read(t, register, raw)
         if errors:
@@ -172,7 +178,7 @@ def router(app: App, pages: Pages) -> APIRouter:
         try:
             with app.unit_of_work() as uow:
                 job.result = import_register(
-                    uow.session, records, actor=who.username, now=app.now(), progress=_done(job)
+                    uow.session, records, principal=who, now=app.now(), progress=_done(job)
                 )
                 uow.commit()
         except Exception as failed:
