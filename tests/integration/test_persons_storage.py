@@ -107,6 +107,36 @@ def test_a_decision_is_remembered_for_the_same_pair_on_its_request(app, tmp_path
     )
 
 
+def test_the_operators_decision_by_names_is_remembered_but_weakens_no_authoritys_screening(
+    app, tmp_path
+):
+    """The CLI contract of issue 5 (`persons adjudicate --name ...`, remembered for the same
+    pair by `persons match`) holds for the operator; an authority's screening ignores it."""
+    from judicare.persons.domain import PersonQuery
+    from judicare.persons.service import OnRequest, match
+
+    path = tmp_path / "register.csv"
+    path.write_text(REGISTER, encoding="utf-8")
+    db = app.settings.database_url
+    assert run("persons", "import", str(path), "--register", "refugees", "--db", db).exit_code == 0
+    _, (request_id,) = _officer_with_requests(app, ["Жанар Тестбаева"])
+    done = run("persons", "adjudicate", "--name", "Жанар Тестбаева", "--register", "refugees",
+               "--id", "BE-R-0001", "--decision", "rejected", "--reason", "checked by hand",
+               "--db", db, "--json")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout) == {"register": "refugees", "id": "BE-R-0001",
+                                       "decision": "rejected"}  # fmt: skip
+    remembered = _match(db, "--name", "жанар тестбаева")[0]
+    assert remembered["id"] == "BE-R-0001" and remembered["adjudication"]["decision"] == "rejected"
+    with app.unit_of_work() as uow:
+        found = match(uow.session, PersonQuery(names=("Жанар Тестбаева",)), authority_id="BEL-CA",
+                      request=OnRequest("BEL-CA", request_id))  # fmt: skip
+    assert next(c for c in found if c["id"] == "BE-R-0001")["adjudication"] is None
+    neither = run("persons", "adjudicate", "--register", "refugees", "--id", "BE-R-0001",
+                  "--decision", "rejected", "--reason", "r", "--db", db)  # fmt: skip
+    assert neither.exit_code == 2 and "--request ID --as USER" in neither.stderr
+
+
 def test_a_decision_needs_a_request_the_user_may_change(app):
     _, (request_id,) = _officer_with_requests(app, ["Жанар Тестбаева"])
     db = app.settings.database_url

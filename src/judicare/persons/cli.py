@@ -17,6 +17,7 @@ from judicare.cli_support import (
     acting_user,
     command_app,
     err_console,
+    fail,
     out_console,
     print_json,
     read_input_file,
@@ -175,34 +176,68 @@ def match(
 
 @app.command("adjudicate")
 def adjudicate(
-    request_id: Annotated[int, typer.Option("--request", help="The stored request's id.")],
     register: Annotated[str, typer.Option("--register")],
     person_id: Annotated[str, typer.Option("--id", help="The register entry's id.")],
     decision: Annotated[str, typer.Option("--decision", help="confirmed or rejected")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept and audited).")],
-    as_user: Annotated[str, typer.Option("--as", help="The user deciding (need-to-know applies).")],
+    name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--name",
+            help="The names checked (the operator's own decision, shown by `persons match`; "
+            "it counts in no authority's screening).",
+        ),
+    ] = None,
+    request_id: Annotated[
+        int | None, typer.Option("--request", help="A stored request's id (needs --as).")
+    ] = None,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="The user deciding (need-to-know applies).")
+    ] = None,
     person: Annotated[
         int, typer.Option("--person", min=0, help="The person's number in the request.")
     ] = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record a user's decision on a candidate for a person named in a request; it counts on
-    that request only, whenever its persons are screened again."""
+    """Record a decision on a candidate. With --request and --as: a user's decision for a
+    person named in a request, which counts on that request only whenever its persons are
+    screened again. With --name: the operator's decision on the node's registers, shown
+    whenever `persons match` checks the same names against the same entry; it never counts
+    in an authority's screening (nobody outside an authority weakens its safeguards)."""
     from judicare.screening.service import adjudicate_candidate
 
+    if (request_id is None) == (not name):
+        fail("give either --request ID --as USER (a request's person) or --name (the "
+             "operator's own check of the node's registers)", 2)  # fmt: skip
+    if request_id is not None and not as_user:
+        fail("--request needs --as USER: the user deciding, whose need-to-know applies", 2)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        result = adjudicate_candidate(
-            uow.session,
-            acting_user(uow.session, as_user),
-            request_id,
-            person=person,
-            register=register,
-            external_id=person_id,
-            decision=decision,
-            reason=reason,
-            now=judicare.now(),
-        )
+        if request_id is not None:
+            result = adjudicate_candidate(
+                uow.session,
+                acting_user(uow.session, as_user),
+                request_id,
+                person=person,
+                register=register,
+                external_id=person_id,
+                decision=decision,
+                reason=reason,
+                now=judicare.now(),
+            )
+        else:
+            result = service.adjudicate(
+                uow.session,
+                names=tuple(name),
+                register=register,
+                external_id=person_id,
+                decision=decision,
+                reason=reason,
+                actor=_actor(),
+                authority_id=None,
+                request=service.OnRequest(None, None),
+                now=judicare.now(),
+            )
         uow.commit()
     if as_json:
         print_json(result)

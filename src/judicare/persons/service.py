@@ -419,7 +419,7 @@ def adjudicate(
     decision: str,
     reason: str,
     actor: str,
-    authority_id: str,
+    authority_id: str | None,
     request: OnRequest,
     now: datetime,
 ) -> dict:
@@ -473,21 +473,17 @@ def _decisions(
     session: Session, query: PersonQuery, request: OnRequest
 ) -> dict[tuple[str, str], dict]:
     """The decisions taken on this request by its authority (and those recorded before
-    decisions had a request, within their authority): nobody else's weakens its safeguards."""
+    decisions had a request, within their authority): nobody else's weakens its safeguards.
+    With no authority (the operator checking the node's registers): the operator's own
+    decisions, taken on no request, which count in no authority's screening."""
     if request.authority_id is None:
-        return {}
-    same_request = (
-        AdjudicationRow.request_id.is_(None)
-        if request.request_id is None
-        else or_(
-            AdjudicationRow.request_id.is_(None),
-            AdjudicationRow.request_id == request.request_id,
-        )
-    )
+        whose = (AdjudicationRow.authority_id.is_(None), AdjudicationRow.request_id.is_(None))
+    else:
+        whose = (AdjudicationRow.authority_id == request.authority_id, _same_request(request))
     rows = session.scalars(
         select(AdjudicationRow)
         .where(AdjudicationRow.query_fingerprint == query_fingerprint(query.names))
-        .where(AdjudicationRow.authority_id == request.authority_id, same_request)
+        .where(*whose)
         .order_by(AdjudicationRow.id)
     ).all()
     latest = {}
@@ -499,3 +495,14 @@ def _decisions(
             "at": as_utc(row.decided_at).isoformat(),
         }
     return latest
+
+
+def _same_request(request: OnRequest):
+    return (
+        AdjudicationRow.request_id.is_(None)
+        if request.request_id is None
+        else or_(
+            AdjudicationRow.request_id.is_(None),
+            AdjudicationRow.request_id == request.request_id,
+        )
+    )

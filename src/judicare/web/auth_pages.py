@@ -4,7 +4,6 @@ choice of language."""
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -87,7 +86,7 @@ def router(app: App, pages: Pages) -> APIRouter:
             return page
         with app.unit_of_work() as uow:
             if needs_second_factor(uow.session, who):
-                request.session["pending"] = {"user": who.user_id, "since": time.time()}
+                request.session["pending"] = {"user": who.user_id, "since": app.now().timestamp()}
                 return pages.render(request, "login_code.html", next=safe_next(next), errors={})
             return _signed_in(request, uow, who, next)
 
@@ -99,7 +98,7 @@ def router(app: App, pages: Pages) -> APIRouter:
     ) -> Response:
         t = Translator(language_of(request))
         pending = request.session.get("pending") or {}
-        if not pending or time.time() - pending.get("since", 0) > PENDING_SECONDS:
+        if not pending or app.now().timestamp() - pending.get("since", 0) > PENDING_SECONDS:
             request.session.pop("pending", None)
             flash(request, t.gettext("Sign in again: the code was not given in time."), "error")
             return RedirectResponse("/login", status_code=303)
