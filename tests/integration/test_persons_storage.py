@@ -126,8 +126,10 @@ def test_the_operators_decision_by_names_is_remembered_but_weakens_no_authoritys
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout) == {"register": "refugees", "id": "BE-R-0001",
                                        "decision": "rejected"}  # fmt: skip
-    remembered = _match(db, "--name", "жанар тестбаева")[0]
-    assert remembered["id"] == "BE-R-0001" and remembered["adjudication"]["decision"] == "rejected"
+    found = {c["register"]: c for c in _match(db, "--name", "жанар тестбаева")}
+    assert found["refugees"]["id"] == "BE-R-0001"
+    assert found["refugees"]["adjudication"]["decision"] == "rejected"
+    assert "requests" in found  # the operator's view: the whole index of requests too
     with app.unit_of_work() as uow:
         found = match(uow.session, PersonQuery(names=("Жанар Тестбаева",)), authority_id="BEL-CA",
                       request=OnRequest("BEL-CA", request_id))  # fmt: skip

@@ -25,7 +25,7 @@ from judicare.cli_support import (
 from judicare.errors import InvalidInput
 from judicare.persons import service
 from judicare.persons.domain import PartialDate, PersonQuery
-from judicare.persons.registers import authorize_import
+from judicare.persons.registers import EVERY_AUTHORITY, authorize_import
 from judicare.states import resolve_state
 
 app = typer.Typer(help="Person screening: registers, matching, decisions.", no_args_is_help=True)
@@ -141,8 +141,9 @@ def match(
         str | None,
         typer.Option(
             "--authority",
-            help="Also search this authority's index of requests (default: the node's "
-            "registers only).",
+            help="Search as this authority's screening does: the node's registers and the "
+            "persons named in its own requests (default: the operator's view, every register "
+            "and the whole index of requests).",
         ),
     ] = None,
     db: DbOption = None,
@@ -153,7 +154,11 @@ def match(
         query = _query(name, birth_date, nationality, register)
         with judicare.unit_of_work() as uow:
             candidates = service.match(
-                uow.session, query, authority_id=authority, threshold=threshold, limit=limit
+                uow.session,
+                query,
+                authority_id=authority or EVERY_AUTHORITY,
+                threshold=threshold,
+                limit=limit,
             )
     if as_json:
         print_json({"candidates": candidates})
@@ -234,7 +239,7 @@ def adjudicate(
                 decision=decision,
                 reason=reason,
                 actor=_actor(),
-                authority_id=None,
+                authority_id=EVERY_AUTHORITY,
                 request=service.OnRequest(None, None),
                 now=judicare.now(),
             )

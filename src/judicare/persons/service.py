@@ -26,7 +26,7 @@ from judicare.errors import ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from judicare.persons.keys import blocking_keys
 from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonKeyRow
-from judicare.persons.registers import authorize_import, visible_to
+from judicare.persons.registers import EVERY_AUTHORITY, authorize_import, visible_to
 from judicare.persons.scoring import DEFAULT_THRESHOLD, score_pair
 from judicare.states import resolve_state
 
@@ -476,7 +476,7 @@ def _decisions(
     decisions had a request, within their authority): nobody else's weakens its safeguards.
     With no authority (the operator checking the node's registers): the operator's own
     decisions, taken on no request, which count in no authority's screening."""
-    if request.authority_id is None:
+    if request.authority_id in (None, EVERY_AUTHORITY):
         whose = (AdjudicationRow.authority_id.is_(None), AdjudicationRow.request_id.is_(None))
     else:
         whose = (AdjudicationRow.authority_id == request.authority_id, _same_request(request))

@@ -20,6 +20,7 @@ from judicare.cli_support import (
     print_json,
 )
 from judicare.errors import InvalidInput
+from judicare.persons.registers import EVERY_AUTHORITY
 from judicare.requests.schemas import RequestCreate
 
 
@@ -33,7 +34,8 @@ def screen(
         typer.Option(
             "--as",
             help="Screen as this user (default: the local operator, audited). A file is "
-            "screened against the node's registers, and with --as its authority's requests.",
+            "screened against the node's registers and, with --as, that user's authority's "
+            "requests (without --as, the operator's view: every register and request).",
         ),
     ] = None,
     db: DbOption = None,
@@ -56,7 +58,7 @@ def screen(
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
                 fail(f"{file}: {where}: {first['msg']}", InvalidInput.exit_code)
-            reader = acting_user(uow.session, as_user).authority_id if as_user else None
+            reader = acting_user(uow.session, as_user).authority_id if as_user else EVERY_AUTHORITY
             report = service.screen_new(uow.session, basis, request, authority_id=reader)
         else:
             report = service.screen_stored(
