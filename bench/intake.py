@@ -80,7 +80,7 @@ def prepare(url: str) -> str:
     load_demo(app)
     with app.unit_of_work() as uow:
         user = uow.session.scalar(select(UserRow).where(UserRow.username == "anna.officer"))
-        token = issue_token(uow.session, principal_of(user))
+        token = issue_token(uow.session, principal_of(user), now=app.now())
         uow.commit()
     app.dispose()
     return token

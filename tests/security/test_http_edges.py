@@ -262,7 +262,7 @@ def test_a_failed_insert_leaves_no_name_in_the_log(app, caplog):
         ensure_authority(uow.session, "BEL-CA", "BEL", "test")
         who = principal_of(create_user(uow.session, username="log.officer", password="x" * 12,
                                        role="officer", authority_id="BEL-CA"))  # fmt: skip
-        token = issue_token(uow.session, who)
+        token = issue_token(uow.session, who, now=app.now())
         uow.commit()
     dbapi_error = app.engine.dialect.loaded_dbapi.IntegrityError
 
