@@ -32,44 +32,42 @@ def router(app: App, pages: Pages) -> APIRouter:
             listed = accounts.list_users(uow.session, who)
         return pages.render(request, "users.html", principal=who, users=listed)
 
-    @web.post(USERS + "/{user_id}/deactivate", dependencies=[Depends(check_csrf)])
-    def deactivate(request: Request, user_id: UserId, who: Who) -> Response:
+    def act_on_user(request, who, user_id, act, why: str, said) -> Response:
+        """One administrator's act on a user of their authority, audited by `act`; `said`
+        gives the flash message for the user's name (translated)."""
         t = Translator(language_of(request))
         with app.unit_of_work() as uow:
             user = accounts.managed_user(uow.session, who, user_id)
-            if user.id == who.user_id:
+            if act is accounts.deactivate and user.id == who.user_id:
                 flash(request, t.gettext("You cannot deactivate yourself."), "error")
                 return RedirectResponse(USERS, status_code=303)
             name = user.username
-            accounts.deactivate(uow.session, user, actor=who.username, now=app.now(),
-                                why="deactivated by an administrator")  # fmt: skip
+            act(uow.session, user, actor=who.username, now=app.now(), why=why)
             uow.commit()
-        flash(request, t.gettext("%(user)s is deactivated; their sessions have ended.", user=name))
+        flash(request, said(t, name))
         return RedirectResponse(USERS, status_code=303)
+
+    @web.post(USERS + "/{user_id}/deactivate", dependencies=[Depends(check_csrf)])
+    def deactivate(request: Request, user_id: UserId, who: Who) -> Response:
+        return act_on_user(
+            request, who, user_id, accounts.deactivate, "deactivated by an administrator",
+            lambda t, name: t.gettext("%(user)s is deactivated; their sessions have ended.",
+                                      user=name),
+        )  # fmt: skip
 
     @web.post(USERS + "/{user_id}/activate", dependencies=[Depends(check_csrf)])
     def activate(request: Request, user_id: UserId, who: Who) -> Response:
-        t = Translator(language_of(request))
-        with app.unit_of_work() as uow:
-            user = accounts.managed_user(uow.session, who, user_id)
-            name = user.username
-            accounts.activate(uow.session, user, actor=who.username, now=app.now(),
-                              why="activated by an administrator")  # fmt: skip
-            uow.commit()
-        flash(request, t.gettext("%(user)s may sign in again.", user=name))
-        return RedirectResponse(USERS, status_code=303)
+        return act_on_user(
+            request, who, user_id, accounts.activate, "activated by an administrator",
+            lambda t, name: t.gettext("%(user)s may sign in again.", user=name),
+        )  # fmt: skip
 
     @web.post(USERS + "/{user_id}/revoke-tokens", dependencies=[Depends(check_csrf)])
     def revoke(request: Request, user_id: UserId, who: Who) -> Response:
-        t = Translator(language_of(request))
-        with app.unit_of_work() as uow:
-            user = accounts.managed_user(uow.session, who, user_id)
-            name = user.username
-            accounts.revoke_all(uow.session, user, actor=who.username, now=app.now(),
-                                why="sessions ended by an administrator")  # fmt: skip
-            uow.commit()
-        flash(request, t.gettext("Every session of %(user)s has ended.", user=name))
-        return RedirectResponse(USERS, status_code=303)
+        return act_on_user(
+            request, who, user_id, accounts.revoke_all, "sessions ended by an administrator",
+            lambda t, name: t.gettext("Every session of %(user)s has ended.", user=name),
+        )  # fmt: skip
 
     @web.post(USERS + "/{user_id}/password", dependencies=[Depends(check_csrf)])
     def password(
