@@ -7,9 +7,12 @@ the hash of its last entry — with a key kept outside the database, in the mann
 signed tree heads of Certificate Transparency (RFC 9162 §4.10) and the C2SP `tlog-checkpoint`
 notes of Trillian, Sigstore Rekor and their witnesses. A checkpoint covering entry *n* fixes
 entries 1..*n*: since each hash covers the previous one, the database must hold exactly that
-hash at *n*. Peer nodes can *cosign* a checkpoint after checking it is consistent with the
-ones they cosigned before, so that even the node's operator, who holds the key, cannot
-rewrite history without a peer refusing.
+hash at *n*. A checkpoint also signs the Merkle root of the entries' hashes 1..*n*
+(audit.merkle), so that a peer can check, from hashes alone, that a larger trail extends
+one it saw. Peer nodes can *cosign* a checkpoint after checking it is consistent with the
+ones they cosigned before — for a larger one, with a consistency proof from the size they
+cosigned — so that even the node's operator, who holds the key, cannot rewrite history
+without a peer refusing.
 """
 
 from __future__ import annotations

@@ -69,10 +69,14 @@ def verify_trail(session: Session, anchor: AuditAnchor | None, ring=None) -> Tra
     hashes = {entry.seq: entry.hash for entry in entries}
     report.journal = str(anchor.journal)
     signed = _signed_checkpoints(anchor, report)
+    before = len(report.problems)
     witnessed = _cosigned_checkpoints(session, anchor, ring, report)
+    # The cosigned checkpoints' own problems are reported after the signed ones', as before.
+    cosigned_problems = report.problems[before:]
+    del report.problems[before:]
     roots = merkle_roots(entries, {c.size for c in signed + witnessed if c.root})
     anchored = checkpoints.check(hashes, signed, by="signed checkpoint", roots=roots)
-    report.problems += anchored.problems
+    report.problems += anchored.problems + cosigned_problems
     report.signed, report.latest, report.after_latest = (
         len(signed), anchored.latest, anchored.after_latest
     )  # fmt: skip
