@@ -4,7 +4,9 @@ The attacker holds the database — the SQLite file, or a PostgreSQL superuser �
 node's key directory. Whatever they do to the entries (cut the newest, empty the table,
 edit and recompute every hash, reorder), `judicare audit verify` must name it, because the
 node signed the head of the trail outside the database after each commit. A forged
-checkpoint is refused, and a peer witness refuses to cosign a forked history.
+checkpoint is refused, and a peer witness refuses to cosign a forked history. The operator
+himself, who holds the audit key, cannot rewrite history that a witness cosigned and then
+grow it: the witness asks for a consistency proof from the size it cosigned (RFC 9162).
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from judicare.audit import merkle
 from judicare.audit.chain import GENESIS, entry_hash
 from judicare.audit.checkpoints import Checkpoint, Inconsistent, sign, witness_consistent
 from judicare.audit.journal import WitnessState
+from judicare.audit.merkle import Frontier, entries_root, entry_leaf
 from judicare.audit.models import AuditEventRow
 from judicare.audit.service import AuditAction, record
 from judicare.audit.trail import (
@@ -268,6 +272,86 @@ def test_concurrent_writers_leave_the_newest_head_signed(app):
     assert report.latest.size == _size(app) and report.after_latest == 0
     sizes = [line.checkpoint.size for line in app.audit_anchor.lines()]
     assert sizes == sorted(set(sizes))  # written in sequence order, never a smaller head
+    # Each writer extended the frontier of the line before, reading from the database the
+    # entries other transactions committed in between: every root is the tree's.
+    _assert_roots_right(app)
+
+
+def _hashes(app) -> list[str]:
+    with app.engine.connect() as connection:
+        return list(
+            connection.execute(text("SELECT hash FROM audit_events ORDER BY seq")).scalars()
+        )
+
+
+def _assert_roots_right(app) -> None:
+    hashes = _hashes(app)
+    raw = [json.loads(line) for line in app.audit_anchor.journal.read_text().splitlines()]
+    assert raw and all(line.get("root") for line in raw)
+    for line in raw:
+        tree = Frontier().extend(entry_leaf(h) for h in hashes[: line["size"]])
+        assert line["root"] == entries_root(hashes[: line["size"]])
+        assert line["frontier"] == tree.to_hex()
+
+
+# --- Merkle roots in checkpoints -----------------------------------------------------------
+
+
+def test_every_checkpoint_signs_the_merkle_root_and_the_journal_keeps_its_frontier(audited):
+    _assert_roots_right(audited)
+    code, report = _verify(audited)
+    assert code == 0, report
+    hashes = _hashes(audited)
+    assert report["checkpoints"]["latest"]["root"] == entries_root(hashes)
+
+
+def test_an_old_journal_without_roots_still_verifies_and_gains_roots(app):
+    """Checkpoints signed before roots existed stay readable and verify; the next commit
+    rebuilds the frontier from the database once and signs a root from then on."""
+    _write(app, 4)
+    anchor, key = app.audit_anchor, app.audit_anchor.key()
+    old = []
+    for line in anchor.lines():
+        c = line.checkpoint
+        old.append(sign(key, origin=c.origin, size=c.size, head=c.head, at=c.at).as_dict())
+    anchor.journal.write_text("".join(json.dumps(d) + "\n" for d in old))
+    assert all("root" not in d and "frontier" not in d for d in old)
+    code, report = _verify(app)
+    assert code == 0, report
+    assert report["checkpoints"]["latest"]["root"] is None
+    _write(app, 2)
+    code, report = _verify(app)
+    assert code == 0, report
+    newest = json.loads(anchor.journal.read_text().splitlines()[-1])
+    assert newest["root"] == entries_root(_hashes(app)) == report["checkpoints"]["latest"]["root"]
+    assert newest["frontier"] == Frontier().extend(entry_leaf(h) for h in _hashes(app)).to_hex()
+
+
+def test_a_signed_root_that_the_database_does_not_give_is_named(audited):
+    """The head agrees but the signed Merkle root does not: named as a rewrite."""
+    anchor, size = audited.audit_anchor, _size(audited)
+    latest = anchor.latest()
+    wrong = sign(anchor.key(), origin=anchor.origin, size=size, head=latest.head,
+                 at=latest.at, root="ab" * 32)  # fmt: skip
+    with anchor.journal.open("a", encoding="utf-8") as journal:
+        journal.write(json.dumps(wrong.as_dict()) + "\n")
+    code, report = _verify(audited)
+    assert code == 1
+    assert [p["kind"] for p in report["problems"]] == ["rewritten"]
+    assert f"Merkle root of entries 1–{size}" in _messages(report)
+
+
+def test_a_root_the_signature_does_not_cover_is_ignored(audited):
+    """A root added to a checkpoint signed without one is not believed: the checkpoint
+    counts as one without a root."""
+    anchor = audited.audit_anchor
+    latest = anchor.latest()
+    bare = sign(anchor.key(), origin=anchor.origin, size=latest.size, head=latest.head,
+                at=latest.at).as_dict()  # fmt: skip
+    with anchor.journal.open("a", encoding="utf-8") as journal:
+        journal.write(json.dumps({**bare, "root": "cd" * 32}) + "\n")
+    code, report = _verify(audited)
+    assert code == 0, report
 
 
 # --- peer witnesses ------------------------------------------------------------------------
@@ -334,6 +418,96 @@ def _resigned(node, document: dict, *, size: int, head: str) -> dict:
             "node_signature": b64(ring.current.signing.sign(binding).signature)}  # fmt: skip
 
 
+def _cosigned_by(b, witness, document) -> dict:
+    with b.app.unit_of_work() as uow:
+        return cosign_document(uow.session, b.store.ring, witness, document, T0)
+
+
+def _export(a, prove_from=()) -> dict:
+    extra = {"prove_from": prove_from} if prove_from else {}
+    with a.app.unit_of_work() as uow:
+        return export_checkpoint(uow.session, a.app.audit_anchor, a.store.ring, **extra)
+
+
+def _keep(a, cosigned: dict) -> None:
+    with a.app.unit_of_work() as uow:
+        add_cosigned(uow.session, a.app.audit_anchor, a.store.ring, cosigned)
+
+
+def test_honest_growth_is_cosigned_with_its_consistency_proof(pair, tmp_path):  # noqa: F811
+    a, b, _ = pair
+    witness = WitnessState(tmp_path / "b")
+    _write(a.app, 3)
+    first = _export(a)
+    assert first["root"] and first["consistency"] == []
+    _keep(a, _cosigned_by(b, witness, first))
+    _write(a.app, 4)
+    grown = _export(a)  # proves from the size b cosigned, known from the kept cosignature
+    assert [(p["from"], p["to"]) for p in grown["consistency"]] == [(first["size"], grown["size"])]
+    _keep(a, _cosigned_by(b, witness, grown))
+    seen = json.loads(witness.path.read_text())[a.id][grown["origin"]]
+    assert (seen["size"], seen["root"]) == (grown["size"], grown["root"])
+    with a.app.unit_of_work() as uow:
+        report = verify_trail(uow.session, a.app.audit_anchor, a.store.ring)
+    assert report.problems == [] and [c["size"] for c in report.cosigned] == [
+        first["size"],
+        grown["size"],
+    ]
+
+
+def test_an_operator_who_rewrites_history_and_grows_it_is_refused(pair, tmp_path):  # noqa: F811
+    """The attack a witness could not see before Merkle roots: the operator, who holds the
+    audit key, rewrites an early entry, recomputes every hash, throws the journal away and
+    signs a fresh one, appends entries, and hands the witness a larger checkpoint."""
+    a, b, _ = pair
+    witness = WitnessState(tmp_path / "b")
+    _write(a.app, 3)
+    honest = _export(a)
+    _keep(a, _cosigned_by(b, witness, honest))
+    m = honest["size"]
+    _tamper(a.app, "UPDATE audit_events SET why = 'it never happened' WHERE seq = 2")
+    _rehash_from(a.app, 2)
+    a.app.audit_anchor.journal.unlink()  # a fresh journal, signed with the audit key
+    _write(a.app, 3)
+    with a.app.unit_of_work() as uow:
+        assert verify_trail(uow.session, a.app.audit_anchor).problems == []  # self-consistent
+    rewritten = _export(a)  # with a proof from m, computed over the rewritten entries
+    assert rewritten["size"] > m
+    refused = f"the log at size {rewritten['size']} does not extend the one cosigned at size {m}"
+    with pytest.raises(CheckpointRefused, match=f"{refused}: history was rewritten"):
+        _cosigned_by(b, witness, rewritten)
+    assert [p["from"] for p in rewritten["consistency"]] == [m]
+    # Without a proof (the operator drops what the node kept of the cosignature): refused.
+    bare = {**rewritten, "consistency": []}
+    with pytest.raises(CheckpointRefused, match=f"no consistency proof from size {m}"):
+        _cosigned_by(b, witness, bare)
+    # A proof forged to fit is no better: any path the operator makes fails the old root.
+    forged = {**rewritten, "consistency": [{"from": m, "to": rewritten["size"],
+                                            "proof": ["00" * 32] * 3}]}  # fmt: skip
+    with pytest.raises(CheckpointRefused, match="history was rewritten"):
+        _cosigned_by(b, witness, forged)
+    assert json.loads(witness.path.read_text())[a.id][honest["origin"]]["size"] == m
+
+
+def test_a_proof_for_the_wrong_size_is_refused(pair, tmp_path):  # noqa: F811
+    a, b, _ = pair
+    witness = WitnessState(tmp_path / "b")
+    _write(a.app, 3)
+    first = _export(a)
+    _cosigned_by(b, witness, first)  # not kept by a: a does not know b's size
+    m = first["size"]
+    _write(a.app, 3)
+    other = _export(a, prove_from=[m - 1])
+    assert [p["from"] for p in other["consistency"]] == [m - 1]
+    with pytest.raises(CheckpointRefused, match=f"export with --prove-from {m}"):
+        _cosigned_by(b, witness, other)
+    relabelled = {**other, "consistency": [{**other["consistency"][0], "from": m}]}
+    with pytest.raises(CheckpointRefused, match=f"does not extend the one cosigned at size {m}"):
+        _cosigned_by(b, witness, relabelled)
+    right = _export(a, prove_from=[m])
+    assert _cosigned_by(b, witness, right)["cosignatures"]
+
+
 def test_witness_consistency_rules():
     seen = {"size": 10, "head": "a" * 64, "at": "t"}
     same = Checkpoint("o", 10, "a" * 64, "t2")
@@ -343,6 +517,21 @@ def test_witness_consistency_rules():
         witness_consistent(Checkpoint("o", 10, "b" * 64, "t2"), seen)
     with pytest.raises(Inconsistent, match="rolled back"):
         witness_consistent(Checkpoint("o", 9, "a" * 64, "t2"), seen)
+    # With the root it cosigned, a witness needs a consistency proof to go further.
+    leaves = [entry_leaf(f"{i:064x}") for i in range(14)]
+    root10, root14 = (merkle.root(leaves[:n]).hex() for n in (10, 14))
+    rooted = {**seen, "root": root10}
+    grown = Checkpoint("o", 14, "b" * 64, "t2", root=root14)
+    proof = merkle.consistency_proof(leaves, 10)
+    witness_consistent(grown, rooted, {10: proof})
+    with pytest.raises(Inconsistent, match="no consistency proof from size 10"):
+        witness_consistent(grown, rooted, {9: merkle.consistency_proof(leaves, 9)})
+    with pytest.raises(Inconsistent, match="does not extend the one cosigned at size 10"):
+        witness_consistent(grown, rooted, {10: proof[:-1]})
+    with pytest.raises(Inconsistent, match="has no Merkle root"):
+        witness_consistent(Checkpoint("o", 14, "b" * 64, "t2"), rooted, {10: proof})
+    with pytest.raises(Inconsistent, match="forked"):
+        witness_consistent(Checkpoint("o", 10, "a" * 64, "t2", root="0" * 64), rooted)
 
 
 # --- the commands ------------------------------------------------------------------------
@@ -364,6 +553,27 @@ def test_checkpoint_command_prints_the_signed_head_and_verify_reports_it(audited
         refused = runner.invoke(cli, ["audit", command, str(tmp_path / "checkpoint.json"),
                                       "--db", url])  # fmt: skip
         assert refused.exit_code == 5 and "judicare node init" in refused.output
+
+
+def test_checkpoint_command_proves_from_the_sizes_asked(audited):
+    url = audited.engine.url.render_as_string(hide_password=False)
+    size = _size(audited)
+    printed = runner.invoke(cli, ["audit", "checkpoint", "--db", url, "--prove-from", "2",
+                                  "--prove-from", "7"], catch_exceptions=False)  # fmt: skip
+    assert printed.exit_code == 0, printed.output
+    document = json.loads(printed.stdout)
+    hashes = _hashes(audited)
+    assert document["root"] == entries_root(hashes)
+    leaves = [entry_leaf(h) for h in hashes]
+    for proof, m in zip(document["consistency"], (2, 7), strict=True):
+        assert (proof["from"], proof["to"]) == (m, size)
+        path = [bytes.fromhex(h) for h in proof["proof"]]
+        assert merkle.verify_consistency(
+            m, size, merkle.root(leaves[:m]), bytes.fromhex(document["root"]), path
+        )
+    too_far = runner.invoke(cli, ["audit", "checkpoint", "--db", url,
+                                  "--prove-from", str(size + 1)])  # fmt: skip
+    assert too_far.exit_code == 2 and "--prove-from" in too_far.output
 
 
 def test_checkpoint_command_refuses_to_sign_a_tampered_trail(audited):

@@ -90,10 +90,20 @@ def _anchoring(report) -> str:
 def checkpoint(
     db: DbOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    prove_from: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--prove-from",
+            help="Also prove that the trail extends the one of this size (repeatable).",
+        ),
+    ] = None,
 ) -> None:
-    """Print the latest signed checkpoint as JSON, to hand to peer witnesses."""
+    """Print the latest signed checkpoint as JSON, to hand to peer witnesses, with
+    consistency proofs from the sizes witnesses last cosigned (and any --prove-from)."""
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        document = export_checkpoint(uow.session, judicare.audit_anchor, _ring(judicare))
+        document = export_checkpoint(
+            uow.session, judicare.audit_anchor, _ring(judicare), prove_from or ()
+        )
     if out is None:
         print_json(document)
     else:
@@ -108,7 +118,8 @@ def cosign(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
 ) -> None:
     """As a witness, cosign a peer node's checkpoint; refuses one inconsistent with a
-    checkpoint this node cosigned before for that node (exit 3)."""
+    checkpoint this node cosigned before for that node, or larger without a consistency
+    proof from it that verifies (exit 3)."""
     document = _read(file)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         ring = _ring(judicare, required=True)

@@ -3,10 +3,15 @@
 `<keys dir>/audit/` holds the audit key (`checkpoint.key`, Ed25519, 0600, created on first
 use) and, per database, `<id>.checkpoints.jsonl`: one signed checkpoint a line, appended
 after each commit that added audit entries (file opened O_APPEND, locked with flock while
-the last line is read and the new one written, then fsync'd). Cosigned checkpoints returned
-by peer witnesses go to `<id>.cosigned.jsonl`; what this node cosigned as a witness for
-others, to `witnessed.json`. None of it is in the database: someone who holds only the
-database cannot rewrite the trail without `judicare audit verify` naming it.
+the last line is read and the new one written, then fsync'd). Each checkpoint signs the
+Merkle root of the entries 1..size (audit.merkle); the line also carries, unsigned, the
+frontier that root was folded from, which the next commit extends with the entries
+committed since instead of re-reading the trail. Lines written before roots existed have
+neither, and still verify; after such a line the frontier is rebuilt once from the
+database. Cosigned checkpoints returned by peer witnesses go to `<id>.cosigned.jsonl`; what
+this node cosigned as a witness for others (with the root it cosigned), to
+`witnessed.json`. None of it is in the database: someone who holds only the database cannot
+rewrite the trail without `judicare audit verify` naming it.
 
 Writing a checkpoint never fails the business transaction, which has already committed: a
 write that fails is logged, and `verify` then reports the entries after the last checkpoint.
@@ -22,7 +27,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,14 +35,16 @@ from pathlib import Path
 from nacl.signing import SigningKey
 from sqlalchemy.engine import URL
 
-from judicare.audit import checkpoints
+from judicare.audit import checkpoints, merkle
 from judicare.audit.chain import canonical_time
 
 log = logging.getLogger(__name__)
 
 KEY_FILE = "checkpoint.key"
 WITNESSED_FILE = "witnessed.json"
-_TAIL_BYTES = 4096
+_TAIL_BYTES = 16384  # a line with its frontier: under 3 KB up to 2**40 entries
+# Reads the hashes of entries first..last (inclusive, in order) from the database.
+Reader = Callable[[int, int], Sequence[str]]
 
 
 def log_origin(url: URL) -> str:
@@ -102,10 +109,16 @@ class AuditAnchor:
 
     # --- writing ---
 
-    def record(self, size: int, head: str) -> None:
+    def record(
+        self,
+        size: int,
+        head: str,
+        known: Mapping[int, str] | None = None,
+        read: Reader | None = None,
+    ) -> None:
         """Sign and append a checkpoint after a commit. Never raises: the commit stands."""
         try:
-            self.append(size, head)
+            self.append(size, head, known=known, read=read)
         except Exception:  # the user's write has committed; verify shows the gap
             log.exception(
                 "audit checkpoint for entry %s not written to %s: `judicare audit verify` "
@@ -114,20 +127,47 @@ class AuditAnchor:
                 self.journal,
             )
 
-    def append(self, size: int, head: str) -> checkpoints.Checkpoint | None:
+    def append(
+        self,
+        size: int,
+        head: str,
+        *,
+        known: Mapping[int, str] | None = None,
+        read: Reader | None = None,
+        rootless_again: bool = False,
+    ) -> checkpoints.Checkpoint | None:
         """Append a signed checkpoint unless one as large is there already (another
-        transaction committed after this one and wrote first). Lines are in size order."""
+        transaction committed after this one and wrote first). Lines are in size order.
+
+        The checkpoint carries the Merkle root of entries 1..size: the previous line's
+        frontier extended with the entries since, taken from `known` (seq -> hash: this
+        transaction's own entries) or, for those committed by other transactions, from
+        `read(first, last)` (their hashes from the database). Without a usable frontier on
+        the previous line (a journal written before roots, or a damaged line) the frontier
+        is rebuilt once from the database. If the hashes cannot be had, the checkpoint is
+        signed without a root, as before. `rootless_again`: also sign when the last line
+        has this size but no root (an old journal's last checkpoint)."""
         key = self.key()
         with self._lock, self._locked(self.journal) as fd:
             last = _last_line(self.journal)
             if last and not last.endswith("\n"):
                 os.write(fd, b"\n")  # a line cut short by a crash stays unreadable, alone
-            elif last and _size_of(last) >= size:
+                last = ""
+            elif (
+                last
+                and _size_of(last) >= size
+                and not (rootless_again and _size_of(last) == size and not _root_of(last))
+            ):
                 return None
+            frontier = _extended(_frontier_of(last), size, known or {}, read)
             checkpoint = checkpoints.sign(
-                key, origin=self.origin, size=size, head=head, at=canonical_time(self.now())
-            )
-            line = json.dumps(checkpoint.as_dict(), separators=(",", ":")) + "\n"
+                key, origin=self.origin, size=size, head=head, at=canonical_time(self.now()),
+                root=frontier.root().hex() if frontier else "",
+            )  # fmt: skip
+            document = checkpoint.as_dict()
+            if frontier is not None:
+                document["frontier"] = frontier.to_hex()  # unsigned: verify recomputes it
+            line = json.dumps(document, separators=(",", ":")) + "\n"
             os.write(fd, line.encode())
             os.fsync(fd)
             return checkpoint
@@ -229,6 +269,50 @@ def _last_line(path: Path) -> str | None:
     if tail.endswith("\n"):
         return tail[:-1].rsplit("\n", 1)[-1] + "\n"
     return tail.rsplit("\n", 1)[-1]
+
+
+def _root_of(line: str) -> str:
+    try:
+        return str(json.loads(line).get("root") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _frontier_of(line: str | None) -> merkle.Frontier | None:
+    """The frontier a journal line carries, if it folds into the line's (signed) root."""
+    if not line:
+        return None
+    try:
+        data = json.loads(line)
+        frontier = merkle.Frontier.from_hex(data["size"], data["frontier"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return frontier if frontier.root().hex() == data.get("root") else None
+
+
+def _extended(
+    previous: merkle.Frontier | None, size: int, known: Mapping[int, str], read: Reader | None
+) -> merkle.Frontier | None:
+    """The frontier of entries 1..size, from the previous line's, or from nothing."""
+    start = previous.copy() if previous is not None and previous.size <= size else None
+    first = start.size + 1 if start is not None else 1
+    wanted = range(first, size + 1)
+    if all(seq in known for seq in wanted):
+        hashes = [known[seq] for seq in wanted]
+    elif read is None:
+        return None
+    else:
+        try:
+            hashes = read(first, size)
+        except Exception:  # the database is unreachable: sign without a root
+            log.exception("audit entries %s–%s not read for the Merkle root", first, size)
+            return None
+    if len(hashes) != len(wanted):
+        return None
+    try:
+        return (start or merkle.Frontier()).extend(merkle.entry_leaf(h) for h in hashes)
+    except ValueError:
+        return None
 
 
 def _size_of(line: str) -> int:

@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import event, insert, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from judicare.audit.chain import GENESIS, canonical_time, entry_hash, verify
@@ -85,7 +86,8 @@ def _append_pending(session: Session) -> None:
     connection = session.connection()
     if not (connection.dialect.name == "postgresql" and _append_in_one_trip(connection, pending)):
         _append_in_python(connection, pending)
-    session.info[_HEAD] = (pending[-1].seq, pending[-1].hash)
+    session.info[_HEAD] = (pending[-1].seq, pending[-1].hash,
+                           {row.seq: row.hash for row in pending})  # fmt: skip
 
 
 @event.listens_for(Session, "after_commit")
@@ -95,7 +97,32 @@ def _sign_head(session: Session) -> None:
     head = session.info.pop(_HEAD, None)
     anchor = session.info.get(ANCHOR)
     if head is not None and anchor is not None:
-        anchor.record(*head)
+        seq, hash_, known = head
+        anchor.record(seq, hash_, known, engine_reader(session.get_bind()))
+
+
+def hashes_between(connection, first: int, last: int) -> list[str]:
+    """The hashes of entries first..last in sequence order (connection or session)."""
+    seq = AuditEventRow.seq
+    rows = connection.execute(
+        select(seq, AuditEventRow.hash).where(seq >= first, seq <= last).order_by(seq)
+    ).all()
+    if [row.seq for row in rows] != list(range(first, last + 1)):
+        raise LookupError(f"audit entries {first}–{last} are not all in the database")
+    return [row.hash for row in rows]
+
+
+def engine_reader(bind):
+    """Reads entry hashes through a new connection of `bind` (after a commit, the session
+    itself may not run SQL): for the Merkle root of the next checkpoint."""
+    if not isinstance(bind, Engine):
+        return None
+
+    def read(first: int, last: int) -> list[str]:
+        with bind.connect() as connection:
+            return hashes_between(connection, first, last)
+
+    return read
 
 
 def _append_in_python(connection, pending: list[AuditEventRow]) -> None:

@@ -8,17 +8,20 @@ with every checkpoint. A problem names the entries concerned where it can.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from judicare.audit import checkpoints
+from judicare.audit import checkpoints, merkle
 from judicare.audit.chain import Problem, canonical_time, verify
 from judicare.audit.checkpoints import Checkpoint, b64, short, unb64
 from judicare.audit.journal import AuditAnchor, WitnessState
 from judicare.audit.models import AuditEventRow
+from judicare.audit.service import hashes_between
 from judicare.errors import Conflict, InvalidInput, JudicareError
 
 
@@ -46,7 +49,8 @@ class TrailReport:
                 "journal": self.journal,
                 "signed": self.signed,
                 "latest": None if latest is None
-                else {"size": latest.size, "head": latest.head, "at": latest.at},
+                else {"size": latest.size, "head": latest.head, "at": latest.at,
+                      "root": latest.root or None},
                 "entries_after_latest": self.after_latest,
                 "cosigned": self.cosigned,
             },
@@ -65,16 +69,43 @@ def verify_trail(session: Session, anchor: AuditAnchor | None, ring=None) -> Tra
     hashes = {entry.seq: entry.hash for entry in entries}
     report.journal = str(anchor.journal)
     signed = _signed_checkpoints(anchor, report)
-    anchored = checkpoints.check(hashes, signed, by="signed checkpoint")
-    report.problems += anchored.problems
+    before = len(report.problems)
+    witnessed = _cosigned_checkpoints(session, anchor, ring, report)
+    # The cosigned checkpoints' own problems are reported after the signed ones', as before.
+    cosigned_problems = report.problems[before:]
+    del report.problems[before:]
+    roots = merkle_roots(entries, {c.size for c in signed + witnessed if c.root})
+    anchored = checkpoints.check(hashes, signed, by="signed checkpoint", roots=roots)
+    report.problems += anchored.problems + cosigned_problems
     report.signed, report.latest, report.after_latest = (
         len(signed), anchored.latest, anchored.after_latest
     )  # fmt: skip
     if anchored.latest is None:
         report.after_latest = len(entries)
-    witnessed = _cosigned_checkpoints(session, anchor, ring, report)
-    report.problems += checkpoints.check(hashes, witnessed, by="cosigned checkpoint").problems
+    report.problems += checkpoints.check(
+        hashes, witnessed, by="cosigned checkpoint", roots=roots
+    ).problems
     return report
+
+
+def merkle_roots(entries, sizes: set[int]) -> dict[int, str]:
+    """The Merkle root of entries 1..size for each size asked, in one pass over the entries
+    (a frontier extended entry by entry, folded at each size). Stops at the first gap in
+    the sequence: the chain check names it, and no root past it can be right."""
+    roots: dict[int, str] = {}
+    if not sizes:
+        return roots
+    frontier, last = merkle.Frontier(), max(sizes)
+    for entry in entries:
+        if entry.seq != frontier.size + 1 or entry.seq > last:
+            break
+        try:
+            frontier.append(merkle.entry_leaf(entry.hash))
+        except ValueError:  # not a hash at all: the chain check names the entry
+            break
+        if entry.seq in sizes:
+            roots[entry.seq] = frontier.root().hex()
+    return roots
 
 
 def _signed_checkpoints(anchor: AuditAnchor, report: TrailReport) -> list[Checkpoint]:
@@ -101,7 +132,7 @@ def _signed_checkpoints(anchor: AuditAnchor, report: TrailReport) -> list[Checkp
         where = f"line {line.number} of the checkpoint journal {anchor.journal}"
         if checkpoint is None:
             problem("forged_checkpoint", f"{where} cannot be read: {line.error}")
-        elif not checkpoints.signed_by(checkpoint, public):
+        elif (signed := checkpoints.authentic(checkpoint, public)) is None:
             claims = f"{checkpoint.size} entries with head {short(checkpoint.head)}"
             problem(
                 "forged_checkpoint",
@@ -115,7 +146,7 @@ def _signed_checkpoints(anchor: AuditAnchor, report: TrailReport) -> list[Checkp
                 "the journal was copied from another database",
             )
         else:
-            valid.append(checkpoint)
+            valid.append(signed)
     return valid
 
 
@@ -134,10 +165,12 @@ def _cosigned_checkpoints(session, anchor, ring, report: TrailReport) -> list[Ch
         except ValueError as exc:
             report.problems.append(Problem(0, "bad_cosignature", f"{where}: {exc}"))
             continue
-        if not checkpoints.signed_by(checkpoint, public):
+        signed = checkpoints.authentic(checkpoint, public)
+        if signed is None:
             report.problems.append(Problem(0, "bad_cosignature", (
                 f"{where} holds a checkpoint not signed by this node's audit key")))  # fmt: skip
             continue
+        checkpoint = signed
         witnesses, bad = _valid_witnesses(session, ring, checkpoint, document)
         for witness in bad:
             report.problems.append(Problem(0, "bad_cosignature", (
@@ -178,10 +211,17 @@ def _valid_witnesses(session, ring, checkpoint: Checkpoint, document: dict):
 # --- handing a checkpoint to witnesses, and witnessing -----------------------------------
 
 
-def export_checkpoint(session: Session, anchor: AuditAnchor, ring=None) -> dict:
+def export_checkpoint(
+    session: Session, anchor: AuditAnchor, ring=None, prove_from: Iterable[int] = ()
+) -> dict:
     """The latest signed checkpoint, signing the current head first if the database is
     ahead of the journal (only if the whole trail verifies), with the node's own signature
-    binding the audit key to the node when the node has its keys."""
+    binding the audit key to the node when the node has its keys.
+
+    With it go consistency proofs (RFC 9162 §2.1.4) to its size from each size a witness
+    last cosigned (from the cosigned checkpoints kept) and from each size in `prove_from`:
+    a witness that cosigned size m needs the proof from m to cosign a larger checkpoint.
+    Only hashes travel, never the entries."""
     report = verify_trail(session, anchor)
     if report.problems:
         raise JudicareError(
@@ -190,11 +230,23 @@ def export_checkpoint(session: Session, anchor: AuditAnchor, ring=None) -> dict:
         )
     head = session.scalars(select(AuditEventRow).order_by(AuditEventRow.seq.desc()).limit(1))
     last = head.first()
+    read = partial(hashes_between, session)
     if last is not None and (report.latest is None or last.seq > report.latest.size):
-        anchor.append(last.seq, last.hash)
+        anchor.append(last.seq, last.hash, read=read)
+    elif last is not None and not report.latest.root:  # an old journal: sign its root once
+        anchor.append(last.seq, last.hash, read=read, rootless_again=True)
     latest = anchor.latest()
     if latest is None:
         raise InvalidInput("the audit trail is empty: there is no checkpoint to sign yet")
+    asked = set(prove_from)
+    too_large = sorted(m for m in asked if not 0 < m <= latest.size)
+    if too_large:
+        raise InvalidInput(
+            f"--prove-from {too_large[0]}: a proof is from a size between 1 and "
+            f"{latest.size}, the size of the latest checkpoint"
+        )
+    sizes = asked | {m for m in _witnessed_sizes(anchor) if 0 < m <= latest.size}
+    proofs = _consistency(session, latest.size, sizes) if latest.root else []
     public = bytes(anchor.key().verify_key)
     document = {**latest.as_dict(), "public_key": b64(public)}
     if ring is not None:
@@ -205,7 +257,33 @@ def export_checkpoint(session: Session, anchor: AuditAnchor, ring=None) -> dict:
             "node_key_id": ring.current.signing_id,
             "node_signature": b64(ring.current.signing.sign(binding).signature),
         }
-    return document | {"cosignatures": []}
+    return document | {"cosignatures": [], "consistency": proofs}
+
+
+def _witnessed_sizes(anchor: AuditAnchor) -> set[int]:
+    """The size each witness last cosigned, from the cosigned checkpoints this node kept."""
+    last: dict[str, int] = {}
+    for _number, document in anchor.cosigned_documents():
+        if not isinstance(document, dict) or document.get("origin") != anchor.origin:
+            continue
+        size = document.get("size")
+        if not isinstance(size, int) or isinstance(size, bool):
+            continue
+        for item in document.get("cosignatures") or []:
+            witness = str(item.get("witness")) if isinstance(item, dict) else ""
+            last[witness] = max(last.get(witness, 0), size)
+    return set(last.values())
+
+
+def _consistency(session: Session, size: int, sizes: set[int]) -> list[dict]:
+    if not sizes:
+        return []
+    leaves = [merkle.entry_leaf(h) for h in hashes_between(session, 1, size)]
+    return [
+        {"from": m, "to": size,
+         "proof": [h.hex() for h in merkle.consistency_proof(leaves, m)]}
+        for m in sorted(sizes)
+    ]  # fmt: skip
 
 
 def cosign_document(
@@ -224,6 +302,7 @@ def cosign_document(
         node_signature = unb64(document["node_signature"])
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"not a checkpoint handed to witnesses: {exc}") from None
+    checkpoint = checkpoints.authentic(checkpoint, audit_public or b"") or checkpoint
     peer = load_peer(session, ring, node_id)
     if peer is None:
         raise CheckpointRefused(f"node {node_id!r} is not in the peer directory")
@@ -236,13 +315,14 @@ def cosign_document(
         raise CheckpointRefused("the checkpoint's signature does not match its audit key")
     with state.update() as witnessed:
         trails = witnessed.setdefault(node_id, {})
+        proofs = checkpoints.proofs_of(document, checkpoint.size)
         try:
-            checkpoints.witness_consistent(checkpoint, trails.get(checkpoint.origin))
+            checkpoints.witness_consistent(checkpoint, trails.get(checkpoint.origin), proofs)
         except checkpoints.Inconsistent as exc:
             refused = f"refused to cosign node {node_id!r}'s checkpoint: {exc}"
             raise CheckpointRefused(refused) from None
         trails[checkpoint.origin] = {"size": checkpoint.size, "head": checkpoint.head,
-                                     "at": checkpoint.at}  # fmt: skip
+                                     "at": checkpoint.at, "root": checkpoint.root}  # fmt: skip
     cosignature = checkpoints.cosign(
         ring.current.signing, checkpoint, node_id=node_id,
         witness_id=ring.identity.node_id, at=canonical_time(now),
@@ -259,8 +339,10 @@ def add_cosigned(session: Session, anchor: AuditAnchor, ring, document: dict) ->
     except ValueError as exc:
         raise InvalidInput(f"not a cosigned checkpoint: {exc}") from None
     key = anchor.key(create=False)
-    if key is None or not checkpoints.signed_by(checkpoint, bytes(key.verify_key)):
+    signed = checkpoints.authentic(checkpoint, bytes(key.verify_key)) if key else None
+    if signed is None:
         raise CheckpointRefused("this checkpoint is not signed by this node's audit key")
+    checkpoint = signed
     if checkpoint.origin != anchor.origin:
         raise CheckpointRefused(f"this checkpoint is for {checkpoint.origin}, not this trail")
     good, _bad = _valid_witnesses(session, ring, checkpoint, document)
