@@ -86,10 +86,13 @@ def _cli(api, monkeypatch, *args):
     return CliRunner().invoke(cli, [*args, "--db", url], catch_exceptions=False)
 
 
-def _audit_tags(api, username: str) -> list[str]:
+def _audit_tags(api, username: str, sign_ins: bool = False) -> list[str]:
+    """The audit tags about a user, in order; sign-ins (credentials issued) left out unless
+    `sign_ins`."""
     with api.app.unit_of_work() as uow:
         events = list_events(uow.session, subject_type="user", subject_id=username)
-    return [e["tag"] for e in events]
+    tags = [e["tag"] for e in events]
+    return tags if sign_ins else [t for t in tags if t != "account:credential:issue"]
 
 
 # --- password guessing -------------------------------------------------------------------
@@ -103,6 +106,33 @@ def test_thirty_wrong_passwords_then_the_right_one_is_refused(api):
     assert right.status_code == 429  # the right password during a lockout does not work
     assert right.json()["error"]["code"] == "too_many_attempts"
     assert int(right.headers["Retry-After"]) > 0
+
+
+def test_sign_ins_and_lockouts_are_in_the_audit_trail_but_not_each_guess(api):
+    """OWASP ASVS 5.0 v5.0.0-16.3.1: every authentication is logged. A sign-in is one entry;
+    a flood of wrong guesses is one entry per lockout, never one per guess."""
+    _token(api)
+    assert _audit_tags(api, "victim", sign_ins=True) == ["account:credential:issue"]
+    for n in range(30):
+        _sign_in(api, password=f"guess number {n}")
+    with api.app.unit_of_work() as uow:
+        locked = list_events(uow.session, subject_type="account", subject_id="victim")
+    assert [e["tag"] for e in locked] == ["account:sign-in:locked-account"]
+    assert locked[0]["details"]["failures"] == 5 and locked[0]["actor"] == "node:sign-in"
+    _later(api, days=1)
+    assert _sign_in(api, password="guess number 31").status_code == 401  # locked again: +1
+    _later(api, days=1)
+    assert _sign_in(api, password="guess number 32").status_code == 401
+    with api.app.unit_of_work() as uow:
+        assert len(list_events(uow.session, subject_type="account", subject_id="victim")) == 3
+
+
+def test_a_right_password_at_the_threshold_is_no_lockout_in_the_trail(api):
+    for n in range(4):
+        assert _sign_in(api, password=f"guess number {n}").status_code == 401
+    assert _sign_in(api).status_code == 201
+    with api.app.unit_of_work() as uow:
+        assert list_events(uow.session, subject_type="account", subject_id="victim") == []
 
 
 def test_failures_are_shared_by_every_process_of_the_node(api):

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judicare.auth.models import ApiTokenRow, UserRow
-from judicare.auth.passwords import new_token, token_digest
+from judicare.auth.passwords import token_digest
 from judicare.auth.permissions import Principal, Unauthenticated
+from judicare.auth.service import issue_token
 from judicare.db.base import as_utc
 from judicare.errors import InvalidInput
 
@@ -142,18 +143,10 @@ def disable_second_factor(session: Session, username: str) -> None:
 
 
 def open_web_session(session: Session, principal: Principal, now: datetime) -> str:
-    token = new_token()
-    session.add(
-        ApiTokenRow(
-            user_id=principal.user_id,
-            token_sha256=token_digest(token),
-            name="web session",
-            created_at=now,
-            expires_at=now + timedelta(hours=WEB_SESSION_HOURS),
-        )
+    """A web session: a token kept in the signed cookie, audited as every sign-in is."""
+    return issue_token(
+        session, principal, "web session", now=now, lifetime=timedelta(hours=WEB_SESSION_HOURS)
     )
-    session.flush()
-    return token
 
 
 def close_web_session(session: Session, token: str, now: datetime) -> None:

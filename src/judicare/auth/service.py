@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from judicare.audit.service import AuditAction, record
 from judicare.auth.models import ApiTokenRow, AuthorityRow, UserRow
 from judicare.auth.passwords import hash_password, new_token, token_digest
 from judicare.auth.permissions import Principal, Role, Unauthenticated
@@ -78,19 +79,35 @@ def issue_token(
     now: datetime,
     lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
 ) -> str:
-    """A new API token for `principal`, valid from `now` for `lifetime`; only its SHA-256
-    digest is stored, the token itself is shown once."""
+    """A new API token (or web session) for `principal`, valid from `now` for `lifetime`;
+    only its SHA-256 digest is stored, the token itself is shown once. Each one is audited
+    (OWASP ASVS 5.0 v5.0.0-16.3.1: every authentication is logged), never the token."""
     token = new_token()
-    session.add(
-        ApiTokenRow(
-            user_id=principal.user_id,
-            token_sha256=token_digest(token),
-            name=name,
-            created_at=now,
-            expires_at=now + lifetime,
-        )
+    row = ApiTokenRow(
+        user_id=principal.user_id,
+        token_sha256=token_digest(token),
+        name=name,
+        created_at=now,
+        expires_at=now + lifetime,
     )
+    session.add(row)
     session.flush()
+    record(
+        session,
+        actor=principal.username,
+        action=AuditAction.COLLECTION,
+        tag="account:credential:issue",
+        subject_type="user",
+        subject_id=principal.username,
+        why="signed in" if name in ("", "web session") else f"token {name!r} issued",
+        at=now,
+        details={
+            "user_id": principal.user_id,
+            "kind": name or "api token",
+            "token_id": row.id,
+            "expires_at": row.expires_at.isoformat(),
+        },
+    )
     return token
 
 

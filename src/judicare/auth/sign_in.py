@@ -31,6 +31,7 @@ from judicare.auth.throttle import (
     ThrottlePolicy,
     account_key,
     attempt_succeeded,
+    audit_lockouts,
     check_not_locked,
     reserve_attempt,
     source_key,
@@ -92,8 +93,9 @@ class SignIn:
         with app.unit_of_work() as uow:
             check_not_locked(uow.session, keys, app.now())
         with self.gate.slot():
+            attempted_at = app.now()
             with app.unit_of_work() as uow:
-                reserve_attempt(uow.session, keys, app.now(), self.policy)
+                reserve_attempt(uow.session, keys, attempted_at, self.policy)
                 uow.commit()
             with app.unit_of_work() as uow:
                 user = uow.session.scalar(select(UserRow).where(UserRow.username == username))
@@ -101,6 +103,9 @@ class SignIn:
                 who = principal_of(user) if user is not None and user.active else None
             right = verify_or_waste(stored, password)
         if not right or who is None:
+            with app.unit_of_work() as uow:
+                audit_lockouts(uow.session, keys, attempted_at)
+                uow.commit()
             raise Unauthenticated("wrong user name or password")
         with app.unit_of_work() as uow:
             attempt_succeeded(uow.session, keys, self.policy)

@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from judicare.audit.service import AuditAction, record
 from judicare.auth.models import LoginThrottleRow
 from judicare.db.base import as_utc
 from judicare.errors import JudicareError
@@ -110,6 +111,39 @@ def reserve_attempt(
     if account.failures >= policy.account_max_failures:
         account.locked_until = FOREVER
     session.flush()
+
+
+def audit_lockouts(session: Session, keys: tuple[str, str], attempted_at: datetime) -> None:
+    """After a wrong password: each lockout that this attempt (counted at `attempted_at`)
+    started goes into the audit trail. One entry per lockout, never one per guess, so that
+    a flood of guesses cannot bury the trail: attempts during a lockout are refused before
+    they are counted."""
+    rows = session.scalars(select(LoginThrottleRow).where(LoginThrottleRow.key.in_(keys)))
+    for row in rows:
+        started_now = row.last_failure_at is not None and as_utc(row.last_failure_at) == (
+            attempted_at
+        )
+        if started_now and row.locked_until is not None and as_utc(row.locked_until) > attempted_at:
+            _audit_lockout(session, row, attempted_at)
+
+
+def _audit_lockout(session: Session, row: LoginThrottleRow, now: datetime) -> None:
+    scope, name = row.key.split(":", 1)
+    until = as_utc(row.locked_until)
+    record(
+        session,
+        actor="node:sign-in",
+        action=AuditAction.COLLECTION,
+        tag=f"account:sign-in:locked-{scope}",
+        subject_type=scope,
+        subject_id=name,
+        why=f"{row.failures} failed sign-ins",
+        at=now,
+        details={
+            "failures": row.failures,
+            "until": "an administrator's reset" if until == FOREVER else until.isoformat(),
+        },
+    )
 
 
 def attempt_succeeded(session: Session, keys: tuple[str, str], policy: ThrottlePolicy) -> None:
