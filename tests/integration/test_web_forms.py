@@ -193,6 +193,20 @@ def test_an_unknown_state_in_a_live_filter_lists_nothing_and_says_why(demo_api):
     assert 'id="state-error"' not in fixed.text and 'class="requests"' in fixed.text
 
 
+def test_empty_status_and_kind_in_a_live_redraw_mean_any(demo_api):
+    """The filter form's HTMX redraw sends `status=&kind=` for "Any": that is no filter,
+    not a refused page (it used to answer 422)."""
+    officer = WebUser(demo_api, "anna.officer")
+    live = officer.get("/requests?status=&kind=&state=&overdue=&person=&q=",
+                       headers={"HX-Request": "true"})  # fmt: skip
+    assert live.status_code == 200 and 'class="requests"' in live.text
+    page = officer.get("/requests?status=&kind=")
+    assert page.status_code == 200 and 'class="requests"' in page.text
+    bogus = officer.get("/requests?status=decided-by-itself")
+    assert bogus.status_code == 200 and field_refused(bogus.text, "status")
+    assert 'class="requests"' not in bogus.text
+
+
 @pytest.fixture
 def second_factor(demo_api):
     """t.supervisor.NLD-CA signs in with a TOTP code during the test; its secret."""

@@ -47,18 +47,19 @@ def router(app: App, pages: Pages) -> APIRouter:
     def request_list(
         request: Request,
         who: Who,
-        status: RequestStatus | None = None,
+        status: Annotated[str | None, Query(max_length=40)] = None,
         state: Annotated[str | None, Query(max_length=3)] = None,
-        kind: CooperationKind | None = None,
+        kind: Annotated[str | None, Query(max_length=40)] = None,
         overdue: Annotated[str | None, Query(max_length=5)] = None,
         person: Annotated[str | None, Query(max_length=200)] = None,
         q: Annotated[str | None, Query(max_length=200)] = None,
         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     ) -> Response:
+        # An empty choice ("any", as the filter form's redraw sends it) is no filter.
         chosen = {
-            "status": status.value if status else "",
+            "status": (status or "").strip(),
             "state": (state or "").strip(),
-            "kind": kind.value if kind else "",
+            "kind": (kind or "").strip(),
             "overdue": overdue or "",
             "person": (person or "").strip(),
             "q": (q or "").strip(),
@@ -67,7 +68,7 @@ def router(app: App, pages: Pages) -> APIRouter:
         result = {"items": [], "total": 0}
         if not errors:  # a filter we cannot apply lists nothing rather than everything
             filters = queries.RequestFilters(
-                status,
+                RequestStatus(chosen["status"]) if chosen["status"] else None,
                 chosen["state"] or None,
                 chosen["kind"] or None,
                 {"yes": True, "no": False}.get(chosen["overdue"]),
@@ -134,6 +135,9 @@ def router(app: App, pages: Pages) -> APIRouter:
 
 
 def _filter_problems(t: Translator, chosen: dict) -> dict:
+    for name, choices in (("status", RequestStatus), ("kind", CooperationKind)):
+        if chosen[name] and chosen[name] not in {c.value for c in choices}:
+            return {name: field_problem(t, "enum")}
     if chosen["state"]:
         try:
             resolve_state(chosen["state"])
