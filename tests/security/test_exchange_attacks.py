@@ -286,6 +286,29 @@ def test_a_genuine_peers_refused_envelope_is_still_audited_in_its_name(pair):
     assert actor == f"node:{a.id}"
 
 
+def test_a_replayed_genuine_envelope_cannot_bury_the_trail_in_its_signers_name(pair):
+    """Someone who captured a genuine envelope posts it again and again. Each copy gets the
+    original receipt and changes nothing; the trail names the 1st, 2nd, 4th, 8th... copy
+    (a sender's few retries stay visible one by one), so 100 replays write 7 entries, not
+    100. Before the fix, every copy wrote an entry in the signer's name."""
+    a, b, _ = pair
+    with a.app.unit_of_work() as uow:
+        _, keys = load_peer(uow.session, a.store.ring, b.id)
+    genuine = seal(a.store.ring, keys, STATUS_NOTICE, {"status": "x"}, message_id="replayed",
+                   conversation_id="c-replay", now=T0, lifetime=timedelta(hours=1))  # fmt: skip
+    first_status, receipt, _ = handle_envelope(b.app, b.node, genuine)
+    assert first_status == 200
+    for _ in range(100):
+        status, again, _ = handle_envelope(b.app, b.node, genuine)
+        assert (status, again) == (200, receipt)
+    copies = [e["copy"] for e in _tags(b, "node:envelope:duplicate")]
+    assert copies == [1, 2, 4, 8, 16, 32, 64]
+    with b.app.unit_of_work() as uow:
+        assert uow.session.get(InboxRow, "replayed").duplicates == 100
+        assert uow.session.scalar(select(func.count()).select_from(InboxRow)) == 1
+        assert verify_log(uow.session)[1] == []
+
+
 def test_a_forged_attachment_upload_stores_nothing_and_writes_nothing_in_the_peers_name(pair):
     a, b, _ = pair
     stranger = new_ring(NodeIdentity(a.id, "BEL", "x", "http://x"), T0)

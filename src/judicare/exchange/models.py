@@ -87,6 +87,9 @@ class InboxRow(Base):
     body_summary: Mapped[dict] = mapped_column(JSON, default=dict)
     receipt: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Copies received again after this one (retries after a lost receipt, or replays):
+    # each is answered with the same receipt; only the 1st, 2nd, 4th, 8th... are audited.
+    duplicates: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ReceiptRow(Base):

@@ -1,7 +1,7 @@
 """login throttles: failed sign-ins per account name and per source address
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 21:00:00
 """
 

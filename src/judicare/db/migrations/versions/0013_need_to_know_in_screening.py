@@ -7,7 +7,7 @@ an authority-owned register, is read by nobody. Decisions taken before get the a
 the user who took them (none for an operator's: they then count nowhere) and no request.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-04 21:00:00
 """
 

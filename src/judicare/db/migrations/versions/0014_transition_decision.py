@@ -1,7 +1,7 @@
 """transition decision: the decision a change of status applied (four-eyes, issue 13 §2)
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-04 21:00:00
 """
 

@@ -2,7 +2,7 @@
 place, instead of one audit entry each in the name of whoever the sender claims to be
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-04 21:00:00
 """
 
