@@ -13,6 +13,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.integration.api_support import request_body
 from tests.integration.web_support import WebUser
@@ -296,3 +297,39 @@ def test_the_request_page_upload_checks_the_media_type_as_the_api_does(api):
     document_id = listed.json()["documents"][-1]["id"]
     download = officer.get(f"/requests/{request_id}/documents/{document_id}")
     assert download.headers["content-type"] == "application/pdf"
+
+
+def test_a_database_message_quoting_a_value_never_reaches_the_log(app, caplog):
+    """PostgreSQL quotes the values of a broken unique key in its DETAIL line (hidden bound
+    parameters do not cover that); a traceback logged for it kept the name. Now the log
+    names the error class, SQLSTATE, constraint and table, and no value."""
+    import logging
+
+    from sqlalchemy.exc import IntegrityError
+
+    from judicare.auth.service import create_user, ensure_authority
+    from judicare.logs import keep_personal_data_out_of_logs
+
+    keep_personal_data_out_of_logs()
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "test")
+        create_user(uow.session, username="zhanar.testbayeva", password="x" * 12,
+                    role="officer", authority_id="BEL-CA")  # fmt: skip
+        uow.commit()
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(IntegrityError) as failed, app.unit_of_work() as uow:
+        uow.session.execute(
+            text("INSERT INTO users (username, display_name, password_hash, role, authority_id, "
+                 "active, totp_failures, created_at) VALUES (:name, :display, 'x', 'officer', "
+                 "'BEL-CA', true, 0, CURRENT_TIMESTAMP)"),
+            {"name": "zhanar.testbayeva", "display": "Zhanar Testbayeva"},
+        )  # fmt: skip
+        uow.session.flush()
+    for name in ("uvicorn.error", "judicare.api", "judicare.exchange"):
+        try:
+            raise RuntimeError("request failed") from failed.value
+        except RuntimeError:
+            logging.getLogger(name).exception("Exception in ASGI application")
+    assert caplog.text.count("Exception in ASGI application") == 3
+    assert "testbayeva" not in caplog.text.lower()
+    assert "IntegrityError" in caplog.text or "UniqueViolation" in caplog.text

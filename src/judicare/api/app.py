@@ -25,6 +25,7 @@ from judicare.auth.sign_in import SignIn, client_address
 from judicare.files.media import download_headers, download_type
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.service import parse_query
+from judicare.logs import keep_personal_data_out_of_logs
 from judicare.requests import documents as document_service
 from judicare.requests import queries, service
 from judicare.requests.domain import RequestStatus
@@ -60,6 +61,7 @@ def create_api(app: App) -> FastAPI:
     )
     docs.install(api)
     errors.install(api)
+    keep_personal_data_out_of_logs()
     api.state.judicare = app
     sign_in = api.state.sign_in = SignIn.for_app(app)
     token_lifetime = timedelta(hours=app.settings.api_token_hours)
