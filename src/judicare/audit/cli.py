@@ -142,6 +142,51 @@ def add_cosigned_command(file: FileArgument, db: DbOption = None) -> None:
     _say(f"Checkpoint of {document['size']} entries cosigned by {', '.join(witnesses)} kept.")
 
 
+@app.command("send-checkpoint")
+def send_checkpoint_command(
+    to: Annotated[
+        str | None, typer.Option("--to", help="The peer node that is to witness it.")
+    ] = None,
+    to_all: Annotated[bool, typer.Option("--to-all", help="Send it to every active peer.")] = False,
+    keys_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys-dir",
+            help="Node key directory (default: JUDICARE_NODE_KEYS_DIR, else var/node-keys).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Queue the latest signed checkpoint (with consistency proofs from the sizes peers
+    last cosigned) for a peer witness over the node exchange; `judicare node deliver`
+    carries it, the peer cosigns or refuses it and answers, and the answer is kept."""
+    from judicare.exchange.http import node_for
+    from judicare.exchange.keys import FileKeyStore
+    from judicare.exchange.peers import list_peers
+    from judicare.exchange.witness import send_checkpoint
+
+    if (to is None) == (not to_all):
+        fail("name one peer with --to PEER_NODE_ID, or use --to-all", InvalidInput.exit_code)
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        store = FileKeyStore(keys_dir or judicare.settings.effective_node_keys_dir)
+        node = node_for(judicare, store)
+        node.ring()
+        peers = [to] if to else [p["node_id"] for p in list_peers(uow.session) if p["active"]]
+        if not peers:
+            fail("this node has no active peer: add one with `judicare node peers add`", 1)
+        queued = []
+        for peer in peers:
+            row, document = send_checkpoint(
+                uow.session, node, judicare.audit_anchor, peer, actor="local-operator",
+                now=judicare.now(),
+            )  # fmt: skip
+            queued.append((peer, row.message_id, document["size"]))
+        uow.commit()
+    for peer, message_id, size in queued:
+        _say(f"Checkpoint of {size} entries queued for {peer} as message {message_id}.")
+
+
 def _read(file: Path) -> dict:
     try:
         document = json.loads(read_input_file(file))

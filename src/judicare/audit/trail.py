@@ -40,6 +40,9 @@ class TrailReport:
     latest: Checkpoint | None = None
     after_latest: int = 0
     cosigned: list[dict] = field(default_factory=list)
+    # Refusals of this node's checkpoints by peer witnesses, answered over the exchange
+    # (exchange.witness), as the trail records them.
+    witness_refusals: list[dict] = field(default_factory=list)
 
     def summary(self) -> dict:
         """The new fields of `judicare audit verify --json`."""
@@ -53,6 +56,7 @@ class TrailReport:
                       "root": latest.root or None},
                 "entries_after_latest": self.after_latest,
                 "cosigned": self.cosigned,
+                "witness_refusals": self.witness_refusals,
             },
         }  # fmt: skip
 
@@ -64,6 +68,8 @@ def verify_trail(session: Session, anchor: AuditAnchor | None, ring=None) -> Tra
     table = AuditEventRow.__table__
     entries = session.execute(select(table).order_by(table.c.seq)).all()
     report = TrailReport(len(entries), verify(entries))
+    report.witness_refusals = [_refusal(entry) for entry in entries
+                               if entry.tag == WITNESS_REFUSED]  # fmt: skip
     if anchor is None:
         return report
     hashes = {entry.seq: entry.hash for entry in entries}
@@ -86,6 +92,15 @@ def verify_trail(session: Session, anchor: AuditAnchor | None, ring=None) -> Tra
         hashes, witnessed, by="cosigned checkpoint", roots=roots
     ).problems
     return report
+
+
+WITNESS_REFUSED = "node:audit:witness-refused"
+
+
+def _refusal(entry) -> dict:
+    details = entry.details if isinstance(entry.details, dict) else {}
+    return {"seq": entry.seq, "at": canonical_time(entry.at),
+            **{k: details.get(k) for k in ("witness", "size", "head", "reason")}}  # fmt: skip
 
 
 def merkle_roots(entries, sizes: set[int]) -> dict[int, str]:

@@ -109,10 +109,22 @@ STATUS_NOTICE = MessageType(
     "status_notice", 1, ("status",), True, "the status of a request changed at the sender"
 )
 
+# Witnessing (issue 13 §4): concern no request. The checkpoint's body is the document
+# `judicare audit checkpoint` exports; the answer's is {"cosigned": document} or
+# {"refused": reason, "size": ..., "head": ...} (checked on receipt, see exchange.witness).
+AUDIT_CHECKPOINT = MessageType(
+    "audit_checkpoint", 1, ("checkpoint",), False,
+    "a signed checkpoint of the sender's audit trail, for this node to cosign as a witness",
+)  # fmt: skip
+AUDIT_COSIGNATURE = MessageType(
+    "audit_cosignature", 1, (), False,
+    "a witness's answer to an audit checkpoint: the checkpoint cosigned, or why it refused",
+)  # fmt: skip
+
 REGISTRY: dict[tuple[str, int], MessageType] = {
     (t.tag, t.version): t
     for t in (REQUEST, SUPPLEMENTARY_REQUEST, ANSWER, REQUEST_FOR_INFORMATION, RECEIPT,
-              STATUS_NOTICE)
+              STATUS_NOTICE, AUDIT_CHECKPOINT, AUDIT_COSIGNATURE)
 }  # fmt: skip
 
 

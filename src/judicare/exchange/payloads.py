@@ -16,8 +16,13 @@ from sqlalchemy.orm import Session
 from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import Principal
 from judicare.errors import JudicareError
-from judicare.exchange import attachments
-from judicare.exchange.canonical import REQUEST, SUPPLEMENTARY_REQUEST
+from judicare.exchange import attachments, witness
+from judicare.exchange.canonical import (
+    AUDIT_CHECKPOINT,
+    AUDIT_COSIGNATURE,
+    REQUEST,
+    SUPPLEMENTARY_REQUEST,
+)
 from judicare.exchange.envelopes import unb64
 from judicare.exchange.errors import (
     AttachmentMismatch,
@@ -99,6 +104,11 @@ def encrypt_documents(file_store, documents, settings) -> tuple[list[dict], list
 
 def apply(session: Session, node, principal: Principal, verified, body, inbox, now) -> dict:
     """The effect of one accepted message; returns the outcome the receipt reports."""
+    # Audit witnessing concerns no request (exchange.witness): inbox.request_id stays None.
+    if verified.type == AUDIT_CHECKPOINT:
+        return witness.apply_checkpoint(session, node, verified, body, inbox, now)
+    if verified.type == AUDIT_COSIGNATURE:
+        return witness.apply_answer(session, node, verified, body, inbox, now)
     why = f"received from node {verified.sender} as message {verified.message_id}"
     if verified.type in (REQUEST, SUPPLEMENTARY_REQUEST):
         original = None
