@@ -10,11 +10,13 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import weakref
 from datetime import datetime
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from judicare.audit.chain import GENESIS, canonical_time, entry_hash, verify
 from judicare.audit.models import AuditEventRow
@@ -112,14 +114,30 @@ def hashes_between(connection, first: int, last: int) -> list[str]:
     return [row.hash for row in rows]
 
 
+_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def engine_reader(bind):
-    """Reads entry hashes through a new connection of `bind` (after a commit, the session
-    itself may not run SQL): for the Merkle root of the next checkpoint."""
+    """Reads entry hashes through a connection of its own (after a commit, the session
+    itself may not run SQL): for the Merkle root of the next checkpoint. The connection is
+    never taken from `bind`'s pool: the committing thread still holds a pooled connection,
+    and 32 threads each waiting for a second one would exhaust the pool (each waits while
+    holding one). A pool-less engine on the same database opens one when needed."""
     if not isinstance(bind, Engine):
         return None
+    reader = _READERS.get(bind)
+    if reader is None:
+        options = {"check_same_thread": False, "timeout": 60}
+        reader = create_engine(
+            bind.url,
+            poolclass=NullPool,
+            hide_parameters=True,
+            connect_args=options if bind.dialect.name == "sqlite" else {},
+        )
+        _READERS[bind] = reader
 
     def read(first: int, last: int) -> list[str]:
-        with bind.connect() as connection:
+        with reader.connect() as connection:
             return hashes_between(connection, first, last)
 
     return read
