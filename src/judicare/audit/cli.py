@@ -104,11 +104,7 @@ def checkpoint(
         document = export_checkpoint(
             uow.session, judicare.audit_anchor, _ring(judicare), prove_from or ()
         )
-    if out is None:
-        print_json(document)
-    else:
-        out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        _say(f"Checkpoint of {document['size']} entries written to {out}.")
+    _emit(document, out, "Checkpoint")
 
 
 @app.command("cosign")
@@ -125,11 +121,16 @@ def cosign(
         ring = _ring(judicare, required=True)
         state = WitnessState(judicare.settings.effective_node_keys_dir / "audit")
         cosigned = cosign_document(uow.session, ring, state, document, judicare.now())
+    _emit(cosigned, out, "Cosigned checkpoint")
+
+
+def _emit(document: dict, out: Path | None, what: str) -> None:
+    """A checkpoint document as JSON on standard output, or written to `out`."""
     if out is None:
-        print_json(cosigned)
-    else:
-        out.write_text(json.dumps(cosigned, indent=2) + "\n", encoding="utf-8")
-        _say(f"Cosigned checkpoint of {cosigned['size']} entries written to {out}.")
+        print_json(document)
+        return
+    out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    _say(f"{what} of {document['size']} entries written to {out}.")
 
 
 @app.command("add-cosigned")

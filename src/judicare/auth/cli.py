@@ -91,29 +91,30 @@ def token(
 WhyOption = Annotated[str, typer.Option("--why", help="The reason, for the audit trail.")]
 
 
-@app.command("deactivate")
-def deactivate(username: str, why: WhyOption = "deactivated", db: DbOption = None) -> None:
-    """Stop a user signing in; every web session and API token of theirs ends at once."""
+def _operator_acts(db: str | None, username: str, act_name: str, *args, why: str):
+    """One audited act of the local operator on a user (judicare.auth.accounts), committed
+    whole; its result (e.g. how many sessions and tokens ended)."""
     from judicare.auth import accounts
 
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         user = accounts.find_user(uow.session, username)
-        ended = accounts.deactivate(
-            uow.session, user, actor=accounts.OPERATOR, now=judicare.now(), why=why
-        )
+        act = getattr(accounts, act_name)
+        result = act(uow.session, user, *args, actor=accounts.OPERATOR, now=judicare.now(), why=why)
         uow.commit()
+    return result
+
+
+@app.command("deactivate")
+def deactivate(username: str, why: WhyOption = "deactivated", db: DbOption = None) -> None:
+    """Stop a user signing in; every web session and API token of theirs ends at once."""
+    ended = _operator_acts(db, username, "deactivate", why=why)
     out_console.print(f"User {username} deactivated; {ended} session(s) and token(s) ended.")
 
 
 @app.command("activate")
 def activate(username: str, why: WhyOption = "activated", db: DbOption = None) -> None:
     """Let a user sign in again (also lifts a lockout after too many wrong passwords)."""
-    from judicare.auth import accounts
-
-    with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        user = accounts.find_user(uow.session, username)
-        accounts.activate(uow.session, user, actor=accounts.OPERATOR, now=judicare.now(), why=why)
-        uow.commit()
+    _operator_acts(db, username, "activate", why=why)
     out_console.print(f"User {username} active.")
 
 
@@ -127,28 +128,14 @@ def set_password(
     db: DbOption = None,
 ) -> None:
     """Give a user a new password; their sessions and tokens end, a lockout is lifted."""
-    from judicare.auth import accounts
-
-    with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        user = accounts.find_user(uow.session, username)
-        ended = accounts.set_password(
-            uow.session, user, password, actor=accounts.OPERATOR, now=judicare.now(), why=why
-        )
-        uow.commit()
+    ended = _operator_acts(db, username, "set_password", password, why=why)
     out_console.print(f"Password of {username} set; {ended} session(s) and token(s) ended.")
 
 
 @app.command("revoke-tokens")
 def revoke_tokens(username: str, why: WhyOption = "tokens revoked", db: DbOption = None) -> None:
     """End every web session and API token of a user at once."""
-    from judicare.auth import accounts
-
-    with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        user = accounts.find_user(uow.session, username)
-        ended = accounts.revoke_all(
-            uow.session, user, actor=accounts.OPERATOR, now=judicare.now(), why=why
-        )
-        uow.commit()
+    ended = _operator_acts(db, username, "revoke_all", why=why)
     out_console.print(f"{ended} session(s) and token(s) of {username} ended.")
 
 
