@@ -94,8 +94,9 @@ def test_eio_opt_outs_and_brexit():
     assert "DNK" not in statuses and "IRL" not in statuses
     assert statuses["FRA"] == "party" and statuses["GBR"] == "party"
     assert _status("eu-eio-2014", date(2017, 6, 1))["FRA"] == "unknown"
-    # The exit row does not say how the act applied afterwards: unknown, not "withdrawn".
-    assert _status("eu-eio-2014", date(2021, 1, 1))["GBR"] == "unknown"
+    # EU law applied to the United Kingdom until the end of the transition period.
+    assert _status("eu-eio-2014", date(2020, 12, 31))["GBR"] == "party"
+    assert _status("eu-eio-2014", date(2021, 1, 1))["GBR"] == "withdrawn"
 
 
 def test_a_deposit_row_binds_rather_than_the_domestic_ratification():

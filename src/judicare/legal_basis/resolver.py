@@ -33,7 +33,7 @@ from judicare.legal_basis.domain import (
 from judicare.legal_basis.index import DateIndex, InstrumentSnapshot
 from judicare.legal_basis.rules import Rulebook
 from judicare.states import state_name
-from judicare.treaties.domain import Completeness, Instrument, PartyStatus
+from judicare.treaties.domain import ActionKind, Completeness, Instrument, PartyStatus
 
 _RANK_SPECIFIC, _RANK_GENERAL, _RANK_SUPERSEDING = 20, 50, 10
 
@@ -51,6 +51,11 @@ def resolve(book: Rulebook, index: DateIndex, query: Query) -> Resolution:
     for (snapshot, scope, not_in_force), first, second in zip(
         relevant, first_verdicts, second_verdicts, strict=True
     ):
+        if snapshot.instrument.one_side is not None:
+            outside = _outside_pair(snapshot, query)
+            if outside is not None:
+                no_basis.append(outside)
+                continue
         if not_in_force is not None or first is not None or second is not None:
             # A definite reason wins over an unknown: the instrument cannot apply if either
             # state is definitely outside it, whatever the other's status.
@@ -75,9 +80,22 @@ def resolve(book: Rulebook, index: DateIndex, query: Query) -> Resolution:
             if not refusals:
                 unknowns.extend(unreadable)
             continue
+        limit = _temporal_limit(snapshot, query) if snapshot.instrument.temporal_limits else None
+        if limit.__class__ is NoBasis:
+            no_basis.append(limit)
+            continue
+        if limit.__class__ is Unknown:
+            unknowns.append(limit)
+            continue
         if snapshot.entry_disagreement:
             conflicts.append(Conflict((snapshot.instrument.id,), snapshot.entry_disagreement))
-        bases.append(_applicable(book, index, snapshot, query, scope))
+        base = _applicable(book, index, snapshot, query, scope)
+        extra = _own_dates(snapshot, query)
+        if limit is not None:
+            extra = (limit, *extra)
+        if extra:
+            base = base._replace(conditions=(*base.conditions, *extra))
+        bases.append(base)
     if bases:
         bases, more_conflicts = _apply_precedence(book, index, query, bases)
         conflicts.extend(more_conflicts)
@@ -223,6 +241,10 @@ def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
     status = standing.status
     if status is PartyStatus.PARTY:
         return None
+    if status is None:
+        existing = instrument.not_yet_existing(on)
+        if existing is not None:
+            return _not_yet_existing(instrument, existing, on, state)
     participation = snapshot.participation
     stale = participation.after_data(on)
     data_end = participation.data_as_of
@@ -302,12 +324,137 @@ def _not_in_force(snapshot: InstrumentSnapshot, on: date) -> NoBasis:
     if cached is not None:
         return cached
     entry = snapshot.participation.entry
-    snapshot.cache["not_in_force"] = found = NoBasis(
-        snapshot.instrument.id,
-        "instrument_not_in_force",
-        f"{snapshot.instrument.short_title} is not in force on {on}: {entry.explanation}",
-    )
+    existing = snapshot.instrument.not_yet_existing(on)
+    if existing is not None:
+        found = _not_yet_existing(snapshot.instrument, existing, on, None)
+        found = NoBasis(found.instrument, "instrument_not_in_force", found.reason)
+    else:
+        found = NoBasis(
+            snapshot.instrument.id,
+            "instrument_not_in_force",
+            f"{snapshot.instrument.short_title} is not in force on {on}: {entry.explanation}",
+        )
+    snapshot.cache["not_in_force"] = found
     return found
+
+
+def _not_yet_existing(instrument: Instrument, code: str, on: date, state: str | None) -> NoBasis:
+    """Before an instrument existed nobody was "not a party": it was not yet open or adopted."""
+    if code == "not_yet_open":
+        text = (
+            f"{instrument.short_title} was not yet open for signature on {on} "
+            f"(opened on {instrument.opening_date})"
+        )
+    else:
+        text = (
+            f"{instrument.short_title} was not yet adopted on {on} (adopted on "
+            f"{instrument.adoption_date})"
+        )
+    return NoBasis(instrument.id, code, text, state)
+
+
+# --- pairs, time limits and own dates -------------------------------------------------------
+
+
+def _outside_pair(snapshot: InstrumentSnapshot, query: Query) -> NoBasis | None:
+    """An agreement between one state and a group applies only across the two sides."""
+    one = snapshot.instrument.one_side
+    sides = (query.requesting == one, query.requested == one)
+    if sides[0] != sides[1]:
+        return None
+    return NoBasis(
+        snapshot.instrument.id,
+        "outside_instrument",
+        f"{snapshot.instrument.short_title} applies only between {state_name(one or '')} and "
+        "the other side's states, not between these two",
+    )
+
+
+def _temporal_limit(snapshot: InstrumentSnapshot, query: Query):
+    """The requested (executing) state's statement keeping older instruments for acts
+    before a date (EAW Framework Decision art. 32): a refusal, an unknown or a condition."""
+    instrument = snapshot.instrument
+    limit = next((x for x in instrument.temporal_limits if x.state == query.requested), None)
+    if limit is None:
+        return None
+    name = state_name(limit.state)
+    cite = (Citation(instrument.id, limit.article, True, limit.source_url, limit.note),)
+    conduct = query.conduct_date
+    if limit.acts_before is not None:
+        if conduct is not None and conduct < limit.acts_before:
+            return NoBasis(
+                instrument.id,
+                "temporal_limit",
+                f"{name} stated (art. {limit.article}) that it applies the "
+                f"{instrument.short_title} only to acts committed from {limit.acts_before}; "
+                f"for conduct on {conduct} the earlier extradition instruments apply",
+                limit.state,
+            )
+        if conduct is not None:
+            return None
+        return Condition(
+            "temporal_limit",
+            f"{name} applies the {instrument.short_title} only to acts committed from "
+            f"{limit.acts_before} (art. {limit.article}); for earlier acts the earlier "
+            "instruments apply: give the date of the conduct",
+            cite,
+            limit.state,
+        )
+    latest = limit.not_later_than
+    if conduct is not None and latest is not None and conduct >= latest:
+        return None
+    text = (
+        f"{name} made a statement under art. {limit.article} limiting the "
+        f"{instrument.short_title} to acts after a date that is not in the data"
+        + (f" (it could not be later than {latest})" if latest else "")
+    )
+    if conduct is not None:
+        detail = f"see `judicare treaty sources {instrument.id}`"
+        return Unknown(
+            instrument.id,
+            limit.state,
+            f"{text}; whether it covers conduct on {conduct} is unknown: {detail}",
+        )
+    return Condition("temporal_limit", f"{text}: give the date of the conduct", cite, limit.state)
+
+
+def _has_own_dates(snapshot: InstrumentSnapshot) -> bool:
+    """Whether the data gives member states' own dates of application (then a state
+    without one stands out)."""
+    found = snapshot.cache.get("has_own_dates")
+    if found is None:
+        found = snapshot.cache["has_own_dates"] = any(
+            r.consent_kind is ActionKind.MEMBERSHIP and r.reported_entry_into_force is not None
+            for r in snapshot.participation.states.values()
+        )
+    return bool(found)
+
+
+def _own_dates(snapshot: InstrumentSnapshot, query: Query) -> tuple[Condition, ...]:
+    """A member state bound through membership whose own date of application is not in the
+    data: the instrument's general date is used, and a person must check it."""
+    instrument = snapshot.instrument
+    if instrument.bound_at_latest is not None or not _has_own_dates(snapshot):
+        return ()
+    found = []
+    for state in (query.requesting, query.requested):
+        record = snapshot.standing(state).record
+        if (
+            record is not None
+            and record.consent_kind is ActionKind.MEMBERSHIP
+            and record.reported_entry_into_force is None
+        ):
+            found.append(
+                Condition(
+                    "own_date_unknown",
+                    f"the date from which {state_name(state)} applied the "
+                    f"{instrument.short_title} is not in the data; the general date "
+                    f"({record.in_force_from}) is used: check that it applied it on the date "
+                    "of the request",
+                    state=state,
+                )
+            )
+    return tuple(found)
 
 
 # --- annex crimes (Ljubljana–The Hague Convention art. 2(2)) ---------------------------------

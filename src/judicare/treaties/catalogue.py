@@ -25,6 +25,7 @@ from judicare.treaties.domain import (
     Instrument,
     Sourced,
     StateOverride,
+    TemporalLimit,
     TimingRule,
     WithdrawalRule,
 )
@@ -43,6 +44,7 @@ _TOP_KEYS = {
     "known_entry_into_force", "kinds", "entry_into_force", "withdrawal", "participation",
     "sources", "gaps", "state_overrides", "bound_at_latest", "row_interpretations",
     "cross_check", "scope", "supplements", "channels", "time_limits",
+    "provisional_application", "temporal_limits", "one_side",
 }  # fmt: skip
 
 
@@ -133,6 +135,13 @@ def parse_instrument(path: Path) -> Instrument:
         scope=_scope(raw.get("scope"), where),
         supplements=raw.get("supplements"),
         channels=tuple(_channels(raw.get("channels") or [], where)),
+        provisional_application=(
+            _sourced(raw, "provisional_application", where, date)
+            if raw.get("provisional_application")
+            else None
+        ),
+        temporal_limits=tuple(_temporal_limits(raw.get("temporal_limits") or [], where)),
+        one_side=_one_side(raw.get("one_side"), where),
         raw=raw,
     )
 
@@ -256,10 +265,47 @@ def _overrides(items: list, where: str):
         value = item.get("in_force_from")
         if value is not None and not isinstance(value, date):
             raise DataError(f"{where}: in_force_from {value!r} is not a date")
+        until = item.get("in_force_until")
+        if until is not None and not isinstance(until, date):
+            raise DataError(f"{where}: in_force_until {until!r} is not a date")
         yield StateOverride(
             state=item["iso3"],
             bound=bool(item.get("bound", True)),
             in_force_from=value,
+            source_url=item["source_url"],
+            note=item.get("note") or "",
+            in_force_until=until,
+        )
+
+
+def _one_side(block, where: str) -> str | None:
+    if block is None:
+        return None
+    if not isinstance(block, dict) or not block.get("iso3") or not block.get("source_url"):
+        raise DataError(f"{where}: one_side needs iso3 and a source_url")
+    return str(block["iso3"])
+
+
+def _temporal_limits(items: list, where: str):
+    for item in items:
+        state = item.get("iso3") if isinstance(item, dict) else None
+        if not state:
+            raise DataError(f"{where}: a temporal limit needs its iso3")
+        if not item.get("source_url"):
+            raise DataError(f"{where}: temporal limit for {state!r} has no source_url")
+        dates = {}
+        for key in ("acts_before", "not_later_than"):
+            value = item.get(key)
+            if value is not None and not isinstance(value, date):
+                raise DataError(f"{where}: temporal limit {state} {key} {value!r} is not a date")
+            dates[key] = value
+        if dates["acts_before"] is None and not item.get("note"):
+            raise DataError(f"{where}: temporal limit {state} has no date and no note saying why")
+        yield TemporalLimit(
+            state=state,
+            acts_before=dates["acts_before"],
+            not_later_than=dates["not_later_than"],
+            article=_as_text(item.get("article")),
             source_url=item["source_url"],
             note=item.get("note") or "",
         )

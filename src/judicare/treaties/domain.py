@@ -182,6 +182,22 @@ class StateOverride:
     in_force_from: date | None = None
     source_url: str | None = None
     note: str = ""
+    # The last day the instrument applied to the state (the UK: the end of the Brexit
+    # transition period), when the rows cannot say it.
+    in_force_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TemporalLimit:
+    """A state's statement that, as the requested (executing) state, it keeps applying the
+    older instruments to acts committed before a date (EAW Framework Decision art. 32)."""
+
+    state: str
+    acts_before: date | None  # None: the statement exists but its date is not in the data
+    not_later_than: date | None  # the latest cut-off the instrument allowed, if sourced
+    article: str | None
+    source_url: str
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +228,12 @@ class Instrument:
     scope: dict | None = None  # crimes covered: {"crimes": "all" | [codes], article, source}
     supplements: str | None = None  # a protocol that applies only with its parent instrument
     channels: tuple[dict, ...] = ()  # channels of transmission per kind, each with its source
+    # Provisional application before entry into force (the EU–UK TCA from 1 Jan 2021).
+    provisional_application: Sourced | None = None
+    temporal_limits: tuple[TemporalLimit, ...] = ()
+    # An agreement between one state and a group (the EU–UK TCA): it applies only to pairs
+    # with this state on one side and a listed state on the other.
+    one_side: str | None = None
     raw: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -222,3 +244,18 @@ class Instrument:
     def opening_date(self) -> date | None:
         value = self.opened_for_signature.value
         return value if isinstance(value, date) else None
+
+    @property
+    def adoption_date(self) -> date | None:
+        value = self.adopted.value
+        return value if isinstance(value, date) else None
+
+    def not_yet_existing(self, on: date) -> str | None:
+        """'not_yet_open' or 'not_yet_adopted' when the instrument did not exist on `on`
+        (dates from the instrument's own data), else None."""
+        opening, adopted = self.opening_date, self.adoption_date
+        if opening is not None and on < opening:
+            return "not_yet_open"
+        if opening is None and adopted is not None and on < adopted:
+            return "not_yet_adopted"
+        return None

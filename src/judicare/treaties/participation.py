@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 from judicare.treaties.domain import (
@@ -205,6 +205,14 @@ def build_participation(
         if known
         else entry.explanation
     )
+    provisional = instrument.provisional_application
+    if provisional is not None and isinstance(provisional.value, date):
+        # Applied provisionally before its entry into force: the date it applied from.
+        basis = (
+            f"applied provisionally from {provisional.value} ({provisional.citation or ''}, "
+            f"{provisional.source_url}); formally in force from {used or 'a date not in the data'}"
+        )
+        used = provisional.value
     overrides = {o.state: o for o in instrument.state_overrides}
     states: dict[str, StateRecord] = {}
     not_bound: dict[str, StateOverride] = {}
@@ -214,6 +222,7 @@ def build_participation(
             not_bound[state] = override
             continue
         states[state] = _state_record(instrument, entry, used, state, acts, override)
+        disagreements.extend(_reported_disagreements(instrument, state, acts))
     unlisted = "unknown" if instrument.completeness is not Completeness.COMPLETE else "not_party"
     return Participation(
         instrument=instrument,
@@ -226,6 +235,19 @@ def build_participation(
         not_bound=not_bound,
         data_as_of=data_as_of(instrument),
     )
+
+
+def _reported_disagreements(instrument: Instrument, state: str, acts: list[Action]) -> list[str]:
+    """Two sources giving one state different dates of application: both are shown."""
+    reported = sorted(
+        {a.date for a in acts if a.kind is ActionKind.ENTRY_INTO_FORCE and a.date is not None}
+    )
+    if len(reported) < 2:
+        return []
+    return [
+        f"{state}: the sources give different dates from which {instrument.short_title} "
+        f"applied ({', '.join(str(d) for d in reported)}); the earliest is used"
+    ]
 
 
 def data_as_of(instrument: Instrument) -> date | None:
@@ -296,13 +318,22 @@ def _state_record(
             f"bound at the latest from {instrument.bound_at_latest.value} "
             f"({instrument.bound_at_latest.source_url}); the exact date is not in the data"
         )
-    values.update(_withdrawal(instrument, dated))
+    values.update(_withdrawal(instrument, dated, override))
     values["notes"] = tuple(notes)
     return StateRecord(**values)
 
 
 def _consent_dates(instrument, entry, instrument_date, consent: Action, reported) -> dict:
     rule = instrument.entry_into_force
+    if reported is not None and consent.kind is ActionKind.MEMBERSHIP:
+        # A member state's own date of application; never before the act itself applied.
+        adopted = instrument.adopted.value if isinstance(instrument.adopted.value, date) else None
+        floor = instrument_date or reported
+        return {
+            "listed_from": max(consent.date, adopted or floor),
+            "in_force_from": max(reported, floor),
+            "explanation": "this member state's own date of application, as the source states it",
+        }
     if reported is not None:
         return {
             "in_force_from": reported,
@@ -351,8 +382,24 @@ def _consent_dates(instrument, entry, instrument_date, consent: Action, reported
     return {"in_force_from": when, "explanation": why}
 
 
-def _withdrawal(instrument: Instrument, dated: list[Action]) -> dict:
-    withdrawal = next((a for a in dated if a.kind is ActionKind.WITHDRAWAL), None)
+def _withdrawal(
+    instrument: Instrument, dated: list[Action], override: StateOverride | None = None
+) -> dict:
+    if override is not None and override.in_force_until is not None:
+        # The last day it applied, from a source the rows cannot carry (Brexit transition).
+        return {
+            "withdrawal_notified": None,
+            "withdrawal_effective": override.in_force_until + timedelta(days=1),
+        }
+    start = override.in_force_from if override is not None else None
+    withdrawal = next(
+        (
+            a
+            for a in dated
+            if a.kind is ActionKind.WITHDRAWAL and (start is None or a.date >= start)
+        ),
+        None,
+    )  # a withdrawal before the state's participation began cannot end it
     if withdrawal is None:
         return {}
     if withdrawal.date_is_effective:
