@@ -124,3 +124,17 @@ def test_human_output(database_url):
                  "--db", database_url)  # fmt: skip
     assert result.exit_code == 0
     assert "coe-mla-1959" in result.stdout and "conflict" in result.stdout
+
+
+def test_the_plain_output_leads_with_what_a_person_must_check(database_url):
+    result = run("basis", "--from", "KAZ", "--to", "BE", "--kind", "mla", "--on", "2024-05-01",
+                 "--db", database_url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    checks = text.index("To check before relying on this answer")
+    assert checks < text.index("No treaty basis is established on this data")
+    assert "national law governs only where no instrument binds both states" in text
+    assert "where each state stands" in text and "rome-1998" in text
+    assert "No treaty basis applies." not in text
+    for technical in (".csv", "[UNSURE]", " row "):
+        assert technical not in text

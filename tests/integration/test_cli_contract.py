@@ -72,7 +72,7 @@ def test_status_accepts_alpha2_and_the_default_date(db):
 
 
 def test_participation_unknown_is_said_not_guessed(db):
-    report = run_json("treaty", "status", "coe-mla-1959-p2", "--on", "2020-01-01", "--db", db)
+    report = run_json("treaty", "status", "gc-i-1949", "--on", "2020-01-01", "--db", db)
     assert report["participation_data"] == "unknown"
     assert report["unlisted_states"] == "unknown"
     partial = run_json("treaty", "status", "coe-extradition-1957", "--on", "2020-01-01", "--db", db)
@@ -182,3 +182,21 @@ def test_an_unreachable_database_is_named():
     result = run("treaty", "list", "--db", "postgresql://postgres@127.0.0.1:1/none")
     assert result.exit_code != 0
     assert "cannot connect to the database" in result.stderr
+
+
+def test_after_the_data_ends_an_unlisted_state_is_unknown_not_not_party(db):
+    before = run_json("treaty", "status", "rome-1998", "--on", "2025-06-01", "--db", db)
+    assert before["unlisted_states"] == "not_party"
+    after = run_json("treaty", "status", "rome-1998", "--on", "2026-06-02", "--db", db)
+    assert after["unlisted_states"] == "unknown"
+    assert "may have joined since" in after["unlisted_states_note"]
+    hungary = {p["state"]: p["status"] for p in after["parties"]}["HUN"]
+    assert hungary == "withdrawn"
+    for caveat in after["caveats"]:
+        assert ".csv" not in caveat and "UNSURE" not in caveat
+
+
+def test_before_an_instrument_existed_it_was_not_yet_open(db):
+    report = run_json("treaty", "status", "lhc-2023", "--on", "2020-01-01", "--db", db)
+    assert report["unlisted_states"] == "not_party"  # the contract's value is kept
+    assert "not yet open for signature" in report["unlisted_states_note"]

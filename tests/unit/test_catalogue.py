@@ -48,7 +48,7 @@ def test_the_ljubljana_the_hague_rule_follows_the_reference_file():
 
 
 def test_participation_without_data_is_unknown():
-    assert get_instrument("coe-mla-1959-p2").completeness.value == "unknown"
+    assert get_instrument("gc-i-1949").completeness.value == "unknown"
     assert get_instrument("coe-extradition-1957").completeness.value == "partial"
 
 

@@ -46,11 +46,15 @@ def basis(
 
 
 def _print(result: dict) -> None:
+    """What a person must check comes first: the unknowns, the conflicts, the fallback's
+    warning and where each state stands; then the bases and the reasons for the others."""
     out_console.print(
         f"[bold]{result['kind']}[/bold] from {result['requesting']} to {result['requested']} "
         f"on {result['on']}"
-        + (f", crimes: {', '.join(result['crimes'])}" if result["crimes"] else "")
+        + (f", crimes: {', '.join(result['crimes'])}" if result["crimes"] else ""),
+        highlight=False,
     )
+    _print_checks(result)
     if result["bases"]:
         table = Table("instrument", "in force since", "citations", "conditions", "precedence")
         for base in result["bases"]:
@@ -63,6 +67,12 @@ def _print(result: dict) -> None:
             table.add_row(base["instrument"], base["in_force_since"] or "unknown", cites, conds,
                           base["precedence"] or "—")  # fmt: skip
         out_console.print(table)
+    elif result["unknowns"] or result["conflicts"]:
+        out_console.print(
+            "[red]No treaty basis is established on this data[/red]: an instrument above "
+            "may still bind both states; check it before relying on national law.",
+            highlight=False,
+        )
     else:
         out_console.print("[red]No treaty basis applies.[/red]")
     for base in result["conditional_bases"]:
@@ -79,16 +89,44 @@ def _print(result: dict) -> None:
         )
         for c in fb["citations"]:
             out_console.print(f"  art. {c['article']}: {c['note']}", highlight=False)
+        for gap in fb["gaps"]:
+            out_console.print(f"  [yellow]gap[/yellow] {gap}", highlight=False)
     for item in result["no_basis_reasons"]:
         out_console.print(
             f"  [yellow]no basis[/yellow] {item['instrument']}: {item['reason']}", highlight=False
         )
-    for item in result["unknowns"]:
-        out_console.print(
-            f"  [magenta]unknown[/magenta] {item['instrument']}: {item['reason']}", highlight=False
-        )
+    for note in result["notes"]:
+        out_console.print(f"  [dim]{note}[/dim]", highlight=False)
+
+
+def _print_checks(result: dict) -> None:
+    fallback = result["fallback"] or {}
+    warnings = [c["text"] for c in fallback.get("conditions", ())]
+    if not (result["unknowns"] or result["conflicts"] or warnings or result["context"]):
+        return
+    out_console.print("[bold]To check before relying on this answer:[/bold]")
+    for text in warnings:
+        out_console.print(f"  [red]check[/red] {text}", highlight=False)
     for item in result["conflicts"]:
         out_console.print(
             f"  [red]conflict[/red] {', '.join(item['instruments'])}: {item['reason']}",
             highlight=False,
         )
+    for item in result["unknowns"]:
+        out_console.print(
+            f"  [magenta]unknown[/magenta] {item['instrument']}: {item['reason']}", highlight=False
+        )
+    if result["context"]:
+        out_console.print(
+            "  where each state stands (court and safeguard instruments): "
+            + "; ".join(
+                f"{row['instrument']} {result['requesting']} {row['requesting']}, "
+                f"{result['requested']} {row['requested']}"
+                for row in result["context"]
+            ),
+            highlight=False,
+        )
+    out_console.print(
+        "  details of the data behind each answer: `judicare treaty sources <instrument>`",
+        highlight=False,
+    )

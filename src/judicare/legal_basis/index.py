@@ -77,17 +77,25 @@ class DateIndex:
         """(instrument, role, status word) for each court and safeguard instrument."""
         if state not in self.contexts:
             self.contexts[state] = tuple(
-                (s.instrument.id, s.instrument.role, status_word(s, state))
+                (s.instrument.id, s.instrument.role, status_word(s, state, self.on))
                 for s in self.instruments.values()
                 if s.instrument.role != "cooperation"
             )
         return self.contexts[state]
 
 
-def status_word(snapshot: InstrumentSnapshot, state: str) -> str:
+def status_word(snapshot: InstrumentSnapshot, state: str, on: date | None = None) -> str:
+    """The state's status as one word; a state with no row is "not_party" only in complete
+    data, before the data's end date, once the instrument existed."""
     status = snapshot.standing(state).status
     if status is not None:
         return status.value
+    if on is not None:
+        existing = snapshot.instrument.not_yet_existing(on)
+        if existing is not None:
+            return existing
+        if snapshot.participation.after_data(on):
+            return "unknown"
     return "not_party" if snapshot.instrument.completeness.value == "complete" else "unknown"
 
 

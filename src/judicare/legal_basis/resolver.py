@@ -34,6 +34,7 @@ from judicare.legal_basis.index import DateIndex, InstrumentSnapshot
 from judicare.legal_basis.rules import Rulebook
 from judicare.states import state_name
 from judicare.treaties.domain import ActionKind, Completeness, Instrument, PartyStatus
+from judicare.treaties.wording import for_users
 
 _RANK_SPECIFIC, _RANK_GENERAL, _RANK_SUPERSEDING = 20, 50, 10
 
@@ -253,7 +254,7 @@ def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
         and status in (None, PartyStatus.SIGNATORY)
         and instrument.completeness is Completeness.COMPLETE
     ):
-        done = f"signed on {record.signed}" if status is PartyStatus.SIGNATORY else "had no row"
+        done = f"signed on {record.signed}" if status is PartyStatus.SIGNATORY else "was not listed"
         return Unknown(
             iid,
             state,
@@ -300,8 +301,11 @@ def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
         return Unknown(
             iid,
             state,
-            f"{name}'s status on {on} cannot be determined: "
-            f"{record.explanation or '; '.join(record.notes)}",
+            for_users(
+                f"{name}'s status on {on} cannot be determined: "
+                f"{record.explanation or '; '.join(record.notes)}",
+                iid,
+            ),
         )
     if instrument.completeness is Completeness.COMPLETE:
         as_of = instrument.participation_as_of
@@ -314,7 +318,7 @@ def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
     data = (
         "no participation data at all"
         if instrument.completeness is Completeness.UNKNOWN
-        else "partial participation data with no row for it"
+        else "the participation data is partial and does not list it"
     )
     return Unknown(iid, state, f"{name}'s participation is unknown: {data}")
 
@@ -423,8 +427,11 @@ def _has_own_dates(snapshot: InstrumentSnapshot) -> bool:
     without one stands out)."""
     found = snapshot.cache.get("has_own_dates")
     if found is None:
+        overridden = {o.state for o in snapshot.instrument.state_overrides}
         found = snapshot.cache["has_own_dates"] = any(
-            r.consent_kind is ActionKind.MEMBERSHIP and r.reported_entry_into_force is not None
+            r.consent_kind is ActionKind.MEMBERSHIP
+            and r.reported_entry_into_force is not None
+            and r.state not in overridden
             for r in snapshot.participation.states.values()
         )
     return bool(found)
@@ -443,6 +450,7 @@ def _own_dates(snapshot: InstrumentSnapshot, query: Query) -> tuple[Condition, .
             record is not None
             and record.consent_kind is ActionKind.MEMBERSHIP
             and record.reported_entry_into_force is None
+            and state not in {o.state for o in instrument.state_overrides}
         ):
             found.append(
                 Condition(
@@ -698,7 +706,7 @@ def _compute_scope_conditions(
             Condition(
                 "annex_crime",
                 f"annex crime ({letters}); both states declared under art. 2(2). Verify that both "
-                "declarations cover this annex; whether both must declare is [UNSURE]: "
+                "declarations cover this annex; whether both must declare is not confirmed: "
                 "legal review",
                 cite,
             )
@@ -876,6 +884,12 @@ def _fallback(book: Rulebook, index: DateIndex, query: Query) -> Fallback | None
         index.memo[key] = (
             None
             if law is None
-            else Fallback(law.id, law.title, law.citations, law.reciprocity, law.gaps)
+            else Fallback(
+                law.id,
+                law.title,
+                law.citations,
+                law.reciprocity,
+                tuple(for_users(gap) for gap in law.gaps),
+            )
         )
     return index.memo[key]

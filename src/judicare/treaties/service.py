@@ -24,6 +24,7 @@ from judicare.treaties.participation import Participation, StateRecord, build_pa
 from judicare.treaties.participation import data_as_of as participation_data_as_of
 from judicare.treaties.reference import load_actions
 from judicare.treaties.validation import refusals
+from judicare.treaties.wording import for_users
 
 IMPORT_COLUMNS = ("instrument", "iso3", "action", "date", "source_url", "notes")
 # Other words officers use for the same acts.
@@ -121,7 +122,8 @@ def status_report(participation: Participation, on: date) -> dict:
         "entry_into_force_rule_verified": instrument.entry_into_force.verified,
         "participation_data": instrument.completeness.value,
         "participation_as_of": instrument.participation_as_of,
-        "unlisted_states": participation.unlisted_states,
+        "unlisted_states": _unlisted(participation, on),
+        "unlisted_states_note": _unlisted_note(participation, on),
         "counts": counts,
         "parties": parties,
         "disagreements": list(participation.disagreements) + _cross_check(participation),
@@ -147,7 +149,34 @@ def _caveats(instrument: Instrument, on: date) -> list[str]:
         )
     if not instrument.entry_into_force.verified:
         caveats.append("the entry-into-force rule is not verified against the instrument's text")
-    return caveats + list(instrument.gaps)
+    return caveats + [for_users(gap, instrument.id) for gap in instrument.gaps]
+
+
+def _unlisted(participation: Participation, on: date) -> str:
+    """States with no row: "not_party" only in complete data up to the data's end date."""
+    if participation.unlisted_states == "not_party" and participation.after_data(on):
+        return "unknown"
+    return participation.unlisted_states
+
+
+def _unlisted_note(participation: Participation, on: date) -> str:
+    instrument = participation.instrument
+    existing = instrument.not_yet_existing(on)
+    if existing == "not_yet_open":
+        opened = instrument.opening_date
+        return f"the instrument was not yet open for signature on {on} (opened {opened})"
+    if existing == "not_yet_adopted":
+        return f"the instrument was not yet adopted on {on} (adopted {instrument.adoption_date})"
+    if _unlisted(participation, on) == "not_party":
+        return (
+            "the participation data is complete up to its date: a state not listed is not a party"
+        )
+    if participation.after_data(on):
+        return (
+            f"the participation data runs to {participation.data_as_of}; a state not listed may "
+            "have joined since: unknown"
+        )
+    return "the participation data is partial: a state not listed has an unknown status"
 
 
 def _entry_determined(participation: Participation, on: date) -> bool:
