@@ -13,8 +13,15 @@ from judicare.legal_basis.service import LegalBasisService, parse_query
 from judicare.treaties.participation import build_participation
 from judicare.treaties.reference import load_actions
 
-CASES = yaml.safe_load(
-    (resources.files("judicare.legal_basis") / "cases" / "legal_basis.yaml").read_text()
+_FILES = sorted(
+    f
+    for f in (resources.files("judicare.legal_basis") / "cases").iterdir()
+    if f.name.endswith(".yaml")
+)
+CASES = [case for f in _FILES for case in yaml.safe_load(f.read_text())["cases"]]
+# The issue-15 file names, for each case, the rule and the article it turns on.
+DATED = yaml.safe_load(
+    (resources.files("judicare.legal_basis") / "cases" / "dates_and_instruments.yaml").read_text()
 )["cases"]
 
 
@@ -30,6 +37,11 @@ def service() -> LegalBasisService:
 
 def test_there_are_at_least_forty_cases():
     assert len(CASES) >= 40
+
+
+def test_each_issue_15_case_names_its_rule_and_article():
+    for case in DATED:
+        assert case.get("rule") and case.get("article") and case.get("name"), case
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["name"])
