@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -37,7 +37,9 @@ def basis(
         day = judicare.clock.today().isoformat() if on is None else on
         query = parse_query(requesting, requested, kind, day, crime or (), conduct_date)
         with judicare.unit_of_work() as uow:
-            resolution = LegalBasisService.from_session(uow.session).resolve(query)
+            session = uow.session
+            assert session is not None  # a unit of work always opens one
+            resolution = LegalBasisService.from_session(session).resolve(query)
     result = resolution.as_dict()
     if as_json:
         print_json(result)
@@ -45,7 +47,7 @@ def basis(
     _print(result)
 
 
-def _print(result: dict) -> None:
+def _print(result: dict[str, Any]) -> None:
     """What a person must check comes first: the unknowns, the conflicts, the fallback's
     warning and where each state stands; then the bases and the reasons for the others."""
     out_console.print(
@@ -99,7 +101,7 @@ def _print(result: dict) -> None:
         out_console.print(f"  [dim]{note}[/dim]", highlight=False)
 
 
-def _print_checks(result: dict) -> None:
+def _print_checks(result: dict[str, Any]) -> None:
     fallback = result["fallback"] or {}
     warnings = [c["text"] for c in fallback.get("conditions", ())]
     if not (result["unknowns"] or result["conflicts"] or warnings or result["context"]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any, cast
 
 from judicare.legal_basis.domain import (
     Applicable,
@@ -86,7 +87,7 @@ def _plan(
     kind: str,
     scope: str,
     crimes: tuple[str, ...],
-) -> dict:
+) -> dict[str, Any]:
     """Everything about an applicable instrument that is the same for every pair of states,
     for this kind and these crimes: computed once per date index."""
     key = (kind, scope, crimes)
@@ -119,13 +120,13 @@ def _data_age(snapshot: InstrumentSnapshot, on: date) -> tuple[Condition, ...]:
     )
 
 
-def _static_parts(snapshot: InstrumentSnapshot, kind: str) -> dict:
+def _static_parts(snapshot: InstrumentSnapshot, kind: str) -> dict[str, Any]:
     """What an instrument says for a kind of cooperation whoever the states are: its
     citations, its own conditions, its channel. Computed once per date index."""
     key = ("static", kind)
     cached = snapshot.cache.get(key)
     if cached is not None:
-        return cached
+        return cast(dict[str, Any], cached)
     instrument = snapshot.instrument
     kind_entries = [k for k in instrument.kinds if k["kind"] == kind]
     scope_block = instrument.scope or {}
@@ -171,8 +172,10 @@ def _static_parts(snapshot: InstrumentSnapshot, kind: str) -> dict:
 
 
 def _in_force_since(snapshot: InstrumentSnapshot, query: Query) -> date | None:
-    first = snapshot.standings[query.requesting].record.in_force_from
-    second = snapshot.standings[query.requested].record.in_force_from
+    first_record = snapshot.standing(query.requesting).record
+    second_record = snapshot.standing(query.requested).record
+    first = first_record.in_force_from if first_record else None
+    second = second_record.in_force_from if second_record else None
     if first is None or second is None:
         return None
     return first if first > second else second
@@ -190,7 +193,7 @@ def _reservations(
     key = ("reservations", state, kind)
     cached = snapshot.cache.get(key)
     if cached is not None:
-        return cached
+        return cast(tuple[Condition, ...], cached)
     found: list[Condition] = []
     if articles and texts:
         pattern = re.compile(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class CooperationKind(enum.StrEnum):
@@ -26,7 +26,7 @@ class Citation:
     source_url: str | None = None
     note: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "instrument": self.instrument,
             "article": self.article,
@@ -68,7 +68,7 @@ class Condition:
     citations: tuple[Citation, ...] = ()
     state: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "text": self.text,
@@ -90,7 +90,7 @@ class Applicable(NamedTuple):
     rank: int = 50  # lower first: superseding instruments, then crime-specific, then general
     crime_conditional: bool = False  # applies only if the (unstated) crimes fall in its scope
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "instrument": self.instrument,
             "title": self.title,
@@ -112,7 +112,7 @@ class NoBasis:
     reason: str
     state: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"instrument": self.instrument, "state": self.state, "code": self.code,
                 "reason": self.reason}  # fmt: skip
 
@@ -125,7 +125,7 @@ class Unknown:
     state: str | None
     reason: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"instrument": self.instrument, "state": self.state, "reason": self.reason}
 
 
@@ -137,7 +137,7 @@ class Conflict:
     reason: str
     citations: tuple[Citation, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "instruments": list(self.instruments),
             "reason": self.reason,
@@ -155,7 +155,7 @@ class Fallback(NamedTuple):
     gaps: tuple[str, ...] = ()
     conditions: tuple[Condition, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "law": self.law,
             "title": self.title,
@@ -179,10 +179,10 @@ class Resolution(NamedTuple):
     conditional_bases: tuple[Applicable, ...] = ()
     # Where each state stands in the court and safeguard instruments: two tuples of
     # (instrument, role, status), one per state, zipped into rows by as_dict.
-    context: tuple = ()
+    context: tuple[Any, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def _context_rows(self) -> list[dict]:
+    def _context_rows(self) -> list[dict[str, Any]]:
         if not self.context:
             return []
         requesting, requested = self.context
@@ -191,7 +191,7 @@ class Resolution(NamedTuple):
             for a, b in zip(requesting, requested, strict=True)
         ]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         q = self.query
         return {
             "requesting": q.requesting,

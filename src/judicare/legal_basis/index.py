@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 from judicare.treaties.domain import Action, ActionKind, Instrument, PartyStatus
 from judicare.treaties.participation import Participation, StateRecord
@@ -38,9 +39,10 @@ class InstrumentSnapshot:
     annex_declared: frozenset[str]
     annex_unknown: frozenset[str] = frozenset()  # declarations whose text is not in the data
     entry_disagreement: str | None = None
-    cache: dict = field(default_factory=dict)  # resolver memo
-    verdicts: dict = field(default_factory=dict)  # state -> None (bound) | NoBasis | Unknown
-    plans: dict = field(default_factory=dict)  # (kind, scope, crimes) -> resolver plan
+    cache: dict[Any, Any] = field(default_factory=dict)  # resolver memo
+    # state -> None (bound) | NoBasis | Unknown
+    verdicts: dict[str, Any] = field(default_factory=dict)
+    plans: dict[Any, Any] = field(default_factory=dict)  # (kind, scope, crimes) -> resolver plan
 
     def standing(self, state: str) -> Standing:
         return self.standings.get(state) or _ABSENT
@@ -53,8 +55,8 @@ _ABSENT = Standing(status=None, record=None)
 class DateIndex:
     on: date
     instruments: dict[str, InstrumentSnapshot]
-    memo: dict = field(default_factory=dict)
-    contexts: dict = field(default_factory=dict)  # state -> context rows
+    memo: dict[Any, Any] = field(default_factory=dict)
+    contexts: dict[str, Any] = field(default_factory=dict)  # state -> context rows
 
     def candidates(self, kind: str) -> list[InstrumentSnapshot]:
         """The cooperation instruments that cover this kind (protocols that only add to an
@@ -71,7 +73,7 @@ class DateIndex:
                     continue
                 found.append(snapshot)
             self.memo[key] = found
-        return self.memo[key]
+        return cast(list[InstrumentSnapshot], self.memo[key])
 
     def context_for(self, state: str) -> tuple[tuple[str, str, str], ...]:
         """(instrument, role, status word) for each court and safeguard instrument."""
@@ -81,7 +83,7 @@ class DateIndex:
                 for s in self.instruments.values()
                 if s.instrument.role != "cooperation"
             )
-        return self.contexts[state]
+        return cast(tuple[tuple[str, str, str], ...], self.contexts[state])
 
 
 def status_word(snapshot: InstrumentSnapshot, state: str, on: date | None = None) -> str:

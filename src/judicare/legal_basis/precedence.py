@@ -3,6 +3,8 @@ the two states, and the requested state's national law where no instrument binds
 
 from __future__ import annotations
 
+from typing import cast
+
 from judicare.legal_basis.conditions import _RANK_SUPERSEDING
 from judicare.legal_basis.domain import (
     Applicable,
@@ -20,7 +22,9 @@ from judicare.treaties.wording import for_users
 # --- precedence, fallback, context ------------------------------------------------------------
 
 
-def _apply_precedence(book: Rulebook, index: DateIndex, query: Query, bases: list[Applicable]):
+def _apply_precedence(
+    book: Rulebook, index: DateIndex, query: Query, bases: list[Applicable]
+) -> tuple[list[Applicable], list[Conflict]]:
     key = ("precedence_ids", query.kind._value_)
     touched = index.memo.get(key)
     if touched is None:
@@ -90,4 +94,4 @@ def _fallback(book: Rulebook, index: DateIndex, query: Query) -> Fallback | None
                 tuple(for_users(gap) for gap in law.gaps),
             )
         )
-    return index.memo[key]
+    return cast(Fallback | None, index.memo[key])

@@ -18,6 +18,8 @@ The steps live in their own modules: `scope` (1), `standing` (2 and the date lim
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from judicare.errors import InvalidInput
 from judicare.legal_basis.conditions import _applicable
 from judicare.legal_basis.domain import (
@@ -91,10 +93,10 @@ def resolve(book: Rulebook, index: DateIndex, query: Query) -> Resolution:
                 unknowns.extend(unreadable)
             continue
         limit = _temporal_limit(snapshot, query) if snapshot.instrument.temporal_limits else None
-        if limit.__class__ is NoBasis:
+        if isinstance(limit, NoBasis):
             no_basis.append(limit)
             continue
-        if limit.__class__ is Unknown:
+        if isinstance(limit, Unknown):
             unknowns.append(limit)
             continue
         if snapshot.entry_disagreement:
@@ -152,13 +154,15 @@ def resolve(book: Rulebook, index: DateIndex, query: Query) -> Resolution:
 _MISSING = object()
 
 
-def _relevant(book: Rulebook, index: DateIndex, kind: str, crimes: tuple[str, ...]):
+def _relevant(
+    book: Rulebook, index: DateIndex, kind: str, crimes: tuple[str, ...]
+) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     """The instruments that cover this kind and these crimes, each with how (its scope), and
     notes on those left out. The same for every pair of states: computed once per date."""
     key = ("relevant", kind, crimes)
     cached = index.memo.get(key)
     if cached is not None:
-        return cached
+        return cast(tuple[tuple[Any, ...], tuple[str, ...]], cached)
     unknown_crimes = [c for c in crimes if c not in book.crimes]
     if unknown_crimes:
         raise InvalidInput(
@@ -179,7 +183,7 @@ def _relevant(book: Rulebook, index: DateIndex, kind: str, crimes: tuple[str, ..
     return result
 
 
-def _verdict_vector(index: DateIndex, relevant: tuple, state: str) -> tuple:
+def _verdict_vector(index: DateIndex, relevant: tuple[Any, ...], state: str) -> tuple[Any, ...]:
     """The state's verdict in each relevant instrument, in order; memoised per date."""
     key = ("vector", id(relevant), state)
     vector = index.memo.get(key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any, cast
 
 import yaml
 
@@ -46,15 +47,15 @@ class Rulebook:
         return next((law for law in self.laws if law.state == state and kind in law.kinds), None)
 
 
-def _read(name: str) -> dict:
+def _read(name: str) -> dict[str, Any]:
     path = resources.files("judicare.legal_basis") / "data" / name
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cast(dict[str, Any], yaml.safe_load(path.read_text(encoding="utf-8")))
     except yaml.YAMLError as exc:
         raise DataError(f"{name}: not valid YAML: {exc}") from exc
 
 
-def citation(raw: dict, where: str) -> Citation:
+def citation(raw: dict[str, Any], where: str) -> Citation:
     if not raw.get("instrument"):
         raise DataError(f"{where}: a citation needs its instrument")
     if not raw.get("source_url"):

@@ -50,13 +50,16 @@ def _annex_declared_by_both(snapshot: InstrumentSnapshot, query: Query) -> bool:
     return {query.requesting, query.requested} <= snapshot.annex_declared
 
 
-def _annex_refusals(snapshot: InstrumentSnapshot, query: Query, book: Rulebook):
+def _annex_refusals(
+    snapshot: InstrumentSnapshot, query: Query, book: Rulebook
+) -> tuple[list[NoBasis], list[Unknown]]:
     """For each state without an annex declaration: a definite refusal, or an unknown when
     it made a declaration whose text the data does not hold."""
     crimes = ", ".join(
         book.crimes[c].title.lower() for c in query.crimes if book.crimes[c].ljhc == "annex"
     )
-    refusals, unreadable = [], []
+    refusals: list[NoBasis] = []
+    unreadable: list[Unknown] = []
     for state in (query.requesting, query.requested):
         if state in snapshot.annex_declared:
             continue

@@ -5,6 +5,7 @@ per-date index once per date asked."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -72,7 +73,9 @@ def _date(value: str | date, name: str) -> date:
 class LegalBasisService:
     """Resolves queries against one snapshot of the register's data."""
 
-    def __init__(self, participations: dict[str, Participation], actions: dict, book: Rulebook):
+    def __init__(
+        self, participations: dict[str, Participation], actions: dict[str, Any], book: Rulebook
+    ):
         self.participations = participations
         self.actions = actions
         self.book = book
@@ -102,7 +105,7 @@ class LegalBasisProvider:
     action is added (its fingerprint is the count and highest id of the actions)."""
 
     def __init__(self) -> None:
-        self._fingerprint: tuple | None = None
+        self._fingerprint: tuple[Any, ...] | None = None
         self._service: LegalBasisService | None = None
 
     def get(self, session: Session) -> LegalBasisService:

@@ -5,6 +5,7 @@ side of a bilateral agreement, art. 32 statements, member states' own dates). Pu
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from judicare.legal_basis.domain import (
     Citation,
@@ -16,25 +17,28 @@ from judicare.legal_basis.domain import (
 from judicare.legal_basis.index import InstrumentSnapshot
 from judicare.states import state_name
 from judicare.treaties.domain import ActionKind, Completeness, Instrument, PartyStatus
+from judicare.treaties.participation import StateRecord
 from judicare.treaties.wording import for_users
+
+Verdict = NoBasis | Unknown | None  # None: in force for the state on the date
 
 # --- standing of the two states -------------------------------------------------------------
 
 
-def _state_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
+def _state_verdict(snapshot: InstrumentSnapshot, state: str, on: date) -> Verdict:
     """None when in force for the state on the date; else a NoBasis or an Unknown. Memoised
     per state, since the snapshot belongs to one date."""
     verdicts = snapshot.verdicts
     if state not in verdicts:
         verdicts[state] = _compute_verdict(snapshot, state, on)
-    return verdicts[state]
+    return cast(Verdict, verdicts[state])
 
 
-def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
+def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date) -> Verdict:
     instrument = snapshot.instrument
     iid, name = instrument.id, state_name(state)
     standing = snapshot.standing(state)
-    record = standing.record
+    record = standing.record or StateRecord(state)  # no row: only its status is read
     if state in snapshot.participation.not_bound:
         override = snapshot.participation.not_bound[state]
         return NoBasis(
@@ -127,7 +131,7 @@ def _compute_verdict(snapshot: InstrumentSnapshot, state: str, on: date):
 def _not_in_force(snapshot: InstrumentSnapshot, on: date) -> NoBasis:
     cached = snapshot.cache.get("not_in_force")
     if cached is not None:
-        return cached
+        return cast(NoBasis, cached)
     entry = snapshot.participation.entry
     existing = snapshot.instrument.not_yet_existing(on)
     if existing is not None:
@@ -175,7 +179,9 @@ def _outside_pair(snapshot: InstrumentSnapshot, query: Query) -> NoBasis | None:
     )
 
 
-def _temporal_limit(snapshot: InstrumentSnapshot, query: Query):
+def _temporal_limit(
+    snapshot: InstrumentSnapshot, query: Query
+) -> NoBasis | Unknown | Condition | None:
     """The requested (executing) state's statement keeping older instruments for acts
     before a date (EAW Framework Decision art. 32): a refusal, an unknown or a condition."""
     instrument = snapshot.instrument

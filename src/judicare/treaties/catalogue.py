@@ -8,10 +8,12 @@ returns are the pure values of `domain`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -146,17 +148,17 @@ def parse_instrument(path: Path) -> Instrument:
     )
 
 
-def _require(raw: dict, key: str, where: str):
+def _require(raw: dict[str, Any], key: str, where: str) -> Any:
     if raw.get(key) in (None, ""):
         raise DataError(f"{where}: {key!r} is required")
     return raw[key]
 
 
-def _as_text(value) -> str | None:
+def _as_text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _sourced(raw: dict, key: str, where: str, kind: type) -> Sourced:
+def _sourced(raw: dict[str, Any], key: str, where: str, kind: type) -> Sourced:
     block = raw.get(key)
     if not isinstance(block, dict) or "value" not in block:
         raise DataError(f"{where}: {key!r} must be a mapping with value, source_url, citation")
@@ -177,7 +179,7 @@ def _sourced(raw: dict, key: str, where: str, kind: type) -> Sourced:
     )
 
 
-def _kinds(items: list, where: str):
+def _kinds(items: list[Any], where: str) -> Iterator[Any]:
     for item in items:
         kind = item.get("kind") if isinstance(item, dict) else None
         if kind not in COOPERATION_KINDS:
@@ -187,7 +189,7 @@ def _kinds(items: list, where: str):
         yield item
 
 
-def _delay(block, where: str) -> Delay | None:
+def _delay(block: Any, where: str) -> Delay | None:
     if block is None:
         return None
     if not isinstance(block, dict) or len(block) != 1:
@@ -200,7 +202,7 @@ def _delay(block, where: str) -> Delay | None:
     return Delay(**{unit: amount})
 
 
-def _timing(block: dict, where: str) -> TimingRule | None:
+def _timing(block: dict[str, Any], where: str) -> TimingRule | None:
     delay = _delay(block.get("delay"), where)
     anchor = block.get("anchor")
     if delay is None and anchor is None:
@@ -215,7 +217,7 @@ def _timing(block: dict, where: str) -> TimingRule | None:
         ) from None
 
 
-def _eif_rule(block: dict, where: str) -> EntryIntoForceRule:
+def _eif_rule(block: dict[str, Any], where: str) -> EntryIntoForceRule:
     where = f"{where}: entry_into_force"
     counted = block.get("counted_actions") or []
     try:
@@ -240,7 +242,7 @@ def _eif_rule(block: dict, where: str) -> EntryIntoForceRule:
     )
 
 
-def _withdrawal_rule(block: dict, where: str) -> WithdrawalRule:
+def _withdrawal_rule(block: dict[str, Any], where: str) -> WithdrawalRule:
     where = f"{where}: withdrawal"
     _need_source(block, where)
     return WithdrawalRule(
@@ -252,13 +254,13 @@ def _withdrawal_rule(block: dict, where: str) -> WithdrawalRule:
     )
 
 
-def _need_source(block: dict, where: str) -> None:
+def _need_source(block: dict[str, Any], where: str) -> None:
     has_rule = block.get("delay") is not None or block.get("instruments_required") is not None
     if has_rule and not block.get("source_url"):
         raise DataError(f"{where}: a rule needs a source_url")
 
 
-def _overrides(items: list, where: str):
+def _overrides(items: list[Any], where: str) -> Iterator[Any]:
     for item in items:
         if not item.get("source_url"):
             raise DataError(f"{where}: state override for {item.get('iso3')!r} has no source_url")
@@ -278,7 +280,7 @@ def _overrides(items: list, where: str):
         )
 
 
-def _one_side(block, where: str) -> str | None:
+def _one_side(block: Any, where: str) -> str | None:
     if block is None:
         return None
     if not isinstance(block, dict) or not block.get("iso3") or not block.get("source_url"):
@@ -286,7 +288,7 @@ def _one_side(block, where: str) -> str | None:
     return str(block["iso3"])
 
 
-def _temporal_limits(items: list, where: str):
+def _temporal_limits(items: list[Any], where: str) -> Iterator[Any]:
     for item in items:
         state = item.get("iso3") if isinstance(item, dict) else None
         if not state:
@@ -311,7 +313,7 @@ def _temporal_limits(items: list, where: str):
         )
 
 
-def _interpretations(items: list, where: str):
+def _interpretations(items: list[Any], where: str) -> Iterator[Any]:
     for item in items:
         if item.get("meaning") != "effective_date" or item.get("action") != "withdrawal":
             raise DataError(
@@ -323,7 +325,7 @@ def _interpretations(items: list, where: str):
         yield item
 
 
-def _scope(block, where: str) -> dict | None:
+def _scope(block: Any, where: str) -> dict[str, Any] | None:
     """Which crimes the instrument covers: "all", or a list of crime codes (checked against
     the crime catalogue by the legal-basis loader)."""
     if block is None:
@@ -336,7 +338,7 @@ def _scope(block, where: str) -> dict | None:
     return dict(block)
 
 
-def _channels(items: list, where: str):
+def _channels(items: list[Any], where: str) -> Iterator[Any]:
     for item in items:
         if item.get("kind") not in COOPERATION_KINDS:
             raise DataError(f"{where}: channel kind {item.get('kind')!r} is not a cooperation kind")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 class ActionKind(enum.StrEnum):
@@ -120,7 +121,7 @@ class Sourced:
     source_url: str | None
     citation: str | None
     note: str | None = None
-    disagreements: tuple[dict, ...] = ()
+    disagreements: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,31 +211,35 @@ class Instrument:
     opened_for_signature: Sourced
     depositary: Sourced
     known_entry_into_force: Sourced
-    kinds: tuple[dict, ...]
+    kinds: tuple[dict[str, Any], ...]
     entry_into_force: EntryIntoForceRule
     withdrawal: WithdrawalRule
     completeness: Completeness
     participation_files: tuple[str, ...]
     participation_as_of: str | None
     participation_note: str
-    sources: tuple[dict, ...] = ()
+    sources: tuple[dict[str, Any], ...] = ()
     gaps: tuple[str, ...] = ()
     state_overrides: tuple[StateOverride, ...] = ()
     # Applies to states that are bound but whose own date is unknown: bound "at the latest"
     # from this date (with a source); before it their status is unknown.
     bound_at_latest: Sourced | None = None
-    row_interpretations: tuple[dict, ...] = ()
+    row_interpretations: tuple[dict[str, Any], ...] = ()
     cross_check_files: tuple[str, ...] = ()
-    scope: dict | None = None  # crimes covered: {"crimes": "all" | [codes], article, source}
+    scope: dict[str, Any] | None = (
+        None  # crimes covered: {"crimes": "all" | [codes], article, source}
+    )
     supplements: str | None = None  # a protocol that applies only with its parent instrument
-    channels: tuple[dict, ...] = ()  # channels of transmission per kind, each with its source
+    channels: tuple[
+        dict[str, Any], ...
+    ] = ()  # channels of transmission per kind, each with its source
     # Provisional application before entry into force (the EU–UK TCA from 1 Jan 2021).
     provisional_application: Sourced | None = None
     temporal_limits: tuple[TemporalLimit, ...] = ()
     # An agreement between one state and a group (the EU–UK TCA): it applies only to pairs
     # with this state on one side and a listed state on the other.
     one_side: str | None = None
-    raw: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def kind_codes(self) -> list[str]:

@@ -14,11 +14,12 @@ Vocabulary of the rules (see `domain.Anchor`):
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
+from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
 from judicare.treaties.domain import Action, Anchor, Delay, EntryIntoForceRule, TimingRule
 
@@ -26,7 +27,8 @@ from judicare.treaties.domain import Action, Anchor, Delay, EntryIntoForceRule, 
 def add_delay(start: date, delay: Delay) -> date:
     """start + delay. Months and years clip to the month's last day (31 Jan + 1 month is
     28 or 29 Feb), which is how a period "of one month" ending in a shorter month ends."""
-    return start + relativedelta(years=delay.years, months=delay.months, days=delay.days)
+    result: date = start + relativedelta(years=delay.years, months=delay.months, days=delay.days)
+    return result
 
 
 def first_day_of_following_month(day: date) -> date:
@@ -45,8 +47,8 @@ def apply_timing(deposit: date, rule: TimingRule) -> date:
 class InstrumentEntry:
     """The instrument's own entry into force as the deposits and the rule give it."""
 
-    date: date | None
-    threshold_deposit: date | None  # the date of the deposit that reached the threshold
+    date: _dt.date | None
+    threshold_deposit: _dt.date | None  # the date of the deposit that reached the threshold
     instruments_counted: int
     explanation: str
 
