@@ -171,3 +171,24 @@ def test_after_the_data_ends_a_threshold_not_reached_is_unknown():
     assert lhc.in_force_on(date(2025, 8, 28)) is False
     assert lhc.in_force_on(date(2026, 11, 23)) is None
     assert status_report(lhc, date(2026, 11, 23))["in_force_status"] == "unknown"
+
+
+def test_no_complete_label_is_older_than_its_own_rows():
+    """A file marked complete speaks up to its date; a row after that date (Hungary's
+    withdrawal notice in 2025 against a 2024 label) means the label is stale."""
+    from judicare.treaties.participation import data_as_of
+
+    for instrument in load_catalogue().values():
+        if instrument.completeness.value != "complete":
+            continue
+        as_of = data_as_of(instrument)
+        assert as_of is not None, instrument.id
+        actions, _ = reference.load_actions(instrument)
+        latest = max((a.date for a in actions if a.date), default=None)
+        assert latest is None or latest <= as_of, (instrument.id, latest, as_of)
+
+
+def test_hungary_withdraws_from_the_rome_statute_one_year_after_its_notice():
+    rome = _participation("rome-1998")
+    assert rome.state_status_on("HUN", date(2026, 6, 1)).value == "party"
+    assert rome.state_status_on("HUN", date(2026, 6, 2)).value == "withdrawn"

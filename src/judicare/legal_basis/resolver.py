@@ -63,11 +63,10 @@ def resolve(book: Rulebook, index: DateIndex, query: Query) -> Resolution:
     for (snapshot, scope, not_in_force), first, second in zip(
         relevant, first_verdicts, second_verdicts, strict=True
     ):
-        if snapshot.instrument.one_side is not None:
-            outside = _outside_pair(snapshot, query)
-            if outside is not None:
-                no_basis.append(outside)
-                continue
+        one_side = snapshot.instrument.one_side
+        if one_side is not None and (requesting == one_side) == (requested == one_side):
+            no_basis.append(_outside_pair(snapshot))
+            continue
         if not_in_force is not None or first is not None or second is not None:
             # A definite reason wins over an unknown: the instrument cannot apply if either
             # state is definitely outside it, whatever the other's status.

@@ -165,18 +165,19 @@ def _not_yet_existing(instrument: Instrument, code: str, on: date, state: str | 
 # --- pairs, time limits and own dates -------------------------------------------------------
 
 
-def _outside_pair(snapshot: InstrumentSnapshot, query: Query) -> NoBasis | None:
-    """An agreement between one state and a group applies only across the two sides."""
-    one = snapshot.instrument.one_side
-    sides = (query.requesting == one, query.requested == one)
-    if sides[0] != sides[1]:
-        return None
-    return NoBasis(
-        snapshot.instrument.id,
-        "outside_instrument",
-        f"{snapshot.instrument.short_title} applies only between {state_name(one or '')} and "
-        "the other side's states, not between these two",
-    )
+def _outside_pair(snapshot: InstrumentSnapshot) -> NoBasis:
+    """An agreement between one state and a group applies only across the two sides: the
+    reason given for a pair on the same side (memoised per date)."""
+    found = snapshot.cache.get("outside_pair")
+    if found is None:
+        one = snapshot.instrument.one_side or ""
+        found = snapshot.cache["outside_pair"] = NoBasis(
+            snapshot.instrument.id,
+            "outside_instrument",
+            f"{snapshot.instrument.short_title} applies only between {state_name(one)} and "
+            "the states on the other side, not between these two",
+        )
+    return cast(NoBasis, found)
 
 
 def _temporal_limit(
