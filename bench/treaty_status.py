@@ -43,10 +43,15 @@ def engine_run(instruments, actions, states, dates) -> tuple[int, float, dict]:
     for on in dates:
         for instrument_id, participation in participations.items():
             lines = timelines[instrument_id]
+            # A state with no row: never "not a party" before the instrument existed or
+            # after the data's own date (issue 15).
+            unlisted = participation.instrument.not_yet_existing(on) or (
+                "unknown" if participation.after_data(on) else participation.unlisted_states
+            )
             for state in states:
                 line = lines.get(state)
                 status = line.status_on(on) if line is not None else None
-                key = status.value if status is not None else participation.unlisted_states
+                key = status.value if status is not None else unlisted
                 tally[key] = tally.get(key, 0) + 1
                 answered += 1
     return answered, time.perf_counter() - started, tally
