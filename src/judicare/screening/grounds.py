@@ -27,6 +27,7 @@ CATEGORY_OF = {
 }
 _CATEGORY_RANK = ("mandatory_refusal", "assurance_required", "optional_refusal", "attention")
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+_EXCEPTED = "An exception that binds both states takes the crimes concerned out of this ground"
 
 
 @cache
@@ -199,7 +200,7 @@ def evaluate(ground: str, facts: RequestFacts) -> list[Finding]:
                 "attention",
                 "low",
                 tuple(cites),
-                data["excepted"].rstrip(".")
+                data.get("excepted", _EXCEPTED).rstrip(".")
                 + ": "
                 + "; ".join(f"{_where(e)}: {e['text']}" for e in applied)
                 + "."
