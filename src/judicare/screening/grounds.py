@@ -228,6 +228,8 @@ def evaluate(ground: str, facts: RequestFacts) -> list[Finding]:
                 f" If {' and '.join(unknown_names(facts, item))} binds both states (the "
                 f"participation data cannot tell), {_where(item)} applies: {item['text']}."
             )
+    if any(holds == "unknown" for _, holds in [*held, *excepted]):
+        text += " What the participation data holds: `judicare treaty sources`."
     if data.get("question"):
         text += " " + data["question"]
     return [
