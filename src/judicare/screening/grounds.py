@@ -131,6 +131,18 @@ def unknown_names(facts: RequestFacts, item: Item) -> list[str]:
     return names
 
 
+def unknown_conditions(facts: RequestFacts, item: Item) -> str:
+    """What must hold for the item, among what the data cannot tell, in words."""
+    words = []
+    for key, verb in (("requires", "binds"), ("unless", "does not bind")):
+        for need in _needs(item, key):
+            who = need.get("who", "both")
+            if bound(facts, need["instrument"], who) == "unknown":
+                whom = "both states" if who == "both" else f"the {who} state"
+                words.append(f"{name_of(need['instrument'])} {verb} {whom}")
+    return " and ".join(words)
+
+
 def applies_to(facts: RequestFacts, item: Item) -> bool:
     """The item concerns this kind of request, its crimes and its measures."""
     if facts.kind not in item["kinds"]:
@@ -215,8 +227,7 @@ def evaluate(ground: str, facts: RequestFacts) -> list[Finding]:
         line = f"{_where(item)}: {item['text']}" if item.get("text") else _where(item)
         if holds == "unknown":
             line += (
-                f" (only if {' and '.join(unknown_names(facts, item))} binds the states; "
-                "the participation data cannot tell)"
+                f" (only if {unknown_conditions(facts, item)}; the participation data cannot tell)"
             )
         parts.append(line)
     text = ". ".join(parts[:1]) + (": " + "; ".join(parts[1:]) if parts[1:] else "") + "."
@@ -225,8 +236,8 @@ def evaluate(ground: str, facts: RequestFacts) -> list[Finding]:
     for item, holds in excepted:
         if holds == "unknown":
             text += (
-                f" If {' and '.join(unknown_names(facts, item))} binds both states (the "
-                f"participation data cannot tell), {_where(item)} applies: {item['text']}."
+                f" If {unknown_conditions(facts, item)} (the participation data cannot "
+                f"tell), {_where(item)} applies: {item['text']}."
             )
     if any(holds == "unknown" for _, holds in [*held, *excepted]):
         text += " What the participation data holds: `judicare treaty sources`."

@@ -17,7 +17,7 @@ from judicare.screening.grounds import (
     grounds_data,
     name_of,
     provisions,
-    unknown_names,
+    unknown_conditions,
     unverified,
 )
 
@@ -88,7 +88,7 @@ def persecution(facts: RequestFacts) -> list[Finding]:
     for item, holds in held:
         line = f"{_where(item)}: on account of {item['reasons']}"
         if holds == "unknown":
-            line += f" (if {' and '.join(unknown_names(facts, item))} binds; the data cannot tell)"
+            line += f" (if {unknown_conditions(facts, item)}; the data cannot tell)"
         lists.append(line)
     text = (
         "Refusal is required or allowed where there are substantial grounds to believe the "
@@ -344,7 +344,7 @@ def ne_bis_in_idem(facts: RequestFacts) -> list[Finding]:
             lines = "; ".join(
                 f"{_where(p)}: {p['text']}"
                 + (
-                    f" (if {' and '.join(unknown_names(facts, p))} binds; the data cannot tell)"
+                    f" (if {unknown_conditions(facts, p)}; the data cannot tell)"
                     if h == "unknown"
                     else ""
                 )
@@ -364,10 +364,20 @@ def ne_bis_in_idem(facts: RequestFacts) -> list[Finding]:
                     f"{person.names[0]} matches {match['register']}/{match['id']} with status "
                     f"{match['status']} ({whose}): a final judgment for the same acts may bar "
                     "the request."
-                    + (f" {lines}." if lines else " No governing provision is in the data.")
+                    + (f" {lines}." if lines else _no_provision(side))
                     + unverified(cites),
                     {"person": list(person.names), "match": match, "judged_by": by or "not stated"},
                     "Compare the acts of the earlier judgment with those of the request.",
                 )
             )
     return findings
+
+
+def _no_provision(side: str | None) -> str:
+    if side == "third_state":
+        return (
+            " The governing instrument's ne bis in idem rule covers only the requested "
+            "state's own judgments, and no rule on third states' judgments (ETS 086 art. 2) "
+            "binds both states on the date: the requested state's own law decides."
+        )
+    return " No governing provision is in the data."
