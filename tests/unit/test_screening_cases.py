@@ -1,18 +1,58 @@
-"""Runs the lawyer-readable cases in src/judicare/screening/cases/rules.yaml."""
+"""Runs the lawyer-readable cases in src/judicare/screening/cases/rules.yaml.
+
+A case may give `date:` (the request's date): whether the instruments the grounds name bind
+the two states is then read from the participation data shipped with Judicare, as the
+service does. `bound:` sets it by hand (instrument: yes | no | unknown, for both states,
+or {requesting: ..., requested: ...}); an instrument not given is unknown."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from functools import cache
 from importlib import resources
 
 import pytest
 import yaml
 
+from judicare.screening.binding import binding_table
 from judicare.screening.domain import PersonFacts, RequestFacts
+from judicare.screening.grounds import named_instruments
 from judicare.screening.rules import completeness, screen
+from judicare.treaties.catalogue import load_catalogue
+from judicare.treaties.participation import build_participation
+from judicare.treaties.reference import load_actions
 
 DOCUMENT = yaml.safe_load(
     (resources.files("judicare.screening") / "cases" / "rules.yaml").read_text(encoding="utf-8")
 )
+# What a person must never read: a missing value, the data's own markers or file names.
+NOT_FOR_USERS = re.compile(r"\bNone\b|\[UNSURE\]|\.md\b|\.csv\b")
+
+
+@cache
+def participations():
+    catalogue = load_catalogue()
+    return {
+        i: build_participation(catalogue[i], load_actions(catalogue[i])[0])
+        for i in named_instruments()
+        if i in catalogue
+    }
+
+
+def _binding(values: dict) -> dict:
+    table = {}
+    if values.get("date"):  # not `on:`, which YAML reads as true
+        on = values["date"]
+        on = on if isinstance(on, date) else date.fromisoformat(on)
+        table = binding_table(
+            participations(), named_instruments(), values["requesting"], values["requested"], on
+        )
+    for instrument, given in (values.get("bound") or {}).items():
+        table[instrument] = (
+            dict(given) if isinstance(given, dict) else {"requesting": given, "requested": given}
+        )
+    return table
 
 
 def _facts(case: dict) -> RequestFacts:
@@ -28,7 +68,8 @@ def _facts(case: dict) -> RequestFacts:
         instruments=frozenset(values["instruments"]),
         death_penalty={k: {"status": v, "source_url": "https://example.test"}
                        for k, v in values["death_penalty"].items()},
-        context={"cat-1984": {"requesting": "party", "requested": "party"}},
+        context=values.get("context", {"cat-1984": {"requesting": "party", "requested": "party"}}),
+        binding=_binding(values),
     )  # fmt: skip
 
 
@@ -49,8 +90,19 @@ def test_case(case):
         assert by_ground[ground].follow_up["kind"] == "submit_for_prosecution"
     for ground in case.get("unverified", []):
         assert "unverified" in by_ground[ground].explanation
-    for finding in findings:  # every finding explains itself and cites, or says why not
+    for ground, articles in (case.get("cites") or {}).items():
+        cited = {f"{c.instrument} {c.article}" for c in by_ground[ground].citations}
+        for article in [articles] if isinstance(articles, str) else articles:
+            assert article in cited, (article, sorted(cited))
+    for ground, words in (case.get("says") or {}).items():
+        for text in [words] if isinstance(words, str) else words:
+            assert text in by_ground[ground].explanation, by_ground[ground].explanation
+    for ground, words in (case.get("does_not_say") or {}).items():
+        for text in [words] if isinstance(words, str) else words:
+            assert text not in by_ground[ground].explanation, by_ground[ground].explanation
+    for finding in findings:  # every finding explains itself, in the user's language
         assert finding.explanation and finding.category and finding.severity
+        assert not NOT_FOR_USERS.search(finding.explanation), finding.explanation
 
 
 def test_there_are_cases_for_every_ground():

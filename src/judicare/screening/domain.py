@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from judicare.legal_basis.domain import Citation
 
 CATEGORIES = (
     "mandatory_refusal",
@@ -12,6 +16,9 @@ CATEGORIES = (
     "attention",
 )
 SEVERITIES = ("low", "medium", "high")
+# Whether an instrument binds a state on the request's date, as the participation data
+# tells: "yes", "no", or "unknown" (no row in partial data, no data at all).
+BINDING_VALUES = ("yes", "no", "unknown")
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,7 @@ class PersonFacts:
     protected_status: str | None = None
     # Candidates from the person-screening engine: register, id, score, status,
     # country_of_feared_persecution, explanation, adjudication.
-    matches: tuple[dict, ...] = ()
+    matches: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,10 +43,15 @@ class RequestFacts:
     persons: tuple[PersonFacts, ...]
     # Instruments that govern the request (the applicable bases, or the national law).
     instruments: frozenset[str]
-    fields: dict = field(default_factory=dict)  # completeness: item -> present?
-    death_penalty: dict = field(default_factory=dict)  # source -> {status, source_url, ...}
-    context: dict = field(default_factory=dict)  # instrument -> {requesting, requested} status
-    texts: dict = field(default_factory=dict)  # instrument -> [reservation notes of requested]
+    fields: dict[str, bool] = field(default_factory=dict)  # completeness: item -> present?
+    death_penalty: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> row
+    context: dict[str, dict[str, str]] = field(default_factory=dict)  # instrument -> statuses
+    texts: dict[str, list[str]] = field(default_factory=dict)  # instrument -> reservations
+    # instrument -> {"requesting": yes|no|unknown, "requested": ...} on the request's date,
+    # for the instruments the grounds' exceptions and obligations name. An instrument
+    # missing here is unknown, never "not bound".
+    binding: dict[str, dict[str, str]] = field(default_factory=dict)
+    on: date | None = None  # the request's date
 
 
 @dataclass(frozen=True)
@@ -47,18 +59,18 @@ class Finding:
     ground: str
     category: str
     severity: str
-    citations: tuple[dict, ...]
+    citations: tuple[Citation, ...]
     explanation: str
-    evidence: dict = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
     next_step: str = ""
-    follow_up: dict | None = None
+    follow_up: dict[str, Any] | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "ground": self.ground,
             "category": self.category,
             "severity": self.severity,
-            "citations": list(self.citations),
+            "citations": [c.as_dict() for c in self.citations],
             "explanation": self.explanation,
             "evidence": self.evidence,
             "next_step": self.next_step,

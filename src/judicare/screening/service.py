@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import func, select
@@ -19,7 +19,9 @@ from judicare.persons.domain import PartialDate, PersonQuery
 from judicare.persons.service import OnRequest, adjudicate, match
 from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.schemas import RequestCreate
+from judicare.screening.binding import binding_table
 from judicare.screening.domain import PersonFacts, RequestFacts
+from judicare.screening.grounds import named_instruments
 from judicare.screening.rules import completeness, consultation_required, screen
 from judicare.states import resolve_state
 from judicare.treaties import repository as treaty_repo
@@ -88,6 +90,7 @@ def screen_payload(
     registers its reader's authority may read, with the decisions on candidates taken on
     that request."""
     requesting, requested, resolution, instruments = _resolution(basis, data)
+    on = date.fromisoformat(str(data["received_on"])[:10])
     persons = tuple(_person(session, p, exclude_prefix, reader) for p in data["persons"])
     facts = RequestFacts(
         requesting=requesting,
@@ -104,6 +107,8 @@ def screen_payload(
             for c in resolution["context"]
         },
         texts={"coe-mla-1959": _reservations(session, "coe-mla-1959", requested)},
+        binding=binding_table(basis.participations, named_instruments(), requesting, requested, on),
+        on=on,
     )
     findings = [f.as_dict() for f in screen(facts)]
     return {
