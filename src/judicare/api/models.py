@@ -110,7 +110,10 @@ class RequestRef(Answer):
 
 class ScreeningOut(Answer):
     findings: list[Json] = Field(description="each with code, severity, text, citations")
-    completeness: dict[str, bool] = Field(description="Art. 14 ECMA-style contents, each met")
+    completeness: Json = Field(
+        description="the contents the instrument requires, those missing, and a draft request "
+        "for further information"
+    )
     legal_basis: Json = Field(description="the legal-basis resolution (as GET /api/v1/basis)")
     requires_supervisor: bool
     consultation_before_refusal: list[Json]
