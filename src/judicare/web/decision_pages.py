@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from judicare.api.deps import AppDep
+from judicare.api.deps import AppDep, DecisionId
 from judicare.screening import decisions as decision_service
 from judicare.screening.service import adjudicate_candidate
 from judicare.web.errors_text import field_problem
@@ -96,7 +96,7 @@ def approval(
     app: AppDep,
     pages: PagesDep,
     request: Request,
-    decision_id: RequestId,
+    decision_id: DecisionId,
     who: Who,
     request_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
     approve: Annotated[str, Form(pattern="^(yes|no)$")],

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from judicare.api.deps import AppDep
+from judicare.api.deps import AppDep, DocumentId
 from judicare.files.media import download_headers, download_type
 from judicare.files.store import TooLarge
 from judicare.requests import documents as document_service
@@ -60,7 +60,7 @@ async def upload(
 
 @router.get("/requests/{request_id}/documents/{document_id}")
 def download(
-    app: AppDep, pages: PagesDep, request_id: RequestId, document_id: RequestId, who: Who
+    app: AppDep, pages: PagesDep, request_id: RequestId, document_id: DocumentId, who: Who
 ) -> Response:
     stored = document_service.read_document(app, who, request_id, document_id, WHY)
     return Response(

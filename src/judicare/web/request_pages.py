@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from judicare.api.deps import AppDep
+from judicare.api.deps import AppDep, RequestId
 from judicare.app import App
 from judicare.auth.permissions import Principal
 from judicare.errors import InvalidInput, JudicareError
@@ -36,7 +36,6 @@ from judicare.web.rendering import Pages, PagesDep, flash
 from judicare.web.session import check_csrf, current_principal, language_of
 
 Who = Annotated[Principal, Depends(current_principal)]
-RequestId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 WHY = "case handling (web)"
 PAGE_SIZE = 25
 
