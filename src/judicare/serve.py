@@ -1,4 +1,5 @@
-"""`judicare serve`: the REST API over HTTP (uvicorn)."""
+"""`judicare serve`: the server composed in `judicare.asgi` (REST API, exchange, web pages)
+over HTTP (uvicorn)."""
 
 from __future__ import annotations
 

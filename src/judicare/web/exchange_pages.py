@@ -21,6 +21,7 @@ from judicare.api.deps import AppDep
 from judicare.auth.permissions import Forbidden, NotFound
 from judicare.errors import JudicareError
 from judicare.exchange import correspondence
+from judicare.exchange.http import get_node
 from judicare.exchange.schemas import MAX_ID
 from judicare.exchange.service import send_request
 from judicare.web.i18n import Translator
@@ -43,10 +44,6 @@ PROBLEMS = {
 router = APIRouter(include_in_schema=False)
 
 
-def node(request: Request):
-    return request.app.state.exchange_node
-
-
 def act(request: Request, request_id: int, who, field: str, typed: dict, send, done: str,
         text: str | None = None):  # fmt: skip
     """Run one sending act in its own transaction (in a worker thread); a blank text or
@@ -59,7 +56,7 @@ def act(request: Request, request_id: int, who, field: str, typed: dict, send, d
     else:
         try:
             with app.unit_of_work() as uow:
-                row = send(uow.session, node(request))
+                row = send(uow.session, get_node(request))
                 uow.commit()
         except (Forbidden, NotFound):
             raise  # the error page says so: not a problem of this form
