@@ -109,7 +109,7 @@ def _remember_answer(session, principal, key, print_, body, now: datetime) -> No
                 "user_id": principal.user_id,
                 "key": key,
                 "fingerprint": print_,
-                "status_code": 201,
+                "status_code": 201,  # a column from before: a create always answers 201
                 "body": body,
                 "created_at": now,
             },
