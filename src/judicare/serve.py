@@ -1,4 +1,5 @@
-"""`judicare serve`: the REST API over HTTP (uvicorn)."""
+"""`judicare serve`: the server composed in `judicare.asgi` (REST API, exchange, web pages)
+over HTTP (uvicorn)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def serve(
     """Start the API (OpenAPI at /docs and /openapi.json)."""
     import uvicorn
 
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
     from judicare.bootstrap import prepare_database
 
     app = build_app(db)
@@ -45,7 +46,7 @@ def serve(
 
 def api_from_environment():
     """The app factory uvicorn calls in each worker process."""
-    from judicare.api.app import create_api
     from judicare.app import create_app
+    from judicare.asgi import create_api
 
     return create_api(create_app())

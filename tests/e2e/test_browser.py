@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from judicare.api.app import create_api
 from judicare.app import FixedClock, create_app
+from judicare.asgi import create_api
 from judicare.bootstrap import upgrade_database
 from judicare.demo import DEMO_PASSWORD, load_demo
 from judicare.files.store import MemoryFileStore

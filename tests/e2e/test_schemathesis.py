@@ -1,11 +1,17 @@
 """Schemathesis generates requests from the published OpenAPI spec: the API must answer
-every one of them without a server error (and in the documented shapes)."""
+every one of them without a server error, with a documented status code and content type,
+and in the documented shape (each operation's response model, or the error body)."""
 
 from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.integration.api_support import build_demo_api
 
@@ -45,4 +51,12 @@ def test_no_server_error(case):
     auth = _throwaway() if case.path.startswith("/api/v1/auth/") else AUTH
     case.headers = {**(case.headers or {}), **auth}
     response = case.call()
-    case.validate_response(response, checks=(not_a_server_error,))
+    case.validate_response(
+        response,
+        checks=(
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ),
+    )

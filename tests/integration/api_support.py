@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from fastapi.testclient import TestClient
 
-from judicare.api.app import create_api
 from judicare.app import FixedClock, create_app
+from judicare.asgi import create_api
 from judicare.auth.permissions import Role
 from judicare.auth.service import create_user, ensure_authority, issue_token, principal_of
 from judicare.bootstrap import upgrade_database

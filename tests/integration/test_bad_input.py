@@ -103,7 +103,7 @@ def small_limits(app_with_upload_limit):
     """An API with a 2,000-byte upload limit, an officer's token and one request."""
     from fastapi.testclient import TestClient
 
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
     from judicare.auth.service import create_user, ensure_authority, issue_token, principal_of
     from judicare.requests.schemas import RequestCreate
     from judicare.requests.service import create_request

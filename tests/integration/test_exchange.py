@@ -481,7 +481,7 @@ def test_receiving_a_large_attachment_keeps_memory_bounded(pair, tmp_path):
 def test_inbox_and_card_over_http(app, tmp_path):
     from fastapi.testclient import TestClient
 
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
     from judicare.exchange.keys import FileKeyStore
     from judicare.exchange.transport import ENVELOPE_MEDIA_TYPE, INBOX_PATH
 

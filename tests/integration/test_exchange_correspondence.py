@@ -272,7 +272,7 @@ def test_only_a_request_received_through_the_exchange_can_be_answered_through_it
 
 
 def test_the_user_api_sends_answers_and_reads_the_correspondence(pair, tmp_path):
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
 
     a, b, transport = pair
     who_a, who_b = _officer(a), _officer(b)
@@ -305,7 +305,7 @@ def _web(n, tmp_path, username: str):
     """The web application of node `n`, sending through the test's node and transport."""
     from types import SimpleNamespace
 
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
     from tests.integration.web_support import WebUser
 
     n.app.settings = n.app.settings.model_copy(update={"data_dir": tmp_path / n.id})
@@ -342,7 +342,7 @@ def test_officers_answer_and_read_the_correspondence_on_the_request_page(pair, t
 
 def test_the_served_api_notifies_changes_of_status_by_itself(pair, tmp_path):
     """No listener installed by hand: `create_api` wires the node's status notices."""
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
     from judicare.exchange.keys import FileKeyStore
 
     a, b, transport = pair

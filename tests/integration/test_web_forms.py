@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from judicare.api.app import create_api
+from judicare.asgi import create_api
 from judicare.auth.second_factor import (
     MAX_WRONG_CODES,
     disable_second_factor,

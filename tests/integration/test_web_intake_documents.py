@@ -384,7 +384,7 @@ def small_limit_server(app_with_upload_limit):
     """A server built with a 2,000-byte upload limit, so that its body guard has it too."""
     from fastapi.testclient import TestClient
 
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
     from judicare.demo import load_demo
 
     app = app_with_upload_limit(2_000)

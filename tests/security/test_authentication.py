@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from judicare.api.app import create_api
 from judicare.app import FixedClock, create_app
+from judicare.asgi import create_api
 from judicare.audit.service import list_events
 from judicare.auth import passwords
 from judicare.auth.service import create_user, ensure_authority

@@ -364,7 +364,7 @@ def _post_streamed(api, total: int, chunk: int = 65_536, headers: dict | None = 
 
 @pytest.fixture
 def served_node(app, tmp_path):
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
     from judicare.exchange.keys import FileKeyStore
 
     app.settings = app.settings.model_copy(update={"node_keys_dir": tmp_path / "keys"})

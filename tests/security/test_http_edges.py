@@ -256,7 +256,7 @@ def test_a_failed_insert_leaves_no_name_in_the_log(app, caplog):
     (names, facts) into the log; the engine hides them."""
     from sqlalchemy import event
 
-    from judicare.api.app import create_api
+    from judicare.asgi import create_api
     from judicare.auth.service import create_user, ensure_authority, issue_token, principal_of
 
     with app.unit_of_work() as uow:

@@ -17,14 +17,16 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import asynccontextmanager
+from typing import Annotated
 
 from anyio import from_thread
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.requests import ClientDisconnect
 
+from judicare.api.deps import AppDep
 from judicare.api.errors import error_body
 from judicare.app import App
 from judicare.exchange.correspondence import install_status_notices
@@ -131,71 +133,79 @@ def system_principal_of(app: App, node: Node):
         return system_principal(uow.session, node.ring().identity)
 
 
-def install_exchange(api: FastAPI, app: App, key_store: KeyStore | None = None) -> Node:
-    node = node_for(app, key_store)
-    router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
+def get_node(request: Request) -> Node:
+    """This server's node (`install_node`); the web pages send through the same one."""
+    return request.app.state.exchange_node
 
-    # Node-to-node protocol, not the user API: left out of the OpenAPI document.
-    @router.post("/inbox", include_in_schema=False, summary="Receive a signed envelope")
-    async def inbox(request: Request) -> Response:
-        limit = node.settings.exchange_max_envelope_bytes
-        error = TooLarge(
-            f"the envelope is larger than the {limit} bytes this node reads: documents "
-            "travel beside it, as attachments"
-        )
-        declared = request.headers.get("content-length", "")
-        too_large = declared.isdigit() and int(declared) > limit  # then refused unread
-        chunks, size = [], 0
-        if not too_large:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:  # stop reading at the first chunk past the cap
-                    too_large = True
-                    break
-                chunks.append(chunk)
-        if too_large:
-            await run_in_threadpool(_record_refusal, app, node, "envelope", error)
-            return JSONResponse(error_body(error.code, error.message), status_code=413)
-        status, content, error = await run_in_threadpool(
-            handle_envelope, app, node, b"".join(chunks)
-        )
-        if error is not None:
-            return JSONResponse({"error": error}, status_code=status)
-        return Response(content=content, media_type=ENVELOPE_MEDIA_TYPE)
 
-    @router.put("/attachments/{message_id}/{attachment_id}", include_in_schema=False)
-    async def attachment(message_id: str, attachment_id: str, request: Request) -> Response:
-        stream = request.stream().__aiter__()
+NodeDep = Annotated[Node, Depends(get_node)]
+# Node-to-node protocol, not the user API: left out of the OpenAPI document.
+router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"], include_in_schema=False)
 
-        def chunks():  # pulled from the event loop one piece at a time, in the worker thread
-            while True:
-                try:
-                    yield from_thread.run(stream.__anext__)
-                except StopAsyncIteration:
-                    return
 
-        try:
-            status, error = await run_in_threadpool(
-                handle_attachment, app, node, message_id, attachment_id, chunks(),
-                dict(request.headers),
-            )  # fmt: skip
-        except ClientDisconnect:  # the sender went away mid-upload: nothing was kept
-            log.info("upload of %s/%s cut short by the sender", message_id, attachment_id)
-            return Response(status_code=400)
-        if error is not None:
-            return JSONResponse({"error": error}, status_code=status)
-        return Response(status_code=204)
-
-    @router.get(
-        "/card",
-        include_in_schema=False,
-        summary="This node's signed card (identity and public keys)",
+@router.post("/inbox", summary="Receive a signed envelope")
+async def inbox(request: Request, app: AppDep, node: NodeDep) -> Response:
+    limit = node.settings.exchange_max_envelope_bytes
+    error = TooLarge(
+        f"the envelope is larger than the {limit} bytes this node reads: documents "
+        "travel beside it, as attachments"
     )
-    def card() -> dict:
-        return make_card_now(node)
+    declared = request.headers.get("content-length", "")
+    too_large = declared.isdigit() and int(declared) > limit  # then refused unread
+    chunks, size = [], 0
+    if not too_large:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:  # stop reading at the first chunk past the cap
+                too_large = True
+                break
+            chunks.append(chunk)
+    if too_large:
+        await run_in_threadpool(_record_refusal, app, node, "envelope", error)
+        return JSONResponse(error_body(error.code, error.message), status_code=413)
+    status, content, refused = await run_in_threadpool(handle_envelope, app, node, b"".join(chunks))
+    if refused is not None:
+        return JSONResponse({"error": refused}, status_code=status)
+    return Response(content=content, media_type=ENVELOPE_MEDIA_TYPE)
 
+
+@router.put("/attachments/{message_id}/{attachment_id}")
+async def attachment(
+    message_id: str, attachment_id: str, request: Request, app: AppDep, node: NodeDep
+) -> Response:
+    stream = request.stream().__aiter__()
+
+    def chunks():  # pulled from the event loop one piece at a time, in the worker thread
+        while True:
+            try:
+                yield from_thread.run(stream.__anext__)
+            except StopAsyncIteration:
+                return
+
+    try:
+        status, error = await run_in_threadpool(
+            handle_attachment, app, node, message_id, attachment_id, chunks(),
+            dict(request.headers),
+        )  # fmt: skip
+    except ClientDisconnect:  # the sender went away mid-upload: nothing was kept
+        log.info("upload of %s/%s cut short by the sender", message_id, attachment_id)
+        return Response(status_code=400)
+    if error is not None:
+        return JSONResponse({"error": error}, status_code=status)
+    return Response(status_code=204)
+
+
+@router.get("/card", summary="This node's signed card (identity and public keys)")
+def card(node: NodeDep) -> dict:
+    return make_card_now(node)
+
+
+def install_node(api: FastAPI, app: App, key_store: KeyStore | None = None) -> Node:
+    """Make this server a node: its `Node` in `api.state.exchange_node`, the protocol's
+    routes, the status notices to peers, and (if configured) the delivery worker."""
+    node = node_for(app, key_store)
+    api.state.exchange_node = node
     api.include_router(router)
-    api.state.exchange_node = node  # the web pages send through the same node
     install_status_notices(app, node)
     if app.settings.exchange_deliver_in_server:
         _run_worker_with_server(api, app, node)
@@ -227,4 +237,7 @@ def _run_worker_with_server(api: FastAPI, app: App, node: Node) -> None:
     api.router.lifespan_context = lifespan
 
 
-__all__ = ["INBOX_PATH", "handle_attachment", "handle_envelope", "install_exchange", "node_for"]
+__all__ = [
+    "INBOX_PATH", "NodeDep", "get_node", "handle_attachment", "handle_envelope", "install_node",
+    "node_for", "router",
+]  # fmt: skip

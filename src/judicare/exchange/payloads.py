@@ -36,43 +36,47 @@ from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
 from judicare.files.store import TooLarge as FileTooLarge
 from judicare.requests.domain import LinkType
 from judicare.requests.models import DocumentRow, RequestRow
+from judicare.requests.read_models import RequestDetail
 from judicare.requests.schemas import LinkIn, RequestCreate
 from judicare.requests.service import create_request, link_requests
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+# The fields of a request on the wire (a SIGNED format read by other nodes): a projection
+# of the request's read model (`requests.read_models.RequestDetail`). Never rename or remove
+# one; texts a row may hold as NULL travel as "" (as they always have).
+WIRE_FIELDS = {
+    "kind": True, "requesting_state": True, "requested_state": True,
+    "requesting_authority": True, "requesting_central_authority": True,
+    "requested_central_authority": True, "urgency": True, "confidentiality": True,
+    "crimes": True, "facts_summary": True, "subject_and_nature": True,
+    "legal_provisions": True, "purpose": True, "procedure_wished": True,
+    "legal_basis_instrument": True, "requested_execution_date": True,
+    "measures": {"__all__": {"measure", "details"}},
+    "persons": {"__all__": {
+        "role": True, "birth_date": True, "nationality": True, "protected_status": True,
+        "names": {"__all__": {"name", "form", "system"}},
+        "identity_documents": {"__all__": {"kind", "number", "issuing_state"}},
+    }},
+}  # fmt: skip
+BLANK_IF_NULL = (
+    "requesting_central_authority", "requested_central_authority", "subject_and_nature",
+    "legal_provisions", "purpose", "procedure_wished",
+)  # fmt: skip
+
+
 def request_payload(row: RequestRow) -> dict:
     """The request as the requested state's node registers it (JSON-plain values)."""
-    return {
-        "kind": row.kind, "requesting_state": row.requesting_state,
-        "requested_state": row.requested_state, "requesting_authority": row.requesting_authority,
-        "requesting_central_authority": row.requesting_central_authority or "",
-        "requested_central_authority": row.requested_central_authority or "",
-        "urgency": row.urgency, "confidentiality": row.confidentiality,
-        "crimes": list(row.crimes or []), "facts_summary": row.facts_summary,
-        "subject_and_nature": row.subject_and_nature or "",
-        "legal_provisions": row.legal_provisions or "", "purpose": row.purpose or "",
-        "procedure_wished": row.procedure_wished or "",
-        "legal_basis_instrument": row.legal_basis_instrument,
-        "requested_execution_date": row.requested_execution_date.isoformat()
-        if row.requested_execution_date else None,
-        "measures": [{"measure": m.measure, "details": m.details or ""} for m in row.measures],
-        "persons": [_person(p) for p in row.persons],
-    }  # fmt: skip
-
-
-def _person(person) -> dict:
-    return {
-        "role": person.role, "birth_date": person.birth_date, "nationality": person.nationality,
-        "protected_status": person.protected_status,
-        "names": [{"name": n.name, "form": n.form, "system": n.system or ""}
-                  for n in person.names],
-        "identity_documents": [
-            {"kind": d.kind, "number": d.number, "issuing_state": d.issuing_state}
-            for d in person.documents
-        ],
-    }  # fmt: skip
+    wire = RequestDetail.of(row).model_dump(mode="json", include=WIRE_FIELDS)
+    for name in BLANK_IF_NULL:
+        wire[name] = wire[name] or ""
+    for measure in wire["measures"]:
+        measure["details"] = measure["details"] or ""
+    for person in wire["persons"]:
+        for name in person["names"]:
+            name["system"] = name["system"] or ""
+    return wire
 
 
 def attachments_of(session: Session, file_store, row: RequestRow, settings):

@@ -4,9 +4,12 @@ and harmless; the reverse cannot happen)."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judicare.app import App
@@ -15,6 +18,8 @@ from judicare.auth.permissions import NotFound, Permission, Principal
 from judicare.files.media import checked_filename, checked_media_type
 from judicare.files.store import FileStore
 from judicare.requests.models import DocumentRow
+from judicare.requests.registration import create_request
+from judicare.requests.schemas import RequestCreate
 from judicare.requests.service import audit_request_act, load_for
 
 
@@ -89,6 +94,54 @@ def upload_document(
         )
         uow.commit()
     return added
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A file sent with a new request (read whole: it is within the upload limit)."""
+
+    filename: str
+    media_type: str | None  # as the sender declared it
+    content: bytes
+
+
+def register_with_documents(
+    app: App,
+    who: Principal,
+    body: RequestCreate,
+    documents: Sequence[NewDocument],
+    *,
+    idempotency_key: str,
+    why: str,
+) -> int:
+    """A request, its audit entry and each document with its own, in one transaction (the
+    web intake form; any adapter may use it). A second submit with the same idempotency key
+    gets the first request back; of its files, only those the request does not hold yet (by
+    SHA-256) are added, so a double click adds nothing and a forgotten warrant sent again is
+    not lost. Returns the request's id."""
+    with app.unit_of_work() as uow:
+        now = app.now()
+        registered = create_request(
+            uow.session, who, body, now=now, basis=app.basis.get(uow.session), why=why,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
+        held = held_digests(uow.session, registered.id) if registered.replayed else set()
+        for document in documents:
+            if hashlib.sha256(document.content).hexdigest() not in held:
+                add_document(
+                    uow.session, app.file_store, who, registered.id, document.filename,
+                    document.media_type, document.content, now=now, why=why,
+                    limit=app.settings.max_upload_bytes,
+                )  # fmt: skip
+        uow.commit()
+    return registered.id
+
+
+def held_digests(session: Session, request_id: int) -> set[str]:
+    """The SHA-256 of every document the request holds."""
+    return set(
+        session.scalars(select(DocumentRow.sha256).where(DocumentRow.request_id == request_id))
+    )
 
 
 @dataclass(frozen=True)

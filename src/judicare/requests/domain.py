@@ -4,6 +4,7 @@ deadlines. No I/O."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -234,7 +235,21 @@ class Deadline:
     note: str = ""
 
     def overdue_on(self, on: date) -> bool:
-        return on > self.due
+        return deadline_missed(self.due, on)
+
+
+# --- overdue: the one rule (lists, dashboard, the SQL filter in requests.queries) ------------
+
+
+def deadline_missed(due: date, today: date) -> bool:
+    """A deadline is missed from the day after its due date."""
+    return due < today
+
+
+def is_overdue(status: str, dues: Iterable[date], today: date) -> bool:
+    """A request is overdue while it is open (OPEN_STATUSES) and one of its deadlines is
+    missed. `requests.queries` writes the same rule in SQL (`overdue_clause`)."""
+    return status in OPEN_STATUSES and any(deadline_missed(due, today) for due in dues)
 
 
 def time_limits_from_instrument(

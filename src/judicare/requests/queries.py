@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import Permission, Principal, authorize
-from judicare.requests.domain import OPEN_STATUSES, RequestStatus
+from judicare.requests.domain import OPEN_STATUSES, RequestStatus, deadline_missed
 from judicare.requests.models import (
     AssignmentRow,
     DeadlineRow,
@@ -19,8 +19,8 @@ from judicare.requests.models import (
     RequestPersonRow,
     RequestRow,
 )
+from judicare.requests.read_models import request_summary
 from judicare.requests.service import fold
-from judicare.requests.views import request_summary
 from judicare.states import resolve_state
 
 MAX_LIMIT = 100
@@ -51,6 +51,12 @@ def visible_to(principal: Principal):
     return or_(RequestRow.authority_id == principal.authority_id, assigned)
 
 
+def overdue_clause(today: date):
+    """`requests.domain.is_overdue` in SQL: open, with a deadline missed (due before today)."""
+    missed = exists().where(DeadlineRow.request_id == RequestRow.id, DeadlineRow.due < today)
+    return missed & RequestRow.status.in_([s.value for s in OPEN_STATUSES])
+
+
 def list_requests(
     session: Session,
     principal: Principal,
@@ -72,9 +78,8 @@ def list_requests(
     if filters.kind:
         query = query.where(RequestRow.kind == filters.kind)
     if filters.overdue is not None:
-        late = exists().where(DeadlineRow.request_id == RequestRow.id, DeadlineRow.due < today)
-        open_ = RequestRow.status.in_([s.value for s in OPEN_STATUSES])
-        query = query.where(late & open_) if filters.overdue else query.where(~(late & open_))
+        late = overdue_clause(today)
+        query = query.where(late) if filters.overdue else query.where(~late)
     if filters.person:
         term = f"%{_escape(fold(filters.person))}%"
         query = query.where(
@@ -152,8 +157,8 @@ def deadlines(session: Session, principal: Principal, *, today: date, horizon: d
         for deadline, request in rows
     ]
     return {
-        "overdue": [e for e in entries if e["days"] < 0],
-        "due": [e for e in entries if e["days"] >= 0],
+        "overdue": [e for e in entries if deadline_missed(date.fromisoformat(e["due"]), today)],
+        "due": [e for e in entries if not deadline_missed(date.fromisoformat(e["due"]), today)],
     }
 
 

@@ -18,6 +18,7 @@ from judicare.legal_basis.service import LegalBasisService, parse_query
 from judicare.persons.domain import PartialDate, PersonQuery
 from judicare.persons.service import OnRequest, adjudicate, match
 from judicare.requests.models import DocumentRow, RequestRow
+from judicare.requests.read_models import screening_facts
 from judicare.requests.schemas import RequestCreate
 from judicare.screening.binding import binding_table
 from judicare.screening.domain import PersonFacts, RequestFacts
@@ -221,43 +222,13 @@ def screen_stored(
     report = screen_payload(
         session,
         basis,
-        payload_of(row),
+        screening_facts(row),  # the request's read model, projected
         reader=_reader(principal, row),
         exclude_prefix=f"{row.reference}#",
         documents=documents or 0,
     )
     report["request"] = {"id": row.id, "reference": row.reference, "status": row.status}
     return report
-
-
-def payload_of(row: RequestRow) -> dict:
-    return {
-        "requesting_state": row.requesting_state,
-        "requested_state": row.requested_state,
-        "kind": row.kind,
-        "received_on": row.received_on.isoformat(),
-        "crimes": list(row.crimes),
-        "requesting_authority": row.requesting_authority,
-        "subject_and_nature": row.subject_and_nature,
-        "facts_summary": row.facts_summary,
-        "legal_provisions": row.legal_provisions,
-        "purpose": row.purpose,
-        "procedure_wished": row.procedure_wished,
-        "requested_execution_date": row.requested_execution_date.isoformat()
-        if row.requested_execution_date
-        else None,
-        "measures": [{"measure": m.measure} for m in row.measures],
-        "persons": [
-            {
-                "role": p.role,
-                "names": [{"name": n.name} for n in p.names],
-                "birth_date": p.birth_date,
-                "nationality": p.nationality,
-                "protected_status": p.protected_status,
-            }
-            for p in row.persons
-        ],
-    }
 
 
 def candidates_for(session: Session, principal: Principal, request_id: int) -> list[dict]:

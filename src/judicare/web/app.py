@@ -1,9 +1,10 @@
 """The web application for officers: server-rendered pages (Jinja2, HTMX) beside the API.
 
-`install_web(api, app)` adds the pages, the static files and the signed session cookie to the
-FastAPI application. Pages are thin like the API's routes: read the principal, open one unit
-of work, call one service, commit, render. Errors on pages are pages, in the user's language;
-errors under /api/ stay JSON.
+`install_web(api, app)` adds the pages (one module-level router per module, the app and
+the Jinja2 pages reached through dependencies), the static files and the signed session
+cookie to the FastAPI application. Pages are thin like the API's routes: read the
+principal, open one unit of work, call one service, commit, render. Errors on pages are
+pages, in the user's language; errors under /api/ stay JSON.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def install_web(api: FastAPI, app: App) -> None:
         registers,
         user_pages,
     ):
-        api.include_router(module.router(app, pages))
+        api.include_router(module.router)
     api.add_middleware(TooLargePages, pages=pages)  # inside the session, outside the guard
     api.add_middleware(
         SessionMiddleware,

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from judicare.app import App
+from judicare.api.deps import AppDep
 from judicare.auth.permissions import Permission, Principal, Role
 from judicare.requests import queries
 from judicare.requests.domain import RequestStatus
 from judicare.screening.decisions import awaiting_approval
-from judicare.web.rendering import Pages, can
+from judicare.web.rendering import PagesDep, can
 from judicare.web.session import current_principal
 
 DUE_WITHIN_DAYS = 14
@@ -28,33 +28,31 @@ WAITING_BY_ROLE = {
 Who = Annotated[Principal, Depends(current_principal)]
 
 
-def router(app: App, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @web.get("/")
-    def dashboard(request: Request, who: Who) -> Response:
-        today = app.clock.today()
-        context: dict = {"today": today.isoformat()}
-        with app.unit_of_work() as uow:
-            if can(who, Permission.REQUEST_READ):
-                session = uow.session
-                context["counts"] = queries.status_counts(session, who)
-                context["deadlines"] = queries.deadlines(
-                    session, who, today=today, horizon=today + timedelta(days=DUE_WITHIN_DAYS)
-                )
-                context["assigned"] = queries.assigned_to_me(session, who, today=today)
-                statuses = [s.value for s in WAITING_BY_ROLE.get(who.role, [])]
-                context["waiting"] = (
-                    queries.in_status(session, who, statuses, today=today) if statuses else []
-                )
-                context["approvals"] = (
-                    [d for d in awaiting_approval(session, who) if not d["mine"]]
-                    if can(who, Permission.DECISION_APPROVE)
-                    else []
-                )
-                context["activity"] = queries.recent_activity(session, who)
-        context["statuses"] = [s.value for s in RequestStatus]
-        context["due_within"] = DUE_WITHIN_DAYS
-        return pages.render(request, "dashboard.html", principal=who, **context)
 
-    return web
+@router.get("/")
+def dashboard(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Response:
+    today = app.clock.today()
+    context: dict = {"today": today.isoformat()}
+    with app.unit_of_work() as uow:
+        if can(who, Permission.REQUEST_READ):
+            session = uow.session
+            context["counts"] = queries.status_counts(session, who)
+            context["deadlines"] = queries.deadlines(
+                session, who, today=today, horizon=today + timedelta(days=DUE_WITHIN_DAYS)
+            )
+            context["assigned"] = queries.assigned_to_me(session, who, today=today)
+            statuses = [s.value for s in WAITING_BY_ROLE.get(who.role, [])]
+            context["waiting"] = (
+                queries.in_status(session, who, statuses, today=today) if statuses else []
+            )
+            context["approvals"] = (
+                [d for d in awaiting_approval(session, who) if not d["mine"]]
+                if can(who, Permission.DECISION_APPROVE)
+                else []
+            )
+            context["activity"] = queries.recent_activity(session, who)
+    context["statuses"] = [s.value for s in RequestStatus]
+    context["due_within"] = DUE_WITHIN_DAYS
+    return pages.render(request, "dashboard.html", principal=who, **context)

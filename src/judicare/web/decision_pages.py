@@ -14,102 +14,108 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from judicare.app import App
+from judicare.api.deps import AppDep, DecisionId
 from judicare.screening import decisions as decision_service
 from judicare.screening.service import adjudicate_candidate
 from judicare.web.errors_text import field_problem
 from judicare.web.i18n import Translator
-from judicare.web.rendering import Pages, flash
+from judicare.web.rendering import PagesDep, flash
 from judicare.web.request_pages import WHY, RequestId, Who, render_request
 from judicare.web.session import check_csrf, language_of
 
 CANDIDATE_DECISIONS = ("confirmed", "rejected")
 
 
-def router(app: App, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @web.post("/requests/{request_id}/candidates", dependencies=[Depends(check_csrf)])
-    def candidate(
-        request: Request,
-        request_id: RequestId,
-        who: Who,
-        person: Annotated[int, Form(ge=0, le=1000)],
-        register_name: Annotated[str, Form(alias="register", max_length=120)],
-        entry: Annotated[str, Form(max_length=200)],
-        decision: Annotated[str, Form(max_length=20)] = "",
-        reason: Annotated[str, Form(max_length=4000)] = "",
-    ) -> Response:
-        t = Translator(language_of(request))
-        errors = _candidate_problems(t, decision, reason)
-        if errors:
-            typed = {"person": person, "register": register_name, "entry": entry,
-                     "decision": decision, "reason": reason}  # fmt: skip
-            return render_request(
-                app, pages, request, who, request_id, errors=errors, typed=typed, status=422
-            )
+
+@router.post("/requests/{request_id}/candidates", dependencies=[Depends(check_csrf)])
+def candidate(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    request_id: RequestId,
+    who: Who,
+    person: Annotated[int, Form(ge=0, le=1000)],
+    register_name: Annotated[str, Form(alias="register", max_length=120)],
+    entry: Annotated[str, Form(max_length=200)],
+    decision: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    t = Translator(language_of(request))
+    errors = _candidate_problems(t, decision, reason)
+    if errors:
+        typed = {"person": person, "register": register_name, "entry": entry,
+                 "decision": decision, "reason": reason}  # fmt: skip
+        return render_request(
+            app, pages, request, who, request_id, errors=errors, typed=typed, status=422
+        )
+    with app.unit_of_work() as uow:
+        adjudicate_candidate(
+            uow.session, who, request_id, person=person, register=register_name,
+            external_id=entry, decision=decision, reason=reason, now=app.now(),
+        )  # fmt: skip
+        uow.commit()
+    flash(request, t.gettext("Your decision on the candidate was recorded."), "success")
+    return RedirectResponse(f"/requests/{request_id}#screening", status_code=303)
+
+
+@router.post("/requests/{request_id}/decisions", dependencies=[Depends(check_csrf)])
+async def decide(
+    app: AppDep, pages: PagesDep, request: Request, request_id: RequestId, who: Who
+) -> Response:
+    t = Translator(language_of(request))
+    typed = _decision_typed(await request.form())
+    body, errors = _decision_body(t, typed)
+    if errors:
+        return await run_in_threadpool(
+            render_request, app, pages, request, who, request_id,
+            errors=errors, typed=typed, status=422,
+        )  # fmt: skip
+
+    def propose() -> dict:
         with app.unit_of_work() as uow:
-            adjudicate_candidate(
-                uow.session, who, request_id, person=person, register=register_name,
-                external_id=entry, decision=decision, reason=reason, now=app.now(),
+            result = decision_service.propose(
+                uow.session, who, app.basis.get(uow.session), request_id, body,
+                now=app.now(), why=WHY,
             )  # fmt: skip
             uow.commit()
-        flash(request, t.gettext("Your decision on the candidate was recorded."), "success")
-        return RedirectResponse(f"/requests/{request_id}#screening", status_code=303)
+            return result
 
-    @web.post("/requests/{request_id}/decisions", dependencies=[Depends(check_csrf)])
-    async def decide(request: Request, request_id: RequestId, who: Who) -> Response:
-        t = Translator(language_of(request))
-        typed = _decision_typed(await request.form())
-        body, errors = _decision_body(t, typed)
-        if errors:
-            return await run_in_threadpool(
-                render_request, app, pages, request, who, request_id,
-                errors=errors, typed=typed, status=422,
-            )  # fmt: skip
+    result = await run_in_threadpool(propose)
+    if result["status"] == "pending_approval":
+        flash(request, t.gettext("Decision recorded. It takes effect only when a "
+                                 "supervisor approves it."), "warning")  # fmt: skip
+    else:
+        flash(request, t.gettext("Decision recorded and in effect."), "success")
+    return RedirectResponse(f"/requests/{request_id}#decision", status_code=303)
 
-        def propose() -> dict:
-            with app.unit_of_work() as uow:
-                result = decision_service.propose(
-                    uow.session, who, app.basis.get(uow.session), request_id, body,
-                    now=app.now(), why=WHY,
-                )  # fmt: skip
-                uow.commit()
-                return result
 
-        result = await run_in_threadpool(propose)
-        if result["status"] == "pending_approval":
-            flash(request, t.gettext("Decision recorded. It takes effect only when a "
-                                     "supervisor approves it."), "warning")  # fmt: skip
-        else:
-            flash(request, t.gettext("Decision recorded and in effect."), "success")
-        return RedirectResponse(f"/requests/{request_id}#decision", status_code=303)
-
-    @web.post("/decisions/{decision_id}/approval", dependencies=[Depends(check_csrf)])
-    def approval(
-        request: Request,
-        decision_id: RequestId,
-        who: Who,
-        request_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
-        approve: Annotated[str, Form(pattern="^(yes|no)$")],
-        note: Annotated[str, Form(max_length=8000)] = "",
-    ) -> Response:
-        t = Translator(language_of(request))
-        if not note.strip():
-            field = f"note-{decision_id}"
-            errors = {field: t.gettext("Give a note with your approval or rejection.")}
-            return render_request(
-                app, pages, request, who, request_id,
-                errors=errors, typed={field: note}, status=422,
-            )  # fmt: skip
-        body = decision_service.ApprovalIn(approve=approve == "yes", note=note)
-        with app.unit_of_work() as uow:
-            decision_service.approve(uow.session, who, decision_id, body, now=app.now(), why=WHY)
-            uow.commit()
-        flash(request, t.gettext("Your approval was recorded."), "success")
-        return RedirectResponse(f"/requests/{request_id}#decision", status_code=303)
-
-    return web
+@router.post("/decisions/{decision_id}/approval", dependencies=[Depends(check_csrf)])
+def approval(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    decision_id: DecisionId,
+    who: Who,
+    request_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    approve: Annotated[str, Form(pattern="^(yes|no)$")],
+    note: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    t = Translator(language_of(request))
+    if not note.strip():
+        field = f"note-{decision_id}"
+        errors = {field: t.gettext("Give a note with your approval or rejection.")}
+        return render_request(
+            app, pages, request, who, request_id,
+            errors=errors, typed={field: note}, status=422,
+        )  # fmt: skip
+    body = decision_service.ApprovalIn(approve=approve == "yes", note=note)
+    with app.unit_of_work() as uow:
+        decision_service.approve(uow.session, who, decision_id, body, now=app.now(), why=WHY)
+        uow.commit()
+    flash(request, t.gettext("Your approval was recorded."), "success")
+    return RedirectResponse(f"/requests/{request_id}#decision", status_code=303)
 
 
 def _candidate_problems(t: Translator, decision: str, reason: str) -> dict:

@@ -9,62 +9,65 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from judicare.app import App
+from judicare.api.deps import AppDep, DocumentId
 from judicare.files.media import download_headers, download_type
 from judicare.files.store import TooLarge
 from judicare.requests import documents as document_service
 from judicare.web.i18n import Translator
-from judicare.web.rendering import Pages, flash
+from judicare.web.rendering import PagesDep, flash
 from judicare.web.request_pages import WHY, RequestId, Who, render_request
 from judicare.web.session import check_csrf, language_of
 
 FIELD = "document-file"
 
 
-def router(app: App, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @web.post("/requests/{request_id}/documents", dependencies=[Depends(check_csrf)])
-    async def upload(
-        request: Request,
-        request_id: RequestId,
-        who: Who,
-        file: Annotated[UploadFile | None, File()] = None,
-    ) -> Response:
-        t = Translator(language_of(request))
-        limit = app.settings.max_upload_bytes
-        body = await file.read(limit + 1) if file is not None else b""
-        problem = None
-        if file is None or not file.filename or not body:
-            problem = t.gettext("Choose a file to upload.")
-        elif len(body) > limit:
-            problem = too_large(t, limit)
-        else:
-            try:
-                await run_in_threadpool(
-                    document_service.upload_document, app, who, request_id, file.filename[:255],
-                    file.content_type, body, WHY,
-                )  # fmt: skip
-            except TooLarge:
-                problem = too_large(t, limit)
-        if problem:
-            return await run_in_threadpool(
-                render_request, app, pages, request, who, request_id,
-                errors={FIELD: problem}, status=422,
+
+@router.post("/requests/{request_id}/documents", dependencies=[Depends(check_csrf)])
+async def upload(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    request_id: RequestId,
+    who: Who,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    t = Translator(language_of(request))
+    limit = app.settings.max_upload_bytes
+    body = await file.read(limit + 1) if file is not None else b""
+    problem = None
+    if file is None or not file.filename or not body:
+        problem = t.gettext("Choose a file to upload.")
+    elif len(body) > limit:
+        problem = too_large(t, limit)
+    else:
+        try:
+            await run_in_threadpool(
+                document_service.upload_document, app, who, request_id, file.filename[:255],
+                file.content_type, body, WHY,
             )  # fmt: skip
-        flash(request, t.gettext("The document was added."), "success")
-        return RedirectResponse(f"/requests/{request_id}#documents", status_code=303)
+        except TooLarge:
+            problem = too_large(t, limit)
+    if problem:
+        return await run_in_threadpool(
+            render_request, app, pages, request, who, request_id,
+            errors={FIELD: problem}, status=422,
+        )  # fmt: skip
+    flash(request, t.gettext("The document was added."), "success")
+    return RedirectResponse(f"/requests/{request_id}#documents", status_code=303)
 
-    @web.get("/requests/{request_id}/documents/{document_id}")
-    def download(request_id: RequestId, document_id: RequestId, who: Who) -> Response:
-        stored = document_service.read_document(app, who, request_id, document_id, WHY)
-        return Response(
-            content=stored.content,
-            media_type=download_type(stored.media_type),
-            headers=download_headers(stored.filename),
-        )
 
-    return web
+@router.get("/requests/{request_id}/documents/{document_id}")
+def download(
+    app: AppDep, pages: PagesDep, request_id: RequestId, document_id: DocumentId, who: Who
+) -> Response:
+    stored = document_service.read_document(app, who, request_id, document_id, WHY)
+    return Response(
+        content=stored.content,
+        media_type=download_type(stored.media_type),
+        headers=download_headers(stored.filename),
+    )
 
 
 def too_large(t: Translator, limit: int) -> str:

@@ -8,7 +8,6 @@ request, in the same transaction."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,18 +17,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
+from judicare.api.deps import AppDep
 from judicare.app import App
 from judicare.auth.permissions import Permission, Principal, authorize
 from judicare.errors import JudicareError
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.rules import load_rulebook
-from judicare.requests import service
-from judicare.requests.documents import add_document
+from judicare.requests import documents as document_service
 from judicare.requests.domain import Confidentiality, Measure, PersonRole, Urgency
-from judicare.requests.models import DocumentRow
 from judicare.requests.schemas import RequestCreate
 from judicare.screening.service import draft_check
 from judicare.states import resolve_state
@@ -37,13 +34,12 @@ from judicare.web.errors_text import error_text, field_problem
 from judicare.web.i18n import Translator
 from judicare.web.intake_documents import (
     DOCUMENTS,
-    Attachment,
     chosen_names,
     read_attachments,
     sent_names,
 )
 from judicare.web.labels import N_
-from judicare.web.rendering import Pages, flash
+from judicare.web.rendering import PagesDep, app_of, flash, pages_of
 from judicare.web.session import check_csrf, current_principal, language_of
 
 Who = Annotated[Principal, Depends(current_principal)]
@@ -222,162 +218,137 @@ def first_step_with(errors: dict[str, str]) -> int:
     return len(STEPS) - 1
 
 
-def router(app: App, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
-
-    def form_page(request, who, draft: Draft, errors=None, status=200, problem=None, dropped=()):
-        return pages.render(
-            request,
-            "intake.html",
-            status=status,
-            principal=who,
-            draft=draft,
-            errors=errors or {},
-            problem=problem,
-            dropped=list(dropped),
-            max_upload=app.settings.max_upload_bytes,
-            steps=STEPS,
-            kinds=[k.value for k in CooperationKind],
-            measures=[m.value for m in Measure],
-            roles=[r.value for r in PersonRole],
-            urgencies=[u.value for u in Urgency],
-            confidentialities=[c.value for c in Confidentiality],
-            crimes=crime_choices(),
-            crime_titles=dict(crime_choices()),
-            romanisations=romanisations,
-            review_date=review_date,
-            check=_check(draft),
-        )
-
-    def _check(draft: Draft) -> dict | None:
-        data = payload(draft)
-        needed = ("requesting_state", "requested_state", "kind", "received_on")
-        if not all(data.get(k) for k in needed):
-            return None
-        data.setdefault("requesting_authority", "")
-        for key in ("subject_and_nature", "facts_summary", "legal_provisions"):
-            data.setdefault(key, "")
-        for key in ("purpose", "procedure_wished", "requested_execution_date"):
-            data.setdefault(key, "" if key != "requested_execution_date" else None)
-        try:
-            with app.unit_of_work() as uow:
-                return draft_check(app.basis.get(uow.session), data, documents=len(draft.chosen))
-        except (JudicareError, ValueError):
-            return None
-
-    @web.get("/requests/new")
-    def new_request(request: Request, who: Who, direction: str = "incoming") -> Response:
-        authorize(who, Permission.REQUEST_CREATE)
-        draft = Draft(key=uuid.uuid4().hex)
-        draft.values = {name: "" for name in SCALARS}
-        draft.values.update(
-            direction=direction if direction in ("incoming", "outgoing") else "incoming",
-            received_on=app.clock.today().isoformat(),
-            urgency="normal",
-            confidentiality="normal",
-        )
-        draft.persons = [{f: "" for f in PERSON_FIELDS}]
-        return form_page(request, who, draft)
-
-    @web.post("/requests/new/check", dependencies=[Depends(check_csrf)])
-    async def live_check(request: Request, who: Who) -> Response:
-        """The legal basis and the missing contents, redrawn as the officer types (HTMX)."""
-        authorize(who, Permission.REQUEST_CREATE)
-        draft = read_draft(await request.form())
-        check = await run_in_threadpool(_check, draft)
-        return pages.render(request, "intake_check.html", principal=who, draft=draft, check=check)
-
-    @web.post("/requests/new", dependencies=[Depends(check_csrf)])
-    async def submit(request: Request, who: Who) -> Response:
-        authorize(who, Permission.REQUEST_CREATE)
-        t = Translator(language_of(request))
-        form = await request.form()
-        draft = read_draft(form)
-        draft.chosen = []  # a page drawn again comes without the files: none is chosen there
-        dropped = sent_names(form)
-        go = str(form.get("go", "submit"))
-        if go == "add_person" and len(draft.persons) < MAX_PERSONS:
-            draft.persons.append({f: "" for f in PERSON_FIELDS})
-            return form_page(request, who, draft, dropped=dropped)
-        if go.startswith("remove_person-"):
-            index = _int(go.removeprefix("remove_person-"), -1)
-            if 0 <= index < len(draft.persons):
-                draft.persons.pop(index)
-            return form_page(request, who, draft, dropped=dropped)
-        body, errors = await run_in_threadpool(validate, draft, t)
-        if draft.wizard and (go in ("next", "back") or go.startswith("goto-")):
-            return _move(request, who, draft, errors, go)
-        attachments, file_problem = await read_attachments(form, app.settings.max_upload_bytes, t)
-        if file_problem:
-            errors[DOCUMENTS] = file_problem
-        if body is None or file_problem:
-            if draft.wizard:
-                draft.step = first_step_with(errors)
-            return form_page(request, who, draft, errors, status=422, dropped=dropped)
-        try:
-            request_id = await run_in_threadpool(_create, who, body, draft.key, attachments)
-        except JudicareError as refused:
-            problem = error_text(request, refused.code, refused.message)
-            return form_page(
-                request, who, draft, errors, status=refused.http_status, problem=problem,
-                dropped=dropped,
-            )  # fmt: skip
-        flash(request, t.gettext("The request was registered."), "success")
-        return RedirectResponse(f"/requests/{request_id}", status_code=303)
-
-    def _move(request, who, draft: Draft, errors, go: str) -> Response:
-        """Back, Next, or a step of the step list: any step already reached. Going forward
-        stops at the first step on the way that a problem holds up, with the problem shown."""
-        if go == "back":
-            target = draft.step - 1
-        elif go == "next":
-            target = draft.step + 1
-        else:
-            target = min(_int(go.removeprefix("goto-"), draft.step), draft.reached)
-        target = max(0, min(target, len(STEPS) - 1))
-        if target > draft.step:
-            for number in range(draft.step, target):
-                here = step_errors(errors, STEPS[number][0])
-                if here:
-                    draft.step = number
-                    return form_page(request, who, draft, here, status=422)
-        draft.step = target
-        draft.reached = max(draft.reached, target)
-        return form_page(request, who, draft)
-
-    def _create(
-        who: Principal, body: RequestCreate, key: str, attachments: list[Attachment]
-    ) -> int:
-        """The request, its audit entry and each document with its own, in one transaction.
-        A second submit of the same form (same idempotency key) gets the first request back;
-        of its files, only those the request does not hold yet (by SHA-256) are added, so a
-        double click adds nothing and a forgotten warrant sent again is not lost."""
-        with app.unit_of_work() as uow:
-            now = app.now()
-            _status, result, replayed = service.create_request(
-                uow.session,
-                who,
-                body,
-                now=now,
-                basis=app.basis.get(uow.session),
-                why=WHY,
-                idempotency_key=f"web-{key}",
-            )
-            held = _held_digests(uow.session, result["id"]) if replayed else set()
-            for a in attachments:
-                if hashlib.sha256(a.content).hexdigest() not in held:
-                    add_document(
-                        uow.session, app.file_store, who, result["id"], a.filename,
-                        a.media_type, a.content, now=now, why=WHY,
-                        limit=app.settings.max_upload_bytes,
-                    )  # fmt: skip
-            uow.commit()
-        return result["id"]
-
-    return web
+router = APIRouter(include_in_schema=False)
 
 
-def _held_digests(session, request_id: int) -> set[str]:
-    return set(
-        session.scalars(select(DocumentRow.sha256).where(DocumentRow.request_id == request_id))
+def form_page(request, who, draft: Draft, errors=None, status=200, problem=None, dropped=()):
+    app, pages = app_of(request), pages_of(request)
+    return pages.render(
+        request,
+        "intake.html",
+        status=status,
+        principal=who,
+        draft=draft,
+        errors=errors or {},
+        problem=problem,
+        dropped=list(dropped),
+        max_upload=app.settings.max_upload_bytes,
+        steps=STEPS,
+        kinds=[k.value for k in CooperationKind],
+        measures=[m.value for m in Measure],
+        roles=[r.value for r in PersonRole],
+        urgencies=[u.value for u in Urgency],
+        confidentialities=[c.value for c in Confidentiality],
+        crimes=crime_choices(),
+        crime_titles=dict(crime_choices()),
+        romanisations=romanisations,
+        review_date=review_date,
+        check=_check(app, draft),
     )
+
+
+def _check(app: App, draft: Draft) -> dict | None:
+    data = payload(draft)
+    needed = ("requesting_state", "requested_state", "kind", "received_on")
+    if not all(data.get(k) for k in needed):
+        return None
+    data.setdefault("requesting_authority", "")
+    for key in ("subject_and_nature", "facts_summary", "legal_provisions"):
+        data.setdefault(key, "")
+    for key in ("purpose", "procedure_wished", "requested_execution_date"):
+        data.setdefault(key, "" if key != "requested_execution_date" else None)
+    try:
+        with app.unit_of_work() as uow:
+            return draft_check(app.basis.get(uow.session), data, documents=len(draft.chosen))
+    except (JudicareError, ValueError):
+        return None
+
+
+@router.get("/requests/new")
+def new_request(
+    app: AppDep, pages: PagesDep, request: Request, who: Who, direction: str = "incoming"
+) -> Response:
+    authorize(who, Permission.REQUEST_CREATE)
+    draft = Draft(key=uuid.uuid4().hex)
+    draft.values = {name: "" for name in SCALARS}
+    draft.values.update(
+        direction=direction if direction in ("incoming", "outgoing") else "incoming",
+        received_on=app.clock.today().isoformat(),
+        urgency="normal",
+        confidentiality="normal",
+    )
+    draft.persons = [{f: "" for f in PERSON_FIELDS}]
+    return form_page(request, who, draft)
+
+
+@router.post("/requests/new/check", dependencies=[Depends(check_csrf)])
+async def live_check(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Response:
+    """The legal basis and the missing contents, redrawn as the officer types (HTMX)."""
+    authorize(who, Permission.REQUEST_CREATE)
+    draft = read_draft(await request.form())
+    check = await run_in_threadpool(_check, app, draft)
+    return pages.render(request, "intake_check.html", principal=who, draft=draft, check=check)
+
+
+@router.post("/requests/new", dependencies=[Depends(check_csrf)])
+async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Response:
+    authorize(who, Permission.REQUEST_CREATE)
+    t = Translator(language_of(request))
+    form = await request.form()
+    draft = read_draft(form)
+    draft.chosen = []  # a page drawn again comes without the files: none is chosen there
+    dropped = sent_names(form)
+    go = str(form.get("go", "submit"))
+    if go == "add_person" and len(draft.persons) < MAX_PERSONS:
+        draft.persons.append({f: "" for f in PERSON_FIELDS})
+        return form_page(request, who, draft, dropped=dropped)
+    if go.startswith("remove_person-"):
+        index = _int(go.removeprefix("remove_person-"), -1)
+        if 0 <= index < len(draft.persons):
+            draft.persons.pop(index)
+        return form_page(request, who, draft, dropped=dropped)
+    body, errors = await run_in_threadpool(validate, draft, t)
+    if draft.wizard and (go in ("next", "back") or go.startswith("goto-")):
+        return _move(request, who, draft, errors, go)
+    attachments, file_problem = await read_attachments(form, app.settings.max_upload_bytes, t)
+    if file_problem:
+        errors[DOCUMENTS] = file_problem
+    if body is None or file_problem:
+        if draft.wizard:
+            draft.step = first_step_with(errors)
+        return form_page(request, who, draft, errors, status=422, dropped=dropped)
+    try:
+        request_id = await run_in_threadpool(
+            lambda: document_service.register_with_documents(
+                app, who, body, attachments, idempotency_key=f"web-{draft.key}", why=WHY
+            )
+        )
+    except JudicareError as refused:
+        problem = error_text(request, refused.code, refused.message)
+        return form_page(
+            request, who, draft, errors, status=refused.http_status, problem=problem,
+            dropped=dropped,
+        )  # fmt: skip
+    flash(request, t.gettext("The request was registered."), "success")
+    return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+def _move(request, who, draft: Draft, errors, go: str) -> Response:
+    """Back, Next, or a step of the step list: any step already reached. Going forward
+    stops at the first step on the way that a problem holds up, with the problem shown."""
+    if go == "back":
+        target = draft.step - 1
+    elif go == "next":
+        target = draft.step + 1
+    else:
+        target = min(_int(go.removeprefix("goto-"), draft.step), draft.reached)
+    target = max(0, min(target, len(STEPS) - 1))
+    if target > draft.step:
+        for number in range(draft.step, target):
+            here = step_errors(errors, STEPS[number][0])
+            if here:
+                draft.step = number
+                return form_page(request, who, draft, here, status=422)
+    draft.step = target
+    draft.reached = max(draft.reached, target)
+    return form_page(request, who, draft)

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from judicare.api.deps import AppDep
 from judicare.app import App
 from judicare.auth.permissions import NotFound, Permission, Principal, authorize
 from judicare.errors import ImportRejected, JudicareError
@@ -30,7 +31,7 @@ from judicare.persons.domain import PersonRecord
 from judicare.persons.registers import authorize_import
 from judicare.persons.service import import_register, parse_register_csv
 from judicare.web.i18n import Translator
-from judicare.web.rendering import Pages
+from judicare.web.rendering import PagesDep, pages_of
 from judicare.web.session import check_csrf, current_principal, language_of
 
 Who = Annotated[Principal, Depends(current_principal)]
@@ -99,99 +100,108 @@ def check_file(
     return parse_register_csv(text, register, progress, every=PROGRESS_EVERY)
 
 
-def router(app: App, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
-    jobs = Jobs()
+router = APIRouter(include_in_schema=False)
 
-    def form_page(request, who, *, status=200, errors=None, problems=(), register=""):
-        return pages.render(
+
+jobs = Jobs()
+
+
+def form_page(request, who, *, status=200, errors=None, problems=(), register=""):
+    pages = pages_of(request)
+    return pages.render(
+        request,
+        "registers.html",
+        status=status,
+        principal=who,
+        errors=errors or {},
+        problems=list(problems),
+        register=register,
+    )
+
+
+@router.get("/registers")
+def registers(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Response:
+    authorize(who, Permission.REGISTER_IMPORT)
+    return form_page(request, who)
+
+
+@router.post("/registers/import", dependencies=[Depends(check_csrf)])
+async def start_import(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    who: Who,
+    register_name: Annotated[str, Form(alias="register", max_length=120)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    authorize(who, Permission.REGISTER_IMPORT)
+    register = register_name.strip()
+    if register:
+        authorize_import(who, register)
+    t = Translator(language_of(request))
+    raw = await file.read(app.settings.max_upload_bytes + 1) if file else b""
+    text, errors = _read(t, register, raw)
+    if errors:
+        return form_page(request, who, status=422, errors=errors, register=register)
+    job = ImportJob(uuid.uuid4().hex, who.user_id, register)
+    if not jobs.add(job):
+        busy = t.gettext("Other imports are still running: try again when they end.")
+        return form_page(request, who, status=429, errors={"file": busy}, register=register)
+    threading.Thread(target=_run, args=(app, job, text, who), daemon=True).start()
+    await run_in_threadpool(job.checked.wait, QUICK_CHECK)
+    if job.phase == "rejected":
+        return form_page(
             request,
-            "registers.html",
-            status=status,
-            principal=who,
-            errors=errors or {},
-            problems=list(problems),
+            who,
+            status=422,
+            errors={"file": _rejected(t)},
+            problems=job.problems,
             register=register,
         )
+    return job_page(request, who, job)
 
-    @web.get("/registers")
-    def registers(request: Request, who: Who) -> Response:
-        authorize(who, Permission.REGISTER_IMPORT)
-        return form_page(request, who)
 
-    @web.post("/registers/import", dependencies=[Depends(check_csrf)])
-    async def start_import(
-        request: Request,
-        who: Who,
-        register_name: Annotated[str, Form(alias="register", max_length=120)] = "",
-        file: Annotated[UploadFile | None, File()] = None,
-    ) -> Response:
-        authorize(who, Permission.REGISTER_IMPORT)
-        register = register_name.strip()
-        if register:
-            authorize_import(who, register)
-        t = Translator(language_of(request))
-        raw = await file.read(app.settings.max_upload_bytes + 1) if file else b""
-        text, errors = _read(t, register, raw)
-        if errors:
-            return form_page(request, who, status=422, errors=errors, register=register)
-        job = ImportJob(uuid.uuid4().hex, who.user_id, register)
-        if not jobs.add(job):
-            busy = t.gettext("Other imports are still running: try again when they end.")
-            return form_page(request, who, status=429, errors={"file": busy}, register=register)
-        threading.Thread(target=_run, args=(job, text, who), daemon=True).start()
-        await run_in_threadpool(job.checked.wait, QUICK_CHECK)
-        if job.phase == "rejected":
-            return form_page(
-                request,
-                who,
-                status=422,
-                errors={"file": _rejected(t)},
-                problems=job.problems,
-                register=register,
+def job_page(request, who, job: ImportJob) -> Response:
+    pages = pages_of(request)
+    t = Translator(language_of(request))
+    errors = {"file": _rejected(t)} if job.phase == "rejected" else {}
+    return pages.render(
+        request,
+        "register_job.html",
+        principal=who,
+        job=job,
+        errors=errors,
+        problems=job.problems,
+        register=job.register,
+    )
+
+
+def _run(app: App, job: ImportJob, text: str, who: Principal) -> None:
+    try:
+        records = check_file(text, job.register, _progress(job))
+    except ImportRejected as rejected:
+        job.problems = rejected.problems[:MAX_PROBLEMS]
+        return job.move_to("rejected")
+    except Exception as failed:  # the page must say so rather than spin for ever
+        return _failed(job, failed)
+    job.total, job.done = len(records), 0
+    job.move_to("importing")
+    try:
+        with app.unit_of_work() as uow:
+            job.result = import_register(
+                uow.session, records, principal=who, now=app.now(), progress=_done(job)
             )
-        return job_page(request, who, job)
+            uow.commit()
+    except Exception as failed:
+        return _failed(job, failed)
+    job.done = job.total
+    job.move_to("finished")
 
-    def job_page(request, who, job: ImportJob) -> Response:
-        t = Translator(language_of(request))
-        errors = {"file": _rejected(t)} if job.phase == "rejected" else {}
-        return pages.render(
-            request,
-            "register_job.html",
-            principal=who,
-            job=job,
-            errors=errors,
-            problems=job.problems,
-            register=job.register,
-        )
 
-    def _run(job: ImportJob, text: str, who: Principal) -> None:
-        try:
-            records = check_file(text, job.register, _progress(job))
-        except ImportRejected as rejected:
-            job.problems = rejected.problems[:MAX_PROBLEMS]
-            return job.move_to("rejected")
-        except Exception as failed:  # the page must say so rather than spin for ever
-            return _failed(job, failed)
-        job.total, job.done = len(records), 0
-        job.move_to("importing")
-        try:
-            with app.unit_of_work() as uow:
-                job.result = import_register(
-                    uow.session, records, principal=who, now=app.now(), progress=_done(job)
-                )
-                uow.commit()
-        except Exception as failed:
-            return _failed(job, failed)
-        job.done = job.total
-        job.move_to("finished")
-
-    @web.get("/registers/jobs/{job_id}")
-    def job_status(request: Request, job_id: str, who: Who) -> Response:
-        authorize(who, Permission.REGISTER_IMPORT)
-        return job_page(request, who, jobs.get(job_id, who.user_id))
-
-    return web
+@router.get("/registers/jobs/{job_id}")
+def job_status(app: AppDep, pages: PagesDep, request: Request, job_id: str, who: Who) -> Response:
+    authorize(who, Permission.REGISTER_IMPORT)
+    return job_page(request, who, jobs.get(job_id, who.user_id))
 
 
 def _read(t: Translator, register: str, raw: bytes) -> tuple[str, dict[str, str]]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from judicare import __version__
+from judicare.app import App
 from judicare.auth.permissions import ROLE_PERMISSIONS, Permission, Principal
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.labels import ALL as ALL_LABELS
@@ -96,3 +98,20 @@ class Pages:
             **context,
         )
         return HTMLResponse(page, status_code=status)
+
+
+def app_of(request: Request) -> App:
+    """The app, for a helper of a page (a route takes `judicare.api.deps.AppDep`)."""
+    return request.app.state.judicare
+
+
+def pages_of(request: Request) -> Pages:
+    return request.app.state.pages
+
+
+def get_pages(request: Request) -> Pages:
+    """The pages' one Jinja2 environment (`judicare.web.app.install_web`)."""
+    return request.app.state.pages
+
+
+PagesDep = Annotated[Pages, Depends(get_pages)]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from judicare.api.deps import AppDep, RequestId
 from judicare.app import App
 from judicare.auth.permissions import Principal
 from judicare.errors import InvalidInput, JudicareError
@@ -31,107 +32,115 @@ from judicare.web.errors_text import field_problem
 from judicare.web.i18n import Translator
 from judicare.web.intake import crime_choices
 from judicare.web.readings import machine_readings
-from judicare.web.rendering import Pages, flash
+from judicare.web.rendering import Pages, PagesDep, flash
 from judicare.web.session import check_csrf, current_principal, language_of
 
 Who = Annotated[Principal, Depends(current_principal)]
-RequestId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 WHY = "case handling (web)"
 PAGE_SIZE = 25
 
 
-def router(app: App, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @web.get("/requests")
-    def request_list(
-        request: Request,
-        who: Who,
-        status: Annotated[str | None, Query(max_length=40)] = None,
-        state: Annotated[str | None, Query(max_length=3)] = None,
-        kind: Annotated[str | None, Query(max_length=40)] = None,
-        overdue: Annotated[str | None, Query(max_length=5)] = None,
-        person: Annotated[str | None, Query(max_length=200)] = None,
-        q: Annotated[str | None, Query(max_length=200)] = None,
-        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    ) -> Response:
-        # An empty choice ("any", as the filter form's redraw sends it) is no filter.
-        chosen = {
-            "status": (status or "").strip(),
-            "state": (state or "").strip(),
-            "kind": (kind or "").strip(),
-            "overdue": overdue or "",
-            "person": (person or "").strip(),
-            "q": (q or "").strip(),
-        }
-        errors = _filter_problems(Translator(language_of(request)), chosen)
-        result = {"items": [], "total": 0}
-        if not errors:  # a filter we cannot apply lists nothing rather than everything
-            filters = queries.RequestFilters(
-                RequestStatus(chosen["status"]) if chosen["status"] else None,
-                chosen["state"] or None,
-                chosen["kind"] or None,
-                {"yes": True, "no": False}.get(chosen["overdue"]),
-                chosen["person"] if len(chosen["person"]) >= 2 else None,
-                chosen["q"] or None,
-                PAGE_SIZE,
-                (page - 1) * PAGE_SIZE,
-            )
-            with app.unit_of_work() as uow:
-                result = queries.list_requests(
-                    uow.session, who, filters, today=app.clock.today(), now=app.now(), why=WHY
-                )
-                uow.commit()
-        template = "request_table.html" if request.headers.get("hx-request") else "requests.html"
-        return pages.render(
-            request,
-            template,
-            principal=who,  # 200 even with errors: HTMX swaps only a 2xx answer
-            result=result,
-            chosen=chosen,
-            errors=errors,
-            page=page,
-            pages_total=max(1, -(-result["total"] // PAGE_SIZE)),
-            statuses=[s.value for s in RequestStatus],
-            kinds=[k.value for k in CooperationKind],
+
+@router.get("/requests")
+def request_list(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    who: Who,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    state: Annotated[str | None, Query(max_length=3)] = None,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
+    overdue: Annotated[str | None, Query(max_length=5)] = None,
+    person: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    # An empty choice ("any", as the filter form's redraw sends it) is no filter.
+    chosen = {
+        "status": (status or "").strip(),
+        "state": (state or "").strip(),
+        "kind": (kind or "").strip(),
+        "overdue": overdue or "",
+        "person": (person or "").strip(),
+        "q": (q or "").strip(),
+    }
+    errors = _filter_problems(Translator(language_of(request)), chosen)
+    result = {"items": [], "total": 0}
+    if not errors:  # a filter we cannot apply lists nothing rather than everything
+        filters = queries.RequestFilters(
+            RequestStatus(chosen["status"]) if chosen["status"] else None,
+            chosen["state"] or None,
+            chosen["kind"] or None,
+            {"yes": True, "no": False}.get(chosen["overdue"]),
+            chosen["person"] if len(chosen["person"]) >= 2 else None,
+            chosen["q"] or None,
+            PAGE_SIZE,
+            (page - 1) * PAGE_SIZE,
         )
-
-    @web.get("/requests/{request_id}")
-    def request_page(request: Request, request_id: RequestId, who: Who) -> Response:
-        return render_request(app, pages, request, who, request_id)
-
-    @web.get("/requests/{request_id}/screening")
-    def screening(request: Request, request_id: RequestId, who: Who) -> Response:
-        """The screening report with the person-match candidates (loaded by HTMX)."""
-        template = "screening.html" if request.headers.get("hx-request") else "screening_page.html"
-        return pages.render(
-            request, template, principal=who, errors={}, typed={},
-            **screening_context(app, who, request_id),
-        )  # fmt: skip
-
-    @web.post("/requests/{request_id}/transitions", dependencies=[Depends(check_csrf)])
-    def transition(
-        request: Request,
-        request_id: RequestId,
-        who: Who,
-        status: Annotated[str, Form(max_length=40)],
-        version: Annotated[int, Form(ge=1)],
-        reasons: Annotated[str, Form(max_length=20000)] = "",
-    ) -> Response:
-        t = Translator(language_of(request))
-        try:
-            body = TransitionIn(status=status, reasons=reasons)
-        except ValidationError:
-            raise InvalidInput(f"unknown status {status!r}") from None
         with app.unit_of_work() as uow:
-            service.transition_request(
-                uow.session, who, request_id, body, if_match=f'"{version}"', now=app.now(), why=WHY
+            result = queries.list_requests(
+                uow.session, who, filters, today=app.clock.today(), now=app.now(), why=WHY
             )
             uow.commit()
-        flash(request, t.gettext("The request's status was changed."), "success")
-        return RedirectResponse(f"/requests/{request_id}", status_code=303)
+    template = "request_table.html" if request.headers.get("hx-request") else "requests.html"
+    return pages.render(
+        request,
+        template,
+        principal=who,  # 200 even with errors: HTMX swaps only a 2xx answer
+        result=result,
+        chosen=chosen,
+        errors=errors,
+        page=page,
+        pages_total=max(1, -(-result["total"] // PAGE_SIZE)),
+        statuses=[s.value for s in RequestStatus],
+        kinds=[k.value for k in CooperationKind],
+    )
 
-    return web
+
+@router.get("/requests/{request_id}")
+def request_page(
+    app: AppDep, pages: PagesDep, request: Request, request_id: RequestId, who: Who
+) -> Response:
+    return render_request(app, pages, request, who, request_id)
+
+
+@router.get("/requests/{request_id}/screening")
+def screening(
+    app: AppDep, pages: PagesDep, request: Request, request_id: RequestId, who: Who
+) -> Response:
+    """The screening report with the person-match candidates (loaded by HTMX)."""
+    template = "screening.html" if request.headers.get("hx-request") else "screening_page.html"
+    return pages.render(
+        request, template, principal=who, errors={}, typed={},
+        **screening_context(app, who, request_id),
+    )  # fmt: skip
+
+
+@router.post("/requests/{request_id}/transitions", dependencies=[Depends(check_csrf)])
+def transition(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    request_id: RequestId,
+    who: Who,
+    status: Annotated[str, Form(max_length=40)],
+    version: Annotated[int, Form(ge=1)],
+    reasons: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    t = Translator(language_of(request))
+    try:
+        body = TransitionIn(status=status, reasons=reasons)
+    except ValidationError:
+        raise InvalidInput(f"unknown status {status!r}") from None
+    with app.unit_of_work() as uow:
+        service.transition_request(
+            uow.session, who, request_id, body, if_match=f'"{version}"', now=app.now(), why=WHY
+        )
+        uow.commit()
+    flash(request, t.gettext("The request's status was changed."), "success")
+    return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
 def _filter_problems(t: Translator, chosen: dict) -> dict:

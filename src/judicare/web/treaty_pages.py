@@ -9,68 +9,69 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from judicare.app import App
+from judicare.api.deps import AppDep
 from judicare.auth.permissions import Permission, Principal, authorize
 from judicare.treaties import service as treaty_service
 from judicare.web.charts import line_chart, world_map, yearly_totals
 from judicare.web.errors_text import field_problem
 from judicare.web.i18n import Translator
-from judicare.web.rendering import Pages
+from judicare.web.rendering import PagesDep
 from judicare.web.session import current_principal, language_of
 
 Who = Annotated[Principal, Depends(current_principal)]
 
 
-def router(app: App, pages: Pages) -> APIRouter:
-    web = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @web.get("/treaties")
-    def treaties(request: Request, who: Who) -> Response:
-        authorize(who, Permission.TREATY_READ)
-        return pages.render(
-            request, "treaties.html", principal=who, instruments=treaty_service.list_instruments()
-        )
 
-    @web.get("/treaties/{instrument_id}")
-    def treaty(
-        request: Request,
-        instrument_id: str,
-        who: Who,
-        on: Annotated[str | None, Query(max_length=10)] = None,
-    ) -> Response:
-        authorize(who, Permission.TREATY_READ)
-        t = Translator(language_of(request))
-        errors = {}
-        day = app.clock.today()
-        if on:
-            try:
-                day = date.fromisoformat(on)
-            except ValueError:
-                errors["on"] = field_problem(t, "date_parsing")
-        with app.unit_of_work() as uow:
-            participation = treaty_service.participation_for(uow.session, instrument_id)
-            report = treaty_service.status_report(participation, day)
-            notifications = treaty_service.list_notifications(uow.session, instrument_id)
-        instrument = next(
-            i for i in treaty_service.list_instruments() if i["id"] == report["instrument"]
-        )
-        statuses = {p["state"]: p["status"] for p in report["parties"]}
-        shapes = world_map(statuses)
-        for shape in shapes:
-            if shape["status"] == "none":
-                shape["status"] = report["unlisted_states"] or "unknown"
-        return pages.render(
-            request,
-            "treaty.html",
-            status=422 if errors else 200,
-            principal=who,
-            instrument=instrument,
-            report=report,
-            on=on if errors else day.isoformat(),
-            errors=errors,
-            chart=line_chart(yearly_totals(report["parties"])),
-            shapes=shapes,
-            notifications=notifications,
-        )
+@router.get("/treaties")
+def treaties(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Response:
+    authorize(who, Permission.TREATY_READ)
+    return pages.render(
+        request, "treaties.html", principal=who, instruments=treaty_service.list_instruments()
+    )
 
-    return web
+
+@router.get("/treaties/{instrument_id}")
+def treaty(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    instrument_id: str,
+    who: Who,
+    on: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    authorize(who, Permission.TREATY_READ)
+    t = Translator(language_of(request))
+    errors = {}
+    day = app.clock.today()
+    if on:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            errors["on"] = field_problem(t, "date_parsing")
+    with app.unit_of_work() as uow:
+        participation = treaty_service.participation_for(uow.session, instrument_id)
+        report = treaty_service.status_report(participation, day)
+        notifications = treaty_service.list_notifications(uow.session, instrument_id)
+    instrument = next(
+        i for i in treaty_service.list_instruments() if i["id"] == report["instrument"]
+    )
+    statuses = {p["state"]: p["status"] for p in report["parties"]}
+    shapes = world_map(statuses)
+    for shape in shapes:
+        if shape["status"] == "none":
+            shape["status"] = report["unlisted_states"] or "unknown"
+    return pages.render(
+        request,
+        "treaty.html",
+        status=422 if errors else 200,
+        principal=who,
+        instrument=instrument,
+        report=report,
+        on=on if errors else day.isoformat(),
+        errors=errors,
+        chart=line_chart(yearly_totals(report["parties"])),
+        shapes=shapes,
+        notifications=notifications,
+    )

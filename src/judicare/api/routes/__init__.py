@@ -1,0 +1,16 @@
+"""The API's routers, one module-level `APIRouter` per domain; `ROUTERS` in the order they are
+included (`judicare.api.app.build_api`). A new operation goes in its domain's module, with a
+`response_model` and its error `responses`."""
+
+from judicare.api.routes import audit, auth, basis, documents, requests, screening, system, treaties
+
+ROUTERS = (
+    system.router,
+    auth.router,
+    requests.router,
+    documents.router,
+    screening.router,
+    audit.router,
+    treaties.router,
+    basis.router,
+)

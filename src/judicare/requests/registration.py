@@ -1,0 +1,356 @@
+"""Registering a request: idempotent create, the bulk insert of its rows, the search text
+and the person index. Services never commit: the caller's unit of work does."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+import uuid
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from judicare.audit.service import AuditAction
+from judicare.auth.permissions import Permission, Principal, authorize
+from judicare.errors import Conflict, InvalidInput
+from judicare.legal_basis.rules import load_rulebook
+from judicare.legal_basis.service import LegalBasisService, parse_query
+from judicare.requests.access import audit_verb as _audit
+from judicare.requests.domain import (
+    Deadline,
+    RequestStatus,
+    time_limits_from_instrument,
+)
+from judicare.requests.models import (
+    CaseRow,
+    DeadlineRow,
+    IdempotencyRow,
+    IdentityDocumentRow,
+    MeasureRow,
+    PersonNameRow,
+    RequestPersonRow,
+    RequestRow,
+)
+from judicare.requests.read_models import request_detail
+from judicare.requests.schemas import RequestCreate
+from judicare.states import resolve_state
+from judicare.treaties.catalogue import get_instrument
+
+
+class Registered(NamedTuple):
+    """A request registered (or, for a retried Idempotency-Key, the first answer again)."""
+
+    id: int
+    detail: dict
+    replayed: bool
+
+
+def fingerprint(payload: dict) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- registering ---------------------------------------------------------------------------
+
+
+def create_request(
+    session: Session,
+    principal: Principal,
+    data: RequestCreate,
+    *,
+    now: datetime,
+    basis: LegalBasisService | None,
+    why: str,
+    idempotency_key: str | None = None,
+) -> Registered:
+    """Register a request. With an idempotency key, a retry of the same create returns the
+    first answer (`replayed`) instead of a second request."""
+    authorize(principal, Permission.REQUEST_CREATE)
+    print_ = fingerprint(data.model_dump(mode="json"))
+    if idempotency_key is not None:
+        earlier = _idempotent_answer(session, principal, idempotency_key, print_)
+        if earlier is not None:
+            return Registered(earlier["id"], earlier, replayed=True)
+    row = _new_request_row(session, principal, data, now, basis)
+    _insert_request(session, row)
+    _index_persons(session, row, now)
+    _audit(
+        session,
+        principal,
+        row.id,
+        AuditAction.COLLECTION,
+        "create",
+        why=why,
+        now=now,
+        details={
+            "reference": row.reference,
+            "persons": len(row.persons),
+            "direction": row.direction,
+        },
+    )
+    body = request_detail(row, [], [], [])
+    if idempotency_key is not None:
+        _remember_answer(session, principal, idempotency_key, print_, body, now)
+    return Registered(row.id, body, replayed=False)
+
+
+def _remember_answer(session, principal, key, print_, body, now: datetime) -> None:
+    """Keep the answer under its idempotency key, in the same transaction as the request. A
+    concurrent create with the same key waits on this row's unique index until one of the
+    two commits; the other then fails and rolls back whole, so one request is registered."""
+    try:
+        session.execute(
+            insert(IdempotencyRow.__table__),
+            {
+                "user_id": principal.user_id,
+                "key": key,
+                "fingerprint": print_,
+                "status_code": 201,  # a column from before: a create always answers 201
+                "body": body,
+                "created_at": now,
+            },
+        )
+    except IntegrityError:
+        raise Conflict(
+            "the same Idempotency-Key is being used by a concurrent request: retry"
+        ) from None
+
+
+def _insert_request(session: Session, row: RequestRow) -> None:
+    """Insert a new request and its parts with one Core statement per table (each batch in
+    one round trip), instead of the ORM's unit of work: registering is the hot path, and the
+    rows are only written, then answered from these objects (which get their ids and
+    defaults as a flush would give them)."""
+    row.version = 1  # the first version (RequestRow's version_id_col)
+    row.id = _insert(session, [row], returning=True)[0]
+    for part in (*row.measures, *row.deadlines, *row.persons):
+        part.request_id = row.id
+    _insert(session, row.measures)
+    _insert(session, row.deadlines)
+    for person, person_id in zip(row.persons, _insert(session, row.persons, True), strict=True):
+        person.id = person_id
+        for part in (*person.names, *person.documents):
+            part.person_id = person_id
+    _insert(session, [n for p in row.persons for n in p.names])
+    _insert(session, [d for p in row.persons for d in p.documents])
+
+
+def _insert(session: Session, rows: list, returning: bool = False) -> list[int]:
+    """INSERT rows of one mapped class; their generated ids in order when `returning`."""
+    if not rows:
+        return []
+    table = type(rows[0]).__table__
+    values = [_column_values(row) for row in rows]
+    if not returning:
+        session.connection().execute(insert(table), values)
+        return []
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, values).scalars())
+
+
+def _column_values(row) -> dict:
+    """A row's column values, with the column defaults a flush would fill in set on it."""
+    values = {}
+    for column in row.__table__.columns:
+        if column.primary_key:
+            continue
+        value = getattr(row, column.key)
+        if value is None and column.default is not None:
+            value = column.default.arg(None) if column.default.is_callable else column.default.arg
+            setattr(row, column.key, value)
+        values[column.key] = value
+    return values
+
+
+REQUESTS_REGISTER = "requests"
+
+
+def _index_persons(session: Session, row: RequestRow, now: datetime) -> None:
+    """Persons named in requests go into the screening index (register "requests"), so that
+    a later request of the same authority about the same person finds this one (the entries
+    are the request's authority's: judicare.persons.registers)."""
+    from judicare.persons.domain import PartialDate, PersonRecord
+    from judicare.persons.service import index_new_persons
+
+    index_new_persons(
+        session,
+        [
+            PersonRecord(
+                register=REQUESTS_REGISTER, id=f"{row.reference}#{person.id}",
+                names=tuple(n.name for n in person.names),
+                birth_date=PartialDate.parse(person.birth_date) if person.birth_date else None,
+                nationality=person.nationality, status=person.role,
+            )
+            for person in row.persons
+        ],
+        authority_id=row.authority_id,
+        now=now,
+    )  # fmt: skip
+
+
+def _idempotent_answer(session, principal, key, print_) -> dict | None:
+    row = (
+        session.connection()
+        .execute(
+            select(IdempotencyRow.fingerprint, IdempotencyRow.body).where(
+                IdempotencyRow.user_id == principal.user_id, IdempotencyRow.key == key
+            )
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    if row.fingerprint != print_:
+        raise Conflict(
+            "this Idempotency-Key was already used with a different request body: "
+            "use a new key for a new request"
+        )
+    return row.body
+
+
+def _new_request_row(session, principal, data: RequestCreate, now, basis) -> RequestRow:
+    requesting = resolve_state(data.requesting_state).alpha3
+    requested = resolve_state(data.requested_state).alpha3
+    crimes = _crimes(data.crimes)
+    instrument_id = (
+        get_instrument(data.legal_basis_instrument).id if data.legal_basis_instrument else None
+    )
+    answer = None
+    if basis is not None:
+        query = parse_query(requesting, requested, data.kind.value, data.received_on, crimes)
+        answer = basis.resolve(query).as_dict()
+    row = RequestRow(
+        reference=f"{principal.authority_id}/{data.received_on.year}/{uuid.uuid4().hex[:8].upper()}",
+        authority_id=principal.authority_id,
+        case_id=_case_id(session, principal, data.case_reference),
+        direction=data.direction.value,
+        kind=data.kind.value,
+        requesting_state=requesting,
+        requested_state=requested,
+        requesting_authority=data.requesting_authority,
+        requesting_central_authority=data.requesting_central_authority,
+        requested_central_authority=data.requested_central_authority,
+        urgency=data.urgency.value,
+        confidentiality=data.confidentiality.value,
+        crimes=list(crimes),
+        facts_summary=data.facts_summary,
+        subject_and_nature=data.subject_and_nature,
+        legal_provisions=data.legal_provisions,
+        purpose=data.purpose,
+        procedure_wished=data.procedure_wished,
+        legal_basis_instrument=instrument_id,
+        legal_basis_answer=answer,
+        status=RequestStatus.RECEIVED.value,
+        received_on=data.received_on,
+        requested_execution_date=data.requested_execution_date,
+        created_by=principal.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    row.search_text = search_text(row)
+    row.measures = [MeasureRow(measure=m.measure.value, details=m.details) for m in data.measures]
+    row.persons = [_person_row(p) for p in data.persons]
+    row.deadlines = [_deadline_row(d) for d in _deadlines(data, instrument_id)]
+    return row
+
+
+def _crimes(codes: list[str]) -> tuple[str, ...]:
+    known = load_rulebook().crimes
+    for code in codes:
+        if code not in known:
+            raise InvalidInput(f"unknown crime {code!r}: use one of {', '.join(known)}")
+    return tuple(dict.fromkeys(codes))
+
+
+def _case_id(session, principal: Principal, reference: str | None) -> int | None:
+    if not reference:
+        return None
+    case = session.scalar(
+        select(CaseRow).where(
+            CaseRow.authority_id == principal.authority_id, CaseRow.reference == reference
+        )
+    )
+    if case is None:
+        case = CaseRow(authority_id=principal.authority_id, reference=reference)
+        session.add(case)
+        session.flush()
+    return case.id
+
+
+def _person_row(person) -> RequestPersonRow:
+    row = RequestPersonRow(
+        role=person.role.value,
+        birth_date=person.birth_date,
+        nationality=resolve_state(person.nationality).alpha3 if person.nationality else None,
+        protected_status=person.protected_status,
+    )
+    row.names = [
+        PersonNameRow(
+            name=n.name,
+            name_folded=fold(n.name),
+            form=n.form,
+            script=script_of(n.name),
+            system=n.system,
+        )
+        for n in person.names
+    ]
+    row.documents = [
+        IdentityDocumentRow(
+            kind=d.kind,
+            number=d.number,
+            issuing_state=resolve_state(d.issuing_state).alpha3 if d.issuing_state else None,
+        )
+        for d in person.identity_documents
+    ]
+    return row
+
+
+def fold(text: str) -> str:
+    """Case- and compatibility-folded text for searching, in any script."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def search_text(row: RequestRow) -> str:
+    return fold(
+        " ".join([row.reference or "", row.requesting_authority or "", row.facts_summary or ""])
+    )
+
+
+def script_of(text: str) -> str:
+    """The Unicode script of the first letter (e.g. CYRILLIC, ARABIC, LATIN)."""
+    for char in text:
+        if char.isalpha():
+            return unicodedata.name(char, "UNKNOWN").split(" ")[0]
+    return ""
+
+
+def _deadlines(data: RequestCreate, instrument_id: str | None) -> list[Deadline]:
+    found = []
+    if data.requested_execution_date:
+        found.append(
+            Deadline(
+                "requested_execution",
+                data.requested_execution_date,
+                None,
+                None,
+                "the date by which the requesting authority asks for execution",
+            )
+        )
+    if instrument_id:
+        limits = list(get_instrument(instrument_id).raw.get("time_limits") or [])
+        found += time_limits_from_instrument(limits, data.kind.value, data.received_on)
+    return found
+
+
+def _deadline_row(deadline: Deadline) -> DeadlineRow:
+    return DeadlineRow(
+        kind=deadline.kind,
+        due=deadline.due,
+        citation=deadline.citation,
+        source_url=deadline.source_url,
+        note=deadline.note,
+    )
