@@ -14,6 +14,7 @@ from rich.console import Console
 
 from judicare.app import App, create_app
 from judicare.bootstrap import prepare_database
+from judicare.clock import Clock, SystemClock
 from judicare.errors import ImportRejected, InvalidInput, JudicareError
 from judicare.settings import Settings
 
@@ -32,9 +33,15 @@ err_console = Console(stderr=True)
 out_console = Console()
 
 
+def command_clock() -> Clock:
+    """The clock of a command: the one its app gets (`build_app`), and the one a command that
+    opens no database reads (`judicare node init`, `rotate`, `show`)."""
+    return SystemClock()
+
+
 def build_app(db: str | None) -> App:
     settings = Settings(database_url=db) if db else Settings()
-    return create_app(settings)
+    return create_app(settings, clock=command_clock())
 
 
 @contextmanager

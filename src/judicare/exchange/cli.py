@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
-from judicare.cli_support import DbOption, JsonOption, command_app, fail, out_console, print_json
-from judicare.clock import SystemClock
+from judicare.cli_support import (
+    DbOption,
+    JsonOption,
+    command_app,
+    command_clock,
+    fail,
+    out_console,
+    print_json,
+)
 from judicare.errors import InvalidInput
 from judicare.exchange.errors import ExchangeError
 from judicare.exchange.keys import FileKeyStore, NodeIdentity, new_ring
@@ -42,12 +48,6 @@ def say(text: str, **_) -> None:
     out_console.print(text, soft_wrap=True, markup=False, highlight=False)
 
 
-def _now() -> datetime:
-    """The moment for commands that open no database: the clock an app of this command
-    would have (the application's clock, not a second one)."""
-    return SystemClock().now()
-
-
 @app.command("init")
 def init(
     node_id: Annotated[str, typer.Option("--node-id", help="This central authority's id.")],
@@ -66,7 +66,7 @@ def init(
         alpha3 = resolve_state(state).alpha3
     except InvalidInput as exc:
         fail(exc.message, exc.exit_code)
-    ring = new_ring(NodeIdentity(node_id, alpha3, authority, endpoint), _now())
+    ring = new_ring(NodeIdentity(node_id, alpha3, authority, endpoint), command_clock().now())
     store.save(ring)
     say(f"Node {node_id} ready; keys in {store.directory} (mode 0600).")
     say(f"Fingerprint: {ring.fingerprint}")
@@ -77,7 +77,7 @@ def rotate(keys_dir: KeysOption = None) -> None:
     """New keys; the old ones are kept to verify and open earlier messages."""
     store = _store(keys_dir)
     ring = _ring(store)
-    ring = ring.rotated(_now())
+    ring = ring.rotated(command_clock().now())
     store.save(ring)
     say(f"Rotated to generation {ring.current.number}.")
     say(f"New fingerprint: {ring.fingerprint}")
@@ -92,7 +92,7 @@ def show(
     from judicare.exchange.envelopes import make_card
 
     ring = _ring(_store(keys_dir))
-    card = make_card(ring, _now())
+    card = make_card(ring, command_clock().now())
     if card_out:
         card_out.write_text(json.dumps(card, indent=2), encoding="utf-8")
     shown = str(card_out) if card_out else card

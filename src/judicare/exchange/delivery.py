@@ -70,13 +70,13 @@ class Deliverer:
         self.pool.shutdown(wait=True)
 
     def run_once(self) -> DeliveryReport:
-        jobs = self._due(self.node.clock())
+        jobs = self._due(self.node.clock.now())
         report = DeliveryReport()
         if not jobs:
             return report
         results = list(self.pool.map(self._post, jobs))
         with self.app.unit_of_work() as uow:
-            now = self.node.clock()
+            now = self.node.clock.now()
             for job, result in zip(jobs, results, strict=True):
                 self._settle(uow.session, job, result, now, report)
             uow.commit()
