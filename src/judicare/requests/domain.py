@@ -4,8 +4,10 @@ deadlines. No I/O."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from judicare.errors import JudicareError
 
@@ -148,7 +150,7 @@ def check_transition(
     current: RequestStatus,
     target: RequestStatus,
     reasons: str,
-    citations: list,
+    citations: Sequence[object],
     *,
     decision: RecordedDecision | None = None,
     request_id: int | None = None,
@@ -238,7 +240,7 @@ class Deadline:
 
 
 def time_limits_from_instrument(
-    instrument_time_limits: list[dict], kind: str, start: date
+    instrument_time_limits: list[dict[str, Any]], kind: str, start: date
 ) -> list[Deadline]:
     """Deadlines an instrument sets for this kind of request, counted from `start` (the date
     of receipt or of the arrest), as held in the instrument's data with its article."""
