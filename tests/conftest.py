@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -144,10 +145,12 @@ class _PristinePostgres:
     cost of migrating (or of DROP DATABASE, which forces a checkpoint). A test that changed
     the schema itself gets a freshly migrated database instead."""
 
-    def __init__(self, url: str) -> None:
-        """`url`: a database just migrated (a copy of `_migrated_postgres_template`)."""
+    def __init__(self, url: str, build: Callable[[str], object] | None = None) -> None:
+        """`url`: a database just migrated (a copy of `_migrated_postgres_template`);
+        `build(url)`, if given, adds what the tests start from (its answer is `built`)."""
         self.url = url
         self.engine = create_engine(url)
+        self.build = build
         self._snapshot(migrate=False)
 
     def _snapshot(self, migrate: bool = True) -> None:
@@ -157,6 +160,7 @@ class _PristinePostgres:
             )
             upgrade_database(app)
             app.dispose()
+        self.built = self.build(self.url) if self.build else None
         with self.engine.begin() as connection:
             self.tables = (
                 connection.execute(
@@ -247,7 +251,9 @@ def empty_app(database_url):
 def _upgraded_sqlite_template(tmp_path_factory):
     """Migrating and loading reference data takes a moment; SQLite tests copy one file."""
     path = tmp_path_factory.mktemp("template") / "judicare.db"
-    app = create_app(Settings(database_url=f"sqlite:///{path}", environment="test"))
+    app = create_app(
+        Settings(database_url=f"sqlite:///{path}", environment="test"), clock=FixedClock(TODAY)
+    )
     upgrade_database(app)
     app.dispose()
     return path
@@ -290,6 +296,43 @@ def _copy_postgres(template_url: str) -> str:
     name = f"judicare_test_{uuid.uuid4().hex[:12]}"
     _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_url.rsplit("/", 1)[1]}"')
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def _built_templates(tmp_path_factory):
+    """Databases built once per session (and worker) by a recipe, per backend: see
+    `built_database`."""
+    templates: dict = {}
+    yield templates
+    for template in templates.values():
+        if isinstance(template, _PristinePostgres):
+            template.dispose()
+            _drop_postgres_database(template.url)
+
+
+def built_database(request, database_url: str, name: str, build: Callable[[str], object]):
+    """(url, built): a database as `build(url)` leaves a migrated one, built once per
+    session and backend and copied for each test (a file on SQLite; on PostgreSQL, a
+    database restored from its snapshot). `built` is what `build` answered (ids, tokens)."""
+    templates = request.getfixturevalue("_built_templates")
+    if database_url.startswith("sqlite"):
+        key = (name, "sqlite")
+        if key not in templates:
+            path = (
+                request.getfixturevalue("tmp_path_factory").mktemp(f"built-{name}") / "judicare.db"
+            )
+            shutil.copy(request.getfixturevalue("_upgraded_sqlite_template"), path)
+            templates[key] = (path, build(f"sqlite:///{path}"))
+        path, built = templates[key]
+        shutil.copy(path, database_url.removeprefix("sqlite:///"))
+        return database_url, built
+    key = (name, "postgresql")
+    if key not in templates:
+        migrated = request.getfixturevalue("_migrated_postgres_template")
+        templates[key] = _PristinePostgres(_copy_postgres(migrated), build)
+    else:
+        templates[key].restore()
+    return templates[key].url, templates[key].built
 
 
 def _admin_execute(*statements: str) -> None:
