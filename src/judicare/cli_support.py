@@ -11,8 +11,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import select
 
 from judicare.app import App, create_app
+from judicare.auth.models import UserRow
+from judicare.auth.service import principal_of
 from judicare.bootstrap import prepare_database
 from judicare.clock import Clock, SystemClock
 from judicare.errors import ImportRejected, InvalidInput, JudicareError
@@ -103,10 +106,6 @@ def read_input_file(path) -> str:
 
 def acting_user(session, username: str):
     """The Principal of a named user (`--as USERNAME`), for commands acted under need-to-know."""
-    from sqlalchemy import select
-
-    from judicare.auth.models import UserRow
-    from judicare.auth.service import principal_of
 
     user = session.scalar(select(UserRow).where(UserRow.username == username))
     if user is None:

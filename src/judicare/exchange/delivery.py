@@ -8,6 +8,7 @@ retry with the original receipt, so a crash anywhere here costs at most one more
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -88,8 +89,6 @@ class Deliverer:
             try:
                 report = self.run_once()
             except Exception:  # a database hiccup: log, pause, go on (nothing is lost)
-                import logging
-
                 logging.getLogger("judicare.exchange").exception("delivery round failed")
                 report = DeliveryReport()
                 stop.wait(1.0)

@@ -235,9 +235,6 @@ class Deadline:
     source_url: str | None = None
     note: str = ""
 
-    def overdue_on(self, on: date) -> bool:
-        return on > self.due
-
 
 def time_limits_from_instrument(
     instrument_time_limits: list[dict[str, Any]], kind: str, start: date
