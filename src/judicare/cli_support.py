@@ -106,7 +106,6 @@ def read_input_file(path) -> str:
 
 def acting_user(session, username: str):
     """The Principal of a named user (`--as USERNAME`), for commands acted under need-to-know."""
-
     user = session.scalar(select(UserRow).where(UserRow.username == username))
     if user is None:
         raise InvalidInput(f"unknown user {username!r}: pass --as USERNAME")

@@ -369,7 +369,6 @@ def proofs_of(document: Mapping, size: int) -> dict[int, list[bytes]]:
 
 def parse_lines(lines: Iterable[tuple[int, str]]) -> Iterable[tuple[int, Checkpoint | str]]:
     """Each journal line as a checkpoint, or the reason it cannot be read."""
-
     for number, line in lines:
         try:
             yield number, Checkpoint.from_dict(json.loads(line))

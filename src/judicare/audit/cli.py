@@ -172,7 +172,6 @@ def send_checkpoint_command(
     """Queue the latest signed checkpoint (with consistency proofs from the sizes peers
     last cosigned) for a peer witness over the node exchange; `judicare node deliver`
     carries it, the peer cosigns or refuses it and answers, and the answer is kept."""
-
     if (to is None) == (not to_all):
         fail("name one peer with --to PEER_NODE_ID, or use --to-all", InvalidInput.exit_code)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:

@@ -307,7 +307,6 @@ def cosign_document(
     """As a witness: check another node's checkpoint (its node signature against the peer
     directory, its audit signature, and consistency with what this node cosigned before for
     that trail), record it, and return it with this node's cosignature added."""
-
     try:
         checkpoint = Checkpoint.from_dict(document)
         node_id = str(document["node_id"])

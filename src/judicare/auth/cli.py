@@ -73,7 +73,6 @@ def token(
     db: DbOption = None,
 ) -> None:
     """Issue an API token for a user; it is shown once, and expires."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         user = uow.session.scalar(select(UserRow).where(UserRow.username == username))
         if user is None:
@@ -94,7 +93,6 @@ WhyOption = Annotated[str, typer.Option("--why", help="The reason, for the audit
 def _operator_acts(db: str | None, username: str, act_name: str, *args, why: str):
     """One audited act of the local operator on a user (judicare.auth.accounts), committed
     whole; its result (e.g. how many sessions and tokens ended)."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         user = accounts.find_user(uow.session, username)
         act = getattr(accounts, act_name)
@@ -145,7 +143,6 @@ def totp(
     db: DbOption = None,
 ) -> None:
     """Give a user a TOTP second factor (shows the secret and its otpauth:// URI once)."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         if disable:
             disable_second_factor(uow.session, username)

@@ -27,6 +27,7 @@ from judicare.exchange.delivery import Deliverer, list_outbox, requeue
 from judicare.exchange.envelopes import make_card
 from judicare.exchange.errors import ExchangeError
 from judicare.exchange.keys import FileKeyStore, NodeIdentity, new_ring, require_ring
+from judicare.exchange.models import OutboxStatus
 from judicare.exchange.peers import add_peer, list_peers, remove_peer
 from judicare.exchange.service import send_request
 from judicare.exchange.transport import HttpTransport
@@ -105,7 +106,6 @@ def show(
     keys_dir: KeysOption = None,
 ) -> None:
     """This node's identity, fingerprint and signed card (to give to peers)."""
-
     ring = _ring(_store(keys_dir))
     card = make_card(ring, command_clock().now())
     if card_out:
@@ -141,7 +141,6 @@ def peers_add(
     db: DbOption = None,
 ) -> None:
     """Add a peer; its key fingerprint must match the one confirmed out of band."""
-
     store = _store(keys_dir)
     try:
         card = json.loads(card_file.read_text(encoding="utf-8"))
@@ -157,7 +156,6 @@ def peers_add(
 @peers_app.command("list")
 def peers_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     """The peers with their fingerprints."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         peers = list_peers(uow.session)
     if as_json:
@@ -172,7 +170,6 @@ def peers_list(as_json: JsonOption = False, db: DbOption = None) -> None:
 @peers_app.command("remove")
 def peers_remove(node_id: str, keys_dir: KeysOption = None, db: DbOption = None) -> None:
     """Stop exchanging with a peer (its entry and receipts are kept as evidence)."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         remove_peer(uow.session, _ring(_store(keys_dir)), node_id, now=judicare.now(),
                     actor="local-operator")  # fmt: skip
@@ -192,8 +189,7 @@ def outbox(
     db: DbOption = None,
 ) -> None:
     """The outbox, including dead letters."""
-
-    if status not in (None, "pending", "delivered", "dead"):
+    if status is not None and status not in set(OutboxStatus):
         fail(f"unknown status {status!r}: use pending, delivered or dead", 2)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         if retry:
@@ -232,7 +228,6 @@ def send_request_command(
     db: DbOption = None,
 ) -> None:
     """Queue an outgoing request for a peer (delivered by `judicare node deliver`)."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         node = _node_for(judicare, _store(keys_dir))
         row = send_request(uow.session, node, _acting(uow.session, as_user), request_id, to,
@@ -261,7 +256,6 @@ def answer_command(
     db: DbOption = None,
 ) -> None:
     """Answer a request that arrived through the exchange, with documents of its file."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         node = _node_for(judicare, _store(keys_dir))
         documents = tuple(document or ())
@@ -282,7 +276,6 @@ def ask_command(
     db: DbOption = None,
 ) -> None:
     """Ask the requesting state for further information about a request received."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         node = _node_for(judicare, _store(keys_dir))
         row = ask_for_information(uow.session, node, _acting(uow.session, as_user), request_id,
@@ -300,7 +293,6 @@ def messages_command(
     db: DbOption = None,
 ) -> None:
     """A request's correspondence with the other node, oldest first (the reading is audited)."""
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         result = correspondence(uow.session, _acting(uow.session, as_user), request_id,
                                 now=judicare.now(), why=why)  # fmt: skip
@@ -325,7 +317,6 @@ def deliver(
     db: DbOption = None,
 ) -> None:
     """Run the delivery worker (retries with backoff; dead letters stay visible)."""
-
     with command_app(db) as judicare:
         node = _node_for(judicare, _store(keys_dir))
         node.ring()

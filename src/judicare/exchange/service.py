@@ -54,7 +54,7 @@ from judicare.exchange.errors import (
     UnknownSender,
 )
 from judicare.exchange.keys import KeyRing, KeyStore, NodeIdentity, require_ring
-from judicare.exchange.models import InboxRow, OutboxRow
+from judicare.exchange.models import InboxRow, OutboxRow, OutboxStatus
 from judicare.exchange.peers import accept_rotation, load_peer
 from judicare.files.store import FileStore
 from judicare.files.store import TooLarge as FileTooLarge
@@ -139,7 +139,7 @@ def send_message(
         message_id=message_id, conversation_id=conversation_id, peer_id=peer_id,
         message_type=kind.key, request_id=request_id, envelope=envelope,
         envelope_sha256=sha256_hex(envelope), attachments=uploads or [],
-        summary=summary_of(kind, body), status="pending",
+        summary=summary_of(kind, body), status=OutboxStatus.PENDING,
         attempts=0, next_attempt_at=now, last_error="", created_at=now,
         expires_at=now + node.lifetime,
     )  # fmt: skip
@@ -235,7 +235,7 @@ def _sent_to(session: Session, request_id: int, peer_id: str) -> OutboxRow | Non
     return session.scalar(
         select(OutboxRow).where(
             OutboxRow.request_id == request_id, OutboxRow.peer_id == peer_id,
-            OutboxRow.message_type.in_(REQUEST_TYPES), OutboxRow.status != "dead",
+            OutboxRow.message_type.in_(REQUEST_TYPES), OutboxRow.status != OutboxStatus.DEAD,
         ).limit(1)
     )  # fmt: skip
 

@@ -132,6 +132,14 @@ class WithdrawalNeedsReason(JudicareError):
     http_status = 422
 
 
+class DecisionStatus(enum.StrEnum):
+    """Where a recorded decision stands (`screening.decisions`)."""
+
+    PENDING_APPROVAL = "pending_approval"  # four-eyes: waits for a second person
+    EFFECTIVE = "effective"
+    REJECTED = "rejected"  # the second person did not approve it
+
+
 @dataclass(frozen=True, slots=True)
 class RecordedDecision:
     """A decision as stored, offered as the ground for a change of status: what it produces
@@ -139,7 +147,7 @@ class RecordedDecision:
 
     decision_id: int
     produces: RequestStatus
-    status: str  # pending_approval | effective | rejected
+    status: str  # a DecisionStatus value, as stored (screening.decisions writes them)
     requires_approval: bool
     proposed_by: int
     approved_by: int | None
@@ -200,7 +208,7 @@ def check_decided(
             f"decision {decision.decision_id} produces {decision.produces.value}, "
             f"not {target.value}"
         )
-    if decision.status != "effective":
+    if decision.status != DecisionStatus.EFFECTIVE:
         raise DecisionRequired(
             f"decision {decision.decision_id} is {decision.status}, not in effect: "
             "it changes nothing until a supervisor approves it"
