@@ -238,6 +238,13 @@ _pristine_second_node = pytest.fixture(scope="session", name="_pristine_second_n
 
 
 @pytest.fixture
+def migrated_database_url(app) -> str:
+    """The URL of a migrated database with the reference data loaded (the `app` fixture's),
+    for tests that drive the CLI: a command on an empty database would migrate it first."""
+    return app.settings.effective_database_url
+
+
+@pytest.fixture
 def empty_app(database_url):
     """An app on an empty database (no schema yet)."""
     app = create_app(
