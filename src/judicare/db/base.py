@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from judicare.clock import Clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -30,7 +32,7 @@ def utcnow(context: Any) -> datetime:
     """The default of the timestamp columns: the moment by the clock of the app whose engine
     writes the row (`db.engine.use_clock`), never the wall clock, so a test that fixes the
     app's clock fixes every stored timestamp too. Timestamps are timezone-aware UTC."""
-    clock = context.connection.info.get(CLOCK_KEY)
+    clock: Clock | None = context.connection.info.get(CLOCK_KEY)
     if clock is None:
         raise RuntimeError(
             "a row with a timestamp is written through an engine without the app's clock: "
