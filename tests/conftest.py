@@ -289,7 +289,8 @@ def app(database_url, request, tmp_path):
 @pytest.fixture(scope="session")
 def _migrated_postgres_template():
     """One migrated PostgreSQL database per worker, copied (CREATE DATABASE ... TEMPLATE)
-    for each test that needs a migrated database: much faster than migrating each time."""
+    into the worker's restorable databases (`_PristinePostgres`) and for the few tests that
+    need a migrated database of their own: much faster than migrating each time."""
     url = _create_postgres_database()
     app = create_app(Settings(database_url=url, environment="test"), clock=FixedClock(TODAY))
     upgrade_database(app)
