@@ -13,7 +13,7 @@ from judicare.audit.journal import AuditAnchor, log_origin
 from judicare.audit.service import ANCHOR
 from judicare.auth.passwords import use_fast_hashing_for_tests
 from judicare.clock import Clock, FixedClock, SystemClock
-from judicare.db.engine import UnitOfWork, make_engine
+from judicare.db.engine import UnitOfWork, make_engine, use_clock
 from judicare.files.store import FileStore, LocalFileStore
 from judicare.legal_basis.service import LegalBasisProvider
 from judicare.requests.events import LISTENERS, StatusListener
@@ -25,7 +25,7 @@ class App:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock  # the one clock of the process: every component reads time from it
     file_store: FileStore | None = None
     basis: LegalBasisProvider = field(default_factory=LegalBasisProvider)
     # Called in the transaction of every change of a request's status (requests.events);
@@ -50,8 +50,10 @@ def create_app(
     file_store: FileStore | None = None,
 ) -> App:
     settings = settings or Settings()
+    clock = clock or SystemClock()
     use_fast_hashing_for_tests(settings.environment == "test")
     engine = make_engine(settings.effective_database_url)
+    use_clock(engine, clock)
     listeners: list[StatusListener] = []
     anchor = AuditAnchor(
         settings.effective_node_keys_dir / "audit", log_origin(engine.url), now=_unset_clock
@@ -63,7 +65,7 @@ def create_app(
         settings=settings,
         engine=engine,
         session_factory=factory,
-        clock=clock or SystemClock(),
+        clock=clock,
         file_store=file_store or LocalFileStore(settings.effective_files_dir),
         status_listeners=listeners,
         audit_anchor=anchor,

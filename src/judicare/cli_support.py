@@ -11,9 +11,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import select
 
 from judicare.app import App, create_app
+from judicare.auth.models import UserRow
+from judicare.auth.service import principal_of
 from judicare.bootstrap import prepare_database
+from judicare.clock import Clock, SystemClock
 from judicare.errors import ImportRejected, InvalidInput, JudicareError
 from judicare.settings import Settings
 
@@ -32,9 +36,15 @@ err_console = Console(stderr=True)
 out_console = Console()
 
 
+def command_clock() -> Clock:
+    """The clock of a command: the one its app gets (`build_app`), and the one a command that
+    opens no database reads (`judicare node init`, `rotate`, `show`)."""
+    return SystemClock()
+
+
 def build_app(db: str | None) -> App:
     settings = Settings(database_url=db) if db else Settings()
-    return create_app(settings)
+    return create_app(settings, clock=command_clock())
 
 
 @contextmanager
@@ -96,11 +106,6 @@ def read_input_file(path) -> str:
 
 def acting_user(session, username: str):
     """The Principal of a named user (`--as USERNAME`), for commands acted under need-to-know."""
-    from sqlalchemy import select
-
-    from judicare.auth.models import UserRow
-    from judicare.auth.service import principal_of
-
     user = session.scalar(select(UserRow).where(UserRow.username == username))
     if user is None:
         raise InvalidInput(f"unknown user {username!r}: pass --as USERNAME")

@@ -1,8 +1,13 @@
-"""Every error Judicare raises on purpose, in one place.
+"""The base of every error Judicare raises on purpose, and the kinds shared by several
+packages (invalid input, conflicts, refused actions, reference data, the database).
+
+Errors that belong to one domain live beside its rules and derive from these: e.g.
+`auth.permissions` (Forbidden, NotFound), `requests.domain` (TransitionNotAllowed...),
+`exchange.errors`, `audit.trail`, `files.store`, `screening.decisions`.
 
 Each error carries a stable machine `code` and a message that says what was wrong and how
-to fix it. The CLI prints the message on one line and exits non-zero; the API (later)
-turns the code into its JSON error body.
+to fix it. The CLI prints the message on one line and exits with the error's `exit_code`;
+the API turns the code and `http_status` into its JSON error body (`api.errors`).
 """
 
 from __future__ import annotations

@@ -117,15 +117,25 @@ def request_body(**changes) -> dict:
     return body
 
 
-def build_demo_api(database_url: str) -> DemoApi:
+def demo_api_on(database_url: str, built: DemoApi | None = None) -> DemoApi:
+    """An API on `database_url`; with `built`, the tokens and user ids of the demo API
+    that built the database (`build_demo_api`) this one is a copy of."""
     app = create_app(
         Settings(database_url=database_url, environment="test"),
         clock=FixedClock(TODAY),
         file_store=MemoryFileStore(),
     )
+    api = DemoApi(app=app, client=TestClient(create_api(app)))
+    if built is not None:
+        api.tokens, api.user_ids = dict(built.tokens), dict(built.user_ids)
+    return api
+
+
+def build_demo_api(database_url: str) -> DemoApi:
+    api = demo_api_on(database_url)
+    app = api.app
     upgrade_database(app)
     load_demo(app)
-    api = DemoApi(app=app, client=TestClient(create_api(app)))
     with app.unit_of_work() as uow:
         ensure_authority(uow.session, OTHER, "NLD", "test")
         for role in Role:
@@ -140,3 +150,18 @@ def build_demo_api(database_url: str) -> DemoApi:
                 api.user_ids[(role.value, authority)] = user.id
         uow.commit()
     return api
+
+
+def demo_database(request, database_url: str) -> DemoApi:
+    """An API on a copy of a demo database built once per session and backend (see
+    `tests.conftest.built_database`): the same as `build_demo_api(database_url)`, faster.
+    The caller disposes of `api.app`."""
+    from tests.conftest import built_database
+
+    def build(url: str) -> DemoApi:
+        built = build_demo_api(url)
+        built.app.dispose()
+        return built
+
+    url, built = built_database(request, database_url, "demo", build)
+    return demo_api_on(url, built)

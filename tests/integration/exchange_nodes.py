@@ -4,17 +4,15 @@ database (SQLite or PostgreSQL), joined by the in-process mock transport."""
 from __future__ import annotations
 
 import shutil
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from judicare.app import App, create_app
 from judicare.audit.models import AuditEventRow
 from judicare.auth.service import create_user, ensure_authority, principal_of
-from judicare.bootstrap import upgrade_database
 from judicare.exchange.delivery import Deliverer
 from judicare.exchange.envelopes import make_card
 from judicare.exchange.http import handle_attachment, handle_envelope, node_for
@@ -27,10 +25,9 @@ from judicare.requests.models import DocumentRow
 from judicare.requests.schemas import RequestCreate
 from judicare.requests.service import create_request
 from judicare.settings import Settings
-from tests.conftest import (
-    POSTGRES_ADMIN_URL,
-    _create_postgres_database,
-    _drop_postgres_database,
+from tests.conftest import (  # noqa: F401  (re-exported for the security tests)
+    _copy_postgres,
+    _migrated_postgres_template,
 )
 from tests.integration.api_support import request_body
 
@@ -88,28 +85,6 @@ def _befriend(a: NodeUnderTest, b: NodeUnderTest) -> None:
             uow.commit()
 
 
-@pytest.fixture(scope="session")
-def _migrated_postgres_template():
-    """One migrated PostgreSQL database per worker, copied (CREATE DATABASE ... TEMPLATE)
-    for each node of each test: much faster than migrating two databases per test."""
-    url = _create_postgres_database()
-    app = create_app(Settings(database_url=url, environment="test"))
-    upgrade_database(app)
-    app.dispose()
-    yield url
-    _drop_postgres_database(url)
-
-
-def _copy_postgres(template_url: str) -> str:
-    name = f"judicare_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        template = template_url.rsplit("/", 1)[1]
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
 @pytest.fixture
 def pair(database_url, tmp_path, request):
     """Node BEL-CA and node NLD-CA, each on its own migrated database."""
@@ -120,8 +95,11 @@ def pair(database_url, tmp_path, request):
             shutil.copy(template, tmp_path / name)
             urls.append(f"sqlite:///{tmp_path / name}")
     else:
-        template = request.getfixturevalue("_migrated_postgres_template")
-        urls = [_copy_postgres(template), _copy_postgres(template)]
+        urls = []
+        for name in ("_pristine_first_node", "_pristine_second_node"):
+            pristine = request.getfixturevalue(name)
+            pristine.restore()  # as the migration left it: no database made or dropped
+            urls.append(pristine.url)
     clock = [T0]
     a = _make_node(urls[0], "BEL-CA", "BEL", clock)
     b = _make_node(urls[1], "NLD-CA", "NLD", clock)
@@ -138,9 +116,6 @@ def pair(database_url, tmp_path, request):
     yield a, b, transport
     a.app.dispose()
     b.app.dispose()
-    for url in urls:
-        if not url.startswith("sqlite"):
-            _drop_postgres_database(url)
 
 
 def _officer(n: NodeUnderTest):

@@ -16,9 +16,9 @@ def run(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def test_the_json_contract(database_url):
+def test_the_json_contract(migrated_database_url):
     result = run("basis", "--from", "KZ", "--to", "BEL", "--kind", "mla", "--on", "2024-05-01",
-                 "--crime", "torture", "--db", database_url, "--json")  # fmt: skip
+                 "--crime", "torture", "--db", migrated_database_url, "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     assert {"requesting", "requested", "kind", "on", "bases", "fallback", "no_basis_reasons",
@@ -32,9 +32,9 @@ def test_the_json_contract(database_url):
     assert all({"instrument", "article"} <= set(c) for c in base["citations"])
 
 
-def test_the_seed_case_falls_back_on_belgian_law(database_url):
+def test_the_seed_case_falls_back_on_belgian_law(migrated_database_url):
     result = run("basis", "--from", "KAZ", "--to", "BE", "--kind", "mla", "--on", "2024-05-01",
-                 "--db", database_url, "--json")  # fmt: skip
+                 "--db", migrated_database_url, "--json")  # fmt: skip
     answer = json.loads(result.stdout)
     assert answer["bases"] == []
     assert answer["fallback"]["law"] == "be-mla-2004"
@@ -44,7 +44,7 @@ def test_the_seed_case_falls_back_on_belgian_law(database_url):
     assert answer["fallback"]["conditions"][0]["code"] == "treaty_may_apply"
 
 
-def test_a_recorded_ratification_changes_the_answer(database_url):
+def test_a_recorded_ratification_changes_the_answer(migrated_database_url):
     """The resolver reads the register: record enough ratifications and the Ljubljana–The
     Hague Convention becomes a basis (on its unverified timing rule)."""
     states = ["ALB", "AUT", "BEL", "BGR", "CHL", "HRV", "CZE", "FIN", "FRA", "DEU", "GHA",
@@ -58,11 +58,11 @@ def test_a_recorded_ratification_changes_the_answer(database_url):
             "ratification",
             "2026-03-02",
             "--db",
-            database_url,
+            migrated_database_url,
         )
         assert done.exit_code == 0, done.output
     result = run("basis", "--from", "BEL", "--to", "FRA", "--kind", "mla", "--on", "2026-07-01",
-                 "--crime", "genocide", "--db", database_url, "--json")  # fmt: skip
+                 "--crime", "genocide", "--db", migrated_database_url, "--json")  # fmt: skip
     bases = {b["instrument"]: b for b in json.loads(result.stdout)["bases"]}
     assert bases["lhc-2023"]["in_force_since"] == "2026-07-01"
     assert "unverified_citation" in {c["code"] for c in bases["lhc-2023"]["conditions"]}
@@ -112,16 +112,16 @@ def test_a_recorded_ratification_changes_the_answer(database_url):
         ),
     ],
 )
-def test_invalid_input_exits_non_zero_with_one_line(database_url, args, message):
-    result = run("basis", *args, "--db", database_url, "--json")
+def test_invalid_input_exits_non_zero_with_one_line(migrated_database_url, args, message):
+    result = run("basis", *args, "--db", migrated_database_url, "--json")
     assert result.exit_code != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
 
 
-def test_human_output(database_url):
+def test_human_output(migrated_database_url):
     result = run("basis", "--from", "MLT", "--to", "PRT", "--kind", "mla", "--on", "2017-06-01",
-                 "--db", database_url)  # fmt: skip
+                 "--db", migrated_database_url)  # fmt: skip
     assert result.exit_code == 0
     assert "coe-mla-1959" in result.stdout and "conflict" in result.stdout
 

@@ -14,8 +14,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def db(database_url) -> str:
-    return database_url
+def db(migrated_database_url) -> str:
+    return migrated_database_url
 
 
 def run(*args: str):
@@ -28,7 +28,8 @@ def run_json(*args: str):
     return json.loads(result.stdout)
 
 
-def test_db_upgrade_then_treaty_list(db):
+def test_db_upgrade_then_treaty_list(database_url):
+    db = database_url  # empty: `db upgrade` builds it
     assert run("db", "upgrade", "--db", db).exit_code == 0
     instruments = run_json("treaty", "list", "--db", db)
     ids = {i["id"] for i in instruments}

@@ -25,12 +25,13 @@ def run(*args):
 
 
 @pytest.fixture
-def db(database_url, tmp_path):
+def db(migrated_database_url, tmp_path):
     path = tmp_path / "register.csv"
     path.write_text(REGISTER, encoding="utf-8")
-    result = run("persons", "import", str(path), "--register", "refugees", "--db", database_url)
+    url = migrated_database_url
+    result = run("persons", "import", str(path), "--register", "refugees", "--db", url)
     assert result.exit_code == 0, result.output
-    return database_url
+    return url
 
 
 def _match(db, *args):
@@ -148,7 +149,8 @@ def test_a_decision_needs_a_request_the_user_may_change(app):
     assert unknown.exit_code != 0 and "unknown user" in unknown.stderr
 
 
-def test_a_bad_file_names_every_bad_row_and_writes_nothing(database_url, tmp_path):
+def test_a_bad_file_names_every_bad_row_and_writes_nothing(migrated_database_url, tmp_path):
+    database_url = migrated_database_url
     path = tmp_path / "bad.csv"
     path.write_text(
         "id,names,birth_date,nationality,status,country_of_feared_persecution,status_date\n"

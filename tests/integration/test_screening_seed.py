@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from judicare.cli import app as cli
-from tests.integration.api_support import build_demo_api, request_body
+from tests.conftest import built_database
+from tests.integration.api_support import DemoApi, build_demo_api, demo_api_on, request_body
 
 REGISTER = """id,names,birth_date,nationality,status,country_of_feared_persecution,status_date
 BE-R-0001,Zhanar Nurlankyzy Testbayeva|Janar Testbaieva,1984-03-17,KAZ,refugee,KAZ,2019-05-02
@@ -27,13 +28,14 @@ SEED = request_body(
 )  # fmt: skip
 
 
-@pytest.fixture
-def seed(database_url, tmp_path):
-    api = build_demo_api(database_url)
+def _build_seed(url: str, tmp_path) -> tuple[DemoApi, int]:
+    """The seed case on a migrated database: the demo, the refugee register, the request
+    under review."""
+    api = build_demo_api(url)
     register = tmp_path / "refugees.csv"
     register.write_text(REGISTER, encoding="utf-8")
     result = CliRunner().invoke(cli, ["persons", "import", str(register), "--register", "refugees",
-                                      "--db", database_url])  # fmt: skip
+                                      "--db", url])  # fmt: skip
     assert result.exit_code == 0, result.output
     created = api.create(**SEED)
     version = 1
@@ -41,7 +43,18 @@ def seed(database_url, tmp_path):
         moved = api.client.post(f"/api/v1/requests/{created['id']}/transitions", json={"status": step},
                                 headers=api.headers("officer", **{"If-Match": f'"{version}"'}))  # fmt: skip
         version = moved.json()["version"]
-    yield api, created["id"], database_url
+    api.app.dispose()
+    return api, created["id"]
+
+
+@pytest.fixture
+def seed(request, database_url, tmp_path_factory):
+    """The seed case, built once per session and backend and copied for each test."""
+    url, (built, request_id) = built_database(
+        request, database_url, "seed", lambda url: _build_seed(url, tmp_path_factory.mktemp("seed"))
+    )
+    api = demo_api_on(url, built)
+    yield api, request_id, url
     api.app.dispose()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from judicare.cli import app as cli
-from tests.integration.api_support import OTHER, OWN, build_demo_api
+from tests.integration.api_support import OTHER, OWN, demo_database
 from tests.integration.web_support import WebUser
 
 HTMX = {"HX-Request": "true"}
@@ -25,9 +25,10 @@ HEADER = "id,names,birth_date,nationality,status,country_of_feared_persecution,s
 
 
 @pytest.fixture
-def node(database_url):
-    """A node with the demo data, and users of every role in both authorities."""
-    api = build_demo_api(database_url)
+def node(request, database_url):
+    """A node with the demo data, and users of every role in both authorities (a copy of
+    the demo database built once per session)."""
+    api = demo_database(request, database_url)
     yield api
     api.app.dispose()
 
@@ -193,7 +194,7 @@ def test_an_authoritys_administrator_cannot_overwrite_the_nodes_refugee_register
     assert refugee_status(node) == "refugee"
 
 
-def test_nobody_can_import_into_the_internal_index_of_requests(node, database_url, tmp_path):
+def test_nobody_can_import_into_the_internal_index_of_requests(node, tmp_path):
     """The 'requests' register is written by Judicare as requests are registered; a file
     cannot add to it or overwrite it, not even the node administrator's, not even from the
     command line."""
@@ -202,8 +203,10 @@ def test_nobody_can_import_into_the_internal_index_of_requests(node, database_ur
     path = tmp_path / "requests.csv"
     path.write_text(forged, encoding="utf-8")
     result = CliRunner().invoke(
-        cli, ["persons", "import", str(path), "--register", "requests", "--db", database_url]
-    )
+        cli,
+        ["persons", "import", str(path), "--register", "requests", "--db",
+         node.app.settings.effective_database_url],
+    )  # fmt: skip
     assert result.exit_code != 0 and "requests" in result.stderr
     answer = import_by_web(node, "nina.nodeadmin", "requests", forged)
     assert answer.status_code == 403, answer.text[:500]

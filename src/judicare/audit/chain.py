@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 GENESIS = "0" * 64
 
@@ -34,7 +35,7 @@ def entry_hash(
     subject_type: str,
     subject_id: str,
     why: str,
-    details: dict,
+    details: dict[str, Any],
     prev_hash: str,
 ) -> str:
     body = {
@@ -60,9 +61,35 @@ class Problem:
     message: str
 
 
-def verify(entries: Iterable) -> list[Problem]:
-    """Check entries given in storage order (by seq). Each entry has the attributes of
-    `AuditEventRow`."""
+class Entry(Protocol):
+    """What `verify` reads of an entry: the attributes of `AuditEventRow`."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def tag(self) -> str: ...
+    @property
+    def subject_type(self) -> str: ...
+    @property
+    def subject_id(self) -> str: ...
+    @property
+    def why(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+def verify(entries: Iterable[Entry]) -> list[Problem]:
+    """Check entries given in storage order (by seq)."""
     problems: list[Problem] = []
     expected_seq, previous_hash = 1, GENESIS
     last_seq = 0

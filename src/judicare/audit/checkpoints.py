@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -107,7 +109,6 @@ def _is_digest(text: str) -> bool:
 
 
 def key_id(public: bytes) -> str:
-    import hashlib
 
     return hashlib.sha256(public).hexdigest()[:32]
 
@@ -368,8 +369,6 @@ def proofs_of(document: Mapping, size: int) -> dict[int, list[bytes]]:
 
 def parse_lines(lines: Iterable[tuple[int, str]]) -> Iterable[tuple[int, Checkpoint | str]]:
     """Each journal line as a checkpoint, or the reason it cannot be read."""
-    import json
-
     for number, line in lines:
         try:
             yield number, Checkpoint.from_dict(json.loads(line))

@@ -23,14 +23,24 @@ from judicare.cli_support import (
     read_input_file,
 )
 from judicare.errors import InvalidInput
+from judicare.exchange.keys import FileKeyStore, require_ring
+from judicare.exchange.peers import list_peers
+from judicare.exchange.witness import send_checkpoint
 
 app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 
 FileArgument = Annotated[Path, typer.Argument(help="A checkpoint file (JSON).")]
 
 
+def _node_for(app, key_store):
+    """This node as the use cases see it (`exchange.http.node_for`), imported when a command
+    needs it: exchange.http loads FastAPI, which no other command needs at start-up."""
+    from judicare.exchange.http import node_for as of_app
+
+    return of_app(app, key_store)
+
+
 def _ring(judicare, required: bool = False):
-    from judicare.exchange.keys import FileKeyStore, require_ring
 
     store = FileKeyStore(judicare.settings.effective_node_keys_dir)
     if required:
@@ -162,16 +172,11 @@ def send_checkpoint_command(
     """Queue the latest signed checkpoint (with consistency proofs from the sizes peers
     last cosigned) for a peer witness over the node exchange; `judicare node deliver`
     carries it, the peer cosigns or refuses it and answers, and the answer is kept."""
-    from judicare.exchange.http import node_for
-    from judicare.exchange.keys import FileKeyStore
-    from judicare.exchange.peers import list_peers
-    from judicare.exchange.witness import send_checkpoint
-
     if (to is None) == (not to_all):
         fail("name one peer with --to PEER_NODE_ID, or use --to-all", InvalidInput.exit_code)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         store = FileKeyStore(keys_dir or judicare.settings.effective_node_keys_dir)
-        node = node_for(judicare, store)
+        node = _node_for(judicare, store)
         node.ring()
         peers = [to] if to else [p["node_id"] for p in list_peers(uow.session) if p["active"]]
         if not peers:

@@ -23,6 +23,7 @@ from judicare.audit.journal import AuditAnchor, WitnessState
 from judicare.audit.models import AuditEventRow
 from judicare.audit.service import hashes_between
 from judicare.errors import Conflict, InvalidInput, JudicareError
+from judicare.exchange.peers import load_peer
 
 
 class CheckpointRefused(Conflict):
@@ -199,7 +200,6 @@ def _cosigned_checkpoints(session, anchor, ring, report: TrailReport) -> list[Ch
 
 
 def _valid_witnesses(session, ring, checkpoint: Checkpoint, document: dict):
-    from judicare.exchange.peers import load_peer
 
     node_id = str(document.get("node_id", ""))
     good, bad = [], []
@@ -307,8 +307,6 @@ def cosign_document(
     """As a witness: check another node's checkpoint (its node signature against the peer
     directory, its audit signature, and consistency with what this node cosigned before for
     that trail), record it, and return it with this node's cosignature added."""
-    from judicare.exchange.peers import load_peer
-
     try:
         checkpoint = Checkpoint.from_dict(document)
         node_id = str(document["node_id"])

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
+from judicare.auth import accounts
+from judicare.auth.models import UserRow
+from judicare.auth.second_factor import disable_second_factor, enable_second_factor
 from judicare.auth.service import create_user, ensure_authority, issue_token, principal_of
 from judicare.cli_support import DbOption, command_app, out_console
+from judicare.errors import InvalidInput
 
 app = typer.Typer(help="Users, authorities and API tokens.", no_args_is_help=True)
 
@@ -67,13 +73,6 @@ def token(
     db: DbOption = None,
 ) -> None:
     """Issue an API token for a user; it is shown once, and expires."""
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from judicare.auth.models import UserRow
-    from judicare.errors import InvalidInput
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         user = uow.session.scalar(select(UserRow).where(UserRow.username == username))
         if user is None:
@@ -94,8 +93,6 @@ WhyOption = Annotated[str, typer.Option("--why", help="The reason, for the audit
 def _operator_acts(db: str | None, username: str, act_name: str, *args, why: str):
     """One audited act of the local operator on a user (judicare.auth.accounts), committed
     whole; its result (e.g. how many sessions and tokens ended)."""
-    from judicare.auth import accounts
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         user = accounts.find_user(uow.session, username)
         act = getattr(accounts, act_name)
@@ -146,8 +143,6 @@ def totp(
     db: DbOption = None,
 ) -> None:
     """Give a user a TOTP second factor (shows the secret and its otpauth:// URI once)."""
-    from judicare.auth.second_factor import disable_second_factor, enable_second_factor
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         if disable:
             disable_second_factor(uow.session, username)

@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from judicare.clock import Clock
+from judicare.db.base import CLOCK_KEY
 from judicare.errors import InvalidInput, UnstorableText
 
 POOL_SIZE = 20  # connections kept open per process (PostgreSQL)
@@ -53,6 +55,17 @@ def make_engine(url: str) -> Engine:
     _ping_when_idle(engine)
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
+
+
+def use_clock(engine: Engine, clock: Clock) -> None:
+    """Every connection `engine` opens carries `clock`, which the timestamp columns' default
+    (`db.base.utcnow`) reads: the app's one clock, not the wall clock. Call it before the
+    engine's first connection (the app factory does)."""
+
+    def carry(_dbapi_connection, record) -> None:
+        record.info[CLOCK_KEY] = clock
+
+    event.listen(engine, "connect", carry)
 
 
 def _refuse_nul(_connection, _cursor, _statement, _parameters, context, _executemany) -> None:

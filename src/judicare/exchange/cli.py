@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
-from judicare.cli_support import DbOption, JsonOption, command_app, fail, out_console, print_json
-from judicare.clock import SystemClock
+from judicare.auth.models import UserRow
+from judicare.auth.service import principal_of
+from judicare.cli_support import (
+    DbOption,
+    JsonOption,
+    command_app,
+    command_clock,
+    fail,
+    out_console,
+    print_json,
+)
 from judicare.errors import InvalidInput
+from judicare.exchange.correspondence import ask_for_information, correspondence, send_answer
+from judicare.exchange.delivery import Deliverer, list_outbox, requeue
+from judicare.exchange.envelopes import make_card
 from judicare.exchange.errors import ExchangeError
-from judicare.exchange.keys import FileKeyStore, NodeIdentity, new_ring
+from judicare.exchange.keys import FileKeyStore, NodeIdentity, new_ring, require_ring
+from judicare.exchange.models import OutboxStatus
+from judicare.exchange.peers import add_peer, list_peers, remove_peer
+from judicare.exchange.service import send_request
+from judicare.exchange.transport import HttpTransport
 from judicare.settings import Settings
 from judicare.states import resolve_state
 
@@ -33,6 +48,14 @@ KeysOption = Annotated[
 ]
 
 
+def _node_for(app, key_store):
+    """This node as the use cases see it (`exchange.http.node_for`), imported when a command
+    needs it: exchange.http loads FastAPI, which no other command needs at start-up."""
+    from judicare.exchange.http import node_for as of_app
+
+    return of_app(app, key_store)
+
+
 def _store(keys_dir: Path | None) -> FileKeyStore:
     return FileKeyStore(keys_dir or Settings().effective_node_keys_dir)
 
@@ -40,12 +63,6 @@ def _store(keys_dir: Path | None) -> FileKeyStore:
 def say(text: str, **_) -> None:
     """One line to stdout, never wrapped (fingerprints and paths are copied from it)."""
     out_console.print(text, soft_wrap=True, markup=False, highlight=False)
-
-
-def _now() -> datetime:
-    """The moment for commands that open no database: the clock an app of this command
-    would have (the application's clock, not a second one)."""
-    return SystemClock().now()
 
 
 @app.command("init")
@@ -66,7 +83,7 @@ def init(
         alpha3 = resolve_state(state).alpha3
     except InvalidInput as exc:
         fail(exc.message, exc.exit_code)
-    ring = new_ring(NodeIdentity(node_id, alpha3, authority, endpoint), _now())
+    ring = new_ring(NodeIdentity(node_id, alpha3, authority, endpoint), command_clock().now())
     store.save(ring)
     say(f"Node {node_id} ready; keys in {store.directory} (mode 0600).")
     say(f"Fingerprint: {ring.fingerprint}")
@@ -77,7 +94,7 @@ def rotate(keys_dir: KeysOption = None) -> None:
     """New keys; the old ones are kept to verify and open earlier messages."""
     store = _store(keys_dir)
     ring = _ring(store)
-    ring = ring.rotated(_now())
+    ring = ring.rotated(command_clock().now())
     store.save(ring)
     say(f"Rotated to generation {ring.current.number}.")
     say(f"New fingerprint: {ring.fingerprint}")
@@ -89,10 +106,8 @@ def show(
     keys_dir: KeysOption = None,
 ) -> None:
     """This node's identity, fingerprint and signed card (to give to peers)."""
-    from judicare.exchange.envelopes import make_card
-
     ring = _ring(_store(keys_dir))
-    card = make_card(ring, _now())
+    card = make_card(ring, command_clock().now())
     if card_out:
         card_out.write_text(json.dumps(card, indent=2), encoding="utf-8")
     shown = str(card_out) if card_out else card
@@ -110,8 +125,6 @@ def fingerprint_command(keys_dir: KeysOption = None) -> None:
 
 def _ring(store: FileKeyStore):
     try:
-        from judicare.exchange.keys import require_ring
-
         return require_ring(store)
     except ExchangeError as exc:
         fail(exc.message, exc.exit_code)
@@ -128,8 +141,6 @@ def peers_add(
     db: DbOption = None,
 ) -> None:
     """Add a peer; its key fingerprint must match the one confirmed out of band."""
-    from judicare.exchange.peers import add_peer
-
     store = _store(keys_dir)
     try:
         card = json.loads(card_file.read_text(encoding="utf-8"))
@@ -145,8 +156,6 @@ def peers_add(
 @peers_app.command("list")
 def peers_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     """The peers with their fingerprints."""
-    from judicare.exchange.peers import list_peers
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         peers = list_peers(uow.session)
     if as_json:
@@ -161,8 +170,6 @@ def peers_list(as_json: JsonOption = False, db: DbOption = None) -> None:
 @peers_app.command("remove")
 def peers_remove(node_id: str, keys_dir: KeysOption = None, db: DbOption = None) -> None:
     """Stop exchanging with a peer (its entry and receipts are kept as evidence)."""
-    from judicare.exchange.peers import remove_peer
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         remove_peer(uow.session, _ring(_store(keys_dir)), node_id, now=judicare.now(),
                     actor="local-operator")  # fmt: skip
@@ -182,9 +189,7 @@ def outbox(
     db: DbOption = None,
 ) -> None:
     """The outbox, including dead letters."""
-    from judicare.exchange.delivery import list_outbox, requeue
-
-    if status not in (None, "pending", "delivered", "dead"):
+    if status is not None and status not in set(OutboxStatus):
         fail(f"unknown status {status!r}: use pending, delivered or dead", 2)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         if retry:
@@ -199,8 +204,6 @@ AsOption = Annotated[str, typer.Option("--as", help="The officer acting (their u
 
 
 def _acting(session, as_user: str):
-    from judicare.auth.models import UserRow
-    from judicare.auth.service import principal_of
 
     user = session.scalar(select(UserRow).where(UserRow.username == as_user))
     if user is None:
@@ -225,11 +228,8 @@ def send_request_command(
     db: DbOption = None,
 ) -> None:
     """Queue an outgoing request for a peer (delivered by `judicare node deliver`)."""
-    from judicare.exchange.http import node_for
-    from judicare.exchange.service import send_request
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        node = node_for(judicare, _store(keys_dir))
+        node = _node_for(judicare, _store(keys_dir))
         row = send_request(uow.session, node, _acting(uow.session, as_user), request_id, to,
                            now=judicare.now(), why=why, supplements=supplements)  # fmt: skip
         uow.commit()
@@ -256,11 +256,8 @@ def answer_command(
     db: DbOption = None,
 ) -> None:
     """Answer a request that arrived through the exchange, with documents of its file."""
-    from judicare.exchange.correspondence import send_answer
-    from judicare.exchange.http import node_for
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        node = node_for(judicare, _store(keys_dir))
+        node = _node_for(judicare, _store(keys_dir))
         documents = tuple(document or ())
         row = send_answer(uow.session, node, _acting(uow.session, as_user), request_id, text,
                           document_ids=documents, now=judicare.now(), why=why)  # fmt: skip
@@ -279,11 +276,8 @@ def ask_command(
     db: DbOption = None,
 ) -> None:
     """Ask the requesting state for further information about a request received."""
-    from judicare.exchange.correspondence import ask_for_information
-    from judicare.exchange.http import node_for
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
-        node = node_for(judicare, _store(keys_dir))
+        node = _node_for(judicare, _store(keys_dir))
         row = ask_for_information(uow.session, node, _acting(uow.session, as_user), request_id,
                                   text, now=judicare.now(), why=why)  # fmt: skip
         uow.commit()
@@ -299,8 +293,6 @@ def messages_command(
     db: DbOption = None,
 ) -> None:
     """A request's correspondence with the other node, oldest first (the reading is audited)."""
-    from judicare.exchange.correspondence import correspondence
-
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         result = correspondence(uow.session, _acting(uow.session, as_user), request_id,
                                 now=judicare.now(), why=why)  # fmt: skip
@@ -325,12 +317,8 @@ def deliver(
     db: DbOption = None,
 ) -> None:
     """Run the delivery worker (retries with backoff; dead letters stay visible)."""
-    from judicare.exchange.delivery import Deliverer
-    from judicare.exchange.http import node_for
-    from judicare.exchange.transport import HttpTransport
-
     with command_app(db) as judicare:
-        node = node_for(judicare, _store(keys_dir))
+        node = _node_for(judicare, _store(keys_dir))
         node.ring()
         transport = HttpTransport(judicare.settings.exchange_timeout_seconds)
         deliverer = Deliverer(judicare, node, transport)

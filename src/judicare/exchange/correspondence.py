@@ -26,7 +26,7 @@ from judicare.errors import InvalidInput
 from judicare.exchange import payloads
 from judicare.exchange.canonical import ANSWER, REQUEST_FOR_INFORMATION, STATUS_NOTICE
 from judicare.exchange.errors import ExchangeError, UnknownPeer
-from judicare.exchange.models import InboxRow, OutboxRow
+from judicare.exchange.models import InboxRow, OutboxRow, OutboxStatus
 from judicare.exchange.service import REQUEST_TYPES, Node, send_message
 from judicare.requests.events import StatusChanged, StatusListener
 from judicare.requests.models import DocumentRow, RequestRow
@@ -174,7 +174,7 @@ def conversations(session: Session, request_id: int) -> list[tuple[str, str]]:
     sent = select(OutboxRow.peer_id, OutboxRow.conversation_id).where(
         OutboxRow.request_id == request_id,
         OutboxRow.message_type.in_(REQUEST_TYPES),
-        OutboxRow.status != "dead",
+        OutboxRow.status != OutboxStatus.DEAD,
     )
     came = select(InboxRow.sender, InboxRow.conversation_id).where(
         InboxRow.request_id == request_id, InboxRow.message_type.in_(REQUEST_TYPES)
@@ -201,7 +201,7 @@ def requests_sent(session: Session, principal: Principal, *, exclude: int) -> li
         .join(OutboxRow, OutboxRow.request_id == RequestRow.id)
         .where(
             OutboxRow.message_type.in_(REQUEST_TYPES),
-            OutboxRow.status != "dead",
+            OutboxRow.status != OutboxStatus.DEAD,
             RequestRow.authority_id == principal.authority_id,
             RequestRow.id != exclude,
         )

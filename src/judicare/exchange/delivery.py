@@ -8,6 +8,7 @@ retry with the original receipt, so a crash anywhere here costs at most one more
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,7 @@ from judicare.db.base import as_utc
 from judicare.errors import InvalidInput, JudicareError
 from judicare.exchange.attachments import upload_headers
 from judicare.exchange.envelopes import sha256_hex
-from judicare.exchange.models import OutboxRow, PeerRow, ReceiptRow
+from judicare.exchange.models import OutboxRow, OutboxStatus, PeerRow, ReceiptRow
 from judicare.exchange.service import REQUEST_TYPES, Node, open_receipt
 from judicare.exchange.transport import Delivered, Refused, Transport, TransportFailure
 
@@ -70,13 +71,13 @@ class Deliverer:
         self.pool.shutdown(wait=True)
 
     def run_once(self) -> DeliveryReport:
-        jobs = self._due(self.node.clock())
+        jobs = self._due(self.node.clock.now())
         report = DeliveryReport()
         if not jobs:
             return report
         results = list(self.pool.map(self._post, jobs))
         with self.app.unit_of_work() as uow:
-            now = self.node.clock()
+            now = self.node.clock.now()
             for job, result in zip(jobs, results, strict=True):
                 self._settle(uow.session, job, result, now, report)
             uow.commit()
@@ -88,8 +89,6 @@ class Deliverer:
             try:
                 report = self.run_once()
             except Exception:  # a database hiccup: log, pause, go on (nothing is lost)
-                import logging
-
                 logging.getLogger("judicare.exchange").exception("delivery round failed")
                 report = DeliveryReport()
                 stop.wait(1.0)
@@ -105,7 +104,7 @@ class Deliverer:
             select(earlier.id)
             .where(
                 earlier.conversation_id == OutboxRow.conversation_id,
-                earlier.status == "pending",
+                earlier.status == OutboxStatus.PENDING,
                 earlier.id < OutboxRow.id,
             )
             .exists()
@@ -114,7 +113,7 @@ class Deliverer:
             rows = uow.session.execute(
                 select(OutboxRow, PeerRow.endpoint, PeerRow.active, _orphaned())
                 .join(PeerRow, PeerRow.node_id == OutboxRow.peer_id)
-                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
+                .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
                 .where(~waiting)
                 .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
                 .limit(self.settings.exchange_batch_size)
@@ -161,7 +160,7 @@ class Deliverer:
 
     def _settle(self, session, job: _Job, result, now: datetime, report: DeliveryReport) -> None:
         row = session.get(OutboxRow, job.id)
-        if row is None or row.status != "pending":
+        if row is None or row.status != OutboxStatus.PENDING:
             return
         if isinstance(result, Delivered):
             try:
@@ -196,7 +195,7 @@ class Deliverer:
             report.retried += 1
 
     def _delivered(self, session, row: OutboxRow, receipt: bytes, body: dict, now) -> None:
-        row.status, row.delivered_at, row.last_error = "delivered", now, ""
+        row.status, row.delivered_at, row.last_error = OutboxStatus.DELIVERED, now, ""
         row.attempts += 1
         session.add(
             ReceiptRow(
@@ -213,7 +212,7 @@ class Deliverer:
         )  # fmt: skip
 
     def _dead(self, session, row: OutboxRow, reason: str, now) -> None:
-        row.status, row.dead_at, row.last_error = "dead", now, reason[:2000]
+        row.status, row.dead_at, row.last_error = OutboxStatus.DEAD, now, reason[:2000]
         record(
             session, actor="node:delivery", action=AuditAction.DISCLOSURE,
             tag="node:message:dead-letter", subject_type="message", subject_id=row.message_id,
@@ -239,20 +238,21 @@ def _orphaned():
             .exists()
         )
 
-    return (request_before("dead") & ~request_before("delivered")).label("orphaned")
+    orphaned = request_before(OutboxStatus.DEAD) & ~request_before(OutboxStatus.DELIVERED)
+    return orphaned.label("orphaned")
 
 
 def requeue(session, message_id: str, *, now: datetime, actor: str) -> OutboxRow:
     """Put a dead letter back in the queue (same bytes, same message id)."""
     row = session.scalar(select(OutboxRow).where(OutboxRow.message_id == message_id))
-    if row is None or row.status != "dead":
+    if row is None or row.status != OutboxStatus.DEAD:
         raise InvalidInput(f"no dead letter {message_id}: see `judicare node outbox --status dead`")
     if now >= as_utc(row.expires_at):
         raise InvalidInput(
             f"message {message_id} expired at {as_utc(row.expires_at):%Y-%m-%d %H:%M} UTC: "
             "send the request again instead (a new message)"
         )
-    row.status, row.attempts, row.next_attempt_at, row.dead_at = "pending", 0, now, None
+    row.status, row.attempts, row.next_attempt_at, row.dead_at = OutboxStatus.PENDING, 0, now, None
     record(
         session, actor=actor, action=AuditAction.DISCLOSURE, tag="node:message:requeue",
         subject_type="message", subject_id=message_id, why="retry a dead letter", at=now,

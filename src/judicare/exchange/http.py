@@ -52,7 +52,7 @@ def node_for(app: App, key_store: KeyStore | None = None) -> Node:
         key_store=key_store or FileKeyStore(app.settings.effective_node_keys_dir),
         settings=app.settings,
         file_store=app.file_store,
-        clock=app.clock.now,
+        clock=app.clock,
         basis=app.basis.get,
     )
 
@@ -63,7 +63,7 @@ def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict 
     for _ in range(5):
         try:
             with app.unit_of_work() as uow:
-                received = receive(uow.session, node, raw, now=node.clock())
+                received = receive(uow.session, node, raw, now=node.clock.now())
                 uow.commit()
                 if node.principal is None and not received.duplicate:
                     node.principal = system_principal_of(app, node)
@@ -91,7 +91,7 @@ def _record_refusal(
     for _ in range(5):
         try:
             with app.unit_of_work() as uow:
-                now = node.clock()
+                now = node.clock.now()
                 if error.sender is not None and channel == "envelope":
                     record_rejection(uow.session, raw, error, now)
                 elif error.sender is not None:

@@ -3,6 +3,7 @@ inbox that is also the duplicate store, and the receipts kept as delivery eviden
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import (
@@ -42,6 +43,14 @@ class PeerRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class OutboxStatus(enum.StrEnum):
+    """Where a message of the outbox stands."""
+
+    PENDING = "pending"  # waiting for its (next) attempt
+    DELIVERED = "delivered"  # the peer's receipt is kept
+    DEAD = "dead"  # attempts used up or refused for good: a dead letter, which may be requeued
+
+
 class OutboxRow(Base):
     """A message to send, written in the same transaction as the change that causes it.
     Status: pending, delivered or dead (the dead-letter state, listed and retried by hand)."""
@@ -62,7 +71,7 @@ class OutboxRow(Base):
     # what we said, for our own officers (the envelope is sealed for the recipient): the
     # text of an answer, the status notified, the documents sent (names and digests)
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -24,7 +24,7 @@ from judicare.audit.service import AuditAction, record
 from judicare.auth.models import UserRow
 from judicare.auth.permissions import Permission, Principal
 from judicare.auth.service import create_user, ensure_authority, principal_of
-from judicare.clock import SystemClock
+from judicare.clock import Clock
 from judicare.db.base import as_utc
 from judicare.errors import Conflict, InvalidInput
 from judicare.exchange import payloads
@@ -54,7 +54,7 @@ from judicare.exchange.errors import (
     UnknownSender,
 )
 from judicare.exchange.keys import KeyRing, KeyStore, NodeIdentity, require_ring
-from judicare.exchange.models import InboxRow, OutboxRow
+from judicare.exchange.models import InboxRow, OutboxRow, OutboxStatus
 from judicare.exchange.peers import accept_rotation, load_peer
 from judicare.files.store import FileStore
 from judicare.files.store import TooLarge as FileTooLarge
@@ -72,7 +72,7 @@ class Node:
     key_store: KeyStore
     settings: Settings
     file_store: FileStore
-    clock: Callable[[], datetime] = field(default_factory=lambda: SystemClock().now)
+    clock: Clock  # the app's clock (App.clock), never a second one
     _cached: tuple[object, KeyRing] | None = None
     principal: Principal | None = None  # the inbox user, once it is known to be committed
     # This node's legal-basis answer for a received request, as the API stores it for one
@@ -139,7 +139,7 @@ def send_message(
         message_id=message_id, conversation_id=conversation_id, peer_id=peer_id,
         message_type=kind.key, request_id=request_id, envelope=envelope,
         envelope_sha256=sha256_hex(envelope), attachments=uploads or [],
-        summary=summary_of(kind, body), status="pending",
+        summary=summary_of(kind, body), status=OutboxStatus.PENDING,
         attempts=0, next_attempt_at=now, last_error="", created_at=now,
         expires_at=now + node.lifetime,
     )  # fmt: skip
@@ -235,7 +235,7 @@ def _sent_to(session: Session, request_id: int, peer_id: str) -> OutboxRow | Non
     return session.scalar(
         select(OutboxRow).where(
             OutboxRow.request_id == request_id, OutboxRow.peer_id == peer_id,
-            OutboxRow.message_type.in_(REQUEST_TYPES), OutboxRow.status != "dead",
+            OutboxRow.message_type.in_(REQUEST_TYPES), OutboxRow.status != OutboxStatus.DEAD,
         ).limit(1)
     )  # fmt: skip
 
@@ -349,7 +349,7 @@ def open_receipt(
     header, signature = parse(raw)
     if header.get("sender") != peer_id:
         raise Malformed(f"the receipt comes from {header.get('sender')!r}, not {peer_id!r}")
-    keys = _trusted_keys(session, ring, header, node.clock(), _grace(node))
+    keys = _trusted_keys(session, ring, header, node.clock.now(), _grace(node))
     verified = verify(raw, header, signature, ring.identity.node_id, keys)
     if verified.type != RECEIPT:
         raise Malformed(f"expected a receipt, got a {verified.type.key} message")
@@ -466,4 +466,4 @@ def record_upload_rejection(session: Session, message_id: str, error: Rejected, 
 
 
 def make_card_now(node: Node) -> dict:
-    return make_card(node.ring(), node.clock())
+    return make_card(node.ring(), node.clock.now())

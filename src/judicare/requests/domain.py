@@ -4,9 +4,10 @@ deadlines. No I/O."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from judicare.errors import JudicareError
 
@@ -131,6 +132,14 @@ class WithdrawalNeedsReason(JudicareError):
     http_status = 422
 
 
+class DecisionStatus(enum.StrEnum):
+    """Where a recorded decision stands (`screening.decisions`)."""
+
+    PENDING_APPROVAL = "pending_approval"  # four-eyes: waits for a second person
+    EFFECTIVE = "effective"
+    REJECTED = "rejected"  # the second person did not approve it
+
+
 @dataclass(frozen=True, slots=True)
 class RecordedDecision:
     """A decision as stored, offered as the ground for a change of status: what it produces
@@ -138,7 +147,7 @@ class RecordedDecision:
 
     decision_id: int
     produces: RequestStatus
-    status: str  # pending_approval | effective | rejected
+    status: str  # a DecisionStatus value, as stored (screening.decisions writes them)
     requires_approval: bool
     proposed_by: int
     approved_by: int | None
@@ -149,7 +158,7 @@ def check_transition(
     current: RequestStatus,
     target: RequestStatus,
     reasons: str,
-    citations: list,
+    citations: Sequence[object],
     *,
     decision: RecordedDecision | None = None,
     request_id: int | None = None,
@@ -199,7 +208,7 @@ def check_decided(
             f"decision {decision.decision_id} produces {decision.produces.value}, "
             f"not {target.value}"
         )
-    if decision.status != "effective":
+    if decision.status != DecisionStatus.EFFECTIVE:
         raise DecisionRequired(
             f"decision {decision.decision_id} is {decision.status}, not in effect: "
             "it changes nothing until a supervisor approves it"
@@ -234,8 +243,6 @@ class Deadline:
     source_url: str | None = None
     note: str = ""
 
-    def overdue_on(self, on: date) -> bool:
-        return deadline_missed(self.due, on)
 
 
 # --- overdue: the one rule (lists, dashboard, the SQL filter in requests.queries) ------------
@@ -253,7 +260,7 @@ def is_overdue(status: str, dues: Iterable[date], today: date) -> bool:
 
 
 def time_limits_from_instrument(
-    instrument_time_limits: list[dict], kind: str, start: date
+    instrument_time_limits: list[dict[str, Any]], kind: str, start: date
 ) -> list[Deadline]:
     """Deadlines an instrument sets for this kind of request, counted from `start` (the date
     of receipt or of the arrest), as held in the instrument's data with its article."""
