@@ -7,37 +7,38 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from judicare.screening.domain import Binding
 from judicare.treaties.domain import Completeness, PartyStatus
 from judicare.treaties.participation import Participation
 
 _NOT_BOUND = frozenset({PartyStatus.RATIFIED_PENDING, PartyStatus.SIGNATORY, PartyStatus.WITHDRAWN})
 
 
-def binding_status(participation: Participation | None, state: str, on: date) -> str:
+def binding_status(participation: Participation | None, state: str, on: date) -> Binding:
     if participation is None:  # no instrument or no data in the register
-        return "unknown"
+        return Binding.UNKNOWN
     override = participation.not_bound.get(state)
     if override is not None and not override.bound:
-        return "no"
+        return Binding.NO
     if participation.in_force_on(on) is False:
-        return "no"
+        return Binding.NO
     status = participation.state_status_on(state, on)
     if status is PartyStatus.PARTY:
-        return "yes"
+        return Binding.YES
     if status in _NOT_BOUND:
-        return "no"
+        return Binding.NO
     if status is PartyStatus.UNKNOWN:
-        return "unknown"
+        return Binding.UNKNOWN
     if state in participation.states:  # its own dated rows: it had not yet taken part
-        return "no"
+        return Binding.NO
     complete = participation.instrument.completeness is Completeness.COMPLETE
     if (
         complete
         and participation.unlisted_states == "not_party"
         and not participation.after_data(on)
     ):
-        return "no"
-    return "unknown"
+        return Binding.NO
+    return Binding.UNKNOWN
 
 
 def binding_table(

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from judicare.legal_basis.domain import Citation
 
-CATEGORIES = (
-    "mandatory_refusal",
-    "optional_refusal",
-    "assurance_required",
-    "information_missing",
-    "attention",
-)
-SEVERITIES = ("low", "medium", "high")
-# Whether an instrument binds a state on the request's date, as the participation data
-# tells: "yes", "no", or "unknown" (no row in partial data, no data at all).
-BINDING_VALUES = ("yes", "no", "unknown")
+
+class Category(StrEnum):
+    """What a finding asks of the central authority."""
+
+    MANDATORY_REFUSAL = "mandatory_refusal"
+    OPTIONAL_REFUSAL = "optional_refusal"
+    ASSURANCE_REQUIRED = "assurance_required"
+    INFORMATION_MISSING = "information_missing"
+    ATTENTION = "attention"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Binding(StrEnum):
+    """Whether an instrument binds a state on the request's date, as the participation data
+    tells: yes, no, or unknown (no row in partial data, no data at all)."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,18 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     next_step: str = ""
     follow_up: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.category not in set(Category):
+            raise ValueError(
+                f"finding {self.ground!r}: category {self.category!r} is not one of "
+                f"{', '.join(Category)}"
+            )
+        if self.severity not in set(Severity):
+            raise ValueError(
+                f"finding {self.ground!r}: severity {self.severity!r} is not one of "
+                f"{', '.join(Severity)}"
+            )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -96,11 +96,6 @@ def participation_for(session: Session, instrument_id: str) -> Participation:
     return build_participation(instrument, repo.actions_for(session, instrument.id))
 
 
-def all_participations(session: Session) -> dict[str, Participation]:
-    actions = repo.all_actions(session)
-    return {i.id: build_participation(i, actions.get(i.id, [])) for i in load_catalogue().values()}
-
-
 def status_report(participation: Participation, on: date) -> dict:
     """The instrument and every participating state on `on`, shaped for the CLI contract."""
     instrument = participation.instrument
