@@ -6,6 +6,7 @@ the participation data README), so it is accepted here with the same convention.
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from functools import cache
 
@@ -65,8 +66,6 @@ def state_name(alpha3: str, locale: str = "en") -> str:
         return alpha3
     if locale == "en":
         return state.name
-    import gettext
-
     try:
         translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
     except OSError:

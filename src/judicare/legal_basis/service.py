@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from judicare.errors import InvalidInput
@@ -16,6 +17,7 @@ from judicare.legal_basis.resolver import resolve
 from judicare.legal_basis.rules import Rulebook, load_rulebook
 from judicare.states import resolve_state
 from judicare.treaties import repository as repo
+from judicare.treaties.models import DepositaryActionRow
 from judicare.treaties.participation import Participation, build_participation
 
 
@@ -109,10 +111,6 @@ class LegalBasisProvider:
         self._service: LegalBasisService | None = None
 
     def get(self, session: Session) -> LegalBasisService:
-        from sqlalchemy import func, select
-
-        from judicare.treaties.models import DepositaryActionRow
-
         fingerprint = tuple(
             session.connection()
             .execute(select(func.count(DepositaryActionRow.id), func.max(DepositaryActionRow.id)))

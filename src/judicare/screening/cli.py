@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
+from judicare.auth.permissions import NotFound, Principal, Role
 from judicare.cli_support import (
     DbOption,
     JsonOption,
@@ -21,7 +23,9 @@ from judicare.cli_support import (
 )
 from judicare.errors import InvalidInput
 from judicare.persons.registers import EVERY_AUTHORITY
+from judicare.requests.models import RequestRow
 from judicare.requests.schemas import RequestCreate
+from judicare.screening import service
 
 
 def screen(
@@ -43,8 +47,6 @@ def screen(
 ) -> None:
     """Every refusal ground and safeguard that could bear on the request, with citations;
     completeness; the legal basis. The system decides nothing."""
-    from judicare.screening import service
-
     if (request_id is None) == (file is None):
         fail("give either a REQUEST_ID or --file REQUEST.json", InvalidInput.exit_code)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
@@ -94,11 +96,6 @@ def screen(
 def _principal(session, username: str | None, request_id: int):
     """A named user, or the local operator: someone with direct access to the database,
     who reads as an auditor within the request's own authority and is audited by name."""
-    import getpass
-
-    from judicare.auth.permissions import NotFound, Principal, Role
-    from judicare.requests.models import RequestRow
-
     if username is not None:
         return acting_user(session, username)
     row = session.get(RequestRow, request_id)

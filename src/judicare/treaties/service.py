@@ -23,6 +23,7 @@ from judicare.treaties.notifications import notification_text
 from judicare.treaties.participation import Participation, StateRecord, build_participation
 from judicare.treaties.participation import data_as_of as participation_data_as_of
 from judicare.treaties.reference import load_actions
+from judicare.treaties.sources import cross_check
 from judicare.treaties.validation import refusals
 from judicare.treaties.wording import for_users
 
@@ -128,8 +129,6 @@ def status_report(participation: Participation, on: date) -> dict:
 
 def _cross_check(participation: Participation) -> list[str]:
     """Where a second source disagrees with the engine about a state (shown, not resolved)."""
-    from judicare.treaties.sources import cross_check
-
     return cross_check(participation.instrument, participation)
 
 
