@@ -119,6 +119,11 @@ GROUND = {
     "statute_of_limitations": N_("Statute of limitations"),
     "immunity_and_essential_interests": N_("Immunity and essential interests"),
     "dual_criminality": N_("Dual criminality"),
+    "military_offence": N_("Military offence"),
+    "in_absentia": N_("Judgment in absentia"),
+    "amnesty": N_("Amnesty in the requested state"),
+    "eaw_grounds": N_("European arrest warrant grounds for non-execution"),
+    "channel": N_("Channel of the extradition request"),
 }
 CATEGORY = {
     "mandatory_refusal": N_("mandatory refusal"),
