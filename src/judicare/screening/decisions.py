@@ -446,6 +446,17 @@ def drafts_on(session: Session, principal: Principal, request_id: int) -> list[d
     return [draft_view(r) for r in rows]
 
 
+def draft_authors(session: Session, principal: Principal, request_id: int) -> dict[int, int]:
+    """decision id -> the user who drafted it, for the decisions that came from a draft."""
+    load_for(session, principal, request_id, Permission.REQUEST_READ)
+    rows = session.execute(
+        select(DecisionDraftRow.decision_id, DecisionDraftRow.drafted_by).where(
+            DecisionDraftRow.request_id == request_id, DecisionDraftRow.decision_id.is_not(None)
+        )
+    ).all()
+    return {decision: author for decision, author in rows}
+
+
 def draft_view(entry: DecisionDraftRow) -> dict:
     return {
         "id": entry.id,

@@ -75,6 +75,11 @@ DECISION_STATUS = {
     "effective": N_("Effective"),
     "rejected": N_("Rejected by the supervisor"),
 }
+DRAFT_STATUS = {
+    "awaiting_review": N_("Awaiting a reviewer"),
+    "proposed": N_("Proposed as the decision"),
+    "returned": N_("Sent back to its author"),
+}
 SEVERITY = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low"), "info": N_("Info")}
 USER_ROLE = {
     "officer": N_("Officer"),
@@ -199,6 +204,7 @@ ALL = {
     "confidentiality": CONFIDENTIALITY,
     "outcome": OUTCOME,
     "decision_status": DECISION_STATUS,
+    "draft_status": DRAFT_STATUS,
     "severity": SEVERITY,
     "user_role": USER_ROLE,
     "completeness": COMPLETENESS_ITEM,
