@@ -42,7 +42,7 @@ def next_step(
     if drafts_awaiting:
         mine = drafts_awaiting[0]["drafted_by"] == me
         allowed = can(principal, Permission.REQUEST_DECIDE)
-        return NextStep("review_draft", allowed and not mine, yours=allowed and mine)
+        return NextStep("review_draft", allowed and not mine, yours=mine)
     current = RequestStatus(status)
     if current in DECIDABLE:
         return NextStep(
