@@ -4,6 +4,7 @@ says it in words, and never invites an action the user's role cannot take. Pure.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from judicare.auth.permissions import Permission, Principal, can
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
@@ -26,8 +27,8 @@ class NextStep:
 def next_step(
     principal: Principal,
     status: str,
-    pending_decisions: list[dict],
-    drafts_awaiting: list[dict],
+    pending_decisions: list[dict[str, Any]],
+    drafts_awaiting: list[dict[str, Any]],
     drafted_by_of: dict[int, int] | None = None,
 ) -> NextStep:
     """`pending_decisions` are the decisions awaiting approval (views of
