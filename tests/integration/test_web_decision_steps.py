@@ -57,6 +57,10 @@ def test_a_draft_goes_from_officer_to_reviewer_to_supervisor(demo_api):
     assert _status(demo_api, request_id) == "under_review"
 
     reviewer = WebUser(demo_api, "louis.reviewer")
+    dashboard = reviewer.get("/").text
+    assert "Draft decisions awaiting your review" in dashboard
+    assert f'href="/requests/{request_id}#decision"' in dashboard
+    assert "Draft decisions awaiting your review" not in officer.get("/").text
     page = reviewer.get(f"/requests/{request_id}").text
     assert "A draft decision awaits review: you can propose it" in page
     draft_id = re.search(r"/decision-drafts/(\d+)/review", page).group(1)

@@ -508,3 +508,20 @@ def _draft_for(
     except NotFound:
         raise hidden from None
     return entry
+
+
+def drafts_awaiting_review(session: Session, principal: Principal) -> list[dict]:
+    """Draft decisions on requests of my authority that wait for a reviewer (not my own)."""
+    authorize(principal, Permission.REQUEST_DECIDE)
+    from judicare.requests.models import RequestRow
+
+    rows = session.execute(
+        select(DecisionDraftRow, RequestRow.reference)
+        .join(RequestRow, RequestRow.id == DecisionDraftRow.request_id)
+        .where(RequestRow.authority_id == principal.authority_id)
+        .where(DecisionDraftRow.status == "awaiting_review")
+        .where(DecisionDraftRow.drafted_by != principal.user_id)
+        .order_by(DecisionDraftRow.drafted_at)
+        .limit(50)
+    ).all()
+    return [{**draft_view(row), "reference": reference} for row, reference in rows]
