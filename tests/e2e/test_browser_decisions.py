@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from judicare.web.i18n import Translator
 from tests.e2e.test_browser import (
     AXE,
     CHROMIUM,
@@ -66,6 +67,7 @@ def test_an_officer_prepares_a_draft_and_a_reviewer_proposes_it(page):  # noqa: 
     assert page.get_by_role("button", name="Propose as the decision").count() == 0
     assert page.locator("h1 .badge").inner_text() == "Under review"
     shoot(page, "17-1-draft-awaiting-review")
+    page.locator("#next-step").screenshot(path=str(SCREENSHOTS / "17-1-next-step-officer.png"))
     assert not serious_violations(page)
     sign_out(page)
 
@@ -99,6 +101,9 @@ def test_a_withdrawal_needs_a_reason_and_a_confirmation(page):  # noqa: F811
     assert page.locator("#transition-reasons-error").is_visible()
     assert page.locator("#transition-confirm-error").is_visible()
     shoot(page, "17-8-withdrawal-refused")
+    page.locator("form.transition-form").screenshot(
+        path=str(SCREENSHOTS / "17-8-withdrawal-refused-form.png")
+    )
     assert not serious_violations(page)
     page.get_by_label("Move the request to").select_option(label="Withdrawn")
     page.get_by_label(re.compile(r"^Reason \(required to withdraw")).fill(
@@ -127,4 +132,24 @@ def test_the_outcome_of_a_decision_has_no_default(page):  # noqa: F811
         "Reasons typed before choosing the outcome."
     )
     assert page.locator("h1 .badge").inner_text() == "Under review"
+    assert not serious_violations(page)
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_the_next_step_and_the_draft_in_french_and_dutch(page, language):  # noqa: F811
+    sign_in(page, "anna.officer")
+    url = _to_review(page)
+    page.goto(f"{url}?lang={language}")
+    words = Translator(language)
+    assert page.locator("html").get_attribute("lang") == language
+    expected = words.gettext(
+        "A reviewer or supervisor must decide on this request. You can prepare a draft "
+        "decision for them below."
+    )
+    assert expected in page.locator("#next-step").inner_text()
+    outcome = page.locator("#outcome")
+    assert outcome.locator("option:checked").inner_text() == words.gettext("Choose an outcome")
+    assert page.get_by_role("button", name=words.gettext("Hand the draft to a reviewer")).count()
+    shoot(page, f"17-1-officer-next-step-{language}")
+    page.locator("#decision").screenshot(path=str(SCREENSHOTS / f"17-1-draft-form-{language}.png"))
     assert not serious_violations(page)
