@@ -213,6 +213,7 @@ def test_the_officers_path_through_the_application(page):
     page.locator("#finding-choices").get_by_label(re.compile("^Protected status")).check()
     page.get_by_label("Outcome").select_option("refuse")
     page.get_by_label("Reasons").fill("The person is a refugee who fears the requesting state.")
+    page.get_by_label(re.compile("I confirm the refusal")).check()
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_url(re.compile(r"#decision$"))
     assert page.get_by_text("Awaiting a supervisor's approval").first.is_visible()

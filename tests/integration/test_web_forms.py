@@ -77,7 +77,12 @@ def test_an_approval_without_a_note_keeps_the_page(demo_api):
     request_id = under_review(WebUser(demo_api, "anna.officer"))
     WebUser(demo_api, "louis.reviewer").post(
         f"/requests/{request_id}/decisions",
-        [("outcome", "refuse"), ("reasons", "Refugee."), ("finding", "protected_status")],
+        [
+            ("outcome", "refuse"),
+            ("reasons", "Refugee."),
+            ("finding", "protected_status"),
+            ("confirm-refusal", "yes"),
+        ],
     )
     supervisor = WebUser(demo_api, "sofie.supervisor")
     decision_id = re.search(

@@ -160,7 +160,7 @@ def test_a_refusal_waits_for_a_supervisor(demo_api):
     decided = reviewer.post(
         f"/requests/{request_id}/decisions",
         [("outcome", "refuse"), ("reasons", "She is a refugee fearing the requesting state."),
-         ("finding", "protected_status")],
+         ("finding", "protected_status"), ("confirm-refusal", "yes")],
     )  # fmt: skip
     page = reviewer.follow(decided)
     assert "Awaiting a supervisor" in page.text and "has no effect until" in page.text
@@ -184,7 +184,12 @@ def test_the_proposer_cannot_approve_their_own_decision(demo_api):
         officer.post(f"/requests/{request_id}/transitions", {"status": status, "version": version})
     officer.post(
         f"/requests/{request_id}/decisions",
-        [("outcome", "refuse"), ("reasons", "test"), ("finding", "protected_status")],
+        [
+            ("outcome", "refuse"),
+            ("reasons", "test"),
+            ("finding", "protected_status"),
+            ("confirm-refusal", "yes"),
+        ],
     )
     page = officer.get(f"/requests/{request_id}")
     assert "another person must approve it" in page.text

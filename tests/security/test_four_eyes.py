@@ -184,7 +184,7 @@ def test_the_web_status_form_does_not_withdraw_without_a_reason(demo_api):
     request_id = under_review(officer)
     page = officer.post(f"/requests/{request_id}/transitions",
                         {"status": "withdrawn", "version": "3", "reasons": " "})  # fmt: skip
-    assert page.status_code == 422 and "withdrawal needs its reason" in page.text
+    assert page.status_code == 422 and "this step cannot be undone" in page.text
     assert _status(demo_api, request_id) == "under_review"
 
 

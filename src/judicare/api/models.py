@@ -135,6 +135,24 @@ class DecisionOut(Answer):
     approved_by: int | None = None
 
 
+class DecisionDraftOut(Answer):
+    """A draft decision prepared by an officer for a reviewer or supervisor."""
+
+    id: int
+    request_id: int
+    outcome: str
+    reasons: str
+    citations: list[Any]
+    conditions: str | None = None
+    consulted: bool | None = None
+    status: str = Field(description="awaiting_review, proposed or returned")
+    drafted_by: int
+    drafted_at: str
+    reviewed_by: int | None = None
+    review_note: str | None = Field(default=None, description="why it was sent back, if so")
+    decision_id: int | None = Field(default=None, description="the decision it became")
+
+
 class FollowUpOut(Answer):
     id: int
     kind: str

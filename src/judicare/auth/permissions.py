@@ -38,6 +38,8 @@ class Permission(enum.StrEnum):
     REQUEST_TRANSITION = "request:transition"  # operational steps (register, execute, close)
     REQUEST_DECIDE = "request:decide"  # accept, refuse, postpone
     DECISION_APPROVE = "decision:approve"  # the second pair of eyes
+    # prepare a draft decision for a reviewer or supervisor to propose (the officer's part)
+    DECISION_DRAFT = "decision:draft"
     REQUEST_ASSIGN = "request:assign"
     REQUEST_LINK = "request:link"
     DOCUMENT_UPLOAD = "document:upload"
@@ -63,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DOCUMENT_UPLOAD,
             P.DOCUMENT_READ,
             P.TREATY_READ,
+            P.DECISION_DRAFT,
         }
     ),
     Role.LEGAL_REVIEWER: frozenset(
@@ -89,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DOCUMENT_READ,
             P.TREATY_READ,
             P.DECISION_APPROVE,
+            P.DECISION_DRAFT,
         }
     ),
     Role.AUDITOR: frozenset({P.REQUEST_READ, P.DOCUMENT_READ, P.AUDIT_READ, P.TREATY_READ}),
@@ -105,6 +109,7 @@ REQUEST_SCOPED = frozenset(
         P.REQUEST_TRANSITION,
         P.REQUEST_DECIDE,
         P.DECISION_APPROVE,
+        P.DECISION_DRAFT,
         P.REQUEST_ASSIGN,
         P.REQUEST_LINK,
         P.DOCUMENT_UPLOAD,

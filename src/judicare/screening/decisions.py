@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from judicare.legal_basis.service import LegalBasisService
 from judicare.requests.domain import RequestStatus
 from judicare.requests.schemas import TransitionIn
 from judicare.requests.service import audit_request_act, load_for, transition_request
-from judicare.screening.models import DecisionRow, FollowUpRow
+from judicare.screening.models import DecisionDraftRow, DecisionRow, FollowUpRow
 from judicare.screening.service import screen_stored
 
 
@@ -38,6 +39,9 @@ STATUS_OF = {
     Outcome.REQUEST_MORE_INFORMATION: RequestStatus.NEEDS_INFORMATION,
     Outcome.REFUSE: RequestStatus.REFUSED,
 }
+
+# The statuses in which a request waits for a decision (the decision form is offered).
+DECIDABLE = (RequestStatus.UNDER_REVIEW, RequestStatus.NEEDS_INFORMATION, RequestStatus.POSTPONED)
 
 
 class ReasonCitation(BaseModel):
@@ -87,27 +91,7 @@ def propose(
     )
     if pending:
         raise NeedsApproval(f"decision {pending} on this request awaits a supervisor's approval")
-    report = screen_stored(session, basis, principal, row.id, now=now, why="decision: screening")
-    grounds = {f["ground"] for f in report["findings"]}
-    citations = [c.model_dump(exclude_none=True) for c in decision.citations]
-    for cited in citations:
-        if "finding" in cited and cited["finding"] not in grounds:
-            raise InvalidInput(
-                f"the reasons cite the finding {cited['finding']!r}, which the screening report "
-                f"does not contain (findings: {', '.join(sorted(grounds)) or 'none'})"
-            )
-        if "finding" not in cited and not cited.get("instrument"):
-            raise InvalidInput("each citation names a finding, or an instrument and article")
-    if (
-        decision.outcome is Outcome.REFUSE
-        and report["consultation_before_refusal"]
-        and not decision.consulted
-    ):
-        names = ", ".join(c["instrument"] for c in report["consultation_before_refusal"])
-        raise Conflict(
-            f"consult the requesting state before refusing ({names} requires it; citation "
-            "unverified): record the consultation, then decide with consulted=true"
-        )
+    report, citations = _checked(session, basis, principal, row.id, decision, now=now)
     high = [f for f in report["findings"] if f["severity"] == "high"]
     requires_approval = decision.outcome is Outcome.REFUSE or bool(high)
     entry = DecisionRow(
@@ -153,6 +137,43 @@ def propose(
     return decision_view(entry)
 
 
+def _checked(
+    session: Session,
+    basis: LegalBasisService,
+    principal: Principal,
+    request_id: int,
+    decision: DecisionIn,
+    *,
+    now: datetime,
+) -> tuple[dict, list[dict]]:
+    """The screening report and the decision's citations, once they are found valid: each
+    cites a finding of the report, or an instrument (and article); a refusal where the
+    instrument requires consulting the requesting state first records that consultation."""
+    report = screen_stored(session, basis, principal, request_id, now=now,
+                           why="decision: screening")  # fmt: skip
+    grounds = {f["ground"] for f in report["findings"]}
+    citations = [c.model_dump(exclude_none=True) for c in decision.citations]
+    for cited in citations:
+        if "finding" in cited and cited["finding"] not in grounds:
+            raise InvalidInput(
+                f"the reasons cite the finding {cited['finding']!r}, which the screening report "
+                f"does not contain (findings: {', '.join(sorted(grounds)) or 'none'})"
+            )
+        if "finding" not in cited and not cited.get("instrument"):
+            raise InvalidInput("each citation names a finding, or an instrument and article")
+    if (
+        decision.outcome is Outcome.REFUSE
+        and report["consultation_before_refusal"]
+        and not decision.consulted
+    ):
+        names = ", ".join(c["instrument"] for c in report["consultation_before_refusal"])
+        raise Conflict(
+            f"consult the requesting state before refusing ({names} requires it; citation "
+            "unverified): record the consultation, then decide with consulted=true"
+        )
+    return report, citations
+
+
 def approve(
     session: Session,
     principal: Principal,
@@ -168,6 +189,11 @@ def approve(
         raise Conflict(f"decision {decision_id} is {entry.status}, not awaiting approval")
     if entry.proposed_by == principal.user_id:
         raise Conflict("four-eyes: the person who proposed a decision cannot approve it")
+    drafted_by = session.scalar(
+        select(DecisionDraftRow.drafted_by).where(DecisionDraftRow.decision_id == entry.id)
+    )
+    if drafted_by == principal.user_id:
+        raise Conflict("four-eyes: the person who drafted a decision cannot approve it")
     entry.approved_by, entry.approved_at, entry.approval_note = (
         principal.user_id,
         now,
@@ -305,3 +331,197 @@ def awaiting_approval(session: Session, principal: Principal) -> list[dict]:
         {**decision_view(row), "reference": reference, "mine": row.proposed_by == principal.user_id}
         for row, reference in rows
     ]
+
+
+# --- drafts: prepared by an officer, proposed (or sent back) by a reviewer or supervisor ---
+
+
+class DraftReviewIn(BaseModel):
+    """A reviewer's or supervisor's answer to a draft: propose it as the decision (it then
+    follows the decision's rules, four-eyes included), or send it back with a reason."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    action: Literal["propose", "return"]
+    note: str = Field(
+        default="", max_length=8000, description="required when sending the draft back"
+    )
+
+
+class DraftAwaitingReview(Conflict):
+    code = "draft_awaiting_review"
+    http_status = 409
+
+
+def prepare_draft(
+    session: Session,
+    principal: Principal,
+    basis: LegalBasisService,
+    request_id: int,
+    draft: DecisionIn,
+    *,
+    now: datetime,
+    why: str,
+) -> dict:
+    """An officer prepares a decision for a reviewer or supervisor: checked as a decision
+    is (reasons, citations of the report's findings or of an article), changing nothing on
+    the request until someone who may decide proposes it."""
+    row = load_for(session, principal, request_id, Permission.DECISION_DRAFT)
+    _no_pending(session, row.id)
+    current = RequestStatus(row.status)
+    if current not in DECIDABLE:
+        raise Conflict(
+            f"a request that is {current.value} is not to be decided now (a decision is taken "
+            f"on a request that is {', '.join(s.value for s in DECIDABLE)})"
+        )
+    _report, citations = _checked(session, basis, principal, row.id, draft, now=now)
+    entry = DecisionDraftRow(
+        request_id=row.id,
+        outcome=draft.outcome.value,
+        reasons=draft.reasons,
+        citations=citations,
+        conditions=draft.conditions,
+        consulted=draft.consulted,
+        status="awaiting_review",
+        drafted_by=principal.user_id,
+        drafted_at=now,
+        review_note="",
+    )
+    session.add(entry)
+    session.flush()
+    audit_request_act(
+        session, principal, row.id, AuditAction.ALTERATION, "decision:draft", why=why, now=now,
+        details={"draft": entry.id, "outcome": entry.outcome},
+    )  # fmt: skip
+    return draft_view(entry)
+
+
+def review_draft(
+    session: Session,
+    principal: Principal,
+    basis: LegalBasisService,
+    draft_id: int,
+    review: DraftReviewIn,
+    *,
+    now: datetime,
+    why: str,
+) -> dict:
+    """A reviewer or supervisor, never the draft's author, proposes the draft as the
+    decision (which then needs a supervisor's approval exactly as any decision does, and
+    the draft's author may not give it) or sends it back with a reason."""
+    entry = _draft_for(session, principal, draft_id, Permission.REQUEST_DECIDE)
+    if entry.status != "awaiting_review":
+        raise Conflict(f"draft {draft_id} is {entry.status}, not awaiting review")
+    if entry.drafted_by == principal.user_id:
+        raise Conflict("four-eyes: the person who drafted a decision cannot review it")
+    if review.action == "return" and not review.note:
+        raise InvalidInput("say why the draft is sent back (note)")
+    if review.action == "propose":
+        body = DecisionIn(
+            outcome=Outcome(entry.outcome), reasons=entry.reasons,
+            citations=[ReasonCitation(**c) for c in entry.citations],
+            conditions=entry.conditions, consulted=entry.consulted,
+        )  # fmt: skip
+        decision = propose(session, principal, basis, entry.request_id, body, now=now, why=why)
+        entry.decision_id = decision["id"]
+    entry.status = "proposed" if review.action == "propose" else "returned"
+    entry.reviewed_by, entry.reviewed_at, entry.review_note = principal.user_id, now, review.note
+    session.flush()
+    audit_request_act(
+        session, principal, entry.request_id, AuditAction.ALTERATION,
+        f"decision:draft_{'propose' if review.action == 'propose' else 'return'}",
+        why=why, now=now,
+        details={"draft": entry.id, "decision": entry.decision_id, "note": review.note},
+    )  # fmt: skip
+    return draft_view(entry)
+
+
+def drafts_on(session: Session, principal: Principal, request_id: int) -> list[dict]:
+    """Every draft decision prepared on a request, oldest first."""
+    load_for(session, principal, request_id, Permission.REQUEST_READ)
+    rows = session.scalars(
+        select(DecisionDraftRow)
+        .where(DecisionDraftRow.request_id == request_id)
+        .order_by(DecisionDraftRow.id)
+    ).all()
+    return [draft_view(r) for r in rows]
+
+
+def draft_authors(session: Session, principal: Principal, request_id: int) -> dict[int, int]:
+    """decision id -> the user who drafted it, for the decisions that came from a draft."""
+    load_for(session, principal, request_id, Permission.REQUEST_READ)
+    rows = session.execute(
+        select(DecisionDraftRow.decision_id, DecisionDraftRow.drafted_by).where(
+            DecisionDraftRow.request_id == request_id, DecisionDraftRow.decision_id.is_not(None)
+        )
+    ).all()
+    return {decision: author for decision, author in rows}
+
+
+def draft_view(entry: DecisionDraftRow) -> dict:
+    return {
+        "id": entry.id,
+        "request_id": entry.request_id,
+        "outcome": entry.outcome,
+        "reasons": entry.reasons,
+        "citations": entry.citations,
+        "conditions": entry.conditions,
+        "consulted": entry.consulted,
+        "status": entry.status,
+        "drafted_by": entry.drafted_by,
+        "drafted_at": entry.drafted_at.isoformat(),
+        "reviewed_by": entry.reviewed_by,
+        "review_note": entry.review_note,
+        "decision_id": entry.decision_id,
+    }
+
+
+def _no_pending(session: Session, request_id: int) -> None:
+    draft = session.scalar(
+        select(DecisionDraftRow.id).where(
+            DecisionDraftRow.request_id == request_id,
+            DecisionDraftRow.status == "awaiting_review",
+        )
+    )
+    if draft:
+        raise DraftAwaitingReview(f"draft {draft} on this request awaits a reviewer")
+    pending = session.scalar(
+        select(DecisionRow.id).where(
+            DecisionRow.request_id == request_id, DecisionRow.status == "pending_approval"
+        )
+    )
+    if pending:
+        raise NeedsApproval(f"decision {pending} on this request awaits a supervisor's approval")
+
+
+def _draft_for(
+    session: Session, principal: Principal, draft_id: int, permission: Permission
+) -> DecisionDraftRow:
+    """The draft, if the principal may act on its request; else the same 404 as a draft
+    that does not exist."""
+    authorize(principal, permission)
+    entry = session.get(DecisionDraftRow, draft_id)
+    hidden = NotFound(f"draft {draft_id} not found")
+    if entry is None:
+        raise hidden
+    try:
+        load_for(session, principal, entry.request_id, permission)
+    except NotFound:
+        raise hidden from None
+    return entry
+
+
+def drafts_awaiting_review(session: Session, principal: Principal) -> list[dict]:
+    """Draft decisions on requests of my authority that wait for a reviewer (not my own)."""
+    authorize(principal, Permission.REQUEST_DECIDE)
+    from judicare.requests.models import RequestRow
+
+    rows = session.execute(
+        select(DecisionDraftRow, RequestRow.reference)
+        .join(RequestRow, RequestRow.id == DecisionDraftRow.request_id)
+        .where(RequestRow.authority_id == principal.authority_id)
+        .where(DecisionDraftRow.status == "awaiting_review")
+        .where(DecisionDraftRow.drafted_by != principal.user_id)
+        .order_by(DecisionDraftRow.drafted_at)
+        .limit(50)
+    ).all()
+    return [{**draft_view(row), "reference": reference} for row, reference in rows]

@@ -13,7 +13,7 @@ from judicare.api.deps import AppDep
 from judicare.auth.permissions import Permission, Principal, Role
 from judicare.requests import queries
 from judicare.requests.domain import RequestStatus
-from judicare.screening.decisions import awaiting_approval
+from judicare.screening.decisions import awaiting_approval, drafts_awaiting_review
 from judicare.web.rendering import PagesDep, can
 from judicare.web.session import current_principal
 
@@ -51,6 +51,9 @@ def dashboard(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Respo
                 [d for d in awaiting_approval(session, who) if not d["mine"]]
                 if can(who, Permission.DECISION_APPROVE)
                 else []
+            )
+            context["drafts"] = (
+                drafts_awaiting_review(session, who) if can(who, Permission.REQUEST_DECIDE) else []
             )
             context["activity"] = queries.recent_activity(session, who)
     context["statuses"] = [s.value for s in RequestStatus]

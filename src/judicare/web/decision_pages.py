@@ -65,8 +65,14 @@ async def decide(
     app: AppDep, pages: PagesDep, request: Request, request_id: RequestId, who: Who
 ) -> Response:
     t = Translator(language_of(request))
-    typed = _decision_typed(await request.form())
+    form = await request.form()
+    typed = _decision_typed(form)
     body, errors = _decision_body(t, typed)
+    typed["confirm-refusal"] = form.get("confirm-refusal") == "yes"
+    if typed["outcome"] == "refuse" and not typed["confirm-refusal"]:
+        errors["confirm-refusal"] = t.gettext(
+            "Tick the box to confirm the refusal: once in effect it cannot be undone."
+        )
     if errors:
         return await run_in_threadpool(
             render_request, app, pages, request, who, request_id,
@@ -88,6 +94,66 @@ async def decide(
                                  "supervisor approves it."), "warning")  # fmt: skip
     else:
         flash(request, t.gettext("Decision recorded and in effect."), "success")
+    return RedirectResponse(f"/requests/{request_id}#decision", status_code=303)
+
+
+@router.post("/requests/{request_id}/decision-drafts", dependencies=[Depends(check_csrf)])
+async def prepare_draft(
+    app: AppDep, pages: PagesDep, request: Request, request_id: RequestId, who: Who
+) -> Response:
+    """An officer's draft decision, checked as a decision is, handed to a reviewer."""
+    t = Translator(language_of(request))
+    typed = _decision_typed(await request.form())
+    body, errors = _decision_body(t, typed)
+    if errors:
+        return await run_in_threadpool(
+            render_request, app, pages, request, who, request_id,
+            errors=errors, typed=typed, status=422,
+        )  # fmt: skip
+
+    def prepare() -> None:
+        with app.unit_of_work() as uow:
+            decision_service.prepare_draft(
+                uow.session, who, app.basis.get(uow.session), request_id, body,
+                now=app.now(), why=WHY,
+            )  # fmt: skip
+            uow.commit()
+
+    await run_in_threadpool(prepare)
+    flash(request, t.gettext("Draft decision handed to a reviewer. It has no effect until a "
+                             "reviewer or supervisor proposes it."), "success")  # fmt: skip
+    return RedirectResponse(f"/requests/{request_id}#decision", status_code=303)
+
+
+@router.post("/decision-drafts/{draft_id}/review", dependencies=[Depends(check_csrf)])
+def review_draft(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    draft_id: DecisionId,
+    who: Who,
+    request_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    action: Annotated[str, Form(pattern="^(propose|return)$")],
+    note: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    t = Translator(language_of(request))
+    if action == "return" and not note.strip():
+        field = f"review-note-{draft_id}"
+        errors = {field: t.gettext("Say why the draft is sent back.")}
+        return render_request(
+            app, pages, request, who, request_id,
+            errors=errors, typed={field: note}, status=422,
+        )  # fmt: skip
+    body = decision_service.DraftReviewIn(action=action, note=note)
+    with app.unit_of_work() as uow:
+        result = decision_service.review_draft(
+            uow.session, who, app.basis.get(uow.session), draft_id, body, now=app.now(), why=WHY
+        )
+        uow.commit()
+    if result["status"] == "returned":
+        flash(request, t.gettext("The draft was sent back to its author."), "success")
+    else:
+        flash(request, t.gettext("The draft was proposed as the decision."), "success")
     return RedirectResponse(f"/requests/{request_id}#decision", status_code=303)
 
 

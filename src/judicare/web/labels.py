@@ -75,6 +75,11 @@ DECISION_STATUS = {
     "effective": N_("Effective"),
     "rejected": N_("Rejected by the supervisor"),
 }
+DRAFT_STATUS = {
+    "awaiting_review": N_("Awaiting a reviewer"),
+    "proposed": N_("Proposed as the decision"),
+    "returned": N_("Sent back to its author"),
+}
 SEVERITY = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low"), "info": N_("Info")}
 USER_ROLE = {
     "officer": N_("Officer"),
@@ -119,6 +124,11 @@ GROUND = {
     "statute_of_limitations": N_("Statute of limitations"),
     "immunity_and_essential_interests": N_("Immunity and essential interests"),
     "dual_criminality": N_("Dual criminality"),
+    "military_offence": N_("Military offence"),
+    "in_absentia": N_("Judgment in absentia"),
+    "amnesty": N_("Amnesty in the requested state"),
+    "eaw_grounds": N_("European arrest warrant grounds for non-execution"),
+    "channel": N_("Channel of the extradition request"),
 }
 CATEGORY = {
     "mandatory_refusal": N_("mandatory refusal"),
@@ -194,6 +204,7 @@ ALL = {
     "confidentiality": CONFIDENTIALITY,
     "outcome": OUTCOME,
     "decision_status": DECISION_STATUS,
+    "draft_status": DRAFT_STATUS,
     "severity": SEVERITY,
     "user_role": USER_ROLE,
     "completeness": COMPLETENESS_ITEM,

@@ -26,6 +26,7 @@ from judicare.requests import queries, service
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
 from judicare.requests.schemas import TransitionIn
 from judicare.screening import decisions as decision_service
+from judicare.screening.next_step import next_step
 from judicare.screening.service import candidates_for, screen_stored
 from judicare.states import resolve_state
 from judicare.web.errors_text import field_problem
@@ -38,6 +39,8 @@ from judicare.web.session import check_csrf, current_principal, language_of
 Who = Annotated[Principal, Depends(current_principal)]
 WHY = "case handling (web)"
 PAGE_SIZE = 25
+# Steps that cannot be undone: on the web they need a reason and an explicit confirmation.
+IRREVERSIBLE = frozenset({RequestStatus.WITHDRAWN, RequestStatus.CLOSED})
 
 
 router = APIRouter(include_in_schema=False)
@@ -125,11 +128,18 @@ def transition(
     request: Request,
     request_id: RequestId,
     who: Who,
-    status: Annotated[str, Form(max_length=40)],
     version: Annotated[int, Form(ge=1)],
+    status: Annotated[str, Form(max_length=40)] = "",
     reasons: Annotated[str, Form(max_length=20000)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     t = Translator(language_of(request))
+    errors = _transition_problems(t, status, reasons, confirm)
+    if errors:
+        typed = {"next-status": status, "transition-reasons": reasons}
+        return render_request(
+            app, pages, request, who, request_id, errors=errors, typed=typed, status=422
+        )
     try:
         body = TransitionIn(status=status, reasons=reasons)
     except ValidationError:
@@ -141,6 +151,22 @@ def transition(
         uow.commit()
     flash(request, t.gettext("The request's status was changed."), "success")
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+def _transition_problems(t: Translator, status: str, reasons: str, confirm: str) -> dict:
+    """An irreversible step (withdrawal, closing) needs its reason and an explicit
+    confirmation; no step is taken by default."""
+    if not status:
+        return {"next-status": t.gettext("Choose the step to take.")}
+    errors = {}
+    if status in IRREVERSIBLE:
+        if not reasons.strip():
+            errors["transition-reasons"] = t.gettext("Give the reason: this step cannot be undone.")
+        if confirm != "yes":
+            errors["transition-confirm"] = t.gettext(
+                "Tick the box to confirm: this step cannot be undone."
+            )
+    return errors
 
 
 def _filter_problems(t: Translator, chosen: dict) -> dict:
@@ -187,6 +213,8 @@ def render_request(
     with app.unit_of_work() as uow:
         detail = service.get_request(uow.session, who, request_id, now=app.now(), why=WHY)
         decisions = decision_service.decisions_on(uow.session, who, request_id)
+        drafts = decision_service.drafts_on(uow.session, who, request_id)
+        drafted_by_of = decision_service.draft_authors(uow.session, who, request_id)
         follow_ups = decision_service.follow_ups(uow.session, who, request_id)
         timeline = queries.timeline(uow.session, who, request_id)
         exchange = exchange_context(uow.session, who, request_id, detail, app.now())
@@ -196,6 +224,8 @@ def render_request(
             [n["name"] for n in person["names"] if n["form"] == "original"]
         )
     screening = screening_context(app, who, request_id) if errors else {}
+    pending = [d for d in decisions if d["status"] == "pending_approval"]
+    awaiting = [d for d in drafts if d["status"] == "awaiting_review"]
     return pages.render(
         request,
         "request.html",
@@ -203,7 +233,11 @@ def render_request(
         principal=who,
         r=detail,
         decisions=decisions,
-        pending=[d for d in decisions if d["status"] == "pending_approval"],
+        pending=pending,
+        drafts=drafts,
+        drafted_by_of=drafted_by_of,
+        next=next_step(who, detail["status"], pending, awaiting, drafted_by_of),
+        irreversible=sorted(s.value for s in IRREVERSIBLE),
         follow_ups=follow_ups,
         timeline=timeline,
         crime_titles=dict(crime_choices()),
