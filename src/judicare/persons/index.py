@@ -23,7 +23,15 @@ from collections.abc import Iterable
 from .domain import Candidate, PersonQuery, PersonRecord
 from .keys import blocking_keys
 from .names import ParsedName
-from .scoring import DEFAULT_THRESHOLD, parse_names, quick_score, score_pair
+from .fallback import with_fallback
+from .scoring import (
+    DEFAULT_THRESHOLD,
+    MIN_PART_SIMILARITY,
+    OperatingPoint,
+    parse_names,
+    quick_score,
+    score_pair,
+)
 
 
 class PersonIndex:
@@ -148,22 +156,41 @@ class PersonIndex:
             return list(evidence)
         return sorted(evidence, key=evidence.__getitem__, reverse=True)[: self.shortlist]
 
+    def fallback_candidates(self, query: PersonQuery) -> list[int]:
+        """Records the blocking keys may miss but a whole-name comparison could find."""
+        return []
+
     def query(
-        self, query: PersonQuery, threshold: float | None = None, limit: int = 20
+        self,
+        query: PersonQuery,
+        threshold: float | None = None,
+        limit: int | None = None,
+        point: OperatingPoint | None = None,
     ) -> list[Candidate]:
-        """Candidates at or above the threshold (default `DEFAULT_THRESHOLD`), best first."""
-        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        """Candidates at or above the threshold, best first. Without an operating point: the
+        identification point's rules, `threshold` (default `DEFAULT_THRESHOLD`) and `limit`
+        (default 20). At an operating point, its threshold and limit unless given here, and
+        at a point with a fallback, also the records a plain whole-name comparison finds."""
+        threshold = (point.threshold if point else DEFAULT_THRESHOLD) if threshold is None else threshold
+        limit = (point.limit if point else 20) if limit is None else limit
+        min_part = point.min_part_similarity if point else MIN_PART_SIMILARITY
         registers = set(query.registers) if query.registers else None
         query_parsed = parse_names(query.names)
         out = []
-        for slot in self.candidates(query):
+        slots = self.candidates(query)
+        if point is not None and point.fallback:
+            slots = list(dict.fromkeys([*slots, *self.fallback_candidates(query)]))
+        for slot in slots:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
                 continue
             # The score without its explanation first; only a hit is explained.
-            if quick_score(query, query_parsed, record, self._parsed[slot]) < threshold:
+            quick = quick_score(query, query_parsed, record, self._parsed[slot], min_part)
+            if quick < threshold and not (point and point.fallback):
                 continue
-            candidate = score_pair(query, record)
+            candidate = score_pair(query, record, point)
+            if candidate.score < threshold and point is not None and point.fallback:
+                candidate = with_fallback(query, record, candidate, threshold)
             if candidate.score >= threshold:
                 out.append(candidate)
         out.sort(key=lambda c: (-c.score, c.register, c.id))

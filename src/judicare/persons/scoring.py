@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Iterable
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -67,6 +68,43 @@ DATE_EFFECT = {
     "conflict": -0.2,
 }
 NATIONALITY_EFFECT = {"same": 0.02, "different": -0.03}
+
+
+@dataclass(frozen=True, slots=True)
+class OperatingPoint:
+    """How a register is screened (issue 16): the lowest score shown, how many candidates
+    at most, and how alike two name parts must be to pair (below, they conflict)."""
+
+    name: str
+    threshold: float
+    limit: int
+    min_part_similarity: float
+    fallback: bool  # also show what a plain whole-name comparison finds
+    why: str
+
+
+# Protected registers (refugees, persons granted protection): recall first. A human reviews
+# every candidate, so candidates are shown ranked, with the evidence, down to a lower score,
+# parts half alike still pair (a weaker pair, not a conflict), and a record that a plain
+# whole-name comparison finds is never left out.
+SAFEGUARD = OperatingPoint(
+    "safeguard",
+    threshold=0.5,
+    limit=20,
+    min_part_similarity=0.5,
+    fallback=True,
+    why="protected persons: recall first, ranked candidates for a human to review",
+)
+# Linking requests about the same person, competing requests: precision first.
+IDENTIFICATION = OperatingPoint(
+    "identification",
+    threshold=DEFAULT_THRESHOLD,
+    limit=20,
+    min_part_similarity=MIN_PART_SIMILARITY,
+    fallback=False,
+    why="the same person across requests: precision first",
+)
+OPERATING_POINTS = {p.name: p for p in (SAFEGUARD, IDENTIFICATION)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +316,9 @@ def _weight(part: Part) -> float:
     return ROLE_WEIGHT[part.role]
 
 
-def _align(q: ParsedName, r: ParsedName) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
+def _align(
+    q: ParsedName, r: ParsedName, min_part: float = MIN_PART_SIMILARITY
+) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
     """Pair the parts, best pairs first. A part may also be two or three adjacent parts of
     the other name written as one word (FridrichBuchenberg, Vanderbilt). When both names
     say whose son the person is (bin, bint), the person's own name never pairs with the
@@ -293,7 +333,7 @@ def _align(q: ParsedName, r: ParsedName) -> list[tuple[tuple[int, ...], tuple[in
             if kin and ((i == q.own and j in fathers_r) or (j == r.own and i in fathers_q)):
                 continue
             sim = part_similarity(a, b)
-            if sim >= MIN_PART_SIMILARITY:
+            if sim >= min_part:
                 scored.append((sim, (i,), (j,)))
                 best_q[i] = max(best_q[i], sim)
                 best_r[j] = max(best_r[j], sim)
@@ -359,10 +399,11 @@ def name_similarity(q: ParsedName, r: ParsedName) -> float:
 
 
 def score_names(
-    q: ParsedName, r: ParsedName, *, explain: bool = True
+    q: ParsedName, r: ParsedName, *, explain: bool = True, min_part: float = MIN_PART_SIMILARITY
 ) -> tuple[float, dict[str, Any]]:
-    """The name score of two parsed names in [0, 1], and the alignment that gave it."""
-    pairs = _align(q, r)
+    """The name score of two parsed names in [0, 1], and the alignment that gave it. Parts
+    less alike than `min_part` are not paired (the operating point's choice)."""
+    pairs = _align(q, r, min_part)
     if not pairs:
         return 0.0, {"pairs": [], "why": "no name part matches"}
     used_q = {i for iq, _, _ in pairs for i in iq}
@@ -491,7 +532,9 @@ def nationality_evidence(q: str | None, r: str | None) -> dict[str, Any] | None:
 
 
 def best_name_score(
-    query_parsed: tuple[ParsedName, ...], record_parsed: tuple[ParsedName, ...]
+    query_parsed: tuple[ParsedName, ...],
+    record_parsed: tuple[ParsedName, ...],
+    min_part: float = MIN_PART_SIMILARITY,
 ) -> float:
     """The name score of the best pair of names, without the explanation (the query path)."""
     best = 0.0
@@ -500,7 +543,7 @@ def best_name_score(
             continue
         for pr in record_parsed:
             if pr.parts:
-                s = score_names(pq, pr, explain=False)[0]
+                s = score_names(pq, pr, explain=False, min_part=min_part)[0]
                 if s > best:
                     best = s
     return best
@@ -522,9 +565,10 @@ def quick_score(
     query_parsed: tuple[ParsedName, ...],
     record: PersonRecord,
     record_parsed: tuple[ParsedName, ...],
+    min_part: float = MIN_PART_SIMILARITY,
 ) -> float:
     """`score_pair(query, record).score` from names already parsed, without explanation."""
-    name_score = best_name_score(query_parsed, record_parsed)
+    name_score = best_name_score(query_parsed, record_parsed, min_part)
     score = name_score + evidence_effect(query, record) if name_score > 0 else name_score
     return round(min(1.0, max(0.0, score)), 4)
 
@@ -533,7 +577,9 @@ def parse_names(names: tuple[str, ...]) -> tuple[ParsedName, ...]:
     return tuple(parse_name(a) for n in names if n and n.strip() for a in aliases(n))
 
 
-def best_name_pair(query_names, record_names) -> tuple[float, dict[str, Any]]:
+def best_name_pair(
+    query_names: Iterable[str], record_names: Iterable[str], min_part: float = MIN_PART_SIMILARITY
+) -> tuple[float, dict[str, Any]]:
     best: tuple[float, dict[str, Any]] = (-1.0, {})
     query_names = [a for n in query_names if n and n.strip() for a in aliases(n)]
     record_names = [a for n in record_names if n and n.strip() for a in aliases(n)]
@@ -543,7 +589,7 @@ def best_name_pair(query_names, record_names) -> tuple[float, dict[str, Any]]:
             pr = parse_name(rn)
             if not pq.parts or not pr.parts:
                 continue
-            s, why = score_names(pq, pr)
+            s, why = score_names(pq, pr, min_part=min_part)
             if s > best[0]:
                 best = (s, {"query_name": qn, "record_name": rn, **_scripts(pq, pr), **why})
     return (max(best[0], 0.0), best[1])
@@ -558,10 +604,14 @@ def _scripts(pq: ParsedName, pr: ParsedName) -> dict[str, Any]:
     }
 
 
-def score_pair(query: PersonQuery, record: PersonRecord) -> Candidate:
+def score_pair(
+    query: PersonQuery, record: PersonRecord, point: OperatingPoint | None = None
+) -> Candidate:
     """Score one record for one query: the best pair of names, then the birth date and
-    nationality evidence. Pure; the explanation says why."""
-    name_score, name_why = best_name_pair(query.names, record.names)
+    nationality evidence. Pure; the explanation says why. At an operating point, parts are
+    paired down to its `min_part_similarity` (default: the identification point's)."""
+    min_part = point.min_part_similarity if point else MIN_PART_SIMILARITY
+    name_score, name_why = best_name_pair(query.names, record.names, min_part)
     score = name_score
     explanation: dict[str, Any] = {"name_score": round(name_score, 4), "name": name_why}
     for label, evidence in (
@@ -573,4 +623,6 @@ def score_pair(query: PersonQuery, record: PersonRecord) -> Candidate:
             score += evidence["effect"]
     score = round(min(1.0, max(0.0, score)), 4)
     explanation["score"] = score
+    if point is not None:
+        explanation["operating_point"] = point.name
     return Candidate(record.register, record.id, score, explanation)
