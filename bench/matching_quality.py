@@ -201,8 +201,9 @@ def main() -> None:
         print(f"cases.csv Person pairs ({where}), identification point: P {p:.3f}  R {r:.3f}")
     timings.sort()
     p99 = timings[int(0.99 * (len(timings) - 1))] * 1000
+    p50 = timings[len(timings) // 2] * 1000
     print(f"\nindex build {build:.1f} s for {len(records):,} records; "
-          f"safeguard query p50 {timings[len(timings) // 2] * 1000:.1f} ms, p99 {p99:.1f} ms")  # fmt: skip
+          f"safeguard query p50 {p50:.1f} ms, p99 {p99:.1f} ms")  # fmt: skip
     if args.misses != "none":
         print(f"\nMisses at the safeguard point ({args.misses} side):")
         shown = 0

@@ -21,9 +21,9 @@ from array import array
 from collections.abc import Iterable
 
 from .domain import Candidate, PersonQuery, PersonRecord
+from .fallback import with_fallback
 from .keys import blocking_keys
 from .names import ParsedName
-from .fallback import with_fallback
 from .scoring import (
     DEFAULT_THRESHOLD,
     MIN_PART_SIMILARITY,
@@ -171,7 +171,9 @@ class PersonIndex:
         identification point's rules, `threshold` (default `DEFAULT_THRESHOLD`) and `limit`
         (default 20). At an operating point, its threshold and limit unless given here, and
         at a point with a fallback, also the records a plain whole-name comparison finds."""
-        threshold = (point.threshold if point else DEFAULT_THRESHOLD) if threshold is None else threshold
+        threshold = (
+            (point.threshold if point else DEFAULT_THRESHOLD) if threshold is None else threshold
+        )
         limit = (point.limit if point else 20) if limit is None else limit
         min_part = point.min_part_similarity if point else MIN_PART_SIMILARITY
         registers = set(query.registers) if query.registers else None

@@ -17,9 +17,9 @@ date lowers the score. The person's best pair of names gives the score.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from collections.abc import Iterable
 from typing import Any
 
 from rapidfuzz.distance import OSA

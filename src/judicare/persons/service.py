@@ -24,9 +24,9 @@ from judicare.auth.permissions import Principal
 from judicare.db.base import as_utc
 from judicare.errors import ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
+from judicare.persons.fallback import with_fallback
 from judicare.persons.keys import blocking_keys
 from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonKeyRow
-from judicare.persons.fallback import with_fallback
 from judicare.persons.registers import EVERY_AUTHORITY, authorize_import, policy_of, visible_to
 from judicare.persons.scoring import (
     DEFAULT_THRESHOLD,
