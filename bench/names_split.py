@@ -201,9 +201,13 @@ def _un() -> tuple[list[dict], list[dict]]:
     return records, queries
 
 
-def _putin() -> tuple[list[dict], list[dict]]:
+def _putin(cases: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Every line against the record "PUTIN, Vladimir Vladimirovich". The cases.csv records
+    whose name is itself a line (Vladimir Putin, Владимир Путин) are the same person: they
+    count as found too (`also`)."""
     lines = [n.strip() for n in (OS / "rigour" / "putin_names.txt").read_text().splitlines()]
     lines = [n for n in dict.fromkeys(lines) if n]
+    also = [[c["register"], c["id"]] for c in cases if c["names"][0] in set(lines)]
     record = {"register": "putin", "id": "0", "names": ["PUTIN, Vladimir Vladimirovich"]}
     queries = []
     for line in lines:
@@ -220,6 +224,7 @@ def _putin() -> tuple[list[dict], list[dict]]:
                 "kind": "alias" if category == "Latin" else "script",
                 "names": [line],
                 "expect": ["putin", "0"],
+                "also": also,
             }
         )
     return [record], queries
@@ -228,12 +233,13 @@ def _putin() -> tuple[list[dict], list[dict]]:
 def build() -> dict[str, list[dict[str, Any]]]:
     records: list[dict] = []
     queries: list[dict] = []
+    cases = _cases()
     for part in (
         _wikidata("wd_russian_80", "ru", "Russian"),
         _wikidata("wd_arabic_80", "ar", "Arabic"),
-        _cases(),
+        cases,
         _un(),
-        _putin(),
+        _putin(cases[0]),
     ):
         records += part[0]
         queries += part[1]

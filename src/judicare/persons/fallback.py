@@ -56,6 +56,11 @@ def best_whole_name_ratio(
     return best
 
 
+def fallback_finds(query: PersonQuery, record: PersonRecord) -> bool:
+    """Whether the fallback would show `record` (the cheap test before an explanation)."""
+    return best_whole_name_ratio(query.names, record.names)[0] >= FALLBACK_RATIO
+
+
 def with_fallback(
     query: PersonQuery, record: PersonRecord, candidate: Candidate, threshold: float
 ) -> Candidate:

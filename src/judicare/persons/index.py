@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Iterable
 
 from .domain import Candidate, PersonQuery, PersonRecord
-from .fallback import with_fallback
+from .fallback import fallback_finds, with_fallback
 from .keys import blocking_keys
 from .names import ParsedName
 from .scoring import (
@@ -44,7 +44,9 @@ class PersonIndex:
         posting_budget: int = 60_000,
         max_key_share: float = 0.02,
         full_read: int = 1_000,
+        fallback_pool: int = 400,
     ) -> None:
+        self.fallback_pool = fallback_pool
         self.shortlist = shortlist
         self.full_read = full_read
         self.posting_budget = posting_budget
@@ -103,6 +105,13 @@ class PersonIndex:
         return None if slot is None else self._records[slot]
 
     def candidates(self, query: PersonQuery) -> list[int]:
+        """The `shortlist` slots with the most evidence (see `evidence`)."""
+        evidence = self.evidence(query)
+        if len(evidence) <= self.shortlist:
+            return list(evidence)
+        return sorted(evidence, key=evidence.__getitem__, reverse=True)[: self.shortlist]
+
+    def evidence(self, query: PersonQuery) -> dict[int, float]:
         """Blocking: the slots of the records worth scoring, most evidence first.
 
         Keys are read rarest first. A rare key (at most `full_read` postings) files every
@@ -152,13 +161,22 @@ class PersonIndex:
             evidence = {
                 s: e for s, e in evidence.items() if (r := records[s]) and r.register in registers
             }
-        if len(evidence) <= self.shortlist:
-            return list(evidence)
-        return sorted(evidence, key=evidence.__getitem__, reverse=True)[: self.shortlist]
+        return evidence
 
-    def fallback_candidates(self, query: PersonQuery) -> list[int]:
-        """Records the blocking keys may miss but a whole-name comparison could find."""
-        return []
+    def fallback_candidates(self, query: PersonQuery, evidence: dict[int, float]) -> list[int]:
+        """The safeguard's wider net: beyond the shortlist, the `fallback_pool` records with
+        the most evidence that a plain whole-name comparison finds alike (cheap: one C call
+        per record, no reading of the names)."""
+        if len(evidence) <= self.shortlist:
+            return []
+        ranked = sorted(evidence, key=evidence.__getitem__, reverse=True)
+        pool = ranked[self.shortlist : self.shortlist + self.fallback_pool]
+        records = self._records
+        return [
+            slot
+            for slot in pool
+            if (record := records[slot]) is not None and fallback_finds(query, record)
+        ]
 
     def query(
         self,
@@ -179,20 +197,27 @@ class PersonIndex:
         registers = set(query.registers) if query.registers else None
         query_parsed = parse_names(query.names)
         out = []
-        slots = self.candidates(query)
+        evidence = self.evidence(query)
+        if len(evidence) <= self.shortlist:
+            slots = list(evidence)
+        else:
+            slots = sorted(evidence, key=evidence.__getitem__, reverse=True)[: self.shortlist]
         if point is not None and point.fallback:
-            slots = list(dict.fromkeys([*slots, *self.fallback_candidates(query)]))
+            slots += self.fallback_candidates(query, evidence)
         for slot in slots:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
                 continue
             # The score without its explanation first; only a hit is explained.
             quick = quick_score(query, query_parsed, record, self._parsed[slot], min_part)
-            if quick < threshold and not (point and point.fallback):
+            if quick >= threshold:
+                candidate = score_pair(query, record, point)
+            elif point is not None and point.fallback and fallback_finds(query, record):
+                candidate = with_fallback(
+                    query, record, score_pair(query, record, point), threshold
+                )
+            else:
                 continue
-            candidate = score_pair(query, record, point)
-            if candidate.score < threshold and point is not None and point.fallback:
-                candidate = with_fallback(query, record, candidate, threshold)
             if candidate.score >= threshold:
                 out.append(candidate)
         out.sort(key=lambda c: (-c.score, c.register, c.id))
