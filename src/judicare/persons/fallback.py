@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import cache, lru_cache
 from typing import Any
 
-import icu
+import icu  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
 
 from .domain import Candidate, PersonQuery, PersonRecord

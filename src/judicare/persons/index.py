@@ -54,7 +54,7 @@ class PersonIndex:
         self._records: list[PersonRecord | None] = []
         self._parsed: list[tuple[ParsedName, ...]] = []  # each record's names, read once
         self._slots: dict[tuple[str, str], int] = {}
-        self._postings: dict[str, array] = {}
+        self._postings: dict[str, array[int]] = {}
         self._size = 0
 
     def __len__(self) -> int:

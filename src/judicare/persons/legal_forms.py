@@ -124,7 +124,7 @@ def _legal_stems() -> frozenset[str]:
     """The first three letters of each word of the long legal forms: a slip in a word
     seldom falls in its first letters, so only a name ending or starting with one of
     these is compared with them letter by letter."""
-    stems = set()
+    stems: set[str] = set()
     for kind_forms in LEGAL_FORMS.values():
         for phrase in kind_forms.split(";"):
             words = [_legal_key(w) for w in _SPLIT.split(phrase.strip()) if w]

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-import icu
+import icu  # type: ignore[import-untyped]
 
 from .lexicon import (
     _DIGIT,
@@ -134,7 +134,8 @@ def make_part(
 
 def _glyphs(original: str) -> str:
     """Han characters in their Simplified form (習 and 习 write the same name)."""
-    return _transliterator("Traditional-Simplified").transliterate(original)
+    simplified: str = _transliterator("Traditional-Simplified").transliterate(original)
+    return simplified
 
 
 _ORDINAL = re.compile(r"^(\d{1,4})(?:st|nd|rd|th)$", re.IGNORECASE)

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 
-import icu
+import icu  # type: ignore[import-untyped]
 
 # ICU transform ids per script (and per language for Cyrillic). Every reading is kept.
 _CYRILLIC_BY_LANGUAGE = {
@@ -119,7 +119,8 @@ def systems_for(script: str, text: str) -> tuple[str, ...]:
 
 def fold(text: str) -> str:
     """Lower-case ASCII reading of a Latin text: accents off, č/š/ž as ch/sh/zh."""
-    return _folder().transliterate(text)
+    folded: str = _folder().transliterate(text)
+    return folded
 
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -154,7 +155,7 @@ def skeleton(form: str) -> str:
     s = form
     for pattern, repl in _SKELETON_STEPS:
         s = pattern.sub(repl, s)
-    out = []
+    out: list[str] = []
     for ch in s.upper():
         if not out or out[-1] != ch:
             out.append(ch)

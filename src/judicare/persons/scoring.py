@@ -99,6 +99,10 @@ def _joined(parts: tuple[Part, ...]) -> Part:
     return make_part(" ".join(p.original for p in parts), forms, parts[0].systems[:n], "name")
 
 
+# a candidate pairing: its similarity, the query's parts and the record's parts
+Pairing = tuple[float, tuple[int, ...], tuple[int, ...]]
+
+
 def _weight(part: Part) -> float:
     return ROLE_WEIGHT[part.role]
 
@@ -112,7 +116,7 @@ def _align(
     other's father's name: Salman bin Muhammad is not Muhammad bin Salman."""
     fathers_q, fathers_r = q.fathers, r.fathers
     kin = bool(fathers_q and fathers_r)
-    scored = []
+    scored: list[Pairing] = []
     best_q = [0.0] * len(q.parts)
     best_r = [0.0] * len(r.parts)
     for i, a in enumerate(q.parts):
@@ -129,7 +133,7 @@ def _align(
     scored.sort(key=lambda c: (-c[0], -len(c[1]) - len(c[2])))
     used_q: set[int] = set()
     used_r: set[int] = set()
-    out = []
+    out: list[tuple[tuple[int, ...], tuple[int, ...], float]] = []
     for sim, iq, ir in scored:
         if used_q.isdisjoint(iq) and used_r.isdisjoint(ir):
             used_q.update(iq)
@@ -143,11 +147,11 @@ _JOINABLE = frozenset({"name", "patronymic"})  # Plat Ono Vich: Platonovich
 
 def _joins(
     side_a: tuple[Part, ...], side_b: tuple[Part, ...], best: list[float], flip: bool
-) -> list:
+) -> list[Pairing]:
     """Candidate pairs of one long part of `side_a` with two or three adjacent parts of
     `side_b` that, run together, have about its length. A part that already has a partner
     as good as a doubled letter (`best`) is not tried."""
-    out: list = []
+    out: list[Pairing] = []
     if len(side_b) < 2:
         return out
     lengths = [len(p.forms[0]) for p in side_b]
@@ -280,7 +284,9 @@ def _unpaired_cost(
     return conflicts, extras
 
 
-def _explain_pair(q: ParsedName, r: ParsedName, iq, ir, sim: float) -> dict[str, Any]:
+def _explain_pair(
+    q: ParsedName, r: ParsedName, iq: tuple[int, ...], ir: tuple[int, ...], sim: float
+) -> dict[str, Any]:
     qp = q.parts[iq[0]] if len(iq) == 1 else _joined(tuple(q.parts[i] for i in iq))
     rp = r.parts[ir[0]] if len(ir) == 1 else _joined(tuple(r.parts[j] for j in ir))
     m = compare_parts(qp, rp)
