@@ -91,6 +91,9 @@ _BRACKETED = re.compile(r"\(([^()]*)\)")
 _INNER_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['`’ʼ](?=[^\W\d_])")
 # Two capital consonants before the name in a name written in mixed case are initials run
 # together (JC Juncker for Jean-Claude Juncker).
+# Two names of four letters or more written as one word, the second capitalised
+# (VladimirPutin); McDonald, DeVito and MacArthur stay whole.
+_CAMEL = re.compile(r"(?<=[^\W\d_]{3}[a-z])(?=[A-Z][a-z]{3})")
 _GLUED_INITIALS = re.compile(r"^[B-DF-HJ-NP-TV-Z]{2}$")
 
 
@@ -123,6 +126,8 @@ def parse_name(name: str) -> ParsedName:
     glued = len(pieces) > 1 and _GLUED_INITIALS.match(pieces[0])
     if script == "LATIN" and glued and any(c.islower() for c in text):
         pieces = [*pieces[0], *pieces[1:]]
+    if script == "LATIN":  # VladimirPutin, SergeiLavrov: two names run together
+        pieces = [w for p in pieces for w in _CAMEL.split(p)]
     if script == "CJK" and len(pieces) == 1 and _HAN.search(pieces[0]):
         # A Chinese name has no spaces: the first character is the family name, the rest
         # the given name (习近平 → xi jinping).

@@ -35,6 +35,20 @@ SYLLABIC_SCRIPTS = frozenset({"CJK", "HANGUL", "HIRAGANA", "KATAKANA"})
 # ICAO Doc 9303 (part 3, table for Cyrillic) and the usual German and French renderings
 # of Russian Cyrillic, in ICU rule syntax. Anything not listed falls through to ISO 9.
 _CYRILLIC_RULES = {
+    # Japanese names in Russian are written in the Polivanov system (си for shi, ти for chi,
+    # дз for z, дзи for ji, э for e); read back into Hepburn, as Latin registers write them.
+    "Polivanov to Hepburn": """
+        дзя > ja; дзю > ju; дзё > jo; дзи > ji; дз > z; ся > sha; сю > shu; сё > sho;
+        си > shi; тя > cha; тю > chu; тё > cho; ти > chi; цу > tsu; ё > yo; ю > yu; я > ya;
+        э > e; й > i; х > h; ва > wa; ъ > ; ь > ;
+    """,
+    # Chinese names in Russian are written in the Palladius system (цз for z/j, чж for zh,
+    # ж for r, сяо for xiao); read back into pinyin.
+    "Palladius to pinyin": """
+        цзя > jia; цзе > jie; цзи > ji; цзю > jiu; цзы > zi; цз > z; ця > qia; це > qie;
+        ци > qi; цю > qiu; ся > xia; се > xie; си > xi; сю > xiu; чж > zh; ж > r; ч > ch;
+        ш > sh; х > h; ц > c; юнь > yun; ю > iu; я > ia; э > e; ы > i; нь > n; й > i; ь > ;
+    """,
     "ICAO 9303": """
         ж > zh; х > kh; ц > ts; ч > ch; ш > sh; щ > shch; ъ > ie; ы > y; ь > ;
         э > e; ю > iu; я > ia; й > i; ё > e; є > ie; ї > i; і > i; ґ > g; ў > u;
@@ -113,6 +127,8 @@ def systems_for(script: str, text: str) -> tuple[str, ...]:
             "ICAO 9303",
             "German",
             "French",
+            "Polivanov to Hepburn",
+            "Palladius to pinyin",
         )
     return _SCRIPT_SYSTEMS.get(script, ("Any-Latin",))
 
