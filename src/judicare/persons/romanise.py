@@ -17,7 +17,13 @@ _CYRILLIC_BY_LANGUAGE = {
     "kk": ("Kazakh-Latin/BGN",),
 }
 _SCRIPT_SYSTEMS = {
-    "ARABIC": ("Arabic-Latin", "Persian-Latin/BGN", "Arabic-Latin/BGN", "Pashto-Latin/BGN"),
+    "ARABIC": (
+        "Arabic-Latin",
+        "Persian-Latin/BGN",
+        "Arabic-Latin/BGN",
+        "Pashto-Latin/BGN",
+        "Arabic, foreign names",
+    ),
     "GREEK": ("Greek-Latin/UNGEGN", "Greek-Latin/BGN", "Greek-Latin"),
     "HEBREW": ("Hebrew-Latin", "Hebrew-Latin/BGN"),
     "GEORGIAN": ("Georgian-Latin", "Georgian-Latin/BGN"),
@@ -34,6 +40,16 @@ _SCRIPT_SYSTEMS = {
 SYLLABIC_SCRIPTS = frozenset({"CJK", "HANGUL", "HIRAGANA", "KATAKANA"})
 # ICAO Doc 9303 (part 3, table for Cyrillic) and the usual German and French renderings
 # of Russian Cyrillic, in ICU rule syntax. Anything not listed falls through to ISO 9.
+# Foreign (European, Asian) names written in Arabic script: ج and غ for g, ك for c/k, تش
+# for ch, و and ي as the vowels o/u and i/e; read back as Latin registers write them.
+_ARABIC_RULES = {
+    "Arabic, foreign names": """
+        [\u064B-\u0652] > ; تش > ch; ج > g; غ > g; ك > k; ق > k; ث > th; ذ > dh; خ > kh;
+        ش > sh; ح > h; ع > ; ء > ; أ > a; إ > i; آ > a; ا > a; ى > a; ة > a; ئ > i; ؤ > o;
+        و > o; ي > i; ی > i; ک > k; گ > g; چ > ch; پ > p; ژ > zh; ص > s; ض > d; ط > t;
+        ظ > z; ه > h; ب > b; ت > t; د > d; ر > r; ز > z; س > s; ف > f; ل > l; م > m; ن > n;
+    """,
+}
 _CYRILLIC_RULES = {
     # Japanese names in Russian are written in the Polivanov system (си for shi, ти for chi,
     # дз for z, дзи for ji, э for e); read back into Hepburn, as Latin registers write them.
@@ -66,6 +82,11 @@ _CYRILLIC_RULES = {
 
 @cache
 def _transliterator(system: str) -> icu.Transliterator:
+    if system in _ARABIC_RULES:
+        rules = ":: NFC; " + _ARABIC_RULES[system] + " :: Arabic-Latin;"
+        return icu.Transliterator.createFromRules(
+            f"judicare-{system}", rules, icu.UTransDirection.FORWARD
+        )
     if system in _CYRILLIC_RULES:
         rules = ":: Lower; " + _CYRILLIC_RULES[system] + " :: Cyrillic-Latin;"
         return icu.Transliterator.createFromRules(
