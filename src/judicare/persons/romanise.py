@@ -44,7 +44,7 @@ SYLLABIC_SCRIPTS = frozenset({"CJK", "HANGUL", "HIRAGANA", "KATAKANA"})
 # for ch, و and ي as the vowels o/u and i/e; read back as Latin registers write them.
 _ARABIC_RULES = {
     "Arabic, foreign names": """
-        [\u064B-\u0652] > ; تش > ch; ج > g; غ > g; ك > k; ق > k; ث > th; ذ > dh; خ > kh;
+        [\u064b-\u0652] > ; تش > ch; ج > g; غ > g; ك > k; ق > k; ث > th; ذ > dh; خ > kh;
         ش > sh; ح > h; ع > ; ء > ; أ > a; إ > i; آ > a; ا > a; ى > a; ة > a; ئ > i; ؤ > o;
         و > o; ي > i; ی > i; ک > k; گ > g; چ > ch; پ > p; ژ > zh; ص > s; ض > d; ط > t;
         ظ > z; ه > h; ب > b; ت > t; د > d; ر > r; ز > z; س > s; ف > f; ل > l; م > m; ن > n;
