@@ -35,8 +35,10 @@ def _folder() -> icu.Transliterator:
 
 @lru_cache(maxsize=200_000)
 def whole_name_form(name: str) -> str:
-    """A whole name folded to lower-case ASCII, any script: one generic reading."""
-    return " ".join(str(_folder().transliterate(name)).replace(",", " ").split())
+    """A whole name folded to lower-case ASCII, any script: one generic reading (ICU's
+    transform leaves ASCII as it is but for the case, so that is done without it)."""
+    folded = name.lower() if name.isascii() else str(_folder().transliterate(name))
+    return " ".join(folded.replace(",", " ").split())
 
 
 def best_whole_name_ratio(

@@ -20,10 +20,12 @@ import math
 from array import array
 from collections.abc import Iterable
 
+from rapidfuzz import fuzz, process
+
 from .domain import Candidate, PersonQuery, PersonRecord
-from .fallback import fallback_finds, with_fallback
+from .fallback import FALLBACK_RATIO, fallback_finds, whole_name_form, with_fallback
 from .keys import blocking_keys
-from .names import ParsedName
+from .names import ParsedName, aliases
 from .scoring import (
     DEFAULT_THRESHOLD,
     MIN_PART_SIMILARITY,
@@ -56,6 +58,7 @@ class PersonIndex:
         self._slots: dict[tuple[str, str], int] = {}
         self._postings: dict[str, array[int]] = {}
         self._size = 0
+        self._folded: dict[int, tuple[str, ...]] = {}  # the fallback's reading, on demand
 
     def __len__(self) -> int:
         return self._size
@@ -90,6 +93,7 @@ class PersonIndex:
         record = self._records[slot]
         self._records[slot] = None
         self._parsed[slot] = ()
+        self._folded.pop(slot, None)
         assert record is not None
         for key in blocking_keys(record.names):
             bucket = self._postings.get(key)
@@ -171,12 +175,34 @@ class PersonIndex:
             return []
         ranked = sorted(evidence, key=evidence.__getitem__, reverse=True)
         pool = ranked[self.shortlist : self.shortlist + self.fallback_pool]
-        records = self._records
-        return [
-            slot
-            for slot in pool
-            if (record := records[slot]) is not None and fallback_finds(query, record)
-        ]
+        choices: list[str] = []
+        owners: list[int] = []
+        for slot in pool:
+            for form in self._folded_names(slot):
+                choices.append(form)
+                owners.append(slot)
+        found: set[int] = set()
+        for name in query.names:
+            for alias in aliases(name) if name.strip() else ():
+                hits = process.extract(
+                    whole_name_form(alias),
+                    choices,
+                    scorer=fuzz.token_sort_ratio,
+                    score_cutoff=FALLBACK_RATIO,
+                    limit=None,
+                )
+                found.update(owners[k] for _, _, k in hits)
+        return [slot for slot in pool if slot in found]
+
+    def _folded_names(self, slot: int) -> tuple[str, ...]:
+        """A record's names folded for the fallback, made the first time it is needed."""
+        folded = self._folded.get(slot)
+        if folded is None:
+            record = self._records[slot]
+            names = record.names if record is not None else ()
+            folded = tuple(whole_name_form(a) for n in names if n.strip() for a in aliases(n))
+            self._folded[slot] = folded
+        return folded
 
     def query(
         self,
