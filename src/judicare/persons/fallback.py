@@ -4,9 +4,11 @@ The engine's rules read a name part by part. Where they run out (a foreign name 
 phonetically in Cyrillic or Arabic, two parts that the rules pair with neither each other
 nor anything else), a plain comparison of the whole names may still see that they are
 alike. At the safeguard point a record is therefore also shown when the rapidfuzz
-`token_sort_ratio` of the two names, both folded to ASCII by ICU (`Any-Latin;
-Latin-ASCII`), is at least `FALLBACK_RATIO`; its score is then `FALLBACK_WEIGHT` times the
-ratio (so it ranks below what the rules find surely), and its explanation says so.
+`token_sort_ratio` of the two names is at least `FALLBACK_RATIO` (the query folded to ASCII
+by ICU, `Any-Latin; Latin-ASCII`; the record likewise if written in ASCII, else in the
+engine's first reading of each part, made when it was filed); its score is then
+`FALLBACK_WEIGHT` times the ratio (so it ranks below what the rules find surely), and its
+explanation says so.
 
 Pure: ICU and rapidfuzz only.
 """
@@ -21,11 +23,11 @@ import icu  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
 
 from .domain import Candidate, PersonQuery, PersonRecord
-from .names import aliases
+from .names import ParsedName, aliases, parse_name
 
 FALLBACK_RATIO = 70  # rapidfuzz token_sort_ratio (0-100) at or above which a record is shown
 FALLBACK_WEIGHT = 0.75  # a fallback candidate's score: this times the ratio / 100
-METHOD = "rapidfuzz token_sort_ratio of the whole names, folded to ASCII (ICU Any-Latin)"
+METHOD = "rapidfuzz token_sort_ratio of the whole names, folded to ASCII"
 
 
 @cache
@@ -41,6 +43,15 @@ def whole_name_form(name: str) -> str:
     return " ".join(folded.replace(",", " ").split())
 
 
+def record_reading(parsed: ParsedName) -> str:
+    """A record's name as the fallback reads it: folded like a query's when written in ASCII,
+    else the engine's first reading of each part (read when the record was filed, so that
+    no transform runs at query time)."""
+    if parsed.original.isascii():
+        return whole_name_form(parsed.original)
+    return " ".join(p.forms[0] for p in parsed.parts)
+
+
 def best_whole_name_ratio(
     query_names: tuple[str, ...], record_names: tuple[str, ...]
 ) -> tuple[float, str, str]:
@@ -51,7 +62,7 @@ def best_whole_name_ratio(
             fq = whole_name_form(qa)
             for rn in record_names:
                 for ra in aliases(rn) if rn.strip() else ():
-                    fr = whole_name_form(ra)
+                    fr = record_reading(parse_name(ra))
                     ratio = fuzz.token_sort_ratio(fq, fr)
                     if ratio > best[0]:
                         best = (ratio, fq, fr)

@@ -16,6 +16,7 @@ The postings are compact arrays of record slots; a removed record leaves its slo
 
 from __future__ import annotations
 
+import heapq
 import math
 from array import array
 from collections.abc import Iterable
@@ -23,7 +24,13 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 
 from .domain import Candidate, PersonQuery, PersonRecord
-from .fallback import FALLBACK_RATIO, fallback_finds, whole_name_form, with_fallback
+from .fallback import (
+    FALLBACK_RATIO,
+    fallback_finds,
+    record_reading,
+    whole_name_form,
+    with_fallback,
+)
 from .keys import blocking_keys
 from .names import ParsedName, aliases
 from .scoring import (
@@ -113,7 +120,7 @@ class PersonIndex:
         evidence = self.evidence(query)
         if len(evidence) <= self.shortlist:
             return list(evidence)
-        return sorted(evidence, key=evidence.__getitem__, reverse=True)[: self.shortlist]
+        return heapq.nlargest(self.shortlist, evidence, key=evidence.__getitem__)
 
     def evidence(self, query: PersonQuery) -> dict[int, float]:
         """Blocking: the slots of the records worth scoring, most evidence first.
@@ -167,14 +174,12 @@ class PersonIndex:
             }
         return evidence
 
-    def fallback_candidates(self, query: PersonQuery, evidence: dict[int, float]) -> list[int]:
-        """The safeguard's wider net: beyond the shortlist, the `fallback_pool` records with
-        the most evidence that a plain whole-name comparison finds alike (cheap: one C call
-        per record, no reading of the names)."""
-        if len(evidence) <= self.shortlist:
+    def fallback_candidates(self, query: PersonQuery, pool: list[int]) -> list[int]:
+        """The safeguard's wider net: of `pool` (beyond the shortlist, the `fallback_pool`
+        records with the most evidence), those that a plain whole-name comparison finds
+        alike (one rapidfuzz call over the names, folded once per record)."""
+        if not pool:
             return []
-        ranked = sorted(evidence, key=evidence.__getitem__, reverse=True)
-        pool = ranked[self.shortlist : self.shortlist + self.fallback_pool]
         choices: list[str] = []
         owners: list[int] = []
         for slot in pool:
@@ -198,9 +203,7 @@ class PersonIndex:
         """A record's names folded for the fallback, made the first time it is needed."""
         folded = self._folded.get(slot)
         if folded is None:
-            record = self._records[slot]
-            names = record.names if record is not None else ()
-            folded = tuple(whole_name_form(a) for n in names if n.strip() for a in aliases(n))
+            folded = tuple(record_reading(parsed) for parsed in self._parsed[slot])
             self._folded[slot] = folded
         return folded
 
@@ -224,12 +227,13 @@ class PersonIndex:
         query_parsed = parse_names(query.names)
         out = []
         evidence = self.evidence(query)
-        if len(evidence) <= self.shortlist:
-            slots = list(evidence)
-        else:
-            slots = sorted(evidence, key=evidence.__getitem__, reverse=True)[: self.shortlist]
-        if point is not None and point.fallback:
-            slots += self.fallback_candidates(query, evidence)
+        wide = point is not None and point.fallback
+        ranked = heapq.nlargest(
+            self.shortlist + (self.fallback_pool if wide else 0), evidence, key=evidence.__getitem__
+        )
+        slots = ranked[: self.shortlist]
+        if wide:
+            slots += self.fallback_candidates(query, ranked[self.shortlist :])
         for slot in slots:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
