@@ -52,6 +52,15 @@ def record_reading(parsed: ParsedName) -> str:
     return " ".join(p.forms[0] for p in parsed.parts)
 
 
+def query_readings(name: str) -> tuple[str, ...]:
+    """A query's name as the fallback reads it: folded to ASCII by ICU, and, when it is not
+    written in ASCII, also as a record written like it is read (`record_reading`)."""
+    generic = whole_name_form(name)
+    if name.isascii():
+        return (generic,)
+    return tuple(dict.fromkeys((generic, record_reading(parse_name(name)))))
+
+
 def best_whole_name_ratio(
     query_names: tuple[str, ...], record_names: tuple[str, ...]
 ) -> tuple[float, str, str]:
@@ -59,13 +68,13 @@ def best_whole_name_ratio(
     best = (0.0, "", "")
     for qn in query_names:
         for qa in aliases(qn) if qn.strip() else ():
-            fq = whole_name_form(qa)
-            for rn in record_names:
-                for ra in aliases(rn) if rn.strip() else ():
-                    fr = record_reading(parse_name(ra))
-                    ratio = fuzz.token_sort_ratio(fq, fr)
-                    if ratio > best[0]:
-                        best = (ratio, fq, fr)
+            for fq in query_readings(qa):
+                for rn in record_names:
+                    for ra in aliases(rn) if rn.strip() else ():
+                        fr = record_reading(parse_name(ra))
+                        ratio = fuzz.token_sort_ratio(fq, fr)
+                        if ratio > best[0]:
+                            best = (ratio, fq, fr)
     return best
 
 

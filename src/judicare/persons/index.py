@@ -27,8 +27,8 @@ from .domain import Candidate, PersonQuery, PersonRecord
 from .fallback import (
     FALLBACK_RATIO,
     fallback_finds,
+    query_readings,
     record_reading,
-    whole_name_form,
     with_fallback,
 )
 from .keys import blocking_keys
@@ -189,14 +189,15 @@ class PersonIndex:
         found: set[int] = set()
         for name in query.names:
             for alias in aliases(name) if name.strip() else ():
-                hits = process.extract(
-                    whole_name_form(alias),
-                    choices,
-                    scorer=fuzz.token_sort_ratio,
-                    score_cutoff=FALLBACK_RATIO,
-                    limit=None,
-                )
-                found.update(owners[k] for _, _, k in hits)
+                for reading in query_readings(alias):
+                    hits = process.extract(
+                        reading,
+                        choices,
+                        scorer=fuzz.token_sort_ratio,
+                        score_cutoff=FALLBACK_RATIO,
+                        limit=None,
+                    )
+                    found.update(owners[k] for _, _, k in hits)
         return [slot for slot in pool if slot in found]
 
     def _folded_names(self, slot: int) -> tuple[str, ...]:
