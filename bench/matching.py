@@ -43,7 +43,12 @@ from rich.table import Table
 from judicare.persons.domain import PartialDate, PersonQuery, PersonRecord
 from judicare.persons.index import PersonIndex
 from judicare.persons.names import script_of
-from judicare.persons.scoring import DEFAULT_THRESHOLD, score_pair
+from judicare.persons.scoring import (
+    DEFAULT_THRESHOLD,
+    OPERATING_POINTS,
+    OperatingPoint,
+    score_pair,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "names"
 OS = DATA / "opensanctions_name_bench"
@@ -320,7 +325,9 @@ def perturb(name: str, rng: random.Random) -> str:
     return " ".join(parts)
 
 
-def scale_rows(size: int, n_queries: int, runs: int, console: Console) -> list[Row]:
+def scale_rows(
+    size: int, n_queries: int, runs: int, console: Console, point: OperatingPoint | None = None
+) -> list[Row]:
     rng = random.Random(5)
     records = list(synthetic_records(size, rng))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -332,13 +339,14 @@ def scale_rows(size: int, n_queries: int, runs: int, console: Console) -> list[R
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     walls, cpus, found = [], [], 0
     for _ in range(runs):  # each run a fresh sample of queries: the tail is noisy
-        wall, cpu, hits = latency_run(index, records, n_queries, rng)
+        wall, cpu, hits = latency_run(index, records, n_queries, rng, point)
         walls.append(wall)
         cpus.append(cpu)
         found += hits
     return [
         [
-            f"synthetic register, {size:,} persons: perturbed queries found",
+            f"synthetic register, {size:,} persons: perturbed queries found"
+            f" ({point.name if point else 'identification'} point)",
             f"{n_queries * runs:,}",
             "—",
             f"{found / (n_queries * runs):.3f}",
@@ -362,7 +370,11 @@ def scale_rows(size: int, n_queries: int, runs: int, console: Console) -> list[R
 
 
 def latency_run(
-    index: PersonIndex, records: list[PersonRecord], n_queries: int, rng: random.Random
+    index: PersonIndex,
+    records: list[PersonRecord],
+    n_queries: int,
+    rng: random.Random,
+    point: OperatingPoint | None = None,
 ) -> tuple[tuple[float, float], tuple[float, float], int]:
     """One pass of perturbed queries: (p50, p99) of wall-clock and of CPU time, and how
     many found their record. CPU time leaves out the time the process waited for a core
@@ -371,7 +383,7 @@ def latency_run(
     for record in rng.sample(records, n_queries):
         query = PersonQuery((perturb(record.names[0], rng),), record.birth_date)
         c0, t0 = time.process_time(), time.perf_counter()
-        result = index.query(query)
+        result = index.query(query, point=point)
         walls.append((time.perf_counter() - t0) * 1000)
         cpus.append((time.process_time() - c0) * 1000)
         found += any(c.id == record.id for c in result)
@@ -397,18 +409,33 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="synthetic register size")
     parser.add_argument("--queries", type=int, default=2_000, help="latency queries per run")
     parser.add_argument("--runs", type=int, default=3, help="latency runs (fresh queries each)")
+    parser.add_argument(
+        "--labelled",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="score the labelled data first (--no-labelled: speed only)",
+    )
     parser.add_argument("--wikidata-sample", type=int, default=3_000)
+    parser.add_argument(
+        "--point",
+        choices=sorted(OPERATING_POINTS),
+        default="identification",
+        help="the operating point of the latency queries",
+    )
     args = parser.parse_args()
     console = Console(width=150)
     rng = random.Random(5)
     rows: list[Row] = []
-    with console.status("Scoring the labelled data…"):
-        rows += nomenklatura_rows()
-        rows += un_rows()
-        rows += putin_rows()
-        rows += wikidata_rows(args.wikidata_sample, rng)
+    if args.labelled:
+        with console.status("Scoring the labelled data…"):
+            rows += nomenklatura_rows()
+            rows += un_rows()
+            rows += putin_rows()
+            rows += wikidata_rows(args.wikidata_sample, rng)
     if args.size:
-        rows += scale_rows(args.size, args.queries, args.runs, console)
+        rows += scale_rows(
+            args.size, args.queries, args.runs, console, OPERATING_POINTS[args.point]
+        )
     table = Table(title=f"Person matching at threshold {DEFAULT_THRESHOLD}")
     for column in ("dataset", "items", "precision", "recall", "F1", "logic-v2 F1", "baseline F1"):
         table.add_column(column, justify="left" if column == "dataset" else "right")

@@ -256,3 +256,29 @@ def test_a_refugee_is_never_crowded_out_by_many_entries_with_the_same_name(app):
         found = match(uow.session, query, authority_id=None)
     assert ("refugees", "R1") in {(c["register"], c["id"]) for c in found}
     assert len([c for c in found if c["register"] == "earlier-requests"]) <= 20
+
+
+def test_a_refugee_register_is_screened_at_the_safeguard_point(app):
+    """Issue 16: the refugee register uses the safeguard point. A name the identification
+    point would not put forward (Belarusian readings against Russian ones) is shown, with
+    the point named; the same entry in an ordinary register is not."""
+    from judicare.persons.domain import PersonQuery
+    from judicare.persons.service import import_register, match, parse_register_csv
+
+    header = "id,names,birth_date,nationality,status,country_of_feared_persecution,status_date\n"
+    row = "L1,Alexander Grigorievich Lukashenko,,BLR,{status},{feared},\n"
+    with app.unit_of_work() as uow:
+        import_register(uow.session, parse_register_csv(
+            header + row.format(status="", feared=""), "refugees"),
+            principal=NODE_ADMIN, now=app.now())  # fmt: skip
+        import_register(uow.session, parse_register_csv(
+            header + row.format(status="", feared=""), "prosecutions"),
+            principal=NODE_ADMIN, now=app.now())  # fmt: skip
+        uow.commit()
+    query = PersonQuery(names=("Aliaksandr Hryhoryavich Lukashenka",))
+    with app.unit_of_work() as uow:
+        found = match(uow.session, query, authority_id=None)
+    shown = {(c["register"], c["id"]): c for c in found}
+    assert ("refugees", "L1") in shown
+    assert shown[("refugees", "L1")]["operating_point"] == "safeguard"
+    assert ("prosecutions", "L1") not in shown

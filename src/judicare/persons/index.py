@@ -16,14 +16,31 @@ The postings are compact arrays of record slots; a removed record leaves its slo
 
 from __future__ import annotations
 
+import heapq
 import math
 from array import array
 from collections.abc import Iterable
 
+from rapidfuzz import fuzz, process
+
 from .domain import Candidate, PersonQuery, PersonRecord
+from .fallback import (
+    FALLBACK_RATIO,
+    fallback_finds,
+    query_readings,
+    record_reading,
+    with_fallback,
+)
 from .keys import blocking_keys
-from .names import ParsedName
-from .scoring import DEFAULT_THRESHOLD, parse_names, quick_score, score_pair
+from .names import ParsedName, aliases
+from .scoring import (
+    DEFAULT_THRESHOLD,
+    MIN_PART_SIMILARITY,
+    OperatingPoint,
+    parse_names,
+    quick_score,
+    score_pair,
+)
 
 
 class PersonIndex:
@@ -36,7 +53,9 @@ class PersonIndex:
         posting_budget: int = 60_000,
         max_key_share: float = 0.02,
         full_read: int = 1_000,
+        fallback_pool: int = 400,
     ) -> None:
+        self.fallback_pool = fallback_pool
         self.shortlist = shortlist
         self.full_read = full_read
         self.posting_budget = posting_budget
@@ -44,8 +63,9 @@ class PersonIndex:
         self._records: list[PersonRecord | None] = []
         self._parsed: list[tuple[ParsedName, ...]] = []  # each record's names, read once
         self._slots: dict[tuple[str, str], int] = {}
-        self._postings: dict[str, array] = {}
+        self._postings: dict[str, array[int]] = {}
         self._size = 0
+        self._folded: dict[int, tuple[str, ...]] = {}  # the fallback's reading, on demand
 
     def __len__(self) -> int:
         return self._size
@@ -80,6 +100,7 @@ class PersonIndex:
         record = self._records[slot]
         self._records[slot] = None
         self._parsed[slot] = ()
+        self._folded.pop(slot, None)
         assert record is not None
         for key in blocking_keys(record.names):
             bucket = self._postings.get(key)
@@ -95,6 +116,13 @@ class PersonIndex:
         return None if slot is None else self._records[slot]
 
     def candidates(self, query: PersonQuery) -> list[int]:
+        """The `shortlist` slots with the most evidence (see `evidence`)."""
+        evidence = self.evidence(query)
+        if len(evidence) <= self.shortlist:
+            return list(evidence)
+        return heapq.nlargest(self.shortlist, evidence, key=evidence.__getitem__)
+
+    def evidence(self, query: PersonQuery) -> dict[int, float]:
         """Blocking: the slots of the records worth scoring, most evidence first.
 
         Keys are read rarest first. A rare key (at most `full_read` postings) files every
@@ -144,26 +172,83 @@ class PersonIndex:
             evidence = {
                 s: e for s, e in evidence.items() if (r := records[s]) and r.register in registers
             }
-        if len(evidence) <= self.shortlist:
-            return list(evidence)
-        return sorted(evidence, key=evidence.__getitem__, reverse=True)[: self.shortlist]
+        return evidence
+
+    def fallback_candidates(self, query: PersonQuery, pool: list[int]) -> list[int]:
+        """The safeguard's wider net: of `pool` (beyond the shortlist, the `fallback_pool`
+        records with the most evidence), those that a plain whole-name comparison finds
+        alike (one rapidfuzz call over the names, folded once per record)."""
+        if not pool:
+            return []
+        choices: list[str] = []
+        owners: list[int] = []
+        for slot in pool:
+            for form in self._folded_names(slot):
+                choices.append(form)
+                owners.append(slot)
+        found: set[int] = set()
+        for name in query.names:
+            for alias in aliases(name) if name.strip() else ():
+                for reading in query_readings(alias):
+                    hits = process.extract(
+                        reading,
+                        choices,
+                        scorer=fuzz.token_sort_ratio,
+                        score_cutoff=FALLBACK_RATIO,
+                        limit=None,
+                    )
+                    found.update(owners[k] for _, _, k in hits)
+        return [slot for slot in pool if slot in found]
+
+    def _folded_names(self, slot: int) -> tuple[str, ...]:
+        """A record's names folded for the fallback, made the first time it is needed."""
+        folded = self._folded.get(slot)
+        if folded is None:
+            folded = tuple(record_reading(parsed) for parsed in self._parsed[slot])
+            self._folded[slot] = folded
+        return folded
 
     def query(
-        self, query: PersonQuery, threshold: float | None = None, limit: int = 20
+        self,
+        query: PersonQuery,
+        threshold: float | None = None,
+        limit: int | None = None,
+        point: OperatingPoint | None = None,
     ) -> list[Candidate]:
-        """Candidates at or above the threshold (default `DEFAULT_THRESHOLD`), best first."""
-        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        """Candidates at or above the threshold, best first. Without an operating point: the
+        identification point's rules, `threshold` (default `DEFAULT_THRESHOLD`) and `limit`
+        (default 20). At an operating point, its threshold and limit unless given here, and
+        at a point with a fallback, also the records a plain whole-name comparison finds."""
+        threshold = (
+            (point.threshold if point else DEFAULT_THRESHOLD) if threshold is None else threshold
+        )
+        limit = (point.limit if point else 20) if limit is None else limit
+        min_part = point.min_part_similarity if point else MIN_PART_SIMILARITY
         registers = set(query.registers) if query.registers else None
         query_parsed = parse_names(query.names)
         out = []
-        for slot in self.candidates(query):
+        evidence = self.evidence(query)
+        wide = point is not None and point.fallback
+        ranked = heapq.nlargest(
+            self.shortlist + (self.fallback_pool if wide else 0), evidence, key=evidence.__getitem__
+        )
+        slots = ranked[: self.shortlist]
+        if wide:
+            slots += self.fallback_candidates(query, ranked[self.shortlist :])
+        for slot in slots:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
                 continue
             # The score without its explanation first; only a hit is explained.
-            if quick_score(query, query_parsed, record, self._parsed[slot]) < threshold:
+            quick = quick_score(query, query_parsed, record, self._parsed[slot], min_part)
+            if quick >= threshold:
+                candidate = score_pair(query, record, point)
+            elif point is not None and point.fallback and fallback_finds(query, record):
+                candidate = with_fallback(
+                    query, record, score_pair(query, record, point), threshold
+                )
+            else:
                 continue
-            candidate = score_pair(query, record)
             if candidate.score >= threshold:
                 out.append(candidate)
         out.sort(key=lambda c: (-c.score, c.register, c.id))

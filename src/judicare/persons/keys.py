@@ -7,7 +7,11 @@ Two names can only be compared if they share a key, so the keys are built for re
   same key space, so that one slip on either side (Putin / Pulin, Walijan / Awlijan) still
   meets (a symmetric-deletion neighbourhood, as in SymSpell);
 - `p:<skeleton>+<skeleton>`: every unordered pair of parts, which stays selective when each
-  part is common on its own (Mohammad + Rahim).
+  part is common on its own (Mohammad + Rahim);
+- `t:<token>`: each part as written, folded to ASCII by ICU's generic transform (the reading
+  of the safeguard's whole-name fallback, `judicare.persons.fallback`), so that a rare
+  spelling shared exactly (Yabuta, Сека: seka) finds the record even where its skeleton is
+  too common to be read (BT, SK).
 
 Particles, titles and initials give no key. The keys are plain strings built only from the
 name, so they are the same in every process and on every machine (no `hash()`), and can be
@@ -19,10 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import combinations
 
+from .fallback import whole_name_form
 from .names import aliases, parse_name
 
 KEYED_ROLES = frozenset({"name", "patronymic"})
 MIN_DELETION_SKELETON = 3
+MIN_TOKEN_KEY = 3  # letters in a part keyed as written (`t:`)
 
 
 def name_keys(name: str) -> set[str]:
@@ -37,6 +43,9 @@ def name_keys(name: str) -> set[str]:
         if not skeletons:
             continue
         keys.update(f"s:{k}" for k in skeletons)
+        token = whole_name_form(part.original)
+        if len(token) >= MIN_TOKEN_KEY and " " not in token:
+            keys.add(f"t:{token}")
         primary = skeletons[0]
         primaries.append(primary)
         if len(primary) >= MIN_DELETION_SKELETON:

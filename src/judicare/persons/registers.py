@@ -38,6 +38,16 @@ class RegisterPolicy:
     owner: Owner
     importable: bool
     why: str
+    # the operating point its persons are screened at (judicare.persons.scoring): "safeguard"
+    # (protected persons: recall first) or "identification" (precision first)
+    point: str = "identification"
+
+
+# Registers of protected persons (refugees, persons granted protection): screened at the
+# safeguard point. An entry with a protected status in any register is screened so too.
+PROTECTED_REGISTERS = frozenset(
+    {"refugees", "refugee", "protection", "protected", "asylum", "subsidiary-protection"}
+)
 
 
 REQUESTS = "requests"
@@ -48,6 +58,7 @@ _INTERNAL = {
         importable=False,
         why="the persons named in registered requests, indexed by Judicare itself as each "
         "request is registered; each entry is its authority's",
+        point="identification",
     ),
 }
 AUTHORITY_OWNED = frozenset(n for n, p in _INTERNAL.items() if p.owner is Owner.AUTHORITY)
@@ -56,8 +67,14 @@ AUTHORITY_OWNED = frozenset(n for n, p in _INTERNAL.items() if p.owner is Owner.
 def policy_of(register: str) -> RegisterPolicy:
     """The internal registers by name; any other register is a national register of the
     node (refugees, persons prosecuted...)."""
+    protected = register.strip().lower() in PROTECTED_REGISTERS
     return _INTERNAL.get(register) or RegisterPolicy(
-        register, Owner.NODE, importable=True, why="a national register of the node"
+        register,
+        Owner.NODE,
+        importable=True,
+        why="a national register of the node"
+        + (" (protected persons: screened at the safeguard point)" if protected else ""),
+        point="safeguard" if protected else "identification",
     )
 
 

@@ -17,36 +17,59 @@ date lowers the score. The person's best pair of names gives the score.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
 
-from .domain import Candidate, PartialDate, PersonQuery, PersonRecord
-from .names import (
-    MIN_FORM_ONE_CONSONANT,
-    ParsedName,
-    Part,
-    aliases,
-    make_part,
-    parse_name,
-    skeleton,
-    undouble,
+from .compare import (
+    DOUBLED_SIMILARITY,
+    KEY_SIMILARITY,
+    NICKNAME_SIMILARITY,
+    PartMatch,
+    compare_parts,
+    part_similarity,
 )
-from .nicknames import is_nickname_pair
+from .domain import Candidate, PartialDate, PersonQuery, PersonRecord
+from .names import ParsedName, Part, aliases, make_part, parse_name, skeleton
+from .points import (
+    DEFAULT_THRESHOLD,
+    IDENTIFICATION,
+    MIN_PART_SIMILARITY,
+    OPERATING_POINTS,
+    SAFEGUARD,
+    OperatingPoint,
+)
 
-DEFAULT_THRESHOLD = 0.75
-MIN_PART_SIMILARITY = 0.7  # below this, two parts are not the same name part
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "DOUBLED_SIMILARITY",
+    "IDENTIFICATION",
+    "KEY_SIMILARITY",
+    "MIN_PART_SIMILARITY",
+    "NICKNAME_SIMILARITY",
+    "OPERATING_POINTS",
+    "SAFEGUARD",
+    "OperatingPoint",
+    "PartMatch",
+    "best_name_pair",
+    "best_name_score",
+    "compare_parts",
+    "evidence_effect",
+    "parse_names",
+    "part_similarity",
+    "quick_score",
+    "score_names",
+    "score_pair",
+]
+
 EXTRA_COST = 0.2  # a part present on one side only
 CONFLICT_COST = 2.0  # two parts facing each other that disagree
 PATRONYMIC_EXTRA_COST = 0.1  # a patronymic present on one side only
-KEY_SIMILARITY = 0.9  # same consonant skeleton, different spelling
-DOUBLED_SIMILARITY = 0.95  # Hasan / Hassan, Jong-uun / Jong-un
 JOINED_SIMILARITY = 0.85  # one part against adjacent parts of the other name run together
 JOINED_PREFILTER_LATIN = 0.8  # below this, two Latin spellings cannot reach it
 JOINED_PREFILTER = 0.6  # a romanisation may reach it by its skeleton alone
-NICKNAME_SIMILARITY = 0.9  # Ted / Theodore: a listed nickname of the given name
 # two different legal forms (Deutsche Bank AG, Deutsche Bank GmbH) are two companies
 LEGAL_FORM_CONFLICT_COST = 1.0
 INITIALS_ONLY_CAP = 0.6  # nothing but initials agree (N.N. and Nursultan Nazarbayev)
@@ -69,204 +92,6 @@ DATE_EFFECT = {
 NATIONALITY_EFFECT = {"same": 0.02, "different": -0.03}
 
 
-@dataclass(frozen=True, slots=True)
-class PartMatch:
-    similarity: float
-    how: str
-    query_form: str
-    record_form: str
-    query_system: str
-    record_system: str
-
-
-@lru_cache(maxsize=500_000)
-def compare_parts(a: Part, b: Part) -> PartMatch:
-    """The best reading of two name parts: exact form, initial, skeleton, or edit similarity."""
-    if (a.role == "legal_form") != (b.role == "legal_form"):
-        return PartMatch(0.0, "a legal form and a name", a.forms[0], b.forms[0], "", "")
-    if a.role == "initial" or b.role == "initial":
-        return _compare_initial(a, b)
-    if a.glyphs and b.glyphs and a.systems == b.systems:
-        sim = OSA.normalized_similarity(a.glyphs, b.glyphs)
-        return PartMatch(sim, "same script, character by character", a.glyphs, b.glyphs, "", "")
-    if _nicknames(a, b):
-        fa, fb = a.original.lower(), b.original.lower()
-        return PartMatch(NICKNAME_SIMILARITY, "listed nickname", fa, fb, a.systems[0], b.systems[0])
-    best = PartMatch(0.0, "different", a.forms[0], b.forms[0], a.systems[0], b.systems[0])
-    for fa, sa, ka, ua in zip(a.forms, a.systems, a.form_keys, a.undoubled, strict=True):
-        for fb, sb, kb, ub in zip(b.forms, b.systems, b.form_keys, b.undoubled, strict=True):
-            if fa == fb:
-                return PartMatch(1.0, "same form", fa, fb, sa, sb)
-            sim = OSA.normalized_similarity(fa, fb)
-            how = "edit similarity"
-            if sim < DOUBLED_SIMILARITY and ua == ub:
-                sim, how = DOUBLED_SIMILARITY, "same but for doubled letters or a Baltic ending"
-            # Two spellings as written (both Latin) share a skeleton more often by chance
-            # (Olga / Oleg) than a romanisation and a spelling do: the key counts half.
-            both_latin = sa == sb == "as written"
-            key_sim = (KEY_SIMILARITY + sim) / 2 if both_latin else KEY_SIMILARITY
-            if ka == kb and _key_counts(fa, ka, fb):
-                if key_sim > sim:
-                    sim, how = key_sim, "phonetic key"
-            elif len(ka) >= 3 and len(kb) >= 3 and sim < KEY_SIMILARITY:
-                key_sim = KEY_SIMILARITY * OSA.normalized_similarity(ka, kb)
-                if key_sim > sim:
-                    sim, how = key_sim, "phonetic key similarity"
-            if sim > best.similarity:
-                best = PartMatch(sim, how, fa, fb, sa, sb)
-    if a.latin and b.latin:
-        capped = _affix_capped(a.forms[0], b.forms[0], best.similarity)
-        if capped < best.similarity:
-            how = "same name element, different stem"
-            best = PartMatch(capped, how, best.query_form, best.record_form, "", "")
-    return best
-
-
-@lru_cache(maxsize=1_000_000)
-def part_similarity(a: Part, b: Part) -> float:
-    """`compare_parts(a, b).similarity`, without saying how: the same value, computed on
-    the sets of forms and keys (the query path; the explanation asks `compare_parts`)."""
-    if (a.role == "legal_form") != (b.role == "legal_form"):
-        return 0.0
-    if a.role == "initial" or b.role == "initial":
-        return _compare_initial(a, b).similarity
-    if a.glyphs and b.glyphs and a.systems == b.systems:
-        return OSA.normalized_similarity(a.glyphs, b.glyphs)
-    if a.form_set & b.form_set:
-        return 1.0
-    sim = OSA.normalized_similarity
-    if a.latin and b.latin:  # one form each: the rule of `compare_parts` for one pair
-        if _nicknames(a, b):
-            return NICKNAME_SIMILARITY
-        x = sim(a.forms[0], b.forms[0])
-        if x < DOUBLED_SIMILARITY and a.undoubled[0] == b.undoubled[0]:
-            x = DOUBLED_SIMILARITY
-        ka, kb = a.form_keys[0], b.form_keys[0]
-        if ka == kb and _key_counts(a.forms[0], ka, b.forms[0]):
-            x = max(x, (KEY_SIMILARITY + x) / 2)
-        elif len(ka) >= 3 and len(kb) >= 3 and x < KEY_SIMILARITY:
-            x = max(x, KEY_SIMILARITY * sim(ka, kb))
-        return _affix_capped(a.forms[0], b.forms[0], x)
-    best = 0.0
-    for fa in a.forms:
-        for fb in b.forms:
-            x = sim(fa, fb)
-            if x > best:
-                best = x
-    if best < DOUBLED_SIMILARITY and a.undoubled_set & b.undoubled_set:
-        best = DOUBLED_SIMILARITY
-    if best < KEY_SIMILARITY:
-        ka_all, kb_all = a.keys, b.keys
-        for k in ka_all:
-            if len(k) >= 2 and k in kb_all:
-                return KEY_SIMILARITY
-        if a.short_keys & b.short_keys:  # `_key_counts` for one-consonant skeletons
-            return KEY_SIMILARITY
-        for ka in ka_all:
-            if len(ka) < 3:
-                continue
-            for kb in kb_all:
-                if len(kb) >= 3 and ka != kb:
-                    x = KEY_SIMILARITY * sim(ka, kb)
-                    if x > best:
-                        best = x
-    return best
-
-
-_NICKNAME_ROLES = frozenset({"name", "particle"})
-
-
-# Elements that many names share (Arabic and Persian Hamid*ullah*, Shams*uddin*,
-# *Abdur*rahim; Icelandic Jóns*dóttir*): two names with the same element are told apart
-# by what remains.
-_NAME_ELEMENT_PREFIXES = ("abdul", "abdur", "abdel", "abdal", "abdu", "abd")
-_NAME_ELEMENT_SUFFIXES = (
-    ("ullah", "ulla", "allah", "alla"),
-    ("uddin", "udin", "uddeen", "eddine", "eddin", "addin", "aldin", "uldin", "uldeen"),
-    ("dottir",),  # Icelandic: Jónsdóttir and Tómasdóttir have different fathers
-)
-MIN_STEM = 2
-# Slavic surnames take a feminine ending (Baranov, Baranova; Kowalski, Kowalska): the two
-# forms name two people of one family, not one person spelt two ways.
-_MASCULINE_FEMININE = (("ov", "ova"), ("ev", "eva"), ("in", "ina"), ("yn", "yna"),
-                       ("sky", "skaya"), ("skiy", "skaya"), ("skii", "skaia"),
-                       ("ski", "ska"), ("cki", "cka"))  # fmt: skip
-GENDERED_SURNAME_SIMILARITY = 0.6
-
-
-def _gendered_pair(fa: str, fb: str) -> bool:
-    """One form ends in a masculine ending and the other, otherwise alike, in the
-    feminine one (Barynova, Baranov)."""
-    for masculine, feminine in _MASCULINE_FEMININE:
-        for m, f in ((fa, fb), (fb, fa)):
-            if m.endswith(masculine) and f.endswith(feminine) and len(m) > len(masculine) + 2:
-                return True
-    return False
-
-
-@lru_cache(maxsize=200_000)
-def _affix_capped(fa: str, fb: str, similarity: float) -> float:
-    """The similarity of two Latin name parts that share a common name element is at most
-    that of what remains of them (Hamidullah and Waliullah: hamid and wali)."""
-    if similarity < MIN_PART_SIMILARITY or similarity >= 1.0:
-        return similarity
-    if _gendered_pair(fa, fb):
-        return min(similarity, GENDERED_SURNAME_SIMILARITY)
-    if undouble(fa) == undouble(fb):  # Abdulah, Abdullah
-        return similarity
-    stems = _stems(fa, fb)
-    if stems is None:
-        return similarity
-    sa, sb = stems
-    stem = OSA.normalized_similarity(sa, sb)
-    ka, kb = skeleton(sa), skeleton(sb)
-    if ka == kb and ka:
-        stem = max(stem, KEY_SIMILARITY)
-    return min(similarity, stem)
-
-
-def _stems(fa: str, fb: str) -> tuple[str, str] | None:
-    """What remains of two forms once a name element both carry is taken off, or None."""
-    pa = next((p for p in _NAME_ELEMENT_PREFIXES if fa.startswith(p)), None)
-    pb = next((p for p in _NAME_ELEMENT_PREFIXES if fb.startswith(p)), None)
-    if pa and pb and len(fa) - len(pa) >= MIN_STEM and len(fb) - len(pb) >= MIN_STEM:
-        return fa[len(pa) :], fb[len(pb) :]
-    for group in _NAME_ELEMENT_SUFFIXES:
-        xa = next((x for x in group if fa.endswith(x)), None)
-        xb = next((x for x in group if fb.endswith(x)), None)
-        if xa and xb and len(fa) - len(xa) >= MIN_STEM and len(fb) - len(xb) >= MIN_STEM:
-            return fa[: -len(xa)], fb[: -len(xb)]
-    return None
-
-
-def _nicknames(a: Part, b: Part) -> bool:
-    """Two given names as written in Latin, one a listed nickname of the other. Ben is
-    also a particle (son of), but the nickname table says when it stands for Benjamin."""
-    return (
-        a.role in _NICKNAME_ROLES
-        and b.role in _NICKNAME_ROLES
-        and a.latin
-        and b.latin
-        and is_nickname_pair(a.original.lower(), b.original.lower())
-    )
-
-
-def _key_counts(form_a: str, key: str, form_b: str) -> bool:
-    """A shared skeleton counts if it has two consonants, or one in two forms of four
-    letters or more (سيسي read sysy, and Sisi: S)."""
-    return len(key) >= 2 or (len(form_a) >= MIN_FORM_ONE_CONSONANT <= len(form_b))
-
-
-def _compare_initial(a: Part, b: Part) -> PartMatch:
-    fa, fb = a.forms[0], b.forms[0]
-    for x in a.forms:
-        for y in b.forms:
-            if x[0] == y[0]:
-                how = "same initial" if len(x) == len(y) else "initial"
-                return PartMatch(1.0 if how == "same initial" else 0.9, how, x, y, "", "")
-    return PartMatch(0.0, "different initial", fa, fb, "", "")
-
-
 @lru_cache(maxsize=200_000)
 def _joined(parts: tuple[Part, ...]) -> Part:
     n = min(len(p.forms) for p in parts)
@@ -274,18 +99,24 @@ def _joined(parts: tuple[Part, ...]) -> Part:
     return make_part(" ".join(p.original for p in parts), forms, parts[0].systems[:n], "name")
 
 
+# a candidate pairing: its similarity, the query's parts and the record's parts
+Pairing = tuple[float, tuple[int, ...], tuple[int, ...]]
+
+
 def _weight(part: Part) -> float:
     return ROLE_WEIGHT[part.role]
 
 
-def _align(q: ParsedName, r: ParsedName) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
+def _align(
+    q: ParsedName, r: ParsedName, min_part: float = MIN_PART_SIMILARITY
+) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
     """Pair the parts, best pairs first. A part may also be two or three adjacent parts of
     the other name written as one word (FridrichBuchenberg, Vanderbilt). When both names
     say whose son the person is (bin, bint), the person's own name never pairs with the
     other's father's name: Salman bin Muhammad is not Muhammad bin Salman."""
     fathers_q, fathers_r = q.fathers, r.fathers
     kin = bool(fathers_q and fathers_r)
-    scored = []
+    scored: list[Pairing] = []
     best_q = [0.0] * len(q.parts)
     best_r = [0.0] * len(r.parts)
     for i, a in enumerate(q.parts):
@@ -293,7 +124,7 @@ def _align(q: ParsedName, r: ParsedName) -> list[tuple[tuple[int, ...], tuple[in
             if kin and ((i == q.own and j in fathers_r) or (j == r.own and i in fathers_q)):
                 continue
             sim = part_similarity(a, b)
-            if sim >= MIN_PART_SIMILARITY:
+            if sim >= min_part:
                 scored.append((sim, (i,), (j,)))
                 best_q[i] = max(best_q[i], sim)
                 best_r[j] = max(best_r[j], sim)
@@ -302,7 +133,7 @@ def _align(q: ParsedName, r: ParsedName) -> list[tuple[tuple[int, ...], tuple[in
     scored.sort(key=lambda c: (-c[0], -len(c[1]) - len(c[2])))
     used_q: set[int] = set()
     used_r: set[int] = set()
-    out = []
+    out: list[tuple[tuple[int, ...], tuple[int, ...], float]] = []
     for sim, iq, ir in scored:
         if used_q.isdisjoint(iq) and used_r.isdisjoint(ir):
             used_q.update(iq)
@@ -316,11 +147,11 @@ _JOINABLE = frozenset({"name", "patronymic"})  # Plat Ono Vich: Platonovich
 
 def _joins(
     side_a: tuple[Part, ...], side_b: tuple[Part, ...], best: list[float], flip: bool
-) -> list:
+) -> list[Pairing]:
     """Candidate pairs of one long part of `side_a` with two or three adjacent parts of
     `side_b` that, run together, have about its length. A part that already has a partner
     as good as a doubled letter (`best`) is not tried."""
-    out: list = []
+    out: list[Pairing] = []
     if len(side_b) < 2:
         return out
     lengths = [len(p.forms[0]) for p in side_b]
@@ -359,10 +190,11 @@ def name_similarity(q: ParsedName, r: ParsedName) -> float:
 
 
 def score_names(
-    q: ParsedName, r: ParsedName, *, explain: bool = True
+    q: ParsedName, r: ParsedName, *, explain: bool = True, min_part: float = MIN_PART_SIMILARITY
 ) -> tuple[float, dict[str, Any]]:
-    """The name score of two parsed names in [0, 1], and the alignment that gave it."""
-    pairs = _align(q, r)
+    """The name score of two parsed names in [0, 1], and the alignment that gave it. Parts
+    less alike than `min_part` are not paired (the operating point's choice)."""
+    pairs = _align(q, r, min_part)
     if not pairs:
         return 0.0, {"pairs": [], "why": "no name part matches"}
     used_q = {i for iq, _, _ in pairs for i in iq}
@@ -452,7 +284,9 @@ def _unpaired_cost(
     return conflicts, extras
 
 
-def _explain_pair(q: ParsedName, r: ParsedName, iq, ir, sim: float) -> dict[str, Any]:
+def _explain_pair(
+    q: ParsedName, r: ParsedName, iq: tuple[int, ...], ir: tuple[int, ...], sim: float
+) -> dict[str, Any]:
     qp = q.parts[iq[0]] if len(iq) == 1 else _joined(tuple(q.parts[i] for i in iq))
     rp = r.parts[ir[0]] if len(ir) == 1 else _joined(tuple(r.parts[j] for j in ir))
     m = compare_parts(qp, rp)
@@ -491,7 +325,9 @@ def nationality_evidence(q: str | None, r: str | None) -> dict[str, Any] | None:
 
 
 def best_name_score(
-    query_parsed: tuple[ParsedName, ...], record_parsed: tuple[ParsedName, ...]
+    query_parsed: tuple[ParsedName, ...],
+    record_parsed: tuple[ParsedName, ...],
+    min_part: float = MIN_PART_SIMILARITY,
 ) -> float:
     """The name score of the best pair of names, without the explanation (the query path)."""
     best = 0.0
@@ -500,7 +336,7 @@ def best_name_score(
             continue
         for pr in record_parsed:
             if pr.parts:
-                s = score_names(pq, pr, explain=False)[0]
+                s = score_names(pq, pr, explain=False, min_part=min_part)[0]
                 if s > best:
                     best = s
     return best
@@ -522,9 +358,10 @@ def quick_score(
     query_parsed: tuple[ParsedName, ...],
     record: PersonRecord,
     record_parsed: tuple[ParsedName, ...],
+    min_part: float = MIN_PART_SIMILARITY,
 ) -> float:
     """`score_pair(query, record).score` from names already parsed, without explanation."""
-    name_score = best_name_score(query_parsed, record_parsed)
+    name_score = best_name_score(query_parsed, record_parsed, min_part)
     score = name_score + evidence_effect(query, record) if name_score > 0 else name_score
     return round(min(1.0, max(0.0, score)), 4)
 
@@ -533,7 +370,9 @@ def parse_names(names: tuple[str, ...]) -> tuple[ParsedName, ...]:
     return tuple(parse_name(a) for n in names if n and n.strip() for a in aliases(n))
 
 
-def best_name_pair(query_names, record_names) -> tuple[float, dict[str, Any]]:
+def best_name_pair(
+    query_names: Iterable[str], record_names: Iterable[str], min_part: float = MIN_PART_SIMILARITY
+) -> tuple[float, dict[str, Any]]:
     best: tuple[float, dict[str, Any]] = (-1.0, {})
     query_names = [a for n in query_names if n and n.strip() for a in aliases(n)]
     record_names = [a for n in record_names if n and n.strip() for a in aliases(n)]
@@ -543,7 +382,7 @@ def best_name_pair(query_names, record_names) -> tuple[float, dict[str, Any]]:
             pr = parse_name(rn)
             if not pq.parts or not pr.parts:
                 continue
-            s, why = score_names(pq, pr)
+            s, why = score_names(pq, pr, min_part=min_part)
             if s > best[0]:
                 best = (s, {"query_name": qn, "record_name": rn, **_scripts(pq, pr), **why})
     return (max(best[0], 0.0), best[1])
@@ -558,10 +397,14 @@ def _scripts(pq: ParsedName, pr: ParsedName) -> dict[str, Any]:
     }
 
 
-def score_pair(query: PersonQuery, record: PersonRecord) -> Candidate:
+def score_pair(
+    query: PersonQuery, record: PersonRecord, point: OperatingPoint | None = None
+) -> Candidate:
     """Score one record for one query: the best pair of names, then the birth date and
-    nationality evidence. Pure; the explanation says why."""
-    name_score, name_why = best_name_pair(query.names, record.names)
+    nationality evidence. Pure; the explanation says why. At an operating point, parts are
+    paired down to its `min_part_similarity` (default: the identification point's)."""
+    min_part = point.min_part_similarity if point else MIN_PART_SIMILARITY
+    name_score, name_why = best_name_pair(query.names, record.names, min_part)
     score = name_score
     explanation: dict[str, Any] = {"name_score": round(name_score, 4), "name": name_why}
     for label, evidence in (
@@ -573,4 +416,6 @@ def score_pair(query: PersonQuery, record: PersonRecord) -> Candidate:
             score += evidence["effect"]
     score = round(min(1.0, max(0.0, score)), 4)
     explanation["score"] = score
+    if point is not None:
+        explanation["operating_point"] = point.name
     return Candidate(record.register, record.id, score, explanation)

@@ -24,10 +24,17 @@ from judicare.auth.permissions import Principal
 from judicare.db.base import as_utc
 from judicare.errors import ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
+from judicare.persons.fallback import with_fallback
 from judicare.persons.keys import blocking_keys
 from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonKeyRow
-from judicare.persons.registers import EVERY_AUTHORITY, authorize_import, visible_to
-from judicare.persons.scoring import DEFAULT_THRESHOLD, score_pair
+from judicare.persons.registers import EVERY_AUTHORITY, authorize_import, policy_of, visible_to
+from judicare.persons.scoring import (
+    DEFAULT_THRESHOLD,
+    IDENTIFICATION,
+    SAFEGUARD,
+    OperatingPoint,
+    score_pair,
+)
 from judicare.states import resolve_state
 
 IMPORT_COLUMNS = (
@@ -302,18 +309,27 @@ def match(
     statement on (counts and key frequencies included), so that whatever another authority
     holds changes neither the candidates, nor their order, nor their number. None (an
     operator with no authority) reads the node's registers only."""
-    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-    if not 0 <= threshold <= 1:
+    if threshold is not None and not 0 <= threshold <= 1:
         raise InvalidInput(f"threshold {threshold} must be between 0 and 1")
     entries = _shortlist(session, query, authority_id)
     found: list[Candidate] = []
     for entry in entries:
-        candidate = score_pair(query, _to_record(entry))
-        if candidate.score >= threshold:
+        point = point_of(entry)
+        record = _to_record(entry)
+        candidate = score_pair(query, record, point)
+        cutoff = point.threshold if threshold is None else threshold
+        if candidate.score < cutoff and point.fallback:
+            candidate = with_fallback(query, record, candidate, cutoff)
+        if candidate.score >= cutoff:
             found.append(candidate)
     found.sort(key=lambda c: (-c.score, c.register, c.id))
     protected = {(e.register, e.external_id) for e in entries if e.status}
     shown = found[:limit] + [c for c in found[limit:] if (c.register, c.id) in protected]
+    # what only the safeguard point shows (below the identification threshold): at most its limit
+    low = [c for c in shown if c.score < DEFAULT_THRESHOLD]
+    if len(low) > SAFEGUARD.limit:
+        dropped = {(c.register, c.id) for c in low[SAFEGUARD.limit :]}
+        shown = [c for c in shown if (c.register, c.id) not in dropped]
     decisions = _decisions(session, query, request or OnRequest(authority_id, None))
     out = []
     for candidate in shown:
@@ -321,12 +337,21 @@ def match(
         entry = next(
             e for e in entries if e.register == candidate.register and e.external_id == candidate.id
         )
+        row["operating_point"] = candidate.explanation.get("operating_point")
         row["status"] = entry.status
         row["country_of_feared_persecution"] = entry.country_of_feared_persecution
         decision = decisions.get((candidate.register, candidate.id))
         row["adjudication"] = decision
         out.append(row)
     return out
+
+
+def point_of(entry: PersonEntryRow) -> OperatingPoint:
+    """The operating point an entry is screened at: its register's, and the safeguard for
+    any entry with a protected status (refugee and the like), whatever its register."""
+    if entry.status or policy_of(entry.register).point == SAFEGUARD.name:
+        return SAFEGUARD
+    return IDENTIFICATION
 
 
 def _shortlist(

@@ -1,0 +1,106 @@
+"""The safeguard's fallback: never silent where a plain whole-name comparison finds a person.
+
+The engine's rules read a name part by part. Where they run out (a foreign name written
+phonetically in Cyrillic or Arabic, two parts that the rules pair with neither each other
+nor anything else), a plain comparison of the whole names may still see that they are
+alike. At the safeguard point a record is therefore also shown when the rapidfuzz
+`token_sort_ratio` of the two names is at least `FALLBACK_RATIO` (the query folded to ASCII
+by ICU, `Any-Latin; Latin-ASCII`; the record likewise if written in ASCII, else in the
+engine's first reading of each part, made when it was filed); its score is then
+`FALLBACK_WEIGHT` times the ratio (so it ranks below what the rules find surely), and its
+explanation says so.
+
+Pure: ICU and rapidfuzz only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache, lru_cache
+from typing import Any
+
+import icu  # type: ignore[import-untyped]
+from rapidfuzz import fuzz
+
+from .domain import Candidate, PersonQuery, PersonRecord
+from .names import ParsedName, aliases, parse_name
+
+FALLBACK_RATIO = 70  # rapidfuzz token_sort_ratio (0-100) at or above which a record is shown
+FALLBACK_WEIGHT = 0.75  # a fallback candidate's score: this times the ratio / 100
+METHOD = "rapidfuzz token_sort_ratio of the whole names, folded to ASCII"
+
+
+@cache
+def _folder() -> icu.Transliterator:
+    return icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
+
+
+@lru_cache(maxsize=200_000)
+def whole_name_form(name: str) -> str:
+    """A whole name folded to lower-case ASCII, any script: one generic reading (ICU's
+    transform leaves ASCII as it is but for the case, so that is done without it)."""
+    folded = name.lower() if name.isascii() else str(_folder().transliterate(name))
+    return " ".join(folded.replace(",", " ").split())
+
+
+def record_reading(parsed: ParsedName) -> str:
+    """A record's name as the fallback reads it: folded like a query's when written in ASCII,
+    else the engine's first reading of each part (read when the record was filed, so that
+    no transform runs at query time)."""
+    if parsed.original.isascii():
+        return whole_name_form(parsed.original)
+    return " ".join(p.forms[0] for p in parsed.parts)
+
+
+def query_readings(name: str) -> tuple[str, ...]:
+    """A query's name as the fallback reads it: folded to ASCII by ICU, and, when it is not
+    written in ASCII, also as a record written like it is read (`record_reading`)."""
+    generic = whole_name_form(name)
+    if name.isascii():
+        return (generic,)
+    return tuple(dict.fromkeys((generic, record_reading(parse_name(name)))))
+
+
+def best_whole_name_ratio(
+    query_names: tuple[str, ...], record_names: tuple[str, ...]
+) -> tuple[float, str, str]:
+    """The best ratio over every pair of names, and the two folded forms that gave it."""
+    best = (0.0, "", "")
+    for qn in query_names:
+        for qa in aliases(qn) if qn.strip() else ():
+            for fq in query_readings(qa):
+                for rn in record_names:
+                    for ra in aliases(rn) if rn.strip() else ():
+                        fr = record_reading(parse_name(ra))
+                        ratio = fuzz.token_sort_ratio(fq, fr)
+                        if ratio > best[0]:
+                            best = (ratio, fq, fr)
+    return best
+
+
+def fallback_finds(query: PersonQuery, record: PersonRecord) -> bool:
+    """Whether the fallback would show `record` (the cheap test before an explanation)."""
+    return best_whole_name_ratio(query.names, record.names)[0] >= FALLBACK_RATIO
+
+
+def with_fallback(
+    query: PersonQuery, record: PersonRecord, candidate: Candidate, threshold: float
+) -> Candidate:
+    """`candidate` (below `threshold` by the rules) lifted by the fallback, if it finds the
+    names alike; otherwise unchanged."""
+    ratio, fq, fr = best_whole_name_ratio(query.names, record.names)
+    if ratio < FALLBACK_RATIO:
+        return candidate
+    score = round(max(candidate.score, FALLBACK_WEIGHT * ratio / 100), 4)
+    if score < threshold:
+        return candidate
+    evidence: dict[str, Any] = {
+        "method": METHOD,
+        "query_form": fq,
+        "record_form": fr,
+        "ratio": round(ratio, 1),
+        "rules_score": candidate.score,
+        "why": "the name rules paired too little of the names; compared whole, they are alike",
+    }
+    explanation = {**candidate.explanation, "fallback": evidence, "score": score}
+    return replace(candidate, score=score, explanation=explanation)

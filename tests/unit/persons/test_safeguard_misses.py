@@ -1,0 +1,73 @@
+"""A refugee is found under each kind of miss of issue 16 (cases/safeguard_misses.yaml), at
+the safeguard point, with the reason; the identification point is not loosened by it."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+import yaml
+
+from judicare.persons.domain import PersonQuery, PersonRecord
+from judicare.persons.index import PersonIndex
+from judicare.persons.scoring import IDENTIFICATION, SAFEGUARD, score_pair
+
+CASES = yaml.safe_load(
+    (resources.files("judicare.persons") / "cases" / "safeguard_misses.yaml").read_text("utf-8")
+)["cases"]
+KINDS = {
+    "Korean romanisation",
+    "Belarusian against Russian",
+    "Arabic consonant",
+    "Arabic article",
+    "Arabic transposed letters",
+    "compound together or apart",
+    "foreign name written phonetically in Cyrillic",
+}
+# Other people in the same register: the refugee is found among them, not alone.
+OTHERS = ("Kim Jong Un", "Alexander Lukin", "Qasim Suleiman", "Hamid Karzai",
+          "Mohammad Rahimi", "Leon Merlin", "Shinji Abe", "Ryu Sakamura")  # fmt: skip
+
+
+def _index() -> PersonIndex:
+    index = PersonIndex()
+    for n, case in enumerate(CASES):
+        index.add(PersonRecord("refugees", f"R{n}", (case["refugee"],), status="refugee"))
+    for n, name in enumerate(OTHERS):
+        index.add(PersonRecord("refugees", f"O{n}", (name,), status="refugee"))
+    return index
+
+
+def test_every_kind_of_miss_is_covered():
+    assert {c["kind"] for c in CASES} == KINDS
+
+
+@pytest.mark.parametrize("n", range(len(CASES)), ids=lambda n: CASES[n]["query"])
+def test_the_refugee_is_shown_at_the_safeguard_point(n):
+    case = CASES[n]
+    found = _index().query(PersonQuery((case["query"],)), point=SAFEGUARD)
+    assert len(found) <= SAFEGUARD.limit
+    ids = [c.id for c in found]
+    assert f"R{n}" in ids, (case["why"], [(c.id, c.score) for c in found])
+    shown = found[ids.index(f"R{n}")]
+    assert shown.score >= SAFEGUARD.threshold
+    why = shown.explanation
+    assert why["operating_point"] == "safeguard"
+    assert why["name"]["pairs"] or "fallback" in why  # it says why it matched
+
+
+def test_the_safeguard_ranks_the_refugee_near_the_top():
+    """Among the others (three records of Lukashenko, a Qasim Suleiman), within the first
+    three: a human reads the list from the top."""
+    index = _index()
+    for n, case in enumerate(CASES):
+        found = index.query(PersonQuery((case["query"],)), point=SAFEGUARD)
+        assert f"R{n}" in [c.id for c in found[:3]], case["query"]
+
+
+def test_identification_keeps_its_own_threshold():
+    """The weak pairs the safeguard accepts do not reach the identification point."""
+    record = PersonRecord("requests", "1", ("Alexander Grigorievich Lukashenko",))
+    query = PersonQuery(("Aliaksandr Hryhoryavich Lukashenka",))
+    assert score_pair(query, record, IDENTIFICATION).score < IDENTIFICATION.threshold
+    assert score_pair(query, record, SAFEGUARD).score >= SAFEGUARD.threshold
