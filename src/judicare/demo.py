@@ -12,6 +12,8 @@ from judicare.auth.models import UserRow
 from judicare.auth.permissions import Permission
 from judicare.auth.service import create_user, ensure_authority, principal_of
 from judicare.cli_support import DbOption, command_app, out_console
+from judicare.persons.domain import PartialDate, PersonRecord
+from judicare.persons.service import index_person
 from judicare.requests import service
 from judicare.requests.domain import DECISIONS, RequestStatus
 from judicare.requests.schemas import RequestCreate, TransitionIn
@@ -218,9 +220,6 @@ def _decide(session, people, basis, request_id: int, step: DemoStep, now) -> dic
 def _demo_register(session, now) -> None:
     """A fictional refugee register, where the first demo request's witness appears under
     another romanisation (the seed case of a refugee asked about by the state she fled)."""
-    from judicare.persons.domain import PartialDate, PersonRecord
-    from judicare.persons.service import index_person
-
     index_person(
         session,
         PersonRecord(

@@ -3,6 +3,7 @@ over HTTP (uvicorn)."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -29,8 +30,6 @@ def serve(
         uvicorn.run(create_api(app), host=host, port=port, log_level="info")
         return
     # Several processes: each builds its own app from the same settings (by environment).
-    import os
-
     if db:
         os.environ["JUDICARE_DATABASE_URL"] = db
     app.dispose()

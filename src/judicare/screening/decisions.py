@@ -17,7 +17,8 @@ from judicare.audit.service import AuditAction
 from judicare.auth.permissions import NotFound, Permission, Principal, authorize
 from judicare.errors import Conflict, InvalidInput
 from judicare.legal_basis.service import LegalBasisService
-from judicare.requests.domain import RequestStatus
+from judicare.requests.domain import DecisionStatus, RequestStatus
+from judicare.requests.models import RequestRow
 from judicare.requests.schemas import TransitionIn
 from judicare.requests.service import audit_request_act, load_for, transition_request
 from judicare.screening.models import DecisionDraftRow, DecisionRow, FollowUpRow
@@ -86,7 +87,8 @@ def propose(
     row = load_for(session, principal, request_id, Permission.REQUEST_DECIDE)
     pending = session.scalar(
         select(DecisionRow.id).where(
-            DecisionRow.request_id == row.id, DecisionRow.status == "pending_approval"
+            DecisionRow.request_id == row.id,
+            DecisionRow.status == DecisionStatus.PENDING_APPROVAL.value,
         )
     )
     if pending:
@@ -102,7 +104,9 @@ def propose(
         conditions=decision.conditions,
         consulted=decision.consulted,
         requires_approval=requires_approval,
-        status="pending_approval" if requires_approval else "effective",
+        status=DecisionStatus.PENDING_APPROVAL.value
+        if requires_approval
+        else DecisionStatus.EFFECTIVE.value,
         findings=[
             {
                 "ground": f["ground"],
@@ -185,7 +189,7 @@ def approve(
 ) -> dict:
     """A supervisor, not the person who proposed it, approves or rejects a decision."""
     entry = _decision_for(session, principal, decision_id, Permission.DECISION_APPROVE)
-    if entry.status != "pending_approval":
+    if entry.status != DecisionStatus.PENDING_APPROVAL.value:
         raise Conflict(f"decision {decision_id} is {entry.status}, not awaiting approval")
     if entry.proposed_by == principal.user_id:
         raise Conflict("four-eyes: the person who proposed a decision cannot approve it")
@@ -199,7 +203,9 @@ def approve(
         now,
         approval.note,
     )
-    entry.status = "effective" if approval.approve else "rejected"
+    entry.status = (
+        DecisionStatus.EFFECTIVE.value if approval.approve else DecisionStatus.REJECTED.value
+    )
     session.flush()
     verdict = "approve" if approval.approve else "reject"
     audit_request_act(
@@ -232,8 +238,6 @@ def _decision_for(
 def _apply(session, principal, entry: DecisionRow, *, now, why) -> None:
     """Carry an effective decision into the request's lifecycle, and open its follow-ups
     (a refusal on nationality obliges the requested state to prosecute instead)."""
-    from judicare.requests.models import RequestRow
-
     row = session.get(RequestRow, entry.request_id)
     move = TransitionIn(
         status=STATUS_OF[Outcome(entry.outcome)],
@@ -317,13 +321,11 @@ def follow_ups(session: Session, principal: Principal, request_id: int) -> list[
 def awaiting_approval(session: Session, principal: Principal) -> list[dict]:
     """Decisions on requests of my authority that wait for a supervisor (not my own)."""
     authorize(principal, Permission.DECISION_APPROVE)
-    from judicare.requests.models import RequestRow
-
     rows = session.execute(
         select(DecisionRow, RequestRow.reference)
         .join(RequestRow, RequestRow.id == DecisionRow.request_id)
         .where(RequestRow.authority_id == principal.authority_id)
-        .where(DecisionRow.status == "pending_approval")
+        .where(DecisionRow.status == DecisionStatus.PENDING_APPROVAL.value)
         .order_by(DecisionRow.proposed_at)
         .limit(50)
     ).all()
@@ -486,7 +488,8 @@ def _no_pending(session: Session, request_id: int) -> None:
         raise DraftAwaitingReview(f"draft {draft} on this request awaits a reviewer")
     pending = session.scalar(
         select(DecisionRow.id).where(
-            DecisionRow.request_id == request_id, DecisionRow.status == "pending_approval"
+            DecisionRow.request_id == request_id,
+            DecisionRow.status == DecisionStatus.PENDING_APPROVAL.value,
         )
     )
     if pending:
@@ -513,8 +516,6 @@ def _draft_for(
 def drafts_awaiting_review(session: Session, principal: Principal) -> list[dict]:
     """Draft decisions on requests of my authority that wait for a reviewer (not my own)."""
     authorize(principal, Permission.REQUEST_DECIDE)
-    from judicare.requests.models import RequestRow
-
     rows = session.execute(
         select(DecisionDraftRow, RequestRow.reference)
         .join(RequestRow, RequestRow.id == DecisionDraftRow.request_id)
