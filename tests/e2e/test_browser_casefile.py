@@ -55,7 +55,7 @@ def _fill_incoming(page, *, received: str, execution: str, reference: str = "") 
         "Prosecutor General's Office (fictional)"
     )
     if reference:
-        page.get_by_label(re.compile(r"^Requesting authority's reference")).fill(reference)
+        page.get_by_label(re.compile(r"^Reference of the requesting authority")).fill(reference)
     page.get_by_label(re.compile(r"^Received on")).fill(received)
     page.get_by_label("Torture", exact=True).check()
     page.get_by_label("Enforced disappearance", exact=True).check()
@@ -93,7 +93,7 @@ def test_point_2_reference_shown_and_found_and_basis_chosen_with_a_reason(page):
     assert not serious_violations(page)
 
     page.goto("/requests")
-    page.get_by_label(re.compile(r"^Words in a reference")).fill("7741/casefile")
+    page.get_by_label(re.compile(r"^Words in reference")).fill("7741/casefile")
     page.get_by_role("button", name="Filter").click()
     row = page.locator("table.requests tbody tr", has_text=REFERENCE)
     row.wait_for()
