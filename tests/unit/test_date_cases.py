@@ -48,3 +48,10 @@ def test_check_dates_raises_one_error_with_every_problem():
         "received_on",
         "requested_execution_date",
     ]
+
+
+def test_every_date_message_is_marked_for_the_catalogues():
+    from judicare.requests.dates import MESSAGES
+    from judicare.web.intake import DATE_MESSAGE_IDS
+
+    assert set(DATE_MESSAGE_IDS) == set(MESSAGES.values())

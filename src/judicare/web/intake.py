@@ -182,6 +182,16 @@ def review_date(t: Translator, value: str) -> str:
         return value
 
 
+# The date rules' messages (`requests.dates.MESSAGES`), marked here for the catalogues.
+DATE_MESSAGE_IDS = (
+    N_("The date received cannot be after today ({today})"),
+    N_("The date of the request cannot be after today ({today})"),
+    N_("The date received cannot be before the date of the request ({request_date})"),
+    N_("Execution wished by must be on or after the date received"),
+    N_("Execution wished by must be on or after the date of the request"),
+)
+
+
 def date_errors(t: Translator, problems) -> dict[str, str]:
     """The date problems (`requests.dates`) in the officer's language, by field."""
     errors: dict[str, str] = {}
