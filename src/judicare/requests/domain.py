@@ -244,7 +244,6 @@ class Deadline:
     note: str = ""
 
 
-
 # --- overdue: the one rule (lists, dashboard, the SQL filter in requests.queries) ------------
 
 

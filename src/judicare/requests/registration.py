@@ -67,16 +67,21 @@ def create_request(
     basis: LegalBasisService | None,
     why: str,
     idempotency_key: str | None = None,
+    sent_by_peer: bool = False,
 ) -> Registered:
     """Register a request. With an idempotency key, a retry of the same create returns the
-    first answer (`replayed`) instead of a second request."""
+    first answer (`replayed`) instead of a second request.
+
+    What an officer types is checked (`dates.check_dates`, the basis among those resolved);
+    a request another node sent (`sent_by_peer`) is registered as it came: its execution
+    date may have passed on the way, and the basis it invokes is the sender's choice."""
     authorize(principal, Permission.REQUEST_CREATE)
     print_ = fingerprint(data.model_dump(mode="json"))
     if idempotency_key is not None:
         earlier = _idempotent_answer(session, principal, idempotency_key, print_)
         if earlier is not None:
             return Registered(earlier["id"], earlier, replayed=True)
-    row = _new_request_row(session, principal, data, now, basis)
+    row = _new_request_row(session, principal, data, now, basis, checked=not sent_by_peer)
     _insert_request(session, row)
     _index_persons(session, row, now)
     _audit(
@@ -213,13 +218,16 @@ def _idempotent_answer(session, principal, key, print_) -> dict | None:
     return row.body
 
 
-def _new_request_row(session, principal, data: RequestCreate, now, basis) -> RequestRow:
-    check_dates(
-        received_on=data.received_on,
-        request_date=data.request_date,
-        requested_execution_date=data.requested_execution_date,
-        today=now.date(),
-    )
+def _new_request_row(
+    session, principal, data: RequestCreate, now, basis, checked: bool = True
+) -> RequestRow:
+    if checked:
+        check_dates(
+            received_on=data.received_on,
+            request_date=data.request_date,
+            requested_execution_date=data.requested_execution_date,
+            today=now.date(),
+        )
     requesting = resolve_state(data.requesting_state).alpha3
     requested = resolve_state(data.requested_state).alpha3
     crimes = _crimes(data.crimes)
@@ -230,7 +238,7 @@ def _new_request_row(session, principal, data: RequestCreate, now, basis) -> Req
     if basis is not None:
         query = parse_query(requesting, requested, data.kind.value, data.received_on, crimes)
         answer = basis.resolve(query).as_dict()
-        if instrument_id is not None:
+        if instrument_id is not None and checked:
             check_basis_choice(instrument_id, answer)
     row = RequestRow(
         reference=f"{principal.authority_id}/{data.received_on.year}/{uuid.uuid4().hex[:8].upper()}",
