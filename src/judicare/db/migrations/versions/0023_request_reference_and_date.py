@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("requests") as batch:
+    with op.batch_alter_table("requests", recreate="never") as batch:
         batch.add_column(
             sa.Column("requesting_reference", sa.String(120), nullable=False, server_default="")
         )
@@ -24,6 +24,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("requests") as batch:
+    # ALTER TABLE ... DROP COLUMN in place (SQLite 3.35+): copying `requests` to drop a
+    # column, as a batch would, fails on the tables whose foreign keys point to it.
+    with op.batch_alter_table("requests", recreate="never") as batch:
         batch.drop_column("request_date")
         batch.drop_column("requesting_reference")
