@@ -211,3 +211,26 @@ def test_the_web_list_explains_why_a_request_matched(api):
     assert f'href="/requests/{created["id"]}"' in page.text
     assert "Why it matched" in page.text and "Тестбаева" in page.text
     assert "KZ-REF-77" in page.text
+
+
+def test_the_web_form_chooses_the_basis_with_a_reason(api):
+    created = api.create(crimes=["torture", "enforced_disappearance"])
+    choice = created["legal_basis_choices"][0]
+    officer = WebUser(api, "c.officer.BEL-CA")
+    url = f"/requests/{created['id']}"
+    page = officer.get(url)
+    assert 'id="legal-basis"' in page.text and f'<option value="{choice}"' in page.text
+    refused = officer.post(f"{url}/legal-basis", {"version": "1", "basis-instrument": choice})
+    assert refused.status_code == 422
+    assert 'id="basis-reason-error"' in refused.text
+    done = officer.post(
+        f"{url}/legal-basis",
+        {"version": "1", "basis-instrument": choice, "basis-reason": "both states are bound"},
+    )
+    shown = officer.follow(done)
+    assert f'class="legal-basis-chosen"><strong>{choice}</strong>' in shown.text
+    stale = officer.post(
+        f"{url}/legal-basis",
+        {"version": "1", "basis-instrument": choice, "basis-reason": "again, from an old page"},
+    )
+    assert stale.status_code == 422 and "changed meanwhile" in stale.text
