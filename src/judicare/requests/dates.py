@@ -38,7 +38,7 @@ class DateProblem:
     message: str  # in English; `MESSAGES[code]` formatted with `values` gives it again
     values: tuple[tuple[str, str], ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "code": self.code, "problem": self.message}
 
 
