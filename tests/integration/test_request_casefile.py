@@ -196,6 +196,13 @@ def test_the_person_filter_finds_shortened_and_cross_script_names(api):
     ]
     assert engine["how"] == "person engine" and engine["score"] >= 0.75
     assert any(p["record"] == "Тестбаева" for p in engine["pairs"])
+    # The closest names first: the full name before a request about a namesake's relative.
+    relative = api.create(persons=[{"role": "witness", "names": [{"name": "Айгерим Тестбаева"}]}])
+    full = api.listed("person=Zhanar+Testbayeva")["items"]
+    ids = [i["id"] for i in full]
+    if relative["id"] in ids:
+        assert ids.index(created["id"]) < ids.index(relative["id"])
+    assert full[0]["person_match"]["score"] == max(i["person_match"]["score"] or 0 for i in full)
     # Need-to-know: another authority's officer finds nothing of ours.
     assert created["id"] not in {
         i["id"] for i in api.listed("person=Testbayeva", authority=OTHER)["items"]

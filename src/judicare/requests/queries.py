@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from judicare.audit.service import AuditAction, record
@@ -101,9 +101,13 @@ def list_requests(
         for word in fold(filters.q).split()[:8]:
             query = query.where(RequestRow.search_text.like(f"%{_escape(word)}%", escape="\\"))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
+    order = [RequestRow.received_on.desc(), RequestRow.id.desc()]
+    if matches:  # the closest names first, then the newest
+        scores = {ref: float(m["score"] or 0) for ref, m in matches.items()}
+        order.insert(0, case(scores, value=RequestRow.reference, else_=0.0).desc())
     rows = session.scalars(
         query.options(selectinload(RequestRow.deadlines))
-        .order_by(RequestRow.received_on.desc(), RequestRow.id.desc())
+        .order_by(*order)
         .limit(filters.limit)
         .offset(filters.offset)
     ).all()
