@@ -5,6 +5,8 @@ and today (the app's clock), and the person filter through the person engine."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -241,3 +243,16 @@ def test_the_web_form_chooses_the_basis_with_a_reason(api):
         {"version": "1", "basis-instrument": choice, "basis-reason": "again, from an old page"},
     )
     assert stale.status_code == 422 and "changed meanwhile" in stale.text
+
+
+def test_the_wizard_holds_a_request_dated_after_today_at_its_first_step(api):
+    officer = WebUser(api, "c.officer.BEL-CA")
+    form = dict(incoming_form(direction="outgoing", step="0", go="next"))
+    form.update(requesting_state="BEL", requested_state="KAZ", received_on="2099-01-01")
+    page = officer.post("/requests/new", list(form.items()))
+    assert page.status_code == 422
+    assert re.search(r'name="step" value="0"', page.text)
+    assert (
+        f'id="received_on-error">The date of the request cannot be after today '
+        f"({TODAY.isoformat()})" in page.text
+    )

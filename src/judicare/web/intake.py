@@ -192,11 +192,19 @@ DATE_MESSAGE_IDS = (
 )
 
 
-def date_errors(t: Translator, problems) -> dict[str, str]:
+# On the outgoing wizard the request's own date is the field "Date of the request".
+OUTGOING_WORDING = {
+    "received_after_today": "dated_after_today",
+    "execution_before_received": "execution_before_dated",
+}
+
+
+def date_errors(t: Translator, problems, outgoing: bool = False) -> dict[str, str]:
     """The date problems (`requests.dates`) in the officer's language, by field."""
     errors: dict[str, str] = {}
     for problem in problems:
-        text = t.gettext(DATE_MESSAGES[problem.code]).format(**dict(problem.values))
+        code = OUTGOING_WORDING.get(problem.code, problem.code) if outgoing else problem.code
+        text = t.gettext(DATE_MESSAGES[code]).format(**dict(problem.values))
         errors.setdefault(problem.field, text)
     return errors
 
@@ -220,7 +228,8 @@ def validate(
         if any(person.values()) and not person["name"]:
             errors[f"person-{index}-name"] = field_problem(t, "missing")
     if today is not None:  # the dates typed that are dates, checked as the service will
-        errors.update(date_errors(t, date_problems(**_typed_dates(draft), today=today)))
+        problems = date_problems(**_typed_dates(draft), today=today)
+        errors.update(date_errors(t, problems, outgoing=draft.wizard))
     try:
         body = RequestCreate.model_validate(payload(draft))
     except ValidationError as invalid:
@@ -362,7 +371,7 @@ async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Re
             )
         )
     except InvalidDates as refused:  # the service's own check (the same rules)
-        errors.update(date_errors(t, refused.problems))
+        errors.update(date_errors(t, refused.problems, outgoing=draft.wizard))
         return form_page(request, who, draft, errors, status=422, dropped=dropped)
     except JudicareError as refused:
         problem = error_text(request, refused.code, refused.message)
