@@ -26,8 +26,11 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(JudicareError)
     async def _judicare(_: Request, exc: JudicareError):
         headers = getattr(exc, "headers", None)  # e.g. Retry-After on 429 and 503
+        details = getattr(exc, "details", None)  # e.g. one entry per date refused
         return JSONResponse(
-            error_body(exc.code, exc.message), status_code=exc.http_status, headers=headers
+            error_body(exc.code, exc.message, details),
+            status_code=exc.http_status,
+            headers=headers,
         )
 
     @api.exception_handler(RequestValidationError)

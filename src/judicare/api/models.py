@@ -84,8 +84,18 @@ class PasswordChangedOut(Answer):
 # --- requests --------------------------------------------------------------------------------
 
 
+class RequestListItem(RequestSummary):
+    person_match: Json | None = Field(
+        default=None,
+        description="with the `person` filter, why the request matched: `how` (person engine, "
+        "or name contains), `score`, `pairs` (the name parts paired, with the reading used), "
+        "`unmatched` (other parts of the name), `reasons` (the same in short English "
+        "sentences); null without that filter",
+    )
+
+
 class RequestPage(Answer):
-    items: list[RequestSummary]
+    items: list[RequestListItem]
     total: int
     limit: int
     offset: int

@@ -196,7 +196,9 @@ def _register(session, principal, body: dict, now: datetime, why: str, basis) ->
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise NotApplicable(f"the request cannot be registered: {where}: {first['msg']}") from None
     try:
-        _, detail, _ = create_request(session, principal, create, now=now, basis=basis, why=why)
+        _, detail, _ = create_request(
+            session, principal, create, now=now, basis=basis, why=why, sent_by_peer=True
+        )
     except JudicareError as exc:
         raise NotApplicable(f"the request cannot be registered: {exc.message}") from None
     return detail["id"], detail["reference"]

@@ -49,6 +49,8 @@ class RequestRow(Base):
     requesting_state: Mapped[str] = mapped_column(String(3))
     requested_state: Mapped[str] = mapped_column(String(3))
     requesting_authority: Mapped[str] = mapped_column(Text)
+    # The requesting authority's own reference for its case (as written on its request).
+    requesting_reference: Mapped[str] = mapped_column(String(120), default="")
     requesting_central_authority: Mapped[str] = mapped_column(Text, default="")
     requested_central_authority: Mapped[str] = mapped_column(Text, default="")
     urgency: Mapped[str] = mapped_column(String(16))
@@ -65,6 +67,7 @@ class RequestRow(Base):
     legal_basis_answer: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(24))
     received_on: Mapped[date] = mapped_column(Date)
+    request_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # as written on it
     requested_execution_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

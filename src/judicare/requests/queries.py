@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from judicare.audit.service import AuditAction, record
@@ -38,9 +38,10 @@ class RequestFilters:
     kind: str | None = None
     overdue: bool | None = None
     person: str | None = None  # a name, or part of one, in any script
-    q: str | None = None  # words in the reference, authority or facts
+    q: str | None = None  # words in the references, authority or facts
     limit: int = 20
     offset: int = 0
+    requesting_reference: str | None = None  # the requesting authority's, whole or part
 
 
 def visible_to(principal: Principal):
@@ -80,21 +81,33 @@ def list_requests(
     if filters.overdue is not None:
         late = overdue_clause(today)
         query = query.where(late) if filters.overdue else query.where(~late)
+    matches: dict[str, dict] = {}
     if filters.person:
+        matches = person_matches(session, principal, filters.person)
         term = f"%{_escape(fold(filters.person))}%"
         query = query.where(
-            exists()
-            .where(RequestPersonRow.request_id == RequestRow.id)
-            .where(PersonNameRow.person_id == RequestPersonRow.id)
-            .where(PersonNameRow.name_folded.like(term, escape="\\"))
+            or_(
+                RequestRow.reference.in_(sorted(matches)),
+                exists()
+                .where(RequestPersonRow.request_id == RequestRow.id)
+                .where(PersonNameRow.person_id == RequestPersonRow.id)
+                .where(PersonNameRow.name_folded.like(term, escape="\\")),
+            )
         )
+    if filters.requesting_reference:
+        term = f"%{_escape(filters.requesting_reference.strip())}%"
+        query = query.where(RequestRow.requesting_reference.like(term, escape="\\"))
     if filters.q:
         for word in fold(filters.q).split()[:8]:
             query = query.where(RequestRow.search_text.like(f"%{_escape(word)}%", escape="\\"))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
+    order = [RequestRow.received_on.desc(), RequestRow.id.desc()]
+    if matches:  # the closest names first, then the newest
+        scores = {ref: float(m["score"] or 0) for ref, m in matches.items()}
+        order.insert(0, case(scores, value=RequestRow.reference, else_=0.0).desc())
     rows = session.scalars(
         query.options(selectinload(RequestRow.deadlines))
-        .order_by(RequestRow.received_on.desc(), RequestRow.id.desc())
+        .order_by(*order)
         .limit(filters.limit)
         .offset(filters.offset)
     ).all()
@@ -110,12 +123,86 @@ def list_requests(
             at=now,
             details={"results": [r.id for r in rows]},
         )
+    items = [request_summary(r, today) for r in rows]
+    if filters.person:
+        for item in items:  # why it matched: the engine's reasons, or the name's letters
+            item["person_match"] = matches.get(item["reference"]) or {
+                "how": "name contains",
+                "query": filters.person,
+                "score": None,
+                "reasons": [f"a name contains {filters.person!r}"],
+                "pairs": [],
+                "unmatched": [],
+            }
     return {
-        "items": [request_summary(r, today) for r in rows],
+        "items": items,
         "total": total,
         "limit": filters.limit,
         "offset": filters.offset,
     }
+
+
+PERSON_MATCH_LIMIT = 200  # requests found by the person engine for one name, at most
+
+
+def person_matches(session: Session, principal: Principal, name: str) -> dict[str, dict]:
+    """The requests whose persons the person engine (the same as screening's) finds for
+    this name, in any script and shortened, by the request's reference, each with why.
+    Only the entries of the principal's authority are looked at (need-to-know); the list's
+    own condition then keeps only the requests the principal may see."""
+    from judicare.persons.domain import PersonQuery
+    from judicare.persons.service import match
+    from judicare.requests.registration import REQUESTS_REGISTER
+
+    try:
+        query = PersonQuery(names=(name,), registers=(REQUESTS_REGISTER,))
+    except ValueError:
+        return {}
+    found: dict[str, dict] = {}
+    for candidate in match(
+        session, query, authority_id=principal.authority_id, limit=PERSON_MATCH_LIMIT
+    ):
+        if candidate.get("register") != REQUESTS_REGISTER:
+            continue
+        reference = str(candidate["id"]).split("#", 1)[0]
+        if reference in found:
+            continue
+        explanation = (candidate.get("explanation") or {}).get("name") or {}
+        found[reference] = {
+            "how": "person engine",
+            "query": name,
+            "score": candidate.get("score"),
+            "reasons": _reasons(explanation),
+            "pairs": [
+                {
+                    "query": pair.get("query"),
+                    "record": pair.get("record"),
+                    "how": pair.get("how"),
+                    "reading": (pair.get("record_reading") or {}).get("form"),
+                    "system": (pair.get("record_reading") or {}).get("system"),
+                }
+                for pair in explanation.get("pairs") or []
+            ],
+            "unmatched": list(explanation.get("unmatched_record") or []),
+        }
+    return found
+
+
+def _reasons(name: dict) -> list[str]:
+    """The engine's explanation of the name in short sentences (English, for the API):
+    which name parts matched and how."""
+    reasons = []
+    for pair in name.get("pairs") or []:
+        reading = (pair.get("record_reading") or {}).get("system")
+        text = f"{pair.get('query')} ~ {pair.get('record')} ({pair.get('how')}"
+        if reading and reading != "as written":
+            text += f", read as {(pair.get('record_reading') or {}).get('form')} by {reading}"
+        reasons.append(text + ")")
+    if name.get("unmatched_record"):
+        reasons.append("not in the name searched: " + ", ".join(name["unmatched_record"]))
+    if name.get("surname_first_reordered"):
+        reasons.append("surname written first")
+    return reasons or [str(name.get("why") or "similar name")]
 
 
 # --- the officer's dashboard (no personal data) ----------------------------------------------

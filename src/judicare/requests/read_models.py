@@ -48,6 +48,10 @@ class RequestSummary(ReadModel):
     next_deadline: str | None = Field(description="ISO date of the earliest deadline")
     overdue: bool = Field(description="open, with a deadline already past (requests.domain)")
     version: int = Field(description="the ETag; send it back in If-Match to change the request")
+    requesting_reference: str = Field(
+        default="", description="the requesting authority's own case reference"
+    )
+    request_date: str | None = Field(default=None, description="ISO date written on the request")
 
     @classmethod
     def of(cls, row: RequestRow, today: date | None = None) -> RequestSummary:
@@ -65,6 +69,8 @@ class RequestSummary(ReadModel):
             next_deadline=_iso(min(dues, default=None)),
             overdue=today is not None and is_overdue(row.status, dues, today),
             version=row.version,
+            requesting_reference=row.requesting_reference or "",
+            request_date=_iso(row.request_date),
         )
 
 
@@ -144,6 +150,9 @@ class RequestDetail(RequestSummary):
     procedure_wished: str | None = None
     legal_basis_instrument: str | None = None
     legal_basis_answer: dict[str, Any] | None = None
+    legal_basis_choices: list[str] = Field(
+        default=[], description="the instruments resolved for the request: the basis is one"
+    )
     requested_execution_date: str | None = None
     measures: list[MeasureOut]
     persons: list[PersonOut]
@@ -172,6 +181,9 @@ class RequestDetail(RequestSummary):
             procedure_wished=row.procedure_wished,
             legal_basis_instrument=row.legal_basis_instrument,
             legal_basis_answer=row.legal_basis_answer,
+            legal_basis_choices=[
+                b["instrument"] for b in (row.legal_basis_answer or {}).get("bases") or []
+            ],
             requested_execution_date=_iso(row.requested_execution_date),
             measures=[MeasureOut(measure=m.measure, details=m.details) for m in row.measures],
             persons=[_person(p) for p in row.persons],

@@ -20,6 +20,7 @@ from judicare.errors import Conflict, InvalidInput
 from judicare.legal_basis.rules import load_rulebook
 from judicare.legal_basis.service import LegalBasisService, parse_query
 from judicare.requests.access import audit_verb as _audit
+from judicare.requests.dates import check_dates
 from judicare.requests.domain import (
     Deadline,
     RequestStatus,
@@ -66,16 +67,21 @@ def create_request(
     basis: LegalBasisService | None,
     why: str,
     idempotency_key: str | None = None,
+    sent_by_peer: bool = False,
 ) -> Registered:
     """Register a request. With an idempotency key, a retry of the same create returns the
-    first answer (`replayed`) instead of a second request."""
+    first answer (`replayed`) instead of a second request.
+
+    What an officer types is checked (`dates.check_dates`, the basis among those resolved);
+    a request another node sent (`sent_by_peer`) is registered as it came: its execution
+    date may have passed on the way, and the basis it invokes is the sender's choice."""
     authorize(principal, Permission.REQUEST_CREATE)
     print_ = fingerprint(data.model_dump(mode="json"))
     if idempotency_key is not None:
         earlier = _idempotent_answer(session, principal, idempotency_key, print_)
         if earlier is not None:
             return Registered(earlier["id"], earlier, replayed=True)
-    row = _new_request_row(session, principal, data, now, basis)
+    row = _new_request_row(session, principal, data, now, basis, checked=not sent_by_peer)
     _insert_request(session, row)
     _index_persons(session, row, now)
     _audit(
@@ -212,7 +218,16 @@ def _idempotent_answer(session, principal, key, print_) -> dict | None:
     return row.body
 
 
-def _new_request_row(session, principal, data: RequestCreate, now, basis) -> RequestRow:
+def _new_request_row(
+    session, principal, data: RequestCreate, now, basis, checked: bool = True
+) -> RequestRow:
+    if checked:
+        check_dates(
+            received_on=data.received_on,
+            request_date=data.request_date,
+            requested_execution_date=data.requested_execution_date,
+            today=now.date(),
+        )
     requesting = resolve_state(data.requesting_state).alpha3
     requested = resolve_state(data.requested_state).alpha3
     crimes = _crimes(data.crimes)
@@ -223,6 +238,8 @@ def _new_request_row(session, principal, data: RequestCreate, now, basis) -> Req
     if basis is not None:
         query = parse_query(requesting, requested, data.kind.value, data.received_on, crimes)
         answer = basis.resolve(query).as_dict()
+        if instrument_id is not None and checked:
+            check_basis_choice(instrument_id, answer)
     row = RequestRow(
         reference=f"{principal.authority_id}/{data.received_on.year}/{uuid.uuid4().hex[:8].upper()}",
         authority_id=principal.authority_id,
@@ -232,6 +249,7 @@ def _new_request_row(session, principal, data: RequestCreate, now, basis) -> Req
         requesting_state=requesting,
         requested_state=requested,
         requesting_authority=data.requesting_authority,
+        requesting_reference=data.requesting_reference,
         requesting_central_authority=data.requesting_central_authority,
         requested_central_authority=data.requested_central_authority,
         urgency=data.urgency.value,
@@ -246,6 +264,7 @@ def _new_request_row(session, principal, data: RequestCreate, now, basis) -> Req
         legal_basis_answer=answer,
         status=RequestStatus.RECEIVED.value,
         received_on=data.received_on,
+        request_date=data.request_date,
         requested_execution_date=data.requested_execution_date,
         created_by=principal.user_id,
         created_at=now,
@@ -256,6 +275,22 @@ def _new_request_row(session, principal, data: RequestCreate, now, basis) -> Req
     row.persons = [_person_row(p) for p in data.persons]
     row.deadlines = [_deadline_row(d) for d in _deadlines(data, instrument_id)]
     return row
+
+
+def resolved_bases(answer: dict | None) -> list[str]:
+    """The instruments the resolver gave as possible legal bases, best first."""
+    return [b["instrument"] for b in (answer or {}).get("bases") or []]
+
+
+def check_basis_choice(instrument_id: str, answer: dict | None) -> None:
+    """The basis chosen must be one the resolver gave for this request (when it gave any)."""
+    choices = resolved_bases(answer)
+    if answer is not None and instrument_id not in choices:
+        offered = ", ".join(choices) if choices else "none (no treaty applies)"
+        raise InvalidInput(
+            f"{instrument_id} is not a legal basis resolved for this request: choose one of "
+            f"{offered}"
+        )
 
 
 def _crimes(codes: list[str]) -> tuple[str, ...]:
@@ -316,7 +351,14 @@ def fold(text: str) -> str:
 
 def search_text(row: RequestRow) -> str:
     return fold(
-        " ".join([row.reference or "", row.requesting_authority or "", row.facts_summary or ""])
+        " ".join(
+            [
+                row.reference or "",
+                row.requesting_reference or "",
+                row.requesting_authority or "",
+                row.facts_summary or "",
+            ]
+        )
     )
 
 

@@ -74,6 +74,9 @@ class RequestCreate(Strict):
     requesting_central_authority: str = Field(default="", max_length=500)
     requested_central_authority: str = Field(default="", max_length=500)
     case_reference: str | None = Field(default=None, max_length=120)
+    requesting_reference: str = Field(
+        default="", max_length=120, description="the requesting authority's own case reference"
+    )
     urgency: Urgency = Urgency.NORMAL
     confidentiality: Confidentiality = Confidentiality.NORMAL
     crimes: list[str] = Field(default_factory=list, max_length=20)
@@ -86,6 +89,7 @@ class RequestCreate(Strict):
     procedure_wished: str = Field(default="", max_length=4000)
     legal_basis_instrument: str | None = Field(default=None, max_length=64)
     received_on: date
+    request_date: date | None = Field(default=None, description="the date written on it")
     requested_execution_date: date | None = None
     measures: list[MeasureIn] = Field(default_factory=list, max_length=50)
     persons: list[PersonIn] = Field(default_factory=list, max_length=50)
@@ -98,6 +102,15 @@ class RequestUpdate(Strict):
     requested_execution_date: date | None = None
     legal_basis_instrument: str | None = Field(default=None, max_length=64)
     crimes: list[str] | None = Field(default=None, max_length=20)
+    requesting_reference: str | None = Field(default=None, max_length=120)
+    request_date: date | None = None
+
+
+class BasisChoiceIn(Strict):
+    """The legal basis chosen among those resolved for the request, and why (audited)."""
+
+    instrument: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=3, max_length=4000)
 
 
 class CitationIn(Strict):

@@ -16,6 +16,7 @@ from judicare.auth.permissions import Permission, Principal
 from judicare.errors import Conflict, InvalidInput
 from judicare.requests.access import audit_request_act, load_for, scope_of
 from judicare.requests.access import audit_verb as _audit
+from judicare.requests.dates import check_dates
 from judicare.requests.domain import (
     DECISIONS,
     DecisionRequired,
@@ -34,13 +35,14 @@ from judicare.requests.read_models import request_detail
 from judicare.requests.registration import (
     Registered,
     _crimes,
+    check_basis_choice,
     create_request,
     fingerprint,
     fold,
     script_of,
     search_text,
 )
-from judicare.requests.schemas import LinkIn, RequestUpdate, TransitionIn
+from judicare.requests.schemas import BasisChoiceIn, LinkIn, RequestUpdate, TransitionIn
 from judicare.treaties.catalogue import get_instrument
 
 
@@ -119,11 +121,21 @@ def update_request(
             value = list(_crimes(value or []))
         if field == "legal_basis_instrument" and value:
             value = get_instrument(value).id
+            check_basis_choice(value, row.legal_basis_answer)
+        if field == "requesting_reference" and value is None:
+            value = ""
         if hasattr(value, "value"):
             value = value.value
         if getattr(row, field) != value:
             changed[field] = {"from": _plain(getattr(row, field)), "to": _plain(value)}
             setattr(row, field, value)
+    if changed.keys() & {"requested_execution_date", "request_date"}:
+        check_dates(
+            received_on=row.received_on,
+            request_date=row.request_date,
+            requested_execution_date=row.requested_execution_date,
+            today=now.date(),
+        )
     if changed:
         row.search_text = search_text(row)
         row.updated_at = now
@@ -138,6 +150,40 @@ def update_request(
             now=now,
             details={"fields": sorted(changed)},
         )
+    return _detail(session, row)
+
+
+def choose_legal_basis(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    choice: BasisChoiceIn,
+    *,
+    if_match: str | None,
+    now: datetime,
+    why: str,
+) -> dict:
+    """Choose, or change, the request's legal basis among the instruments resolved for it,
+    with a reason: the change is versioned (If-Match) and audited with its reason."""
+    row = load_for(session, principal, request_id, Permission.REQUEST_UPDATE)
+    _check_version(row, if_match)
+    instrument = get_instrument(choice.instrument).id
+    check_basis_choice(instrument, row.legal_basis_answer)
+    if row.legal_basis_answer is None:
+        raise InvalidInput(
+            "no legal basis was resolved for this request when it was registered: "
+            "there is nothing to choose from"
+        )
+    before = row.legal_basis_instrument
+    if before == instrument:
+        raise Conflict(f"{instrument} is already the request's legal basis")
+    row.legal_basis_instrument = instrument
+    row.updated_at = now
+    session.flush()
+    _audit(
+        session, principal, row.id, AuditAction.ALTERATION, "legal_basis",
+        why=why, now=now, details={"from": before, "to": instrument, "reason": choice.reason},
+    )  # fmt: skip
     return _detail(session, row)
 
 
@@ -307,6 +353,7 @@ def assign(
 
 __all__ = [
     "PreconditionFailed", "PreconditionRequired", "Registered", "assign", "audit_request_act",
+    "choose_legal_basis",
     "create_request", "fingerprint", "fold", "get_request", "link_requests", "load_for",
     "scope_of", "script_of", "search_text", "transition_request", "update_request",
 ]  # fmt: skip

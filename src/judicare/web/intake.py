@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from typing import Annotated
 
@@ -26,6 +27,8 @@ from judicare.errors import JudicareError
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.rules import load_rulebook
 from judicare.requests import documents as document_service
+from judicare.requests.dates import MESSAGES as DATE_MESSAGES
+from judicare.requests.dates import InvalidDates, date_problems
 from judicare.requests.domain import Confidentiality, Measure, PersonRole, Urgency
 from judicare.requests.schemas import RequestCreate
 from judicare.screening.service import draft_check
@@ -56,7 +59,9 @@ PARTIES_FIELDS = (
     "requesting_central_authority",
     "requested_central_authority",
     "case_reference",
+    "requesting_reference",
     "received_on",
+    "request_date",
     "urgency",
     "confidentiality",
     "legal_basis_instrument",
@@ -177,7 +182,36 @@ def review_date(t: Translator, value: str) -> str:
         return value
 
 
-def validate(draft: Draft, t: Translator) -> tuple[RequestCreate | None, dict[str, str]]:
+# The date rules' messages (`requests.dates.MESSAGES`), marked here for the catalogues.
+DATE_MESSAGE_IDS = (
+    N_("The date received cannot be after today ({today})"),
+    N_("The date of the request cannot be after today ({today})"),
+    N_("The date received cannot be before the date of the request ({request_date})"),
+    N_("Execution wished by must be on or after the date received"),
+    N_("Execution wished by must be on or after the date of the request"),
+)
+
+
+# On the outgoing wizard the request's own date is the field "Date of the request".
+OUTGOING_WORDING = {
+    "received_after_today": "dated_after_today",
+    "execution_before_received": "execution_before_dated",
+}
+
+
+def date_errors(t: Translator, problems, outgoing: bool = False) -> dict[str, str]:
+    """The date problems (`requests.dates`) in the officer's language, by field."""
+    errors: dict[str, str] = {}
+    for problem in problems:
+        code = OUTGOING_WORDING.get(problem.code, problem.code) if outgoing else problem.code
+        text = t.gettext(DATE_MESSAGES[code]).format(**dict(problem.values))
+        errors.setdefault(problem.field, text)
+    return errors
+
+
+def validate(
+    draft: Draft, t: Translator, today: date | None = None
+) -> tuple[RequestCreate | None, dict[str, str]]:
     errors: dict[str, str] = {}
     for name in ("requesting_state", "requested_state"):
         if draft.values.get(name):
@@ -193,6 +227,9 @@ def validate(draft: Draft, t: Translator) -> tuple[RequestCreate | None, dict[st
                 errors[f"person-{index}-nationality"] = field_problem(t, "unknown_state")
         if any(person.values()) and not person["name"]:
             errors[f"person-{index}-name"] = field_problem(t, "missing")
+    if today is not None:  # the dates typed that are dates, checked as the service will
+        problems = date_problems(**_typed_dates(draft), today=today)
+        errors.update(date_errors(t, problems, outgoing=draft.wizard))
     try:
         body = RequestCreate.model_validate(payload(draft))
     except ValidationError as invalid:
@@ -200,6 +237,16 @@ def validate(draft: Draft, t: Translator) -> tuple[RequestCreate | None, dict[st
             errors.setdefault(_field_of(problem.get("loc", ())), field_problem(t, problem["type"]))
         return None, errors
     return (None if errors else body), errors
+
+
+def _typed_dates(draft: Draft) -> dict[str, date | None]:
+    found: dict[str, date | None] = {}
+    for name in ("received_on", "request_date", "requested_execution_date"):
+        try:
+            found[name] = date.fromisoformat(draft.values.get(name) or "")
+        except ValueError:
+            found[name] = None  # missing or not a date: the schema says so
+    return found
 
 
 def step_errors(errors: dict[str, str], step: str) -> dict[str, str]:
@@ -307,7 +354,7 @@ async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Re
         if 0 <= index < len(draft.persons):
             draft.persons.pop(index)
         return form_page(request, who, draft, dropped=dropped)
-    body, errors = await run_in_threadpool(validate, draft, t)
+    body, errors = await run_in_threadpool(validate, draft, t, app.clock.today())
     if draft.wizard and (go in ("next", "back") or go.startswith("goto-")):
         return _move(request, who, draft, errors, go)
     attachments, file_problem = await read_attachments(form, app.settings.max_upload_bytes, t)
@@ -323,6 +370,9 @@ async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Re
                 app, who, body, attachments, idempotency_key=f"web-{draft.key}", why=WHY
             )
         )
+    except InvalidDates as refused:  # the service's own check (the same rules)
+        errors.update(date_errors(t, refused.problems, outgoing=draft.wizard))
+        return form_page(request, who, draft, errors, status=422, dropped=dropped)
     except JudicareError as refused:
         problem = error_text(request, refused.code, refused.message)
         return form_page(

@@ -24,7 +24,7 @@ from judicare.exchange.peers import list_peers
 from judicare.legal_basis.domain import CooperationKind
 from judicare.requests import queries, service
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
-from judicare.requests.schemas import TransitionIn
+from judicare.requests.schemas import BasisChoiceIn, TransitionIn
 from judicare.screening import decisions as decision_service
 from judicare.screening.next_step import next_step
 from judicare.screening.service import candidates_for, screen_stored
@@ -167,6 +167,54 @@ def _transition_problems(t: Translator, status: str, reasons: str, confirm: str)
                 "Tick the box to confirm: this step cannot be undone."
             )
     return errors
+
+
+@router.post("/requests/{request_id}/legal-basis", dependencies=[Depends(check_csrf)])
+def choose_basis(
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    request_id: RequestId,
+    who: Who,
+    version: Annotated[int, Form(ge=1)],
+    instrument: Annotated[str, Form(alias="basis-instrument", max_length=64)] = "",
+    reason: Annotated[str, Form(alias="basis-reason", max_length=4000)] = "",
+) -> Response:
+    """The legal basis chosen among those resolved, with a reason (`service.choose_legal_basis`)."""
+    t = Translator(language_of(request))
+    typed = {"basis-instrument": instrument, "basis-reason": reason}
+    errors = {}
+    if not instrument.strip():
+        errors["basis-instrument"] = t.gettext("Choose one of the legal bases resolved.")
+    if len(reason.strip()) < 3:
+        errors["basis-reason"] = t.gettext(
+            "Give the reason for this choice (3 characters at least)."
+        )
+    if not errors:
+        try:
+            with app.unit_of_work() as uow:
+                service.choose_legal_basis(
+                    uow.session, who, request_id,
+                    BasisChoiceIn(instrument=instrument, reason=reason),
+                    if_match=f'"{version}"', now=app.now(), why=WHY,
+                )  # fmt: skip
+                uow.commit()
+        except service.PreconditionFailed:
+            errors["basis-instrument"] = t.gettext(
+                "The request was changed meanwhile by someone else: check it and choose again."
+            )
+        except InvalidInput as refused:  # not among those resolved, or already the basis
+            errors["basis-instrument"] = refused.message
+        except JudicareError as refused:
+            if refused.http_status != 409:
+                raise
+            errors["basis-instrument"] = t.gettext("This is already the request's legal basis.")
+    if errors:
+        return render_request(
+            app, pages, request, who, request_id, errors=errors, typed=typed, status=422
+        )
+    flash(request, t.gettext("The legal basis was recorded."), "success")
+    return RedirectResponse(f"/requests/{request_id}#legal-basis", status_code=303)
 
 
 def _filter_problems(t: Translator, chosen: dict) -> dict:

@@ -13,7 +13,14 @@ from judicare.legal_basis.domain import CooperationKind
 from judicare.requests import queries, service
 from judicare.requests.domain import RequestStatus
 from judicare.requests.read_models import RequestDetail
-from judicare.requests.schemas import AssignIn, LinkIn, RequestCreate, RequestUpdate, TransitionIn
+from judicare.requests.schemas import (
+    AssignIn,
+    BasisChoiceIn,
+    LinkIn,
+    RequestCreate,
+    RequestUpdate,
+    TransitionIn,
+)
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"], responses=SIGNED_IN_ERRORS)
 IfMatch = Annotated[str | None, Header(max_length=100)]
@@ -32,12 +39,18 @@ def list_requests(
     overdue: bool | None = None,
     person: Annotated[str | None, Query(min_length=2, max_length=200)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    requesting_reference: Annotated[str | None, Query(min_length=1, max_length=120)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
+    """Requests I may see. `person` is matched by the person engine (any script, shortened
+    names; each item then says why in `person_match`); `q` searches the references (ours and
+    the requesting authority's), the authority and the facts; `requesting_reference` is the
+    requesting authority's own case reference, whole or in part."""
     filters = queries.RequestFilters(
-        status, state, kind.value if kind else None, overdue, person, q, limit, offset
-    )
+        status, state, kind.value if kind else None, overdue, person, q, limit, offset,
+        requesting_reference=requesting_reference,
+    )  # fmt: skip
     result = queries.list_requests(
         uow.session, who, filters, today=app.clock.today(), now=app.now(), why=why
     )
@@ -95,6 +108,25 @@ def update_request(
     if_match: IfMatch = None,
 ) -> dict:
     result = service.update_request(
+        uow.session, who, request_id, body, if_match=if_match, now=app.now(), why=why
+    )
+    return _committed(uow, response, result)
+
+
+@router.put("/{request_id}/legal-basis", response_model=RequestDetail, responses=CHANGE_ERRORS)
+def choose_legal_basis(
+    request_id: RequestId,
+    body: BasisChoiceIn,
+    app: AppDep,
+    who: Who,
+    why: Why,
+    uow: Work,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict:
+    """Choose or change the legal basis among those resolved for the request
+    (`legal_basis_choices`), with a reason (audited); send If-Match with the ETag."""
+    result = service.choose_legal_basis(
         uow.session, who, request_id, body, if_match=if_match, now=app.now(), why=why
     )
     return _committed(uow, response, result)
