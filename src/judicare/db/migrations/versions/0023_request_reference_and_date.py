@@ -2,7 +2,7 @@
 (issue 17, points 2 and 3)
 
 Revision ID: 0023
-Revises: 0016
+Revises: 0022
 Create Date: 2026-12-04 23:59:00
 """
 
