@@ -43,6 +43,12 @@ def whole_name_form(name: str) -> str:
     return " ".join(folded.replace(",", " ").split())
 
 
+def sorted_tokens(form: str) -> str:
+    """A folded form with its words in order, as `token_sort_ratio` compares them: the
+    index sorts each record's once, when it is filed, and compares with a plain `ratio`."""
+    return " ".join(sorted(form.split()))
+
+
 def record_reading(parsed: ParsedName) -> str:
     """A record's name as the fallback reads it: folded like a query's when written in ASCII,
     else the engine's first reading of each part (read when the record was filed, so that

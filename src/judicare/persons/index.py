@@ -26,9 +26,10 @@ from rapidfuzz import fuzz, process
 from .domain import Candidate, PersonQuery, PersonRecord
 from .fallback import (
     FALLBACK_RATIO,
-    fallback_finds,
+    FALLBACK_WEIGHT,
     query_readings,
     record_reading,
+    sorted_tokens,
     with_fallback,
 )
 from .keys import blocking_keys
@@ -65,7 +66,8 @@ class PersonIndex:
         self._slots: dict[tuple[str, str], int] = {}
         self._postings: dict[str, array[int]] = {}
         self._size = 0
-        self._folded: dict[int, tuple[str, ...]] = {}  # the fallback's reading, on demand
+        # The fallback's reading of each record's names, folded and token-sorted when filed.
+        self._folded: list[tuple[str, ...]] = []
 
     def __len__(self) -> int:
         return self._size
@@ -77,7 +79,9 @@ class PersonIndex:
             self.remove(*ident)
         slot = len(self._records)
         self._records.append(record)
-        self._parsed.append(parse_names(record.names))
+        parsed = parse_names(record.names)
+        self._parsed.append(parsed)
+        self._folded.append(tuple(dict.fromkeys(sorted_tokens(record_reading(p)) for p in parsed)))
         self._slots[ident] = slot
         postings = self._postings
         for key in blocking_keys(record.names):
@@ -100,7 +104,7 @@ class PersonIndex:
         record = self._records[slot]
         self._records[slot] = None
         self._parsed[slot] = ()
-        self._folded.pop(slot, None)
+        self._folded[slot] = ()
         assert record is not None
         for key in blocking_keys(record.names):
             bucket = self._postings.get(key)
@@ -174,39 +178,45 @@ class PersonIndex:
             }
         return evidence
 
-    def fallback_candidates(self, query: PersonQuery, pool: list[int]) -> list[int]:
-        """The safeguard's wider net: of `pool` (beyond the shortlist, the `fallback_pool`
-        records with the most evidence), those that a plain whole-name comparison finds
-        alike (one rapidfuzz call over the names, folded once per record)."""
-        if not pool:
-            return []
+    def fallback_ratios(self, query: PersonQuery, slots: list[int]) -> dict[int, float]:
+        """The safeguard's wider net: of `slots`, those that a plain whole-name comparison
+        finds alike (rapidfuzz `token_sort_ratio` at least `FALLBACK_RATIO`), with their best
+        ratio. The records' names were folded and their tokens sorted when they were filed,
+        so this is one `ratio` call per reading of the query over the lot, in C."""
+        if not slots:
+            return {}
         choices: list[str] = []
         owners: list[int] = []
-        for slot in pool:
-            for form in self._folded_names(slot):
+        folded = self._folded
+        for slot in slots:
+            for form in folded[slot]:
                 choices.append(form)
                 owners.append(slot)
-        found: set[int] = set()
-        for name in query.names:
-            for alias in aliases(name) if name.strip() else ():
-                for reading in query_readings(alias):
-                    hits = process.extract(
-                        reading,
-                        choices,
-                        scorer=fuzz.token_sort_ratio,
-                        score_cutoff=FALLBACK_RATIO,
-                        limit=None,
-                    )
-                    found.update(owners[k] for _, _, k in hits)
-        return [slot for slot in pool if slot in found]
+        found: dict[int, float] = {}
+        readings = {
+            sorted_tokens(reading)
+            for name in query.names
+            for alias in (aliases(name) if name.strip() else ())
+            for reading in query_readings(alias)
+        }
+        for reading in readings:
+            for _, ratio, k in process.extract(
+                reading,
+                choices,
+                scorer=fuzz.ratio,
+                score_cutoff=FALLBACK_RATIO,
+                limit=None,
+            ):
+                slot = owners[k]
+                if ratio > found.get(slot, 0.0):
+                    found[slot] = ratio
+        return found
 
-    def _folded_names(self, slot: int) -> tuple[str, ...]:
-        """A record's names folded for the fallback, made the first time it is needed."""
-        folded = self._folded.get(slot)
-        if folded is None:
-            folded = tuple(record_reading(parsed) for parsed in self._parsed[slot])
-            self._folded[slot] = folded
-        return folded
+    def fallback_candidates(self, query: PersonQuery, pool: list[int]) -> list[int]:
+        """Of `pool` (beyond the shortlist, the `fallback_pool` records with the most
+        evidence), those that a plain whole-name comparison finds alike."""
+        found = self.fallback_ratios(query, pool)
+        return [slot for slot in pool if slot in found]
 
     def query(
         self,
@@ -226,30 +236,40 @@ class PersonIndex:
         min_part = point.min_part_similarity if point else MIN_PART_SIMILARITY
         registers = set(query.registers) if query.registers else None
         query_parsed = parse_names(query.names)
-        out = []
         evidence = self.evidence(query)
         wide = point is not None and point.fallback
         ranked = heapq.nlargest(
             self.shortlist + (self.fallback_pool if wide else 0), evidence, key=evidence.__getitem__
         )
         slots = ranked[: self.shortlist]
+        ratios: dict[int, float] = {}
         if wide:
-            slots += self.fallback_candidates(query, ranked[self.shortlist :])
+            ratios = self.fallback_ratios(query, ranked)
+            slots += [slot for slot in ranked[self.shortlist :] if slot in ratios]
+        # Every record is scored without its explanation first (the fallback's score from
+        # the ratio already measured); only those shown are explained.
+        scored: list[tuple[float, str, str, int, bool]] = []
         for slot in slots:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
                 continue
-            # The score without its explanation first; only a hit is explained.
             quick = quick_score(query, query_parsed, record, self._parsed[slot], min_part)
+            lifted = False
+            if quick < threshold and slot in ratios:
+                lifted_score = round(max(quick, FALLBACK_WEIGHT * ratios[slot] / 100), 4)
+                if lifted_score >= threshold:
+                    quick, lifted = lifted_score, True
             if quick >= threshold:
-                candidate = score_pair(query, record, point)
-            elif point is not None and point.fallback and fallback_finds(query, record):
-                candidate = with_fallback(
-                    query, record, score_pair(query, record, point), threshold
-                )
-            else:
-                continue
+                scored.append((-quick, record.register, record.id, slot, lifted))
+        scored.sort()
+        out = []
+        for _, _, _, slot, lifted in scored[:limit]:
+            record = self._records[slot]
+            assert record is not None
+            candidate = score_pair(query, record, point)
+            if lifted:
+                candidate = with_fallback(query, record, candidate, threshold)
             if candidate.score >= threshold:
                 out.append(candidate)
         out.sort(key=lambda c: (-c.score, c.register, c.id))
-        return out[:limit]
+        return out

@@ -71,3 +71,45 @@ def test_identification_keeps_its_own_threshold():
     query = PersonQuery(("Aliaksandr Hryhoryavich Lukashenka",))
     assert score_pair(query, record, IDENTIFICATION).score < IDENTIFICATION.threshold
     assert score_pair(query, record, SAFEGUARD).score >= SAFEGUARD.threshold
+
+
+def test_the_query_path_gives_the_scores_and_explanations_of_score_pair():
+    """The index scores without explaining and explains only what it shows: what it shows is
+    what `score_pair` (and the fallback) give, record by record."""
+    from judicare.persons.fallback import with_fallback
+
+    index = _index()
+    for case in CASES:
+        query = PersonQuery((case["query"],))
+        for shown in index.query(query, point=SAFEGUARD):
+            record = index.get("refugees", shown.id)
+            assert record is not None
+            expected = score_pair(query, record, SAFEGUARD)
+            if expected.score < SAFEGUARD.threshold:  # the rules alone would not show it
+                expected = with_fallback(query, record, expected, SAFEGUARD.threshold)
+            assert shown == expected, (case["query"], shown.id)
+
+
+def test_a_record_replaced_or_removed_is_compared_on_its_new_names_only():
+    index = PersonIndex()
+    index.add(PersonRecord("refugees", "1", ("Леруа Мерлен",), status="refugee"))
+    index.add(PersonRecord("refugees", "1", ("Kim Jong Un",), status="refugee"))
+    assert index.query(PersonQuery(("Leroy Merlin",)), point=SAFEGUARD) == []
+    assert [c.id for c in index.query(PersonQuery(("Kim Jong-un",)), point=SAFEGUARD)] == ["1"]
+    assert index.remove("refugees", "1")
+    assert index.query(PersonQuery(("Kim Jong-un",)), point=SAFEGUARD) == []
+
+
+def test_the_fallback_shows_what_the_rules_leave_out_and_says_so():
+    from judicare.persons.fallback import with_fallback
+
+    index = PersonIndex()
+    record = PersonRecord("refugees", "1", ("Georginio Sansen",), status="refugee")
+    index.add(record)
+    query = PersonQuery(("Джорджиньо Сансэн",))
+    rules = score_pair(query, record, SAFEGUARD)
+    assert rules.score < SAFEGUARD.threshold
+    [shown] = index.query(query, point=SAFEGUARD)
+    assert shown == with_fallback(query, record, rules, SAFEGUARD.threshold)
+    assert shown.explanation["fallback"]["ratio"] >= 70
+    assert index.query(query, point=IDENTIFICATION) == []
