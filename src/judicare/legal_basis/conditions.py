@@ -41,17 +41,36 @@ def _applicable(
     if not reserved and query.conduct_date is None and not plan["has_protocols"]:
         # The usual case: nothing specific to this pair of states; the conditions are the
         # instrument's own for this kind and these crimes, computed once per date.
-        conditions = plan["plain_conditions"]
-        return Applicable(
-            crime_conditional=scope == "unstated",
-            instrument=instrument.id,
-            title=instrument.title,
-            in_force_since=in_force_since,
-            citations=static["citations"],
-            conditions=conditions,
-            channel=static["channel"],
-            rank=static["rank"],
+        conditions = tuple(plan["plain_conditions"])
+    else:
+        conditions = _pair_conditions(
+            book, index, snapshot, instrument, query, static, scope, reserved, in_force_since
         )
+    return Applicable(
+        crime_conditional=scope == "unstated",
+        instrument=instrument.id,
+        title=instrument.title,
+        in_force_since=in_force_since,
+        citations=static["citations"],
+        conditions=conditions,
+        channel=static["channel"],
+        rank=static["rank"],
+    )
+
+
+def _pair_conditions(
+    book: Rulebook,
+    index: DateIndex,
+    snapshot: InstrumentSnapshot,
+    instrument: Instrument,
+    query: Query,
+    static: dict[str, Any],
+    scope: str,
+    reserved: tuple[Condition, ...],
+    in_force_since: date | None,
+) -> tuple[Condition, ...]:
+    """The conditions that depend on this pair of states, their reservations, the protocols
+    and the conduct's date, after the instrument's own."""
     conditions = list(static["conditions"])
     conditions += _scope_conditions(book, snapshot, query.crimes, scope)
     conditions += reserved
@@ -68,16 +87,7 @@ def _applicable(
     if static["unverified"] is not None:
         conditions.append(static["unverified"])
     conditions += _data_age(snapshot, index.on)
-    return Applicable(
-        crime_conditional=scope == "unstated",
-        instrument=instrument.id,
-        title=instrument.title,
-        in_force_since=in_force_since,
-        citations=static["citations"],
-        conditions=tuple(conditions),
-        channel=static["channel"],
-        rank=static["rank"],
-    )
+    return tuple(conditions)
 
 
 def _plan(

@@ -223,9 +223,15 @@ def _decision_for(
     """The decision, if the principal may act on its request. A decision on a request out
     of the principal's need-to-know answers exactly as a decision that does not exist
     (same error, same message), so that its existence is not disclosed."""
+    return _on_a_request(session, principal, DecisionRow, decision_id, permission, "decision")
+
+
+def _on_a_request(session, principal: Principal, row_type, row_id: int, permission, what: str):
+    """A row that belongs to a request (a decision, a draft), if the principal may act on
+    that request; else the same 404 as a row that does not exist."""
     authorize(principal, permission)
-    entry = session.get(DecisionRow, decision_id)
-    hidden = NotFound(f"decision {decision_id} not found")
+    entry = session.get(row_type, row_id)
+    hidden = NotFound(f"{what} {row_id} not found")
     if entry is None:
         raise hidden
     try:
@@ -501,16 +507,7 @@ def _draft_for(
 ) -> DecisionDraftRow:
     """The draft, if the principal may act on its request; else the same 404 as a draft
     that does not exist."""
-    authorize(principal, permission)
-    entry = session.get(DecisionDraftRow, draft_id)
-    hidden = NotFound(f"draft {draft_id} not found")
-    if entry is None:
-        raise hidden
-    try:
-        load_for(session, principal, entry.request_id, permission)
-    except NotFound:
-        raise hidden from None
-    return entry
+    return _on_a_request(session, principal, DecisionDraftRow, draft_id, permission, "draft")
 
 
 def drafts_awaiting_review(session: Session, principal: Principal) -> list[dict]:
