@@ -276,7 +276,8 @@ def _apply(session, principal, entry: DecisionRow, *, now, why) -> None:
         session.flush()
 
 
-def decision_view(entry: DecisionRow) -> dict:
+def _proposal_view(entry: DecisionRow | DecisionDraftRow) -> dict:
+    """What a decision and a draft both say: the outcome, its reasons and citations."""
     return {
         "id": entry.id,
         "request_id": entry.request_id,
@@ -285,6 +286,12 @@ def decision_view(entry: DecisionRow) -> dict:
         "citations": entry.citations,
         "conditions": entry.conditions,
         "consulted": entry.consulted,
+    }
+
+
+def decision_view(entry: DecisionRow) -> dict:
+    return {
+        **_proposal_view(entry),
         "requires_approval": entry.requires_approval,
         "status": entry.status,
         "findings": entry.findings,
@@ -467,13 +474,7 @@ def draft_authors(session: Session, principal: Principal, request_id: int) -> di
 
 def draft_view(entry: DecisionDraftRow) -> dict:
     return {
-        "id": entry.id,
-        "request_id": entry.request_id,
-        "outcome": entry.outcome,
-        "reasons": entry.reasons,
-        "citations": entry.citations,
-        "conditions": entry.conditions,
-        "consulted": entry.consulted,
+        **_proposal_view(entry),
         "status": entry.status,
         "drafted_by": entry.drafted_by,
         "drafted_at": entry.drafted_at.isoformat(),
