@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -56,9 +57,17 @@ class DepositaryNotificationRow(Base):
     instrument_id: Mapped[str] = mapped_column(ForeignKey("instruments.id"))
     number: Mapped[int] = mapped_column(Integer)
     action_id: Mapped[int] = mapped_column(ForeignKey("depositary_actions.id"), unique=True)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Empty while the notification is a draft at the depositary's desk (issue 19).
+    issued_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, nullable=True
+    )
     text_en: Mapped[str] = mapped_column(Text)
     text_fr: Mapped[str] = mapped_column(Text)
+    # "issued" (the register's own notifications, issued at once) or "draft" (the desk's,
+    # issued by a second officer: four eyes).
+    status: Mapped[str] = mapped_column(String(16), default="issued", server_default="issued")
+    drafted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    issued_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
 class ReferenceDatasetRow(Base):
@@ -71,3 +80,71 @@ class ReferenceDatasetRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     rows: Mapped[int] = mapped_column(Integer)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DepositRow(Base):
+    """An instrument received at the depositary's desk: who signed it, in what capacity, the
+    full powers, the scanned original (by hash) and the outcome of the formal checks."""
+
+    __tablename__ = "depositary_deposits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instrument_id: Mapped[str] = mapped_column(ForeignKey("instruments.id"), index=True)
+    state: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(40))
+    deposited_on: Mapped[date] = mapped_column(Date)
+    signatory: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[str] = mapped_column(String(40))
+    full_powers: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    subject: Mapped[dict] = mapped_column(JSON, default=dict)
+    text: Mapped[str] = mapped_column(Text, default="")
+    original_key: Mapped[str] = mapped_column(String(80))
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    original_size: Mapped[int] = mapped_column(Integer)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    objection_to: Mapped[int | None] = mapped_column(
+        ForeignKey("depositary_deposits.id"), nullable=True
+    )
+    objection_late: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # For an accepted reservation: the last day to object (VCLT art. 20(5)), set when its
+    # notification is issued.
+    objection_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("depositary_actions.id"), nullable=True
+    )
+    received_by: Mapped[str] = mapped_column(String(120))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustodyEventRow(Base):
+    """The original's custody and the certified true copies made of it. Append-only."""
+
+    __tablename__ = "depositary_custody"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("depositary_deposits.id"), index=True)
+    event: Mapped[str] = mapped_column(String(32))  # received, moved, certified_copy
+    location: Mapped[str] = mapped_column(String(200), default="")
+    handled_by: Mapped[str] = mapped_column(String(120))
+    recipient: Mapped[str] = mapped_column(String(200), default="")
+    copy_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DispatchRow(Base):
+    """One issued notification sent to one state: the document sent and its hash."""
+
+    __tablename__ = "depositary_dispatches"
+    __table_args__ = (UniqueConstraint("notification_id", "state", name="uq_dispatch_state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("depositary_notifications.id"))
+    state: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(24))  # "document"
+    document_key: Mapped[str] = mapped_column(String(80))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
