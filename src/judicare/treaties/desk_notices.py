@@ -83,3 +83,20 @@ def desk_notification_text(
                 "de l'instrument n'a pas été vérifiée."
             )
     return NotificationText(english=" ".join(english), french=" ".join(french))
+
+
+def notification_document(reference: str, title: str, issued_on: date, text: NotificationText):
+    """The notification as a self-contained HTML document (English and French), sent to a
+    state that has no node to receive it over the exchange."""
+    from html import escape
+
+    page = (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(reference)}</title></head><body>"
+        f"<h1>{escape(reference)}</h1><p>{escape(title)}</p>"
+        f"<p>Issued on {escape(_en(issued_on))}.</p>"
+        f"<p>{escape(text.english)}</p>"
+        f'<div lang="fr"><p>Émise le {escape(_fr(issued_on))}.</p>'
+        f"<p>{escape(text.french)}</p></div></body></html>\n"
+    )
+    return page.encode("utf-8")

@@ -314,11 +314,15 @@ def _notification_dict(row, action: Action) -> dict:
     }
 
 
-def list_notifications(session: Session, instrument_id: str) -> list[dict]:
+def list_notifications(
+    session: Session, instrument_id: str, include_drafts: bool = False
+) -> list[dict]:
+    """Issued notifications in number order; drafts at the desk only when asked for."""
     instrument = get_instrument(instrument_id)
     return [
         _notification_dict(n, repo.to_action(a))
         for n, a in repo.notifications_for(session, instrument.id)
+        if include_drafts or n.status != "draft"
     ]
 
 
