@@ -31,6 +31,7 @@ USERS = [
     ("sofie.supervisor", "supervisor", "BEL-CA"),
     ("marc.auditor", "auditor", "BEL-CA"),
     ("eva.depositary", "depositary_officer", "BEL-CA"),
+    ("jan.depositary", "depositary_officer", "BEL-CA"),  # the desk's second pair of eyes
     ("admin", "admin", "BEL-CA"),
     ("pieter.officer", "officer", "NLD-CA"),
     # The node's own roles (for every authority it hosts): its national registers, its trail.

@@ -229,3 +229,216 @@ def _print_sources(report: dict) -> None:
         out_console.print(f"  [yellow]disagreement:[/yellow] {d}", highlight=False)
     for g in report["gaps"]:
         out_console.print(f"  [red]gap:[/red] {g}", highlight=False)
+
+
+# --- the depositary's desk (issue 19) -------------------------------------------------------
+
+AsUser = Annotated[str, typer.Option("--as", help="The depositary officer acting (user name).")]
+
+
+@app.command("receive")
+def receive(
+    instrument: InstrumentArg,
+    state: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 or alpha-3 code.")],
+    act: Annotated[str, typer.Argument(help="ratification, signature, reservation, ...")],
+    deposited_on: Annotated[str, typer.Argument(metavar="YYYY-MM-DD", help="Date of deposit.")],
+    original: Annotated[Path, typer.Option("--original", help="The scanned original.")],
+    signatory: Annotated[str, typer.Option("--signatory", help="Who signed the instrument.")],
+    capacity: Annotated[
+        str,
+        typer.Option(
+            "--capacity",
+            help="head_of_state, head_of_government, minister_for_foreign_affairs or other.",
+        ),
+    ],
+    as_user: AsUser,
+    location: Annotated[str, typer.Option("--location", help="Where the original is kept.")],
+    full_powers_by: Annotated[
+        str | None, typer.Option("--full-powers-by", help="Capacity of who signed them.")
+    ] = None,
+    full_powers_on: Annotated[
+        str | None, typer.Option("--full-powers-on", help="Date of the full powers.")
+    ] = None,
+    defect: Annotated[
+        list[str] | None,
+        typer.Option("--full-powers-defect", help="signatory or instrument (not covered)."),
+    ] = None,
+    article: Annotated[str, typer.Option("--article", help="Article reserved.")] = "",
+    declaration: Annotated[
+        str, typer.Option("--declaration", help="annex or interpretative.")
+    ] = "",
+    annex: Annotated[list[str] | None, typer.Option("--annex", help="Annex letter.")] = None,
+    objection_to: Annotated[
+        int | None, typer.Option("--objection-to", help="Deposit number of the reservation.")
+    ] = None,
+    text: Annotated[str, typer.Option("--text", help="Text of the act.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Receive an instrument at the depositary's desk (exit 0 accepted, 3 pending, 4 refused)."""
+    from judicare.cli_support import acting_user
+    from judicare.treaties import desk_service
+
+    content = original.read_bytes() if original.is_file() else b""
+    if not content:
+        from judicare.cli_support import fail
+
+        fail(f"--original {original}: no such file, or it is empty", 2)
+    with command_app(db) as judicare:
+        receipt = desk_service.parse_receipt(
+            instrument_id=instrument, state=state, kind=act, deposited_on=deposited_on,
+            signatory=signatory, capacity=capacity, full_powers_by=full_powers_by,
+            full_powers_on=full_powers_on, full_powers_defects=tuple(defect or ()),
+            article=article, declaration=declaration, annexes=tuple(annex or ()),
+            objection_to=objection_to, text=text,
+        )  # fmt: skip
+        with judicare.unit_of_work() as uow:
+            result = desk_service.receive(
+                uow.session, judicare.file_store, acting_user(uow.session, as_user), receipt,
+                (original.name, content), location=location, now=judicare.now(),
+                today=judicare.clock.today(),
+            )  # fmt: skip
+            uow.commit()
+    _print_deposit(result, as_json)
+
+
+def _print_deposit(result: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+    else:
+        out_console.print(
+            f"Deposit {result['deposit']}: {result['status']}"
+            + (
+                f", notification {result['notification']} drafted" if result["notification"] else ""
+            ),
+            highlight=False,
+        )
+        for line in result["reasons"]:
+            out_console.print(f"  reason: {line}", highlight=False)
+        for line in result["warnings"]:
+            out_console.print(f"  [yellow]warning:[/yellow] {line}", highlight=False)
+    codes = {"accepted": 0, "pending": 3, "refused": 4}
+    if codes[result["status"]]:
+        raise typer.Exit(codes[result["status"]])
+
+
+@app.command("full-powers")
+def full_powers(
+    deposit: Annotated[int, typer.Argument(help="Deposit number (see `treaty deposits`).")],
+    issued_by: Annotated[str, typer.Option("--by", help="Capacity of who signed them.")],
+    issued_on: Annotated[str, typer.Option("--on", help="Date of the full powers.")],
+    as_user: AsUser,
+    defect: Annotated[
+        list[str] | None, typer.Option("--defect", help="signatory or instrument.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record the full powers of a pending instrument and check it again."""
+    from judicare.cli_support import acting_user
+    from judicare.treaties import desk_service
+    from judicare.treaties.desk import Capacity, FullPowers
+
+    with command_app(db) as judicare:
+        defects = tuple(defect or ())
+        powers = FullPowers(
+            desk_service._choice(Capacity, issued_by, "--by"),
+            desk_service._day(issued_on, "--on"),
+            "signatory" not in defects,
+            "instrument" not in defects,
+        )
+        with judicare.unit_of_work() as uow:
+            result = desk_service.complete_full_powers(
+                uow.session, acting_user(uow.session, as_user), deposit, powers,
+                now=judicare.now(), today=judicare.clock.today(),
+            )  # fmt: skip
+            uow.commit()
+    _print_deposit(result, as_json)
+
+
+@app.command("issue")
+def issue(
+    instrument: InstrumentArg,
+    number: Annotated[int, typer.Argument(help="Number of the drafted notification.")],
+    as_user: AsUser,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Issue a drafted notification (another officer than its drafter): sent and published."""
+    from judicare.cli_support import acting_user
+    from judicare.treaties import desk_service
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        result = desk_service.issue(
+            uow.session, judicare.file_store, acting_user(uow.session, as_user), instrument,
+            number, now=judicare.now(),
+        )  # fmt: skip
+        uow.commit()
+    if as_json:
+        print_json(result)
+        return
+    out_console.print(
+        f"Issued {result['reference']}; sent to {len(result['sent_to'])} state(s).",
+        highlight=False,
+    )
+
+
+@app.command("deposits")
+def deposits(
+    instrument: InstrumentArg, as_user: AsUser, db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """Instruments received at the desk, with their status and objection deadlines."""
+    from judicare.cli_support import acting_user
+    from judicare.treaties import desk_service
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        rows = desk_service.list_deposits(
+            uow.session, acting_user(uow.session, as_user), instrument
+        )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("no.", "state", "act", "deposited", "status", "notification", "objections until")
+    for r in rows:
+        table.add_row(
+            str(r["deposit"]), r["state"], r["act"], r["deposited_on"], r["status"],
+            r["notification"] or "—", r["objection_deadline"] or "—",
+        )  # fmt: skip
+    out_console.print(table)
+
+
+@app.command("custody")
+def custody(
+    deposit: Annotated[int, typer.Argument(help="Deposit number.")],
+    as_user: AsUser,
+    event: Annotated[
+        str | None, typer.Option("--event", help="moved or certified_copy; omit to list.")
+    ] = None,
+    location: Annotated[str, typer.Option("--location")] = "",
+    recipient: Annotated[str, typer.Option("--recipient")] = "",
+    note: Annotated[str, typer.Option("--note")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The original's custody and the certified true copies made of it; add an entry."""
+    from judicare.cli_support import acting_user
+    from judicare.treaties import desk_service
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        who = acting_user(uow.session, as_user)
+        if event:
+            desk_service.record_custody(
+                uow.session, who, deposit, event, location=location, recipient=recipient,
+                note=note, now=judicare.now(),
+            )  # fmt: skip
+            uow.commit()
+        rows = desk_service.custody_register(uow.session, who, deposit)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        copy = f" copy no. {r['copy_number']}" if r["copy_number"] else ""
+        out_console.print(
+            f"{r['at']} {r['event']}{copy} {r['location']} {r['recipient']} by {r['handled_by']}",
+            highlight=False,
+        )

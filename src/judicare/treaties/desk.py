@@ -42,7 +42,7 @@ class Citation:
     note: str = ""
 
     def describe(self) -> str:
-        flag = "" if self.verified else " [unverified]"
+        flag = "" if self.verified else ", text not verified"
         return f"{self.instrument} art. {self.article}{flag}"
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
+from judicare.db.base import as_utc
 from judicare.auth.permissions import Permission, Principal, authorize
 from judicare.errors import ActionRefused, InvalidInput, JudicareError
 from judicare.files.store import FileStore
@@ -438,7 +439,7 @@ def custody_dict(row: CustodyEventRow) -> dict:
         "handled_by": row.handled_by,
         "recipient": row.recipient,
         "copy_number": row.copy_number,
-        "at": row.at.isoformat(),
+        "at": as_utc(row.at).isoformat(),
         "note": row.note,
     }
 
