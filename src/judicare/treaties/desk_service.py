@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
-from judicare.db.base import as_utc
 from judicare.auth.permissions import Permission, Principal, authorize
+from judicare.db.base import as_utc
 from judicare.errors import ActionRefused, InvalidInput, JudicareError
 from judicare.files.store import FileStore
 from judicare.states import resolve_state
