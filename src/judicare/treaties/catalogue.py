@@ -127,7 +127,7 @@ def parse_instrument(path: Path) -> Instrument:
         participation_as_of=_as_text(participation.get("as_of")),
         participation_note=participation.get("note") or "",
         sources=tuple(raw.get("sources") or ()),
-        gaps=tuple(raw.get("gaps") or ()),
+        gaps=tuple(_gap_text(g) for g in raw.get("gaps") or ()),
         state_overrides=tuple(_overrides(raw.get("state_overrides") or [], where)),
         bound_at_latest=(
             _sourced(raw, "bound_at_latest", where, date) if raw.get("bound_at_latest") else None
@@ -345,3 +345,10 @@ def _channels(items: list[Any], where: str) -> Iterator[Any]:
         if not item.get("source_url") or not item.get("channel"):
             raise DataError(f"{where}: a channel needs its text and a source_url")
         yield dict(item)
+
+
+def _gap_text(gap: object) -> str:
+    """A gap is a sentence; YAML reads "- Partial data: ..." as a one-key mapping."""
+    if isinstance(gap, dict):
+        return "; ".join(f"{key}: {value}" for key, value in gap.items())
+    return str(gap)

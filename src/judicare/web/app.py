@@ -28,6 +28,7 @@ from judicare.web import (
     document_pages,
     exchange_pages,
     intake,
+    portal_pages,
     registers,
     request_pages,
     treaty_pages,
@@ -61,6 +62,7 @@ def install_web(api: FastAPI, app: App) -> None:
         document_pages,
         exchange_pages,
         treaty_pages,
+        portal_pages,  # the public portal: /public/..., no sign-in
         audit_pages,
         registers,
         user_pages,

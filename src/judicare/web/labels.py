@@ -164,6 +164,25 @@ CONSENT_ACTION = {
     "membership": N_("Membership of the European Union"),
     "deposit": N_("Deposit"),
 }
+# A state's action in respect of a treaty (treaties.domain.ActionKind), for the public portal.
+TREATY_ACTION = {
+    "full_powers": N_("Full powers"),
+    "signature": N_("Signature"),
+    "ratification": N_("Ratification"),
+    "acceptance": N_("Acceptance"),
+    "approval": N_("Approval"),
+    "accession": N_("Accession"),
+    "succession": N_("Succession"),
+    "reservation": N_("Reservation"),
+    "declaration": N_("Declaration"),
+    "objection": N_("Objection"),
+    "withdrawal": N_("Withdrawal"),
+    "central_authority_designation": N_("Designation of a central authority"),
+    "annex_acceptance": N_("Acceptance of an annex"),
+    "membership": N_("Membership of the European Union"),
+    "deposit": N_("Deposit"),
+    "entry_into_force": N_("Entry into force"),
+}
 # What the check of the audit chain found wrong with an entry (audit.chain).
 CHAIN_PROBLEM = {
     "altered": N_("altered"),
@@ -215,6 +234,7 @@ ALL = {
     "in_force": IN_FORCE,
     "participation_data": PARTICIPATION_DATA,
     "consent_action": CONSENT_ACTION,
+    "treaty_action": TREATY_ACTION,
     "chain_problem": CHAIN_PROBLEM,
     "date_relation": DATE_RELATION,
     "follow_up_status": FOLLOW_UP_STATUS,

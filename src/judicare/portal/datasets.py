@@ -1,0 +1,158 @@
+"""The portal's downloads: JSON and CSV of the same rows under one versioned, documented
+schema, and the Atom feed of notifications (RFC 4287). Pure: rows in, bytes out.
+
+Every dataset is published twice, `data/<name>.json` and `data/<name>.csv`, with the same
+rows in the same order. JSON keeps types (null, true/false); CSV writes null as an empty
+cell and booleans as `true`/`false`. `data/schema.json` documents every column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from xml.etree import ElementTree as ET
+
+SCHEMA_VERSION = "1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+XML = "http://www.w3.org/XML/1998/namespace"
+
+SCHEMA: dict[str, dict] = {
+    "instruments": {
+        "description": "Every instrument the portal covers: treaties and joint statements.",
+        "columns": {
+            "id": "stable identifier, used in every URL (e.g. lhc-2023)",
+            "type": "treaty or statement (a statement is a political act, not a treaty)",
+            "title": "full title",
+            "short_title": "short title",
+            "date": "adoption date (treaty) or date of the statement, YYYY-MM-DD; null if unknown",
+            "participation_data": "complete, partial or unknown (treaties); partial or "
+            "complete_per_one_source (statements): a state with no row in partial data has "
+            "an unknown position",
+        },
+    },
+    "actions": {
+        "description": "Every action of a state in respect of a treaty, from the reference "
+        "data shipped with Judicare and from this depositary's register.",
+        "columns": {
+            "instrument": "instrument id",
+            "state": "ISO 3166-1 alpha-3 code (XKX for Kosovo)",
+            "state_name": "short English name",
+            "action": "signature, ratification, acceptance, approval, accession, succession, "
+            "reservation, declaration, objection, withdrawal, ...",
+            "date": "date of the action, YYYY-MM-DD; null where the source gives none",
+            "date_is_effective": "true when a withdrawal's date is the date it took effect",
+            "origin": "reference (third-party data) or register (recorded by the depositary)",
+            "source_url": "where the action is documented; null if not given",
+        },
+    },
+    "notifications": {
+        "description": "Depositary notifications issued (drafts are never published).",
+        "columns": {
+            "reference": "INSTRUMENT/NUMBER, stable",
+            "instrument": "instrument id",
+            "number": "number, consecutive per instrument",
+            "state": "ISO 3166-1 alpha-3 code of the state that acted",
+            "action": "the action notified",
+            "date": "date of the action, YYYY-MM-DD",
+            "issued_at": "when the notification was issued, ISO 8601 with time zone",
+            "text_en": "the notification in English",
+            "text_fr": "the notification in French",
+        },
+    },
+    "statement_signatories": {
+        "description": "The states that joined each joint statement, as the sources list them.",
+        "columns": {
+            "statement": "statement id",
+            "state": "ISO 3166-1 alpha-3 code",
+            "state_name": "short English name",
+            "date": "date of the statement (not of each state's endorsement), YYYY-MM-DD",
+            "source_url": "the best source naming this state; null where none has a URL",
+            "unsure": "true when the source row is marked [UNSURE] or has no URL",
+        },
+    },
+}
+
+
+def schema_document() -> dict:
+    return {"schema_version": SCHEMA_VERSION, "datasets": SCHEMA}
+
+
+def envelope(name: str, rows: list[dict], generated_on: date) -> dict:
+    """The JSON form: the rows with the schema's name, version and date."""
+    columns = list(SCHEMA[name]["columns"])
+    for row in rows:
+        if list(row) != columns:
+            raise ValueError(f"{name}: row columns {list(row)} differ from the schema {columns}")
+    return {
+        "dataset": name,
+        "schema_version": SCHEMA_VERSION,
+        "generated_on": generated_on.isoformat(),
+        "columns": columns,
+        "rows": rows,
+    }
+
+
+def to_json(name: str, rows: list[dict], generated_on: date) -> bytes:
+    return (
+        json.dumps(envelope(name, rows, generated_on), ensure_ascii=False, indent=1) + "\n"
+    ).encode("utf-8")
+
+
+def csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_csv(name: str, rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SCHEMA[name]["columns"])
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row.values()])
+    return out.getvalue().encode("utf-8")
+
+
+def atom_feed(notifications: list[dict], *, base_url: str, updated: datetime) -> bytes:
+    """RFC 4287: feed id, title, updated, author, self link; each entry id, title, updated,
+    link and content. Ids are URNs that never change with the host."""
+    ET.register_namespace("", ATOM)
+
+    def sub(parent, tag, text=None, **attrs):
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    sub(feed, "id", "urn:judicare:portal:notifications")
+    sub(feed, "title", "Depositary notifications")
+    newest = max((n["issued_at"] for n in notifications if n["issued_at"]), default=None)
+    sub(feed, "updated", newest or _rfc3339(updated))
+    author = sub(feed, "author")
+    sub(author, "name", "Depositary (Judicare)")
+    sub(feed, "link", rel="self", href=f"{base_url}feeds/notifications.atom")
+    sub(feed, "link", rel="alternate", href=f"{base_url}en/notifications.html")
+    for n in notifications:
+        entry = sub(feed, "entry")
+        sub(entry, "id", f"urn:judicare:notification:{n['instrument']}:{n['number']}")
+        sub(entry, "title", f"{n['reference']}: {n['state']} {n['action']} {n['date']}")
+        sub(entry, "updated", n["issued_at"])
+        sub(entry, "published", n["issued_at"])
+        sub(
+            entry, "link", rel="alternate",
+            href=f"{base_url}en/instruments/{n['instrument']}.html#n{n['number']}",
+        )  # fmt: skip
+        sub(entry, "content", n["text_en"], type="text")
+        sub(entry, "summary", n["text_fr"], type="text", **{f"{{{XML}}}lang": "fr"})
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
+        feed, encoding="utf-8", xml_declaration=False
+    )
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
