@@ -12,13 +12,14 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 from xml.etree import ElementTree as ET
 
 SCHEMA_VERSION = "1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 XML = "http://www.w3.org/XML/1998/namespace"
 
-SCHEMA: dict[str, dict] = {
+SCHEMA: dict[str, dict[str, Any]] = {
     "instruments": {
         "description": "Every instrument the portal covers: treaties and joint statements.",
         "columns": {
@@ -75,11 +76,11 @@ SCHEMA: dict[str, dict] = {
 }
 
 
-def schema_document() -> dict:
+def schema_document() -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "datasets": SCHEMA}
 
 
-def envelope(name: str, rows: list[dict], generated_on: date) -> dict:
+def envelope(name: str, rows: list[dict[str, Any]], generated_on: date) -> dict[str, Any]:
     """The JSON form: the rows with the schema's name, version and date."""
     columns = list(SCHEMA[name]["columns"])
     for row in rows:
@@ -94,7 +95,7 @@ def envelope(name: str, rows: list[dict], generated_on: date) -> dict:
     }
 
 
-def to_json(name: str, rows: list[dict], generated_on: date) -> bytes:
+def to_json(name: str, rows: list[dict[str, Any]], generated_on: date) -> bytes:
     return (
         json.dumps(envelope(name, rows, generated_on), ensure_ascii=False, indent=1) + "\n"
     ).encode("utf-8")
@@ -108,7 +109,7 @@ def csv_cell(value: object) -> str:
     return str(value)
 
 
-def to_csv(name: str, rows: list[dict]) -> bytes:
+def to_csv(name: str, rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SCHEMA[name]["columns"])
@@ -117,12 +118,12 @@ def to_csv(name: str, rows: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def atom_feed(notifications: list[dict], *, base_url: str, updated: datetime) -> bytes:
+def atom_feed(notifications: list[dict[str, Any]], *, base_url: str, updated: datetime) -> bytes:
     """RFC 4287: feed id, title, updated, author, self link; each entry id, title, updated,
     link and content. Ids are URNs that never change with the host."""
     ET.register_namespace("", ATOM)
 
-    def sub(parent, tag, text=None, **attrs):
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
         if text is not None:
             element.text = text
@@ -149,9 +150,8 @@ def atom_feed(notifications: list[dict], *, base_url: str, updated: datetime) ->
         )  # fmt: skip
         sub(entry, "content", n["text_en"], type="text")
         sub(entry, "summary", n["text_fr"], type="text", **{f"{{{XML}}}lang": "fr"})
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
-        feed, encoding="utf-8", xml_declaration=False
-    )
+    body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def _rfc3339(moment: datetime) -> str:

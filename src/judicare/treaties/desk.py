@@ -185,7 +185,9 @@ def assess(received: Received, clauses: dict[str, Any] | None) -> DeskOutcome:
             Status.REFUSED, (f"the desk does not receive a {received.kind.value}: use {allowed}",)
         )
     powers = check_full_powers(received)
-    refused, pending, warnings = list(), list(), list()
+    refused: list[str] = []
+    pending: list[str] = []
+    warnings: list[str] = []
     (refused if powers.status is Status.REFUSED else pending).extend(powers.reasons)
     citations = list(powers.citations)
     if clauses is None:
@@ -223,7 +225,13 @@ def assess(received: Received, clauses: dict[str, Any] | None) -> DeskOutcome:
     )
 
 
-def _final_clauses(received: Received, clauses: dict, refused, pending, warnings) -> None:
+def _final_clauses(
+    received: Received,
+    clauses: dict[str, Any],
+    refused: list[str],
+    pending: list[str],
+    warnings: list[str],
+) -> None:
     kind, on = received.kind, received.deposited_on
     signature = clauses.get("signature") or {}
     flag = "" if signature.get("verified") else " (clause not verified in the text)"
@@ -248,7 +256,9 @@ def _final_clauses(received: Received, clauses: dict, refused, pending, warnings
         )
 
 
-def _reservation(subject: Subject, rules: dict, refused, pending) -> None:
+def _reservation(
+    subject: Subject, rules: dict[str, Any], refused: list[str], pending: list[str]
+) -> None:
     article = subject.article.strip()
     if not article:
         refused.append("a reservation must name the article it concerns: pass --article")
@@ -267,7 +277,9 @@ def _reservation(subject: Subject, rules: dict, refused, pending) -> None:
         )
 
 
-def _declaration(subject: Subject, rules: dict, refused, warnings) -> None:
+def _declaration(
+    subject: Subject, rules: dict[str, Any], refused: list[str], warnings: list[str]
+) -> None:
     if subject.declaration == "annex":
         annex = rules.get("annex")
         if not annex:

@@ -85,7 +85,9 @@ def desk_notification_text(
     return NotificationText(english=" ".join(english), french=" ".join(french))
 
 
-def notification_document(reference: str, title: str, issued_on: date, text: NotificationText):
+def notification_document(
+    reference: str, title: str, issued_on: date, text: NotificationText
+) -> bytes:
     """The notification as a self-contained HTML document (English and French), sent to a
     state that has no node to receive it over the exchange."""
     from html import escape

@@ -18,7 +18,7 @@ def final_clauses(instrument_id: str) -> dict[str, Any] | None:
     path = data_root() / "final_clauses" / f"{instrument_id}.yaml"
     if not path.is_file():
         return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     if data.get("instrument") != instrument_id:
         raise JudicareError(f"{path.name}: `instrument` must be {instrument_id!r}")
     for name in ("signature",):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -117,7 +118,9 @@ def get_statement(statement_id: str) -> Statement:
     return statements[statement_id]
 
 
-def beside_participation(statement: Statement, parties_on_date: list[dict]) -> dict:
+def beside_participation(
+    statement: Statement, parties_on_date: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The statement next to a treaty's status report rows (`service.status_report` on the
     statement's date): each signatory's treaty status, and the parties that are not listed
     (shown as "did not sign" only when the list is complete, else "unknown")."""
