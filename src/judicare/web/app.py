@@ -25,6 +25,7 @@ from judicare.web import (
     auth_pages,
     dashboard,
     decision_pages,
+    desk_pages,
     document_pages,
     exchange_pages,
     intake,
@@ -61,6 +62,7 @@ def install_web(api: FastAPI, app: App) -> None:
         decision_pages,
         document_pages,
         exchange_pages,
+        desk_pages,  # before treaty_pages: /treaties/desk is not /treaties/{id}
         treaty_pages,
         portal_pages,  # the public portal: /public/..., no sign-in
         audit_pages,

@@ -183,6 +183,18 @@ TREATY_ACTION = {
     "deposit": N_("Deposit"),
     "entry_into_force": N_("Entry into force"),
 }
+# The signatory's capacity (VCLT art. 7(2)(a)) and the desk's outcome (treaties.desk).
+SIGNATORY_CAPACITY = {
+    "head_of_state": N_("Head of state"),
+    "head_of_government": N_("Head of government"),
+    "minister_for_foreign_affairs": N_("Minister for foreign affairs"),
+    "other": N_("Other (needs full powers)"),
+}
+DEPOSIT_STATUS = {
+    "accepted": N_("Accepted"),
+    "pending": N_("Pending"),
+    "refused": N_("Refused"),
+}
 # What the check of the audit chain found wrong with an entry (audit.chain).
 CHAIN_PROBLEM = {
     "altered": N_("altered"),
@@ -235,6 +247,8 @@ ALL = {
     "participation_data": PARTICIPATION_DATA,
     "consent_action": CONSENT_ACTION,
     "treaty_action": TREATY_ACTION,
+    "signatory_capacity": SIGNATORY_CAPACITY,
+    "deposit_status": DEPOSIT_STATUS,
     "chain_problem": CHAIN_PROBLEM,
     "date_relation": DATE_RELATION,
     "follow_up_status": FOLLOW_UP_STATUS,
