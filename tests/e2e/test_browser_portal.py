@@ -175,3 +175,14 @@ def test_the_live_form_shows_the_status_on_another_date(page):
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**on=2024-02-14")
     assert page.get_by_role("heading", name="Status on Feb 14, 2024").count() == 1
+
+
+def test_the_depositary_desk_passes_axe_in_english_and_french(page):
+    base.sign_in(page, "eva.depositary")
+    page.goto("/treaties/desk")
+    assert page.get_by_role("heading", name="Depositary desk").count() == 1
+    assert serious_violations(page) == []
+    shoot(page, "depositary-desk")
+    page.goto("/treaties/desk?lang=fr")
+    assert page.get_by_role("heading", name="Bureau du dépositaire").count() == 1
+    assert serious_violations(page) == []
