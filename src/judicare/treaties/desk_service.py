@@ -20,7 +20,15 @@ from judicare.states import resolve_state
 from judicare.treaties import repository as repo
 from judicare.treaties import service as register
 from judicare.treaties.catalogue import get_instrument
-from judicare.treaties.desk import Capacity, FullPowers, Received, Status, Subject, assess
+from judicare.treaties.desk import (
+    Capacity,
+    FullPowers,
+    Received,
+    Status,
+    Subject,
+    assess,
+    objection_deadline,
+)
 from judicare.treaties.desk_notices import desk_notification_text, notification_document
 from judicare.treaties.domain import Action, ActionKind, Instrument, Origin
 from judicare.treaties.entry_into_force import withdrawal_effective
@@ -31,6 +39,7 @@ from judicare.treaties.models import (
     DepositRow,
     DispatchRow,
 )
+from judicare.treaties.notifications import NotificationText
 from judicare.treaties.validation import refusals
 
 MAX_ORIGINAL_BYTES = 50 * 1024 * 1024
@@ -287,8 +296,6 @@ def issue(
     row.status, row.issued_at, row.issued_by = "issued", now, who.username
     deposit = session.scalar(select(DepositRow).where(DepositRow.action_id == row.action_id))
     if deposit is not None and deposit.kind == ActionKind.RESERVATION.value:
-        from judicare.treaties.desk import objection_deadline
-
         deposit.objection_deadline = objection_deadline(now.date())
     sent = _dispatch(session, store, instrument, row, now)
     record(
@@ -303,8 +310,6 @@ def issue(
 def _dispatch(session, store, instrument: Instrument, row, now) -> list[str]:
     """The states concerned are every state with an action for the instrument (signatories,
     parties, and the state that acted). Each gets the document; the exchange is not used."""
-    from judicare.treaties.notifications import NotificationText
-
     text = NotificationText(row.text_en, row.text_fr)
     document = notification_document(
         f"{instrument.id.upper()}/{row.number}", instrument.title, now.date(), text

@@ -142,6 +142,7 @@ def beside_participation(
     ]
     return {
         "statement": statement.id,
+        "coordinators": [{"state": c, "name": state_name(c)} for c in statement.coordinators],
         "signatories": signatories,
         "signatories_parties": sum(1 for s in signatories if s["treaty_status"] == "party"),
         "parties": len(parties),
