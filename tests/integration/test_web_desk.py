@@ -75,3 +75,11 @@ def test_the_desk_speaks_french(node):
     eva = WebUser(node, "eva.depositary")
     page = eva.get("/treaties/desk?lang=fr").text
     assert "Recevoir un instrument" in page and "Bureau du dépositaire" in page
+
+
+def test_the_rome_statute_page_shows_the_joint_statements_beside_it(node):
+    page = WebUser(node, "eva.depositary").get("/treaties/rome-1998").text
+    assert "Joint statement in support of the International Criminal Court (June 2024)" in page
+    assert "68 of the 68 recorded signatories were parties to the Rome Statute" in page
+    assert "(partial list)" in page
+    assert "Joint statements" not in WebUser(node, "eva.depositary").get("/treaties/lhc-2023").text

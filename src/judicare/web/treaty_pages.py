@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from judicare.api.deps import AppDep
 from judicare.auth.permissions import Permission, Principal, authorize
 from judicare.treaties import service as treaty_service
+from judicare.treaties.statements import beside_participation, load_statements
 from judicare.web.charts import line_chart, world_map, yearly_totals
 from judicare.web.errors_text import field_problem
 from judicare.web.i18n import Translator
@@ -22,6 +23,7 @@ Who = Annotated[Principal, Depends(current_principal)]
 
 
 router = APIRouter(include_in_schema=False)
+ROME = "rome-1998"
 
 
 @router.get("/treaties")
@@ -74,4 +76,21 @@ def treaty(
         chart=line_chart(yearly_totals(report["parties"])),
         shapes=shapes,
         notifications=notifications,
+        statements=_statements_beside(participation, report["instrument"]),
     )
+
+
+def _statements_beside(participation, instrument_id: str) -> list[dict]:
+    """The joint statements in support of the ICC, beside the Rome Statute's participation
+    on each statement's date (political acts, shown as context only)."""
+    if instrument_id != ROME:
+        return []
+    return [
+        {
+            "statement": statement,
+            "view": beside_participation(
+                statement, treaty_service.status_report(participation, statement.date)["parties"]
+            ),
+        }
+        for statement in load_statements().values()
+    ]
