@@ -31,6 +31,7 @@ def test_which_document_fits(case):
         legal_basis=case["basis"],
         missing=tuple(case["missing"]),
         has_effective_decision=case["decided"],
+        outcome=case["outcome"],
     )
     found = kinds.fit(case["document"], shape)
     assert found.fits is case["fits"], found.reason

@@ -71,6 +71,7 @@ class RequestShape:
     legal_basis: str | None = None
     missing: tuple[str, ...] = ()  # the completeness report's missing items
     has_effective_decision: bool = False
+    outcome: str | None = None  # of the decision in effect
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,11 @@ def parse_kind(value: str) -> DocumentKind:
         ) from None
 
 
-def citations_for(kind: DocumentKind | str, legal_basis: str | None) -> tuple[Citation, ...]:
-    """The articles on the document's contents, of the request's chosen legal basis only."""
+def citations_for(
+    kind: DocumentKind | str, legal_basis: str | None, outcome: str | None = None
+) -> tuple[Citation, ...]:
+    """The articles on the document's contents, of the request's chosen legal basis only
+    (and for the decision's outcome, where the article names one)."""
     data = rules()
     return tuple(
         Citation(
@@ -115,7 +119,7 @@ def citations_for(kind: DocumentKind | str, legal_basis: str | None) -> tuple[Ci
             data["sources"][c["source"]]["url"],
         )
         for c in data["kinds"][str(kind)]["citations"]
-        if c["instrument"] == legal_basis
+        if c["instrument"] == legal_basis and outcome in c.get("outcomes", [outcome])
     )
 
 
@@ -160,7 +164,7 @@ def fit(kind: DocumentKind | str, request: RequestShape) -> Fit:
             "no decision on the request is in effect yet "
             "(a refusal waits for a supervisor's approval)",
         )
-    return Fit(name, True, "fits", citations_for(name, request.legal_basis))
+    return Fit(name, True, "fits", citations_for(name, request.legal_basis, request.outcome))
 
 
 def fitting(request: RequestShape) -> list[str]:

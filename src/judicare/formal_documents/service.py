@@ -106,11 +106,12 @@ def _decision(session: Session, row: RequestRow) -> DecisionRow | None:
     ).first()
 
 
-def _shape(row: RequestRow, report: dict, decided: bool) -> RequestShape:
+def _shape(row: RequestRow, report: dict, decision: DecisionRow | None) -> RequestShape:
     return RequestShape(
         direction=row.direction, kind=row.kind, status=row.status,
         legal_basis=row.legal_basis_instrument, missing=tuple(report["missing"]),
-        has_effective_decision=decided,
+        has_effective_decision=decision is not None,
+        outcome=decision.outcome if decision is not None else None,
     )  # fmt: skip
 
 
@@ -158,7 +159,7 @@ def gather(session: Session, principal: Principal, request_id: int) -> Gathered:
 def kinds_for(session: Session, principal: Principal, request_id: int) -> list[str]:
     """The kinds of formal document that fit the request (the request page's list)."""
     g = gather(session, principal, request_id)
-    return fitting(_shape(g.row, g.report, g.decision is not None))
+    return fitting(_shape(g.row, g.report, g.decision))
 
 
 def _check(kind: str, language: str, fmt: str) -> DocumentKind:
@@ -174,7 +175,7 @@ def compose_for(
     settings: Settings, g: Gathered, kind: DocumentKind, language: str, now: datetime
 ) -> tuple[dict, dict]:
     """(the composed document, the JSON to embed), after the kind is found to fit."""
-    found = fit(kind, _shape(g.row, g.report, g.decision is not None))
+    found = fit(kind, _shape(g.row, g.report, g.decision))
     if not found.fits:
         raise KindDoesNotFit(f"a {kind.value} does not fit request {g.row.id}: {found.reason}")
     recipient = _recipient(g.row)
