@@ -9,6 +9,7 @@ What reaches the requesting state has already passed the disclosure rule (`discl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,6 +19,7 @@ from babel.dates import format_date
 from judicare.formal_documents.kinds import Citation, DocumentKind
 
 K = DocumentKind
+Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _local(value: Any, language: str) -> str:
     return str(value or "")
 
 
-def _parties(request: dict, profile: dict, outgoing: bool, language: str) -> tuple[str, str]:
+def _parties(request: Json, profile: Json, outgoing: bool, language: str) -> tuple[str, str]:
     ours = "requesting" if outgoing else "requested"
     theirs = "requested" if outgoing else "requesting"
     sender = (
@@ -102,7 +104,7 @@ def _references(i: Inputs, outgoing: bool) -> list[list[str]]:
     return refs
 
 
-def _signatory(profile: dict, language: str) -> dict[str, str]:
+def _signatory(profile: Json, language: str) -> dict[str, str]:
     signatory = profile.get("signatory") or {}
     return {
         "name": _local(signatory.get("name"), language),
@@ -121,16 +123,18 @@ def _date(value: date | str | None, language: str) -> str:
     return format_date(value, format="long", locale=language)
 
 
-def _term(wording: dict, group: str, code: str) -> str:
+def _term(wording: Json, group: str, code: str) -> str:
     return str(wording["terms"].get(group, {}).get(code, code))
 
 
-def _citation_line(wording: dict, c: Citation) -> str:
+def _citation_line(wording: Json, c: Citation) -> str:
     line = wording["labels"]["contents_rule"].format(instrument=c.instrument, article=c.article)
     return line if c.verified else f"{line} ({wording['labels']['unverified']})"
 
 
-def _section(wording: dict, heading: str, paragraphs=(), items=()) -> dict[str, Any]:
+def _section(
+    wording: Json, heading: str, paragraphs: Sequence[Any] = (), items: Sequence[Any] = ()
+) -> Json:
     return {
         "heading": wording["headings"][heading],
         "paragraphs": [p for p in paragraphs if p],
@@ -141,7 +145,7 @@ def _section(wording: dict, heading: str, paragraphs=(), items=()) -> dict[str, 
 # --- the request's contents -------------------------------------------------------------------
 
 
-def _basis(i: Inputs) -> dict:
+def _basis(i: Inputs) -> Json:
     text = i.wording["text"]
     instrument = i.request.get("legal_basis_instrument")
     line = (
@@ -152,7 +156,7 @@ def _basis(i: Inputs) -> dict:
     return _section(i.wording, "legal_basis", [line])
 
 
-def _persons(i: Inputs, roles: tuple[str, ...] | None = None, heading="persons") -> dict:
+def _persons(i: Inputs, roles: tuple[str, ...] | None = None, heading: str = "persons") -> Json:
     labels = i.wording["labels"]
     items = []
     for p in i.request.get("persons", []):
@@ -167,12 +171,12 @@ def _persons(i: Inputs, roles: tuple[str, ...] | None = None, heading="persons")
     return _section(i.wording, heading, items=items)
 
 
-def _offences(i: Inputs) -> dict:
+def _offences(i: Inputs) -> Json:
     crimes = [_term(i.wording, "crime", c) for c in i.request.get("crimes", [])]
     return _section(i.wording, "offences", [i.request.get("legal_provisions")], crimes)
 
 
-def _common(i: Inputs) -> list[dict]:
+def _common(i: Inputs) -> list[Json]:
     r, w = i.request, i.wording
     return [
         _section(w, "requesting_authority", [r.get("requesting_authority")]),
@@ -183,18 +187,18 @@ def _common(i: Inputs) -> list[dict]:
     ]
 
 
-def _annexes(i: Inputs) -> dict:
+def _annexes(i: Inputs) -> Json:
     return _section(
         i.wording, "annexes", items=[d["filename"] for d in i.request.get("documents", [])]
     )
 
 
-def _intro(i: Inputs, *more: str) -> dict:
+def _intro(i: Inputs, *more: str) -> Json:
     return {"heading": "", "paragraphs": [i.wording["text"][f"intro_{i.kind.value}"], *more],
             "items": []}  # fmt: skip
 
 
-def _letter_of_request(i: Inputs) -> list[dict]:
+def _letter_of_request(i: Inputs) -> list[Json]:
     r, w = i.request, i.wording
     measures = [
         " — ".join(x for x in (_term(w, "measure", m["measure"]), m.get("details")) if x)
@@ -213,7 +217,7 @@ def _letter_of_request(i: Inputs) -> list[dict]:
     ]
 
 
-def _extradition_request(i: Inputs) -> list[dict]:
+def _extradition_request(i: Inputs) -> list[Json]:
     return [
         _intro(i),
         *_common(i),
@@ -222,7 +226,7 @@ def _extradition_request(i: Inputs) -> list[dict]:
     ]
 
 
-def _provisional_arrest_request(i: Inputs) -> list[dict]:
+def _provisional_arrest_request(i: Inputs) -> list[Json]:
     text = i.wording["text"]
     return [
         _intro(i, text["warrant_exists"], text["extradition_follows"]),
@@ -232,14 +236,14 @@ def _provisional_arrest_request(i: Inputs) -> list[dict]:
     ]
 
 
-def _request_for_information(i: Inputs) -> list[dict]:
+def _request_for_information(i: Inputs) -> list[Json]:
     missing = (i.completeness or {}).get("missing") or []
     wanted = [_term(i.wording, "missing", m) for m in missing]
     reply = i.wording["text"]["reply_quoting"].format(reference=i.request["reference"])
     return [_intro(i), _section(i.wording, "missing", [reply], wanted)]
 
 
-def _acknowledgement(i: Inputs) -> list[dict]:
+def _acknowledgement(i: Inputs) -> list[Json]:
     text, r = i.wording["text"], i.request
     dated = (
         text["dated"].format(date=_date(r["request_date"], i.language))
@@ -254,7 +258,7 @@ def _acknowledgement(i: Inputs) -> list[dict]:
     return [{"heading": "", "paragraphs": [first, status], "items": []}]
 
 
-def _decision_notice(i: Inputs) -> list[dict]:
+def _decision_notice(i: Inputs) -> list[Json]:
     text, w, d = i.wording["text"], i.wording, i.decision or {}
     outcome = d.get("outcome", "")
     grounds = [
@@ -270,7 +274,7 @@ def _decision_notice(i: Inputs) -> list[dict]:
     ]
 
 
-def _execution_report(i: Inputs) -> list[dict]:
+def _execution_report(i: Inputs) -> list[Json]:
     text, w, labels = i.wording["text"], i.wording, i.wording["labels"]
     state = text.get(i.request["status"], "")
     evidence = [

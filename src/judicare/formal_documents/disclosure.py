@@ -91,7 +91,9 @@ def decide(
     return Disclosure(True, "written for the requesting state")
 
 
-def disclosed_citations(citations: list[dict[str, Any]], recipient: Recipient) -> list[dict]:
+def disclosed_citations(
+    citations: list[dict[str, Any]], recipient: Recipient
+) -> list[dict[str, Any]]:
     """The citations of a decision the recipient may read."""
     return [
         c

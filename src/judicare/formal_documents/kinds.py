@@ -84,7 +84,7 @@ class Fit:
 
 @cache
 def rules() -> dict[str, Any]:
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(DATA.read_text(encoding="utf-8"))
     if set(data["kinds"]) != set(KINDS):
         raise ValueError(f"{DATA}: the kinds must be exactly {', '.join(KINDS)}")
     for name, rule in data["kinds"].items():
