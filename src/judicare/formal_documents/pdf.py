@@ -9,7 +9,13 @@ from datetime import datetime
 from weasyprint import HTML, Attachment
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from judicare.errors import InvalidInput
+
 JSON_NAME = "request.json"
+
+
+class RemoteResource(InvalidInput):
+    code = "document_template_fetches"
 
 
 class LocalOnly(URLFetcher):
@@ -35,9 +41,12 @@ def render_pdf(html: str, embedded_json: bytes, *, created: datetime, descriptio
         relationship="Data",
     )
     document = HTML(string=html, base_url=None, url_fetcher=LocalOnly())
-    pdf: bytes = document.write_pdf(
-        pdf_variant="pdf/a-3b",
-        pdf_identifier=identifier.encode("ascii"),
-        attachments=[attachment],
-    )
+    try:
+        pdf: bytes = document.write_pdf(
+            pdf_variant="pdf/a-3b",
+            pdf_identifier=identifier.encode("ascii"),
+            attachments=[attachment],
+        )
+    except FatalURLFetchingError as exc:
+        raise RemoteResource(f"the document template is refused: {exc}") from None
     return pdf
