@@ -9,6 +9,7 @@ look at the new images before committing them."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from judicare.formal_documents import disclosure
 from judicare.formal_documents.compose import Inputs, compose
@@ -138,18 +140,26 @@ def build(kind: DocumentKind, language: str) -> tuple[bytes, dict]:
     }
 
 
+class Rendered(dict):
+    """Each kind in each language rendered at most once per session (per worker), when a
+    test first asks for it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def __missing__(self, key: tuple[str, str]) -> tuple[Path, dict]:
+        kind, language = key
+        pdf, parts = build(DocumentKind(kind), language)
+        path = self.folder / f"{kind}-{language}.pdf"
+        path.write_bytes(pdf)
+        self[key] = (path, parts)
+        return self[key]
+
+
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory) -> dict[tuple[str, str], tuple[Path, dict]]:
-    """Every kind in every language, rendered once for the whole session."""
-    folder = tmp_path_factory.mktemp("formal-documents")
-    out = {}
-    for kind in DocumentKind:
-        for language in LANGUAGES:
-            pdf, parts = build(kind, language)
-            path = folder / f"{kind.value}-{language}.pdf"
-            path.write_bytes(pdf)
-            out[(kind.value, language)] = (path, parts)
-    return out
+def rendered(tmp_path_factory) -> Rendered:
+    return Rendered(tmp_path_factory.mktemp("formal-documents"))
 
 
 def _first_page(pdf: Path) -> Image.Image:
@@ -198,6 +208,14 @@ def test_the_text_and_the_embedded_json(rendered, kind, language):
     check = verify_pdf(pdf.read_bytes())
     assert check["embedded_json"] is True and check["embedded_files"] == [JSON_NAME]
     assert check["signed"] is False and check["signature_valid"] is None
+    meta = subprocess.run(["pdfinfo", "-meta", str(pdf)], check=True, capture_output=True)
+    assert b'pdfaid:part="3"' in meta.stdout and b'pdfaid:conformance="B"' in meta.stdout
+    reader = PdfFileReader(io.BytesIO(pdf.read_bytes()), strict=False)
+    # PDF/A-3 associated files (WeasyPrint 70 lists the one file spec twice in /AF)
+    associated = {f.idnum: f.get_object() for f in reader.root.raw_get("/AF")}
+    assert [(str(f["/F"]), str(f["/AFRelationship"])) for f in associated.values()] == [
+        (JSON_NAME, "/Data")
+    ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
