@@ -218,6 +218,29 @@ def test_a_signed_pdf_verifies_and_a_changed_one_does_not(api, tmp_path):
     untrusted = signing.verify_pdf(signed, signing.trust_roots(other_ca["ca"]), at=now)
     assert untrusted["signature_valid"] is False and untrusted["trusted"] is False
 
+    settings.documents_trust_roots = paths["ca"]
+    shown = api.client.post(
+        "/api/v1/formal-documents/verify", content=signed,
+        headers=api.headers("officer", OTHER, **{"Content-Type": "application/pdf"}),
+    )  # fmt: skip
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["signature_valid"] is True and shown.json()["trusted"] is True
+    refused = api.client.post(
+        "/api/v1/formal-documents/verify", content=changed,
+        headers=api.headers("officer", **{"Content-Type": "application/pdf"}),
+    )  # fmt: skip
+    assert refused.status_code == 200 and refused.json()["signature_valid"] is False
+    garbage = api.client.post(
+        "/api/v1/formal-documents/verify", content=b"not a pdf",
+        headers=api.headers("officer", **{"Content-Type": "application/pdf"}),
+    )  # fmt: skip
+    assert garbage.status_code == 200 and garbage.json()["problem"].startswith("not a readable")
+    anonymous = api.client.post(
+        "/api/v1/formal-documents/verify", content=signed,
+        headers={"Content-Type": "application/pdf"},
+    )  # fmt: skip
+    assert anonymous.status_code == 401
+
     (tmp_path / "signed.pdf").write_bytes(signed)
     (tmp_path / "changed.pdf").write_bytes(changed)
     ok = runner.invoke(cli, ["documents", "verify", str(tmp_path / "signed.pdf"), "--json",

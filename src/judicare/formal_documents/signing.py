@@ -17,7 +17,6 @@ from typing import Any
 
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import validate_pdf_signature
@@ -118,8 +117,8 @@ def verify_pdf(
         answer["embedded_files"] = sorted(files)
         answer["embedded_json"] = _json_present(files)
         signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        answer["problem"] = f"not a readable PDF: {exc}"
+    except Exception as exc:  # any file at all may be given: an unreadable one is answered
+        answer["problem"] = f"not a readable PDF: {type(exc).__name__}: {exc}"[:500]
         answer["signature_valid"] = False if pdf.startswith(b"%PDF") else None
         return answer
     if not signatures:

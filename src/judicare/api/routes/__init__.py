@@ -20,6 +20,7 @@ ROUTERS = (
     requests.router,
     documents.router,
     formal_documents.router,
+    formal_documents.verify_router,
     screening.router,
     audit.router,
     treaties.router,

@@ -4,7 +4,8 @@ configured) or a DOCX. Rendering is audited; need-to-know as for the request."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from judicare.api.deps import AppDep, RequestId, Who, Why, Work
@@ -65,3 +66,40 @@ def render(
         media_type=rendered.media_type,
         headers=download_headers(rendered.filename),
     )
+
+
+verify_router = APIRouter(
+    prefix="/api/v1/formal-documents", tags=["formal documents"], responses=SIGNED_IN_ERRORS
+)
+
+
+class VerificationOut(Answer):
+    signed: bool
+    signature_valid: bool | None = Field(description="null when the PDF is not signed")
+    intact: bool | None
+    trusted: bool | None = Field(description="null when no trust roots are configured")
+    covers_whole_file: bool | None
+    signer: str | None
+    signed_at: str | None
+    embedded_json: bool = Field(description="a readable JSON file is attached to the PDF")
+    embedded_files: list[str]
+    problem: str | None
+
+
+@verify_router.post(
+    "/verify",
+    response_model=VerificationOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def verify(request: Request, app: AppDep, who: Who) -> dict:
+    """Verify a signed PDF (the body is the file): signature, signer, embedded JSON. The
+    trust roots are the node's setting documents_trust_roots."""
+    body = await request.body()
+    return await run_in_threadpool(service.verify, app.settings, body, now=app.now())
