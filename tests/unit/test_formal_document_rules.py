@@ -32,6 +32,7 @@ def test_which_document_fits(case):
         missing=tuple(case["missing"]),
         has_effective_decision=case["decided"],
         outcome=case["outcome"],
+        documents=case["documents"],
     )
     found = kinds.fit(case["document"], shape)
     assert found.fits is case["fits"], found.reason

@@ -72,6 +72,7 @@ class RequestShape:
     missing: tuple[str, ...] = ()  # the completeness report's missing items
     has_effective_decision: bool = False
     outcome: str | None = None  # of the decision in effect
+    documents: int = 0  # documents held with the request
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,10 @@ def fit(kind: DocumentKind | str, request: RequestShape) -> Fit:
             "the completeness report finds nothing missing: "
             "there is no further information to ask for",
         )
+    if needs == "annexed_document" and not request.documents:
+        return Fit(name, False, "it must state that a warrant of arrest or an enforceable "
+                                "judgment exists (ECE art. 16(2)): add it to the request's "
+                                "documents first")  # fmt: skip
     if needs == "effective_decision" and not request.has_effective_decision:
         return Fit(
             name,

@@ -106,12 +106,15 @@ def _decision(session: Session, row: RequestRow) -> DecisionRow | None:
     ).first()
 
 
-def _shape(row: RequestRow, report: dict, decision: DecisionRow | None) -> RequestShape:
+def _shape(
+    row: RequestRow, report: dict, decision: DecisionRow | None, documents: int
+) -> RequestShape:
     return RequestShape(
         direction=row.direction, kind=row.kind, status=row.status,
         legal_basis=row.legal_basis_instrument, missing=tuple(report["missing"]),
         has_effective_decision=decision is not None,
         outcome=decision.outcome if decision is not None else None,
+        documents=documents,
     )  # fmt: skip
 
 
@@ -159,7 +162,7 @@ def gather(session: Session, principal: Principal, request_id: int) -> Gathered:
 def kinds_for(session: Session, principal: Principal, request_id: int) -> list[str]:
     """The kinds of formal document that fit the request (the request page's list)."""
     g = gather(session, principal, request_id)
-    return fitting(_shape(g.row, g.report, g.decision))
+    return fitting(_shape(g.row, g.report, g.decision, len(g.documents)))
 
 
 def _check(kind: str, language: str, fmt: str) -> DocumentKind:
@@ -175,7 +178,7 @@ def compose_for(
     settings: Settings, g: Gathered, kind: DocumentKind, language: str, now: datetime
 ) -> tuple[dict, dict]:
     """(the composed document, the JSON to embed), after the kind is found to fit."""
-    found = fit(kind, _shape(g.row, g.report, g.decision))
+    found = fit(kind, _shape(g.row, g.report, g.decision, len(g.documents)))
     if not found.fits:
         raise KindDoesNotFit(f"a {kind.value} does not fit request {g.row.id}: {found.reason}")
     recipient = _recipient(g.row)
