@@ -9,6 +9,7 @@ from judicare.auth.cli import app as users_app
 from judicare.db.cli import app as db_app
 from judicare.demo import demo
 from judicare.exchange.cli import app as node_app
+from judicare.formal_documents.cli import app as documents_app
 from judicare.legal_basis.cli import basis
 from judicare.persons.cli import app as persons_app
 from judicare.portal.cli import app as portal_app
@@ -33,6 +34,7 @@ app.command("serve")(serve)
 app.command("demo")(demo)
 app.add_typer(node_app, name="node")
 app.add_typer(portal_app, name="portal")
+app.add_typer(documents_app, name="documents")
 
 
 def main() -> None:

@@ -128,6 +128,29 @@ class Settings(BaseSettings):
         "window and reach the audit trail at most twice per code and window.",
     )
 
+    # --- formal documents (issue 18) ---
+    documents_dir: Path | None = Field(
+        default=None,
+        description="The central authority's profile (letterhead, address, signatory) and "
+        "its adapted templates for formal documents; what it lacks comes from the packaged "
+        "defaults (see judicare.formal_documents.templates).",
+    )
+    documents_signing_certificate: Path | None = Field(
+        default=None, description="The authority's X.509 certificate (PEM or DER) that signs "
+        "formal PDF documents (PAdES); with documents_signing_key, every PDF is signed.",
+    )  # fmt: skip
+    documents_signing_key: Path | None = Field(
+        default=None, description="The private key of documents_signing_certificate "
+        "(unencrypted PEM or DER, readable by the service only).",
+    )  # fmt: skip
+    documents_signing_chain: list[Path] = Field(
+        default_factory=list, description="Intermediate certificates embedded in signatures."
+    )
+    documents_trust_roots: Path | None = Field(
+        default=None, description="The CA certificates (a file, or a directory of files) "
+        "that `documents verify` trusts; without them, trust is reported as unknown.",
+    )  # fmt: skip
+
     @property
     def effective_node_keys_dir(self) -> Path:
         return self.node_keys_dir or self.data_dir / "node-keys"

@@ -17,7 +17,10 @@ def _operations(spec):
             yield f"{method.upper()} {path}", operation
 
 
-BINARY = {"GET /api/v1/requests/{request_id}/documents/{document_id}"}
+BINARY = {
+    "GET /api/v1/requests/{request_id}/documents/{document_id}",
+    "GET /api/v1/requests/{request_id}/formal-documents/{kind}",  # a PDF or a DOCX
+}
 
 
 def test_every_success_answer_has_a_documented_shape(spec):

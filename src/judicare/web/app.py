@@ -28,6 +28,7 @@ from judicare.web import (
     desk_pages,
     document_pages,
     exchange_pages,
+    formal_document_pages,
     intake,
     portal_pages,
     registers,
@@ -61,6 +62,7 @@ def install_web(api: FastAPI, app: App) -> None:
         request_pages,
         decision_pages,
         document_pages,
+        formal_document_pages,
         exchange_pages,
         desk_pages,  # before treaty_pages: /treaties/desk is not /treaties/{id}
         treaty_pages,

@@ -224,6 +224,15 @@ DELIVERY = {
     "dead": N_("not delivered (dead letter)"),
     "received": N_("received"),
 }
+FORMAL_DOCUMENT = {
+    "letter_of_request": N_("Letter of request"),
+    "extradition_request": N_("Extradition request"),
+    "provisional_arrest_request": N_("Request for provisional arrest"),
+    "request_for_information": N_("Request for further information"),
+    "acknowledgement": N_("Acknowledgement of receipt"),
+    "decision_notice": N_("Decision notice"),
+    "execution_report": N_("Execution report"),
+}
 
 ALL = {
     "status": STATUS,
@@ -254,6 +263,7 @@ ALL = {
     "follow_up_status": FOLLOW_UP_STATUS,
     "message_type": MESSAGE_TYPE,
     "delivery": DELIVERY,
+    "formal_document": FORMAL_DOCUMENT,
 }
 
 

@@ -17,10 +17,11 @@ from pydantic import ValidationError
 
 from judicare.api.deps import AppDep, RequestId
 from judicare.app import App
-from judicare.auth.permissions import Principal
+from judicare.auth.permissions import Forbidden, Principal
 from judicare.errors import InvalidInput, JudicareError
 from judicare.exchange import correspondence
 from judicare.exchange.peers import list_peers
+from judicare.formal_documents.service import kinds_for as formal_kinds_for
 from judicare.legal_basis.domain import CooperationKind
 from judicare.requests import queries, service
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
@@ -266,6 +267,7 @@ def render_request(
         follow_ups = decision_service.follow_ups(uow.session, who, request_id)
         timeline = queries.timeline(uow.session, who, request_id)
         exchange = exchange_context(uow.session, who, request_id, detail, app.now())
+        formal = formal_documents_context(uow.session, who, request_id)
         uow.commit()
     for person in detail["persons"]:
         person["readings"] = machine_readings(
@@ -297,8 +299,18 @@ def render_request(
         typed=typed or {},
         inline_screening=bool(screening),
         **exchange,
+        **formal,
         **screening,
     )
+
+
+def formal_documents_context(session, who: Principal, request_id: int) -> dict:
+    """The formal documents that fit the request (none for a role that may not read its
+    documents); downloaded through `formal_document_pages`."""
+    try:
+        return {"formal_kinds": formal_kinds_for(session, who, request_id)}
+    except Forbidden:
+        return {"formal_kinds": []}
 
 
 def exchange_context(session, who: Principal, request_id: int, detail: dict, now) -> dict:
