@@ -8,6 +8,7 @@ from judicare.audit.cli import app as audit_app
 from judicare.auth.cli import app as users_app
 from judicare.db.cli import app as db_app
 from judicare.demo import demo
+from judicare.evidence.cli import app as evidence_app
 from judicare.exchange.cli import app as node_app
 from judicare.legal_basis.cli import basis
 from judicare.persons.cli import app as persons_app
@@ -31,6 +32,7 @@ app.command("screen")(screen)
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.add_typer(node_app, name="node")
+app.add_typer(evidence_app, name="evidence")
 
 
 def main() -> None:
