@@ -232,10 +232,18 @@ def _fixity(bag: bagit.Bag, path: Path) -> list[BagProblem]:
         bag.validate(fast=False)
         return []
     except bagit.BagValidationError as exc:
-        named = [_detail(d) for d in exc.details or []]
+        named = _merged([_detail(d) for d in exc.details or []])
         return named or _name_files(bag, path) or [BagProblem(_bag_file(str(exc)), str(exc))]
     except bagit.BagError as exc:
         return [BagProblem(_bag_file(str(exc)), str(exc))]
+
+
+def _merged(problems: list[BagProblem]) -> list[BagProblem]:
+    """One problem per file: a changed file fails both manifests, and is one change."""
+    first: dict[str, BagProblem] = {}
+    for problem in problems:
+        first.setdefault(problem.file, problem)
+    return list(first.values())
 
 
 def _detail(detail: Any) -> BagProblem:
