@@ -117,7 +117,8 @@ def _path_problem(name: str) -> str | None:
 
 def _type_problem(info: zipfile.ZipInfo) -> str | None:
     mode = info.external_attr >> 16
-    if info.create_system == 3 and mode:  # Unix: the mode is in the high bits
+    # Unix archivers put the file's mode in the high bits; a type of 0 means none given.
+    if info.create_system == 3 and stat.S_IFMT(mode):
         if stat.S_ISLNK(mode):
             return "is a symbolic link: a bag holds plain files only"
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
