@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction
-from judicare.auth.permissions import NotFound, Permission, Principal
+from judicare.auth.permissions import NotFound, Permission, Principal, can
 from judicare.errors import InvalidInput
 from judicare.evidence import bags, custody
 from judicare.evidence.custody import CustodyEvent, EventKind, NewEvent
@@ -168,6 +168,15 @@ def list_items(
         session, principal, row.id, AuditAction.CONSULTATION, "evidence:item:list",
         why=why, now=now, details={},
     )  # fmt: skip
+    return [item_view(i, history(session, i)) for i in items_of(session, row.id)]
+
+
+def items_on_page(session: Session, principal: Principal, request_id: int) -> list[dict]:
+    """The items for the request page: the page's own read of the request is the audited
+    consultation; a user who may not read documents sees no evidence section."""
+    if not can(principal, Permission.DOCUMENT_READ):
+        return []
+    row = load_for(session, principal, request_id, Permission.DOCUMENT_READ)
     return [item_view(i, history(session, i)) for i in items_of(session, row.id)]
 
 

@@ -19,6 +19,7 @@ from judicare.api.deps import AppDep, RequestId
 from judicare.app import App
 from judicare.auth.permissions import Principal
 from judicare.errors import InvalidInput, JudicareError
+from judicare.evidence import service as evidence_service
 from judicare.exchange import correspondence
 from judicare.exchange.peers import list_peers
 from judicare.legal_basis.domain import CooperationKind
@@ -266,6 +267,7 @@ def render_request(
         follow_ups = decision_service.follow_ups(uow.session, who, request_id)
         timeline = queries.timeline(uow.session, who, request_id)
         exchange = exchange_context(uow.session, who, request_id, detail, app.now())
+        evidence = evidence_service.items_on_page(uow.session, who, request_id)
         uow.commit()
     for person in detail["persons"]:
         person["readings"] = machine_readings(
@@ -288,6 +290,7 @@ def render_request(
         irreversible=sorted(s.value for s in IRREVERSIBLE),
         follow_ups=follow_ups,
         timeline=timeline,
+        evidence=evidence,
         crime_titles=dict(crime_choices()),
         next_statuses=sorted(  # a decision's status comes from the decision form only
             s.value for s in TRANSITIONS[RequestStatus(detail["status"])] - DECISIONS
