@@ -38,8 +38,10 @@ async def download_bag(app: AppDep, request_id: RequestId, who: Who) -> Response
 
 def _make(app: App, who: Principal, request_id: int, work: Path) -> tuple[str, Path]:
     with app.unit_of_work() as uow:
-        done = service.export_bag(uow.session, app.file_store, who, request_id, work / "bag",
-                                  organisation=who.authority_id, now=app.now(), why=WHY)  # fmt: skip
+        done = service.export_bag(
+            uow.session, app.file_store, who, request_id, work / "bag",
+            organisation=who.authority_id, now=app.now(), why=WHY,
+        )  # fmt: skip
         uow.commit()
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in done["reference"])
     return f"evidence-{safe}.bag.zip", archives.pack(work / "bag", work / "bag.zip")
