@@ -187,3 +187,44 @@ def test_an_event_dated_before_the_last_is_refused(app):
     with app.unit_of_work() as uow, pytest.raises(InvalidInput, match="chronological"):
         service.record_event(uow.session, who, request_id, item["id"], EventKind.SEALED,
                              custody_of=HERE, now=app.now() - timedelta(days=1))  # fmt: skip
+
+
+def test_an_event_altered_in_the_database_is_found_and_not_exported(app, tmp_path):
+    """There is no update path for custody events; one altered behind Judicare's back (in
+    the database itself) breaks the chain: the item shows it, and export refuses."""
+    who = _user(app, "ev.tamper")
+    request_id = _request(app, who)
+    item = _add(app, who, request_id)
+    _event(app, who, request_id, item["id"], EventKind.SEALED)
+    with app.unit_of_work() as uow:
+        row = uow.session.scalar(select(CustodyEventRow).where(CustodyEventRow.seq == 1))
+        row.actor = "someone else"
+        uow.commit()
+    with app.unit_of_work() as uow:
+        [listed] = service.list_items(uow.session, who, request_id, now=app.now(), why="t")
+        uow.commit()
+    assert listed["chain_intact"] is False
+    assert "entry 1 was altered" in listed["chain_problems"][0]
+    with pytest.raises(InvalidInput, match="chain of custody is broken"), app.unit_of_work() as uow:
+        service.export_bag(uow.session, app.file_store, who, request_id, tmp_path / "bag",
+                           organisation="BEL-CA", now=app.now(), why="court")  # fmt: skip
+
+
+def test_the_evidence_code_has_no_update_or_delete_path():
+    """Custody events are appended, never changed: no module of the package updates or
+    deletes a row (the chain would detect it, but there is no path to do it)."""
+    import ast
+    from pathlib import Path
+
+    import judicare.evidence as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                names = {a.name for a in node.names}
+                assert not names & {"update", "delete"}, f"{path.name} imports {names}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                assert node.func.attr not in ("delete", "merge"), (
+                    f"{path.name}: .{node.func.attr}()"
+                )

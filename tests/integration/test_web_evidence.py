@@ -60,3 +60,27 @@ def test_another_authority_gets_no_evidence(demo_api):
     stranger = WebUser(demo_api, "pieter.officer")
     assert stranger.get(f"/requests/{request_id}/evidence.bag.zip").status_code == 404
     assert "hearing.wav" not in stranger.get(f"/requests/{request_id}").text
+
+
+def test_the_api_lists_the_items_with_their_chains_under_need_to_know(demo_api):
+    created = demo_api.create()
+    request_id = created["id"]
+    with demo_api.app.unit_of_work() as uow:
+        from judicare.auth.permissions import Principal, Role
+
+        who = Principal(user_id=demo_api.user_ids[("officer", "BEL-CA")], username="t",
+                        role=Role.OFFICER, authority_id="BEL-CA")  # fmt: skip
+        service.add_item(
+            uow.session, demo_api.app.file_store, who, request_id, chunks=[b"scan"],
+            filename="scan.pdf", media_type="application/pdf", description="Scan",
+            custody_of=HERE, now=demo_api.app.now(), limit=1_000_000,
+        )  # fmt: skip
+        uow.commit()
+    url = f"/api/v1/requests/{request_id}/evidence"
+    mine = demo_api.client.get(url, headers=demo_api.headers("officer"))
+    assert mine.status_code == 200
+    [item] = mine.json()
+    assert item["filename"] == "scan.pdf" and item["chain_intact"] is True
+    assert [e["kind"] for e in item["events"]] == ["collected"]
+    other = demo_api.client.get(url, headers=demo_api.headers("officer", "NLD-CA"))
+    assert other.status_code == 404

@@ -20,7 +20,8 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ import bagit
 
 from judicare.audit.chain import canonical_time
 from judicare.evidence import custody
-from judicare.evidence.digests import Hasher, of_file, passing_through
+from judicare.evidence.digests import Digests, Hasher, of_file
 
 CUSTODY_LOG = "custody-log.json"
 LOG_FORMAT = "judicare-custody-log/1"
@@ -128,10 +129,7 @@ def _write(work: Path, items: Sequence[PackedItem], *, reference, organisation, 
     log_items, total = [], 0
     for index, item in enumerate(items, start=1):
         path = payload_path(index, item.filename)
-        with (work / path).open("wb") as out, Hasher() as hasher:
-            for chunk in passing_through(item.chunks(), hasher):
-                out.write(chunk)
-            found = hasher.digests()
+        found = copy_hashing(item.chunks(), work / path)
         if (found.sha256, found.sha512, found.size) != (item.sha256, item.sha512, item.size):
             raise BagRefused([BagProblem(path, (
                 f"item {item.uid} no longer matches the digests recorded when it was added "
@@ -157,6 +155,18 @@ def _write(work: Path, items: Sequence[PackedItem], *, reference, organisation, 
         "Judicare-Bagging-Time": canonical_time(at),
     })  # fmt: skip
     bag.save(manifests=False)  # bag-info.txt and both tag manifests, by the library
+
+
+def copy_hashing(chunks: Iterable[bytes], destination: Path) -> Digests:
+    """Write the chunks to `destination` while both digests are taken: each chunk is
+    written by a helper thread while it is hashed (file writes and hashing release the
+    GIL), so the copy costs about as much as the slower of the two, not their sum."""
+    with destination.open("wb") as out, Hasher() as hasher, ThreadPoolExecutor(1) as writer:
+        for chunk in chunks:
+            written = writer.submit(out.write, chunk)
+            hasher.update(chunk)
+            written.result()
+        return hasher.digests()
 
 
 def _log_item(path: str, item: PackedItem) -> dict[str, Any]:
@@ -329,9 +339,3 @@ def _check_item(bag: bagit.Bag, item: Any) -> list[BagProblem]:
         return [BagProblem(where, f"custody log: {exc}")]
     return [BagProblem(where, f"custody log: {p.message}")
             for p in custody.check_chain(str(item.get("uid")), events)]  # fmt: skip
-
-
-def files_of(path: Path) -> Iterator[Path]:
-    for base, _, files in os.walk(path):
-        for name in files:
-            yield Path(base) / name

@@ -69,15 +69,22 @@ def accept_directory(
     report = bags.verify(bag_dir)
     if not report.valid:
         raise bags.BagRefused(report.errors)
-    stored = []
+    stored, rows = [], {}
     for entry in report.items:
-        stored.append(_store_item(session, file_store, principal, request_id, bag_dir, entry,
-                                  sender=sender, now=now, why=why, limit=limit))  # fmt: skip
+        view, rows[entry["uid"]] = _store_item(
+            session, file_store, principal, request_id, bag_dir, entry,
+            sender=sender, now=now, why=why, limit=limit,
+        )  # fmt: skip
+        stored.append(view)
+    for row in rows.values():  # a working copy points at its original, if it came along
+        source = rows.get(row.derived_from_uid) if row.derived_from_uid else None
+        row.derived_from_id = source.id if source is not None else None
+    session.flush()
     return stored
 
 
 def _store_item(session, file_store, principal, request_id, bag_dir, entry, *, sender, now,
-                why, limit) -> dict[str, Any]:  # fmt: skip
+                why, limit) -> tuple[dict[str, Any], EvidenceItemRow]:  # fmt: skip
     events = [custody.from_record(e) for e in entry["events"]]
     details = {"from": sender, "sha256": entry["sha256"]}
     at = now
@@ -113,7 +120,7 @@ def _store_item(session, file_store, principal, request_id, bag_dir, entry, *, s
         tag="node:evidence:receive", subject_type="request", subject_id=request_id,
         why=why, at=now, details={"item": item.uid, "sha256": sha, "from": sender},
     )  # fmt: skip
-    return {"uid": item.uid, "filename": item.filename, "sha256": sha, "size": size}
+    return {"uid": item.uid, "filename": item.filename, "sha256": sha, "size": size}, item
 
 
 def _kind(entry: dict[str, Any]) -> str:

@@ -2,13 +2,24 @@
 included (`judicare.api.app.build_api`). A new operation goes in its domain's module, with a
 `response_model` and its error `responses`."""
 
-from judicare.api.routes import audit, auth, basis, documents, requests, screening, system, treaties
+from judicare.api.routes import (
+    audit,
+    auth,
+    basis,
+    documents,
+    evidence,
+    requests,
+    screening,
+    system,
+    treaties,
+)
 
 ROUTERS = (
     system.router,
     auth.router,
     requests.router,
     documents.router,
+    evidence.router,
     screening.router,
     audit.router,
     treaties.router,
