@@ -142,7 +142,7 @@ def add_working_copy(
     source_events = history(session, source)
     filename, media_type = checked_filename(filename), checked_media_type(media_type)
     copy = _store(session, file_store, principal, row, chunks, filename, media_type,
-                  f"Working copy of item {source.uid}: {how}", ItemKind.WORKING_COPY, source,
+                  how, ItemKind.WORKING_COPY, source,
                   limit)  # fmt: skip
     _append(session, source, source_events, NewEvent(
         EventKind.COPIED, principal.username, now, custody_of.where, custody_of.why,
@@ -177,7 +177,11 @@ def items_on_page(session: Session, principal: Principal, request_id: int) -> li
     if not can(principal, Permission.DOCUMENT_READ):
         return []
     row = load_for(session, principal, request_id, Permission.DOCUMENT_READ)
-    return [item_view(i, history(session, i)) for i in items_of(session, row.id)]
+    views = [item_view(i, history(session, i)) for i in items_of(session, row.id)]
+    names = {v["uid"]: v["filename"] for v in views}
+    for view in views:
+        view["derived_from_filename"] = names.get(view["derived_from"] or "", "")
+    return views
 
 
 def export_bag(
