@@ -8,6 +8,7 @@ from judicare.audit.cli import app as audit_app
 from judicare.auth.cli import app as users_app
 from judicare.db.cli import app as db_app
 from judicare.demo import demo
+from judicare.evidence.cli import app as evidence_app
 from judicare.exchange.cli import app as node_app
 from judicare.formal_documents.cli import app as documents_app
 from judicare.legal_basis.cli import basis
@@ -35,6 +36,7 @@ app.command("demo")(demo)
 app.add_typer(node_app, name="node")
 app.add_typer(portal_app, name="portal")
 app.add_typer(documents_app, name="documents")
+app.add_typer(evidence_app, name="evidence")
 
 
 def main() -> None:

@@ -118,6 +118,14 @@ class NotThisConversation(NotApplicable):
     code = "not_this_conversation"
 
 
+class EvidenceBagRefused(NotApplicable):
+    """An evidence bag (`judicare.evidence`) that fails its full validation on arrival: a
+    file changed, missing or added, a broken chain of custody, or a hostile archive (zip
+    bomb, path traversal, link). The message names the file."""
+
+    code = "evidence_bag_refused"
+
+
 class AttachmentMissing(Rejected):
     """The envelope arrived before its attachment: temporary, the sender uploads and
     retries (425 Too Early)."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import Principal
 from judicare.errors import JudicareError
+from judicare.evidence.archives import BAG_MEDIA_TYPE, Limits
 from judicare.exchange import attachments, witness
 from judicare.exchange.canonical import (
     AUDIT_CHECKPOINT,
@@ -27,6 +28,7 @@ from judicare.exchange.envelopes import unb64
 from judicare.exchange.errors import (
     AttachmentMismatch,
     AttachmentMissing,
+    EvidenceBagRefused,
     Malformed,
     NotApplicable,
     NotThisConversation,
@@ -139,7 +141,9 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
             session, inbox.conversation_id, verified.sender, body.get("reference")
         )
         outcome = _record_reply(session, verified, body, inbox, now, why)
-    documents = _store_attachments(session, node, principal, inbox.request_id, body, now, why)
+    documents = _store_attachments(
+        session, node, principal, inbox.request_id, body, now, why, sender=verified.sender
+    )
     outcome["documents"] = documents
     if documents:
         inbox.body_summary = {**inbox.body_summary, "documents": documents}
@@ -253,7 +257,9 @@ def _conversation_request(session, conversation_id: str, peer: str, reference=No
     )  # fmt: skip
 
 
-def _store_attachments(session, node, principal, request_id, body, now, why) -> list[dict]:
+def _store_attachments(
+    session, node, principal, request_id, body, now, why, *, sender: str
+) -> list[dict]:
     items = body.get("attachments") or []
     if not isinstance(items, list):
         raise Malformed("body.attachments must be a list")
@@ -274,7 +280,33 @@ def _store_attachments(session, node, principal, request_id, body, now, why) -> 
             why=why, at=now, details={"document": document.id, "sha256": sha, "size": size},
         )  # fmt: skip
         stored.append({"filename": filename, "sha256": sha, "size": size})
+        if media_type == BAG_MEDIA_TYPE:
+            stored[-1]["evidence"] = _accept_bag(session, node, principal, request_id, key,
+                                                 filename, now, why, sender)  # fmt: skip
     return stored
+
+
+def _accept_bag(session, node, principal, request_id, key, filename, now, why, sender):
+    """An evidence bag is validated in full on arrival (`evidence.receipt`); a bag with a
+    changed, missing or added file, a broken chain of custody or a hostile archive refuses
+    the whole message, naming the file."""
+    from judicare.evidence.bags import BagRefused
+    from judicare.evidence.receipt import accept_archive
+
+    try:
+        return accept_archive(
+            session,
+            node.file_store,
+            principal,
+            request_id,
+            key,
+            sender=sender,
+            now=now,
+            why=why,
+            limits=Limits(max_total=node.settings.max_upload_bytes),
+        )
+    except BagRefused as exc:
+        raise EvidenceBagRefused(f"evidence bag {filename} refused: {exc}") from None
 
 
 def _open_attachment(node, index: int, item) -> tuple[str, int, str, str, str]:

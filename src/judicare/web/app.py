@@ -27,6 +27,7 @@ from judicare.web import (
     decision_pages,
     desk_pages,
     document_pages,
+    evidence_pages,
     exchange_pages,
     formal_document_pages,
     intake,
@@ -63,6 +64,7 @@ def install_web(api: FastAPI, app: App) -> None:
         decision_pages,
         document_pages,
         formal_document_pages,
+        evidence_pages,
         exchange_pages,
         desk_pages,  # before treaty_pages: /treaties/desk is not /treaties/{id}
         treaty_pages,

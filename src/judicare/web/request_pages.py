@@ -19,6 +19,7 @@ from judicare.api.deps import AppDep, RequestId
 from judicare.app import App
 from judicare.auth.permissions import Forbidden, Principal
 from judicare.errors import InvalidInput, JudicareError
+from judicare.evidence import service as evidence_service
 from judicare.exchange import correspondence
 from judicare.exchange.peers import list_peers
 from judicare.formal_documents.service import kinds_for as formal_kinds_for
@@ -268,6 +269,7 @@ def render_request(
         timeline = queries.timeline(uow.session, who, request_id)
         exchange = exchange_context(uow.session, who, request_id, detail, app.now())
         formal = formal_documents_context(uow.session, who, request_id)
+        evidence = evidence_service.items_on_page(uow.session, who, request_id)
         uow.commit()
     for person in detail["persons"]:
         person["readings"] = machine_readings(
@@ -290,6 +292,7 @@ def render_request(
         irreversible=sorted(s.value for s in IRREVERSIBLE),
         follow_ups=follow_ups,
         timeline=timeline,
+        evidence=evidence,
         crime_titles=dict(crime_choices()),
         next_statuses=sorted(  # a decision's status comes from the decision form only
             s.value for s in TRANSITIONS[RequestStatus(detail["status"])] - DECISIONS

@@ -1,0 +1,1 @@
+"""Evidence items, their chain of custody, and the BagIt packages they travel in (issue 18)."""
