@@ -33,6 +33,7 @@ from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.registration import REQUESTS_REGISTER
 from judicare.screening.binding import binding_status
 from judicare.screening.safeguards import SOUGHT_ROLES
+from judicare.states import COURT
 from judicare.treaties.service import participation_for
 
 MAX_ID = 2_147_483_647
@@ -112,9 +113,8 @@ def _binding(session: Session, instrument: str, state: str, on) -> str:
 
 
 def _court(row: RequestRow) -> bool:
-    """The register has no code for the International Criminal Court: a request made under
-    the Rome Statute (its Part 9) is the Court's."""
-    return row.legal_basis_instrument == COURT_INSTRUMENT
+    """A request of the International Criminal Court (requesting "state" XIC)."""
+    return row.requesting_state == COURT
 
 
 class FactsIn(BaseModel):

@@ -15,7 +15,7 @@ from judicare.auth.permissions import NotFound, Permission, Principal
 from judicare.errors import Conflict, InvalidInput
 from judicare.requests.access import audit_request_act, load_for
 from judicare.requests.models import RequestPersonRow, RequestRow
-from judicare.states import UnknownState, resolve_state
+from judicare.states import COURT, UnknownState, resolve_state
 from judicare.victims import rules
 from judicare.victims.models import (
     ProtectionMeasureRow,
@@ -175,9 +175,8 @@ def _completeness(session: Session, entry: ProtectionMeasureRow) -> rules.Comple
 
 
 def _to_court(row: RequestRow) -> bool:
-    """The register has no code for the International Criminal Court: a request made under
-    the Rome Statute (Part 9) is the Court's."""
-    return row.legal_basis_instrument == COURT_INSTRUMENT
+    """A request of the International Criminal Court (requesting "state" XIC)."""
+    return row.requesting_state == COURT
 
 
 def measure_view(session: Session, row: RequestRow, entry: ProtectionMeasureRow) -> dict:

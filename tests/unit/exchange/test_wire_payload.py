@@ -48,6 +48,8 @@ def _reference_payload(row: RequestRow) -> dict:
             }
             for p in row.persons
         ],
+        # wire v1 + issue 20: the protection measures the recipient may know (none here)
+        "protection_measures": [],
     }  # fmt: skip
 
 
@@ -81,6 +83,17 @@ def _row(blank: bool) -> RequestRow:
 def test_the_wire_payload_keeps_its_fields_and_values(blank):
     row = _row(blank)
     assert request_payload(row) == _reference_payload(row)
+
+
+def test_protection_measures_travel_only_as_given():
+    """The sender decides which measures the recipient may know (victims.rules.disclosure);
+    the payload carries exactly those, and none when none is given."""
+    row = _row(False)
+    measure = {"person": 0, "measure": "anonymity", "status": "granted", "data": {},
+               "withhold_from": ["KAZ"], "reasons": "r", "decided_by": "x",
+               "decision_reasons": "d"}  # fmt: skip
+    assert request_payload(row, protection_measures=[measure])["protection_measures"] == [measure]
+    assert request_payload(row)["protection_measures"] == []
 
 
 def test_screening_reads_a_projection_of_the_same_detail():

@@ -2,7 +2,19 @@
 included (`judicare.api.app.build_api`). A new operation goes in its domain's module, with a
 `response_model` and its error `responses`."""
 
-from judicare.api.routes import audit, auth, basis, documents, requests, screening, system, treaties
+from judicare.api.routes import (
+    audit,
+    auth,
+    basis,
+    competing,
+    documents,
+    prosecution,
+    requests,
+    screening,
+    system,
+    treaties,
+    victims,
+)
 
 ROUTERS = (
     system.router,
@@ -13,4 +25,7 @@ ROUTERS = (
     audit.router,
     treaties.router,
     basis.router,
+    victims.router,
+    competing.router,
+    prosecution.router,
 )
