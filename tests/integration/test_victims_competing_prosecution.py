@@ -61,8 +61,12 @@ def test_a_victims_question_is_answered_in_her_language_only_with_consent(api):
     assert asked.status_code == 201, asked.text
     task = asked.json()
     assert task["status"] == "open" and task["due"] > "2026-11-20" and not task["overdue"]
-    answer = {"person_id": victim, "step": "answer_to_question",
-              "answer": "la demande est en cours d'examen", "information_request_id": task["id"]}
+    answer = {
+        "person_id": victim,
+        "step": "answer_to_question",
+        "answer": "la demande est en cours d'examen",
+        "information_request_id": task["id"],
+    }
     # no rights-and-needs record yet, then no consent: nothing is sent
     assert api.client.post(f"{url}/victim-notices", json=answer, headers=officer).status_code == 409
     needs = {"language": "fr", "interpreter_needed": True, "sgbv": True,
@@ -91,7 +95,9 @@ def test_a_victims_question_is_answered_in_her_language_only_with_consent(api):
     tags = _tags(api, request["id"])
     assert "officer:victim:information:ask" in tags and "officer:victim:information:send" in tags
     # another authority learns nothing of it
-    assert api.client.get(f"{url}/victims", headers=api.headers("officer", OTHER)).status_code == 404
+    assert (
+        api.client.get(f"{url}/victims", headers=api.headers("officer", OTHER)).status_code == 404
+    )
 
 
 def test_no_text_in_a_language_without_one_and_witness_roles_only(api):
