@@ -17,7 +17,7 @@ from judicare.victims.models import ProtectionMeasureRow
 from judicare.victims.schemas import MeasureIn
 from judicare.victims.service import request_measure, wire_measures
 from tests.conftest import TODAY
-from tests.integration.api_support import OTHER, OWN, request_body
+from tests.integration.api_support import OTHER, OWN
 from tests.integration.exchange_nodes import _deliver, _officer, _outgoing, _send
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
