@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from judicare.web.victim_labels import LABELS as VICTIM_LABELS
+
 
 def N_(message: str) -> str:
     return message
@@ -220,6 +222,7 @@ ALL = {
     "follow_up_status": FOLLOW_UP_STATUS,
     "message_type": MESSAGE_TYPE,
     "delivery": DELIVERY,
+    **VICTIM_LABELS,  # issue 20
 }
 
 

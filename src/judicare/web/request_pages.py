@@ -18,10 +18,12 @@ from pydantic import ValidationError
 from judicare.api.deps import AppDep, RequestId
 from judicare.app import App
 from judicare.auth.permissions import Principal
+from judicare.competing import service as competing_service
 from judicare.errors import InvalidInput, JudicareError
 from judicare.exchange import correspondence
 from judicare.exchange.peers import list_peers
 from judicare.legal_basis.domain import CooperationKind
+from judicare.prosecution import service as prosecution_service
 from judicare.requests import queries, service
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
 from judicare.requests.schemas import BasisChoiceIn, TransitionIn
@@ -266,6 +268,10 @@ def render_request(
         follow_ups = decision_service.follow_ups(uow.session, who, request_id)
         timeline = queries.timeline(uow.session, who, request_id)
         exchange = exchange_context(uow.session, who, request_id, detail, app.now())
+        competing = competing_service.competing_view(uow.session, who, request_id,
+                                                     now=app.now(), why=WHY)  # fmt: skip
+        obligations = prosecution_service.obligations_on(uow.session, who, request_id,
+                                                         today=app.clock.today())  # fmt: skip
         uow.commit()
     for person in detail["persons"]:
         person["readings"] = machine_readings(
@@ -296,6 +302,8 @@ def render_request(
         errors=errors or {},
         typed=typed or {},
         inline_screening=bool(screening),
+        competing=competing,
+        obligations=obligations,
         **exchange,
         **screening,
     )
