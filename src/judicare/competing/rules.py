@@ -122,6 +122,12 @@ def _rome_90(facts: CompetingFacts) -> Governing:
     return _branch(branches, "non_party_no_obligation_not_admissible", "may_proceed", duties)
 
 
-def _branch(branches, name: str, outcome: str, duties, criteria: tuple[str, ...] = ()):
+def _branch(
+    branches: dict[str, Any],
+    name: str,
+    outcome: str,
+    duties: tuple[dict[str, Any], ...],
+    criteria: tuple[str, ...] = (),
+) -> Governing:
     entry = branches[name]
     return Governing(f"rome_90:{name}", outcome, (_cite(entry),), criteria, duties)
