@@ -377,3 +377,18 @@ def test_the_dashboard_shows_overdue_obligations_first(api):
     mine = [o for o in board if o["request_id"] in ids]
     assert mine[0]["request_id"] == ids[1] and mine[0]["overdue"] is True
     assert all(o["overdue"] for o in board[: len([o for o in board if o["overdue"]])])
+
+
+def test_two_requests_holding_the_same_evidence_compete(api):
+    first, second = api.create(), api.create()  # two MLA requests, different witnesses' data
+    evidence = b"%PDF-1.4 the same seized ledger " + str(first["id"]).encode()
+    for request in (first, second):
+        uploaded = api.client.post(
+            f"/api/v1/requests/{request['id']}/documents?filename=ledger.pdf", content=evidence,
+            headers=api.headers("officer", **{"content-type": "application/pdf"}),
+        )  # fmt: skip
+        assert uploaded.status_code == 201, uploaded.text
+    seen = api.client.get(f"/api/v1/requests/{first['id']}/competing",
+                          headers=api.headers("officer")).json()  # fmt: skip
+    found = {c["request_id"]: c for c in seen["competing"]}
+    assert found[second["id"]]["same_evidence"] is True
