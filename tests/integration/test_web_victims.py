@@ -32,6 +32,17 @@ def test_the_victims_page_records_needs_and_sends_only_with_consent(demo_api):
     sent = web.follow(web.post(f"/requests/{request['id']}/victim-notices", step))
     assert "The information was sent and logged." in sent.text
     assert "We hebben een verzoek van een ander land ontvangen" in sent.text
+    asked = web.follow(web.post(f"/requests/{request['id']}/victim-information-requests",
+                                {"person_id": str(victim), "question": "Wanneer hoor ik meer?",
+                                 "received_on": "2026-11-22"}))  # fmt: skip
+    assert "question was logged, with its deadline." in asked.text
+    assert "due 2026-12-22" in asked.text
+    measure = web.follow(web.post(f"/requests/{request['id']}/protection-measures", {
+        "person_id": str(victim), "measure": "temporary_transfer", "reasons": "in custody",
+        "data": "place_of_detention: Haren\nhearing_place: Kyiv\nperson_consents: no",
+        "withhold_from": "RU"}))  # fmt: skip
+    assert "The measure was requested." in measure.text
+    assert "Missing: return_by, person_consents" in measure.text
     stranger = WebUser(demo_api, f"t.officer.{OTHER}")
     assert stranger.get(f"/requests/{request['id']}/victims").status_code == 404
 

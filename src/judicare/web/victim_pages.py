@@ -20,7 +20,13 @@ from judicare.prosecution import rules as prosecution_rules
 from judicare.prosecution import service as prosecution
 from judicare.victims import rules as victim_rules
 from judicare.victims import service as victims
-from judicare.victims.schemas import MeasureDecisionIn, NeedsIn, NoticeIn
+from judicare.victims.schemas import (
+    InformationRequestIn,
+    MeasureDecisionIn,
+    MeasureIn,
+    NeedsIn,
+    NoticeIn,
+)
 from judicare.web.i18n import Translator
 from judicare.web.rendering import PagesDep, flash
 from judicare.web.session import check_csrf, current_principal, language_of
@@ -49,9 +55,12 @@ def victims_page(
     with app.unit_of_work() as uow:
         view = victims.victims_on(uow.session, who, request_id, now=app.now(), why=WHY)
         uow.commit()
+    measures = victim_rules.measures_data()["measures"]
     return pages.render(
         request, "victims.html", principal=who, v=view,
         channels=victim_rules.measures_data()["channels"],
+        kinds={k: m.get("required", []) for k, m in measures.items()},
+        today=app.clock.today().isoformat(),
         steps=[s for s in victim_rules.measures_data()["steps"] if s != "answer_to_question"],
     )  # fmt: skip
 
@@ -100,6 +109,64 @@ def notice(
             victims.send_notice(uow.session, who, request_id, body, now=app.now(), why=WHY)
             uow.commit()
         flash(request, t.gettext("The information was sent and logged."), "success")
+    except (ValidationError, JudicareError) as exc:
+        _problem(request, t, exc)
+    return RedirectResponse(f"/requests/{request_id}/victims", status_code=303)
+
+
+def _data_lines(text: str) -> dict:
+    """The measure's data as typed, one `field: value` per line (yes/no for a consent)."""
+    data: dict = {}
+    for line in text.splitlines():
+        if ":" not in line:
+            continue
+        key, value = (part.strip() for part in line.split(":", 1))
+        if key:
+            data[key] = {"yes": True, "no": False}.get(value.lower(), value)
+    return data
+
+
+@router.post("/requests/{request_id}/protection-measures", dependencies=[Depends(check_csrf)])
+def request_measure(
+    app: AppDep, request: Request, request_id: RequestId, who: Who,
+    person_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    measure: Annotated[str, Form(max_length=40)] = "",
+    reasons: Text = "",
+    data: Text = "",
+    withhold_from: Annotated[str, Form(max_length=200)] = "",
+) -> Response:  # fmt: skip
+    t = Translator(language_of(request))
+    try:
+        body = MeasureIn(
+            person_id=person_id, measure=measure, reasons=reasons, data=_data_lines(data),
+            withhold_from=[s.strip() for s in withhold_from.split(",") if s.strip()],
+        )  # fmt: skip
+        with app.unit_of_work() as uow:
+            victims.request_measure(uow.session, who, request_id, body, now=app.now(), why=WHY)
+            uow.commit()
+        flash(request, t.gettext("The measure was requested."), "success")
+    except (ValidationError, JudicareError) as exc:
+        _problem(request, t, exc)
+    return RedirectResponse(f"/requests/{request_id}/victims", status_code=303)
+
+
+@router.post("/requests/{request_id}/victim-information-requests",
+             dependencies=[Depends(check_csrf)])  # fmt: skip
+def information_request(
+    app: AppDep, request: Request, request_id: RequestId, who: Who,
+    person_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    question: Text = "",
+    received_on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:  # fmt: skip
+    t = Translator(language_of(request))
+    try:
+        body = InformationRequestIn(person_id=person_id, question=question,
+                                    received_on=received_on)  # fmt: skip
+        with app.unit_of_work() as uow:
+            victims.log_information_request(uow.session, who, request_id, body, now=app.now(),
+                                            why=WHY)  # fmt: skip
+            uow.commit()
+        flash(request, t.gettext("The victim's question was logged, with its deadline."), "success")
     except (ValidationError, JudicareError) as exc:
         _problem(request, t, exc)
     return RedirectResponse(f"/requests/{request_id}/victims", status_code=303)
