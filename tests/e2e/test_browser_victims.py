@@ -75,6 +75,18 @@ def test_victims_page_needs_consent_and_information_in_her_language(page):
     page.get_by_text("The information was sent and logged.").wait_for()
     sent = page.locator("span[lang=fr]").first.inner_text()
     assert sent.startswith("Nous avons reçu une demande d'un autre pays")
+    page.get_by_text("Log a victim's question").click()
+    page.get_by_label("Question").fill("Quand saurai-je la suite ?")
+    page.get_by_role("button", name="Log the question").click()
+    page.get_by_text("question was logged, with its deadline").wait_for()
+    page.get_by_label("Answer, in plain words").fill("la demande est en cours")
+    page.get_by_role("button", name="Send the answer").click()
+    page.get_by_text("The information was sent and logged.").wait_for()
+    page.get_by_text("Request a measure").click()
+    page.get_by_label("Measure", exact=True).select_option("anonymity")
+    page.get_by_label("Reasons").fill("threats after the first hearing")
+    page.get_by_role("button", name="Request the measure").click()
+    page.get_by_text("The measure was requested.").wait_for()
     shoot(page, "issue20-victims")
     assert serious_violations(page) == []
 
