@@ -131,3 +131,19 @@ def test_court_only_citations_appear_only_for_the_court():
     assert ids == {"11"}
     court = {c["article"] for c in victims.citations_of("temporary_transfer", to_court=True)}
     assert court == {"11", "93(7)"}
+
+
+@pytest.mark.parametrize(
+    ("citations", "grounds"),
+    [
+        ([{"finding": "nationality"}], {"nationality"}),
+        ([{"instrument": "coe-extradition-1957", "article": "6"}], {"nationality"}),
+        ([{"instrument": "coe-extradition-1957", "article": "6(1)(a)"}], {"nationality"}),
+        ([{"instrument": "coe-extradition-1957", "article": "16"}], set()),
+        ([{"instrument": "cat-1984", "article": "6"}], set()),
+    ],
+)
+def test_a_refusal_rests_on_nationality_by_the_finding_or_by_ece_art_6(citations, grounds):
+    from judicare.prosecution.service import _grounds
+
+    assert _grounds(citations) == grounds

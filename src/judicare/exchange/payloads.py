@@ -69,10 +69,12 @@ BLANK_IF_NULL = (
 
 def request_payload(row: RequestRow, protection_measures: list[dict] | None = None) -> dict:
     """The request as the requested state's node registers it (JSON-plain values), with the
-    protection measures that may go to that state (victims.service.wire_measures decides
-    which: never one the recipient must not know)."""
+    protection measures that may go to that state, if any (victims.service.wire_measures
+    decides which: never one the recipient must not know). Without measures the payload is
+    the same as before issue 20, so an older node still registers it."""
     wire = RequestDetail.of(row).model_dump(mode="json", include=WIRE_FIELDS)
-    wire["protection_measures"] = list(protection_measures or [])
+    if protection_measures:  # absent when none: a request without any reads as before
+        wire["protection_measures"] = list(protection_measures)
     for name in BLANK_IF_NULL:
         wire[name] = wire[name] or ""
     for measure in wire["measures"]:

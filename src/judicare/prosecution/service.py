@@ -39,7 +39,7 @@ def create_for_refusal(
         }
         for instrument in sorted(rules.trigger_instruments())
     }  # fmt: skip
-    grounds = frozenset(c["finding"] for c in decision.citations if c.get("finding"))
+    grounds = frozenset(_grounds(decision.citations))
     refusal = rules.Refusal(row.kind, grounds, frozenset(row.crimes or ()), binding)
     created = []
     for duty in rules.duties(refusal):
@@ -60,6 +60,19 @@ def create_for_refusal(
                                    "due": entry.due.isoformat()})  # fmt: skip
         created.append(obligation_view(entry, on))
     return created
+
+
+def _grounds(citations: list[dict]) -> set[str]:
+    """The grounds a refusal rests on: the findings it cites, and nationality when it cites
+    ECE art. 6 itself (the article on the extradition of nationals) instead of the finding."""
+    grounds = {c["finding"] for c in citations if c.get("finding")}
+    for cite in citations:
+        article = str(cite.get("article") or "").replace(" ", "")
+        if cite.get("instrument") == "coe-extradition-1957" and (
+            article == "6" or article.startswith("6(")
+        ):
+            grounds.add("nationality")
+    return grounds
 
 
 class StepIn(BaseModel):

@@ -48,8 +48,6 @@ def _reference_payload(row: RequestRow) -> dict:
             }
             for p in row.persons
         ],
-        # wire v1 + issue 20: the protection measures the recipient may know (none here)
-        "protection_measures": [],
     }  # fmt: skip
 
 
@@ -93,7 +91,7 @@ def test_protection_measures_travel_only_as_given():
                "withhold_from": ["KAZ"], "reasons": "r", "decided_by": "x",
                "decision_reasons": "d"}  # fmt: skip
     assert request_payload(row, protection_measures=[measure])["protection_measures"] == [measure]
-    assert request_payload(row)["protection_measures"] == []
+    assert "protection_measures" not in request_payload(row)  # as before issue 20
 
 
 def test_screening_reads_a_projection_of_the_same_detail():
