@@ -22,8 +22,15 @@ class State:
     name: str
 
 
-# User-assigned code used by the reference data (treaties/README.md, "Columns").
-_USER_ASSIGNED = (State(alpha2="XK", alpha3="XKX", name="Kosovo"),)
+# User-assigned code used by the reference data (treaties/README.md, "Columns"); and the
+# International Criminal Court, which makes requests as a state does but is none: XIC in
+# both columns (no alpha-2 is claimed), so that its requests can be registered and told
+# apart (competing requests, Rome Statute art. 90).
+COURT = "XIC"
+_USER_ASSIGNED = (
+    State(alpha2="XK", alpha3="XKX", name="Kosovo"),
+    State(alpha2=COURT, alpha3=COURT, name="International Criminal Court"),
+)
 
 
 @cache

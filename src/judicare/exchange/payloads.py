@@ -41,6 +41,7 @@ from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.read_models import RequestDetail
 from judicare.requests.schemas import LinkIn, RequestCreate
 from judicare.requests.service import create_request, link_requests
+from judicare.victims.service import receive_measures
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -68,9 +69,14 @@ BLANK_IF_NULL = (
 )  # fmt: skip
 
 
-def request_payload(row: RequestRow) -> dict:
-    """The request as the requested state's node registers it (JSON-plain values)."""
+def request_payload(row: RequestRow, protection_measures: list[dict] | None = None) -> dict:
+    """The request as the requested state's node registers it (JSON-plain values), with the
+    protection measures that may go to that state, if any (victims.service.wire_measures
+    decides which: never one the recipient must not know). Without measures the payload is
+    the same as before issue 20, so an older node still registers it."""
     wire = RequestDetail.of(row).model_dump(mode="json", include=WIRE_FIELDS)
+    if protection_measures:  # absent when none: a request without any reads as before
+        wire["protection_measures"] = list(protection_measures)
     for name in BLANK_IF_NULL:
         wire[name] = wire[name] or ""
     for measure in wire["measures"]:
@@ -192,6 +198,7 @@ def _register(session, principal, body: dict, now: datetime, why: str, basis) ->
     data = dict(body["request"]) if isinstance(body.get("request"), dict) else None
     if data is None:
         raise Malformed("the request message's body.request must be an object")
+    measures = data.pop("protection_measures", None)
     data.update(direction="incoming", received_on=now.date().isoformat())
     try:
         create = RequestCreate.model_validate(data)
@@ -203,6 +210,8 @@ def _register(session, principal, body: dict, now: datetime, why: str, basis) ->
         _, detail, _ = create_request(
             session, principal, create, now=now, basis=basis, why=why, sent_by_peer=True
         )
+        receive_measures(session, detail["id"], measures, sender=principal.username, now=now,
+                         why=why)  # fmt: skip
     except JudicareError as exc:
         raise NotApplicable(f"the request cannot be registered: {exc.message}") from None
     return detail["id"], detail["reference"]

@@ -54,7 +54,7 @@ from judicare.exchange.errors import (
     UnknownSender,
 )
 from judicare.exchange.keys import KeyRing, KeyStore, NodeIdentity, require_ring
-from judicare.exchange.models import InboxRow, OutboxRow, OutboxStatus
+from judicare.exchange.models import InboxRow, OutboxRow, OutboxStatus, PeerRow
 from judicare.exchange.peers import accept_rotation, load_peer
 from judicare.files.store import FileStore
 from judicare.files.store import TooLarge as FileTooLarge
@@ -63,6 +63,7 @@ from judicare.requests.models import RequestLinkRow
 from judicare.requests.schemas import LinkIn
 from judicare.requests.service import link_requests, load_for
 from judicare.settings import Settings
+from judicare.victims.service import wire_measures
 
 
 @dataclass
@@ -208,8 +209,10 @@ def send_request(
             )
         kind, conversation_id = SUPPLEMENTARY_REQUEST, first.conversation_id
     entries, uploads = payloads.attachments_of(session, node.file_store, row, node.settings)
+    peer = session.get(PeerRow, peer_id)
+    measures = wire_measures(session, row, peer.state if peer else "")
     body = {
-        "request": payloads.request_payload(row),
+        "request": payloads.request_payload(row, protection_measures=measures),
         "attachments": entries,
         "sender_reference": row.reference,
     }

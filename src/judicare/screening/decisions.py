@@ -274,6 +274,10 @@ def _apply(session, principal, entry: DecisionRow, *, now, why) -> None:
                     )
                 )
         session.flush()
+        # aut dedere aut judicare: the duty to prosecute the refusal creates, tracked to its end
+        from judicare.prosecution.service import create_for_refusal
+
+        create_for_refusal(session, principal, row, entry, now=now, why=why)
 
 
 def _proposal_view(entry: DecisionRow | DecisionDraftRow) -> dict:

@@ -36,6 +36,7 @@ from judicare.web import (
     request_pages,
     treaty_pages,
     user_pages,
+    victim_pages,
 )
 from judicare.web.errors_text import error_text, field_problem
 from judicare.web.i18n import Translator
@@ -72,6 +73,7 @@ def install_web(api: FastAPI, app: App) -> None:
         audit_pages,
         registers,
         user_pages,
+        victim_pages,
     ):
         api.include_router(module.router)
     api.add_middleware(TooLargePages, pages=pages)  # inside the session, outside the guard

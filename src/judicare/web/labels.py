@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from judicare.web.victim_labels import LABELS as VICTIM_LABELS
+
 
 def N_(message: str) -> str:
     return message
@@ -264,6 +266,7 @@ ALL = {
     "message_type": MESSAGE_TYPE,
     "delivery": DELIVERY,
     "formal_document": FORMAL_DOCUMENT,
+    **VICTIM_LABELS,  # issue 20
 }
 
 

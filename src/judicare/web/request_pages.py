@@ -18,12 +18,14 @@ from pydantic import ValidationError
 from judicare.api.deps import AppDep, RequestId
 from judicare.app import App
 from judicare.auth.permissions import Forbidden, Principal
+from judicare.competing import service as competing_service
 from judicare.errors import InvalidInput, JudicareError
 from judicare.evidence import service as evidence_service
 from judicare.exchange import correspondence
 from judicare.exchange.peers import list_peers
 from judicare.formal_documents.service import kinds_for as formal_kinds_for
 from judicare.legal_basis.domain import CooperationKind
+from judicare.prosecution import service as prosecution_service
 from judicare.requests import queries, service
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
 from judicare.requests.schemas import BasisChoiceIn, TransitionIn
@@ -270,6 +272,10 @@ def render_request(
         exchange = exchange_context(uow.session, who, request_id, detail, app.now())
         formal = formal_documents_context(uow.session, who, request_id)
         evidence = evidence_service.items_on_page(uow.session, who, request_id)
+        competing = competing_service.competing_view(uow.session, who, request_id,
+                                                     now=app.now(), why=WHY)  # fmt: skip
+        obligations = prosecution_service.obligations_on(uow.session, who, request_id,
+                                                         today=app.clock.today())  # fmt: skip
         uow.commit()
     for person in detail["persons"]:
         person["readings"] = machine_readings(
@@ -301,6 +307,8 @@ def render_request(
         errors=errors or {},
         typed=typed or {},
         inline_screening=bool(screening),
+        competing=competing,
+        obligations=obligations,
         **exchange,
         **formal,
         **screening,

@@ -83,6 +83,17 @@ def test_the_wire_payload_keeps_its_fields_and_values(blank):
     assert request_payload(row) == _reference_payload(row)
 
 
+def test_protection_measures_travel_only_as_given():
+    """The sender decides which measures the recipient may know (victims.rules.disclosure);
+    the payload carries exactly those, and none when none is given."""
+    row = _row(False)
+    measure = {"person": 0, "measure": "anonymity", "status": "granted", "data": {},
+               "withhold_from": ["KAZ"], "reasons": "r", "decided_by": "x",
+               "decision_reasons": "d"}  # fmt: skip
+    assert request_payload(row, protection_measures=[measure])["protection_measures"] == [measure]
+    assert "protection_measures" not in request_payload(row)  # as before issue 20
+
+
 def test_screening_reads_a_projection_of_the_same_detail():
     row = _row(False)
     detail = request_detail(row)

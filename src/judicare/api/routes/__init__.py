@@ -6,13 +6,16 @@ from judicare.api.routes import (
     audit,
     auth,
     basis,
+    competing,
     documents,
-    formal_documents,
     evidence,
+    formal_documents,
+    prosecution,
     requests,
     screening,
     system,
     treaties,
+    victims,
 )
 
 ROUTERS = (
@@ -27,4 +30,7 @@ ROUTERS = (
     audit.router,
     treaties.router,
     basis.router,
+    victims.router,
+    competing.router,
+    prosecution.router,
 )

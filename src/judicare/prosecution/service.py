@@ -1,0 +1,228 @@
+"""The duty to submit a case for prosecution when extradition is refused (aut dedere aut
+judicare), followed through (issue 20). An effective refusal creates the obligations its
+rules call for (prosecution.rules), in the same transaction as the refusal; each moves
+through submitted to prosecutors, investigation opened, decision, closed with an outcome;
+where the instrument requires it, the requesting state is informed of the result. Every
+step is in the request's audit trail."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from judicare.audit.service import AuditAction
+from judicare.auth.permissions import NotFound, Permission, Principal, authorize
+from judicare.errors import Conflict, InvalidInput
+from judicare.prosecution import rules
+from judicare.prosecution.models import ProsecutionObligationRow
+from judicare.requests.access import audit_request_act, load_for
+from judicare.requests.models import AssignmentRow, RequestRow
+from judicare.screening.binding import binding_status
+from judicare.treaties.service import participation_for
+
+
+def create_for_refusal(
+    session: Session, principal: Principal, row: RequestRow, decision, *, now: datetime, why: str
+) -> list[dict]:
+    """The obligations an effective refusal creates (none if no rule calls for one)."""
+    on = now.date()
+    binding = {
+        instrument: {
+            "requesting": str(binding_status(participation_for(session, instrument),
+                                             row.requesting_state, on)),
+            "requested": str(binding_status(participation_for(session, instrument),
+                                            row.requested_state, on)),
+        }
+        for instrument in sorted(rules.trigger_instruments())
+    }  # fmt: skip
+    grounds = frozenset(_grounds(decision.citations))
+    refusal = rules.Refusal(row.kind, grounds, frozenset(row.crimes or ()), binding)
+    created = []
+    for duty in rules.duties(refusal):
+        entry = ProsecutionObligationRow(
+            request_id=row.id, decision_id=decision.id, authority_id=row.authority_id,
+            requesting_state=row.requesting_state, trigger=duty.trigger,
+            citations=[*duty.citations, {"on_request_of_requesting_state": duty.on_request,
+                                         "binding": duty.binding}],
+            responsible=row.authority_id, due=rules.due_date(on), status="open",
+            inform_requesting_state=duty.inform, created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(entry)
+        session.flush()
+        audit_request_act(session, principal, row.id, AuditAction.ALTERATION,
+                          "prosecution:obligation:create", why=why, now=now,
+                          details={"obligation": entry.id, "trigger": duty.trigger,
+                                   "decision": decision.id,
+                                   "due": entry.due.isoformat()})  # fmt: skip
+        created.append(obligation_view(entry, on))
+    return created
+
+
+def _grounds(citations: list[dict]) -> set[str]:
+    """The grounds a refusal rests on: the findings it cites, and nationality when it cites
+    ECE art. 6 itself (the article on the extradition of nationals) instead of the finding."""
+    grounds = {c["finding"] for c in citations if c.get("finding")}
+    for cite in citations:
+        article = str(cite.get("article") or "").replace(" ", "")
+        if cite.get("instrument") == "coe-extradition-1957" and (
+            article == "6" or article.startswith("6(")
+        ):
+            grounds.add("nationality")
+    return grounds
+
+
+class StepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    status: str = Field(max_length=32)
+    outcome: str | None = Field(default=None, max_length=32)
+    note: str = Field(min_length=1, max_length=8000, description="what was done, by whom")
+    responsible: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+class InformedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    informed_on: date
+    note: str = Field(min_length=1, max_length=8000, description="how the state was informed")
+
+
+def _obligation(session: Session, principal: Principal, obligation_id: int, permission):
+    authorize(principal, permission)
+    entry = session.get(ProsecutionObligationRow, obligation_id)
+    hidden = NotFound(f"obligation {obligation_id} not found")
+    if entry is None:
+        raise hidden
+    try:
+        row = load_for(session, principal, entry.request_id, permission)
+    except NotFound:
+        raise hidden from None
+    return entry, row
+
+
+def advance(
+    session: Session, principal: Principal, obligation_id: int, step: StepIn,
+    *, now: datetime, why: str,
+) -> dict:  # fmt: skip
+    entry, row = _obligation(session, principal, obligation_id, Permission.REQUEST_TRANSITION)
+    try:
+        rules.check_step(entry.status, step.status, step.outcome)
+    except ValueError as exc:
+        raise Conflict(str(exc)) from None
+    before = entry.status
+    entry.status, entry.outcome, entry.updated_at = step.status, step.outcome, now
+    if step.responsible:
+        entry.responsible = step.responsible
+    session.flush()
+    audit_request_act(session, principal, row.id, AuditAction.ALTERATION,
+                      "prosecution:obligation:step", why=why, now=now,
+                      details={"obligation": entry.id, "from": before, "to": entry.status,
+                               "outcome": entry.outcome, "note": step.note,
+                               "responsible": entry.responsible})  # fmt: skip
+    return obligation_view(entry, now.date())
+
+
+def record_informed(
+    session: Session, principal: Principal, obligation_id: int, informed: InformedIn,
+    *, now: datetime, why: str,
+) -> dict:  # fmt: skip
+    """The requesting state was informed of the result (ECE art. 6(2) requires it)."""
+    entry, row = _obligation(session, principal, obligation_id, Permission.REQUEST_TRANSITION)
+    if entry.status != "closed":
+        raise Conflict("the requesting state is informed of the result: close the obligation first")
+    if entry.informed_on is not None:
+        raise Conflict(f"the requesting state was already informed on {entry.informed_on}")
+    if informed.informed_on > now.date() or informed.informed_on < entry.created_at.date():
+        raise InvalidInput("informed_on must lie between the obligation's creation and today")
+    entry.informed_on, entry.updated_at = informed.informed_on, now
+    session.flush()
+    audit_request_act(session, principal, row.id, AuditAction.DISCLOSURE,
+                      "prosecution:obligation:inform", why=why, now=now,
+                      details={"obligation": entry.id, "informed_on": str(informed.informed_on),
+                               "note": informed.note, "state": entry.requesting_state})  # fmt: skip
+    return obligation_view(entry, now.date())
+
+
+def obligation_view(entry: ProsecutionObligationRow, today: date) -> dict:
+    citations = [c for c in entry.citations if "instrument" in c]
+    meta = next((c for c in entry.citations if "instrument" not in c), {})
+    return {
+        "id": entry.id,
+        "request_id": entry.request_id,
+        "decision_id": entry.decision_id,
+        "requesting_state": entry.requesting_state,
+        "trigger": entry.trigger,
+        "citations": citations,
+        "on_request_of_requesting_state": bool(meta.get("on_request_of_requesting_state")),
+        "binding": meta.get("binding", "yes"),
+        "responsible": entry.responsible,
+        "due": entry.due.isoformat(),
+        "status": entry.status,
+        "outcome": entry.outcome,
+        "overdue": rules.is_overdue(entry.status, entry.due, today),
+        "inform_requesting_state": entry.inform_requesting_state,
+        "informed_on": entry.informed_on.isoformat() if entry.informed_on else None,
+        "awaiting_information_of_state": entry.inform_requesting_state
+        and entry.status == "closed"
+        and entry.informed_on is None,
+    }
+
+
+def _visible(principal: Principal):
+    """Obligations on the principal's authority's requests, or on requests assigned to them."""
+    assigned = select(AssignmentRow.request_id).where(AssignmentRow.user_id == principal.user_id)
+    return (ProsecutionObligationRow.authority_id == principal.authority_id) | (
+        ProsecutionObligationRow.request_id.in_(assigned)
+    )
+
+
+def dashboard(session: Session, principal: Principal, *, today: date) -> list[dict]:
+    """Open obligations (and closed ones still awaiting the requesting state's information),
+    overdue first, then by deadline."""
+    authorize(principal, Permission.REQUEST_READ)
+    rows = session.scalars(
+        select(ProsecutionObligationRow)
+        .where(_visible(principal))
+        .order_by(ProsecutionObligationRow.due, ProsecutionObligationRow.id)
+    ).all()
+    views = [obligation_view(r, today) for r in rows]
+    views = [v for v in views if v["status"] != "closed" or v["awaiting_information_of_state"]]
+    references = dict(
+        session.execute(
+            select(RequestRow.id, RequestRow.reference).where(
+                RequestRow.id.in_([v["request_id"] for v in views])
+            )
+        ).all()
+    )
+    for view in views:
+        view["reference"] = references.get(view["request_id"], "")
+    return sorted(views, key=lambda v: (not v["overdue"], v["due"], v["id"]))
+
+
+def obligations_on(session: Session, principal: Principal, request_id: int, *, today: date):
+    load_for(session, principal, request_id, Permission.REQUEST_READ)
+    rows = session.scalars(
+        select(ProsecutionObligationRow)
+        .where(ProsecutionObligationRow.request_id == request_id)
+        .order_by(ProsecutionObligationRow.id)
+    )
+    return [obligation_view(r, today) for r in rows]
+
+
+def statistics(session: Session, principal: Principal) -> dict:
+    """How the authority's obligations end, aggregated, small counts suppressed."""
+    authorize(principal, Permission.REQUEST_READ)
+    rows = session.execute(
+        select(ProsecutionObligationRow.status, ProsecutionObligationRow.outcome).where(
+            ProsecutionObligationRow.authority_id == principal.authority_id
+        )
+    ).all()
+    by_outcome = Counter(o for s, o in rows if s == "closed")
+    counts = {name: by_outcome.get(name, 0) for name in rules.outcomes()}
+    return {
+        "open": rules.suppressed({"open": sum(1 for s, _ in rows if s != "closed")})["open"],
+        "by_outcome": rules.suppressed(counts),
+        "suppressed_below": rules.SUPPRESS_BELOW,
+    }
