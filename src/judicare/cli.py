@@ -11,6 +11,7 @@ from judicare.demo import demo
 from judicare.exchange.cli import app as node_app
 from judicare.legal_basis.cli import basis
 from judicare.persons.cli import app as persons_app
+from judicare.prevention.cli import app as risk_app
 from judicare.screening.cli import screen
 from judicare.serve import serve
 from judicare.treaties.cli import app as treaty_app
@@ -31,6 +32,7 @@ app.command("screen")(screen)
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.add_typer(node_app, name="node")
+app.add_typer(risk_app, name="risk")
 
 
 def main() -> None:

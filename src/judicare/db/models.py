@@ -4,6 +4,7 @@ from judicare.audit import models as audit_models
 from judicare.auth import models as auth_models
 from judicare.exchange import models as exchange_models  # noqa: F401
 from judicare.persons import models as person_models
+from judicare.prevention import models as prevention_models
 from judicare.requests import models as request_models
 from judicare.screening import models as screening_models
 from judicare.treaties import models as treaty_models
@@ -12,6 +13,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "person_models",
+    "prevention_models",
     "request_models",
     "screening_models",
     "treaty_models",
