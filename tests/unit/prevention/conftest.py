@@ -11,31 +11,17 @@ import pandas as pd
 import pytest
 
 from judicare.prevention import backtest, model
-from judicare.prevention.schema import INPUT_FILE, load_country_years
-
-ROOT = Path(__file__).resolve().parents[3]
-EWP_DIR = Path(os.environ.get("JUDICARE_EWP_DATA", ROOT.parent / "shared" / "data" / "ewp"))
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
+from judicare.prevention.schema import load_country_years
+from tests.ewp_data import in_ci, require_ewp_dir
 
 
 def full_backtest_wanted() -> bool:
-    return _in_ci() or os.environ.get("JUDICARE_FULL_BACKTEST") == "1"
+    return in_ci() or os.environ.get("JUDICARE_FULL_BACKTEST") == "1"
 
 
 @pytest.fixture(scope="session")
 def ewp_dir() -> Path:
-    if not (EWP_DIR / INPUT_FILE).is_file():
-        message = (
-            f"EWP data not found in {EWP_DIR} (set JUDICARE_EWP_DATA to the folder holding "
-            f"{INPUT_FILE}; the data is third-party and never shipped)"
-        )
-        if _in_ci():
-            pytest.fail(f"{message} (CI=true: the reproduction tests must run, not skip)")
-        pytest.skip(message)
-    return EWP_DIR
+    return require_ewp_dir()
 
 
 @pytest.fixture(scope="session")
