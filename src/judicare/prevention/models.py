@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from judicare.db.base import Base, utcnow
@@ -54,3 +63,22 @@ class RiskScoreRow(Base):
     terms: Mapped[dict] = mapped_column(JSON)
     top_terms: Mapped[list] = mapped_column(JSON)
     predictor_values: Mapped[dict] = mapped_column(JSON)
+
+
+class AssessmentRow(Base):
+    """An analyst's assessment of one state along the UN Framework, under four-eyes review."""
+
+    __tablename__ = "atrocity_assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"), index=True)
+    iso3: Mapped[str] = mapped_column(String(3), index=True)
+    framework: Mapped[str] = mapped_column(String(24))
+    summary: Mapped[str] = mapped_column(Text)
+    ratings: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24))
+    drafted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    drafted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    review_note: Mapped[str] = mapped_column(Text)

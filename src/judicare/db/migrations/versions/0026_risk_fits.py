@@ -1,4 +1,4 @@
-"""prevention desk: stored statistical risk fits and their country scores
+"""prevention desk: stored statistical risk fits, their country scores, analysts' assessments
 
 Revision ID: 0026
 Revises: 0023
@@ -63,9 +63,45 @@ def upgrade() -> None:
     with op.batch_alter_table("risk_scores", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_risk_scores_fit_id"), ["fit_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_risk_scores_iso3"), ["iso3"], unique=False)
+    op.create_table(
+        "atrocity_assessments",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("authority_id", sa.String(length=64), nullable=False),
+        sa.Column("iso3", sa.String(length=3), nullable=False),
+        sa.Column("framework", sa.String(length=24), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("ratings", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("drafted_by", sa.Integer(), nullable=False),
+        sa.Column("drafted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reviewed_by", sa.Integer(), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("review_note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["authority_id"],
+            ["authorities.id"],
+            name=op.f("fk_atrocity_assessments_authority_id_authorities"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["drafted_by"], ["users.id"], name=op.f("fk_atrocity_assessments_drafted_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewed_by"], ["users.id"], name=op.f("fk_atrocity_assessments_reviewed_by_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_atrocity_assessments")),
+    )
+    with op.batch_alter_table("atrocity_assessments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_atrocity_assessments_authority_id"), ["authority_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_atrocity_assessments_iso3"), ["iso3"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("atrocity_assessments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_atrocity_assessments_iso3"))
+        batch_op.drop_index(batch_op.f("ix_atrocity_assessments_authority_id"))
+    op.drop_table("atrocity_assessments")
     with op.batch_alter_table("risk_scores", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_risk_scores_iso3"))
         batch_op.drop_index(batch_op.f("ix_risk_scores_fit_id"))
