@@ -73,3 +73,21 @@ def test_french_and_dutch(desk_api):
 def test_a_role_without_the_permission_is_refused(desk_api):
     page = WebUser(desk_api, "eva.depositary").get("/prevention")
     assert page.status_code == 403
+
+
+def test_an_incoming_request_shows_the_requesting_states_risk_as_context(desk_api):
+    from judicare.requests.models import RequestRow
+
+    with desk_api.app.unit_of_work() as uow:
+        row = uow.session.scalar(
+            select(RequestRow)
+            .where(RequestRow.authority_id == "BEL-CA", RequestRow.direction == "incoming")
+            .order_by(RequestRow.id)
+            .limit(1)
+        )
+        rid, state = row.id, row.requesting_state
+    page = WebUser(desk_api, "louis.reviewer").get(f"/requests/{rid}/screening")
+    assert page.status_code == 200, page.text
+    assert "Context on the requesting state (information, not a finding)" in page.text
+    assert f'href="/prevention/{state}"' in page.text
+    assert "this context decides nothing" in page.text

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from judicare.auth.permissions import Permission, Principal, authorize
+from judicare.auth.permissions import Permission, Principal, authorize, can
 from judicare.prevention import assessments
 from judicare.prevention.framework import load_framework
 from judicare.prevention.models import AssessmentRow, RiskFitRow, RiskScoreRow
@@ -81,4 +81,31 @@ def country(session: Session, principal: Principal, iso3: str) -> dict[str, Any]
         "assessments": assessments.history(session, principal, iso3),
         "framework": load_framework(),
         "cooperation": cooperation(session, principal, iso3),
+    }
+
+
+def request_context(session: Session, principal: Principal, iso3: str) -> dict[str, Any] | None:
+    """The requesting state's statistical risk and the authority's latest approved assessment,
+    shown beside the persecution ground as information for a person, never as a finding.
+    None when nothing is stored for the state. The assessment only for roles that read them."""
+    fit = latest_fit(session)
+    score = None
+    if fit is not None:
+        score = session.scalar(
+            select(RiskScoreRow).where(RiskScoreRow.fit_id == fit.id, RiskScoreRow.iso3 == iso3)
+        )
+    assessment = (
+        assessments.latest_approved(session, principal, iso3)
+        if can(principal, Permission.ASSESSMENT_READ)
+        else None
+    )
+    if score is None and assessment is None:
+        return None
+    return {
+        "state": iso3,
+        "as_of": fit.as_of if fit is not None and score is not None else None,
+        "risk": score.risk if score is not None else None,
+        "rank": score.rank if score is not None else None,
+        "relative": score.relative if score is not None else None,
+        "assessment": assessment,
     }
