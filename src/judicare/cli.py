@@ -14,6 +14,7 @@ from judicare.formal_documents.cli import app as documents_app
 from judicare.legal_basis.cli import basis
 from judicare.persons.cli import app as persons_app
 from judicare.portal.cli import app as portal_app
+from judicare.prevention.cli import app as risk_app
 from judicare.screening.cli import screen
 from judicare.serve import serve
 from judicare.treaties.cli import app as treaty_app
@@ -37,6 +38,7 @@ app.add_typer(node_app, name="node")
 app.add_typer(portal_app, name="portal")
 app.add_typer(documents_app, name="documents")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(risk_app, name="risk")
 
 
 def main() -> None:

@@ -51,6 +51,11 @@ class Permission(enum.StrEnum):
     USER_MANAGE = "user:manage"
     # load or change a national register of the node (refugees...) for screening
     REGISTER_IMPORT = "register:import"
+    # the prevention desk (issue 21): an analyst's assessment of a country along the UN
+    # Framework of Analysis; another person reviews it (four-eyes) before it counts
+    ASSESSMENT_READ = "assessment:read"
+    ASSESSMENT_DRAFT = "assessment:draft"
+    ASSESSMENT_REVIEW = "assessment:review"
 
 
 P = Permission
@@ -66,10 +71,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DOCUMENT_READ,
             P.TREATY_READ,
             P.DECISION_DRAFT,
+            P.ASSESSMENT_READ,
+            P.ASSESSMENT_DRAFT,
         }
     ),
     Role.LEGAL_REVIEWER: frozenset(
         {
+            P.ASSESSMENT_READ,
+            P.ASSESSMENT_REVIEW,
             P.REQUEST_READ,
             P.REQUEST_UPDATE,
             P.REQUEST_TRANSITION,
@@ -93,9 +102,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TREATY_READ,
             P.DECISION_APPROVE,
             P.DECISION_DRAFT,
+            P.ASSESSMENT_READ,
+            P.ASSESSMENT_DRAFT,
+            P.ASSESSMENT_REVIEW,
         }
     ),
-    Role.AUDITOR: frozenset({P.REQUEST_READ, P.DOCUMENT_READ, P.AUDIT_READ, P.TREATY_READ}),
+    Role.AUDITOR: frozenset(
+        {P.REQUEST_READ, P.DOCUMENT_READ, P.AUDIT_READ, P.TREATY_READ, P.ASSESSMENT_READ}
+    ),
     Role.DEPOSITARY_OFFICER: frozenset({P.TREATY_READ, P.TREATY_RECORD}),
     Role.ADMIN: frozenset({P.USER_MANAGE, P.TREATY_READ}),
     Role.NODE_ADMIN: frozenset({P.REGISTER_IMPORT, P.TREATY_READ}),

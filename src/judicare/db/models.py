@@ -6,6 +6,7 @@ from judicare.competing import models as competing_models
 from judicare.evidence import models as evidence_models  # noqa: F401
 from judicare.exchange import models as exchange_models  # noqa: F401
 from judicare.persons import models as person_models
+from judicare.prevention import models as prevention_models
 from judicare.prosecution import models as prosecution_models
 from judicare.requests import models as request_models
 from judicare.screening import models as screening_models
@@ -17,6 +18,7 @@ __all__ = [
     "auth_models",
     "competing_models",
     "person_models",
+    "prevention_models",
     "prosecution_models",
     "request_models",
     "screening_models",

@@ -32,6 +32,7 @@ from judicare.web import (
     formal_document_pages,
     intake,
     portal_pages,
+    prevention_pages,
     registers,
     request_pages,
     treaty_pages,
@@ -70,6 +71,7 @@ def install_web(api: FastAPI, app: App) -> None:
         desk_pages,  # before treaty_pages: /treaties/desk is not /treaties/{id}
         treaty_pages,
         portal_pages,  # the public portal: /public/..., no sign-in
+        prevention_pages,
         audit_pages,
         registers,
         user_pages,

@@ -137,3 +137,29 @@ def world_map(statuses: dict[str, str]) -> list[dict]:
         {"state": alpha3, "name": name, "path": path, "status": statuses.get(alpha3, "none")}
         for alpha3, name, path in country_paths()
     ]
+
+
+def risk_chart(points: list[dict], width: int = 720, height: int = 260, margin: int = 40) -> dict:
+    """Polyline and ticks for one country's statistical risk by the year its forecast is made
+    from (`{"year", "risk"}`, risk 0–1), drawn in percent."""
+    if not points:
+        return {}
+    top = max(p["risk"] for p in points) or 1.0
+    first, last = points[0]["year"], points[-1]["year"]
+    span = max(1, last - first)
+
+    def x(year: int) -> float:
+        return round(margin + (width - 2 * margin) * (year - first) / span, 1)
+
+    def y(value: float) -> float:
+        return round(height - margin - (height - 2 * margin) * value / top, 1)
+
+    return {
+        "width": width,
+        "height": height,
+        "margin": margin,
+        "line": " ".join(f"{x(p['year'])},{y(p['risk'])}" for p in points),
+        "x_ticks": [{"x": x(p["year"]), "label": p["year"]} for p in points],
+        "y_ticks": [{"y": y(v), "label": f"{v:.1%}"} for v in (0.0, top / 2, top)],
+        "last": points[-1],
+    }

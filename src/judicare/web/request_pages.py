@@ -25,6 +25,7 @@ from judicare.exchange import correspondence
 from judicare.exchange.peers import list_peers
 from judicare.formal_documents.service import kinds_for as formal_kinds_for
 from judicare.legal_basis.domain import CooperationKind
+from judicare.prevention import desk as prevention_desk
 from judicare.prosecution import service as prosecution_service
 from judicare.requests import queries, service
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
@@ -240,13 +241,14 @@ def screening_context(app: App, who: Principal, request_id: int) -> dict:
             uow.session, app.basis.get(uow.session), who, request_id, now=app.now(), why=WHY
         )
         people = candidates_for(uow.session, who, request_id)
+        requesting = report["legal_basis"]["requesting"]
+        risk = prevention_desk.request_context(uow.session, who, requesting)
         uow.commit()
-    requesting = report["legal_basis"]["requesting"]
     for person in people:  # a persecution risk first, whatever its score
         person["candidates"].sort(
             key=lambda c: (c.get("country_of_feared_persecution") != requesting, -c["score"])
         )
-    return {"report": report, "people": people, "rid": request_id}
+    return {"report": report, "people": people, "rid": request_id, "state_risk": risk}
 
 
 def render_request(
