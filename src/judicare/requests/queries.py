@@ -311,7 +311,9 @@ def recent_activity(session: Session, principal: Principal, *, limit: int = 15) 
 
 
 def timeline(session: Session, principal: Principal, request_id: int) -> list[dict]:
-    """What happened to one request, from the audit trail, oldest first."""
+    """What happened to one request, from the audit trail, oldest first, with each
+    event's details (for the timeline's words: `requests.timeline`); the caller may read
+    the request (need-to-know)."""
     from judicare.audit.models import AuditEventRow
     from judicare.requests.service import load_for
 
@@ -321,6 +323,6 @@ def timeline(session: Session, principal: Principal, request_id: int) -> list[di
         .where(AuditEventRow.subject_type == "request")
         .where(AuditEventRow.subject_id == str(request_id))
         .order_by(AuditEventRow.seq)
-        .limit(500)
+        .limit(2000)
     ).all()
-    return [_event(r) for r in rows]
+    return [{**_event(r), "details": r.details or {}} for r in rows]

@@ -29,6 +29,7 @@ from judicare.web import (
     exchange_pages,
     intake,
     registers,
+    request_edit_pages,
     request_pages,
     treaty_pages,
     user_pages,
@@ -57,6 +58,7 @@ def install_web(api: FastAPI, app: App) -> None:
         dashboard,
         intake,  # before request_pages: /requests/new is not /requests/{id}
         request_pages,
+        request_edit_pages,
         decision_pages,
         document_pages,
         exchange_pages,

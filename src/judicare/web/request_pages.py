@@ -25,10 +25,14 @@ from judicare.legal_basis.domain import CooperationKind
 from judicare.requests import queries, service
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
 from judicare.requests.schemas import BasisChoiceIn, TransitionIn
+from judicare.requests.timeline import EntryKind
+from judicare.requests.timeline import build as build_timeline
+from judicare.requests.timeline import counts as timeline_counts
 from judicare.screening import decisions as decision_service
 from judicare.screening.next_step import next_step
 from judicare.screening.service import candidates_for, screen_stored
 from judicare.states import resolve_state
+from judicare.web import timeline_text
 from judicare.web.errors_text import field_problem
 from judicare.web.i18n import Translator
 from judicare.web.intake import crime_choices
@@ -104,9 +108,20 @@ def request_list(
 
 @router.get("/requests/{request_id}")
 def request_page(
-    app: AppDep, pages: PagesDep, request: Request, request_id: RequestId, who: Who
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    request_id: RequestId,
+    who: Who,
+    shown: Annotated[str | None, Query(alias="timeline", max_length=20)] = None,
 ) -> Response:
-    return render_request(app, pages, request, who, request_id)
+    """The case file; `?timeline=<kind>` shows only that kind of event in the timeline."""
+    if shown and shown not in {k.value for k in EntryKind}:
+        t = Translator(language_of(request))
+        raise InvalidInput(
+            t.gettext("Unknown kind of event %(kind)s: choose one of the list.", kind=shown)
+        )
+    return render_request(app, pages, request, who, request_id, shown=shown or "")
 
 
 @router.get("/requests/{request_id}/screening")
@@ -255,6 +270,7 @@ def render_request(
     errors: dict | None = None,
     typed: dict | None = None,
     status: int = 200,
+    shown: str = "",
 ) -> Response:
     """The request page. With `errors` (a refused form), the screening report is drawn in
     the page itself, so that the candidates and the findings to cite keep what was typed."""
@@ -287,7 +303,9 @@ def render_request(
         next=next_step(who, detail["status"], pending, awaiting, drafted_by_of),
         irreversible=sorted(s.value for s in IRREVERSIBLE),
         follow_ups=follow_ups,
-        timeline=timeline,
+        timeline=_timeline(Translator(language_of(request)), timeline, shown),
+        timeline_shown=shown,
+        timeline_kinds=[(k, t_kind) for k, t_kind in timeline_text.KINDS.items()],
         crime_titles=dict(crime_choices()),
         next_statuses=sorted(  # a decision's status comes from the decision form only
             s.value for s in TRANSITIONS[RequestStatus(detail["status"])] - DECISIONS
@@ -299,6 +317,16 @@ def render_request(
         **exchange,
         **screening,
     )
+
+
+def _timeline(t: Translator, events: list[dict], shown: str) -> dict:
+    """The timeline in words, reads folded, only the kind shown (if one is chosen)."""
+    statuses = frozenset(s.value for s in RequestStatus)
+    entries = build_timeline(events, statuses, EntryKind(shown) if shown else None)
+    for entry in entries:
+        entry["text"] = timeline_text.describe(t, entry)
+        entry["changes"] = timeline_text.changes(t, entry)
+    return {"entries": entries[::-1], "counts": timeline_counts(events, statuses)}
 
 
 def exchange_context(session, who: Principal, request_id: int, detail: dict, now) -> dict:
