@@ -31,8 +31,6 @@ TEMPLATES = {
     "document_received": N_("A document arrived through the exchange."),
     "other": N_("%(actor)s: an event recorded as %(code)s."),
 }
-READS = (N_("Read once by %(people)s."), N_("Read %(count)s times by %(people)s."))
-PEOPLE = (N_("%(num)s person"), N_("%(num)s people"))
 KINDS = {
     "change": N_("Changes"),
     "status": N_("Status"),
@@ -65,8 +63,11 @@ def describe(t: Translator, entry: dict) -> str:
     """One entry in the user's language."""
     values = entry["values"]
     if entry["kind"] == "read":
-        people = t.ngettext(*PEOPLE, entry["people"], num=entry["people"])
-        return t.ngettext(*READS, entry["count"], count=entry["count"], people=people)
+        people = t.ngettext("%(num)s person", "%(num)s people", entry["people"])
+        return t.ngettext(
+            "Read once by %(people)s.", "Read %(count)s times by %(people)s.", entry["count"],
+            count=entry["count"], people=people,
+        )  # fmt: skip
     filled = {"actor": entry["actor"]}
     key = entry["key"]
     if key == "status":
