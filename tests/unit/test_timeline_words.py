@@ -99,3 +99,15 @@ def test_an_edit_lists_each_field_old_and_new_in_the_users_words():
         {"field": "Reference of the requesting authority", "from": "(not set)", "to": "KZ-1"},
         {"field": "Urgency", "from": "Normal", "to": "Very urgent"},
     ]
+
+
+def test_page_views_fold_their_reads_and_screenings_until_something_else_happens():
+    view = [event("officer:request:read"), event("officer:request:screen")]
+    events = [*view, *view, *view, event("officer:request:create"), *view]
+    entries = build(events, STATUSES)
+    assert [(e["key"], e["count"]) for e in entries] == [
+        ("read", 3), ("screened", 3), ("created", 1), ("read", 1), ("screened", 1),
+    ]  # fmt: skip
+    t = Translator("en")
+    assert describe(t, entries[1]) == "Screened against the registers 3 times by 1 person."
+    assert describe(t, entries[4]) == "anna screened the persons against the registers."

@@ -117,22 +117,31 @@ def _values(key: str, act: str, details: dict) -> dict:
     return {}
 
 
+# Kinds that fold: a page view reads the request and runs its screening report, so a
+# run of views is a run of these two; each folds into one entry per run.
+FOLDED = frozenset({EntryKind.READ, EntryKind.SCREENING})
+
+
 def build(events: list[dict], statuses: frozenset[str], only: EntryKind | None = None) -> list:
-    """Events oldest first → entries oldest first. Consecutive reads (with no other event
-    between them) fold into one entry that counts the reads and the people who read."""
+    """Events oldest first → entries oldest first. A run of reads and screenings (with no
+    other event between them) gives one entry of each, counting the events and the people."""
     entries: list[Entry] = []
+    run: dict[EntryKind, Entry] = {}  # the current run's folded entries
     for event in events:
         entry = classify(event, statuses)
+        if entry.kind not in FOLDED:
+            run = {}
         if only is not None and entry.kind is not only:
             continue
-        last = entries[-1] if entries else None
-        if entry.kind is EntryKind.READ and last is not None and last.kind is EntryKind.READ:
-            last.count += 1
-            last.people.add(entry.actor)
-            last.last_at = entry.at
-            continue
-        if entry.kind is EntryKind.READ:
+        if entry.kind in FOLDED:
+            folded = run.get(entry.kind)
+            if folded is not None:
+                folded.count += 1
+                folded.people.add(entry.actor)
+                folded.last_at = entry.at
+                continue
             entry.people.add(entry.actor)
+            run[entry.kind] = entry
         entries.append(entry)
     return [e.as_dict() for e in entries]
 

@@ -223,5 +223,9 @@ def _render(
         urgencies=[u.value for u in Urgency],
         confidentialities=[c.value for c in Confidentiality],
         field_names=[(name, t.gettext(timeline_text.FIELDS[name])) for name in FIELDS],
+        shown={
+            side: {n: timeline_text.show_value(t, n, v.get(n)) for n in FIELDS}
+            for side, v in (("current", current), ("typed", typed or {}))
+        },
         link_names=timeline_text.LINK_TYPES,
     )

@@ -68,6 +68,12 @@ def describe(t: Translator, entry: dict) -> str:
             "Read once by %(people)s.", "Read %(count)s times by %(people)s.", entry["count"],
             count=entry["count"], people=people,
         )  # fmt: skip
+    if entry["kind"] == "screening" and entry["count"] > 1:
+        people = t.ngettext("%(num)s person", "%(num)s people", entry["people"])
+        return t.gettext(
+            "Screened against the registers %(count)s times by %(people)s.",
+            count=entry["count"], people=people,
+        )  # fmt: skip
     filled = {"actor": entry["actor"]}
     key = entry["key"]
     if key == "status":
