@@ -18,6 +18,12 @@ CASE_ROLES = ("officer", "legal_reviewer", "supervisor")
 def assignable_users(session: Session, principal: Principal) -> list[dict]:
     """Active case handlers of the principal's own authority (never another's)."""
     authorize(principal, Permission.REQUEST_ASSIGN)
+    return colleagues(session, principal)
+
+
+def colleagues(session: Session, principal: Principal) -> list[dict]:
+    """The case handlers of the principal's own authority (for the list's assignee filter)."""
+    authorize(principal, Permission.REQUEST_READ)
     rows = session.scalars(
         select(UserRow)
         .where(UserRow.authority_id == principal.authority_id)

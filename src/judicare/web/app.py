@@ -30,6 +30,7 @@ from judicare.web import (
     intake,
     registers,
     request_edit_pages,
+    request_lists,
     request_pages,
     treaty_pages,
     user_pages,
@@ -57,6 +58,7 @@ def install_web(api: FastAPI, app: App) -> None:
         auth_pages,
         dashboard,
         intake,  # before request_pages: /requests/new is not /requests/{id}
+        request_lists,  # before request_pages: /requests.csv is not a request
         request_pages,
         request_edit_pages,
         decision_pages,

@@ -31,9 +31,8 @@ from judicare.requests.timeline import counts as timeline_counts
 from judicare.screening import decisions as decision_service
 from judicare.screening.next_step import next_step
 from judicare.screening.service import candidates_for, screen_stored
-from judicare.states import resolve_state
-from judicare.web import timeline_text
-from judicare.web.errors_text import field_problem
+from judicare.states import state_name
+from judicare.web import request_lists, timeline_text
 from judicare.web.i18n import Translator
 from judicare.web.intake import crime_choices
 from judicare.web.readings import machine_readings
@@ -56,41 +55,20 @@ def request_list(
     pages: PagesDep,
     request: Request,
     who: Who,
-    status: Annotated[str | None, Query(max_length=40)] = None,
-    state: Annotated[str | None, Query(max_length=3)] = None,
-    kind: Annotated[str | None, Query(max_length=40)] = None,
-    overdue: Annotated[str | None, Query(max_length=5)] = None,
-    person: Annotated[str | None, Query(max_length=200)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    # An empty choice ("any", as the filter form's redraw sends it) is no filter.
-    chosen = {
-        "status": (status or "").strip(),
-        "state": (state or "").strip(),
-        "kind": (kind or "").strip(),
-        "overdue": overdue or "",
-        "person": (person or "").strip(),
-        "q": (q or "").strip(),
-    }
-    errors = _filter_problems(Translator(language_of(request)), chosen)
-    result = {"items": [], "total": 0}
-    if not errors:  # a filter we cannot apply lists nothing rather than everything
-        filters = queries.RequestFilters(
-            RequestStatus(chosen["status"]) if chosen["status"] else None,
-            chosen["state"] or None,
-            chosen["kind"] or None,
-            {"yes": True, "no": False}.get(chosen["overdue"]),
-            chosen["person"] if len(chosen["person"]) >= 2 else None,
-            chosen["q"] or None,
-            PAGE_SIZE,
-            (page - 1) * PAGE_SIZE,
-        )
-        with app.unit_of_work() as uow:
+    """The list: filters (`request_lists.NAMES`), sorting by column, a CSV of the same."""
+    chosen = request_lists.chosen_of(request.query_params)
+    errors = request_lists.problems(Translator(language_of(request)), chosen)
+    result: dict = {"items": [], "total": 0}
+    with app.unit_of_work() as uow:
+        if not errors:  # a filter we cannot apply lists nothing rather than everything
+            filters = request_lists.filters_of(chosen, who, PAGE_SIZE, (page - 1) * PAGE_SIZE)
             result = queries.list_requests(
                 uow.session, who, filters, today=app.clock.today(), now=app.now(), why=WHY
             )
-            uow.commit()
+        offered = request_lists.list_context(uow.session, who, chosen)
+        uow.commit()
     template = "request_table.html" if request.headers.get("hx-request") else "requests.html"
     return pages.render(
         request,
@@ -103,6 +81,8 @@ def request_list(
         pages_total=max(1, -(-result["total"] // PAGE_SIZE)),
         statuses=[s.value for s in RequestStatus],
         kinds=[k.value for k in CooperationKind],
+        state_name=lambda code: state_name(code, language_of(request)),
+        **offered,
     )
 
 
@@ -230,18 +210,6 @@ def choose_basis(
         )
     flash(request, t.gettext("The legal basis was recorded."), "success")
     return RedirectResponse(f"/requests/{request_id}#legal-basis", status_code=303)
-
-
-def _filter_problems(t: Translator, chosen: dict) -> dict:
-    for name, choices in (("status", RequestStatus), ("kind", CooperationKind)):
-        if chosen[name] and chosen[name] not in {c.value for c in choices}:
-            return {name: field_problem(t, "enum")}
-    if chosen["state"]:
-        try:
-            resolve_state(chosen["state"])
-        except JudicareError:
-            return {"state": field_problem(t, "unknown_state")}
-    return {}
 
 
 def screening_context(app: App, who: Principal, request_id: int) -> dict:
