@@ -23,6 +23,7 @@ from judicare.errors import JudicareError
 from judicare.web import (
     audit_pages,
     auth_pages,
+    basis_pages,
     dashboard,
     decision_pages,
     document_pages,
@@ -65,6 +66,7 @@ def install_web(api: FastAPI, app: App) -> None:
         document_pages,
         exchange_pages,
         treaty_pages,
+        basis_pages,
         audit_pages,
         registers,
         user_pages,
