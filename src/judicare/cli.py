@@ -10,6 +10,7 @@ from judicare.db.cli import app as db_app
 from judicare.demo import demo
 from judicare.exchange.cli import app as node_app
 from judicare.legal_basis.cli import basis
+from judicare.notifications.cli import app as notify_app
 from judicare.persons.cli import app as persons_app
 from judicare.screening.cli import screen
 from judicare.serve import serve
@@ -31,6 +32,7 @@ app.command("screen")(screen)
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.add_typer(node_app, name="node")
+app.add_typer(notify_app, name="notify")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from judicare.audit import models as audit_models
 from judicare.auth import models as auth_models
 from judicare.exchange import models as exchange_models  # noqa: F401
+from judicare.notifications import models as notification_models  # noqa: F401
 from judicare.persons import models as person_models
 from judicare.requests import models as request_models
 from judicare.screening import models as screening_models

@@ -179,6 +179,9 @@ def _record_reply(session, verified, body: dict, inbox, now, why) -> dict:
         details={"message_id": verified.message_id,
                  **({"status": body["status"]} if field == "status" else {})},
     )  # fmt: skip
+    from judicare.notifications.service import on_message_received
+
+    on_message_received(session, inbox.request_id, verified.message_id, now)
     return {"recorded": True}
 
 

@@ -353,6 +353,9 @@ def assign(
             now=now,
             details={"recipients": [user_id], "names": [user.username]},
         )
+        from judicare.notifications.service import on_assigned
+
+        on_assigned(session, row, user_id, now)
     return _detail(session, row)
 
 
