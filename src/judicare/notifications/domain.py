@@ -49,8 +49,3 @@ def compose(kind: str, reference: str, link: str, to: str) -> Email:
 def deadline_occasion(request_id: int, kind: str, due: date) -> str:
     """One reminder per deadline (a moved deadline is a new occasion)."""
     return f"deadline:{request_id}:{kind}:{due.isoformat()}"
-
-
-def is_near(due: date, today: date, within_days: int) -> bool:
-    """Due from today to `within_days` ahead, or already missed."""
-    return (due - today).days <= within_days

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class EntryKind(enum.StrEnum):
@@ -57,12 +58,12 @@ class Entry:
     key: str  # the template's key in web/timeline_text.py
     at: str  # ISO 8601, the first event's time
     actor: str
-    values: dict = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
     last_at: str | None = None  # for a folded run of reads: the last read's time
     count: int = 1
     people: set[str] = field(default_factory=set)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind.value,
             "key": self.key,
@@ -80,7 +81,7 @@ def act_of(tag: str) -> str:
     return tag.split(":", 1)[1] if tag.count(":") >= 2 else tag
 
 
-def classify(event: dict, statuses: frozenset[str]) -> Entry:
+def classify(event: dict[str, Any], statuses: frozenset[str]) -> Entry:
     act = act_of(event["tag"])
     details = event.get("details") or {}
     subject, _, verb = act.partition(":")
@@ -95,7 +96,7 @@ def classify(event: dict, statuses: frozenset[str]) -> Entry:
     return Entry(kind, key, event["at"], event["actor"], _values(key, act, details))
 
 
-def _values(key: str, act: str, details: dict) -> dict:
+def _values(key: str, act: str, details: dict[str, Any]) -> dict[str, Any]:
     if key == "updated":
         changes = details.get("changes") or {
             name: {"from": None, "to": None} for name in details.get("fields") or []
@@ -122,7 +123,9 @@ def _values(key: str, act: str, details: dict) -> dict:
 FOLDED = frozenset({EntryKind.READ, EntryKind.SCREENING})
 
 
-def build(events: list[dict], statuses: frozenset[str], only: EntryKind | None = None) -> list:
+def build(
+    events: list[dict[str, Any]], statuses: frozenset[str], only: EntryKind | None = None
+) -> list[dict[str, Any]]:
     """Events oldest first → entries oldest first. A run of reads and screenings (with no
     other event between them) gives one entry of each, counting the events and the people."""
     entries: list[Entry] = []
@@ -146,7 +149,7 @@ def build(events: list[dict], statuses: frozenset[str], only: EntryKind | None =
     return [e.as_dict() for e in entries]
 
 
-def counts(events: list[dict], statuses: frozenset[str]) -> dict[str, int]:
+def counts(events: list[dict[str, Any]], statuses: frozenset[str]) -> dict[str, int]:
     """How many events of each kind (for the filter's choices)."""
     found: dict[str, int] = {}
     for event in events:
