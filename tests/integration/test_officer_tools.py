@@ -236,3 +236,25 @@ def test_the_audit_view_newest_first_and_filtered(api):
     oldest = web.get("/audit?order=oldest").text
     first = [int(s) for s in re.findall(r"<tr><td>(\d+)</td>", oldest)]
     assert first == sorted(first)
+
+
+def test_the_notice_address_is_set_and_removed_from_the_command_line(api):
+    from judicare.notifications.models import NoticeAddressRow
+
+    db = str(api.app.settings.database_url)
+    run = CliRunner().invoke
+    assert run(cli, ["notify", "address", "t.officer.BEL-CA", "not-an-address", "--db", db]
+               ).exit_code == 2  # fmt: skip
+    assert (
+        run(cli, ["notify", "address", "nobody.here", "a@example.org", "--db", db]).exit_code == 2
+    )
+    done = run(cli, ["notify", "address", "t.officer.BEL-CA", "o@example.org", "--db", db])
+    assert done.exit_code == 0, done.output
+    officer = api.user_ids[("officer", OWN)]
+    with api.app.unit_of_work() as uow:
+        assert uow.session.get(NoticeAddressRow, officer).email == "o@example.org"
+    assert (
+        run(cli, ["notify", "address", "t.officer.BEL-CA", "--remove", "--db", db]).exit_code == 0
+    )
+    with api.app.unit_of_work() as uow:
+        assert uow.session.get(NoticeAddressRow, officer) is None

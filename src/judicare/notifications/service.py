@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
@@ -202,8 +202,7 @@ def set_address(session: Session, user_id: int, email: str | None, *, actor: str
     """Where a user's notices are e-mailed; None stops e-mail (notices stay in the app)."""
     row = session.get(NoticeAddressRow, user_id)
     if email is None:
-        if row is not None:
-            session.delete(row)
+        session.execute(delete(NoticeAddressRow).where(NoticeAddressRow.user_id == user_id))
     elif row is None:
         session.add(NoticeAddressRow(user_id=user_id, email=email))
     else:
