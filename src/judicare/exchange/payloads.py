@@ -34,6 +34,7 @@ from judicare.exchange.errors import (
 )
 from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
 from judicare.files.store import TooLarge as FileTooLarge
+from judicare.notifications import service as notices
 from judicare.requests.domain import LinkType
 from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.read_models import RequestDetail
@@ -140,6 +141,8 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
         )
         outcome = _record_reply(session, verified, body, inbox, now, why)
     documents = _store_attachments(session, node, principal, inbox.request_id, body, now, why)
+    if inbox.request_id is not None:  # the holders hear of it (issue 17, notices)
+        notices.on_message_received(session, inbox.request_id, verified.message_id, now)
     outcome["documents"] = documents
     if documents:
         inbox.body_summary = {**inbox.body_summary, "documents": documents}
@@ -179,9 +182,6 @@ def _record_reply(session, verified, body: dict, inbox, now, why) -> dict:
         details={"message_id": verified.message_id,
                  **({"status": body["status"]} if field == "status" else {})},
     )  # fmt: skip
-    from judicare.notifications.service import on_message_received
-
-    on_message_received(session, inbox.request_id, verified.message_id, now)
     return {"recorded": True}
 
 
