@@ -12,6 +12,7 @@ from judicare.evidence.cli import app as evidence_app
 from judicare.exchange.cli import app as node_app
 from judicare.formal_documents.cli import app as documents_app
 from judicare.legal_basis.cli import basis
+from judicare.notifications.cli import app as notify_app
 from judicare.persons.cli import app as persons_app
 from judicare.portal.cli import app as portal_app
 from judicare.prevention.cli import app as risk_app
@@ -39,6 +40,7 @@ app.add_typer(portal_app, name="portal")
 app.add_typer(documents_app, name="documents")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(risk_app, name="risk")
+app.add_typer(notify_app, name="notify")
 
 
 def main() -> None:

@@ -70,6 +70,20 @@ class Settings(BaseSettings):
         default=12, gt=0, le=24 * 366, description="Lifetime of an API token."
     )
 
+    # --- notices (issue 17): e-mail through an SMTP server, links back to the pages ---
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for notices by e-mail; none: in the app only."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = Field(default="judicare@localhost", max_length=254)
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address officers open Judicare at (links in e-mails, calendar feed).",
+    )
+    notice_deadline_days: int = Field(
+        default=7, ge=0, le=365, description="Remind of deadlines due within so many days."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _url_has_a_scheme(cls, value: str | None) -> str | None:

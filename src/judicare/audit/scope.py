@@ -42,8 +42,10 @@ def read_trail(
     subject_id: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    **filters,
 ) -> list[dict]:
-    """The entries `principal` may read, in chain order, filtered and paged."""
+    """The entries `principal` may read, in chain order (or newest first), filtered
+    (`audit.service.list_events`: actor, action, tag, time) and paged."""
     authorize(principal, Permission.AUDIT_READ)
     node_wide = can(principal, Permission.AUDIT_READ_NODE)
     return list_events(
@@ -53,6 +55,7 @@ def read_trail(
         limit=limit,
         offset=offset,
         within=None if node_wide else of_authority(principal.authority_id),
+        **filters,
     )
 
 

@@ -287,10 +287,29 @@ def list_events(
     limit: int = 100,
     offset: int = 0,
     within=None,
+    actor: str | None = None,
+    action: str | None = None,
+    tag_contains: str | None = None,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    newest_first: bool = False,
 ) -> list[dict]:
-    """Entries in chain order; `within` (a condition on AuditEventRow) limits them to what
-    the reader may see (see judicare.audit.scope)."""
-    query = select(AuditEventRow).order_by(AuditEventRow.seq)
+    """Entries in chain order (or newest first); `within` (a condition on AuditEventRow)
+    limits them to what the reader may see (see judicare.audit.scope); `since` and
+    `before` bound the time (from, inclusive; to, exclusive)."""
+    order = AuditEventRow.seq.desc() if newest_first else AuditEventRow.seq
+    query = select(AuditEventRow).order_by(order)
+    if actor:
+        query = query.where(AuditEventRow.actor == actor)
+    if action:
+        query = query.where(AuditEventRow.action == action)
+    if tag_contains:
+        escaped = tag_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(AuditEventRow.tag.like(f"%{escaped}%", escape="\\"))
+    if since is not None:
+        query = query.where(AuditEventRow.at >= since)
+    if before is not None:
+        query = query.where(AuditEventRow.at < before)
     if within is not None:
         query = query.where(within)
     if subject_type:

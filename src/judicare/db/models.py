@@ -5,6 +5,7 @@ from judicare.auth import models as auth_models
 from judicare.competing import models as competing_models
 from judicare.evidence import models as evidence_models  # noqa: F401
 from judicare.exchange import models as exchange_models  # noqa: F401
+from judicare.notifications import models as notification_models  # noqa: F401
 from judicare.persons import models as person_models
 from judicare.prevention import models as prevention_models
 from judicare.prosecution import models as prosecution_models

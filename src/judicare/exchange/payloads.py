@@ -36,6 +36,7 @@ from judicare.exchange.errors import (
 )
 from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
 from judicare.files.store import TooLarge as FileTooLarge
+from judicare.notifications import service as notices
 from judicare.requests.domain import LinkType
 from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.read_models import RequestDetail
@@ -150,6 +151,8 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
     documents = _store_attachments(
         session, node, principal, inbox.request_id, body, now, why, sender=verified.sender
     )
+    if inbox.request_id is not None:  # the holders hear of it (issue 17, notices)
+        notices.on_message_received(session, inbox.request_id, verified.message_id, now)
     outcome["documents"] = documents
     if documents:
         inbox.body_summary = {**inbox.body_summary, "documents": documents}

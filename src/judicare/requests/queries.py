@@ -4,7 +4,7 @@ search by a person's name is itself audited as a consultation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -42,6 +42,34 @@ class RequestFilters:
     limit: int = 20
     offset: int = 0
     requesting_reference: str | None = None  # the requesting authority's, whole or part
+    due_within: int | None = None  # open, with a deadline from today to today + N days
+    assignee: int | None = None  # assigned to this user (0: assigned to nobody)
+    sort: str = "received"  # a key of SORTS
+    descending: bool = True
+
+
+def _next_due():
+    """The request's earliest deadline, as a correlated subquery (for sorting)."""
+    return (
+        select(func.min(DeadlineRow.due))
+        .where(DeadlineRow.request_id == RequestRow.id)
+        .correlate(RequestRow)
+        .scalar_subquery()
+    )
+
+
+# The list's columns an officer may sort by.
+SORTS = {
+    "reference": lambda: RequestRow.reference,
+    "requesting_reference": lambda: RequestRow.requesting_reference,
+    "direction": lambda: RequestRow.direction,
+    "kind": lambda: RequestRow.kind,
+    "requesting_state": lambda: RequestRow.requesting_state,
+    "requested_state": lambda: RequestRow.requested_state,
+    "status": lambda: RequestRow.status,
+    "received": lambda: RequestRow.received_on,
+    "deadline": _next_due,
+}
 
 
 def visible_to(principal: Principal):
@@ -94,6 +122,19 @@ def list_requests(
                 .where(PersonNameRow.name_folded.like(term, escape="\\")),
             )
         )
+    if filters.due_within is not None:
+        soon = exists().where(
+            DeadlineRow.request_id == RequestRow.id,
+            DeadlineRow.due >= today,
+            DeadlineRow.due <= today + timedelta(days=filters.due_within),
+        )
+        query = query.where(soon & RequestRow.status.in_([s.value for s in OPEN_STATUSES]))
+    if filters.assignee is not None:
+        anyone = exists().where(AssignmentRow.request_id == RequestRow.id)
+        mine = exists().where(
+            AssignmentRow.request_id == RequestRow.id, AssignmentRow.user_id == filters.assignee
+        )
+        query = query.where(~anyone if filters.assignee == 0 else mine)
     if filters.requesting_reference:
         term = f"%{_escape(filters.requesting_reference.strip())}%"
         query = query.where(RequestRow.requesting_reference.like(term, escape="\\"))
@@ -101,7 +142,9 @@ def list_requests(
         for word in fold(filters.q).split()[:8]:
             query = query.where(RequestRow.search_text.like(f"%{_escape(word)}%", escape="\\"))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    order = [RequestRow.received_on.desc(), RequestRow.id.desc()]
+    column = SORTS.get(filters.sort, SORTS["received"])()
+    first = column.desc() if filters.descending else column.asc()
+    order = [first.nulls_last(), RequestRow.id.desc() if filters.descending else RequestRow.id]
     if matches:  # the closest names first, then the newest
         scores = {ref: float(m["score"] or 0) for ref, m in matches.items()}
         order.insert(0, case(scores, value=RequestRow.reference, else_=0.0).desc())
@@ -311,7 +354,9 @@ def recent_activity(session: Session, principal: Principal, *, limit: int = 15) 
 
 
 def timeline(session: Session, principal: Principal, request_id: int) -> list[dict]:
-    """What happened to one request, from the audit trail, oldest first."""
+    """What happened to one request, from the audit trail, oldest first, with each
+    event's details (for the timeline's words: `requests.timeline`); the caller may read
+    the request (need-to-know)."""
     from judicare.audit.models import AuditEventRow
     from judicare.requests.service import load_for
 
@@ -321,6 +366,6 @@ def timeline(session: Session, principal: Principal, request_id: int) -> list[di
         .where(AuditEventRow.subject_type == "request")
         .where(AuditEventRow.subject_id == str(request_id))
         .order_by(AuditEventRow.seq)
-        .limit(500)
+        .limit(2000)
     ).all()
-    return [_event(r) for r in rows]
+    return [{**_event(r), "details": r.details or {}} for r in rows]

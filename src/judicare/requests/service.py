@@ -148,7 +148,7 @@ def update_request(
             "update",
             why=why,
             now=now,
-            details={"fields": sorted(changed)},
+            details={"fields": sorted(changed), "changes": changed},
         )
     return _detail(session, row)
 
@@ -312,7 +312,11 @@ def link_requests(
         "link",
         why=why,
         now=now,
-        details={"to": other.id, "link_type": link.link_type.value},
+        details={
+            "to": other.id,
+            "to_reference": other.reference,
+            "link_type": link.link_type.value,
+        },
     )
     return _detail(session, row)
 
@@ -329,7 +333,8 @@ def assign(
     from judicare.auth.models import UserRow
 
     row = load_for(session, principal, request_id, Permission.REQUEST_ASSIGN)
-    if session.get(UserRow, user_id) is None:
+    user = session.get(UserRow, user_id)
+    if user is None:
         raise InvalidInput(f"unknown user {user_id}")
     if not session.scalar(
         select(AssignmentRow.id).where(
@@ -346,8 +351,11 @@ def assign(
             "assign",
             why=why,
             now=now,
-            details={"recipients": [user_id]},
+            details={"recipients": [user_id], "names": [user.username]},
         )
+        from judicare.notifications.service import on_assigned
+
+        on_assigned(session, row, user_id, now)
     return _detail(session, row)
 
 

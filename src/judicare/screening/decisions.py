@@ -17,6 +17,7 @@ from judicare.audit.service import AuditAction
 from judicare.auth.permissions import NotFound, Permission, Principal, authorize
 from judicare.errors import Conflict, InvalidInput
 from judicare.legal_basis.service import LegalBasisService
+from judicare.notifications import service as notices
 from judicare.requests.domain import DecisionStatus, RequestStatus
 from judicare.requests.models import RequestRow
 from judicare.requests.schemas import TransitionIn
@@ -136,6 +137,8 @@ def propose(
             "high_findings": [f["ground"] for f in high],
         },
     )
+    if requires_approval:
+        notices.on_decision_proposed(session, row.id, entry.id, principal.user_id, now)
     if not requires_approval:
         _apply(session, principal, entry, now=now, why=why)
     return decision_view(entry)
@@ -214,6 +217,7 @@ def approve(
     )  # fmt: skip
     if approval.approve:
         _apply(session, principal, entry, now=now, why=why)
+        notices.on_decision_approved(session, entry.request_id, entry.id, entry.proposed_by, now)
     return decision_view(entry)
 
 

@@ -23,6 +23,7 @@ from judicare.errors import JudicareError
 from judicare.web import (
     audit_pages,
     auth_pages,
+    basis_pages,
     dashboard,
     decision_pages,
     desk_pages,
@@ -31,9 +32,12 @@ from judicare.web import (
     exchange_pages,
     formal_document_pages,
     intake,
+    officer_pages,
     portal_pages,
     prevention_pages,
     registers,
+    request_edit_pages,
+    request_lists,
     request_pages,
     treaty_pages,
     user_pages,
@@ -62,7 +66,9 @@ def install_web(api: FastAPI, app: App) -> None:
         auth_pages,
         dashboard,
         intake,  # before request_pages: /requests/new is not /requests/{id}
+        request_lists,  # before request_pages: /requests.csv is not a request
         request_pages,
+        request_edit_pages,
         decision_pages,
         document_pages,
         formal_document_pages,
@@ -72,6 +78,8 @@ def install_web(api: FastAPI, app: App) -> None:
         treaty_pages,
         portal_pages,  # the public portal: /public/..., no sign-in
         prevention_pages,
+        basis_pages,
+        officer_pages,
         audit_pages,
         registers,
         user_pages,

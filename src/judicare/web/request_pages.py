@@ -30,11 +30,14 @@ from judicare.prosecution import service as prosecution_service
 from judicare.requests import queries, service
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
 from judicare.requests.schemas import BasisChoiceIn, TransitionIn
+from judicare.requests.timeline import EntryKind
+from judicare.requests.timeline import build as build_timeline
+from judicare.requests.timeline import counts as timeline_counts
 from judicare.screening import decisions as decision_service
 from judicare.screening.next_step import next_step
 from judicare.screening.service import candidates_for, screen_stored
-from judicare.states import resolve_state
-from judicare.web.errors_text import field_problem
+from judicare.states import state_name
+from judicare.web import request_lists, timeline_text
 from judicare.web.i18n import Translator
 from judicare.web.intake import crime_choices
 from judicare.web.readings import machine_readings
@@ -57,41 +60,20 @@ def request_list(
     pages: PagesDep,
     request: Request,
     who: Who,
-    status: Annotated[str | None, Query(max_length=40)] = None,
-    state: Annotated[str | None, Query(max_length=3)] = None,
-    kind: Annotated[str | None, Query(max_length=40)] = None,
-    overdue: Annotated[str | None, Query(max_length=5)] = None,
-    person: Annotated[str | None, Query(max_length=200)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    # An empty choice ("any", as the filter form's redraw sends it) is no filter.
-    chosen = {
-        "status": (status or "").strip(),
-        "state": (state or "").strip(),
-        "kind": (kind or "").strip(),
-        "overdue": overdue or "",
-        "person": (person or "").strip(),
-        "q": (q or "").strip(),
-    }
-    errors = _filter_problems(Translator(language_of(request)), chosen)
-    result = {"items": [], "total": 0}
-    if not errors:  # a filter we cannot apply lists nothing rather than everything
-        filters = queries.RequestFilters(
-            RequestStatus(chosen["status"]) if chosen["status"] else None,
-            chosen["state"] or None,
-            chosen["kind"] or None,
-            {"yes": True, "no": False}.get(chosen["overdue"]),
-            chosen["person"] if len(chosen["person"]) >= 2 else None,
-            chosen["q"] or None,
-            PAGE_SIZE,
-            (page - 1) * PAGE_SIZE,
-        )
-        with app.unit_of_work() as uow:
+    """The list: filters (`request_lists.NAMES`), sorting by column, a CSV of the same."""
+    chosen = request_lists.chosen_of(request.query_params)
+    errors = request_lists.problems(Translator(language_of(request)), chosen)
+    result: dict = {"items": [], "total": 0}
+    with app.unit_of_work() as uow:
+        if not errors:  # a filter we cannot apply lists nothing rather than everything
+            filters = request_lists.filters_of(chosen, who, PAGE_SIZE, (page - 1) * PAGE_SIZE)
             result = queries.list_requests(
                 uow.session, who, filters, today=app.clock.today(), now=app.now(), why=WHY
             )
-            uow.commit()
+        offered = request_lists.list_context(uow.session, who, chosen)
+        uow.commit()
     template = "request_table.html" if request.headers.get("hx-request") else "requests.html"
     return pages.render(
         request,
@@ -104,14 +86,27 @@ def request_list(
         pages_total=max(1, -(-result["total"] // PAGE_SIZE)),
         statuses=[s.value for s in RequestStatus],
         kinds=[k.value for k in CooperationKind],
+        state_name=lambda code: state_name(code, language_of(request)),
+        **offered,
     )
 
 
 @router.get("/requests/{request_id}")
 def request_page(
-    app: AppDep, pages: PagesDep, request: Request, request_id: RequestId, who: Who
+    app: AppDep,
+    pages: PagesDep,
+    request: Request,
+    request_id: RequestId,
+    who: Who,
+    shown: Annotated[str | None, Query(alias="timeline", max_length=20)] = None,
 ) -> Response:
-    return render_request(app, pages, request, who, request_id)
+    """The case file; `?timeline=<kind>` shows only that kind of event in the timeline."""
+    if shown and shown not in {k.value for k in EntryKind}:
+        t = Translator(language_of(request))
+        raise InvalidInput(
+            t.gettext("Unknown kind of event %(kind)s: choose one of the list.", kind=shown)
+        )
+    return render_request(app, pages, request, who, request_id, shown=shown or "")
 
 
 @router.get("/requests/{request_id}/screening")
@@ -222,18 +217,6 @@ def choose_basis(
     return RedirectResponse(f"/requests/{request_id}#legal-basis", status_code=303)
 
 
-def _filter_problems(t: Translator, chosen: dict) -> dict:
-    for name, choices in (("status", RequestStatus), ("kind", CooperationKind)):
-        if chosen[name] and chosen[name] not in {c.value for c in choices}:
-            return {name: field_problem(t, "enum")}
-    if chosen["state"]:
-        try:
-            resolve_state(chosen["state"])
-        except JudicareError:
-            return {"state": field_problem(t, "unknown_state")}
-    return {}
-
-
 def screening_context(app: App, who: Principal, request_id: int) -> dict:
     """The screening report and each person's candidates, a persecution risk first."""
     with app.unit_of_work() as uow:
@@ -261,6 +244,7 @@ def render_request(
     errors: dict | None = None,
     typed: dict | None = None,
     status: int = 200,
+    shown: str = "",
 ) -> Response:
     """The request page. With `errors` (a refused form), the screening report is drawn in
     the page itself, so that the candidates and the findings to cite keep what was typed."""
@@ -299,8 +283,10 @@ def render_request(
         next=next_step(who, detail["status"], pending, awaiting, drafted_by_of),
         irreversible=sorted(s.value for s in IRREVERSIBLE),
         follow_ups=follow_ups,
-        timeline=timeline,
         evidence=evidence,
+        timeline=_timeline(Translator(language_of(request)), timeline, shown),
+        timeline_shown=shown,
+        timeline_kinds=[(k, t_kind) for k, t_kind in timeline_text.KINDS.items()],
         crime_titles=dict(crime_choices()),
         next_statuses=sorted(  # a decision's status comes from the decision form only
             s.value for s in TRANSITIONS[RequestStatus(detail["status"])] - DECISIONS
@@ -324,6 +310,16 @@ def formal_documents_context(session, who: Principal, request_id: int) -> dict:
         return {"formal_kinds": formal_kinds_for(session, who, request_id)}
     except Forbidden:
         return {"formal_kinds": []}
+
+
+def _timeline(t: Translator, events: list[dict], shown: str) -> dict:
+    """The timeline in words, reads folded, only the kind shown (if one is chosen)."""
+    statuses = frozenset(s.value for s in RequestStatus)
+    entries = build_timeline(events, statuses, EntryKind(shown) if shown else None)
+    for entry in entries:
+        entry["text"] = timeline_text.describe(t, entry)
+        entry["changes"] = timeline_text.changes(t, entry)
+    return {"entries": entries[::-1], "counts": timeline_counts(events, statuses)}
 
 
 def exchange_context(session, who: Principal, request_id: int, detail: dict, now) -> dict:

@@ -24,3 +24,8 @@ document.addEventListener("change", (event) => {
   const hidden = document.getElementById(input.dataset.chosen);
   if (hidden) hidden.value = JSON.stringify(Array.from(input.files || [], (file) => file.name));
 }, true);
+
+// Printing a case file prints every section: folded <details> are opened first.
+window.addEventListener("beforeprint", () => {
+  document.querySelectorAll("details:not([open])").forEach((details) => { details.open = true; });
+});

@@ -1,0 +1,1 @@
+"""Notices to officers, in the app and by e-mail, and their calendar feeds (issue 17)."""
