@@ -262,6 +262,7 @@ def _new_request_row(
         procedure_wished=data.procedure_wished,
         legal_basis_instrument=instrument_id,
         legal_basis_answer=answer,
+        extradition=data.extradition.model_dump(mode="json") if data.extradition else None,
         status=RequestStatus.RECEIVED.value,
         received_on=data.received_on,
         request_date=data.request_date,

@@ -63,6 +63,11 @@ FIELD_PROBLEMS = {
 }
 
 
-def field_problem(translator: Translator, error_type: str) -> str:
+def field_problem(translator: Translator, error_type: str, limit: int | None = None) -> str:
+    """The problem with a field, in the officer's language; a text too long says the limit."""
+    if error_type == "string_too_long" and limit:
+        return translator.gettext(
+            "This text is too long: at most %(limit)s characters.", limit=translator.number(limit)
+        )
     fallback = N_("This value cannot be accepted.")
     return translator.gettext(FIELD_PROBLEMS.get(error_type, fallback))

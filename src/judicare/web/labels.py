@@ -102,6 +102,22 @@ COMPLETENESS_ITEM = {
     "time_limits": N_("The time limits for execution"),
     "procedure_wished": N_("Any particular procedure wished"),
     "warrant_or_judgment": N_("The arrest warrant or enforceable judgment (a document)"),
+    "offence_time_place": N_("When and where the offences were committed"),
+    "legal_provisions_cited": N_("A reference to the relevant legal provisions"),
+    "enactments": N_("The text of the relevant enactments, or a statement of the law"),
+    "person_description": N_("A description of the person sought"),
+    "urgency_stated": N_("Why the matter is urgent"),
+    "warrant_exists": N_("The statement that an arrest warrant or enforceable judgment exists"),
+    "extradition_will_follow": N_("The statement that a request for extradition will follow"),
+    "issuing_authority_contact": N_(
+        "The address, telephone number and e-mail address of the issuing judicial authority"
+    ),
+    "participation": N_("The degree of participation of the person sought"),
+    "penalty": N_("The penalty imposed, or the scale of penalties for the offence"),
+}
+WARRANT_KIND = {
+    "arrest_warrant": N_("Arrest warrant or order having the same effect"),
+    "enforceable_judgment": N_("Enforceable conviction and sentence, or detention order"),
 }
 PARTY_STATUS = {
     "party": N_("Party"),
@@ -208,6 +224,7 @@ ALL = {
     "severity": SEVERITY,
     "user_role": USER_ROLE,
     "completeness": COMPLETENESS_ITEM,
+    "warrant_kind": WARRANT_KIND,
     "party_status": PARTY_STATUS,
     "ground": GROUND,
     "category": CATEGORY,
