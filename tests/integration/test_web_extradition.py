@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.integration.test_web_intake import outgoing, step_of
+from tests.integration.test_web_intake import outgoing
 from tests.integration.web_support import WebUser
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
