@@ -104,7 +104,8 @@ def field_label(t: Translator, name: str, outgoing: bool = False) -> str:
     if name.startswith("person-"):
         _, index, part = name.split("-", 2)
         if not index.isdigit() or part not in PERSON_LABELS:
-            return t.gettext(FIELD_LABELS["persons"])
+            persons = FIELD_LABELS["persons"]
+            return t.gettext(persons)
         return t.gettext(
             "Person %(n)s, %(field)s",
             n=int(index) + 1,

@@ -115,6 +115,61 @@ COMPLETENESS_ITEM = {
     "participation": N_("The degree of participation of the person sought"),
     "penalty": N_("The penalty imposed, or the scale of penalties for the offence"),
 }
+# The crimes of the rule data (`legal_basis` rulebook), by code: their names in the user's
+# language (the data's English titles are the msgids).
+CRIME = {
+    "genocide": N_("Genocide"),
+    "crimes_against_humanity": N_("Crimes against humanity"),
+    "war_crimes": N_("War crimes (international armed conflict)"),
+    "war_crimes_niac": N_("War crimes (non-international armed conflict)"),
+    "aggression": N_("Crime of aggression"),
+    "starvation_niac": N_(
+        "Starvation of civilians as a method of warfare in non-international armed conflict"
+    ),
+    "war_crimes_amendments": N_("War crimes added by later Rome Statute amendments (weapons)"),
+    "torture": N_("Torture"),
+    "enforced_disappearance": N_("Enforced disappearance"),
+}
+# Depositaries as the instrument data names them.
+DEPOSITARY = {
+    "Secretary-General of the United Nations": N_("Secretary-General of the United Nations"),
+    "Secretary General of the Council of Europe": N_("Secretary General of the Council of Europe"),
+    "Swiss Federal Council": N_("Swiss Federal Council"),
+    "OAS General Secretariat": N_("General Secretariat of the Organization of American States"),
+}
+# A ground's next step as `screening/grounds.yaml` words it (the msgid is that text).
+NEXT_STEP = {
+    "political_offence": N_(
+        "Decide whether the offence is political; consult the requesting state if it is unclear."
+    ),
+    "military_offence": N_(
+        "Check the offences against the requested state's ordinary criminal law."
+    ),
+    "statute_of_limitations": N_("Check limitation under the applicable law for each offence."),
+    "in_absentia": N_(
+        "Check whether the judgment was rendered in absentia; "
+        "if so, ask for an assurance of retrial."
+    ),
+    "amnesty": N_("Check whether an amnesty of the requested state covers the offence."),
+    "eaw_grounds": N_("Examine the warrant against the Framework Decision's grounds."),
+    "channel": N_("Check that the request came through the channel that binds the two states."),
+}
+# What a finding's category means, as a whole sentence around the ground's name.
+FINDING_GIST = {
+    "mandatory_refusal": N_(
+        "%(ground)s: where this ground is made out, the instruments cited below require a refusal."
+    ),
+    "assurance_required": N_(
+        "%(ground)s: the instruments cited below make the cooperation depend on an assurance."
+    ),
+    "optional_refusal": N_(
+        "%(ground)s: the instruments cited below allow a refusal on this ground; it is for a "
+        "person to decide."
+    ),
+    "attention": N_(
+        "%(ground)s: a point for a person to examine, with the instruments cited below."
+    ),
+}
 WARRANT_KIND = {
     "arrest_warrant": N_("Arrest warrant or order having the same effect"),
     "enforceable_judgment": N_("Enforceable conviction and sentence, or detention order"),
@@ -225,6 +280,10 @@ ALL = {
     "user_role": USER_ROLE,
     "completeness": COMPLETENESS_ITEM,
     "warrant_kind": WARRANT_KIND,
+    "crime": CRIME,
+    "depositary": DEPOSITARY,
+    "next_step": NEXT_STEP,
+    "finding_gist": FINDING_GIST,
     "party_status": PARTY_STATUS,
     "ground": GROUND,
     "category": CATEGORY,
