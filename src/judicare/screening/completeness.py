@@ -76,7 +76,9 @@ def _parts(facts: RequestFacts) -> list[dict[str, Any]]:
     parts = [rule]
     if facts.kind == "extradition" and facts.fields.get(PROVISIONAL_ARREST_ASKED):
         extra = grounds_data()["with_provisional_arrest"]
-        parts.append(_rules()[extra.get(rule["instrument"] or "", extra["default"])])
+        added = extra.get(rule["instrument"] or "", extra["default"])
+        if added:
+            parts.append(_rules()[added])
     return parts
 
 
