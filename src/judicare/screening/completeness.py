@@ -57,7 +57,7 @@ def _rules() -> dict[str, dict[str, Any]]:
 def governing_rule(kind: str, instruments: frozenset[str]) -> dict[str, Any]:
     """The first rule for `kind` whose instrument governs the request, else the kind's
     default (a rule with no instrument), else the general default."""
-    rules = grounds_data()["required_contents"]
+    rules: list[dict[str, Any]] = grounds_data()["required_contents"]
     for rule in rules:
         if kind in rule["kinds"] and rule["instrument"] in instruments:
             return rule

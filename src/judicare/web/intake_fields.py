@@ -116,7 +116,7 @@ def field_label(t: Translator, name: str, outgoing: bool = False) -> str:
     return t.gettext(FIELD_LABELS.get(name, N_("This form")))
 
 
-def summary(t: Translator, errors: dict[str, str], outgoing: bool = False) -> list[dict]:
+def summary(t: Translator, errors: dict[str, str], outgoing: bool = False) -> list[dict[str, str]]:
     """The error summary: each problem with the field it is in, as one sentence."""
     return [
         {
