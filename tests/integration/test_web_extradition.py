@@ -98,6 +98,13 @@ def test_a_registered_outgoing_extradition_keeps_its_contents_and_its_date_is_se
     assert ex["offence_place"] == EXTRADITION["offence_place"]
     assert ex["provisional_arrest"] is True and ex["warrant_exists"] is False
     assert ex["issuing_authority_email"] == "judge@example.invalid"
+    report = demo_api.client.get(
+        f"/api/v1/requests/{request_id}/screening", headers=demo_api.headers("officer")
+    ).json()
+    contents = report["completeness"]  # the stored request, screened: the EAW's list
+    assert contents["rule"] == "eaw" and contents["article"] == "8(1)"
+    assert "offence_time_place" not in contents["missing"]
+    assert "warrant_or_judgment" in contents["missing"]  # no document was registered
     page = officer.get(f"/requests/{request_id}").text
     assert "Date of the request (sent)" in page and "<dt>Received</dt>" not in page
     assert "AW-2026-0001" in page and "Vienna (fictional)" in page
@@ -134,3 +141,22 @@ def test_the_error_summary_names_each_field_and_states_the_limit(demo_api):
     assert "Reference of the requesting authority: This text is too long: at most 120" in summary
     assert re.search(r'id="facts_summary-limit">At most 20,000 characters', page)
     assert 'maxlength="20000"' in page
+
+
+def test_a_warrant_dated_after_today_is_refused_next_to_its_field_and_by_the_api(demo_api):
+    officer = WebUser(demo_api, "anna.officer")
+    refused = _wizard(officer, 2, warrant_issued_on="2099-01-01")
+    assert refused.status_code == 422 and step_of_text(refused.text) == 2
+    assert re.search(
+        r'id="warrant_issued_on-error">The warrant or judgment cannot be issued after today '
+        r"\(2026-11-23\)",
+        refused.text,
+    )
+    from tests.integration.api_support import request_body
+
+    body = request_body(kind="extradition", extradition={"warrant_issued_on": "2099-01-01"})
+    answer = demo_api.client.post(
+        "/api/v1/requests", json=body, headers=demo_api.headers("officer")
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"][0]["field"] == "extradition.warrant_issued_on"

@@ -227,6 +227,7 @@ def _new_request_row(
             request_date=data.request_date,
             requested_execution_date=data.requested_execution_date,
             today=now.date(),
+            warrant_issued_on=data.extradition.warrant_issued_on if data.extradition else None,
         )
     requesting = resolve_state(data.requesting_state).alpha3
     requested = resolve_state(data.requested_state).alpha3

@@ -244,6 +244,7 @@ DATE_MESSAGE_IDS = (
     N_("The date received cannot be before the date of the request ({request_date})"),
     N_("Execution wished by must be on or after the date received"),
     N_("Execution wished by must be on or after the date of the request"),
+    N_("The warrant or judgment cannot be issued after today ({today})"),
 )
 
 
@@ -260,7 +261,7 @@ def date_errors(t: Translator, problems, outgoing: bool = False) -> dict[str, st
     for problem in problems:
         code = OUTGOING_WORDING.get(problem.code, problem.code) if outgoing else problem.code
         text = t.gettext(DATE_MESSAGES[code]).format(**dict(problem.values))
-        errors.setdefault(problem.field, text)
+        errors.setdefault(problem.field.removeprefix("extradition."), text)
     return errors
 
 
@@ -298,11 +299,13 @@ def validate(
 
 def _typed_dates(draft: Draft) -> dict[str, date | None]:
     found: dict[str, date | None] = {}
-    for name in ("received_on", "request_date", "requested_execution_date"):
+    for name in ("received_on", "request_date", "requested_execution_date", "warrant_issued_on"):
         try:
             found[name] = date.fromisoformat(draft.values.get(name) or "")
         except ValueError:
             found[name] = None  # missing or not a date: the schema says so
+    if not is_extradition(draft.values.get("kind")):
+        found["warrant_issued_on"] = None  # kept from another kind, not registered
     return found
 
 
