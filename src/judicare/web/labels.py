@@ -137,23 +137,34 @@ DEPOSITARY = {
     "Swiss Federal Council": N_("Swiss Federal Council"),
     "OAS General Secretariat": N_("General Secretariat of the Organization of American States"),
 }
-# A ground's next step as `screening/grounds.yaml` words it (the msgid is that text).
-NEXT_STEP = {
-    "political_offence": N_(
-        "Decide whether the offence is political; consult the requesting state if it is unclear."
-    ),
-    "military_offence": N_(
-        "Check the offences against the requested state's ordinary criminal law."
-    ),
-    "statute_of_limitations": N_("Check limitation under the applicable law for each offence."),
-    "in_absentia": N_(
+# The screening's next steps, as `screening/grounds.yaml` and the safeguards word them: the
+# msgid is that English text (a finding carries the text; the page translates it).
+NEXT_STEPS = (
+    N_("Decide whether the offence is political; consult the requesting state if it is unclear."),
+    N_("Check the offences against the requested state's ordinary criminal law."),
+    N_("Check limitation under the applicable law for each offence."),
+    N_(
         "Check whether the judgment was rendered in absentia; "
         "if so, ask for an assurance of retrial."
     ),
-    "amnesty": N_("Check whether an amnesty of the requested state covers the offence."),
-    "eaw_grounds": N_("Examine the warrant against the Framework Decision's grounds."),
-    "channel": N_("Check that the request came through the channel that binds the two states."),
-}
+    N_("Check whether an amnesty of the requested state covers the offence."),
+    N_("Examine the warrant against the Framework Decision's grounds."),
+    N_("Check that the request came through the channel that binds the two states."),
+    N_("Examine the purpose of the request; ask the requesting state for information if needed."),
+    N_("Ask for assurances before any decision."),
+    N_("Assess the risk in the requesting state; ask for assurances or refuse."),
+    N_("Establish the requesting state's law on the death penalty."),
+    N_(
+        "Confirm or reject the match; if confirmed, consult the asylum authority and examine "
+        "the request with the utmost caution."
+    ),
+    N_("Check the status with the asylum authority."),
+    N_("Compare the acts of the earlier judgment with those of the request."),
+    N_("Check for immunities and essential interests."),
+    N_("Check that the acts are punishable in the requested state."),
+    N_("Decide on extradition; if refused on nationality, submit the case for prosecution."),
+    N_("Record that the exception applies."),
+)
 # What a finding's category means, as a whole sentence around the ground's name.
 FINDING_GIST = {
     "mandatory_refusal": N_(
@@ -282,8 +293,8 @@ ALL = {
     "warrant_kind": WARRANT_KIND,
     "crime": CRIME,
     "depositary": DEPOSITARY,
-    "next_step": NEXT_STEP,
     "finding_gist": FINDING_GIST,
+    "next_steps": {text: text for text in NEXT_STEPS},
     "party_status": PARTY_STATUS,
     "ground": GROUND,
     "category": CATEGORY,
