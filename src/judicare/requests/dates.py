@@ -28,7 +28,9 @@ MESSAGES = {
     ),
     "execution_before_received": "Execution wished by must be on or after the date received",
     "execution_before_dated": "Execution wished by must be on or after the date of the request",
+    "warrant_after_today": "The warrant or judgment cannot be issued after today ({today})",
 }
+WARRANT = "extradition.warrant_issued_on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ def date_problems(
     request_date: date | None,
     requested_execution_date: date | None,
     today: date,
+    warrant_issued_on: date | None = None,
 ) -> list[DateProblem]:
     """Every problem with these dates, in the order of the form's fields (none: they hold)."""
     values = {"today": today.isoformat(), "request_date": _iso(request_date)}
@@ -74,6 +77,8 @@ def date_problems(
             found.append((EXECUTION, "execution_before_received"))
         elif request_date is not None and requested_execution_date < request_date:
             found.append((EXECUTION, "execution_before_dated"))
+    if warrant_issued_on is not None and warrant_issued_on > today:
+        found.append((WARRANT, "warrant_after_today"))
     return [
         DateProblem(f, c, MESSAGES[c].format(**values), tuple(sorted(values.items())))
         for f, c in found
@@ -86,12 +91,14 @@ def check_dates(
     request_date: date | None,
     requested_execution_date: date | None,
     today: date,
+    warrant_issued_on: date | None = None,
 ) -> None:
     problems = date_problems(
         received_on=received_on,
         request_date=request_date,
         requested_execution_date=requested_execution_date,
         today=today,
+        warrant_issued_on=warrant_issued_on,
     )
     if problems:
         raise InvalidDates(problems)

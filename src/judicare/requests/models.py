@@ -65,6 +65,8 @@ class RequestRow(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     legal_basis_instrument: Mapped[str | None] = mapped_column(String(64), nullable=True)
     legal_basis_answer: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # extradition and provisional arrest: `schemas.ExtraditionIn`, as given (migration 0029)
+    extradition: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(24))
     received_on: Mapped[date] = mapped_column(Date)
     request_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # as written on it

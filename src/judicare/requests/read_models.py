@@ -154,6 +154,9 @@ class RequestDetail(RequestSummary):
         default=[], description="the instruments resolved for the request: the basis is one"
     )
     requested_execution_date: str | None = None
+    extradition: dict[str, Any] | None = Field(
+        default=None, description="extradition and provisional arrest contents, as registered"
+    )
     measures: list[MeasureOut]
     persons: list[PersonOut]
     deadlines: list[DeadlineOut]
@@ -185,6 +188,7 @@ class RequestDetail(RequestSummary):
                 b["instrument"] for b in (row.legal_basis_answer or {}).get("bases") or []
             ],
             requested_execution_date=_iso(row.requested_execution_date),
+            extradition=row.extradition,
             measures=[MeasureOut(measure=m.measure, details=m.details) for m in row.measures],
             persons=[_person(p) for p in row.persons],
             deadlines=[
@@ -263,6 +267,7 @@ SCREENING_FACTS = {
     "crimes": True, "requesting_authority": True, "subject_and_nature": True,
     "facts_summary": True, "legal_provisions": True, "purpose": True, "procedure_wished": True,
     "requested_execution_date": True, "measures": {"__all__": {"measure"}},
+    "extradition": True,
     "persons": {"__all__": {
         "role": True, "names": {"__all__": {"name"}}, "birth_date": True, "nationality": True,
         "protected_status": True,

@@ -227,6 +227,7 @@ def _new_request_row(
             request_date=data.request_date,
             requested_execution_date=data.requested_execution_date,
             today=now.date(),
+            warrant_issued_on=data.extradition.warrant_issued_on if data.extradition else None,
         )
     requesting = resolve_state(data.requesting_state).alpha3
     requested = resolve_state(data.requested_state).alpha3
@@ -262,6 +263,7 @@ def _new_request_row(
         procedure_wished=data.procedure_wished,
         legal_basis_instrument=instrument_id,
         legal_basis_answer=answer,
+        extradition=data.extradition.model_dump(mode="json") if data.extradition else None,
         status=RequestStatus.RECEIVED.value,
         received_on=data.received_on,
         request_date=data.request_date,

@@ -65,6 +65,47 @@ class MeasureIn(Strict):
     details: str = Field(default="", max_length=4000)
 
 
+class ExtraditionIn(Strict):
+    """What an extradition or provisional-arrest request carries beyond an MLA request:
+    European Convention on Extradition art. 12(2) (the warrant or judgment; the statement of
+    the offences with their time, place and legal provisions; the enactments; a description
+    of the person), art. 16 (provisional arrest in case of urgency: that a warrant or
+    judgment exists and that extradition will be requested), and between Member States the
+    European arrest warrant's contents (Framework Decision 2002/584/JHA art. 8(1))."""
+
+    warrant_kind: str = Field(
+        default="", pattern="^(|arrest_warrant|enforceable_judgment)$",
+        description="ECE art. 12(2)(a): arrest_warrant or enforceable_judgment",
+    )  # fmt: skip
+    warrant_issued_by: str = Field(default="", max_length=500)
+    warrant_issued_on: date | None = None
+    warrant_reference: str = Field(default="", max_length=120)
+    offence_time: str = Field(default="", max_length=500, description="when committed")
+    offence_place: str = Field(default="", max_length=500, description="where committed")
+    enactments: str = Field(
+        default="", max_length=8000, description="ECE art. 12(2)(c): the relevant enactments"
+    )
+    person_description: str = Field(default="", max_length=4000)
+    whereabouts: str = Field(default="", max_length=1000, description="where the person is")
+    provisional_arrest: bool = Field(default=False, description="ECE art. 16 asked for")
+    urgency_reason: str = Field(default="", max_length=4000)
+    warrant_exists: bool = Field(default=False, description="ECE art. 16(2) statement")
+    extradition_will_follow: bool = Field(default=False, description="ECE art. 16(2)")
+    issuing_authority_address: str = Field(default="", max_length=500)
+    issuing_authority_phone: str = Field(default="", max_length=40)
+    issuing_authority_fax: str = Field(default="", max_length=40)
+    issuing_authority_email: str = Field(default="", max_length=254)
+    participation: str = Field(
+        default="", max_length=4000, description="FD art. 8(1)(e): degree of participation"
+    )
+    penalty: str = Field(
+        default="", max_length=4000, description="FD art. 8(1)(f): penalty or scale of penalties"
+    )
+    other_consequences: str = Field(
+        default="", max_length=4000, description="FD art. 8(1)(g), if possible"
+    )
+
+
 class RequestCreate(Strict):
     direction: Direction
     kind: CooperationKind
@@ -93,6 +134,9 @@ class RequestCreate(Strict):
     requested_execution_date: date | None = None
     measures: list[MeasureIn] = Field(default_factory=list, max_length=50)
     persons: list[PersonIn] = Field(default_factory=list, max_length=50)
+    extradition: ExtraditionIn | None = Field(
+        default=None, description="extradition and provisional arrest: what they also carry"
+    )
 
 
 class RequestUpdate(Strict):

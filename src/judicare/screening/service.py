@@ -21,6 +21,7 @@ from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.read_models import screening_facts
 from judicare.requests.schemas import RequestCreate
 from judicare.screening.binding import binding_table
+from judicare.screening.completeness import PROVISIONAL_ARREST_ASKED
 from judicare.screening.domain import PersonFacts, RequestFacts
 from judicare.screening.grounds import named_instruments
 from judicare.screening.rules import completeness, consultation_required, screen
@@ -75,6 +76,31 @@ def _fields(data: dict, documents: int) -> dict:
         "time_limits": bool(data["requested_execution_date"]),
         "procedure_wished": bool(data["procedure_wished"].strip()),
         "warrant_or_judgment": documents > 0,
+        **_extradition_fields(data),
+    }
+
+
+def _extradition_fields(data: dict) -> dict:
+    """The contents of an extradition or provisional-arrest request (`ExtraditionIn`)."""
+    ex = data.get("extradition") or {}
+
+    def given(*keys: str) -> bool:
+        return all(str(ex.get(k) or "").strip() for k in keys)
+
+    return {
+        PROVISIONAL_ARREST_ASKED: bool(ex.get("provisional_arrest")),
+        "offence_time_place": given("offence_time", "offence_place"),
+        "legal_provisions_cited": bool(data["legal_provisions"].strip()),
+        "enactments": given("enactments"),
+        "person_description": given("person_description"),
+        "urgency_stated": given("urgency_reason"),
+        "warrant_exists": bool(ex.get("warrant_exists")),
+        "extradition_will_follow": bool(ex.get("extradition_will_follow")),
+        "issuing_authority_contact": given(
+            "issuing_authority_address", "issuing_authority_phone", "issuing_authority_email"
+        ),
+        "participation": given("participation"),
+        "penalty": given("penalty"),
     }
 
 

@@ -17,7 +17,7 @@ _BEFORE_PUNCTUATION = re.compile(r"\s+(?=[,;:.)])")
 def for_users(text: str, instrument_id: str | None = None) -> str:
     """`text` without file names, row numbers or [UNSURE] markers; a caveat that needed
     them says where the detail is."""
-    cleaned = _UNSURE.sub("(not confirmed)", text)
+    cleaned = _UNSURE.sub("(not confirmed by the sources)", text)
     technical = cleaned != text
     for pattern, word in ((_FILE_IN_PARENTHESES, ""), (_FILE, "the data"), (_ROW, "")):
         cleaned, count = pattern.subn(word, cleaned)

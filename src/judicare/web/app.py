@@ -9,6 +9,7 @@ pages, in the user's language; errors under /api/ stay JSON.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -45,6 +46,7 @@ from judicare.web import (
 )
 from judicare.web.errors_text import error_text, field_problem
 from judicare.web.i18n import Translator
+from judicare.web.intake_fields import FIELD_LABELS
 from judicare.web.rendering import Pages
 from judicare.web.session import (
     COOKIE,
@@ -178,10 +180,12 @@ def _install_error_pages(api: FastAPI, pages: Pages) -> None:
         if not _is_page(request) or "session" not in request.scope:
             return await json_validation(request, exc)
         t = Translator(language_of(request))
-        problems = [
-            {"field": str((e.get("loc") or ("",))[-1]), "problem": field_problem(t, e["type"])}
-            for e in exc.errors()
-        ]
+        problems = []
+        for e in exc.errors():
+            name = str((e.get("loc") or ("",))[-1])
+            field = t.gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else ""
+            problem = field_problem(t, e["type"], (e.get("ctx") or {}).get("max_length"))
+            problems.append({"field": field, "problem": problem})
         return _error_page(pages, request, 422, "validation_error", "", problems=problems)
 
     @api.exception_handler(StarletteHTTPException)
@@ -189,4 +193,16 @@ def _install_error_pages(api: FastAPI, pages: Pages) -> None:
         if not _is_page(request) or "session" not in request.scope:
             return await json_http(request, exc)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error_page(pages, request, exc.status_code, code, str(exc.detail))
+        # the framework's own words ("Not Found") are not for officers: the title says it
+        return _error_page(pages, request, exc.status_code, code, "")
+
+    json_unexpected = api.exception_handlers[Exception]
+
+    @api.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        """A fault: logged in full, and a page in the officer's language that shows nothing
+        of it (no traceback, no exception name), whatever mode the server runs in."""
+        if not _is_page(request) or "session" not in request.scope:
+            return await json_unexpected(request, exc)
+        logging.getLogger("judicare.web").exception("unexpected error on a page")
+        return _error_page(pages, request, 500, "internal_error", "")

@@ -34,6 +34,10 @@ ERROR_TITLES = {
     "form_rejected": N_("The form has expired. Reload the page and send it again."),
     "method_not_allowed": N_("This page cannot be used that way."),
     "database_not_ready": N_("The database is not ready."),
+    "internal_error": N_(
+        "Something went wrong on our side. It has been recorded; try again, or tell your "
+        "administrator the time it happened."
+    ),
 }
 
 
@@ -63,6 +67,11 @@ FIELD_PROBLEMS = {
 }
 
 
-def field_problem(translator: Translator, error_type: str) -> str:
+def field_problem(translator: Translator, error_type: str, limit: int | None = None) -> str:
+    """The problem with a field, in the officer's language; a text too long says the limit."""
+    if error_type == "string_too_long" and limit:
+        return translator.gettext(
+            "This text is too long: at most %(limit)s characters.", limit=translator.number(limit)
+        )
     fallback = N_("This value cannot be accepted.")
     return translator.gettext(FIELD_PROBLEMS.get(error_type, fallback))

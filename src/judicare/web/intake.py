@@ -41,6 +41,7 @@ from judicare.web.intake_documents import (
     read_attachments,
     sent_names,
 )
+from judicare.web.intake_fields import limit_of, summary
 from judicare.web.labels import N_
 from judicare.web.rendering import PagesDep, app_of, flash, pages_of
 from judicare.web.session import check_csrf, current_principal, language_of
@@ -68,7 +69,35 @@ PARTIES_FIELDS = (
 )
 OFFENCES_FIELDS = ("facts_summary", "subject_and_nature", "legal_provisions")
 ASSISTANCE_FIELDS = ("purpose", "procedure_wished", "requested_execution_date")
-SCALARS = PARTIES_FIELDS + OFFENCES_FIELDS + ASSISTANCE_FIELDS
+# Extradition and provisional arrest (`requests.schemas.ExtraditionIn`): asked instead of the
+# assistance sought. The EAW's own fields are asked when the live check finds that the
+# European arrest warrant governs the request (FD 2002/584/JHA art. 8(1)).
+EXTRADITION_TEXTS = (
+    "warrant_kind",
+    "warrant_issued_by",
+    "warrant_issued_on",
+    "warrant_reference",
+    "offence_time",
+    "offence_place",
+    "enactments",
+    "person_description",
+    "whereabouts",
+    "urgency_reason",
+)
+EAW_TEXTS = (
+    "issuing_authority_address",
+    "issuing_authority_phone",
+    "issuing_authority_fax",
+    "issuing_authority_email",
+    "participation",
+    "penalty",
+    "other_consequences",
+)
+EXTRADITION_FLAGS = ("provisional_arrest", "warrant_exists", "extradition_will_follow")
+EXTRADITION_FIELDS = EXTRADITION_TEXTS + EAW_TEXTS + EXTRADITION_FLAGS
+EXTRADITION_KINDS = ("extradition", "provisional_arrest")
+WARRANT_KINDS = ("arrest_warrant", "enforceable_judgment")
+SCALARS = PARTIES_FIELDS + OFFENCES_FIELDS + ASSISTANCE_FIELDS + EXTRADITION_FIELDS
 PERSON_FIELDS = ("role", "name", "romanisations", "birth_date", "nationality", "protected_status")
 STEPS = (
     ("parties", N_("Parties and legal basis")),
@@ -77,13 +106,27 @@ STEPS = (
     ("persons", N_("Persons concerned")),
     ("review", N_("Review and register")),
 )
+EXTRADITION_STEP = ("extradition", N_("Warrant, offences and person sought"))
 STEP_FIELDS = {
     "parties": set(PARTIES_FIELDS),
-    "offences": {"crimes", *OFFENCES_FIELDS},
+    "offences": {"crimes", *OFFENCES_FIELDS, "offence_time", "offence_place"},
     "assistance": {"measures", *ASSISTANCE_FIELDS},
+    "extradition": set(EXTRADITION_FIELDS) - {"offence_time", "offence_place"},
     "persons": {"persons"},
     "review": {DOCUMENTS},
 }
+
+
+def is_extradition(kind: str | None) -> bool:
+    return kind in EXTRADITION_KINDS
+
+
+def steps_for(kind: str | None) -> tuple[tuple[str, str], ...]:
+    """The wizard's steps: an extradition or provisional-arrest request asks for the warrant,
+    the offences' time and place, the law and the person sought instead of MLA measures."""
+    if not is_extradition(kind):
+        return STEPS
+    return tuple(EXTRADITION_STEP if key == "assistance" else (key, t) for key, t in STEPS)
 
 
 @dataclass
@@ -140,11 +183,21 @@ def _int(value, default: int) -> int:
 
 
 def payload(draft: Draft) -> dict:
-    """The create schema's shape; empty optional fields are left out."""
-    data: dict = {k: v for k, v in draft.values.items() if v}
+    """The create schema's shape; empty optional fields are left out. An extradition or
+    provisional-arrest request carries its own contents and no MLA measures."""
+    data: dict = {k: v for k, v in draft.values.items() if v and k not in EXTRADITION_FIELDS}
     data["crimes"] = draft.crimes
-    data["measures"] = [{"measure": m} for m in draft.measures]
     data["persons"] = [_person(p) for p in draft.persons if any(p.values())]
+    if is_extradition(draft.values.get("kind")):
+        for name in ASSISTANCE_FIELDS:
+            data.pop(name, None)
+        data["measures"] = []
+        ex: dict = {k: draft.values.get(k, "") for k in EXTRADITION_TEXTS + EAW_TEXTS}
+        ex["warrant_issued_on"] = ex["warrant_issued_on"] or None
+        ex.update({k: bool(draft.values.get(k)) for k in EXTRADITION_FLAGS})
+        data["extradition"] = ex
+    else:
+        data["measures"] = [{"measure": m} for m in draft.measures]
     return data
 
 
@@ -163,6 +216,8 @@ def _person(entry: dict[str, str]) -> dict:
 
 def _field_of(location: tuple) -> str:
     """A validation error's place -> the form field that shows it."""
+    if location and location[0] == "extradition" and len(location) > 1:
+        return str(location[1])
     if location and location[0] == "persons" and len(location) > 2:
         part = "name" if location[2] == "names" else location[2]
         return f"person-{location[1]}-{part}"
@@ -189,6 +244,7 @@ DATE_MESSAGE_IDS = (
     N_("The date received cannot be before the date of the request ({request_date})"),
     N_("Execution wished by must be on or after the date received"),
     N_("Execution wished by must be on or after the date of the request"),
+    N_("The warrant or judgment cannot be issued after today ({today})"),
 )
 
 
@@ -205,7 +261,7 @@ def date_errors(t: Translator, problems, outgoing: bool = False) -> dict[str, st
     for problem in problems:
         code = OUTGOING_WORDING.get(problem.code, problem.code) if outgoing else problem.code
         text = t.gettext(DATE_MESSAGES[code]).format(**dict(problem.values))
-        errors.setdefault(problem.field, text)
+        errors.setdefault(problem.field.removeprefix("extradition."), text)
     return errors
 
 
@@ -234,18 +290,22 @@ def validate(
         body = RequestCreate.model_validate(payload(draft))
     except ValidationError as invalid:
         for problem in invalid.errors():
-            errors.setdefault(_field_of(problem.get("loc", ())), field_problem(t, problem["type"]))
+            name = _field_of(problem.get("loc", ()))
+            limit = (problem.get("ctx") or {}).get("max_length")
+            errors.setdefault(name, field_problem(t, problem["type"], limit))
         return None, errors
     return (None if errors else body), errors
 
 
 def _typed_dates(draft: Draft) -> dict[str, date | None]:
     found: dict[str, date | None] = {}
-    for name in ("received_on", "request_date", "requested_execution_date"):
+    for name in ("received_on", "request_date", "requested_execution_date", "warrant_issued_on"):
         try:
             found[name] = date.fromisoformat(draft.values.get(name) or "")
         except ValueError:
             found[name] = None  # missing or not a date: the schema says so
+    if not is_extradition(draft.values.get("kind")):
+        found["warrant_issued_on"] = None  # kept from another kind, not registered
     return found
 
 
@@ -258,8 +318,8 @@ def step_errors(errors: dict[str, str], step: str) -> dict[str, str]:
     }
 
 
-def first_step_with(errors: dict[str, str]) -> int:
-    for number, (step, _title) in enumerate(STEPS):
+def first_step_with(errors: dict[str, str], kind: str | None = None) -> int:
+    for number, (step, _title) in enumerate(steps_for(kind)):
         if step_errors(errors, step):
             return number
     return len(STEPS) - 1
@@ -270,6 +330,7 @@ router = APIRouter(include_in_schema=False)
 
 def form_page(request, who, draft: Draft, errors=None, status=200, problem=None, dropped=()):
     app, pages = app_of(request), pages_of(request)
+    check = _check(app, draft)
     return pages.render(
         request,
         "intake.html",
@@ -280,7 +341,12 @@ def form_page(request, who, draft: Draft, errors=None, status=200, problem=None,
         problem=problem,
         dropped=list(dropped),
         max_upload=app.settings.max_upload_bytes,
-        steps=STEPS,
+        steps=steps_for(draft.values.get("kind")),
+        extradition=is_extradition(draft.values.get("kind")),
+        eaw=bool(check) and check["completeness"]["rule"] == "eaw",
+        warrant_kinds=WARRANT_KINDS,
+        limit_of=limit_of,
+        summary=summary(Translator(language_of(request)), errors or {}, draft.wizard),
         kinds=[k.value for k in CooperationKind],
         measures=[m.value for m in Measure],
         roles=[r.value for r in PersonRole],
@@ -290,7 +356,7 @@ def form_page(request, who, draft: Draft, errors=None, status=200, problem=None,
         crime_titles=dict(crime_choices()),
         romanisations=romanisations,
         review_date=review_date,
-        check=_check(app, draft),
+        check=check,
     )
 
 
@@ -304,6 +370,11 @@ def _check(app: App, draft: Draft) -> dict | None:
         data.setdefault(key, "")
     for key in ("purpose", "procedure_wished", "requested_execution_date"):
         data.setdefault(key, "" if key != "requested_execution_date" else None)
+    if data.get("extradition"):  # a date not yet a date is not a contents problem here
+        try:
+            date.fromisoformat(data["extradition"]["warrant_issued_on"] or "")
+        except ValueError:
+            data["extradition"]["warrant_issued_on"] = None
     try:
         with app.unit_of_work() as uow:
             return draft_check(app.basis.get(uow.session), data, documents=len(draft.chosen))
@@ -362,7 +433,7 @@ async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Re
         errors[DOCUMENTS] = file_problem
     if body is None or file_problem:
         if draft.wizard:
-            draft.step = first_step_with(errors)
+            draft.step = first_step_with(errors, draft.values.get("kind"))
         return form_page(request, who, draft, errors, status=422, dropped=dropped)
     try:
         request_id = await run_in_threadpool(
@@ -395,7 +466,7 @@ def _move(request, who, draft: Draft, errors, go: str) -> Response:
     target = max(0, min(target, len(STEPS) - 1))
     if target > draft.step:
         for number in range(draft.step, target):
-            here = step_errors(errors, STEPS[number][0])
+            here = step_errors(errors, steps_for(draft.values.get("kind"))[number][0])
             if here:
                 draft.step = number
                 return form_page(request, who, draft, here, status=422)

@@ -104,6 +104,88 @@ COMPLETENESS_ITEM = {
     "time_limits": N_("The time limits for execution"),
     "procedure_wished": N_("Any particular procedure wished"),
     "warrant_or_judgment": N_("The arrest warrant or enforceable judgment (a document)"),
+    "offence_time_place": N_("When and where the offences were committed"),
+    "legal_provisions_cited": N_("A reference to the relevant legal provisions"),
+    "enactments": N_("The text of the relevant enactments, or a statement of the law"),
+    "person_description": N_("A description of the person sought"),
+    "urgency_stated": N_("Why the matter is urgent"),
+    "warrant_exists": N_("The statement that an arrest warrant or enforceable judgment exists"),
+    "extradition_will_follow": N_("The statement that a request for extradition will follow"),
+    "issuing_authority_contact": N_(
+        "The address, telephone number and e-mail address of the issuing judicial authority"
+    ),
+    "participation": N_("The degree of participation of the person sought"),
+    "penalty": N_("The penalty imposed, or the scale of penalties for the offence"),
+}
+# The crimes of the rule data (`legal_basis` rulebook), by code: their names in the user's
+# language (the data's English titles are the msgids).
+CRIME = {
+    "genocide": N_("Genocide"),
+    "crimes_against_humanity": N_("Crimes against humanity"),
+    "war_crimes": N_("War crimes (international armed conflict)"),
+    "war_crimes_niac": N_("War crimes (non-international armed conflict)"),
+    "aggression": N_("Crime of aggression"),
+    "starvation_niac": N_(
+        "Starvation of civilians as a method of warfare in non-international armed conflict"
+    ),
+    "war_crimes_amendments": N_("War crimes added by later Rome Statute amendments (weapons)"),
+    "torture": N_("Torture"),
+    "enforced_disappearance": N_("Enforced disappearance"),
+}
+# Depositaries as the instrument data names them.
+DEPOSITARY = {
+    "Secretary-General of the United Nations": N_("Secretary-General of the United Nations"),
+    "Secretary General of the Council of Europe": N_("Secretary General of the Council of Europe"),
+    "Swiss Federal Council": N_("Swiss Federal Council"),
+    "OAS General Secretariat": N_("General Secretariat of the Organization of American States"),
+}
+# The screening's next steps, as `screening/grounds.yaml` and the safeguards word them: the
+# msgid is that English text (a finding carries the text; the page translates it).
+NEXT_STEPS = (
+    N_("Decide whether the offence is political; consult the requesting state if it is unclear."),
+    N_("Check the offences against the requested state's ordinary criminal law."),
+    N_("Check limitation under the applicable law for each offence."),
+    N_(
+        "Check whether the judgment was rendered in absentia; "
+        "if so, ask for an assurance of retrial."
+    ),
+    N_("Check whether an amnesty of the requested state covers the offence."),
+    N_("Examine the warrant against the Framework Decision's grounds."),
+    N_("Check that the request came through the channel that binds the two states."),
+    N_("Examine the purpose of the request; ask the requesting state for information if needed."),
+    N_("Ask for assurances before any decision."),
+    N_("Assess the risk in the requesting state; ask for assurances or refuse."),
+    N_("Establish the requesting state's law on the death penalty."),
+    N_(
+        "Confirm or reject the match; if confirmed, consult the asylum authority and examine "
+        "the request with the utmost caution."
+    ),
+    N_("Check the status with the asylum authority."),
+    N_("Compare the acts of the earlier judgment with those of the request."),
+    N_("Check for immunities and essential interests."),
+    N_("Check that the acts are punishable in the requested state."),
+    N_("Decide on extradition; if refused on nationality, submit the case for prosecution."),
+    N_("Record that the exception applies."),
+)
+# What a finding's category means, as a whole sentence around the ground's name.
+FINDING_GIST = {
+    "mandatory_refusal": N_(
+        "%(ground)s: where this ground is made out, the instruments cited below require a refusal."
+    ),
+    "assurance_required": N_(
+        "%(ground)s: the instruments cited below make the cooperation depend on an assurance."
+    ),
+    "optional_refusal": N_(
+        "%(ground)s: the instruments cited below allow a refusal on this ground; it is for a "
+        "person to decide."
+    ),
+    "attention": N_(
+        "%(ground)s: a point for a person to examine, with the instruments cited below."
+    ),
+}
+WARRANT_KIND = {
+    "arrest_warrant": N_("Arrest warrant or order having the same effect"),
+    "enforceable_judgment": N_("Enforceable conviction and sentence, or detention order"),
 }
 PARTY_STATUS = {
     "party": N_("Party"),
@@ -250,6 +332,11 @@ ALL = {
     "severity": SEVERITY,
     "user_role": USER_ROLE,
     "completeness": COMPLETENESS_ITEM,
+    "warrant_kind": WARRANT_KIND,
+    "crime": CRIME,
+    "depositary": DEPOSITARY,
+    "finding_gist": FINDING_GIST,
+    "next_steps": {text: text for text in NEXT_STEPS},
     "party_status": PARTY_STATUS,
     "ground": GROUND,
     "category": CATEGORY,

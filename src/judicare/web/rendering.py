@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from judicare import __version__
 from judicare.app import App
 from judicare.auth.permissions import ROLE_PERMISSIONS, Permission, Principal
+from judicare.treaties.wording import for_users
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.labels import ALL as ALL_LABELS
 from judicare.web.labels import label
@@ -92,6 +93,7 @@ class Pages:
             csrf=csrf_token(request),
             label=lambda group, code: translator.gettext(label(group, code)),
             labels=ALL_LABELS,
+            plain=for_users,  # the data's words without file names, rows or [UNSURE]
             query_with=lambda **changes: query_with(request, **changes),
             flashes=messages,
             version=__version__,

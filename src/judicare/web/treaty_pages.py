@@ -12,7 +12,10 @@ from fastapi.responses import Response
 from judicare.api.deps import AppDep
 from judicare.auth.permissions import Permission, Principal, authorize
 from judicare.treaties import service as treaty_service
+from judicare.treaties.domain import Instrument
+from judicare.treaties.participation import data_as_of as participation_data_as_of
 from judicare.treaties.statements import beside_participation, load_statements
+from judicare.treaties.wording import for_users
 from judicare.web.charts import line_chart, world_map, yearly_totals
 from judicare.web.errors_text import field_problem
 from judicare.web.i18n import Translator
@@ -64,9 +67,12 @@ def treaty(
     for shape in shapes:
         if shape["status"] == "none":
             shape["status"] = report["unlisted_states"] or "unknown"
+    data_to = participation_data_as_of(participation.instrument)
     return pages.render(
         request,
         "treaty.html",
+        data_to=data_to,
+        caveats=caveat_items(participation.instrument, day, data_to),
         status=422 if errors else 200,
         principal=who,
         instrument=instrument,
@@ -94,3 +100,15 @@ def _statements_beside(participation, instrument_id: str) -> list[dict]:
         }
         for statement in load_statements().values()
     ]
+
+
+def caveat_items(instrument: Instrument, on: date, data_to: date | None) -> list[dict]:
+    """The caveats of `treaties.service._caveats` as codes the page words in the user's
+    language; a gap in the data stays in the sources' words (English), shown as such."""
+    items: list[dict] = []
+    if data_to is not None and on > data_to:
+        items.append({"code": "data_age", "to": data_to, "on": on})
+    if not instrument.entry_into_force.verified:
+        items.append({"code": "rule_unverified"})
+    items += [{"code": "gap", "text": for_users(gap)} for gap in instrument.gaps]
+    return items
