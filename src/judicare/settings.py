@@ -70,6 +70,13 @@ class Settings(BaseSettings):
         default=12, gt=0, le=24 * 366, description="Lifetime of an API token."
     )
 
+    # --- operations (issue 22) ---
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$", description="Server logs: `text` for a "
+        "terminal, `json` (one object per line, no personal data) for a log collector.",
+    )  # fmt: skip
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
     @field_validator("database_url")
     @classmethod
     def _url_has_a_scheme(cls, value: str | None) -> str | None:
