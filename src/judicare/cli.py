@@ -6,6 +6,7 @@ import typer
 
 from judicare.audit.cli import app as audit_app
 from judicare.auth.cli import app as users_app
+from judicare.backup_cli import backup, restore
 from judicare.db.cli import app as db_app
 from judicare.demo import demo
 from judicare.exchange.cli import app as node_app
@@ -31,6 +32,8 @@ app.command("screen")(screen)
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.add_typer(node_app, name="node")
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 
 def main() -> None:
