@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         default=False, description="Run the delivery worker inside `judicare serve`."
     )
     exchange_poll_seconds: float = Field(default=0.2, gt=0)
+    exchange_claim_seconds: float = Field(
+        default=30.0, gt=0, description="How long a delivery worker holds the messages it "
+        "took for a round before another worker may take them (the messages of a worker "
+        "that died mid-round wait this long).",
+    )  # fmt: skip
     exchange_max_envelope_bytes: int = Field(
         default=8 * 1024 * 1024,
         ge=1_024,
