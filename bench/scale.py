@@ -14,6 +14,9 @@ starts `judicare serve` on it and times, one request at a time over loopback:
 
 It prints p50 and p95 per view and size, the growth factor against the first size (in the
 same run: the baseline), and the time the bulk load took. Aim (issue 22): p95 <= 200 ms.
+At each size it also times `audit verify` over the whole trail against
+`audit verify --incremental` after 100 more requests (about 700 entries): what a daily
+check costs once the mark is set.
 
 Run: `.venv/bin/python -m bench.scale [--sizes 10000,100000] [--million] [--samples 40]`.
 """
@@ -74,6 +77,30 @@ def grow(url: str, home: Path, target: int, have: int, seed: int) -> float:
         started = time.perf_counter()
         generate(app, target - have, seed=seed + have)
         return time.perf_counter() - started
+    finally:
+        app.dispose()
+
+
+def audit_checks(url: str, home: Path, seed: int) -> tuple[int, float, int, float]:
+    """(entries, seconds for the full verification that sets the mark, entries read by the
+    incremental one after 100 more requests, its seconds)."""
+    from judicare.audit.incremental import verify_incremental
+    from judicare.scale import generate
+
+    app = make_app(url, home)
+    try:
+        with app.unit_of_work() as uow:
+            started = time.perf_counter()
+            full = verify_incremental(uow.session, app.audit_anchor, reset=True)
+            full_seconds = time.perf_counter() - started
+        assert not full.problems, full.problems
+        generate(app, 100, seed=seed)
+        with app.unit_of_work() as uow:
+            started = time.perf_counter()
+            daily = verify_incremental(uow.session, app.audit_anchor)
+            daily_seconds = time.perf_counter() - started
+        assert not daily.problems and daily.mode == "incremental", daily.problems
+        return full.entries, full_seconds, daily.checked, daily_seconds
     finally:
         app.dispose()
 
@@ -180,6 +207,7 @@ def main() -> None:
     rng = random.Random(options.seed)
     results: dict[int, dict[str, list[float]]] = {}
     loads: dict[int, float] = {}
+    audits: dict[int, tuple[int, float, int, float]] = {}
     have = 0
     try:
         for size in sizes:
@@ -193,7 +221,9 @@ def main() -> None:
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-            report(console, sizes, results, loads)
+            audits[size] = audit_checks(url, home, options.seed + size + 1)
+            have += 100
+            report(console, sizes, results, loads, audits)
     finally:
         if database and not options.keep:
             admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
@@ -206,7 +236,7 @@ def main() -> None:
             console.print(f"kept: {url} and {home}")
 
 
-def report(console: Console, sizes, results, loads) -> None:
+def report(console: Console, sizes, results, loads, audits) -> None:
     done = [s for s in sizes if s in results]
     first = done[0]
     table = Table(title="p50 / p95 in ms (growth of p95 against the first size)")
@@ -224,6 +254,10 @@ def report(console: Console, sizes, results, loads) -> None:
             cells.append(f"{p50:.0f} / {p95:.0f}{growth}{flag}")
         table.add_row(view, *cells)
     table.add_row("bulk load (s)", *[f"{loads[s]:.0f}" for s in done])
+    table.add_row("audit verify, full (s)",
+                  *[f"{audits[s][1]:.1f} ({audits[s][0]:,} entries)" for s in done])  # fmt: skip
+    table.add_row("audit verify --incremental (s)",
+                  *[f"{audits[s][3]:.2f} ({audits[s][2]:,} entries)" for s in done])  # fmt: skip
     console.print(table)
     console.print("'!' marks a p95 above the 200 ms aim.")
 
