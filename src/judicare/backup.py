@@ -165,7 +165,7 @@ def make_backup(app: App, target: Path, progress: Progress = _quiet) -> Manifest
             uow.session, actor="node:backup", action=AuditAction.CONSULTATION,
             tag="node:database:backup", subject_type="database",
             subject_id=app.audit_anchor.origin if app.audit_anchor else kind,
-            why="a backup of the whole database, keys and documents", at=app.now(),
+            why="a backup of the whole database, keys and documents, started", at=app.now(),
             details={"file": target.name},
         )  # fmt: skip
         uow.commit()
