@@ -6,7 +6,9 @@ and the officers' web pages, on one FastAPI application, around one `App`.
     + the exchange                      node-to-node protocol (exchange.http) and the
                                         officers' exchange operations (exchange.routes)
     + the web pages                     (judicare.web.app.install_web)
-    + security headers                  outermost (judicare.api.headers)
+    + security headers                  (judicare.api.headers)
+    + operations                        outermost: /metrics, /health/*, access log
+                                        (judicare.api.operations)
 
 No package below imports this module; `judicare serve` and the tests do.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from judicare.api import headers
+from judicare.api import headers, operations
 from judicare.api.app import build_api
 from judicare.api.guard import JsonGuard
 from judicare.app import App
@@ -39,6 +41,7 @@ def create_api(app: App, key_store: KeyStore | None = None) -> FastAPI:
     api.include_router(exchange_routes.router)
     install_web(api, app)
     headers.install(api, production=app.settings.environment == "production")
+    operations.install(api, app)  # outermost: every request counted and timed
     return api
 
 

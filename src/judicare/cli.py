@@ -6,6 +6,7 @@ import typer
 
 from judicare.audit.cli import app as audit_app
 from judicare.auth.cli import app as users_app
+from judicare.backup_cli import backup, restore
 from judicare.db.cli import app as db_app
 from judicare.demo import demo
 from judicare.evidence.cli import app as evidence_app
@@ -41,6 +42,8 @@ app.add_typer(documents_app, name="documents")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(risk_app, name="risk")
 app.add_typer(notify_app, name="notify")
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 
 def main() -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Annotated
 
+import typer
 from sqlalchemy import select
 
 from judicare.auth.models import UserRow
 from judicare.auth.permissions import Permission
 from judicare.auth.service import create_user, ensure_authority, principal_of
-from judicare.cli_support import DbOption, command_app, out_console
+from judicare.cli_support import DbOption, command_app, err_console, out_console
 from judicare.persons.domain import PartialDate, PersonRecord
 from judicare.persons.service import index_person
 from judicare.requests import service
@@ -263,16 +265,46 @@ def _request(number: int, status: str, today: date) -> RequestCreate:
     )
 
 
-def demo(db: DbOption = None) -> None:
+def demo(
+    db: DbOption = None,
+    scale: Annotated[
+        int | None,
+        typer.Option(
+            "--scale", min=1, max=10_000_000, show_default=False,
+            help="Also add this many synthetic requests (fictional names in many scripts, "
+            "every kind and status, documents, audit entries), written in bulk.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data (--scale).")] = 22,
+) -> None:  # fmt: skip
     """Load clearly fictional demo data: authorities, one user per role, requests in every
-    status, persons in Cyrillic and Arabic, overdue deadlines."""
+    status, persons in Cyrillic and Arabic, overdue deadlines. With --scale N, N synthetic
+    requests more (see judicare.scale)."""
     with command_app(db) as judicare:
         created = load_demo(judicare)
+        if scale:
+            _load_scale(judicare, scale, seed)
     if created == 0:
         out_console.print("The demo data is already loaded.")
     else:
         out_console.print(f"Loaded {created} fictional requests, in every status.")
     out_console.print(
         f"Demo users (password '{DEMO_PASSWORD}'): " + ", ".join(f"{u} ({r})" for u, r, _ in USERS),
+        highlight=False,
+    )
+
+
+def _load_scale(judicare, count: int, seed: int) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from judicare.scale import generate
+
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        task = bar.add_task("Synthetic requests", total=count)
+        result = generate(judicare, count, seed=seed, progress=lambda n: bar.advance(task, n))
+    out_console.print(
+        f"Added {result.requests:,} synthetic requests: {result.persons:,} persons, "
+        f"{result.documents:,} documents, {result.audit_entries:,} audit entries.",
         highlight=False,
     )

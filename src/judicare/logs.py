@@ -76,3 +76,73 @@ def keep_personal_data_out_of_logs() -> None:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+
+
+# --- structured logs (issue 22) ---
+
+# Fields a record may carry in `extra` that are safe to write: they hold route templates,
+# codes and figures, never values typed by a user.
+STRUCTURED_FIELDS = ("http_method", "route", "status", "duration_ms", "event", "count")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, from the record), level, logger, process, the
+    message and the safe structured fields. An exception is written as its class and its
+    traceback's frames (file, line, function): never its message, which may quote a value
+    (a database error keeps its cleaned description, see `NoPersonalData`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        import traceback
+        from datetime import UTC, datetime
+
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "process": record.process,
+            "message": record.getMessage(),
+        }
+        for name in STRUCTURED_FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
+        if record.exc_info and record.exc_info[0] is not None:
+            kind, error, trace = record.exc_info
+            entry["error"] = kind.__name__
+            if isinstance(error, DatabaseError):
+                entry["error_description"] = str(error)
+            entry["frames"] = [
+                f"{frame.filename}:{frame.lineno} {frame.name}"
+                for frame in traceback.extract_tb(trace)
+            ]
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def log_config(log_format: str, level: str = "INFO") -> dict[str, object]:
+    """A `logging.config.dictConfig` for the server (uvicorn's `log_config`): `text` for a
+    person reading a terminal, `json` for a log collector. Uvicorn's own access log is off:
+    it writes the path and query, which can hold a person's name; `judicare.access` (see
+    `judicare.api.operations`) writes the route template instead."""
+    formatter: dict[str, object] = (
+        {"()": f"{__name__}.JsonFormatter"}
+        if log_format == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": formatter},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "": {"handlers": ["default"], "level": level},
+            "uvicorn": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }

@@ -26,8 +26,11 @@ def serve(
     app = build_app(db)
     prepare_database(app)
     err_console.print(f"Judicare API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs)")
+    from judicare.logs import log_config
+
+    logging = log_config(app.settings.log_format, app.settings.log_level)
     if workers == 1:
-        uvicorn.run(create_api(app), host=host, port=port, log_level="info")
+        uvicorn.run(create_api(app), host=host, port=port, log_config=logging, access_log=False)
         return
     # Several processes: each builds its own app from the same settings (by environment).
     if db:
@@ -39,7 +42,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
+        log_config=logging,
+        access_log=False,
     )
 
 

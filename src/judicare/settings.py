@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     notice_deadline_days: int = Field(
         default=7, ge=0, le=365, description="Remind of deadlines due within so many days."
     )
+    # --- operations (issue 22) ---
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$", description="Server logs: `text` for a "
+        "terminal, `json` (one object per line, no personal data) for a log collector.",
+    )  # fmt: skip
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("database_url")
     @classmethod
@@ -127,6 +133,11 @@ class Settings(BaseSettings):
         default=False, description="Run the delivery worker inside `judicare serve`."
     )
     exchange_poll_seconds: float = Field(default=0.2, gt=0)
+    exchange_claim_seconds: float = Field(
+        default=30.0, gt=0, description="How long a delivery worker holds the messages it "
+        "took for a round before another worker may take them (the messages of a worker "
+        "that died mid-round wait this long).",
+    )  # fmt: skip
     exchange_max_envelope_bytes: int = Field(
         default=8 * 1024 * 1024,
         ge=1_024,

@@ -88,11 +88,13 @@ class Entry(Protocol):
     def hash(self) -> str: ...
 
 
-def verify(entries: Iterable[Entry]) -> list[Problem]:
-    """Check entries given in storage order (by seq)."""
+def verify(entries: Iterable[Entry], *, after: int = 0, previous: str = GENESIS) -> list[Problem]:
+    """Check entries given in storage order (by seq). `after` and `previous`: the entries
+    continue a chain already verified up to entry `after`, whose hash is `previous`
+    (`audit.incremental`); by default they start it."""
     problems: list[Problem] = []
-    expected_seq, previous_hash = 1, GENESIS
-    last_seq = 0
+    expected_seq, previous_hash = after + 1, previous
+    last_seq = after
     for entry in entries:
         if entry.seq < last_seq:
             problems.append(

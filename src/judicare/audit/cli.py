@@ -56,8 +56,22 @@ def _say(text: str) -> None:
 
 
 @app.command("verify")
-def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
+def verify(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    incremental: Annotated[
+        bool,
+        typer.Option("--incremental", help="Only the entries after the last verified mark "
+                     "(the first run verifies everything and sets the mark)."),
+    ] = False,
+    reset_mark: Annotated[
+        bool, typer.Option("--reset-mark", help="With --incremental: verify everything and "
+                           "set the mark again.")
+    ] = False,
+) -> None:  # fmt: skip
     """Verify the audit trail; exits 1 and names the entries if it was tampered with."""
+    if incremental:
+        return _verify_incremental(db, as_json, reset_mark)
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         report = verify_trail(uow.session, judicare.audit_anchor, _ring(judicare))
     problems = report.problems
@@ -78,6 +92,43 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
     else:
         _say(f"The audit trail is intact: {report.entries} entries, every link verified.")
         _say(_anchoring(report))
+    if problems:
+        raise typer.Exit(1)
+
+
+def _verify_incremental(db, as_json: bool, reset: bool) -> None:
+    from judicare.audit.incremental import verify_incremental
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        report = verify_incremental(
+            uow.session, judicare.audit_anchor, _ring(judicare), reset=reset
+        )
+    problems = report.problems
+    if as_json:
+        print_json(
+            {
+                "mode": report.mode,
+                "entries": report.entries,
+                "checked": report.checked,
+                "since": report.since,
+                "valid": not problems,
+                "checkpoints_checked": report.checkpoints_checked,
+                "problems": [
+                    {"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems
+                ],
+                "mark": None if report.mark is None
+                else {"size": report.mark.size, "head": report.mark.head, "at": report.mark.at},
+            }
+        )  # fmt: skip
+    elif problems:
+        for problem in problems:
+            err_console.print(f"error: {problem.message}", markup=False, highlight=False)
+    else:
+        _say(
+            f"The audit trail is intact: {report.entries} entries; this {report.mode} check "
+            f"read {report.checked} (from entry {report.since + 1}) and "
+            f"{report.checkpoints_checked} signed checkpoint(s)."
+        )
     if problems:
         raise typer.Exit(1)
 

@@ -59,7 +59,12 @@ class _Job:
 
 
 class Deliverer:
-    """Delivers one node's outbox. Run one per node (a second would only post twice)."""
+    """Delivers one node's outbox. Several may run at once (in several servers or
+    `judicare node deliver` processes): each round claims the messages it posts (PostgreSQL:
+    `FOR UPDATE SKIP LOCKED`; SQLite: its one writer at a time) by moving their next attempt
+    `exchange_claim_seconds` ahead, so no message is posted by two workers at once. A worker
+    that dies mid-round leaves its messages to be taken again once the claim runs out; the
+    receiver applies a message once whatever the number of posts."""
 
     def __init__(self, app, node: Node, transport: Transport, seed: int | None = None) -> None:
         self.app, self.node, self.transport = app, node, transport
@@ -109,15 +114,22 @@ class Deliverer:
             )
             .exists()
         )
+        query = (
+            select(OutboxRow, PeerRow.endpoint, PeerRow.active, _orphaned())
+            .join(PeerRow, PeerRow.node_id == OutboxRow.peer_id)
+            .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
+            .where(~waiting)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(self.settings.exchange_batch_size)
+        )
         with self.app.unit_of_work() as uow:
-            rows = uow.session.execute(
-                select(OutboxRow, PeerRow.endpoint, PeerRow.active, _orphaned())
-                .join(PeerRow, PeerRow.node_id == OutboxRow.peer_id)
-                .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
-                .where(~waiting)
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                .limit(self.settings.exchange_batch_size)
-            ).all()
+            if uow.session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(of=OutboxRow, skip_locked=True)
+            rows = uow.session.execute(query).all()
+            claimed_until = now + timedelta(seconds=self.settings.exchange_claim_seconds)
+            for row, *_ in rows:
+                row.next_attempt_at = claimed_until  # taken: no other worker posts it now
+            uow.commit()
             return [
                 _Job(r.id, r.message_id, r.peer_id, endpoint if active else None, r.envelope,
                      r.envelope_sha256, tuple(r.attachments or ()), bool(orphaned))

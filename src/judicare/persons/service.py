@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import Principal
 from judicare.db.base import as_utc
-from judicare.errors import ImportRejected, InvalidInput, JudicareError
+from judicare.errors import Conflict, ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from judicare.persons.fallback import with_fallback
 from judicare.persons.keys import blocking_keys
@@ -146,6 +146,40 @@ def _date(text: str) -> date | None:
         raise InvalidInput(f"status_date {text!r} is not a date (YYYY-MM-DD)") from None
 
 
+# Imports coordinated across every server and command on one PostgreSQL database (issue 22):
+# transaction-level advisory locks, released at commit, rollback or a lost connection.
+# (SQLite: one writer at a time already; a second import waits for the first.)
+IMPORT_LOCK_SPACE = 22_001  # (this, hashtext(register)): one import of a register at a time
+IMPORT_SLOT_SPACE = 22_002  # (this, slot): at most IMPORT_SLOTS imports at once on the node
+IMPORT_SLOTS = 2
+
+
+def _import_slot(session: Session, register: str) -> None:
+    """Take the register's import lock and one of the node's import slots, or refuse at
+    once (the other import may take minutes: better to say so than to wait)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    taken = session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:register))"),
+        {"space": IMPORT_LOCK_SPACE, "register": register},
+    )
+    if not taken:
+        raise Conflict(
+            f"register {register!r} is being imported already (on this or another server): "
+            "try again when that import ends"
+        )
+    for slot in range(IMPORT_SLOTS):
+        if session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:space, :slot)"),
+            {"space": IMPORT_SLOT_SPACE, "slot": slot},
+        ):
+            return
+    raise Conflict(
+        f"{IMPORT_SLOTS} register imports are running on this node's servers: try again "
+        "when one ends"
+    )
+
+
 def import_register(
     session: Session,
     records: list[PersonRecord],
@@ -158,6 +192,8 @@ def import_register(
     register of the node is imported, by its administrator (judicare.persons.registers)."""
     for register in sorted({person.register for person in records}):
         authorize_import(principal, register)
+    if records:
+        _import_slot(session, records[0].register)
     actor = principal.username
     added = updated = 0
     for number, person in enumerate(records, start=1):

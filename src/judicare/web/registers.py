@@ -7,8 +7,9 @@ The whole import runs in the background, so the form answers at once: first the 
 checked row by row (every problem is named by its row and nothing is written), then it is
 imported all or nothing in one transaction. The page polls both phases. A small file's
 problems come back with the form itself, next to the file field; a large file's come back on
-the progress page, in the same form. Jobs live in this process: with several server workers,
-run imports from the command line (`judicare persons import`) instead.
+the progress page, in the same form. Jobs (and their progress) live in this process; the
+import itself takes its register's lock and one of the node's import slots on PostgreSQL
+(`persons.service.import_register`), so servers never import the same register at once.
 """
 
 from __future__ import annotations

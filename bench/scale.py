@@ -1,0 +1,266 @@
+"""Benchmark: how list, filter, search, dashboard and request pages grow with the register.
+
+One command builds a fresh PostgreSQL database (or SQLite with --sqlite), adds synthetic
+requests with `judicare.scale.generate` (the generator behind `judicare demo --scale N`) up
+to each size in turn (10,000 then 100,000; 1,000,000 with --million), and at each size
+starts `judicare serve` on it and times, one request at a time over loopback:
+
+    list        GET /api/v1/requests?limit=20
+    filter      GET /api/v1/requests?status=in_execution&kind=mla&state=UA
+    search      GET /api/v1/requests?person=<a generated name, in its script or romanised>
+    dashboard   GET /            (the officer's web dashboard, signed in)
+    page        GET /requests/ID (the web request page)
+    api detail  GET /api/v1/requests/ID
+
+It prints p50 and p95 per view and size, the growth factor against the first size (in the
+same run: the baseline), and the time the bulk load took. Aim (issue 22): p95 <= 200 ms.
+At each size it also times `audit verify` over the whole trail against
+`audit verify --incremental` after 100 more requests (about 700 entries): what a daily
+check costs once the mark is set.
+
+Run: `.venv/bin/python -m bench.scale [--sizes 10000,100000] [--million] [--samples 40]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, text
+
+from bench.exchange import free_port, wait_for_health
+
+ADMIN = os.environ.get(
+    "JUDICARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "demo-password-not-for-production"
+VIEWS = ("list", "filter", "search", "dashboard", "page", "api detail")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def make_app(url: str, home: Path):
+    from judicare.app import create_app
+    from judicare.settings import Settings
+
+    return create_app(
+        Settings(database_url=url, environment="test", data_dir=home,
+                 node_keys_dir=home / "keys"),
+    )  # fmt: skip
+
+
+def grow(url: str, home: Path, target: int, have: int, seed: int) -> float:
+    from judicare.bootstrap import upgrade_database
+    from judicare.scale import generate
+
+    app = make_app(url, home)
+    try:
+        if have == 0:
+            upgrade_database(app)
+        started = time.perf_counter()
+        generate(app, target - have, seed=seed + have)
+        return time.perf_counter() - started
+    finally:
+        app.dispose()
+
+
+def audit_checks(url: str, home: Path, seed: int) -> tuple[int, float, int, float]:
+    """(entries, seconds for the full verification that sets the mark, entries read by the
+    incremental one after 100 more requests, its seconds)."""
+    from judicare.audit.incremental import verify_incremental
+    from judicare.scale import generate
+
+    app = make_app(url, home)
+    try:
+        with app.unit_of_work() as uow:
+            started = time.perf_counter()
+            full = verify_incremental(uow.session, app.audit_anchor, reset=True)
+            full_seconds = time.perf_counter() - started
+        assert not full.problems, full.problems
+        generate(app, 100, seed=seed)
+        with app.unit_of_work() as uow:
+            started = time.perf_counter()
+            daily = verify_incremental(uow.session, app.audit_anchor)
+            daily_seconds = time.perf_counter() - started
+        assert not daily.problems and daily.mode == "incremental", daily.problems
+        return full.entries, full_seconds, daily.checked, daily_seconds
+    finally:
+        app.dispose()
+
+
+def samples_for(url: str) -> tuple[list[str], list[int]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        names = list(
+            connection.execute(
+                text(
+                    "SELECT n.name FROM person_names n JOIN request_persons p ON p.id = n.person_id"
+                    " JOIN requests r ON r.id = p.request_id WHERE r.authority_id = 'BEL-CA'"
+                    " ORDER BY n.id DESC LIMIT 2000"
+                )
+            ).scalars()
+        )
+        ids = list(
+            connection.execute(
+                text("SELECT id FROM requests WHERE authority_id = 'BEL-CA' "
+                     "ORDER BY id DESC LIMIT 2000")
+            ).scalars()
+        )  # fmt: skip
+    engine.dispose()
+    return names, ids
+
+
+def signed_in(base: str) -> tuple[httpx.Client, dict]:
+    web = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
+    token = CSRF.search(web.get("/login").text)
+    assert token, "no CSRF token on /login"
+    answer = web.post("/login", data={"username": "anna.officer", "password": PASSWORD,
+                                      "next": "/", "csrf_token": token.group(1)})  # fmt: skip
+    assert answer.status_code == 303, answer.text[:300]
+    credentials = {"username": "anna.officer", "password": PASSWORD}
+    api = httpx.post(f"{base}/api/v1/auth/token", json=credentials, timeout=60)
+    assert api.status_code in (200, 201), api.text[:300]
+    return web, {"Authorization": f"Bearer {api.json()['token']}", "X-Purpose": "benchmark"}
+
+
+def measure(base: str, url: str, samples: int, rng: random.Random) -> dict[str, list[float]]:
+    names, ids = samples_for(url)
+    web, headers = signed_in(base)
+    api = httpx.Client(base_url=base, timeout=60, headers=headers)
+    views = {
+        "list": lambda: api.get("/api/v1/requests", params={"limit": 20}),
+        "filter": lambda: api.get("/api/v1/requests", params={"status": "in_execution",
+                                                              "kind": "mla", "state": "UA"}),
+        "search": lambda: api.get("/api/v1/requests", params={"person": rng.choice(names)}),
+        "dashboard": lambda: web.get("/"),
+        "page": lambda: web.get(f"/requests/{rng.choice(ids)}"),
+        "api detail": lambda: api.get(f"/api/v1/requests/{rng.choice(ids)}"),
+    }  # fmt: skip
+    timings: dict[str, list[float]] = {}
+    for name, call in views.items():
+        for _ in range(3):  # warm the caches and the connection pool
+            call()
+        seen = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            response = call()
+            seen.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{name}: HTTP {response.status_code}: {response.text[:300]}")
+        timings[name] = seen
+    web.close()
+    api.close()
+    return timings
+
+
+def serve(url: str, home: Path):
+    port = free_port()
+    env = {**os.environ, "JUDICARE_ENVIRONMENT": "test", "JUDICARE_DATA_DIR": str(home),
+           "JUDICARE_NODE_KEYS_DIR": str(home / "keys")}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "judicare.cli", "serve", "--db", url, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    wait_for_health(f"http://127.0.0.1:{port}/health/ready")
+    return process, f"http://127.0.0.1:{port}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--million", action="store_true", help="Add 1,000,000 to the sizes.")
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=22)
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    options = parser.parse_args()
+    sizes = sorted({int(s) for s in options.sizes.split(",") if s} | (
+        {1_000_000} if options.million else set()))  # fmt: skip
+    console = Console()
+    home = Path(tempfile.mkdtemp(prefix="judicare-bench-scale-"))
+    if options.sqlite:
+        url = f"sqlite:///{home / 'judicare.db'}"
+        database = None
+    else:
+        database = f"judicare_bench_scale_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+        url = ADMIN.rsplit("/", 1)[0] + f"/{database}"
+    rng = random.Random(options.seed)
+    results: dict[int, dict[str, list[float]]] = {}
+    loads: dict[int, float] = {}
+    audits: dict[int, tuple[int, float, int, float]] = {}
+    have = 0
+    try:
+        for size in sizes:
+            kind = "SQLite" if options.sqlite else "PostgreSQL"
+            console.print(f"Building {size:,} synthetic requests ({kind})…")
+            loads[size] = grow(url, home, size, have, options.seed)
+            have = size
+            process, base = serve(url, home)
+            try:
+                results[size] = measure(base, url, options.samples, rng)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+            audits[size] = audit_checks(url, home, options.seed + size + 1)
+            have += 100
+            report(console, sizes, results, loads, audits)
+    finally:
+        if database and not options.keep:
+            admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            admin.dispose()
+        if not options.keep:
+            shutil.rmtree(home, ignore_errors=True)
+        elif database:
+            console.print(f"kept: {url} and {home}")
+
+
+def report(console: Console, sizes, results, loads, audits) -> None:
+    done = [s for s in sizes if s in results]
+    first = done[0]
+    table = Table(title="p50 / p95 in ms (growth of p95 against the first size)")
+    table.add_column("view")
+    for size in done:
+        table.add_column(f"{size:,} requests", justify="right")
+    for view in VIEWS:
+        cells = []
+        for size in done:
+            p50 = statistics.median(results[size][view])
+            p95 = percentile(results[size][view], 0.95)
+            base = percentile(results[first][view], 0.95)
+            growth = f" ({p95 / base:.1f}x)" if size != first else ""
+            flag = "" if p95 <= 200 else " !"
+            cells.append(f"{p50:.0f} / {p95:.0f}{growth}{flag}")
+        table.add_row(view, *cells)
+    table.add_row("bulk load (s)", *[f"{loads[s]:.0f}" for s in done])
+    table.add_row("audit verify, full (s)",
+                  *[f"{audits[s][1]:.1f} ({audits[s][0]:,} entries)" for s in done])  # fmt: skip
+    table.add_row("audit verify --incremental (s)",
+                  *[f"{audits[s][3]:.2f} ({audits[s][2]:,} entries)" for s in done])  # fmt: skip
+    console.print(table)
+    console.print("'!' marks a p95 above the 200 ms aim.")
+
+
+if __name__ == "__main__":
+    main()
