@@ -40,7 +40,7 @@ from judicare.requests.service import audit_request_act, load_for
 from judicare.screening.domain import RequestFacts
 from judicare.screening.models import DecisionRow
 from judicare.screening.rules import completeness
-from judicare.screening.service import _fields as completeness_fields
+from judicare.screening.service import completeness_fields
 from judicare.settings import Settings
 from judicare.treaties.catalogue import UnknownInstrument, get_instrument
 

@@ -60,7 +60,7 @@ def _death_penalty(state: str) -> dict:
     return found
 
 
-def _fields(data: dict, documents: int) -> dict:
+def completeness_fields(data: dict, documents: int) -> dict:
     persons = data["persons"]
     identified = bool(persons) and all(
         p["names"] and (p.get("birth_date") or p.get("nationality")) for p in persons
@@ -127,7 +127,7 @@ def screen_payload(
         measures=tuple(m["measure"] for m in data["measures"]),
         persons=persons,
         instruments=frozenset(instruments),
-        fields=_fields(data, documents),
+        fields=completeness_fields(data, documents),
         death_penalty=_death_penalty(requesting),
         context={
             c["instrument"]: {"requesting": c["requesting"], "requested": c["requested"]}
@@ -173,7 +173,7 @@ def draft_check(basis: LegalBasisService, data: dict, *, documents: int = 0) -> 
         measures=tuple(m["measure"] for m in data["measures"]),
         persons=(),
         instruments=frozenset(instruments),
-        fields=_fields(data, documents),
+        fields=completeness_fields(data, documents),
     )
     return {"legal_basis": resolution, "completeness": completeness(facts)}
 
