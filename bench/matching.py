@@ -338,11 +338,33 @@ def scale_rows(
     build = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     walls, cpus, found = [], [], 0
+    base_walls, base_cpus = [], []
     for _ in range(runs):  # each run a fresh sample of queries: the tail is noisy
+        same = random.Random()
+        same.setstate(rng.getstate())
         wall, cpu, hits = latency_run(index, records, n_queries, rng, point)
         walls.append(wall)
         cpus.append(cpu)
         found += hits
+        if point is not None and point.fallback:
+            # The baseline, in the same run on the same queries: the index without its
+            # character n-gram retrieval (the fallback's pool from blocking evidence only).
+            top, index.ngram_top = index.ngram_top, 0
+            wall, cpu, _ = latency_run(index, records, n_queries, same, point)
+            index.ngram_top = top
+            base_walls.append(wall)
+            base_cpus.append(cpu)
+    baseline: list[Row] = []
+    if base_cpus:
+        ratio = statistics.median(c[1] for c in cpus) / statistics.median(c[1] for c in base_cpus)
+        baseline = [
+            _note_row(
+                f"  baseline without the n-gram retrieval: CPU p50 "
+                f"{_range([c[0] for c in base_cpus])} ms, p99 {_range([c[1] for c in base_cpus])}"
+                f" ms, wall p99 {_range([w[1] for w in base_walls])} ms; "
+                f"CPU p99 ratio (with / without) {ratio:.2f}"
+            )
+        ]
     return [
         [
             f"synthetic register, {size:,} persons: perturbed queries found"
@@ -366,6 +388,7 @@ def scale_rows(
             f"  build {build:.1f} s; peak RSS {peak_mb:,.0f} MB "
             f"(records alone {before / 1024:,.0f} MB)"
         ),
+        *baseline,
     ]
 
 
