@@ -48,6 +48,7 @@ from .scoring import (
     DEFAULT_THRESHOLD,
     MIN_PART_SIMILARITY,
     OperatingPoint,
+    evidence_effect,
     parse_names,
     quick_score,
     score_pair,
@@ -315,7 +316,9 @@ class PersonIndex:
             slots += [s for s in ranked[self.shortlist :] + ngram_slots if s in ratios]
         # Every record is scored without its explanation first (the fallback's score from
         # the ratio already measured); only those shown are explained.
-        scored: list[tuple[float, str, str, int, bool]] = []
+        # Equal scores (1.0 is a cap) are ranked by what the birth date and nationality add:
+        # of two records with the same name, the one whose facts agree with the query's first.
+        scored: list[tuple[float, float, str, str, int, bool]] = []
         for slot in slots:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
@@ -327,10 +330,13 @@ class PersonIndex:
                 if lifted_score >= threshold:
                     quick, lifted = lifted_score, True
             if quick >= threshold:
-                scored.append((-quick, record.register, record.id, slot, lifted))
+                effect = -evidence_effect(query, record)
+                scored.append((-quick, effect, record.register, record.id, slot, lifted))
         scored.sort()
         out = []
-        for _, _, _, slot, lifted in scored[:limit]:
+        facts: dict[tuple[str, str], float] = {}
+        for _, effect, register, ident, slot, lifted in scored[:limit]:
+            facts[(register, ident)] = effect
             record = self._records[slot]
             assert record is not None
             candidate = score_pair(query, record, point)
@@ -342,7 +348,7 @@ class PersonIndex:
                 candidate = replace(candidate, explanation=explanation)
             if candidate.score >= threshold:
                 out.append(candidate)
-        out.sort(key=lambda c: (-c.score, c.register, c.id))
+        out.sort(key=lambda c: (-c.score, facts[(c.register, c.id)], c.register, c.id))
         return out
 
 
