@@ -212,9 +212,9 @@ class PersonIndex:
     def ngram_candidates(self, query: PersonQuery) -> list[int]:
         """The `ngram_top` slots whose folded reading shares the most character trigrams
         with a reading of the query, each gram weighted by its inverse document frequency.
-        Grams are read rarest first and the walk stops once `ngram_budget` postings have been
-        read (the rare grams, which say most, are read whole), so a query costs about the
-        same on a register of any size."""
+        Grams are read rarest first, each whole, and the walk stops before the gram that
+        would take it past `ngram_budget` postings (the rare grams, which say most, come
+        first), so a query costs at most that on a register of any size."""
         grams = self._grams
         readings = self._query_forms(query)
         found = [(len(bucket), bucket) for g in _grams_of(readings) if (bucket := grams.get(g))]
@@ -223,7 +223,7 @@ class PersonIndex:
         scores: dict[int, float] = {}
         read = 0
         for df, bucket in found:
-            if read and read + df > self.ngram_budget:
+            if read + df > self.ngram_budget:  # a gram this common says little: stop
                 break
             weight = math.log(1 + n / df)
             get = scores.get

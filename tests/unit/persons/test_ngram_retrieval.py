@@ -87,7 +87,16 @@ def test_the_retrieval_keeps_to_the_registers_asked():
 
 
 def test_the_posting_budget_bounds_the_walk():
-    """With a budget of one posting list, only the rarest gram is read: still the record."""
+    """Grams are read rarest first, each whole, until the budget would be passed: the record
+    is still found through its rarer grams when a flood of other records makes some grams
+    common, and nothing is read when even the rarest gram is over the budget."""
     index = _index("Babiuch Ughi")
-    index.ngram_budget = 1
-    assert index.ngram_candidates(PersonQuery(("Бабюх Уги",)))
+    for n in range(60):  # " ba" and "bab" now held by 60 more records
+        index.add(PersonRecord("requests", f"B{n}", (f"Babak Ahmadi{'a' * (n % 3)}",)))
+    query = PersonQuery(("Бабюх Уги",))
+    slot = index._slots[("refugees", "R")]
+    index.ngram_budget = 50  # " ug" (2 records: Ughi, Ugo) is read; " ba", "bab" are not
+    assert slot in index.ngram_candidates(query)
+    assert "R" in [c.id for c in index.query(query, point=SAFEGUARD)]
+    index.ngram_budget = 0
+    assert index.ngram_candidates(query) == []
