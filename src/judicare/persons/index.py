@@ -36,7 +36,7 @@ from .fallback import (
     FALLBACK_RATIO,
     FALLBACK_WEIGHT,
     FOUND_BY_NGRAMS,
-    char_ngrams,
+    NGRAM,
     query_readings,
     record_reading,
     sorted_tokens,
@@ -67,7 +67,7 @@ class PersonIndex:
         full_read: int = 1_000,
         fallback_pool: int = 400,
         ngram_top: int = 50,
-        ngram_budget: int = 20_000,
+        ngram_budget: int = 6_000,
     ) -> None:
         self.fallback_pool = fallback_pool
         self.ngram_top = ngram_top
@@ -209,14 +209,14 @@ class PersonIndex:
             }
         return evidence
 
-    def ngram_candidates(self, query: PersonQuery) -> list[int]:
+    def ngram_candidates(self, query: PersonQuery, forms: set[str] | None = None) -> list[int]:
         """The `ngram_top` slots whose folded reading shares the most character trigrams
         with a reading of the query, each gram weighted by its inverse document frequency.
         Grams are read rarest first, each whole, and the walk stops before the gram that
         would take it past `ngram_budget` postings (the rare grams, which say most, come
         first), so a query costs at most that on a register of any size."""
         grams = self._grams
-        readings = self._query_forms(query)
+        readings = self._query_forms(query) if forms is None else forms
         found = [(len(bucket), bucket) for g in _grams_of(readings) if (bucket := grams.get(g))]
         found.sort(key=lambda f: f[0])
         n = max(self._size, 1)
@@ -248,7 +248,9 @@ class PersonIndex:
             for reading in query_readings(alias)
         }
 
-    def fallback_ratios(self, query: PersonQuery, slots: list[int]) -> dict[int, float]:
+    def fallback_ratios(
+        self, query: PersonQuery, slots: list[int], forms: set[str] | None = None
+    ) -> dict[int, float]:
         """The safeguard's wider net: of `slots`, those that a plain whole-name comparison
         finds alike (rapidfuzz `token_sort_ratio` at least `FALLBACK_RATIO`), with their best
         ratio. The records' names were folded and their tokens sorted when they were filed,
@@ -263,7 +265,7 @@ class PersonIndex:
                 choices.append(form)
                 owners.append(slot)
         found: dict[int, float] = {}
-        for reading in self._query_forms(query):
+        for reading in self._query_forms(query) if forms is None else forms:
             for _, ratio, k in process.extract(
                 reading,
                 choices,
@@ -309,10 +311,11 @@ class PersonIndex:
         ratios: dict[int, float] = {}
         by_ngrams: set[int] = set()
         if wide:
+            forms = self._query_forms(query)
             known = set(ranked)
-            by_ngrams = {s for s in self.ngram_candidates(query) if s not in known}
+            by_ngrams = {s for s in self.ngram_candidates(query, forms) if s not in known}
             ngram_slots = sorted(by_ngrams)
-            ratios = self.fallback_ratios(query, ranked + ngram_slots)
+            ratios = self.fallback_ratios(query, ranked + ngram_slots, forms)
             slots += [s for s in ranked[self.shortlist :] + ngram_slots if s in ratios]
         # Every record is scored without its explanation first (the fallback's score from
         # the ratio already measured); only those shown are explained.
@@ -353,8 +356,11 @@ class PersonIndex:
 
 
 def _grams_of(forms: Iterable[str]) -> set[str]:
-    """The character trigrams of every form (see `fallback.char_ngrams`)."""
-    grams: set[str] = set()
-    for form in forms:
-        grams |= char_ngrams(form)
-    return grams
+    """The character trigrams of every form (as `fallback.char_ngrams`, in one pass)."""
+    return {
+        padded[i : i + NGRAM]
+        for form in forms
+        for word in form.split()
+        for padded in (f" {word} ",)
+        for i in range(len(padded) - NGRAM + 1)
+    }
