@@ -66,8 +66,8 @@ class PersonIndex:
         max_key_share: float = 0.02,
         full_read: int = 1_000,
         fallback_pool: int = 400,
-        ngram_top: int = 50,
-        ngram_budget: int = 6_000,
+        ngram_top: int = 20,
+        ngram_budget: int = 4_000,
     ) -> None:
         self.fallback_pool = fallback_pool
         self.ngram_top = ngram_top
