@@ -339,7 +339,7 @@ def scale_rows(
     build_cpu = time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     walls, cpus, found = [], [], 0
-    base_walls, base_cpus = [], []
+    base_walls, base_cpus, base_found = [], [], 0
     for _ in range(runs):  # each run a fresh sample of queries: the tail is noisy
         same = random.Random()
         same.setstate(rng.getstate())
@@ -351,7 +351,8 @@ def scale_rows(
             # The baseline, in the same run on the same queries: the index without its
             # character n-gram retrieval (the fallback's pool from blocking evidence only).
             top, index.ngram_top = index.ngram_top, 0
-            wall, cpu, _ = latency_run(index, records, n_queries, same, point)
+            wall, cpu, base_hits = latency_run(index, records, n_queries, same, point)
+            base_found += base_hits
             index.ngram_top = top
             base_walls.append(wall)
             base_cpus.append(cpu)
@@ -363,7 +364,8 @@ def scale_rows(
                 f"  baseline without the n-gram retrieval: CPU p50 "
                 f"{_range([c[0] for c in base_cpus])} ms, p99 {_range([c[1] for c in base_cpus])}"
                 f" ms, wall p99 {_range([w[1] for w in base_walls])} ms; "
-                f"CPU p99 ratio (with / without) {ratio:.2f}"
+                f"CPU p99 ratio (with / without) {ratio:.2f}; perturbed queries found "
+                f"{base_found / (n_queries * runs):.3f}"
             )
         ]
     return [
