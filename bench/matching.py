@@ -331,18 +331,43 @@ def scale_rows(
     rng = random.Random(5)
     records = list(synthetic_records(size, rng))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     index = PersonIndex()
     with console.status(f"Building the index of {size:,} synthetic persons…"):
         index.add_all(records)
     build = time.perf_counter() - started
+    build_cpu = time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     walls, cpus, found = [], [], 0
+    base_walls, base_cpus, base_found = [], [], 0
     for _ in range(runs):  # each run a fresh sample of queries: the tail is noisy
+        same = random.Random()
+        same.setstate(rng.getstate())
         wall, cpu, hits = latency_run(index, records, n_queries, rng, point)
         walls.append(wall)
         cpus.append(cpu)
         found += hits
+        if point is not None and point.fallback:
+            # The baseline, in the same run on the same queries: the index without its
+            # character n-gram retrieval (the fallback's pool from blocking evidence only).
+            top, index.ngram_top = index.ngram_top, 0
+            wall, cpu, base_hits = latency_run(index, records, n_queries, same, point)
+            base_found += base_hits
+            index.ngram_top = top
+            base_walls.append(wall)
+            base_cpus.append(cpu)
+    baseline: list[Row] = []
+    if base_cpus:
+        ratio = statistics.median(c[1] for c in cpus) / statistics.median(c[1] for c in base_cpus)
+        baseline = [
+            _note_row(
+                f"  baseline without the n-gram retrieval: CPU p50 "
+                f"{_range([c[0] for c in base_cpus])} ms, p99 {_range([c[1] for c in base_cpus])}"
+                f" ms, wall p99 {_range([w[1] for w in base_walls])} ms; "
+                f"CPU p99 ratio (with / without) {ratio:.2f}; perturbed queries found "
+                f"{base_found / (n_queries * runs):.3f}"
+            )
+        ]
     return [
         [
             f"synthetic register, {size:,} persons: perturbed queries found"
@@ -363,9 +388,10 @@ def scale_rows(
             f"p99 {_range([c[1] for c in cpus])} ms"
         ),
         _note_row(
-            f"  build {build:.1f} s; peak RSS {peak_mb:,.0f} MB "
+            f"  build {build:.1f} s (CPU {build_cpu:.1f} s); peak RSS {peak_mb:,.0f} MB "
             f"(records alone {before / 1024:,.0f} MB)"
         ),
+        *baseline,
     ]
 
 

@@ -28,6 +28,20 @@ from .names import ParsedName, aliases, parse_name
 FALLBACK_RATIO = 70  # rapidfuzz token_sort_ratio (0-100) at or above which a record is shown
 FALLBACK_WEIGHT = 0.75  # a fallback candidate's score: this times the ratio / 100
 METHOD = "rapidfuzz token_sort_ratio of the whole names, folded to ASCII"
+NGRAM = 3  # the character n-grams of the fallback's retrieval (trigrams)
+FOUND_BY_NGRAMS = "found by character n-grams"
+
+
+def char_ngrams(form: str, n: int = NGRAM) -> set[str]:
+    """The character n-grams of a folded form, each word padded with a space at both ends
+    (so that a word's first and last letters make grams of their own): "ughi" gives " ug",
+    "ugh", "ghi", "hi ". The safeguard's retrieval finds records by these when they share no
+    blocking key with the query."""
+    grams: set[str] = set()
+    for word in form.split():
+        padded = f" {word} "
+        grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
 
 
 @cache
@@ -90,10 +104,16 @@ def fallback_finds(query: PersonQuery, record: PersonRecord) -> bool:
 
 
 def with_fallback(
-    query: PersonQuery, record: PersonRecord, candidate: Candidate, threshold: float
+    query: PersonQuery,
+    record: PersonRecord,
+    candidate: Candidate,
+    threshold: float,
+    *,
+    found_by: str | None = None,
 ) -> Candidate:
     """`candidate` (below `threshold` by the rules) lifted by the fallback, if it finds the
-    names alike; otherwise unchanged."""
+    names alike; otherwise unchanged. `found_by` says how the record was retrieved when not
+    by its blocking keys (`FOUND_BY_NGRAMS`)."""
     ratio, fq, fr = best_whole_name_ratio(query.names, record.names)
     if ratio < FALLBACK_RATIO:
         return candidate
@@ -108,5 +128,7 @@ def with_fallback(
         "rules_score": candidate.score,
         "why": "the name rules paired too little of the names; compared whole, they are alike",
     }
+    if found_by:
+        evidence["retrieval"] = found_by
     explanation = {**candidate.explanation, "fallback": evidence, "score": score}
     return replace(candidate, score=score, explanation=explanation)

@@ -11,6 +11,13 @@ A query is answered in two steps:
 2. *Scoring.* The `shortlist` records with the most evidence are scored with `score_pair`;
    those at or above the threshold are returned, best first.
 
+At an operating point with a fallback (the safeguard), the fallback's pool is the next
+`fallback_pool` records by blocking evidence and, beside them, the `ngram_top` records whose
+folded reading shares the most character trigrams with the query's (idf-weighted, rarest
+grams first, at most `ngram_budget` postings read): a record that shares no blocking key
+with the query (Бабюх Уги against Babiuch Ughi) is still compared whole. Such a record's
+explanation says "found by character n-grams".
+
 The postings are compact arrays of record slots; a removed record leaves its slot empty.
 """
 
@@ -20,6 +27,7 @@ import heapq
 import math
 from array import array
 from collections.abc import Iterable
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
@@ -27,6 +35,8 @@ from .domain import Candidate, PersonQuery, PersonRecord
 from .fallback import (
     FALLBACK_RATIO,
     FALLBACK_WEIGHT,
+    FOUND_BY_NGRAMS,
+    NGRAM,
     query_readings,
     record_reading,
     sorted_tokens,
@@ -38,6 +48,7 @@ from .scoring import (
     DEFAULT_THRESHOLD,
     MIN_PART_SIMILARITY,
     OperatingPoint,
+    evidence_effect,
     parse_names,
     quick_score,
     score_pair,
@@ -55,8 +66,12 @@ class PersonIndex:
         max_key_share: float = 0.02,
         full_read: int = 1_000,
         fallback_pool: int = 400,
+        ngram_top: int = 20,
+        ngram_budget: int = 4_000,
     ) -> None:
         self.fallback_pool = fallback_pool
+        self.ngram_top = ngram_top
+        self.ngram_budget = ngram_budget
         self.shortlist = shortlist
         self.full_read = full_read
         self.posting_budget = posting_budget
@@ -68,6 +83,8 @@ class PersonIndex:
         self._size = 0
         # The fallback's reading of each record's names, folded and token-sorted when filed.
         self._folded: list[tuple[str, ...]] = []
+        # The character trigrams of those readings: gram -> slots, for the fallback's retrieval.
+        self._grams: dict[str, array[int]] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -81,8 +98,16 @@ class PersonIndex:
         self._records.append(record)
         parsed = parse_names(record.names)
         self._parsed.append(parsed)
-        self._folded.append(tuple(dict.fromkeys(sorted_tokens(record_reading(p)) for p in parsed)))
+        folded = tuple(dict.fromkeys(sorted_tokens(record_reading(p)) for p in parsed))
+        self._folded.append(folded)
         self._slots[ident] = slot
+        grams = self._grams
+        for gram in _grams_of(folded):
+            gram_bucket = grams.get(gram)
+            if gram_bucket is None:
+                grams[gram] = array("I", (slot,))
+            else:
+                gram_bucket.append(slot)
         postings = self._postings
         for key in blocking_keys(record.names):
             bucket = postings.get(key)
@@ -104,6 +129,12 @@ class PersonIndex:
         record = self._records[slot]
         self._records[slot] = None
         self._parsed[slot] = ()
+        for gram in _grams_of(self._folded[slot]):
+            gram_bucket = self._grams.get(gram)
+            if gram_bucket is not None and slot in gram_bucket:
+                gram_bucket.remove(slot)
+                if not gram_bucket:
+                    del self._grams[gram]
         self._folded[slot] = ()
         assert record is not None
         for key in blocking_keys(record.names):
@@ -178,7 +209,48 @@ class PersonIndex:
             }
         return evidence
 
-    def fallback_ratios(self, query: PersonQuery, slots: list[int]) -> dict[int, float]:
+    def ngram_candidates(self, query: PersonQuery, forms: set[str] | None = None) -> list[int]:
+        """The `ngram_top` slots whose folded reading shares the most character trigrams
+        with a reading of the query, each gram weighted by its inverse document frequency.
+        Grams are read rarest first, each whole, and the walk stops before the gram that
+        would take it past `ngram_budget` postings (the rare grams, which say most, come
+        first), so a query costs at most that on a register of any size."""
+        grams = self._grams
+        readings = self._query_forms(query) if forms is None else forms
+        found = [(len(bucket), bucket) for g in _grams_of(readings) if (bucket := grams.get(g))]
+        found.sort(key=lambda f: f[0])
+        n = max(self._size, 1)
+        scores: dict[int, float] = {}
+        read = 0
+        for df, bucket in found:
+            if read + df > self.ngram_budget:  # a gram this common says little: stop
+                break
+            weight = math.log(1 + n / df)
+            get = scores.get
+            for slot in bucket:
+                scores[slot] = get(slot, 0.0) + weight
+            read += df
+        if not scores:
+            return []
+        top = heapq.nlargest(self.ngram_top * 2, scores, key=scores.__getitem__)
+        if query.registers:
+            registers = set(query.registers)
+            records = self._records
+            top = [s for s in top if (r := records[s]) is not None and r.register in registers]
+        return top[: self.ngram_top]
+
+    def _query_forms(self, query: PersonQuery) -> set[str]:
+        """Every reading of the query's names as the fallback compares them, token-sorted."""
+        return {
+            sorted_tokens(reading)
+            for name in query.names
+            for alias in (aliases(name) if name.strip() else ())
+            for reading in query_readings(alias)
+        }
+
+    def fallback_ratios(
+        self, query: PersonQuery, slots: list[int], forms: set[str] | None = None
+    ) -> dict[int, float]:
         """The safeguard's wider net: of `slots`, those that a plain whole-name comparison
         finds alike (rapidfuzz `token_sort_ratio` at least `FALLBACK_RATIO`), with their best
         ratio. The records' names were folded and their tokens sorted when they were filed,
@@ -193,13 +265,7 @@ class PersonIndex:
                 choices.append(form)
                 owners.append(slot)
         found: dict[int, float] = {}
-        readings = {
-            sorted_tokens(reading)
-            for name in query.names
-            for alias in (aliases(name) if name.strip() else ())
-            for reading in query_readings(alias)
-        }
-        for reading in readings:
+        for reading in self._query_forms(query) if forms is None else forms:
             for _, ratio, k in process.extract(
                 reading,
                 choices,
@@ -243,12 +309,19 @@ class PersonIndex:
         )
         slots = ranked[: self.shortlist]
         ratios: dict[int, float] = {}
+        by_ngrams: set[int] = set()
         if wide:
-            ratios = self.fallback_ratios(query, ranked)
-            slots += [slot for slot in ranked[self.shortlist :] if slot in ratios]
+            forms = self._query_forms(query)
+            known = set(ranked)
+            by_ngrams = {s for s in self.ngram_candidates(query, forms) if s not in known}
+            ngram_slots = sorted(by_ngrams)
+            ratios = self.fallback_ratios(query, ranked + ngram_slots, forms)
+            slots += [s for s in ranked[self.shortlist :] + ngram_slots if s in ratios]
         # Every record is scored without its explanation first (the fallback's score from
         # the ratio already measured); only those shown are explained.
-        scored: list[tuple[float, str, str, int, bool]] = []
+        # Equal scores (1.0 is a cap) are ranked by what the birth date and nationality add:
+        # of two records with the same name, the one whose facts agree with the query's first.
+        scored: list[tuple[float, float, str, str, int, bool]] = []
         for slot in slots:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
@@ -260,16 +333,34 @@ class PersonIndex:
                 if lifted_score >= threshold:
                     quick, lifted = lifted_score, True
             if quick >= threshold:
-                scored.append((-quick, record.register, record.id, slot, lifted))
+                effect = -evidence_effect(query, record)
+                scored.append((-quick, effect, record.register, record.id, slot, lifted))
         scored.sort()
         out = []
-        for _, _, _, slot, lifted in scored[:limit]:
+        facts: dict[tuple[str, str], float] = {}
+        for _, effect, register, ident, slot, lifted in scored[:limit]:
+            facts[(register, ident)] = effect
             record = self._records[slot]
             assert record is not None
             candidate = score_pair(query, record, point)
+            found_by = FOUND_BY_NGRAMS if slot in by_ngrams else None
             if lifted:
-                candidate = with_fallback(query, record, candidate, threshold)
+                candidate = with_fallback(query, record, candidate, threshold, found_by=found_by)
+            if found_by:
+                explanation = {**candidate.explanation, "retrieval": found_by}
+                candidate = replace(candidate, explanation=explanation)
             if candidate.score >= threshold:
                 out.append(candidate)
-        out.sort(key=lambda c: (-c.score, c.register, c.id))
+        out.sort(key=lambda c: (-c.score, facts[(c.register, c.id)], c.register, c.id))
         return out
+
+
+def _grams_of(forms: Iterable[str]) -> set[str]:
+    """The character trigrams of every form (as `fallback.char_ngrams`, in one pass)."""
+    return {
+        padded[i : i + NGRAM]
+        for form in forms
+        for word in form.split()
+        for padded in (f" {word} ",)
+        for i in range(len(padded) - NGRAM + 1)
+    }

@@ -33,6 +33,7 @@ from judicare.persons.scoring import (
     IDENTIFICATION,
     SAFEGUARD,
     OperatingPoint,
+    evidence_effect,
     score_pair,
 )
 from judicare.states import resolve_state
@@ -349,16 +350,18 @@ def match(
         raise InvalidInput(f"threshold {threshold} must be between 0 and 1")
     entries = _shortlist(session, query, authority_id)
     found: list[Candidate] = []
+    facts: dict[tuple[str, str], float] = {}  # equal scores: agreeing birth date, nationality first
     for entry in entries:
         point = point_of(entry)
         record = _to_record(entry)
+        facts[(record.register, record.id)] = -evidence_effect(query, record)
         candidate = score_pair(query, record, point)
         cutoff = point.threshold if threshold is None else threshold
         if candidate.score < cutoff and point.fallback:
             candidate = with_fallback(query, record, candidate, cutoff)
         if candidate.score >= cutoff:
             found.append(candidate)
-    found.sort(key=lambda c: (-c.score, c.register, c.id))
+    found.sort(key=lambda c: (-c.score, facts[(c.register, c.id)], c.register, c.id))
     protected = {(e.register, e.external_id) for e in entries if e.status}
     shown = found[:limit] + [c for c in found[limit:] if (c.register, c.id) in protected]
     # what only the safeguard point shows (below the identification threshold): at most its limit
