@@ -12,7 +12,10 @@ import re
 
 import pytest
 
+from judicare.auth.service import create_user
+from judicare.demo import DEMO_PASSWORD
 from judicare.treaties import service as treaty_service
+from tests.integration.api_support import OWN
 from tests.integration.web_support import WebUser
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -27,6 +30,18 @@ ENGLISH = (
     "None", "Traceback", "Date of the request", "Warrant, offences",
 )  # fmt: skip
 MARKED = re.compile(r"<(\w+)\b[^>]*\blang=\"(?:en|und)\"[^>]*>.*?</\1>", re.S)
+
+
+@pytest.fixture
+def officer(demo_api, request):
+    """An officer of its own, signed in: choosing a language is remembered for the user, and
+    the demo API is shared by the worker's tests (anna.officer must stay as she is)."""
+    name = f"lang.officer.{request.node.name}".replace("[", ".").rstrip("]")
+    with demo_api.app.unit_of_work() as uow:
+        create_user(uow.session, username=name, password=DEMO_PASSWORD, role="officer",
+                    authority_id=OWN)  # fmt: skip
+        uow.commit()
+    return WebUser(demo_api, name)
 
 
 def visible_words(page: str) -> str:
@@ -46,8 +61,7 @@ def pages_of(officer: WebUser) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
-def test_no_english_legal_content_on_french_and_dutch_pages(demo_api, lang):
-    officer = WebUser(demo_api, "anna.officer")
+def test_no_english_legal_content_on_french_and_dutch_pages(officer, lang):
     officer.post("/language", {"lang": lang, "next": "/"})
     found = {}
     for url in pages_of(officer):
@@ -73,8 +87,7 @@ def test_no_english_legal_content_on_french_and_dutch_pages(demo_api, lang):
     assert not found, found
 
 
-def test_english_titles_are_marked_as_such(demo_api):
-    officer = WebUser(demo_api, "anna.officer")
+def test_english_titles_are_marked_as_such(officer):
     officer.post("/language", {"lang": "fr", "next": "/"})
     page = officer.get("/treaties/coe-extradition-1957").text
     assert re.search(r'<h1><span lang="en" class="instrument-title">[^<]+</span> '

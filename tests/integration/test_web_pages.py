@@ -9,7 +9,7 @@ import time
 import pyotp
 import pytest
 
-from judicare.auth.second_factor import enable_second_factor
+from judicare.auth.second_factor import disable_second_factor, enable_second_factor
 from tests.integration.web_support import WebUser, incoming_form
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -215,17 +215,24 @@ def test_a_candidate_can_be_confirmed_with_a_reason(demo_api):
 
 
 def test_second_factor(demo_api):
+    # The demo API is shared by the worker's tests: the user's second factor is removed
+    # afterwards, so that the tests signing in as t.officer.NLD-CA after this one can.
     with demo_api.app.unit_of_work() as uow:
         secret, _uri = enable_second_factor(uow.session, "t.officer.NLD-CA")
         uow.commit()
-    user = WebUser(demo_api)
-    first = user.login("t.officer.NLD-CA")
-    assert first.status_code == 200 and 'name="code"' in first.text
-    wrong = user.post("/login/code", {"code": "000000", "next": "/"})
-    assert wrong.status_code == 401 and 'id="code-error"' in wrong.text
-    code = pyotp.TOTP(secret).at(demo_api.app.now())
-    assert user.post("/login/code", {"code": code, "next": "/"}).status_code == 303
-    assert user.get("/").status_code == 200
+    try:
+        user = WebUser(demo_api)
+        first = user.login("t.officer.NLD-CA")
+        assert first.status_code == 200 and 'name="code"' in first.text
+        wrong = user.post("/login/code", {"code": "000000", "next": "/"})
+        assert wrong.status_code == 401 and 'id="code-error"' in wrong.text
+        code = pyotp.TOTP(secret).at(demo_api.app.now())
+        assert user.post("/login/code", {"code": code, "next": "/"}).status_code == 303
+        assert user.get("/").status_code == 200
+    finally:
+        with demo_api.app.unit_of_work() as uow:
+            disable_second_factor(uow.session, "t.officer.NLD-CA")
+            uow.commit()
 
 
 def test_sign_out_revokes_the_session(demo_api):

@@ -65,9 +65,13 @@ def test_another_authority_does_not_see_the_assessment(desk_api):
 
 def test_french_and_dutch(desk_api):
     user = WebUser(desk_api, "anna.officer")
-    for language, title in (("fr", "Bureau de prévention"), ("nl", "Preventiebureau")):
-        page = user.get("/prevention", headers={"Accept-Language": language})
-        assert title in page.text, language
+    try:  # the language chosen is remembered for the user, and the demo API is shared
+        for language, title in (("fr", "Bureau de prévention"), ("nl", "Preventiebureau")):
+            user.post("/language", {"lang": language, "next": "/"})
+            page = user.get("/prevention")
+            assert title in page.text, language
+    finally:
+        user.post("/language", {"lang": "en", "next": "/"})
 
 
 def test_a_role_without_the_permission_is_refused(desk_api):

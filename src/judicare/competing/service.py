@@ -166,11 +166,13 @@ def competing_view(
             "same_evidence": how["same_evidence"], "governing": governing.as_dict(),
         })  # fmt: skip
     told_hidden = hidden and can(principal, Permission.REQUEST_DECIDE)
-    audit_request_act(
-        session, principal, row.id, AuditAction.CONSULTATION, "competing:read", why=why,
-        now=now, details={"shown": [v["request_id"] for v in visible],
-                          "another_at_node": told_hidden},
-    )  # fmt: skip
+    if visible or told_hidden:  # what was disclosed of other requests (the page's own read
+        # is audited with the request; nothing found, nothing more to record)
+        audit_request_act(
+            session, principal, row.id, AuditAction.CONSULTATION, "competing:read", why=why,
+            now=now, details={"shown": [v["request_id"] for v in visible],
+                              "another_at_node": told_hidden},
+        )  # fmt: skip
     decisions = [
         decision_view(d)
         for d in session.scalars(

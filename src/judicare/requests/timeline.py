@@ -92,7 +92,10 @@ def classify(event: dict[str, Any], statuses: frozenset[str]) -> Entry:
         return Entry(EntryKind.STATUS, "status", event["at"], event["actor"], values)
     if event["tag"].startswith("node:") and verb == "receive":
         return Entry(EntryKind.EXCHANGE, "received", event["at"], event["actor"], {"type": subject})
-    kind, key = ACTS.get(act, (EntryKind.OTHER, "other"))
+    # Any consultation (`<subject>:read`: the victims' page, competing requests…) is a read,
+    # folded with the others.
+    default = (EntryKind.READ, "read") if verb == "read" else (EntryKind.OTHER, "other")
+    kind, key = ACTS.get(act, default)
     return Entry(kind, key, event["at"], event["actor"], _values(key, act, details))
 
 
