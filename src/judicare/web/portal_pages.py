@@ -24,12 +24,15 @@ from judicare.portal import datasets
 from judicare.portal import service as portal
 from judicare.states import state_name
 from judicare.treaties.catalogue import get_instrument
+from judicare.treaties.participation import data_as_of as participation_data_as_of
 from judicare.treaties.statements import get_statement
+from judicare.treaties.wording import for_users
 from judicare.web.charts import line_chart, world_map, yearly_totals
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.labels import label
 from judicare.web.rendering import build_environment
 from judicare.web.session import language_of
+from judicare.web.treaty_pages import caveat_items
 
 STYLESHEET = Path(__file__).parent / "static" / "app.css"
 TYPES = {
@@ -78,6 +81,7 @@ def render(template: str, page: PageContext, **context) -> bytes:
             label=lambda group, code: translator.gettext(label(group, code)),
             root=page.root,
             here=page.here,
+            plain=for_users,  # the data's words without file names, rows or [UNSURE]
             **context,
         )
     )
@@ -218,6 +222,7 @@ def _instrument(data, page: PageContext, code: str, on: date, live: bool) -> byt
     if instrument_id != code:
         raise PortalNotFound(f"no instrument {code}: its id is {instrument_id}")
     report = portal.states_by_status(data, instrument_id, on)
+    data_to = participation_data_as_of(get_instrument(instrument_id))
     statuses = {p["state"]: p["status"] for p in report["parties"]}
     shapes = world_map(statuses)
     for shape in shapes:
@@ -227,6 +232,7 @@ def _instrument(data, page: PageContext, code: str, on: date, live: bool) -> byt
         "portal/instrument.html", page, instrument=data.instrument(instrument_id),
         report=report, chart=line_chart(yearly_totals(report["parties"])), shapes=shapes,
         notifications=data.notifications.get(instrument_id, []), live=live, on=on.isoformat(),
+        data_to=data_to, caveats=caveat_items(get_instrument(instrument_id), on, data_to),
     )  # fmt: skip
 
 
