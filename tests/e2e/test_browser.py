@@ -20,6 +20,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -59,7 +61,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The API and pages on a free loopback port, on a demo SQLite database."""
-    import uvicorn
 
     folder = tmp_path_factory.mktemp("browser")
     app = create_app(
@@ -70,9 +71,26 @@ def server(tmp_path_factory):
     )  # fmt: skip
     upgrade_database(app)
     load_demo(app)
+    with serving(create_api(app)) as url:
+        yield url
+    app.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pictures
+    with chromium() as launched:
+        yield launched
+
+
+@contextmanager
+def serving(asgi_app) -> Iterator[str]:
+    """`asgi_app` served on a free loopback port, in a thread of this process; its URL."""
+    import uvicorn
+
     port = _free_port()
     instance = uvicorn.Server(
-        uvicorn.Config(create_api(app), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -80,20 +98,23 @@ def server(tmp_path_factory):
     while not instance.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
-    app.dispose()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pictures
-    SCREENSHOTS.mkdir(parents=True)
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, adding to build/screenshots/ (the browser tests of other
+    modules use it as their `browser`; this module's empties the folder first)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert shutil.which(str(CHROMIUM)), f"{CHROMIUM} is missing (apt-get install chromium)"
     with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield launched
+        launched.close()
 
 
 LOOPBACK = ("127.0.0.1", "localhost")

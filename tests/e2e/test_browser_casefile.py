@@ -14,16 +14,12 @@ accepted, and the filter only matched letters as typed.
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
 from tests.conftest import TODAY
 from tests.e2e import test_browser as base
 from tests.e2e.test_browser import (
-    CHROMIUM,
-    SCREENSHOTS,
-    playwright_api,
     serious_violations,
     shoot,
     sign_in,
@@ -37,13 +33,9 @@ REFERENCE = "KZ-2026-7741/CASEFILE"
 
 @pytest.fixture(scope="module")
 def browser():
-    """Chromium, without emptying the screenshots of the other browser tests."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert shutil.which(str(CHROMIUM))
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+    """Chromium, adding to the screenshots of the other browser tests."""
+    with base.chromium() as launched:
+        yield launched
 
 
 def _fill_incoming(page, *, received: str, execution: str, reference: str = "") -> None:

@@ -14,12 +14,12 @@ import re
 import pytest
 
 from judicare.web.i18n import Translator
+from tests.e2e import test_browser as base
 from tests.e2e.test_browser import (
     AXE,
     CHROMIUM,
     SCREENSHOTS,
     page,  # noqa: F401 - the fixture, on this module's browser and server
-    playwright_api,
     register_incoming_request,
     serious_violations,
     server,  # noqa: F401
@@ -33,12 +33,9 @@ assert CHROMIUM.exists() and AXE.exists()
 
 @pytest.fixture(scope="module")
 def browser():
-    """As in test_browser.py, but adding to build/screenshots/ rather than emptying it."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+    """Chromium, adding to the screenshots of the other browser tests."""
+    with base.chromium() as launched:
+        yield launched
 
 
 def _to_review(page) -> str:  # noqa: F811

@@ -5,9 +5,6 @@ English, French and Dutch."""
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 import zipfile
 
 import pytest
@@ -26,9 +23,6 @@ from judicare.settings import Settings
 from tests.conftest import TODAY
 from tests.e2e import test_browser as base
 from tests.e2e.test_browser import (
-    CHROMIUM,
-    SCREENSHOTS,
-    playwright_api,
     serious_violations,
     shoot,
     sign_in,
@@ -42,7 +36,6 @@ HERE = service.Custody(where="Brussels, evidence room 2", why="hearing of witnes
 def served(tmp_path_factory):
     """(URL, app, request id): a loopback server on a demo database where anna.officer's
     request holds a sealed original and a working copy derived from it."""
-    import uvicorn
 
     folder = tmp_path_factory.mktemp("browser-evidence")
     app = create_app(
@@ -72,30 +65,16 @@ def served(tmp_path_factory):
             how="the witness's voice altered", custody_of=HERE, now=app.now(), limit=1_000_000,
         )  # fmt: skip
         uow.commit()
-    port = base._free_port()
-    instance = uvicorn.Server(
-        uvicorn.Config(create_api(app), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app, rid
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with base.serving(create_api(app)) as url:
+        yield url, app, rid
     app.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert shutil.which(str(CHROMIUM))
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+    """Chromium, adding to the screenshots of the other browser tests."""
+    with base.chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ outside the loopback server."""
 from __future__ import annotations
 
 import functools
-import shutil
 import threading
-import time
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -26,7 +24,7 @@ from judicare.treaties import desk_service as desk
 from judicare.web.portal_export import export_portal
 from tests.conftest import TODAY
 from tests.e2e import test_browser as base
-from tests.e2e.test_browser import CHROMIUM, SCREENSHOTS, playwright_api, serious_violations, shoot
+from tests.e2e.test_browser import serious_violations, shoot
 
 PAGES = [
     "en/index.html",
@@ -77,21 +75,9 @@ def _serve_in_thread(server) -> None:
 @pytest.fixture(scope="module")
 def server(portal_app):
     """The live portal (the whole API and pages) on a free loopback port."""
-    import uvicorn
 
-    port = base._free_port()
-    instance = uvicorn.Server(
-        uvicorn.Config(create_api(portal_app), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with base.serving(create_api(portal_app)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +96,9 @@ def static_site(portal_app, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert shutil.which(str(CHROMIUM))
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+    """Chromium, adding to the screenshots of the other browser tests."""
+    with base.chromium() as launched:
+        yield launched
 
 
 page = base.page  # a tab on `server` that may reach only loopback, CSP violations listed

@@ -5,9 +5,6 @@ approved assessment before the server starts."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from sqlalchemy import select
 
@@ -23,17 +20,21 @@ from judicare.prevention.schema import load_country_years
 from judicare.settings import Settings
 from tests.conftest import TODAY
 from tests.e2e import test_browser as base
-from tests.e2e.test_browser import _free_port, serious_violations, shoot, sign_in
+from tests.e2e.test_browser import serious_violations, shoot, sign_in
 from tests.ewp_data import require_ewp_dir
 
-browser = base.browser
 page = base.page
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    import uvicorn
+def browser():
+    """Chromium, adding to the screenshots of the other browser tests."""
+    with base.chromium() as launched:
+        yield launched
 
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     data = load_country_years(require_ewp_dir())
     folder = tmp_path_factory.mktemp("browser-prevention")
     app = create_app(
@@ -60,19 +61,8 @@ def server(tmp_path_factory):
         assessments.review(uow.session, who("louis.reviewer"), drafted["id"], "approve",
                            now=app.now())  # fmt: skip
         uow.commit()
-    port = _free_port()
-    instance = uvicorn.Server(
-        uvicorn.Config(create_api(app), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with base.serving(create_api(app)) as url:
+        yield url
     app.dispose()
 
 
