@@ -276,6 +276,7 @@ def render_request(
         status=status,
         principal=who,
         r=detail,
+        state_name=lambda code: state_name(code, language_of(request)),
         decisions=decisions,
         pending=pending,
         drafts=drafts,
