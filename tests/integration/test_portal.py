@@ -162,7 +162,9 @@ def test_the_static_export_holds_nothing_from_any_request(node, tmp_path):
     site = tmp_path / "site"
     for expected in ("feeds/notifications.atom", "en/index.html", "fr/index.html",
                      "nl/instruments/lhc-2023.html", "data/actions.json", "data/actions.csv",
-                     "data/schema.json", "portal.css"):  # fmt: skip
+                     "data/schema.json", "portal.css", "en/statistics.html", "nl/statistics.html",
+                     "data/statistics.json", "data/statistics.csv",
+                     "data/obligation_outcomes.csv"):  # fmt: skip
         assert (site / expected).is_file(), expected
     assert len(paths) == sum(1 for p in site.rglob("*") if p.is_file())
     leaks = {}

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: statistics and obligation_outcomes
 ATOM = "http://www.w3.org/2005/Atom"
 XML = "http://www.w3.org/XML/1998/namespace"
 
@@ -71,6 +71,49 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "date": "date of the statement (not of each state's endorsement), YYYY-MM-DD",
             "source_url": "the best source naming this state; null where none has a URL",
             "unsure": "true when the source row is marked [UNSURE] or has no URL",
+        },
+    },
+    "statistics": {
+        "description": "Incoming requests for mutual legal assistance and extradition recorded "
+        "at this node, counted per requesting state, requested state, kind, instrument and "
+        "year of receipt, with the median days from receipt to decision and to execution. "
+        "A count of 1 to 4 is shown as <5; every total is worked out from the detailed "
+        "table's published cells, so no combination of rows reveals a hidden count. A median "
+        "is given only over at least 5 requests. No name, reference or fact of any request.",
+        "columns": {
+            "table": "detail (every dimension), pair, kind, instrument, year or all (the "
+            "dimensions that are null are added up)",
+            "requesting_state": "ISO 3166-1 alpha-3 code; null when added up",
+            "requested_state": "ISO 3166-1 alpha-3 code; null when added up",
+            "kind": "mla, extradition, provisional_arrest, transfer_of_proceedings, "
+            "transfer_of_sentenced_person or jit; null when added up",
+            "instrument": "instrument id of the legal basis, or none when no legal basis is "
+            "recorded; null when added up",
+            "year": "year the request was received; null when added up",
+            "requests": "the number of requests, or null when it is hidden",
+            "requests_shown": "the number as shown: 12, <5 (1 to 4), or low–high for a total "
+            "over hidden cells",
+            "requests_low": "the least the number can be, given the published cells",
+            "requests_high": "the most the number can be, given the published cells",
+            "median_days_to_decision": "median whole days from receipt to the first "
+            "acceptance or refusal, over at least 5 requests (for a total: only when every "
+            "detailed cell gives its own median); null otherwise",
+            "median_days_to_execution": "median whole days from receipt to the first "
+            "execution (in full or in part), under the same conditions; null otherwise",
+        },
+    },
+    "obligation_outcomes": {
+        "description": "Obligations to submit a case for prosecution after a refusal of "
+        "extradition (aut dedere aut judicare), at every authority of this node: still open, "
+        "or closed with an outcome. A count of 0 to 4 is shown as <5 (an outcome is about a "
+        "person) unless there is no obligation at all; the total comes from the shown counts.",
+        "columns": {
+            "outcome": "open, prosecuted, convicted, acquitted, not_prosecuted, discontinued, "
+            "transferred, or all",
+            "obligations": "the number of obligations, or null when it is hidden",
+            "obligations_shown": "the number as shown: 12, <5, or low–high for the total",
+            "obligations_low": "the least the number can be, given the published counts",
+            "obligations_high": "the most the number can be, given the published counts",
         },
     },
 }

@@ -1,6 +1,9 @@
-"""What the public portal shows, read once per page (live) or once per export. Only the
-treaty register (reference and register rows, issued notifications) and the joint statements
-are read: nothing from requests, persons, screening, exchange or audit tables."""
+"""What the public portal shows, read once per page (live) or once per export: the treaty
+register (reference and register rows, issued notifications), the joint statements, and the
+cooperation statistics. Requests and prosecution obligations are read only by
+`portal/statistics.py`, column by column (states, kind, instrument, dates, statuses), and
+leave it aggregated and suppressed; nothing is read from persons, screening, exchange or
+audit tables."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from judicare.portal import statistics as cooperation
 from judicare.states import state_name
 from judicare.treaties import repository as repo
 from judicare.treaties import service as register
@@ -31,6 +35,14 @@ class PortalData:
     notifications: dict[str, list[dict]]
     _participation: dict[str, Participation] = field(default_factory=dict)
     _session: Session | None = None
+    _statistics: cooperation.Statistics | None = None
+
+    def statistics(self) -> cooperation.Statistics:
+        """The cooperation statistics, already suppressed (read once, when first needed)."""
+        if self._statistics is None:
+            assert self._session is not None
+            self._statistics = cooperation.load(self._session)
+        return self._statistics
 
     def participation(self, instrument_id: str) -> Participation:
         if instrument_id not in self._participation:

@@ -27,6 +27,7 @@ from judicare.treaties.catalogue import get_instrument
 from judicare.treaties.participation import data_as_of as participation_data_as_of
 from judicare.treaties.statements import get_statement
 from judicare.treaties.wording import for_users
+from judicare.web import portal_statistics
 from judicare.web.charts import line_chart, world_map, yearly_totals
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.labels import label
@@ -42,7 +43,10 @@ TYPES = {
     "atom": "application/atom+xml",
     "css": "text/css; charset=utf-8",
 }
-DATASETS = ("instruments", "actions", "notifications", "statement_signatories")
+DATASETS = (
+    "instruments", "actions", "notifications", "statement_signatories",
+    *portal_statistics.DATASETS,
+)  # fmt: skip
 
 
 class PortalNotFound(JudicareError):
@@ -93,7 +97,7 @@ def render(template: str, page: PageContext, **context) -> bytes:
 
 def portal_paths(data: portal.PortalData) -> list[str]:
     """Every file of the portal, below /public/."""
-    pages = ["index.html", "notifications.html", "states/index.html"]
+    pages = ["index.html", "notifications.html", "states/index.html", portal_statistics.PAGE]
     pages += [f"instruments/{i['id']}.html" for i in data.instruments]
     pages += [f"statements/{s}.html" for s in data.statements]
     pages += [f"states/{s}.html" for s in data.states()]
@@ -155,6 +159,10 @@ def dataset_rows(data: portal.PortalData, name: str) -> list[dict]:
         ]  # fmt: skip
     if name == "actions":
         return portal.action_rows(data)
+    if name == "statistics":
+        return portal_statistics.statistics_rows(data)
+    if name == "obligation_outcomes":
+        return portal_statistics.outcome_rows(data)
     if name == "notifications":
         return [
             {
@@ -183,12 +191,17 @@ def _page(data: portal.PortalData, page: PageContext, *, on: date | None, live: 
         return render(
             "portal/index.html", page, instruments=data.instruments,
             statements=list(data.statements.values()), notifications=data.notifications,
-            datasets=DATASETS, today=data.today,
+            datasets=DATASETS, today=data.today, schema_version=datasets.SCHEMA_VERSION,
         )  # fmt: skip
     if here == "notifications.html":
         return render(
             "portal/notifications.html", page, notifications=portal.all_notifications(data)
         )
+    if here == portal_statistics.PAGE:
+        return render(
+            "portal/statistics.html", page, **portal_statistics.page_context(data),
+            schema_version=datasets.SCHEMA_VERSION, state_name=state_name,
+        )  # fmt: skip
     if here == "states/index.html":
         states = [{"state": s, "name": state_name(s, page.lang)} for s in data.states()]
         return render("portal/states.html", page, states=sorted(states, key=lambda s: s["name"]))

@@ -1,0 +1,115 @@
+"""The disclosure rule of the public statistics (issue 19): which counts and medians may be
+published, and how a hidden one is shown. Pure: numbers in, published values out.
+
+The rule, in the words a statistician would use:
+
+1. **Primary suppression.** A count of 1 to 4 is shown as "<5". A published count is never
+   a number under 5 other than 0.
+2. **Zeros.** A zero is shown as 0 only where it says nothing about a person: where the
+   categories describe the request between two states (states, kind, instrument, year), a
+   combination with no request is simply absent from the detailed table. Where the
+   categories describe what happened to a person (how an aut-dedere obligation ended), a zero
+   is hidden like a small count ("<5" then means 0 to 4), because "no one was acquitted"
+   beside "<5 closed" tells whoever knows one of those persons how his or her case ended
+   (group attribute disclosure). When the whole group is empty there is no one to single
+   out, and every category is 0 (a structural zero).
+3. **Margins come from the published cells, never from the data.** A total (a row, a column,
+   a year, the grand total) is exact only when every cell it adds up is exact; otherwise it
+   is published as the interval that anyone can already work out from the cells ("<5" when
+   that interval is 1 to 4, "6–9" and so on). So every published table is derived from one
+   suppressed table, the totals add nothing to it, and no combination of tables narrows a
+   hidden cell below what "<5" says: an attacker who solves the linear system of all
+   published values still finds every hidden cell anywhere between its bounds (the property
+   test in tests/unit/test_disclosure.py checks this with linear programming). This is the
+   "suppress the margins too" option; it costs exact totals wherever a small cell sits below
+   them, and it never needs complementary suppression of cells of 5 or more, whose "hidden"
+   mark would itself tell that they are 5 or more.
+4. **Medians.** A median of a few cases is nearly one case's own value, so a median is
+   published only over at least five observations, in whole days (half a day rounds up). A
+   median over a margin is published only when every cell below it publishes its own
+   median, so that no observation of a hidden group enters any published median.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from statistics import median
+
+THRESHOLD = 5  # counts 1..THRESHOLD-1 are hidden
+MEDIAN_MIN_OBSERVATIONS = 5  # a median needs at least this many observations
+SMALL = f"<{THRESHOLD}"
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A count as published: exact (`low == high`), or the interval the public can know."""
+
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.low <= self.high:
+            raise ValueError(f"a published count needs 0 <= low <= high, not {self}")
+
+    @property
+    def exact(self) -> int | None:
+        return self.low if self.low == self.high else None
+
+    @property
+    def hidden(self) -> bool:
+        return self.low != self.high
+
+    def shown(self) -> str:
+        """The words of the table cell: "12", "<5" or "6–9" (an en dash)."""
+        if self.exact is not None:
+            return str(self.exact)
+        if self.high == THRESHOLD - 1 and self.low <= 1:
+            return SMALL
+        return f"{self.low}–{self.high}"
+
+
+def cell(count: int, *, zero_discloses: bool = False) -> Count:
+    """Primary suppression of one cell (rules 1 and 2). `zero_discloses` is true where the
+    categories describe what happened to a person and the group is not empty."""
+    if count < 0:
+        raise ValueError(f"a count cannot be negative: {count}")
+    if count == 0:
+        return Count(0, THRESHOLD - 1) if zero_discloses else Count(0, 0)
+    if count < THRESHOLD:
+        return Count(1, THRESHOLD - 1)
+    return Count(count, count)
+
+
+def total(parts: Iterable[Count]) -> Count:
+    """A margin from the published cells only (rule 3): exact when they all are."""
+    low = high = 0
+    for part in parts:
+        low, high = low + part.low, high + part.high
+    return Count(low, high)
+
+
+def outcome_counts(counts: dict[str, int]) -> dict[str, Count]:
+    """Counts over categories that describe what happened to persons (rule 2): zeros are
+    hidden unless the whole group is empty."""
+    empty = sum(counts.values()) == 0
+    return {k: cell(v, zero_discloses=not empty) for k, v in counts.items()}
+
+
+def median_days(days: Sequence[int]) -> int | None:
+    """The median in whole days over at least five observations (rule 4), else None."""
+    if len(days) < MEDIAN_MIN_OBSERVATIONS:
+        return None
+    if any(d < 0 for d in days):
+        raise ValueError("a duration in days cannot be negative")
+    return math.floor(median(days) + 0.5)
+
+
+def margin_median(groups: Sequence[Sequence[int]]) -> int | None:
+    """The median over several cells' observations (rule 4): only when every cell publishes
+    its own median (a cell with no observation withholds it too, so that a published margin
+    median never tells that a cell's median was withheld for having none)."""
+    if not groups or any(len(days) < MEDIAN_MIN_OBSERVATIONS for days in groups):
+        return None
+    return median_days([d for days in groups for d in days])

@@ -1,0 +1,150 @@
+"""The portal's cooperation statistics on SQLite and PostgreSQL: what is counted (incoming
+requests, first decision on the merits, first execution), that the disclosure rule is applied
+before anything leaves the service, and that a pair of states with three requests is "<5"
+on every page and in every file, and cannot be worked out from the totals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from judicare.auth.models import AuthorityRow, UserRow
+from judicare.portal import service as portal
+from judicare.portal import statistics
+from judicare.prosecution.models import ProsecutionObligationRow
+from judicare.requests.models import RequestRow, TransitionRow
+from judicare.screening.models import DecisionRow
+from judicare.web.portal_pages import portal_file
+from tests.conftest import TODAY
+from tests.unit.test_disclosure import attacker_bounds
+
+RECEIVED = date(2025, 1, 10)
+FACT = "Secret fact about Ivan Statsenko in Rivertown"  # must never be published
+
+
+def _at(days: int) -> datetime:
+    return datetime.combine(RECEIVED + timedelta(days=days), time(9), tzinfo=UTC)
+
+
+def _seed(app) -> None:
+    """Nine UKR→BEL requests decided 10–18 days and executed 40–48 days after receipt, three
+    RWA→BEL requests decided after 100 days, two outgoing requests, two obligations."""
+    with app.unit_of_work() as uow:
+        s = uow.session
+        s.add(AuthorityRow(id="STAT-CA", state="BEL", name="Statistics test authority"))
+        s.flush()
+        user = UserRow(username="stat.officer", display_name="Stat Officer", role="officer",
+                       authority_id="STAT-CA", password_hash="x")  # fmt: skip
+        s.add(user)
+        s.flush()
+        plan = [("UKR", "BEL", "incoming", 10 + i, 40 + i) for i in range(9)]
+        plan += [("RWA", "BEL", "incoming", 100, None) for _ in range(3)]
+        plan += [("BEL", "NLD", "outgoing", 5, 6) for _ in range(2)]
+        requests = []
+        for n, (requesting, requested, direction, decided, executed) in enumerate(plan):
+            row = RequestRow(
+                reference=f"STAT-REF-{n:04d}", authority_id="STAT-CA", direction=direction,
+                kind="mla", requesting_state=requesting, requested_state=requested,
+                requesting_authority="Prosecutor of Rivertown", urgency="normal",
+                confidentiality="normal", crimes=["war_crimes"], facts_summary=FACT,
+                legal_basis_instrument="lhc-2023", status="executed", received_on=RECEIVED,
+                created_by=user.id,
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            requests.append(row)
+            moves = [
+                ("under_review", "postponed", decided // 2),
+                ("postponed", "accepted", decided),
+            ]
+            if executed is not None:
+                moves += [("accepted", "in_execution", executed - 1),
+                          ("in_execution", "executed", executed)]  # fmt: skip
+            for before, after, day in moves:
+                s.add(TransitionRow(request_id=row.id, from_status=before, to_status=after,
+                                    reasons="because", citations=[], decided_by=user.id,
+                                    decided_at=_at(day)))  # fmt: skip
+        decision = DecisionRow(request_id=requests[0].id, outcome="refused", reasons="x",
+                               citations=[], requires_approval=False, status="effective",
+                               findings=[], proposed_by=user.id)  # fmt: skip
+        s.add(decision)
+        s.flush()
+        for status, outcome in (("closed", "acquitted"), ("open", None)):
+            s.add(ProsecutionObligationRow(
+                request_id=requests[0].id, decision_id=decision.id, authority_id="STAT-CA",
+                requesting_state="UKR", trigger="nationality", citations=[],
+                responsible="STAT-CA", due=TODAY, status=status, outcome=outcome,
+            ))  # fmt: skip
+        uow.commit()
+
+
+def _rows(app):
+    with app.unit_of_work() as uow:
+        return statistics.load(uow.session)
+
+
+def test_the_service_counts_incoming_requests_and_their_first_decision(app):
+    _seed(app)
+    published = _rows(app)
+    detail = {r.key: r for r in published.requests if r.table == "detail"}
+    ukr = detail[("UKR", "BEL", "mla", "lhc-2023", 2025)]
+    assert ukr.requests.exact == 9
+    assert ukr.median_days_to_decision == 14  # 10..18: acceptance, not the postponement
+    assert ukr.median_days_to_execution == 44  # 40..48
+    rwa = detail[("RWA", "BEL", "mla", "lhc-2023", 2025)]
+    assert rwa.requests.shown() == "<5" and rwa.requests.exact is None
+    assert rwa.median_days_to_decision is None
+    assert not any("NLD" in r.key for r in published.requests)  # outgoing: counted over there
+    year = next(r for r in published.requests if r.table == "year")
+    assert year.requests.shown() == "10–13" and year.median_days_to_decision is None
+    outcomes = {k: c.shown() for k, c in published.obligations}
+    assert outcomes["acquitted"] == "<5" and outcomes["open"] == "<5"
+    assert outcomes["convicted"] == "<5"  # a zero beside a small group is hidden too
+    assert outcomes["all"] == "2–28"
+
+
+def test_an_empty_node_publishes_zeros_and_no_rows(app):
+    published = _rows(app)
+    assert [r for r in published.requests if r.table == "detail"] == []
+    assert dict(published.obligations)["all"].shown() == "0"
+
+
+def test_a_pair_with_three_requests_shows_under_5_everywhere(app):
+    _seed(app)
+    with app.unit_of_work() as uow:
+        data = portal.load(uow.session, TODAY)
+        pages = {lang: portal_file(data, f"{lang}/statistics.html")[0].decode()
+                 for lang in ("en", "fr", "nl")}  # fmt: skip
+        document = json.loads(portal_file(data, "data/statistics.json")[0])
+        table = list(
+            csv.DictReader(io.StringIO(portal_file(data, "data/statistics.csv")[0].decode()))
+        )
+        outcomes = json.loads(portal_file(data, "data/obligation_outcomes.json")[0])
+    for lang, page in pages.items():
+        assert f'<html lang="{lang}">' in page and "<caption" in page
+        assert "Rwanda" in page or "RWA" in page
+        assert "10–13" in page and ">3<" not in page and ">12<" not in page
+        assert FACT not in page and "STAT-REF" not in page and "Rivertown" not in page
+    rows = document["rows"]
+    rwanda = [r for r in rows if r["requesting_state"] == "RWA"]
+    assert {r["table"] for r in rwanda} == {"detail", "pair"}
+    assert all(r["requests_shown"] == "<5" and r["requests"] is None for r in rwanda)
+    assert [r["requests_shown"] for r in table if r["requesting_state"] == "RWA"] == ["<5", "<5"]
+    assert all(r["requests"] is None for r in rows if r["table"] in ("kind", "year", "all"))
+    # the attacker's linear programme over every published row
+    detail = [tuple(r[d] for d in ("requesting_state", "requested_state", "kind", "instrument",
+                                   "year")) for r in rows if r["table"] == "detail"]  # fmt: skip
+    figures = []
+    for r in rows:
+        key = (r["requesting_state"], r["requested_state"], r["kind"], r["instrument"], r["year"])
+        members = {k for k in detail if all(v is None or v == k[i] for i, v in enumerate(key))}
+        figures.append((members, r["requests_low"], r["requests_high"]))
+    hidden = ("RWA", "BEL", "mla", "lhc-2023", 2025)
+    assert attacker_bounds(detail, figures)[hidden] == pytest.approx((1, 4))
+    assert {r["outcome"]: r["obligations_shown"] for r in outcomes["rows"]}["acquitted"] == "<5"
+    dumped = json.dumps(document) + json.dumps(outcomes)
+    assert "STAT-CA" not in dumped and "STAT-REF" not in dumped and "Stat Officer" not in dumped
