@@ -124,8 +124,10 @@ def test_a_pair_with_three_requests_shows_under_5_everywhere(app):
             csv.DictReader(io.StringIO(portal_file(data, "data/statistics.csv")[0].decode()))
         )
         outcomes = json.loads(portal_file(data, "data/obligation_outcomes.json")[0])
+    words = {"en": "Cooperation statistics", "fr": "Statistiques de la coopération",
+             "nl": "Statistieken van de samenwerking"}  # fmt: skip
     for lang, page in pages.items():
-        assert f'<html lang="{lang}">' in page and "<caption" in page
+        assert f'<html lang="{lang}">' in page and "<caption" in page and words[lang] in page
         assert "Rwanda" in page or "RWA" in page
         assert "10–13" in page and ">3<" not in page and ">12<" not in page
         assert FACT not in page and "STAT-REF" not in page and "Rivertown" not in page
