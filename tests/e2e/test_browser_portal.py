@@ -33,6 +33,8 @@ PAGES = [
     "en/statements/icc-joint-statement-2024-06.html",
     "fr/notifications.html",
     "nl/instruments/rome-1998.html",
+    "en/statistics.html",
+    "nl/statistics.html",
 ]
 
 
