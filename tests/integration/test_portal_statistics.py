@@ -11,10 +11,13 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from judicare.auth.models import AuthorityRow, UserRow
+from judicare.auth.permissions import Principal, Role
 from judicare.portal import service as portal
 from judicare.portal import statistics
+from judicare.prosecution import service as prosecution
 from judicare.prosecution.models import ProsecutionObligationRow
 from judicare.requests.models import RequestRow, TransitionRow
 from judicare.screening.models import DecisionRow
@@ -150,3 +153,14 @@ def test_a_pair_with_three_requests_shows_under_5_everywhere(app):
     assert {r["outcome"]: r["obligations_shown"] for r in outcomes["rows"]}["acquitted"] == "<5"
     dumped = json.dumps(document) + json.dumps(outcomes)
     assert "STAT-CA" not in dumped and "STAT-REF" not in dumped and "Stat Officer" not in dumped
+
+
+def test_the_authoritys_own_obligation_figures_follow_the_same_rule(app):
+    _seed(app)
+    with app.unit_of_work() as uow:
+        user_id = uow.session.scalar(select(UserRow.id).where(UserRow.username == "stat.officer"))
+        figures = prosecution.statistics(
+            uow.session, Principal(user_id, "stat.officer", Role.OFFICER, "STAT-CA")
+        )
+    assert figures["open"] == "<5" and figures["by_outcome"]["acquitted"] == "<5"
+    assert figures["by_outcome"]["convicted"] == "<5"  # not 0: that would tell the outcome

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from judicare.audit.service import AuditAction
 from judicare.auth.permissions import NotFound, Permission, Principal, authorize
 from judicare.errors import Conflict, InvalidInput
+from judicare.portal.disclosure import outcome_counts
 from judicare.prosecution import rules
 from judicare.prosecution.models import ProsecutionObligationRow
 from judicare.requests.access import audit_request_act, load_for
@@ -220,9 +221,16 @@ def statistics(session: Session, principal: Principal) -> dict:
         )
     ).all()
     by_outcome = Counter(o for s, o in rows if s == "closed")
-    counts = {name: by_outcome.get(name, 0) for name in rules.outcomes()}
+    counts = {"open": sum(1 for s, _ in rows if s != "closed")}
+    counts |= {name: by_outcome.get(name, 0) for name in rules.outcomes()}
+    # the public portal's rule: a zero beside a few cases tells how they ended, so it is
+    # hidden too (portal/disclosure.py, rule 2)
+    shown = {
+        k: (c.exact if c.exact is not None else c.shown())
+        for k, c in outcome_counts(counts).items()
+    }
     return {
-        "open": rules.suppressed({"open": sum(1 for s, _ in rows if s != "closed")})["open"],
-        "by_outcome": rules.suppressed(counts),
+        "open": shown.pop("open"),
+        "by_outcome": shown,
         "suppressed_below": rules.SUPPRESS_BELOW,
     }
