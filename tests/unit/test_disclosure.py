@@ -6,13 +6,16 @@ between its bounds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from judicare.portal import disclosure
 from judicare.portal.disclosure import (
     Count,
     cell,
@@ -23,56 +26,36 @@ from judicare.portal.disclosure import (
 )
 from judicare.portal.tables import DIMENSIONS, Observed, Row, outcome_rows, publish
 
-# --- the rule, case by case ---------------------------------------------------------------
+# --- the rule, case by case (portal/cases/disclosure.yaml) ---------------------------------
 
-CELLS = [
-    # (why, count, zero discloses, shown, low, high)
-    ("no request: a plain zero", 0, False, "0", 0, 0),
-    ("one request is hidden", 1, False, "<5", 1, 4),
-    ("four requests are hidden", 4, False, "<5", 1, 4),
-    ("five requests are shown", 5, False, "5", 5, 5),
-    ("a large count is shown", 312, False, "312", 312, 312),
-    ("no one acquitted, among a few: hidden", 0, True, "<5", 0, 4),
-    ("three acquitted: hidden", 3, True, "<5", 1, 4),
-    ("six acquitted: shown", 6, True, "6", 6, 6),
-]
+CASES = yaml.safe_load(
+    (Path(disclosure.__file__).parent / "cases" / "disclosure.yaml").read_text(encoding="utf-8")
+)
 
 
-@pytest.mark.parametrize(("why", "count", "zero", "shown", "low", "high"), CELLS,
-                         ids=[c[0] for c in CELLS])  # fmt: skip
-def test_primary_suppression(why, count, zero, shown, low, high):
-    published = cell(count, zero_discloses=zero)
-    assert (published.shown(), published.low, published.high) == (shown, low, high)
-    assert published.hidden == (low != high)
+def _cases(section: str) -> list:
+    return [pytest.param(c, id=c["name"]) for c in CASES[section]]
 
 
-TOTALS = [
-    # (why, cell counts, shown total)
-    ("every cell exact: the exact sum", [5, 7, 12], "24"),
-    ("one small cell: the interval anyone can work out", [5, 3], "6–9"),
-    ("one small cell alone: still <5", [2], "<5"),
-    ("two small cells: 2 to 8, never the true 4", [1, 3], "2–8"),
-    ("no cell: zero", [], "0"),
-]
+@pytest.mark.parametrize("case", _cases("cells"))
+def test_primary_suppression(case):
+    published = cell(case["count"], zero_discloses=case["zero_discloses"])
+    assert (published.shown(), published.low, published.high) == (
+        case["shown"],
+        case["low"],
+        case["high"],
+    )
+    assert published.hidden == (case["low"] != case["high"])
 
 
-@pytest.mark.parametrize(("why", "counts", "shown"), TOTALS, ids=[t[0] for t in TOTALS])
-def test_a_total_comes_from_the_published_cells(why, counts, shown):
-    assert total(cell(n) for n in counts).shown() == shown
+@pytest.mark.parametrize("case", _cases("totals"))
+def test_a_total_comes_from_the_published_cells(case):
+    assert total(cell(n) for n in case["counts"]).shown() == case["shown"]
 
 
-MEDIANS = [
-    # (why, days, median)
-    ("four observations: withheld", [3, 4, 5, 6], None),
-    ("five observations: the middle one", [10, 2, 7, 30, 8], 8),
-    ("six observations: half a day rounds up", [1, 2, 3, 4, 5, 6], 4),
-    ("no observation: withheld", [], None),
-]
-
-
-@pytest.mark.parametrize(("why", "days", "median"), MEDIANS, ids=[m[0] for m in MEDIANS])
-def test_a_median_needs_five_observations(why, days, median):
-    assert median_days(days) == median
+@pytest.mark.parametrize("case", _cases("medians"))
+def test_a_median_needs_five_observations(case):
+    assert median_days(case["days"]) == case["median"]
 
 
 def test_a_margin_median_is_withheld_when_any_cell_withholds_its_own():
