@@ -96,8 +96,9 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "requests_low": "the least the number can be, given the published cells",
             "requests_high": "the most the number can be, given the published cells",
             "median_days_to_decision": "median whole days from receipt to the first "
-            "acceptance or refusal, over at least 5 requests (for a total: only when every "
-            "detailed cell gives its own median); null otherwise",
+            "acceptance or refusal, over at least 5 requests; for a total, over the requests "
+            "of the detailed cells that give their own median (small groups are left out); "
+            "null otherwise",
             "median_days_to_execution": "median whole days from receipt to the first "
             "execution (in full or in part), under the same conditions; null otherwise",
         },

@@ -26,8 +26,10 @@ The rule, in the words a statistician would use:
    mark would itself tell that they are 5 or more.
 4. **Medians.** A median of a few cases is nearly one case's own value, so a median is
    published only over at least five observations, in whole days (half a day rounds up). A
-   median over a margin is published only when every cell below it publishes its own
-   median, so that no observation of a hidden group enters any published median.
+   margin's median is taken over the observations of the cells below it that publish their
+   own median, and of no other: no observation of a hidden or withheld group ever enters a
+   published median, and which cells count is itself public. (The margin's median therefore
+   leaves the small groups out; the schema says so.)
 """
 
 from __future__ import annotations
@@ -107,9 +109,7 @@ def median_days(days: Sequence[int]) -> int | None:
 
 
 def margin_median(groups: Sequence[Sequence[int]]) -> int | None:
-    """The median over several cells' observations (rule 4): only when every cell publishes
-    its own median (a cell with no observation withholds it too, so that a published margin
-    median never tells that a cell's median was withheld for having none)."""
-    if not groups or any(len(days) < MEDIAN_MIN_OBSERVATIONS for days in groups):
-        return None
-    return median_days([d for days in groups for d in days])
+    """A margin's median (rule 4): over the observations of the cells that publish their
+    own median only."""
+    kept = [d for days in groups if len(days) >= MEDIAN_MIN_OBSERVATIONS for d in days]
+    return median_days(kept)
