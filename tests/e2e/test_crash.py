@@ -44,7 +44,7 @@ def _start(url: str, port: int, log) -> subprocess.Popen:
         [sys.executable, "-m", "judicare.cli", "serve", "--db", url, "--port", str(port)],
         stdout=log, stderr=log, env={**os.environ, "JUDICARE_ENVIRONMENT": "test"},
     )  # fmt: skip
-    deadline = time.time() + 60
+    deadline = time.time() + 240  # ends when it answers; a loaded machine starts it slowly
     while time.time() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:

@@ -25,6 +25,10 @@ from judicare.exchange.keys import FileKeyStore, NodeIdentity, new_ring
 from judicare.exchange.peers import add_peer
 from judicare.settings import Settings
 
+# A server normally answers in seconds; on a loaded shared machine importing the app alone
+# can take a minute. The wait ends as soon as it answers, so a generous bound costs nothing.
+SERVER_START_SECONDS = 240
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -91,7 +95,7 @@ class RealNode:
         if wait:
             self.wait_ready()
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = SERVER_START_SECONDS) -> None:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:

@@ -46,7 +46,8 @@ def _free_port() -> int:
 
 
 def _wait_ready(url: str, process: subprocess.Popen) -> None:
-    for _ in range(600):
+    deadline = time.monotonic() + 240  # generous: a loaded machine starts a server slowly
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"the server exited with {process.returncode}")
         try:
