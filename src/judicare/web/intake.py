@@ -417,6 +417,8 @@ async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Re
     draft.chosen = []  # a page drawn again comes without the files: none is chosen there
     dropped = sent_names(form)
     go = str(form.get("go", "submit"))
+    if go == "refresh":  # the kind changed without JavaScript: its fields, nothing checked
+        return form_page(request, who, draft, dropped=dropped)
     if go == "add_person" and len(draft.persons) < MAX_PERSONS:
         draft.persons.append({f: "" for f in PERSON_FIELDS})
         return form_page(request, who, draft, dropped=dropped)
