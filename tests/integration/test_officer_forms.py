@@ -93,3 +93,105 @@ def test_an_incoming_extradition_is_registered_with_its_contents(demo_api):
     refused = officer.post("/requests/new", _incoming_extradition(warrant_reference="W" * 121))
     assert refused.status_code == 422
     assert "Reference of the warrant or judgment:" in refused.text and "120" in refused.text
+
+
+# --- saved drafts of the outgoing wizard -------------------------------------------------------
+
+
+def _draft_id(response) -> int:
+    return int(re.search(r"/requests/drafts/(\d+)$", response.headers["location"]).group(1))
+
+
+def _draft_entries(demo_api, draft_id: int) -> list[tuple[str, dict]]:
+    from sqlalchemy import select
+
+    from judicare.audit.models import AuditEventRow
+
+    query = select(AuditEventRow.tag, AuditEventRow.details).where(
+        AuditEventRow.subject_type == "draft", AuditEventRow.subject_id == str(draft_id)
+    )
+    with demo_api.app.unit_of_work() as uow:
+        return [(tag, details) for tag, details in uow.session.execute(query)]
+
+
+def test_a_draft_saved_at_a_step_is_resumed_there_by_its_owner_only(demo_api):
+    from tests.integration.test_web_intake import outgoing
+
+    officer = WebUser(demo_api, "anna.officer")
+    officer.get("/requests/new?direction=outgoing")
+    form = outgoing(step="2", reached="2", go="save", case_reference="BE-DRAFT-17")
+    form["facts_summary"] = "Fictional facts kept in a draft."
+    saved = officer.post("/requests/new", list(form.items()))
+    assert saved.status_code == 303, saved.text[:2000]
+    draft_id = _draft_id(saved)
+    page = officer.follow(saved).text
+    assert 'name="step" value="2"' in page and 'value="hearing_witness" checked' in page
+    assert "This is your saved draft" in page and f'name="draft_id" value="{draft_id}"' in page
+    assert "Fictional facts kept in a draft." in page  # a field of another step, kept
+    listed = officer.get("/").text
+    assert "My drafts" in listed and f'href="/requests/drafts/{draft_id}"' in listed
+    assert "BE-DRAFT-17" in listed
+    # need-to-know: nobody else sees it, not even the supervisor of the same authority
+    for other in ("sofie.supervisor", "pieter.officer"):
+        user = WebUser(demo_api, other)
+        assert user.get(f"/requests/drafts/{draft_id}").status_code == 404, other
+        assert f"/requests/drafts/{draft_id}" not in user.get("/").text
+        assert (
+            f"/requests/drafts/{draft_id}" not in user.get("/requests/new?direction=outgoing").text
+        )
+        assert user.post(f"/requests/drafts/{draft_id}/discard").status_code == 404
+    # audited, without the personal data
+    entries = _draft_entries(demo_api, draft_id)
+    assert [tag for tag, _ in entries] == ["officer:draft:save"]
+    assert "Fictional" not in str(entries[0][1]) and "Тестбаева" not in str(entries[0][1])
+    # discarded: gone, audited
+    gone = officer.post(f"/requests/drafts/{draft_id}/discard?back=dashboard")
+    assert gone.status_code == 303 and gone.headers["location"] == "/"
+    assert officer.get(f"/requests/drafts/{draft_id}").status_code == 404
+    assert [tag for tag, _ in _draft_entries(demo_api, draft_id)][-1] == "officer:draft:discard"
+
+
+def test_documents_chosen_are_kept_across_steps_and_registered(demo_api):
+    from tests.integration.test_web_intake import outgoing
+
+    officer = WebUser(demo_api, "anna.officer")
+    officer.get("/requests/new?direction=outgoing")
+    form = outgoing(step="4", reached="4", go="goto-1", case_reference="BE-DOCS-17")
+    files = [("documents", ("warrant.pdf", b"%PDF-1.4 fictional warrant", "application/pdf"))]
+    back = officer.post("/requests/new", list(form.items()), files=files)
+    assert back.status_code == 200, back.text[:2000]
+    draft_id = int(re.search(r'name="draft_id" value="(\d+)"', back.text).group(1))
+    assert 'name="step" value="1"' in back.text
+    # at the review step again: the file is listed as kept, the panel counts it
+    form.update(step="1", go="goto-4", draft_id=str(draft_id))
+    review = officer.post("/requests/new", list(form.items())).text
+    assert "warrant.pdf" in re.search(r'<ul class="held-documents".*?</ul>', review, re.S).group(0)
+    form.update(step="4", go="submit")
+    done = officer.post("/requests/new", list(form.items()))
+    assert done.status_code == 303, done.text[:3000]
+    request_id = int(re.search(r"/requests/(\d+)$", done.headers["location"]).group(1))
+    page = officer.get(f"/requests/{request_id}").text
+    assert page.count("warrant.pdf") >= 1  # registered with the request
+    assert officer.get(f"/requests/drafts/{draft_id}").status_code == 404  # registered: gone
+
+
+def test_a_draft_expires_after_the_documented_period(demo_api):
+    from datetime import timedelta
+
+    from judicare.auth.permissions import Principal, Role
+    from judicare.drafts import service
+
+    with demo_api.app.unit_of_work() as uow:
+        from sqlalchemy import select
+
+        from judicare.auth.models import UserRow
+
+        user = uow.session.scalar(select(UserRow).where(UserRow.username == "anna.officer"))
+        who = Principal(user.id, user.username, Role.OFFICER, user.authority_id)
+        now = demo_api.app.now()
+        saved = service.save_draft(uow.session, who, draft_id=None, step=0, content={},
+                                   title="", max_bytes=10, now=now, why="test")  # fmt: skip
+        assert saved.expires_at == now + timedelta(days=service.DRAFT_DAYS)
+        later = now + timedelta(days=service.DRAFT_DAYS)
+        assert saved.id not in [d.id for d in service.my_drafts(uow.session, who, now=later)]
+        assert service.purge_expired(uow.session, now=later) >= 1  # not committed

@@ -33,6 +33,7 @@ from judicare.web import (
     exchange_pages,
     formal_document_pages,
     intake,
+    intake_drafts,
     officer_pages,
     portal_pages,
     prevention_pages,
@@ -68,6 +69,7 @@ def install_web(api: FastAPI, app: App) -> None:
         auth_pages,
         dashboard,
         intake,  # before request_pages: /requests/new is not /requests/{id}
+        intake_drafts,  # before request_pages: /requests/drafts/{id} is not a request
         request_lists,  # before request_pages: /requests.csv is not a request
         request_pages,
         request_edit_pages,
