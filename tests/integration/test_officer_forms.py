@@ -195,3 +195,51 @@ def test_a_draft_expires_after_the_documented_period(demo_api):
         later = now + timedelta(days=service.DRAFT_DAYS)
         assert saved.id not in [d.id for d in service.my_drafts(uow.session, who, now=later)]
         assert service.purge_expired(uow.session, now=later) >= 1  # not committed
+
+
+# --- the screening rules' wording in French and Dutch ------------------------------------------
+
+
+@pytest.fixture
+def french_officer(demo_api, request):
+    """An officer of its own who reads French (anna.officer keeps her language)."""
+    from judicare.auth.service import create_user
+    from judicare.demo import DEMO_PASSWORD
+    from tests.integration.api_support import OWN
+
+    name = f"forms.officer.{request.node.name}".replace("[", ".").rstrip("]")
+    with demo_api.app.unit_of_work() as uow:
+        create_user(uow.session, username=name, password=DEMO_PASSWORD, role="officer",
+                    authority_id=OWN)  # fmt: skip
+        uow.commit()
+    officer = WebUser(demo_api, name)
+    officer.post("/language", {"lang": "fr", "next": "/"})
+    return officer
+
+
+def _explanations(page: str) -> list[str]:
+    return re.findall(r'<details class="source-words explanation">.*?</details>', page, re.S)
+
+
+def test_a_rules_wording_stays_marked_english_unless_the_data_gives_it(french_officer,
+                                                                       monkeypatch):  # fmt: skip
+    from tests.integration.web_support import new_request
+
+    request_id = new_request(french_officer)
+    page = french_officer.get(f"/requests/{request_id}/screening").text
+    found = _explanations(page)
+    assert found, "the request has findings with the rule's words"
+    for block in found:  # English, marked for screen readers, and the page says so
+        assert '<p lang="en">' in block and "en anglais" in block
+    ground = re.search(r'<h4 id="finding-([a-z_]+)"', page).group(1)
+    from judicare.screening import grounds
+    from judicare.web import rendering
+
+    data = dict(grounds.grounds_data())
+    data["grounds"] = {**data["grounds"],
+                       ground: {**data["grounds"][ground], "text_fr": "Libellé de test."}}  # fmt: skip
+    monkeypatch.setattr(rendering, "grounds_data", lambda: data)
+    page = french_officer.get(f"/requests/{request_id}/screening").text
+    block = re.search(rf'id="finding-{ground}".*?</article>', page, re.S).group(0)
+    assert '<p lang="fr">Libellé de test.</p>' in block and '<p lang="en">' not in block.split(
+        "citations")[0]  # fmt: skip
