@@ -243,3 +243,64 @@ def test_a_rules_wording_stays_marked_english_unless_the_data_gives_it(french_of
     block = re.search(rf'id="finding-{ground}".*?</article>', page, re.S).group(0)
     assert '<p lang="fr">Libellé de test.</p>' in block and '<p lang="en">' not in block.split(
         "citations")[0]  # fmt: skip
+
+
+# --- every officer's form states its limits ----------------------------------------------------
+
+CONTROL = re.compile(r"<(textarea|input)\b([^>]*)>", re.S)
+SKIP_TYPES = ("hidden", "date", "checkbox", "radio", "file", "submit", "password", "search")
+
+
+def unstated_limits(page: str) -> list[str]:
+    """The text fields of the page's forms without a maxlength and a limit read with them."""
+    forms = "".join(re.findall(r'<form method="post".*?</form>', page, re.S))
+    missing = []
+    for tag, attrs in CONTROL.findall(forms):
+        kind = re.search(r'type="([a-z]+)"', attrs)
+        if tag == "input" and kind and kind.group(1) in SKIP_TYPES:
+            continue
+        ident = re.search(r'id="([^"]+)"', attrs).group(1)
+        most = re.search(r'maxlength="(\d+)"', attrs)
+        described = re.search(r'aria-describedby="([^"]+)"', attrs)
+        stated = described and f"{ident}-limit" in described.group(1).split()
+        if not (most and stated and f'id="{ident}-limit"' in page):
+            missing.append(ident)
+    return missing
+
+
+def test_the_officers_forms_state_their_limits_from_the_schemas(demo_api):
+    from judicare.screening.decisions import DecisionIn
+    from tests.integration.web_support import new_request
+
+    officer = WebUser(demo_api, "anna.officer")
+    request_id = new_request(officer)
+    for url in (f"/requests/{request_id}", f"/requests/{request_id}/edit",
+                f"/requests/{request_id}/victims"):  # fmt: skip
+        page = officer.get(url).text
+        assert unstated_limits(page) == [], url
+    page = officer.get(f"/requests/{demo_api.under_review()['id']}").text
+    assert unstated_limits(page) == []  # with the decision form
+    reasons = DecisionIn.model_fields["reasons"].metadata[-1].max_length
+    assert re.search(rf'<textarea id="reasons"[^>]*maxlength="{reasons}"', page)
+    assert re.search(r'<textarea id="transition-reasons"[^>]*maxlength="20000"', page)
+    desk = WebUser(demo_api, "eva.depositary").get("/treaties/desk").text
+    assert unstated_limits(desk) == []
+
+
+def test_a_text_over_its_limit_is_refused_with_the_field_and_the_limit(demo_api):
+    from tests.integration.web_support import new_request
+
+    officer = WebUser(demo_api, "anna.officer")
+    request_id = new_request(officer)
+    edit = officer.get(f"/requests/{request_id}/edit").text
+    version = re.search(r'name="version" value="(\d+)"', edit).group(1)
+    refused = officer.post(f"/requests/{request_id}/edit", {
+        "version": version, "urgency": "normal", "confidentiality": "normal",
+        "requesting_reference": "R" * 121, "request_date": "", "requested_execution_date": "",
+        "facts_summary": "Fictional facts."})  # fmt: skip
+    assert refused.status_code == 422
+    assert re.search(r'id="requesting_reference-error">[^<]*120', refused.text)
+    moved = officer.post(f"/requests/{request_id}/transitions",
+                         {"version": "1", "status": "withdrawn", "reasons": "x" * 20001})  # fmt: skip
+    assert moved.status_code == 422
+    assert "Reasons: This text is too long: at most 20,000 characters." in moved.text

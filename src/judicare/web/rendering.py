@@ -17,6 +17,7 @@ from judicare.app import App
 from judicare.auth.permissions import ROLE_PERMISSIONS, Permission, Principal
 from judicare.screening.grounds import grounds_data
 from judicare.treaties.wording import for_users
+from judicare.web.form_limits import LIMITS
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.labels import ALL as ALL_LABELS
 from judicare.web.labels import label
@@ -34,6 +35,7 @@ def build_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.globals["rule_wording"] = rule_wording
+    env.globals["limit"] = LIMITS
     return env
 
 
