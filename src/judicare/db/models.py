@@ -3,6 +3,7 @@
 from judicare.audit import models as audit_models
 from judicare.auth import models as auth_models
 from judicare.competing import models as competing_models
+from judicare.drafts import models as draft_models  # noqa: F401
 from judicare.evidence import models as evidence_models  # noqa: F401
 from judicare.exchange import models as exchange_models  # noqa: F401
 from judicare.notifications import models as notification_models  # noqa: F401

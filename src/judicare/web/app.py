@@ -33,6 +33,7 @@ from judicare.web import (
     exchange_pages,
     formal_document_pages,
     intake,
+    intake_drafts,
     officer_pages,
     portal_pages,
     prevention_pages,
@@ -45,6 +46,7 @@ from judicare.web import (
     victim_pages,
 )
 from judicare.web.errors_text import error_text, field_problem
+from judicare.web.form_limits import LIMITS, PAGE_FIELD_LABELS
 from judicare.web.i18n import Translator
 from judicare.web.intake_fields import FIELD_LABELS
 from judicare.web.rendering import Pages
@@ -68,6 +70,7 @@ def install_web(api: FastAPI, app: App) -> None:
         auth_pages,
         dashboard,
         intake,  # before request_pages: /requests/new is not /requests/{id}
+        intake_drafts,  # before request_pages: /requests/drafts/{id} is not a request
         request_lists,  # before request_pages: /requests.csv is not a request
         request_pages,
         request_edit_pages,
@@ -88,6 +91,7 @@ def install_web(api: FastAPI, app: App) -> None:
         victim_pages,
     ):
         api.include_router(module.router)
+        LIMITS.collect(module.router)  # the forms' limits, stated next to their fields
     api.add_middleware(TooLargePages, pages=pages)  # inside the session, outside the guard
     api.add_middleware(
         SessionMiddleware,
@@ -183,7 +187,8 @@ def _install_error_pages(api: FastAPI, pages: Pages) -> None:
         problems = []
         for e in exc.errors():
             name = str((e.get("loc") or ("",))[-1])
-            field = t.gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else ""
+            known = FIELD_LABELS.get(name) or PAGE_FIELD_LABELS.get(name)
+            field = t.gettext(known) if known else ""
             problem = field_problem(t, e["type"], (e.get("ctx") or {}).get("max_length"))
             problems.append({"field": field, "problem": problem})
         return _error_page(pages, request, 422, "validation_error", "", problems=problems)

@@ -11,9 +11,11 @@ from fastapi.responses import Response
 
 from judicare.api.deps import AppDep
 from judicare.auth.permissions import Permission, Principal, Role
+from judicare.drafts.service import DRAFT_DAYS
 from judicare.requests import queries
 from judicare.requests.domain import RequestStatus
 from judicare.screening.decisions import awaiting_approval, drafts_awaiting_review
+from judicare.web import intake_drafts
 from judicare.web.rendering import PagesDep, can
 from judicare.web.session import current_principal
 
@@ -56,6 +58,9 @@ def dashboard(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Respo
                 drafts_awaiting_review(session, who) if can(who, Permission.REQUEST_DECIDE) else []
             )
             context["activity"] = queries.recent_activity(session, who)
+    if can(who, Permission.REQUEST_CREATE):  # "My drafts" of the outgoing wizard
+        context["wizard_drafts"] = intake_drafts.my_drafts(app, who)
+        context["draft_days"] = DRAFT_DAYS
     context["statuses"] = [s.value for s in RequestStatus]
     context["due_within"] = DUE_WITHIN_DAYS
     return pages.render(request, "dashboard.html", principal=who, **context)

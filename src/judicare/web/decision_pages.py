@@ -221,16 +221,17 @@ def _decision_body(t: Translator, typed: dict):
     except ValidationError as invalid:
         for problem in invalid.errors():
             field = str(problem["loc"][0]) if problem.get("loc") else "outcome"
-            errors.setdefault(field, _decision_problem(t, field, problem["type"]))
+            limit = (problem.get("ctx") or {}).get("max_length")
+            errors.setdefault(field, _decision_problem(t, field, problem["type"], limit))
         return None, errors
     return (None, errors) if errors else (body, {})
 
 
-def _decision_problem(t: Translator, field: str, error_type: str) -> str:
+def _decision_problem(t: Translator, field: str, error_type: str, limit=None) -> str:
     if field == "reasons" and error_type != "string_too_long":
         return t.gettext("A decision needs its reasons.")
     if field == "citations":
         return t.gettext("Cite at least one finding, or an instrument and article.")
     if field == "outcome":
         return t.gettext("Choose the outcome of the decision.")
-    return field_problem(t, error_type)
+    return field_problem(t, error_type, limit)

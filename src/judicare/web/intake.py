@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Annotated
 
@@ -23,6 +23,7 @@ from starlette.datastructures import FormData
 from judicare.api.deps import AppDep
 from judicare.app import App
 from judicare.auth.permissions import Permission, Principal, authorize
+from judicare.drafts.service import DRAFT_DAYS
 from judicare.errors import JudicareError
 from judicare.legal_basis.domain import CooperationKind
 from judicare.legal_basis.rules import load_rulebook
@@ -33,6 +34,7 @@ from judicare.requests.domain import Confidentiality, Measure, PersonRole, Urgen
 from judicare.requests.schemas import RequestCreate
 from judicare.screening.service import draft_check
 from judicare.states import resolve_state
+from judicare.web import intake_drafts
 from judicare.web.errors_text import error_text, field_problem
 from judicare.web.i18n import Translator
 from judicare.web.intake_documents import (
@@ -141,6 +143,9 @@ class Draft:
     reached: int = 0  # the furthest step the officer has been to: the step list offers it
     key: str = ""
     chosen: list[str] = field(default_factory=list)  # files chosen, as the browser says (live)
+    draft_id: int | None = None  # the saved draft this is (drafts.service), if any
+    held: list[tuple[int, str, int]] = field(default_factory=list)  # its files: id, name, size
+    expires: datetime | None = None  # when the saved draft expires
 
     @property
     def wizard(self) -> bool:
@@ -161,6 +166,8 @@ def read_draft(form: FormData) -> Draft:
         key=str(form.get("idempotency_key", "")) or uuid.uuid4().hex,
         chosen=chosen_names(form.get("documents_chosen")),
     )
+    draft_id = _int(form.get("draft_id"), 0)
+    draft.draft_id = draft_id if draft_id > 0 and draft.wizard else None
     draft.step = _step(form.get("step"))
     draft.reached = max(_step(form.get("reached")), draft.step)
     count = min(_int(form.get("person_count"), 1), MAX_PERSONS)
@@ -357,7 +364,16 @@ def form_page(request, who, draft: Draft, errors=None, status=200, problem=None,
         romanisations=romanisations,
         review_date=review_date,
         check=check,
+        my_drafts=_drafts_to_list(app, who, draft),
+        draft_days=DRAFT_DAYS,
     )
+
+
+def _drafts_to_list(app: App, who: Principal, draft: Draft) -> list:
+    """'My drafts', at the start of a new wizard."""
+    if not draft.wizard or draft.draft_id is not None or draft.reached > 0:
+        return []
+    return intake_drafts.my_drafts(app, who)
 
 
 def _check(app: App, draft: Draft) -> dict | None:
@@ -377,7 +393,8 @@ def _check(app: App, draft: Draft) -> dict | None:
             data["extradition"]["warrant_issued_on"] = None
     try:
         with app.unit_of_work() as uow:
-            return draft_check(app.basis.get(uow.session), data, documents=len(draft.chosen))
+            documents = len(draft.chosen) + len(draft.held)
+            return draft_check(app.basis.get(uow.session), data, documents=documents)
     except (JudicareError, ValueError):
         return None
 
@@ -404,6 +421,7 @@ async def live_check(app: AppDep, pages: PagesDep, request: Request, who: Who) -
     """The legal basis and the missing contents, redrawn as the officer types (HTMX)."""
     authorize(who, Permission.REQUEST_CREATE)
     draft = read_draft(await request.form())
+    await run_in_threadpool(_with_held, app, who, draft)
     check = await run_in_threadpool(_check, app, draft)
     return pages.render(request, "intake_check.html", principal=who, draft=draft, check=check)
 
@@ -417,6 +435,23 @@ async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Re
     draft.chosen = []  # a page drawn again comes without the files: none is chosen there
     dropped = sent_names(form)
     go = str(form.get("go", "submit"))
+    await run_in_threadpool(_with_held, app, who, draft)
+    if draft.wizard and (go == "save" or (dropped and _moving(go))):
+        # the files chosen are held with the draft: going to another step keeps them
+        kept = await _hold(request, app, who, draft, form, t)
+        if isinstance(kept, Response):
+            return kept
+        if go == "save":
+            flash(request, intake_drafts.saved_note(t, kept), "success")
+            return RedirectResponse(f"/requests/drafts/{draft.draft_id}", status_code=303)
+        dropped = []
+    if draft.wizard and go.startswith("unhold-") and draft.draft_id is not None:
+        file_id = _int(go.removeprefix("unhold-"), -1)
+        await run_in_threadpool(intake_drafts.drop_file, app, who, draft.draft_id, file_id)
+        await run_in_threadpool(_with_held, app, who, draft)
+        return form_page(request, who, draft)
+    if go == "refresh":  # the kind changed without JavaScript: its fields, nothing checked
+        return form_page(request, who, draft, dropped=dropped)
     if go == "add_person" and len(draft.persons) < MAX_PERSONS:
         draft.persons.append({f: "" for f in PERSON_FIELDS})
         return form_page(request, who, draft, dropped=dropped)
@@ -431,6 +466,9 @@ async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Re
     attachments, file_problem = await read_attachments(form, app.settings.max_upload_bytes, t)
     if file_problem:
         errors[DOCUMENTS] = file_problem
+    else:
+        held = await run_in_threadpool(intake_drafts.held_attachments, app, who, draft.draft_id)
+        attachments = [*held, *attachments]
     if body is None or file_problem:
         if draft.wizard:
             draft.step = first_step_with(errors, draft.values.get("kind"))
@@ -450,8 +488,42 @@ async def submit(app: AppDep, pages: PagesDep, request: Request, who: Who) -> Re
             request, who, draft, errors, status=refused.http_status, problem=problem,
             dropped=dropped,
         )  # fmt: skip
+    await run_in_threadpool(intake_drafts.registered, app, who, draft.draft_id)
     flash(request, t.gettext("The request was registered."), "success")
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+def _moving(go: str) -> bool:
+    return go in ("next", "back") or go.startswith("goto-")
+
+
+def _with_held(app: App, who: Principal, draft: Draft) -> None:
+    """The saved draft's documents (held with it), or none; a draft not the user's is
+    forgotten (it is never shown, nor its files used)."""
+    if draft.draft_id is None:
+        return
+    try:
+        saved = intake_drafts.load(app, who, draft.draft_id)
+    except JudicareError:
+        draft.draft_id, draft.held = None, []
+        return
+    draft.held = [(f.id, f.filename, f.size) for f in saved.files]
+    draft.expires = saved.expires_at
+
+
+async def _hold(request, app: App, who: Principal, draft: Draft, form: FormData, t: Translator):
+    """Save the draft with the files sent: its expiry, or the page saying what is wrong."""
+    attachments, file_problem = await read_attachments(form, app.settings.max_upload_bytes, t)
+    if file_problem:
+        return form_page(request, who, draft, {DOCUMENTS: file_problem}, status=422)
+    try:
+        saved = await run_in_threadpool(intake_drafts.save, app, who, draft, attachments)
+    except JudicareError as refused:
+        return form_page(request, who, draft, {DOCUMENTS: refused.message}, status=422)
+    draft.draft_id = saved.id
+    draft.held = [(f.id, f.filename, f.size) for f in saved.files]
+    draft.expires = saved.expires_at
+    return saved.expires_at
 
 
 def _move(request, who, draft: Draft, errors, go: str) -> Response:

@@ -15,7 +15,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from judicare import __version__
 from judicare.app import App
 from judicare.auth.permissions import ROLE_PERMISSIONS, Permission, Principal
+from judicare.screening.grounds import grounds_data
 from judicare.treaties.wording import for_users
+from judicare.web.form_limits import LIMITS
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.labels import ALL as ALL_LABELS
 from judicare.web.labels import label
@@ -32,7 +34,20 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
+    env.globals["rule_wording"] = rule_wording
+    env.globals["limit"] = LIMITS
     return env
+
+
+def rule_wording(ground: str, language: str) -> str | None:
+    """A screening rule's own wording in `language` where the rule data carries it
+    (`text_fr`, `text_nl` beside `text` in `screening/grounds.yaml`), else None: the page then
+    keeps the English, marked `lang="en"`, and says that the sources give it in English only."""
+    if language == "en":
+        return None
+    rule = grounds_data()["grounds"].get(ground) or {}
+    found = rule.get(f"text_{language}")
+    return str(found) if found else None
 
 
 def csrf_token(request: Request) -> str:

@@ -27,6 +27,7 @@ from judicare.requests.domain import Confidentiality, LinkType, Urgency
 from judicare.requests.schemas import LinkIn, RequestUpdate
 from judicare.web import timeline_text
 from judicare.web.errors_text import field_problem
+from judicare.web.form_limits import schema_limits
 from judicare.web.i18n import Translator
 from judicare.web.intake import date_errors
 from judicare.web.rendering import Pages, PagesDep, flash
@@ -43,7 +44,10 @@ FIELDS = (
     "requested_execution_date",
     "facts_summary",
 )
-LIMITS = {"requesting_reference": 120, "facts_summary": 20000}
+# The texts' limits, from the schema the edit is validated against (stated on the form too).
+LIMITS = {
+    name: schema_limits("RequestUpdate")[name] for name in ("requesting_reference", "facts_summary")
+}
 
 router = APIRouter(include_in_schema=False)
 

@@ -29,3 +29,17 @@ document.addEventListener("change", (event) => {
 window.addEventListener("beforeprint", () => {
   document.querySelectorAll("details:not([open])").forEach((details) => { details.open = true; });
 });
+
+// The one-page intake form: the extradition contents (ECE art. 12(2), art. 16) show when the
+// kind chosen is extradition or provisional arrest, the MLA measures when it is not. Without
+// JavaScript the button "Update the form for this kind" draws the page again for the kind.
+document.addEventListener("change", (event) => {
+  const select = event.target;
+  if (!(select instanceof HTMLSelectElement) || select.id !== "kind" || !select.form) return;
+  select.form.querySelectorAll("[data-kinds]").forEach((part) => {
+    part.hidden = !part.dataset.kinds.split(" ").includes(select.value);
+  });
+  select.form.querySelectorAll("[data-not-kinds]").forEach((part) => {
+    part.hidden = part.dataset.notKinds.split(" ").includes(select.value);
+  });
+});

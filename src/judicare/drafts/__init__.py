@@ -1,0 +1,1 @@
+"""Saved drafts of the outgoing wizard: per user, server-side, expiring (issue 17)."""
