@@ -85,7 +85,7 @@ def test_a_head_of_states_ratification_is_accepted_drafted_and_issued_by_another
         sent = desk.dispatches(uow.session, "lhc-2023", 1)
         tags = set(uow.session.scalars(select(AuditEventRow.tag)))
     assert [n["reference"] for n in published] == ["LHC-2023/1"]
-    assert {d["channel"] for d in sent} == {"document"} and len(sent) == len(issued["sent_to"])
+    assert {d["channel"] for d in sent} == {"pdf"} and len(sent) == len(issued["sent_to"])
     assert {"depositary:instrument:receive", "depositary:notification:issue"} <= tags
     with pytest.raises(ActionRefused, match="already issued"):
         _issue(app, store, 1)
