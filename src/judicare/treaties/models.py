@@ -61,9 +61,10 @@ class DepositaryNotificationRow(Base):
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     text_en: Mapped[str] = mapped_column(Text)
     text_fr: Mapped[str] = mapped_column(Text)
-    # "issued" (the register's own notifications, issued at once) or "draft" (the desk's,
-    # issued by a second officer: four eyes).
-    status: Mapped[str] = mapped_column(String(16), default="issued", server_default="issued")
+    # "draft" until a second depositary officer issues it (`desk_service.issue`, four
+    # eyes), then "issued". (The server default "issued" is for rows recorded before the
+    # desk existed; every row written now is a draft first.)
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="issued")
     drafted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     issued_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     # What was sent when it was issued (`desk_service.wire_notification`): the exchange
