@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from judicare.cli import app
+from tests.integration.depositary_support import add_depositaries
 
 runner = CliRunner()
 
@@ -44,11 +45,12 @@ def test_the_seed_case_falls_back_on_belgian_law(migrated_database_url):
     assert answer["fallback"]["conditions"][0]["code"] == "treaty_may_apply"
 
 
-def test_a_recorded_ratification_changes_the_answer(migrated_database_url):
+def test_a_recorded_ratification_changes_the_answer(app, migrated_database_url):
     """The resolver reads the register: record enough ratifications and the Ljubljana–The
     Hague Convention becomes a basis (on its unverified timing rule)."""
     states = ["ALB", "AUT", "BEL", "BGR", "CHL", "HRV", "CZE", "FIN", "FRA", "DEU", "GHA",
               "IRL", "LTU", "LUX"]  # fmt: skip
+    add_depositaries(app)
     for state in states:
         done = run(
             "treaty",
@@ -59,6 +61,8 @@ def test_a_recorded_ratification_changes_the_answer(migrated_database_url):
             "2026-03-02",
             "--db",
             migrated_database_url,
+            "--as",
+            "eva.depositary",
         )
         assert done.exit_code == 0, done.output
     result = run("basis", "--from", "BEL", "--to", "FRA", "--kind", "mla", "--on", "2026-07-01",

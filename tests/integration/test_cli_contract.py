@@ -9,12 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from judicare.cli import app
+from tests.integration.depositary_support import add_depositaries
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def db(migrated_database_url) -> str:
+def db(app, migrated_database_url) -> str:
+    add_depositaries(app)
     return migrated_database_url
 
 
@@ -80,16 +82,43 @@ def test_participation_unknown_is_said_not_guessed(db):
     assert partial["unlisted_states"] == "unknown"
 
 
+EVA = ("--as", "eva.depositary")
+
+
 def test_record_prints_the_notification_number(db):
-    result = run("treaty", "record", "lhc-2023", "BE", "ratification", "2026-01-10", "--db", db)
+    result = run("treaty", "record", "lhc-2023", "BE", "ratification", "2026-01-10", "--db", db,
+                 *EVA)  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "notification no. 1" in result.stdout
+    assert "notification no. 1" in result.stdout and "draft" in result.stdout
     again = run("treaty", "record", "lhc-2023", "DE", "ratification", "2026-01-11", "--db", db,
-                "--json")  # fmt: skip
+                "--json", *EVA)  # fmt: skip
     assert json.loads(again.stdout)["number"] == 2
+    assert json.loads(again.stdout)["issued_at"] is None
+    # drafts until another depositary officer issues them (four eyes)
+    assert run_json("treaty", "notifications", "lhc-2023", "--db", db) == []
+    refused = run("treaty", "issue", "lhc-2023", "1", "--db", db, *EVA)
+    assert refused.exit_code != 0 and "four eyes" in refused.stderr
+    for number in ("1", "2"):
+        issued = run("treaty", "issue", "lhc-2023", number, "--db", db, "--as", "jan.depositary")
+        assert issued.exit_code == 0, issued.output
     notifications = run_json("treaty", "notifications", "lhc-2023", "--db", db)
     assert [n["number"] for n in notifications] == [1, 2]
     assert all(n["text_en"] and n["text_fr"] for n in notifications)
+
+
+def test_record_needs_a_depositary_officer(db, app):
+    from judicare.auth.service import create_user
+
+    missing = run("treaty", "record", "lhc-2023", "BE", "ratification", "2026-01-10", "--db", db)
+    assert missing.exit_code != 0 and "--as" in missing.output
+    with app.unit_of_work() as uow:
+        create_user(uow.session, username="olga.officer", password="x" * 12, role="officer",
+                    authority_id="BEL-DEP")  # fmt: skip
+        uow.commit()
+    refused = run("treaty", "record", "lhc-2023", "BE", "ratification", "2026-01-10", "--db", db,
+                  "--as", "olga.officer")  # fmt: skip
+    assert refused.exit_code != 0
+    assert run_json("treaty", "notifications", "lhc-2023", "--db", db) == []
 
 
 @pytest.mark.parametrize(
@@ -110,7 +139,7 @@ def test_record_prints_the_notification_number(db):
     ],
 )
 def test_an_invalid_action_exits_non_zero_with_one_line(db, args, message):
-    result = run("treaty", "record", *args, "--db", db)
+    result = run("treaty", "record", *args, "--db", db, *EVA)
     assert result.exit_code != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, lines
@@ -121,7 +150,7 @@ def test_an_invalid_action_exits_non_zero_with_one_line(db, args, message):
     ("word", "stored"), [("denunciation", "withdrawal"), ("Full-Powers", "full_powers")]
 )
 def test_officers_words_for_actions_are_understood(db, word, stored):
-    args = ("rome-1998", "DEU", word, "2026-01-10", "--db", db, "--json")
+    args = ("rome-1998", "DEU", word, "2026-01-10", "--db", db, "--json", *EVA)
     result = run("treaty", "record", *args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["action"] == stored
@@ -134,7 +163,7 @@ def test_import_is_all_or_nothing(db, tmp_path):
         "lhc-2023,BE,ratification,2026-01-10,https://example.org/1,\n"
         "lhc-2023,KAZ,ratification,2026-01-10,https://example.org/2,\n"
     )
-    result = run("treaty", "import", str(bad), "--db", db)
+    result = run("treaty", "import", str(bad), "--db", db, *EVA)
     assert result.exit_code != 0
     assert "row 3" in result.stderr and "without a prior signature" in result.stderr
     assert run_json("treaty", "notifications", "lhc-2023", "--db", db) == []
@@ -143,15 +172,18 @@ def test_import_is_all_or_nothing(db, tmp_path):
         "instrument,iso3,action,date,source_url,notes\n"
         ",BE,ratification,2026-01-10,https://example.org/1,\n"
     )
-    result = run("treaty", "import", str(good), "--instrument", "lhc-2023", "--db", db)
+    result = run("treaty", "import", str(good), "--instrument", "lhc-2023", "--db", db, *EVA)
     assert result.exit_code == 0, result.output
+    assert run_json("treaty", "notifications", "lhc-2023", "--db", db) == []  # a draft
+    issued = run("treaty", "issue", "lhc-2023", "1", "--db", db, "--as", "jan.depositary")
+    assert issued.exit_code == 0, issued.output
     assert len(run_json("treaty", "notifications", "lhc-2023", "--db", db)) == 1
 
 
 def test_import_names_a_wrong_header(db, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("iso3,action,date\nBE,signature,2025-01-01\n")
-    result = run("treaty", "import", str(bad), "--db", db)
+    result = run("treaty", "import", str(bad), "--db", db, *EVA)
     assert result.exit_code != 0 and "header" in result.stderr
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from judicare.audit.models import AuditEventRow
 from judicare.auth.permissions import Forbidden, Principal, Role
-from judicare.errors import ActionRefused, InvalidInput
+from judicare.errors import ActionRefused, InvalidInput, JudicareError
 from judicare.files.store import MemoryFileStore
 from judicare.treaties import desk_service as desk
 from judicare.treaties import service as register
@@ -85,7 +85,7 @@ def test_a_head_of_states_ratification_is_accepted_drafted_and_issued_by_another
         sent = desk.dispatches(uow.session, "lhc-2023", 1)
         tags = set(uow.session.scalars(select(AuditEventRow.tag)))
     assert [n["reference"] for n in published] == ["LHC-2023/1"]
-    assert {d["channel"] for d in sent} == {"document"} and len(sent) == len(issued["sent_to"])
+    assert {d["channel"] for d in sent} == {"pdf"} and len(sent) == len(issued["sent_to"])
     assert {"depositary:instrument:receive", "depositary:notification:issue"} <= tags
     with pytest.raises(ActionRefused, match="already issued"):
         _issue(app, store, 1)
@@ -241,3 +241,21 @@ def test_only_a_depositary_officer_receives_instruments(app, store):
         _receive(app, store, who=OFFICER, state="BEL", kind="ratification",
                  deposited_on="2026-03-02", signatory="King", capacity="head_of_state")  # fmt: skip
     assert _register_actions(app) == 0
+
+
+def test_the_final_clauses_may_name_who_is_notified(app, store, monkeypatch):
+    """With `notifications.recipients` in the final clauses, only those groups are sent the
+    notification; without it, every state with an action, and the rule says so."""
+    from judicare.treaties.catalogue import get_instrument
+
+    with app.unit_of_work() as uow:
+        everyone, rule = desk.concerned_states(uow.session, get_instrument("lhc-2023"))
+    assert {"LVA", "NLD", "FRA"} <= set(everyone) and "do not say who is notified" in rule
+    clauses = {"notifications": {"recipients": ["contracting_states"], "citation": "test"}}
+    monkeypatch.setattr(desk, "final_clauses", lambda _id: clauses)
+    with app.unit_of_work() as uow:
+        parties, rule = desk.concerned_states(uow.session, get_instrument("lhc-2023"))
+    assert parties == ["LVA"] and rule == "final clauses: contracting_states (test)"
+    clauses["notifications"]["recipients"] = ["everybody"]
+    with app.unit_of_work() as uow, pytest.raises(JudicareError, match="not known"):
+        desk.concerned_states(uow.session, get_instrument("lhc-2023"))

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from judicare.auth.permissions import Principal, Role
 from judicare.bootstrap import prepare_database, upgrade_database
 from judicare.db import migrate
 from judicare.errors import ActionRefused, DatabaseNotReady, ImportRejected
-from judicare.treaties import service
+from judicare.files.store import MemoryFileStore
+from judicare.treaties import desk_service, service
 from judicare.treaties.models import (
     DepositaryActionRow,
     DepositaryNotificationRow,
     InstrumentRow,
 )
 from tests.conftest import TODAY
+
+EVA = Principal(1, "eva.depositary", Role.DEPOSITARY_OFFICER, "BEL-CA")
+JAN = Principal(2, "jan.depositary", Role.DEPOSITARY_OFFICER, "BEL-CA")
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 def _count(app, model) -> int:
@@ -27,7 +33,7 @@ def _count(app, model) -> int:
 def _record(app, *args, note: str = ""):
     proposed = service.parse_action(*args, note=note)
     with app.unit_of_work() as uow:
-        result = service.record_action(uow.session, proposed, TODAY)
+        result = service.record_action(uow.session, proposed, TODAY, who=EVA)
         uow.commit()
     return result
 
@@ -36,7 +42,7 @@ def _import(app, lines: list[str], instrument: str | None = None):
     text = "instrument,iso3,action,date,source_url,notes\n" + "\n".join(lines) + "\n"
     rows = service.read_import_file(text)
     with app.unit_of_work() as uow:
-        result = service.import_actions(uow.session, rows, TODAY, instrument)
+        result = service.import_actions(uow.session, rows, TODAY, instrument, who=EVA)
         uow.commit()
     return result
 
@@ -70,6 +76,13 @@ def test_recording_actions_numbers_notifications_per_instrument(app):
     assert first["reference"] == "LHC-2023/1"
     assert "Belgium" in first["text_en"] and "Belgique" in first["text_fr"]
     assert "10 janvier 2026" in first["text_fr"]
+    assert first["issued_at"] is None  # a draft: another officer issues it (four eyes)
+    with app.unit_of_work() as uow:
+        assert service.list_notifications(uow.session, "lhc-2023") == []
+        for number in (1, 2):
+            desk_service.issue(uow.session, MemoryFileStore(), JAN, "lhc-2023", number,
+                               now=NOW)  # fmt: skip
+        uow.commit()
     with app.unit_of_work() as uow:
         listed = service.list_notifications(uow.session, "lhc-2023")
     assert [n["number"] for n in listed] == [1, 2]
@@ -167,5 +180,5 @@ def test_reloading_reference_data_keeps_the_register(app):
 def test_nothing_is_written_unless_the_unit_of_work_commits(app):
     proposed = service.parse_action("lhc-2023", "BEL", "ratification", "2026-01-10")
     with app.unit_of_work() as uow:
-        service.record_action(uow.session, proposed, TODAY)
+        service.record_action(uow.session, proposed, TODAY, who=EVA)
     assert _count(app, DepositaryNotificationRow) == 0

@@ -83,3 +83,24 @@ def test_the_rome_statute_page_shows_the_joint_statements_beside_it(node):
     assert "68 of the 68 recorded signatories were parties to the Rome Statute" in page
     assert "(partial list)" in page
     assert "Joint statements" not in WebUser(node, "eva.depositary").get("/treaties/lhc-2023").text
+
+
+def test_a_notification_received_from_another_node_is_on_the_desk(node):
+    from datetime import UTC, date, datetime
+
+    from judicare.treaties.models import ReceivedNotificationRow
+
+    with node.app.unit_of_work() as uow:
+        uow.session.add(ReceivedNotificationRow(
+            sender="BEL-DEP", message_id="00000000-0000-4000-8000-000000000009",
+            instrument_id="lhc-2023", number=7, reference="LHC-2023/7", state="DEU",
+            action="ratification", action_date=date(2026, 3, 2),
+            issued_at=datetime(2026, 3, 5, 9, 0, tzinfo=UTC), text_en="Germany ratified.",
+            text_fr="L'Allemagne a ratifié.", received_at=datetime(2026, 3, 5, 9, 1, tzinfo=UTC),
+        ))  # fmt: skip
+        uow.commit()
+    eva = WebUser(node, "eva.depositary")
+    page = eva.get("/treaties/desk").text
+    assert "LHC-2023/7" in page and "from node BEL-DEP" in page and "Germany ratified." in page
+    french = eva.get("/treaties/desk?lang=fr").text
+    assert "du nœud BEL-DEP" in french and "L&#39;Allemagne a ratifié." in french

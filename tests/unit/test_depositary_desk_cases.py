@@ -38,6 +38,7 @@ def _received(case: dict) -> Received:
             declaration=case.get("declaration", ""),
             annexes=tuple(case.get("annexes", ())),
             reservation_notified_on=case.get("reservation_notified"),
+            consented_on=case.get("consented"),
         ),
     )
 
@@ -52,6 +53,8 @@ def test_case(case: dict) -> None:
         assert case["cites"] in [c.article for c in outcome.citations], outcome.citations
     if "late" in case:
         assert outcome.objection_late is case["late"]
+    if "period_end" in case:
+        assert outcome.objection_period_end == case["period_end"]
 
 
 def test_the_cases_cover_every_capacity_and_outcome() -> None:
@@ -65,3 +68,23 @@ def test_the_objection_period_ends_twelve_months_after_notification() -> None:
 
     assert objection_deadline(date(2024, 2, 29)) == date(2025, 2, 28)
     assert objection_deadline(date(2025, 3, 2)) == date(2026, 3, 2)
+
+
+def test_the_later_of_twelve_months_and_consent_ends_each_states_period() -> None:
+    from judicare.treaties.desk import ObjectionRule, PeriodEnd, objection_period
+
+    notified = date(2025, 3, 2)
+    assert objection_period(notified, None) == (date(2026, 3, 2), PeriodEnd.TWELVE_MONTHS)
+    assert objection_period(notified, date(2026, 3, 3)) == (date(2026, 3, 3), PeriodEnd.CONSENT)
+    assert objection_period(notified, date(2026, 3, 2))[1] is PeriodEnd.TWELVE_MONTHS
+    without = ObjectionRule(or_consent_if_later=False)
+    assert objection_period(notified, date(2027, 1, 1), without)[0] == date(2026, 3, 2)
+
+
+def test_the_objection_rule_is_held_as_data_and_marked_unverified() -> None:
+    from judicare.treaties.final_clauses import objection_rule
+
+    rule = objection_rule()
+    assert rule.months == 12 and rule.or_consent_if_later is True
+    assert rule.citation.article == "20(5)" and rule.citation.verified is False
+    assert rule.citation.source_url

@@ -121,10 +121,17 @@ AUDIT_COSIGNATURE = MessageType(
     "a witness's answer to an audit checkpoint: the checkpoint cosigned, or why it refused",
 )  # fmt: skip
 
+# The depositary's desk (issue 19): an issued depositary notification, sent to the node of
+# every state concerned; concerns no request (exchange.depositary).
+DEPOSITARY_NOTIFICATION = MessageType(
+    "depositary_notification", 1, ("notification",), False,
+    "a depositary notification issued by the depositary of an instrument",
+)  # fmt: skip
+
 REGISTRY: dict[tuple[str, int], MessageType] = {
     (t.tag, t.version): t
     for t in (REQUEST, SUPPLEMENTARY_REQUEST, ANSWER, REQUEST_FOR_INFORMATION, RECEIPT,
-              STATUS_NOTICE, AUDIT_CHECKPOINT, AUDIT_COSIGNATURE)
+              STATUS_NOTICE, AUDIT_CHECKPOINT, AUDIT_COSIGNATURE, DEPOSITARY_NOTIFICATION)
 }  # fmt: skip
 
 

@@ -17,10 +17,11 @@ from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import Principal
 from judicare.errors import JudicareError
 from judicare.evidence.archives import BAG_MEDIA_TYPE, Limits
-from judicare.exchange import attachments, witness
+from judicare.exchange import attachments, depositary, witness
 from judicare.exchange.canonical import (
     AUDIT_CHECKPOINT,
     AUDIT_COSIGNATURE,
+    DEPOSITARY_NOTIFICATION,
     REQUEST,
     SUPPLEMENTARY_REQUEST,
 )
@@ -122,6 +123,8 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
         return witness.apply_checkpoint(session, node, verified, body, inbox, now)
     if verified.type == AUDIT_COSIGNATURE:
         return witness.apply_answer(session, node, verified, body, inbox, now)
+    if verified.type == DEPOSITARY_NOTIFICATION:  # concerns no request either
+        return depositary.apply_notification(session, verified, body, inbox, now)
     why = f"received from node {verified.sender} as message {verified.message_id}"
     if verified.type in (REQUEST, SUPPLEMENTARY_REQUEST):
         original = None

@@ -28,13 +28,20 @@ class LocalOnly(URLFetcher):
         return super().fetch(url, headers)
 
 
-def render_pdf(html: str, embedded_json: bytes, *, created: datetime, description: str) -> bytes:
+def render_pdf(
+    html: str,
+    embedded_json: bytes,
+    *,
+    created: datetime,
+    description: str,
+    json_name: str = JSON_NAME,
+) -> bytes:
     """The same inputs give the same bytes: the dates come from `created` (the app's clock)
     and the file identifier from the content."""
     identifier = hashlib.sha256(html.encode("utf-8") + embedded_json).hexdigest()[:32]
     attachment = Attachment(
         string=embedded_json.decode("utf-8"),
-        name=JSON_NAME,
+        name=json_name,
         description=description,
         created=created,
         modified=created,

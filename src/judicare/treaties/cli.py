@@ -105,6 +105,9 @@ def record(
     state: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 or alpha-3 code.")],
     action: Annotated[str, typer.Argument(help="signature, ratification, accession, ...")],
     when: Annotated[str, typer.Argument(metavar="YYYY-MM-DD", help="Date of the action.")],
+    as_user: Annotated[
+        str, typer.Option("--as", help="The depositary officer recording it (user name).")
+    ],
     note: Annotated[str, typer.Option("--note", help="Text or subject of the action.")] = "",
     source_url: Annotated[
         str | None, typer.Option("--source-url", help="Where the action is documented.")
@@ -112,18 +115,26 @@ def record(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record a depositary action; prints the number of its notification."""
+    """Record a depositary action and draft its numbered notification, which another
+    depositary officer issues (`treaty issue`, four eyes)."""
+    from judicare.cli_support import acting_user
+
     with command_app(db) as judicare:
         proposed = service.parse_action(instrument, state, action, when, note, source_url)
         with judicare.unit_of_work() as uow:
-            notification = service.record_action(uow.session, proposed, judicare.clock.today())
+            notification = service.record_action(
+                uow.session, proposed, judicare.clock.today(),
+                who=acting_user(uow.session, as_user),
+            )  # fmt: skip
             uow.commit()
     if as_json:
         print_json(notification)
         return
     out_console.print(
         f"Depositary notification no. {notification['number']} ({notification['reference']}): "
-        f"{notification['state']} {notification['action']} {notification['date']}",
+        f"{notification['state']} {notification['action']} {notification['date']} "
+        f"(draft: another officer issues it with `treaty issue {notification['instrument']} "
+        f"{notification['number']}`)",
         highlight=False,
     )
 
@@ -131,25 +142,32 @@ def record(
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV: instrument,iso3,action,date,source_url,notes")],
+    as_user: Annotated[
+        str, typer.Option("--as", help="The depositary officer importing them (user name).")
+    ],
     instrument: Annotated[
         str | None, typer.Option("--instrument", help="Only this instrument; fills empty cells.")
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import depositary actions from CSV, all or nothing."""
+    """Import depositary actions from CSV, all or nothing; their notifications are drafts
+    that another depositary officer issues (four eyes)."""
+    from judicare.cli_support import acting_user
+
     text = read_input_file(file)
     with command_app(db) as judicare:
         rows = service.read_import_file(text)
         with judicare.unit_of_work() as uow:
             notifications = service.import_actions(
-                uow.session, rows, judicare.clock.today(), instrument
-            )
+                uow.session, rows, judicare.clock.today(), instrument,
+                who=acting_user(uow.session, as_user),
+            )  # fmt: skip
             uow.commit()
     if as_json:
         print_json({"imported": len(notifications), "notifications": notifications})
         return
-    out_console.print(f"Imported {len(notifications)} action(s).")
+    out_console.print(f"Imported {len(notifications)} action(s); their notifications are drafts.")
     for n in notifications:
         out_console.print(
             f"  notification {n['reference']}: {n['state']} {n['action']} {n['date']}",
@@ -356,6 +374,20 @@ def full_powers(
     _print_deposit(result, as_json)
 
 
+def _deliverer(judicare, who):
+    """Sends through this node's exchange when it has keys (`judicare node init`); without
+    them, every state concerned is sent the PDF."""
+    from judicare.exchange.depositary import deliverer
+    from judicare.exchange.keys import FileKeyStore
+    from judicare.exchange.service import Node
+
+    node = Node(
+        key_store=FileKeyStore(judicare.settings.effective_node_keys_dir),
+        settings=judicare.settings, file_store=judicare.file_store, clock=judicare.clock,
+    )  # fmt: skip
+    return deliverer(node, who.username)
+
+
 @app.command("issue")
 def issue(
     instrument: InstrumentArg,
@@ -364,23 +396,72 @@ def issue(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Issue a drafted notification (another officer than its drafter): sent and published."""
+    """Issue a drafted notification (another officer than its drafter): sent to the states
+    concerned (over the exchange to those whose node is a peer, otherwise as a PDF) and
+    published."""
     from judicare.cli_support import acting_user
     from judicare.treaties import desk_service
 
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        who = acting_user(uow.session, as_user)
         result = desk_service.issue(
-            uow.session, judicare.file_store, acting_user(uow.session, as_user), instrument,
-            number, now=judicare.now(),
+            uow.session, judicare.file_store, who, instrument, number, now=judicare.now(),
+            deliver=_deliverer(judicare, who),
         )  # fmt: skip
         uow.commit()
     if as_json:
         print_json(result)
         return
+    over = sum(1 for c in result["channels"].values() if c == "exchange")
     out_console.print(
-        f"Issued {result['reference']}; sent to {len(result['sent_to'])} state(s).",
+        f"Issued {result['reference']}; sent to {len(result['sent_to'])} state(s): {over} over "
+        f"the exchange, {len(result['sent_to']) - over} as a PDF "
+        f"(`treaty notification-pdf {result['reference']}`).",
         highlight=False,
     )
+
+
+@app.command("notification-pdf")
+def notification_pdf(
+    reference: Annotated[str, typer.Argument(help="The notification, e.g. LHC-2023/4.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The PDF file to write.")],
+    as_user: AsUser,
+    lang: Annotated[str, typer.Option("--lang", help="en or fr.")] = "en",
+    db: DbOption = None,
+) -> None:
+    """An issued notification as a PDF/A (what a state without a node is sent)."""
+    from judicare.auth.permissions import Permission, authorize
+    from judicare.cli_support import acting_user
+    from judicare.treaties import desk_service
+    from judicare.treaties.notification_pdf import notification_pdf as render
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        authorize(acting_user(uow.session, as_user), Permission.TREATY_READ)
+        instrument, number = desk_service.parse_reference(reference)
+        wire = desk_service.issued_form(uow.session, instrument, number)
+    pdf = render(wire, lang)
+    output.write_bytes(pdf)
+    out_console.print(f"Wrote {output} ({len(pdf)} bytes).", highlight=False)
+
+
+@app.command("received")
+def received(as_user: AsUser, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Depositary notifications other nodes sent to this one over the exchange."""
+    from judicare.cli_support import acting_user
+    from judicare.treaties import desk_service
+
+    with command_app(db) as judicare, judicare.unit_of_work() as uow:
+        rows = desk_service.received_notifications(uow.session, acting_user(uow.session, as_user))
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        out_console.print("No notifications received.")
+    for n in rows:
+        out_console.print(
+            f"[bold]{n['reference']}[/bold] from node {n['sender']}, issued {n['issued_at']}"
+        )
+        out_console.print(f"  EN: {n['text_en']}", highlight=False)
 
 
 @app.command("deposits")

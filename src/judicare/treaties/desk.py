@@ -13,8 +13,10 @@ The rules, under the articles they implement:
 * Final clauses (who may sign and when, which reservations and declarations are allowed) come
   from the instrument's own data file; a clause marked unverified can only warn.
 * Objections, VCLT art. 20(5): a reservation is considered accepted by a state that raised no
-  objection by the end of twelve months after it was notified of it. The desk records an
-  objection made after that period and says, in the notification, that it was late.
+  objection by the end of twelve months after it was notified of it, or by the date on which
+  it expressed its consent to be bound, whichever is later (per state: `ObjectionRule`, held
+  as data in data/vclt.yaml). The desk records an objection made after that period and says,
+  in the notification, that it was late.
 """
 
 from __future__ import annotations
@@ -51,8 +53,30 @@ VCLT_7_2_A = Citation(
 )
 VCLT_7_1_A = Citation("VCLT", "7(1)(a)", VCLT_SOURCE, False, "others produce full powers")
 VCLT_67_2 = Citation("VCLT", "67(2)", VCLT_SOURCE, False, "instruments of withdrawal")
-VCLT_20_5 = Citation("VCLT", "20(5)", VCLT_SOURCE, False, "twelve months to object")
+VCLT_20_5 = Citation(
+    "VCLT", "20(5)", VCLT_SOURCE, False,
+    "twelve months to object, or until consent to be bound if later",
+)  # fmt: skip
 OBJECTION_PERIOD = relativedelta(months=12)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionRule:
+    """VCLT art. 20(5) as data (`final_clauses.objection_rule` reads data/vclt.yaml): the
+    months after the notification of a reservation, and whether a state's own consent to be
+    bound, when later, ends its period instead."""
+
+    months: int = 12
+    or_consent_if_later: bool = True
+    citation: Citation = VCLT_20_5
+
+
+class PeriodEnd(enum.StrEnum):
+    """What ends one state's period to object."""
+
+    TWELVE_MONTHS = "twelve_months"
+    CONSENT = "consent"  # the state expressed its consent to be bound after the twelve months
+
 
 # Acts the desk receives as instruments (the register's other kinds stay with `treaty record`).
 DESK_KINDS = frozenset(
@@ -108,6 +132,7 @@ class Subject:
     declaration: str = ""  # "annex" or "interpretative"
     annexes: tuple[str, ...] = ()  # annex letters for an annex declaration
     reservation_notified_on: date | None = None  # for an objection: when it was notified
+    consented_on: date | None = None  # for an objection: when the objecting state consented
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +152,7 @@ class DeskOutcome:
     citations: tuple[Citation, ...] = ()
     objection_deadline: date | None = None
     objection_late: bool | None = None
+    objection_period_end: PeriodEnd | None = None
 
 
 def check_full_powers(received: Received) -> DeskOutcome:
@@ -166,18 +192,42 @@ def check_full_powers(received: Received) -> DeskOutcome:
     return DeskOutcome(Status.ACCEPTED, citations=(cite, VCLT_7_1_A))
 
 
-def objection_deadline(reservation_notified_on: date) -> date:
+def objection_deadline(reservation_notified_on: date, rule: ObjectionRule | None = None) -> date:
     """VCLT art. 20(5): twelve months after the state was notified of the reservation."""
-    result: date = reservation_notified_on + OBJECTION_PERIOD
+    months = (rule or ObjectionRule()).months
+    result: date = reservation_notified_on + relativedelta(months=months)
     return result
 
 
-def objection_is_late(objected_on: date, reservation_notified_on: date) -> bool:
-    """An objection deposited after the last day of the twelve months (VCLT art. 20(5))."""
-    return objected_on > objection_deadline(reservation_notified_on)
+def objection_period(
+    reservation_notified_on: date,
+    consented_on: date | None,
+    rule: ObjectionRule | None = None,
+) -> tuple[date, PeriodEnd]:
+    """One state's last day to object (VCLT art. 20(5)): the end of the twelve months, or
+    the date on which the state expressed its consent to be bound, whichever is later. For
+    a state that has not consented yet, the twelve months (its consent, if it comes later,
+    moves the day: ask again then)."""
+    rule = rule or ObjectionRule()
+    twelve = objection_deadline(reservation_notified_on, rule)
+    if rule.or_consent_if_later and consented_on is not None and consented_on > twelve:
+        return consented_on, PeriodEnd.CONSENT
+    return twelve, PeriodEnd.TWELVE_MONTHS
 
 
-def assess(received: Received, clauses: dict[str, Any] | None) -> DeskOutcome:
+def objection_is_late(
+    objected_on: date,
+    reservation_notified_on: date,
+    consented_on: date | None = None,
+    rule: ObjectionRule | None = None,
+) -> bool:
+    """An objection deposited after the state's last day (VCLT art. 20(5))."""
+    return objected_on > objection_period(reservation_notified_on, consented_on, rule)[0]
+
+
+def assess(
+    received: Received, clauses: dict[str, Any] | None, rule: ObjectionRule | None = None
+) -> DeskOutcome:
     """Every formal check on one received instrument. Refusals win over pending."""
     if received.kind not in DESK_KINDS:
         allowed = ", ".join(sorted(k.value for k in DESK_KINDS))
@@ -194,9 +244,10 @@ def assess(received: Received, clauses: dict[str, Any] | None) -> DeskOutcome:
         warnings.append("no final clauses are held as data for this instrument: none checked")
     else:
         _final_clauses(received, clauses, refused, pending, warnings)
-    deadline = late = None
+    deadline = late = period_end = None
+    rule = rule or ObjectionRule()
     if received.kind is ActionKind.OBJECTION:
-        citations.append(VCLT_20_5)
+        citations.append(rule.citation)
         notified = received.subject.reservation_notified_on
         if notified is None:
             pending.append(
@@ -204,15 +255,14 @@ def assess(received: Received, clauses: dict[str, Any] | None) -> DeskOutcome:
                 "notification first (the twelve months run from it, VCLT art. 20(5))"
             )
         else:
-            deadline, late = (
-                objection_deadline(notified),
-                objection_is_late(received.deposited_on, notified),
-            )
+            consented = received.subject.consented_on
+            deadline, period_end = objection_period(notified, consented, rule)
+            late = received.deposited_on > deadline
             if late:
                 warnings.append(
-                    f"the objection is made after the twelve-month period ended on {deadline} "
-                    "(VCLT art. 20(5)): the reservation is considered accepted by the objecting "
-                    "state; the objection is circulated and says so"
+                    f"the objection is made after the period to object ended on {deadline} "
+                    f"({rule.citation.describe()}): the reservation is considered accepted by "
+                    "the objecting state; the objection is circulated and says so"
                 )
     status = Status.REFUSED if refused else Status.PENDING if pending else Status.ACCEPTED
     return DeskOutcome(
@@ -222,6 +272,7 @@ def assess(received: Received, clauses: dict[str, Any] | None) -> DeskOutcome:
         tuple(citations),
         objection_deadline=deadline,
         objection_late=late,
+        objection_period_end=period_end,
     )
 
 

@@ -26,49 +26,33 @@ def desk_notification_text(
     number: int,
     *,
     entry_into_force: tuple[date, str] | None = None,
-    objection: tuple[str, date, bool] | None = None,
+    objection: tuple[str, date, bool] | tuple[str, date, bool, str] | None = None,
     withdrawal_effective: date | None = None,
 ) -> NotificationText:
-    """`objection` is (reference of the reservation's notification, last day to object,
-    late?)."""
+    """`objection` is (reference of the reservation's notification, the objecting state's
+    last day to object, late?, and what ended the period: "twelve_months" (the default) or
+    "consent", the state's consent to be bound when later, VCLT art. 20(5))."""
     when, why = entry_into_force if entry_into_force else (None, "")
     base = notification_text(instrument, action, number, when, why)
     english, french = [base.english], [base.french]
     if action.kind is ActionKind.RESERVATION:
         english.append(
             "Under article 20(5) of the Vienna Convention on the Law of Treaties, a State that "
-            "raises no objection within twelve months after the date of this notification is "
+            "raises no objection within twelve months after the date of this notification, or "
+            "by the date on which it expresses its consent to be bound, whichever is later, is "
             "considered to have accepted the reservation."
         )
         french.append(
             "Conformément à l'article 20, paragraphe 5, de la Convention de Vienne sur le droit "
             "des traités, un État qui n'a pas formulé d'objection dans les douze mois suivant "
-            "la date de la présente notification est réputé avoir accepté la réserve."
+            "la date de la présente notification, ou à la date à laquelle il exprime son "
+            "consentement à être lié si celle-ci est postérieure, est réputé avoir accepté la "
+            "réserve."
         )
     if objection is not None:
-        reference, deadline, late = objection
-        if late:
-            english.append(
-                f"The objection concerns the reservation notified in {reference}; it was "
-                f"received after the twelve-month period, which ended on {_en(deadline)} "
-                "(article 20(5) of the Vienna Convention on the Law of Treaties)."
-            )
-            french.append(
-                f"L'objection concerne la réserve notifiée par {reference} ; elle a été reçue "
-                f"après l'expiration du délai de douze mois, le {_fr(deadline)} (article 20, "
-                "paragraphe 5, de la Convention de Vienne sur le droit des traités)."
-            )
-        else:
-            english.append(
-                f"The objection concerns the reservation notified in {reference}; it was "
-                f"received within the twelve-month period, which ends on {_en(deadline)} "
-                "(article 20(5) of the Vienna Convention on the Law of Treaties)."
-            )
-            french.append(
-                f"L'objection concerne la réserve notifiée par {reference} ; elle a été reçue "
-                f"dans le délai de douze mois, qui expire le {_fr(deadline)} (article 20, "
-                "paragraphe 5, de la Convention de Vienne sur le droit des traités)."
-            )
+        en, fr = _objection_words(*objection)
+        english.append(en)
+        french.append(fr)
     if action.kind is ActionKind.WITHDRAWAL:
         if withdrawal_effective is not None:
             english.append(f"The withdrawal takes effect on {_en(withdrawal_effective)}.")
@@ -83,6 +67,42 @@ def desk_notification_text(
                 "de l'instrument n'a pas été vérifiée."
             )
     return NotificationText(english=" ".join(english), french=" ".join(french))
+
+
+def _objection_words(
+    reference: str, deadline: date, late: bool, end: str = "twelve_months"
+) -> tuple[str, str]:
+    vclt_en = "article 20(5) of the Vienna Convention on the Law of Treaties"
+    vclt_fr = "article 20, paragraphe 5, de la Convention de Vienne sur le droit des traités"
+    if end == "consent":
+        when_en = "after" if late else "within"
+        ends_en = "ended" if late else "ends"
+        when_fr = "après l'expiration du" if late else "dans le"
+        ends_fr = "qui a expiré" if late else "qui expire"
+        return (
+            f"The objection concerns the reservation notified in {reference}; it was received "
+            f"{when_en} the period to object, which {ends_en} on {_en(deadline)}, the date on "
+            "which the objecting State expressed its consent to be bound, later than the end "
+            f"of the twelve months ({vclt_en}).",
+            f"L'objection concerne la réserve notifiée par {reference} ; elle a été reçue "
+            f"{when_fr} délai d'objection, {ends_fr} le {_fr(deadline)}, date à laquelle "
+            "l'État auteur de l'objection a exprimé son consentement à être lié, postérieure "
+            f"à l'expiration des douze mois ({vclt_fr}).",
+        )
+    if late:
+        return (
+            f"The objection concerns the reservation notified in {reference}; it was "
+            f"received after the twelve-month period, which ended on {_en(deadline)} "
+            f"({vclt_en}).",
+            f"L'objection concerne la réserve notifiée par {reference} ; elle a été reçue "
+            f"après l'expiration du délai de douze mois, le {_fr(deadline)} ({vclt_fr}).",
+        )
+    return (
+        f"The objection concerns the reservation notified in {reference}; it was "
+        f"received within the twelve-month period, which ends on {_en(deadline)} ({vclt_en}).",
+        f"L'objection concerne la réserve notifiée par {reference} ; elle a été reçue "
+        f"dans le délai de douze mois, qui expire le {_fr(deadline)} ({vclt_fr}).",
+    )
 
 
 def notification_document(

@@ -5,6 +5,7 @@ audit in the caller's transaction; they never commit and never read the clock.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -28,22 +29,31 @@ from judicare.treaties.desk import (
     Subject,
     assess,
     objection_deadline,
+    objection_period,
 )
 from judicare.treaties.desk_notices import desk_notification_text, notification_document
 from judicare.treaties.domain import Action, ActionKind, Instrument, Origin
 from judicare.treaties.entry_into_force import withdrawal_effective
-from judicare.treaties.final_clauses import final_clauses
+from judicare.treaties.final_clauses import final_clauses, objection_rule
 from judicare.treaties.models import (
     CustodyEventRow,
+    DepositaryActionRow,
     DepositaryNotificationRow,
     DepositRow,
     DispatchRow,
+    ReceivedNotificationRow,
 )
 from judicare.treaties.notifications import NotificationText
 from judicare.treaties.validation import refusals
 
 MAX_ORIGINAL_BYTES = 50 * 1024 * 1024
 CUSTODY_EVENTS = ("received", "moved", "certified_copy")
+
+# Sends one issued notification (its wire form, `wire_notification`) to the nodes of the
+# states given, in the caller's transaction; answers {state: [(peer node, message id)]}
+# for the states it reached. `exchange.depositary.deliverer` makes one from this node;
+# without one (no node keys), every state concerned is sent the PDF.
+Deliver = Callable[[Session, dict, list[str], datetime], dict[str, list[tuple[str, str]]]]
 
 
 class NotFoundInRegister(JudicareError):
@@ -216,7 +226,7 @@ def complete_full_powers(
 
 
 def _check_and_record(session, row: DepositRow, receipt: Receipt, who, today) -> str | None:
-    outcome = assess(_received(receipt), final_clauses(receipt.instrument.id))
+    outcome = assess(_received(receipt), final_clauses(receipt.instrument.id), objection_rule())
     reasons, status = list(outcome.reasons), outcome.status
     action = _action(receipt)
     if status is Status.ACCEPTED:
@@ -232,10 +242,13 @@ def _check_and_record(session, row: DepositRow, receipt: Receipt, who, today) ->
     if status is not Status.ACCEPTED:
         return None
     row.action_id = repo.add_action(session, action)
-    return _draft(session, row, receipt, action, who, outcome.objection_deadline)
+    return _draft(
+        session, row, receipt, action, who, outcome.objection_deadline,
+        outcome.objection_period_end,
+    )  # fmt: skip
 
 
-def _draft(session, row, receipt: Receipt, action: Action, who, deadline) -> str:
+def _draft(session, row, receipt: Receipt, action: Action, who, deadline, outcome_end) -> str:
     instrument = receipt.instrument
     number = repo.next_notification_number(session, instrument.id)
     entry = None
@@ -246,7 +259,8 @@ def _draft(session, row, receipt: Receipt, action: Action, who, deadline) -> str
     objection = None
     if receipt.objection_to is not None and deadline is not None:
         reference = _notification_reference(session, receipt.objection_to)
-        objection = (reference, deadline, bool(row.objection_late))
+        end = outcome_end.value if outcome_end is not None else "twelve_months"
+        objection = (reference, deadline, bool(row.objection_late), end)
     effective = None
     if action.kind is ActionKind.WITHDRAWAL and instrument.withdrawal.delay is not None:
         effective = withdrawal_effective(receipt.deposited_on, instrument.withdrawal.delay)
@@ -254,12 +268,10 @@ def _draft(session, row, receipt: Receipt, action: Action, who, deadline) -> str
         instrument, replace(action, id=row.action_id), number,
         entry_into_force=entry, objection=objection, withdrawal_effective=effective,
     )  # fmt: skip
-    notification = repo.add_notification(
-        session, instrument.id, number, row.action_id, text.english, text.french
-    )
-    notification.status, notification.issued_at = "draft", None
-    notification.drafted_by = who.username
-    session.flush()
+    repo.add_notification(
+        session, instrument.id, number, row.action_id, text.english, text.french,
+        drafted_by=who.username,
+    )  # fmt: skip
     return f"{instrument.id.upper()}/{number}"
 
 
@@ -271,9 +283,11 @@ def issue(
     number: int,
     *,
     now: datetime,
+    deliver: Deliver | None = None,
 ) -> dict:
     """A second officer issues a drafted notification: it is sent to every state concerned
-    (as a document) and published. Four eyes: the drafter cannot issue."""
+    (over the exchange to a state whose node is a peer, otherwise as a PDF) and published.
+    Four eyes: the drafter cannot issue."""
     authorize(who, Permission.TREATY_RECORD)
     instrument = get_instrument(instrument_id)
     register._lock_instrument(session, instrument.id)
@@ -288,43 +302,128 @@ def issue(
         raise NotFoundInRegister(f"notification {reference} does not exist")
     if row.status != "draft":
         raise ActionRefused(f"notification {reference} was already issued")
-    if row.drafted_by == who.username:
+    if not row.drafted_by or row.drafted_by == who.username:
         raise ActionRefused(
-            f"notification {reference} was drafted by {who.username}: another depositary "
-            "officer must review and issue it (four eyes)"
+            f"notification {reference} was drafted by {row.drafted_by or 'nobody known'}: "
+            f"another depositary officer than {who.username} must review and issue it "
+            "(four eyes)"
         )
     row.status, row.issued_at, row.issued_by = "issued", now, who.username
     deposit = session.scalar(select(DepositRow).where(DepositRow.action_id == row.action_id))
     if deposit is not None and deposit.kind == ActionKind.RESERVATION.value:
-        deposit.objection_deadline = objection_deadline(now.date())
-    sent = _dispatch(session, store, instrument, row, now)
+        deposit.objection_deadline = objection_deadline(now.date(), objection_rule())
+    states, rule = concerned_states(session, instrument)
+    wire = wire_notification(session, instrument, row, deposit, now)
+    row.issued_form = wire
+    channels = _dispatch(session, store, instrument, row, now, states, wire, deliver)
+    sent = sorted(channels)
     record(
         session, actor=who.username, action=AuditAction.DISCLOSURE,
         tag="depositary:notification:issue", subject_type="notification", subject_id=reference,
         why="depositary notification issued", at=now,
-        details={"drafted_by": row.drafted_by, "sent_to": sent},
+        details={"drafted_by": row.drafted_by, "sent_to": sent, "channels": channels,
+                 "recipients_rule": rule},
     )  # fmt: skip
-    return {"reference": reference, "issued_at": now.isoformat(), "sent_to": sent}
+    return {
+        "reference": reference,
+        "issued_at": now.isoformat(),
+        "sent_to": sent,
+        "channels": channels,
+        "recipients_rule": rule,
+    }
 
 
-def _dispatch(session, store, instrument: Instrument, row, now) -> list[str]:
-    """The states concerned are every state with an action for the instrument (signatories,
-    parties, and the state that acted). Each gets the document; the exchange is not used."""
+DEFAULT_RECIPIENTS = ("signatories", "contracting_states", "acting_state", "others_with_action")
+RECIPIENT_GROUPS = frozenset(DEFAULT_RECIPIENTS)
+
+
+def concerned_states(session: Session, instrument: Instrument) -> tuple[list[str], str]:
+    """The states a notification of the instrument goes to, and the rule applied. The final
+    clauses (as data) may say it (`notifications.recipients`: signatories,
+    contracting_states, acting_state, others_with_action); when they do not, every state
+    with an action for the instrument (its signatories and parties, the state that acted,
+    and any other state the register knows to have acted), and the rule says so."""
+    clause = (final_clauses(instrument.id) or {}).get("notifications") or {}
+    groups = clause.get("recipients")
+    if groups:
+        unknown = set(groups) - RECIPIENT_GROUPS
+        if unknown:
+            raise JudicareError(
+                f"final clauses of {instrument.id}: notification recipients "
+                f"{sorted(unknown)} are not known: use {', '.join(DEFAULT_RECIPIENTS)}"
+            )
+        rule = f"final clauses: {', '.join(groups)} ({clause.get('citation', 'no source')})"
+    else:
+        groups = DEFAULT_RECIPIENTS
+        rule = (
+            "the final clauses held as data do not say who is notified ("
+            + clause.get("citation", "no clause")
+            + "): sent to every signatory and party, and every other state with an action "
+            "for the instrument"
+        )
+    actions = repo.actions_for(session, instrument.id)
+    states: set[str] = set()
+    for action in actions:
+        if (
+            "others_with_action" in groups
+            or ("signatories" in groups and action.kind is ActionKind.SIGNATURE)
+            or ("contracting_states" in groups and action.kind.expresses_consent)
+        ):
+            states.add(action.state)
+    return sorted(states), rule
+
+
+def wire_notification(session, instrument: Instrument, row, deposit, now: datetime) -> dict:
+    """An issued notification as it travels to the states' nodes (JSON-plain, no floats):
+    number, instrument, action, state, dates, texts in English and French, and the entry
+    into force the register now computes for the state (for an act of consent)."""
+    action = repo.to_action(session.get(DepositaryActionRow, row.action_id))
+    entry = None
+    if action.kind.expresses_consent:
+        record_ = register.participation_for(session, instrument.id).states.get(action.state)
+        if record_ is not None and record_.in_force_from is not None:
+            entry = record_.in_force_from.isoformat()
+    deadline = deposit.objection_deadline if deposit is not None else None
+    return {
+        "reference": f"{instrument.id.upper()}/{row.number}",
+        "instrument": instrument.id,
+        "instrument_title": instrument.title,
+        "number": row.number,
+        "state": action.state,
+        "action": action.kind.value,
+        "action_date": action.date.isoformat() if action.date else None,
+        "issued_at": now.isoformat(),
+        "entry_into_force": entry,
+        "objection_deadline": deadline.isoformat() if deadline else None,
+        "text_en": row.text_en,
+        "text_fr": row.text_fr,
+    }
+
+
+def _dispatch(session, store, instrument, row, now, states, wire, deliver) -> dict[str, str]:
+    """One dispatch per state concerned: over the exchange to a state whose node is a peer
+    (the durable outbox delivers it), otherwise the PDF (`notification_pdf`). The issued
+    text is also kept as a self-contained document, by hash, as the record of what was
+    sent."""
     text = NotificationText(row.text_en, row.text_fr)
     document = notification_document(
         f"{instrument.id.upper()}/{row.number}", instrument.title, now.date(), text
     )
     key, _, sha = store.put([document], MAX_ORIGINAL_BYTES)
-    states = sorted({a.state for a in repo.actions_for(session, instrument.id)})
+    reached = deliver(session, wire, states, now) if deliver is not None and states else {}
+    channels = {}
     for state in states:
+        via = reached.get(state) or []
+        peer, message = via[0] if via else (None, None)
+        channels[state] = "exchange" if via else "pdf"
         session.add(
             DispatchRow(
-                notification_id=row.id, state=state, channel="document",
-                document_key=key, document_sha256=sha, at=now,
+                notification_id=row.id, state=state, channel=channels[state],
+                document_key=key, document_sha256=sha, at=now, peer_id=peer, message_id=message,
             )
         )  # fmt: skip
     session.flush()
-    return states
+    return channels
 
 
 def record_custody(
@@ -382,7 +481,11 @@ def list_deposits(session: Session, who: Principal, instrument_id: str | None = 
     if instrument_id:
         query = query.where(DepositRow.instrument_id == get_instrument(instrument_id).id)
     return [
-        deposit_dict(r, _reference_of_action(session, r.action_id)) for r in session.scalars(query)
+        {
+            **deposit_dict(r, _reference_of_action(session, r.action_id)),
+            "objection_periods": objection_periods(session, r),
+        }
+        for r in session.scalars(query)
     ]
 
 
@@ -410,8 +513,73 @@ def dispatches(session: Session, instrument_id: str, number: int) -> list[dict]:
         .order_by(DispatchRow.state)
     ).scalars()
     return [
-        {"state": r.state, "channel": r.channel, "document_sha256": r.document_sha256} for r in rows
-    ]
+        {"state": r.state, "channel": r.channel, "document_sha256": r.document_sha256,
+         "peer": r.peer_id, "message_id": r.message_id}
+        for r in rows
+    ]  # fmt: skip
+
+
+def issued_form(session: Session, instrument_id: str, number: int) -> dict:
+    """An issued notification as it was sent (for its PDF); a draft has none."""
+    instrument = get_instrument(instrument_id)
+    row = session.scalar(
+        select(DepositaryNotificationRow).where(
+            DepositaryNotificationRow.instrument_id == instrument.id,
+            DepositaryNotificationRow.number == number,
+        )
+    )
+    reference = f"{instrument.id.upper()}/{number}"
+    if row is None:
+        raise NotFoundInRegister(f"notification {reference} does not exist")
+    if row.status != "issued" or row.issued_at is None:
+        raise ActionRefused(f"notification {reference} is a draft: it has no PDF until issued")
+    if row.issued_form is None:  # issued before the form was kept (or by the register)
+        deposit = session.scalar(select(DepositRow).where(DepositRow.action_id == row.action_id))
+        return wire_notification(session, instrument, row, deposit, as_utc(row.issued_at))
+    return dict(row.issued_form)
+
+
+def parse_reference(reference: str) -> tuple[str, int]:
+    """ "LHC-2023/4" (as notifications are numbered) to ("lhc-2023", 4)."""
+    instrument, _, number = reference.strip().rpartition("/")
+    if not instrument or not number.isdigit() or int(number) < 1:
+        raise InvalidInput(
+            f"notification {reference!r} is not a reference like LHC-2023/4 (instrument/number)"
+        )
+    return get_instrument(instrument.lower()).id, int(number)
+
+
+def received_notifications(session: Session, who: Principal) -> list[dict]:
+    """The depositary notifications other nodes sent to this one, newest first."""
+    authorize(who, Permission.TREATY_READ)
+    rows = session.scalars(
+        select(ReceivedNotificationRow).order_by(
+            ReceivedNotificationRow.issued_at.desc(), ReceivedNotificationRow.id.desc()
+        )
+    )
+    return [received_dict(r) for r in rows]
+
+
+def received_dict(row: ReceivedNotificationRow) -> dict:
+    def day(value):
+        return value.isoformat() if value else None
+
+    return {
+        "reference": row.reference,
+        "sender": row.sender,
+        "message_id": row.message_id,
+        "instrument": row.instrument_id,
+        "number": row.number,
+        "state": row.state,
+        "action": row.action,
+        "action_date": day(row.action_date),
+        "issued_at": as_utc(row.issued_at).isoformat(),
+        "entry_into_force": day(row.entry_into_force),
+        "objection_deadline": day(row.objection_deadline),
+        "text_en": row.text_en,
+        "text_fr": row.text_fr,
+        "received_at": as_utc(row.received_at).isoformat(),
+    }
 
 
 def deposit_dict(row: DepositRow, notification: str | None = None) -> dict:
@@ -485,9 +653,45 @@ def _with_reservation(session: Session, receipt: Receipt) -> Receipt:
     return replace(
         receipt,
         subject=replace(
-            receipt.subject, reservation_notified_on=notified.date() if notified else None
+            receipt.subject,
+            reservation_notified_on=notified.date() if notified else None,
+            consented_on=_consented_on(session, receipt.instrument.id, receipt.state),
         ),
     )
+
+
+def _consented_on(session: Session, instrument_id: str, state: str) -> date | None:
+    """When the state expressed its consent to be bound by the instrument, if it has."""
+    days = [
+        a.date
+        for a in repo.actions_for(session, instrument_id)
+        if a.state == state and a.kind.expresses_consent and a.date is not None
+    ]
+    return min(days) if days else None
+
+
+def objection_periods(session: Session, deposit: DepositRow) -> dict[str, dict]:
+    """For an issued reservation: each state's last day to object (VCLT art. 20(5)), the
+    twelve months or its consent to be bound if later. States that have not consented
+    yet have the twelve months, which their consent, if later, will extend."""
+    if deposit.kind != ActionKind.RESERVATION.value or deposit.objection_deadline is None:
+        return {}
+    notified = session.scalar(
+        select(DepositaryNotificationRow.issued_at).where(
+            DepositaryNotificationRow.action_id == deposit.action_id
+        )
+    )
+    if notified is None:
+        return {}
+    rule = objection_rule()
+    states = {a.state for a in repo.actions_for(session, deposit.instrument_id)} - {deposit.state}
+    periods = {}
+    for state in sorted(states):
+        day, end = objection_period(
+            as_utc(notified).date(), _consented_on(session, deposit.instrument_id, state), rule
+        )
+        periods[state] = {"until": day.isoformat(), "ends_with": end.value}
+    return periods
 
 
 def _notification_reference(session: Session, deposit_id: int) -> str:

@@ -10,6 +10,7 @@ import yaml
 
 from judicare.errors import JudicareError
 from judicare.treaties.catalogue import data_root
+from judicare.treaties.desk import Citation, ObjectionRule
 
 
 @cache
@@ -29,3 +30,22 @@ def final_clauses(instrument_id: str) -> dict[str, Any] | None:
         if not rule.get("source_url"):
             raise JudicareError(f"{path.name}: reservation to art. {rule['article']} has no source")
     return data
+
+
+@cache
+def objection_rule() -> ObjectionRule:
+    """VCLT art. 20(5) as data/vclt.yaml holds it (months, the "whichever is later" branch,
+    its source and whether its text was verified)."""
+    path = data_root() / "vclt.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    article = (data.get("articles") or {}).get("20(5)")
+    if not article or not data.get("source_url"):
+        raise JudicareError(f"{path.name}: article 20(5) and its source_url are required")
+    months = article.get("period_months")
+    if not isinstance(months, int) or months <= 0:
+        raise JudicareError(f"{path.name}: 20(5) period_months must be a positive integer")
+    citation = Citation(
+        "VCLT", "20(5)", data["source_url"], bool(article.get("verified")),
+        str(article.get("note", "")),
+    )  # fmt: skip
+    return ObjectionRule(months, bool(article.get("or_consent_if_later")), citation)

@@ -58,16 +58,18 @@ class DepositaryNotificationRow(Base):
     number: Mapped[int] = mapped_column(Integer)
     action_id: Mapped[int] = mapped_column(ForeignKey("depositary_actions.id"), unique=True)
     # Empty while the notification is a draft at the depositary's desk (issue 19).
-    issued_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), default=utcnow, nullable=True
-    )
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     text_en: Mapped[str] = mapped_column(Text)
     text_fr: Mapped[str] = mapped_column(Text)
-    # "issued" (the register's own notifications, issued at once) or "draft" (the desk's,
-    # issued by a second officer: four eyes).
-    status: Mapped[str] = mapped_column(String(16), default="issued", server_default="issued")
+    # "draft" until a second depositary officer issues it (`desk_service.issue`, four
+    # eyes), then "issued". (The server default "issued" is for rows recorded before the
+    # desk existed; every row written now is a draft first.)
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="issued")
     drafted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     issued_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # What was sent when it was issued (`desk_service.wire_notification`): the exchange
+    # message's body and the PDF's data, frozen (the entry into force as computed then).
+    issued_form: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class ReferenceDatasetRow(Base):
@@ -144,7 +146,37 @@ class DispatchRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     notification_id: Mapped[int] = mapped_column(ForeignKey("depositary_notifications.id"))
     state: Mapped[str] = mapped_column(String(3))
-    channel: Mapped[str] = mapped_column(String(24))  # "document"
-    document_key: Mapped[str] = mapped_column(String(80))
+    # "exchange" (sent to the state's node: `peer_id`, `message_id`) or "pdf" (a state
+    # without a node: the notification's PDF, rendered from the issued text, is sent to it)
+    channel: Mapped[str] = mapped_column(String(24))
+    document_key: Mapped[str] = mapped_column(String(80))  # the issued HTML record, by hash
     document_sha256: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    peer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class ReceivedNotificationRow(Base):
+    """A depositary notification another node (the depositary's) sent to this one over the
+    exchange. One per sender, instrument and number: receiving it again changes nothing."""
+
+    __tablename__ = "depositary_received_notifications"
+    __table_args__ = (
+        UniqueConstraint("sender", "instrument_id", "number", name="uq_received_notification"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(36))
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(3))
+    action: Mapped[str] = mapped_column(String(40))
+    action_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entry_into_force: Mapped[date | None] = mapped_column(Date, nullable=True)
+    objection_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    text_en: Mapped[str] = mapped_column(Text)
+    text_fr: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -134,14 +134,28 @@ def next_notification_number(session: Session, instrument_id: str) -> int:
 
 
 def add_notification(
-    session: Session, instrument_id: str, number: int, action_id: int, text_en: str, text_fr: str
+    session: Session,
+    instrument_id: str,
+    number: int,
+    action_id: int,
+    text_en: str,
+    text_fr: str,
+    *,
+    drafted_by: str,
 ) -> DepositaryNotificationRow:
+    """Every notification starts as a draft in its drafter's name: only another depositary
+    officer issues it (`desk_service.issue`, four eyes)."""
+    if not drafted_by:
+        raise ValueError("a depositary notification is drafted by a named officer")
     row = DepositaryNotificationRow(
         instrument_id=instrument_id,
         number=number,
         action_id=action_id,
         text_en=text_en,
         text_fr=text_fr,
+        status="draft",
+        issued_at=None,
+        drafted_by=drafted_by,
     )
     session.add(row)
     session.flush()

@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from judicare.auth.permissions import Permission, Principal, authorize
 from judicare.db.base import as_utc
 from judicare.errors import ActionRefused, ImportRejected, InvalidInput, JudicareError
 from judicare.states import resolve_state, state_name
@@ -263,15 +264,19 @@ def parse_action(
     )
 
 
-def record_action(session: Session, proposed: ProposedAction, today: date) -> dict:
-    """Validate and record one action with its numbered notification."""
+def record_action(
+    session: Session, proposed: ProposedAction, today: date, *, who: Principal
+) -> dict:
+    """Validate and record one action with its numbered notification, drafted in the
+    officer's name: another depositary officer issues it (`treaty issue`, four eyes)."""
+    authorize(who, Permission.TREATY_RECORD)
     instrument, action = proposed.instrument, proposed.action
     _lock_instrument(session, instrument.id)
     earlier = [a for a in repo.actions_for(session, instrument.id) if a.state == action.state]
     reasons = refusals(instrument, action, earlier, today)
     if reasons:
         raise ActionRefused("; ".join(reasons))
-    return _store(session, instrument, action)
+    return _store(session, instrument, action, who.username)
 
 
 def _lock_instrument(session: Session, instrument_id: str) -> None:
@@ -284,7 +289,7 @@ def _lock_instrument(session: Session, instrument_id: str) -> None:
         )
 
 
-def _store(session: Session, instrument: Instrument, action: Action) -> dict:
+def _store(session: Session, instrument: Instrument, action: Action, drafted_by: str) -> dict:
     action_id = repo.add_action(session, action)
     number = repo.next_notification_number(session, instrument.id)
     when, why = None, ""
@@ -295,8 +300,9 @@ def _store(session: Session, instrument: Instrument, action: Action) -> dict:
             when, why = record.in_force_from, record.explanation
     text = notification_text(instrument, action, number, when, why)
     row = repo.add_notification(
-        session, instrument.id, number, action_id, text.english, text.french
-    )
+        session, instrument.id, number, action_id, text.english, text.french,
+        drafted_by=drafted_by,
+    )  # fmt: skip
     return _notification_dict(row, action)
 
 
@@ -349,9 +355,13 @@ def import_actions(
     rows: Iterable[tuple[int, dict[str, str]]],
     today: date,
     instrument_filter: str | None = None,
+    *,
+    who: Principal,
 ) -> list[dict]:
     """All or nothing: every row is checked (against the register and the rows before it in
-    date order) before anything is written. One bad row rejects the file."""
+    date order) before anything is written. One bad row rejects the file. Each notification
+    is drafted in the officer's name; another officer issues it (four eyes)."""
+    authorize(who, Permission.TREATY_RECORD)
     if instrument_filter:
         instrument_filter = get_instrument(instrument_filter).id
     problems: list[str] = []
@@ -368,7 +378,7 @@ def import_actions(
     accepted = _check_in_date_order(session, proposed, today, problems)
     if problems:
         raise ImportRejected(sorted(problems, key=_row_number))
-    return [_store(session, p.instrument, p.action) for _, p in accepted]
+    return [_store(session, p.instrument, p.action, who.username) for _, p in accepted]
 
 
 def _parse_import_row(row: dict[str, str], instrument_filter: str | None) -> ProposedAction:

@@ -13,9 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from judicare.api.deps import AppDep
 from judicare.auth.permissions import Permission, Principal, authorize
 from judicare.errors import InvalidInput, JudicareError
+from judicare.exchange.depositary import deliverer
 from judicare.treaties import desk_service
 from judicare.treaties import service as register
 from judicare.treaties.desk import DESK_KINDS, Capacity, FullPowers
+from judicare.treaties.notification_pdf import notification_pdf as render_notification_pdf
 from judicare.web.i18n import Translator
 from judicare.web.rendering import PagesDep, flash
 from judicare.web.session import check_csrf, current_principal, language_of
@@ -29,12 +31,15 @@ FormText = Annotated[str, Form(max_length=2000)]
 router = APIRouter(include_in_schema=False)
 
 
-def _drafts(session) -> list[dict]:
-    drafts = []
+def _notifications(session) -> tuple[list[dict], list[dict]]:
+    """(drafts to review, issued notifications newest first)."""
+    drafts, issued = [], []
     for instrument in register.list_instruments():
         rows = register.list_notifications(session, instrument["id"], include_drafts=True)
         drafts += [n for n in rows if n["issued_at"] is None]
-    return drafts
+        issued += [n for n in rows if n["issued_at"] is not None]
+    issued.sort(key=lambda n: (n["issued_at"], n["reference"]), reverse=True)
+    return drafts, issued
 
 
 def desk_page(
@@ -42,10 +47,12 @@ def desk_page(
 ):
     with app.unit_of_work() as uow:
         deposits = desk_service.list_deposits(uow.session, who)
-        drafts = _drafts(uow.session)
+        drafts, issued = _notifications(uow.session)
+        received = desk_service.received_notifications(uow.session, who)
     return pages.render(
         request, "treaty_desk.html", status=status, principal=who,
-        deposits=list(reversed(deposits)), drafts=drafts, kinds=KINDS, capacities=CAPACITIES,
+        deposits=list(reversed(deposits)), drafts=drafts, issued=issued, received=received,
+        kinds=KINDS, capacities=CAPACITIES,
         instruments=register.list_instruments(), errors=errors or {}, values=values or {},
     )  # fmt: skip
 
@@ -164,9 +171,11 @@ def issue(
     t = Translator(language_of(request))
     try:
         with app.unit_of_work() as uow:
+            node = getattr(request.app.state, "exchange_node", None)
             result = desk_service.issue(
-                uow.session, app.file_store, who, instrument, int(number or 0), now=app.now()
-            )
+                uow.session, app.file_store, who, instrument, int(number or 0), now=app.now(),
+                deliver=deliverer(node, who.username),
+            )  # fmt: skip
             uow.commit()
     except JudicareError as exc:
         if exc.http_status in (401, 403):
@@ -182,3 +191,19 @@ def issue(
         ),
     )
     return RedirectResponse(DESK, status_code=303)
+
+
+@router.get(DESK + "/notifications/{instrument}/{number}.pdf")
+def notification_pdf(
+    app: AppDep, request: Request, who: Who, instrument: str, number: int, lang: str = "en"
+) -> Response:
+    """An issued notification as the PDF a state without a node is sent (en or fr)."""
+    authorize(who, Permission.TREATY_READ)
+    with app.unit_of_work() as uow:
+        wire = desk_service.issued_form(uow.session, instrument, number)
+    pdf = render_notification_pdf(wire, lang)
+    name = f"{wire['reference'].replace('/', '-').lower()}-{lang}.pdf"
+    return Response(
+        pdf, media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )  # fmt: skip

@@ -76,6 +76,7 @@ GOLDEN_PLAINTEXT = {
     "status_notice": b'{"body":{"status":"x"},"message_id":"00000000-0000-4000-8000-000000000001","recipient":"NLD-CA","sender":"BEL-CA","type":"status_notice","type_version":1}',
     "audit_checkpoint": b'{"body":{"checkpoint":"x"},"message_id":"00000000-0000-4000-8000-000000000001","recipient":"NLD-CA","sender":"BEL-CA","type":"audit_checkpoint","type_version":1}',
     "audit_cosignature": b'{"body":{},"message_id":"00000000-0000-4000-8000-000000000001","recipient":"NLD-CA","sender":"BEL-CA","type":"audit_cosignature","type_version":1}',
+    "depositary_notification": b'{"body":{"notification":"x"},"message_id":"00000000-0000-4000-8000-000000000001","recipient":"NLD-CA","sender":"BEL-CA","type":"depositary_notification","type_version":1}',
 }  # fmt: skip
 GOLDEN_SIGNED = b'{"header":{"ciphertext":"AAAA","conversation_id":"c","created_at":"2026-11-23T10:00:00.000000Z","encryption_key":"e","expires_at":"2026-11-23T11:00:00.000000Z","format":1,"message_id":"m","recipient":"NLD-CA","sender":"BEL-CA","signing_key":"34750f98bd59fcfc946da45aaabe933b","type":"request","type_version":1},"signature":"JfYmmGeWv6EhiYNCdnW03u+uXffmSM0fnVcCGqMWUz/Pa4x+3FZv2WSeDRq+M+wC5Kqu2SoYVMt/atmU1bH4Cg=="}'  # fmt: skip
 GOLDEN_CARD_SHA256 = "ae0eb2f13b7d3bd0992c42f81831f2083f42e7c030d5fd15f97ac50661f9e691"
