@@ -7,8 +7,10 @@ import os
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
-from judicare.cli_support import DbOption, build_app, err_console
+from judicare.cli_support import DbOption, build_app, err_console, fail
+from judicare.errors import InvalidInput, JudicareError
 
 
 def serve(
@@ -33,8 +35,15 @@ def serve(
     from judicare.asgi import create_api
     from judicare.bootstrap import prepare_database
 
-    app = build_app(db, read_db=read_db)
-    prepare_database(app)
+    try:
+        app = build_app(db, read_db=read_db)
+        prepare_database(app)
+    except JudicareError as exc:
+        fail(exc.message, exc.exit_code)
+    except ValidationError as exc:  # the settings, e.g. --read-db on SQLite
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        fail(f"{where}: {first['msg'].removeprefix('Value error, ')}", InvalidInput.exit_code)
     err_console.print(f"Judicare API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs)")
     from judicare.logs import log_config
 

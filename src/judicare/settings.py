@@ -127,18 +127,20 @@ class Settings(BaseSettings):
             return normalise_database_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'judicare.db'}"
 
+    @field_validator("read_database_url")
+    @classmethod
+    def _read_url_is_postgresql(cls, value: str | None) -> str | None:
+        if value and not normalise_database_url(value).startswith("postgresql"):
+            raise ValueError(
+                f"read database URL {value!r} is not PostgreSQL: a read replica is a "
+                "PostgreSQL standby (e.g. postgresql://postgres@127.0.0.1:5433/judicare); "
+                "leave JUDICARE_READ_DATABASE_URL unset on SQLite"
+            )
+        return value
+
     @property
     def effective_read_database_url(self) -> str | None:
-        if not self.read_database_url:
-            return None
-        url = normalise_database_url(self.read_database_url)
-        if not url.startswith("postgresql"):
-            raise ValueError(
-                f"read database URL {self.read_database_url!r} is not PostgreSQL: a read "
-                "replica is a PostgreSQL standby (e.g. postgresql://postgres@127.0.0.1:5433/"
-                "judicare); leave JUDICARE_READ_DATABASE_URL unset on SQLite"
-            )
-        return url
+        return normalise_database_url(self.read_database_url) if self.read_database_url else None
 
     # --- node exchange (issue 8) ---
     node_keys_dir: Path | None = Field(
