@@ -164,7 +164,13 @@ class _PristinePostgres:
         with self.engine.begin() as connection:
             self.tables = (
                 connection.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+                    # A partitioned table is copied through its parent, never its partitions
+                    # (the audit trail, migration 0036): else each row would come back twice.
+                    text(
+                        "SELECT c.relname FROM pg_class c JOIN pg_namespace n "
+                        "ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+                        "AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1"
+                    )
                 )
                 .scalars()
                 .all()

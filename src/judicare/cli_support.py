@@ -42,8 +42,9 @@ def command_clock() -> Clock:
     return SystemClock()
 
 
-def build_app(db: str | None) -> App:
-    settings = Settings(database_url=db) if db else Settings()
+def build_app(db: str | None, read_db: str | None = None) -> App:
+    chosen = {"database_url": db, "read_database_url": read_db}
+    settings = Settings(**{name: value for name, value in chosen.items() if value})
     return create_app(settings, clock=command_clock())
 
 

@@ -7,8 +7,10 @@ import os
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
-from judicare.cli_support import DbOption, build_app, err_console
+from judicare.cli_support import DbOption, build_app, err_console, fail
+from judicare.errors import InvalidInput, JudicareError
 
 
 def serve(
@@ -16,6 +18,16 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     db: DbOption = None,
+    read_db: Annotated[
+        str | None,
+        typer.Option(
+            "--read-db",
+            help="A PostgreSQL streaming replica for read-only pages and exports (default: "
+            "JUDICARE_READ_DATABASE_URL; none: all reads on --db). Bound its lag with "
+            "JUDICARE_READ_MAX_LAG_SECONDS.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Start the API (OpenAPI at /docs and /openapi.json)."""
     import uvicorn
@@ -23,8 +35,15 @@ def serve(
     from judicare.asgi import create_api
     from judicare.bootstrap import prepare_database
 
-    app = build_app(db)
-    prepare_database(app)
+    try:
+        app = build_app(db, read_db=read_db)
+        prepare_database(app)
+    except JudicareError as exc:
+        fail(exc.message, exc.exit_code)
+    except ValidationError as exc:  # the settings, e.g. --read-db on SQLite
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        fail(f"{where}: {first['msg'].removeprefix('Value error, ')}", InvalidInput.exit_code)
     err_console.print(f"Judicare API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs)")
     from judicare.logs import log_config
 
@@ -35,6 +54,8 @@ def serve(
     # Several processes: each builds its own app from the same settings (by environment).
     if db:
         os.environ["JUDICARE_DATABASE_URL"] = db
+    if read_db:
+        os.environ["JUDICARE_READ_DATABASE_URL"] = read_db
     app.dispose()
     uvicorn.run(
         "judicare.serve:api_from_environment",

@@ -89,8 +89,25 @@ class Settings(BaseSettings):
         "terminal, `json` (one object per line, no personal data) for a log collector.",
     )  # fmt: skip
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    read_database_url: str | None = Field(
+        default=None, description="A PostgreSQL streaming replica that read-only pages and "
+        "exports read from (the request list and its CSV, the live public portal); none: "
+        "everything reads the primary (database_url).",
+    )  # fmt: skip
+    read_max_lag_seconds: float = Field(
+        default=30.0, ge=0, description="The most a replica may be behind (its replay lag) "
+        "for a page to read from it; beyond that, or when the lag is unknown, the page reads "
+        "from the primary and says so.",
+    )  # fmt: skip
+    audit_origin: str | None = Field(
+        default=None, min_length=1, max_length=300, description="The name of the audit "
+        "trail, which names its checkpoint journal (default: the database's host, port and "
+        "name as reached). Set the same value on every server before and after a failover, "
+        "so that checkpoints signed against the old primary are verified against the "
+        "promoted replica.",
+    )  # fmt: skip
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
     def _url_has_a_scheme(cls, value: str | None) -> str | None:
         if value is not None and "://" not in value and not value.startswith("sqlite:"):
@@ -109,6 +126,21 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'judicare.db'}"
+
+    @field_validator("read_database_url")
+    @classmethod
+    def _read_url_is_postgresql(cls, value: str | None) -> str | None:
+        if value and not normalise_database_url(value).startswith("postgresql"):
+            raise ValueError(
+                f"read database URL {value!r} is not PostgreSQL: a read replica is a "
+                "PostgreSQL standby (e.g. postgresql://postgres@127.0.0.1:5433/judicare); "
+                "leave JUDICARE_READ_DATABASE_URL unset on SQLite"
+            )
+        return value
+
+    @property
+    def effective_read_database_url(self) -> str | None:
+        return normalise_database_url(self.read_database_url) if self.read_database_url else None
 
     # --- node exchange (issue 8) ---
     node_keys_dir: Path | None = Field(

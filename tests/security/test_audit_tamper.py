@@ -85,6 +85,13 @@ def _attacker(app):
     connection = engine.connect()
     if engine.dialect.name == "postgresql":
         connection.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        # Each monthly partition has its own TRUNCATE guard (migration 0036): off too.
+        partitions = connection.execute(text(
+            "SELECT inhrelid::regclass::text FROM pg_inherits "
+            "WHERE inhparent = 'audit_events'::regclass"
+        )).scalars().all()  # fmt: skip
+        for partition in partitions:
+            connection.execute(text(f'ALTER TABLE "{partition}" DISABLE TRIGGER USER'))
     else:
         connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
         connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))

@@ -55,6 +55,35 @@ def _say(text: str) -> None:
     out_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command("partitions")
+def partitions(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    ahead: Annotated[
+        int, typer.Option("--ahead", min=0, max=36, help="Months after this one to create.")
+    ] = 2,
+) -> None:
+    """Create the audit trail's monthly partitions (PostgreSQL) for this month and the next
+    ones, before entries of those months arrive; run it monthly."""
+    from judicare.audit.partitions import default_partition_entries, ensure_partitions
+
+    with command_app(db) as judicare, judicare.engine.begin() as connection:
+        made = ensure_partitions(connection, judicare.clock.today(), ahead)
+        in_default = default_partition_entries(connection)
+    if as_json:
+        print_json(
+            {
+                "partitions": [{"month": m.month, "table": m.table} for m in made],
+                "default_partition_entries": in_default,
+            }
+        )
+        return
+    for month in made:
+        where = month.table or "the default partition (it already holds entries of that month)"
+        _say(f"{month.month}: {where}")
+    _say(f"Entries in the default partition: {in_default}.")
+
+
 @app.command("verify")
 def verify(
     db: DbOption = None,

@@ -23,7 +23,10 @@ PING_AFTER_IDLE_SECONDS = 5.0  # a connection idle longer is tested before use
 _RETURNED_AT = "judicare.returned_at"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, read_only: bool = False) -> Engine:
+    """An engine for `url`. `read_only` (PostgreSQL): every transaction is read-only, as
+    for a replica that read-only pages use: a page that tried to write there fails, even
+    on a replica since promoted."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -48,9 +51,11 @@ def make_engine(url: str) -> Engine:
     # A worker serves up to ~20 requests at once (32 clients over 2 workers, unevenly): keep
     # that many connections open rather than opening and closing overflow connections under
     # load, each of which costs PostgreSQL a new backend process.
+    options = {"options": "-c default_transaction_read_only=on"} if read_only else {}
     engine = create_engine(
         url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=60, pool_recycle=3600,
         hide_parameters=True,  # a failed statement's message would carry names and facts
+        connect_args=options,
     )  # fmt: skip
     _ping_when_idle(engine)
     event.listen(engine, "before_cursor_execute", _refuse_nul)

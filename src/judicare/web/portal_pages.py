@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment
 
 from judicare.api.deps import AppDep
+from judicare.db.freshness import PRIMARY, Freshness
 from judicare.errors import JudicareError
 from judicare.portal import datasets
 from judicare.portal import service as portal
@@ -29,6 +30,7 @@ from judicare.treaties.statements import get_statement
 from judicare.treaties.wording import for_users
 from judicare.web import portal_statistics
 from judicare.web.charts import line_chart, world_map, yearly_totals
+from judicare.web.freshness import freshness_headers, freshness_note
 from judicare.web.i18n import LANGUAGES, Translator
 from judicare.web.labels import label
 from judicare.web.rendering import build_environment
@@ -63,6 +65,7 @@ def _environment() -> Environment:
 class PageContext:
     lang: str
     here: str  # the page's path below /public/<lang>/
+    freshness: Freshness = PRIMARY  # live pages read from a replica say how old their data is
 
     @property
     def root(self) -> str:
@@ -86,6 +89,7 @@ def render(template: str, page: PageContext, **context) -> bytes:
             root=page.root,
             here=page.here,
             plain=for_users,  # the data's words without file names, rows or [UNSURE]
+            freshness=freshness_note(translator, page.freshness),
             **context,
         )
     )
@@ -107,7 +111,12 @@ def portal_paths(data: portal.PortalData) -> list[str]:
 
 
 def portal_file(
-    data: portal.PortalData, path: str, *, on: date | None = None, live: bool = False
+    data: portal.PortalData,
+    path: str,
+    *,
+    on: date | None = None,
+    live: bool = False,
+    freshness: Freshness = PRIMARY,
 ) -> tuple[bytes, str]:
     """The bytes and media type of one portal path (below /public/), or PortalNotFound."""
     extension = path.rsplit(".", 1)[-1]
@@ -138,7 +147,7 @@ def portal_file(
     lang, _, page = path.partition("/")
     if lang not in LANGUAGES or extension != "html":
         raise PortalNotFound(f"no portal page {path}")
-    return _page(data, PageContext(lang, page), on=on, live=live), TYPES["html"]
+    return _page(data, PageContext(lang, page, freshness), on=on, live=live), TYPES["html"]
 
 
 def dataset_rows(data: portal.PortalData, name: str) -> list[dict]:
@@ -272,10 +281,11 @@ def public_file(
             return Response(
                 "on: not a valid date; use YYYY-MM-DD", status_code=422, media_type="text/plain"
             )
-    with app.unit_of_work() as uow:
+    reading, freshness = app.reading()
+    with reading as uow:
         data = portal.load(uow.session, app.clock.today())
         try:
-            body, media_type = portal_file(data, path, on=day, live=True)
+            body, media_type = portal_file(data, path, on=day, live=True, freshness=freshness)
         except PortalNotFound as exc:
             return Response(exc.message, status_code=404, media_type="text/plain")
-    return Response(body, media_type=media_type)
+    return Response(body, media_type=media_type, headers=freshness_headers(freshness))

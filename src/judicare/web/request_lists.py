@@ -24,6 +24,7 @@ from judicare.requests import queries, team
 from judicare.requests.domain import RequestStatus
 from judicare.states import resolve_state, state_name
 from judicare.web.errors_text import field_problem
+from judicare.web.freshness import freshness_headers
 from judicare.web.i18n import Translator
 from judicare.web.labels import label
 from judicare.web.session import current_principal, language_of
@@ -112,7 +113,8 @@ def export(app: AppDep, request: Request, who: Who) -> Response:
     if errors:
         name, problem = next(iter(errors.items()))
         raise InvalidInput(f"{name}: {problem}")
-    with app.unit_of_work() as uow:
+    reading, freshness = app.reading(writes=bool(chosen["person"]))  # a name search is audited
+    with reading as uow:
         result = queries.list_requests(
             uow.session, who, filters_of(chosen, who, CSV_ROWS, 0),
             today=app.clock.today(), now=app.now(), why=WHY,
@@ -134,7 +136,10 @@ def export(app: AppDep, request: Request, who: Who) -> Response:
     return Response(
         "\ufeff" + out.getvalue(),  # a byte-order mark: spreadsheets then read UTF-8
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="requests.csv"'},
+        headers={
+            "Content-Disposition": 'attachment; filename="requests.csv"',
+            **freshness_headers(freshness),
+        },
     )
 
 

@@ -38,6 +38,7 @@ from judicare.screening.next_step import next_step
 from judicare.screening.service import candidates_for, screen_stored
 from judicare.states import state_name
 from judicare.web import request_lists, timeline_text
+from judicare.web.freshness import freshness_headers, freshness_note
 from judicare.web.i18n import Translator
 from judicare.web.intake import crime_choices
 from judicare.web.readings import machine_readings
@@ -66,7 +67,9 @@ def request_list(
     chosen = request_lists.chosen_of(request.query_params)
     errors = request_lists.problems(Translator(language_of(request)), chosen)
     result: dict = {"items": [], "total": 0}
-    with app.unit_of_work() as uow:
+    # From the replica when one is configured; a search by name is audited: the primary.
+    reading, freshness = app.reading(writes=bool(chosen["person"]) and not errors)
+    with reading as uow:
         if not errors:  # a filter we cannot apply lists nothing rather than everything
             filters = request_lists.filters_of(chosen, who, PAGE_SIZE, (page - 1) * PAGE_SIZE)
             result = queries.list_requests(
@@ -75,10 +78,11 @@ def request_list(
         offered = request_lists.list_context(uow.session, who, chosen)
         uow.commit()
     template = "request_table.html" if request.headers.get("hx-request") else "requests.html"
-    return pages.render(
+    response = pages.render(
         request,
         template,
         principal=who,  # 200 even with errors: HTMX swaps only a 2xx answer
+        freshness=freshness_note(Translator(language_of(request)), freshness),
         result=result,
         chosen=chosen,
         errors=errors,
@@ -89,6 +93,8 @@ def request_list(
         state_name=lambda code: state_name(code, language_of(request)),
         **offered,
     )
+    response.headers.update(freshness_headers(freshness))
+    return response
 
 
 @router.get("/requests/{request_id}")
