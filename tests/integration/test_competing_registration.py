@@ -21,10 +21,13 @@ from tests.integration.api_support import OTHER, OWN, request_body
 from tests.integration.exchange_nodes import T0, _deliver, _officer, _send
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-# a person sought no other test names (the shared database keeps every request), one each
-_PEOPLE = iter([("Dragan Registrović", "1966-07-02"), ("Fatima Zehrabegović", "1958-11-23"),
-                ("Nikolai Okhrimenko", "1975-03-09"), ("Ljubica Vasiljkova", "1949-05-30"),
-                ("Tomasz Wieczerzak", "1981-12-14"), ("Hamza Mehmedbašić", "1962-08-19")])  # fmt: skip
+# each test's person sought, named by no other test (the shared database of a backend keeps
+# every request)
+_PEOPLE = {"stored": ("Dragan Registrović", "1966-07-02"),
+           "read": ("Fatima Zehrabegović", "1958-11-23"),
+           "decided": ("Nikolai Okhrimenko", "1975-03-09"),
+           "across": ("Ljubica Vasiljkova", "1949-05-30"),
+           "backfill": ("Tomasz Wieczerzak", "1981-12-14")}  # fmt: skip
 
 
 @pytest.fixture
@@ -32,8 +35,8 @@ def api(demo_api):
     return demo_api
 
 
-def _sought() -> dict:
-    name, born = next(_PEOPLE)
+def _sought(which: str) -> dict:
+    name, born = _PEOPLE[which]
     return {"role": "person_sought", "names": [{"name": name}], "birth_date": born,
             "nationality": "RS"}  # fmt: skip
 
@@ -70,7 +73,7 @@ def _audit(app, request_id: int, act: str) -> list[dict]:
 
 
 def test_found_at_registration_stored_once_marking_both_and_audited(api):
-    person = _sought()
+    person = _sought("stored")
     first = _extradition(api, person, requesting_state="FR")
     assert _pairs(api.app, first["id"]) == []
     second = _extradition(api, person, requesting_state="CH")
@@ -94,7 +97,7 @@ def test_found_at_registration_stored_once_marking_both_and_audited(api):
 
 
 def test_the_pages_read_the_stored_record_not_a_new_search(api):
-    person = _sought()
+    person = _sought("read")
     first = _extradition(api, person)
     second = _extradition(api, person, requesting_state="XIC",
                           requesting_authority="International Criminal Court (test)")  # fmt: skip
@@ -116,7 +119,7 @@ def test_the_pages_read_the_stored_record_not_a_new_search(api):
 def test_an_effective_decision_marks_the_competition_decided(api):
     from tests.integration.test_victims_competing_prosecution import _second_supervisor
 
-    person = _sought()
+    person = _sought("decided")
     state = _extradition(api, person)
     court = _extradition(api, person, requesting_state="XIC",
                          requesting_authority="International Criminal Court (test)")  # fmt: skip
@@ -138,7 +141,7 @@ def test_an_effective_decision_marks_the_competition_decided(api):
 
 
 def test_across_authorities_the_audit_trail_names_no_other_request(api):
-    person = _sought()
+    person = _sought("across")
     mine = _extradition(api, person)
     theirs = _extradition(api, person, authority=OTHER)
     assert len(_pairs(api.app, mine["id"], theirs["id"])) == 1
@@ -174,7 +177,7 @@ def test_a_document_added_later_finds_the_same_evidence(api):
 
 
 def test_backfill_stores_what_was_registered_before_and_only_the_node_admin_runs_it(api):
-    person = _sought()
+    person = _sought("backfill")
     first = _extradition(api, person)
     second = _extradition(api, person, requesting_state="CH")
     with api.app.unit_of_work() as uow:
