@@ -27,7 +27,8 @@ _PEOPLE = {"stored": ("Dragan Registrović", "1966-07-02"),
            "read": ("Fatima Zehrabegović", "1958-11-23"),
            "decided": ("Nikolai Okhrimenko", "1975-03-09"),
            "across": ("Ljubica Vasiljkova", "1949-05-30"),
-           "backfill": ("Tomasz Wieczerzak", "1981-12-14")}  # fmt: skip
+           "backfill": ("Tomasz Wieczerzak", "1981-12-14"),
+           "intake": ("Radovan Intakević", "1957-06-21")}  # fmt: skip
 
 
 @pytest.fixture
@@ -158,6 +159,27 @@ def test_across_authorities_the_audit_trail_names_no_other_request(api):
     officer = api.client.get(f"/api/v1/requests/{theirs['id']}/competing",
                              headers=api.headers("officer", OTHER)).json()  # fmt: skip
     assert officer["another_request_exists_at_this_node"] is False
+
+
+def test_a_request_registered_through_the_web_intake_is_matched_at_once(api):
+    import re
+
+    from tests.integration.web_support import WebUser, incoming_form
+
+    person = _sought("intake")
+    first = api.create(persons=[{**person, "role": "suspect"}])
+    officer = WebUser(api, "anna.officer")
+    form = incoming_form(**{"person-0-role": "suspect", "person-0-name": person["names"][0]["name"],
+                            "person-0-birth_date": person["birth_date"],
+                            "person-0-nationality": "SRB"})  # fmt: skip
+    registered = officer.post("/requests/new", form)
+    assert registered.status_code == 303, registered.text[:2000]
+    second = int(re.search(r"/requests/(\d+)$", registered.headers["location"]).group(1))
+    [pair] = _pairs(api.app, first["id"])
+    assert (pair.request_id, pair.other_request_id) == (first["id"], second)
+    assert pair.found_by == "create"
+    page = officer.get(f"/requests/{second}").text
+    assert first["reference"] in page and "found on 2026-11-23" in page
 
 
 def test_a_document_added_later_finds_the_same_evidence(api):

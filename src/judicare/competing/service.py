@@ -118,6 +118,11 @@ def _slot() -> dict:
     return {"person_score": None, "same_evidence": False, "persons": [], "digests": []}
 
 
+def _open(session: Session, request_id: int) -> bool:
+    status = session.scalar(select(RequestRow.status).where(RequestRow.id == request_id))
+    return status in OPEN_STATUSES
+
+
 def _binding(session: Session, instrument: str, state: str, on) -> str:
     return str(binding_status(participation_for(session, instrument), state, on))
 
@@ -166,8 +171,8 @@ def competing_view(
         other_id = pair.other_request_id if pair.request_id == row.id else pair.request_id
         try:
             other = load_for(session, principal, other_id, Permission.REQUEST_READ)
-        except NotFound:
-            hidden = hidden or pair.status == "open"
+        except NotFound:  # told only while both the competition and that request are open
+            hidden = hidden or (pair.status == "open" and _open(session, other_id))
             continue
         governing = rules.governing(facts_of(session, row, other, FactsIn(), now.date()))
         visible.append({
