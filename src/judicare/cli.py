@@ -7,6 +7,7 @@ import typer
 from judicare.audit.cli import app as audit_app
 from judicare.auth.cli import app as users_app
 from judicare.backup_cli import backup, restore
+from judicare.competing.cli import app as competing_app
 from judicare.db.cli import app as db_app
 from judicare.demo import demo
 from judicare.evidence.cli import app as evidence_app
@@ -42,6 +43,7 @@ app.add_typer(documents_app, name="documents")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(risk_app, name="risk")
 app.add_typer(notify_app, name="notify")
+app.add_typer(competing_app, name="competing")
 app.command("backup")(backup)
 app.command("restore")(restore)
 

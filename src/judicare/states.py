@@ -26,6 +26,14 @@ class State:
 # International Criminal Court, which makes requests as a state does but is none: XIC in
 # both columns (no alpha-2 is claimed), so that its requests can be registered and told
 # apart (competing requests, Rome Statute art. 90).
+#
+# Why XIC, checked against ../shared/data (December 2026): no file there gives the Court a
+# code. The sources name it only in words ("International Criminal Court (ICC)", in the
+# joint statements of data/statements/ and the Rome Statute rows of data/treaties/); every
+# `iso3` column holds ISO 3166-1 alpha-3 codes of states, and the one user-assigned code
+# documented is Kosovo's XKX (data/safeguards/README.md). ISO 3166-1 leaves the X-range to
+# its users, so XIC is ours, not a standard's: it never appears in a row of reference data,
+# and a data file that later documents another code for the Court should replace it here.
 COURT = "XIC"
 _USER_ASSIGNED = (
     State(alpha2="XK", alpha3="XKX", name="Kosovo"),

@@ -85,7 +85,10 @@ FIXED = {
     DocumentKind.ACKNOWLEDGEMENT: ("incoming", "mla"),
     DocumentKind.DECISION_NOTICE: ("incoming", "mla"),
     DocumentKind.EXECUTION_REPORT: ("incoming", "mla"),
+    DocumentKind.PROSECUTION_OUTCOME_NOTICE: ("incoming", "extradition"),
 }
+OBLIGATION = {"outcome": "prosecuted", "text": "Proceedings were brought before the District "
+              "Court (fictional) on 2 November 2026."}  # fmt: skip
 DECISION = {
     "outcome": "grant_with_conditions",
     "conditions": "The statement may be used only in the proceedings named in the request.",
@@ -130,6 +133,7 @@ def build(kind: DocumentKind, language: str) -> tuple[bytes, dict]:
         basis_title=TITLES[request["legal_basis_instrument"]],
         completeness={"missing": ["purpose", "time_limits"]}, decision=decision,
         evidence=[{"filename": "hearing-record.pdf", "size": 120400, "sha256": "cd" * 32}],
+        obligation=OBLIGATION if kind is DocumentKind.PROSECUTION_OUTCOME_NOTICE else None,
     )  # fmt: skip
     document = compose(inputs)
     html = templates.html(document, {"created": ISSUED.isoformat()})
@@ -226,6 +230,17 @@ def test_a_decision_notice_keeps_to_itself_what_it_must(rendered, language):
     assert "coe-mla-1959 art. 1" in text
     assert DECISION["conditions"] in " ".join(text.split())
     assert all("protected_status" not in p for p in parts["request"]["persons"])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_prosecution_outcome_notice_says_the_result_in_its_language(rendered, language):
+    from judicare.formal_documents.templates import Templates
+
+    pdf, _ = rendered[("prosecution_outcome_notice", language)]
+    text = " ".join(_text(pdf).split())
+    assert Templates().wording(language)["text"]["prosecution_prosecuted"] in text
+    assert OBLIGATION["text"] in text
+    assert "coe-extradition-1957" in text and "art. 6(2)" in text
 
 
 def test_the_same_inputs_give_the_same_bytes():

@@ -334,22 +334,62 @@ def test_a_refusal_on_nationality_creates_an_obligation_tracked_to_its_end(api):
                                          "note": "indictment filed"},
                              headers=api.headers("officer")).json()  # fmt: skip
     assert closed["awaiting_information_of_state"] is True
-    informed = api.client.post(f"/api/v1/obligations/{duty['id']}/informed",
-                               json={"informed_on": TODAY.isoformat(), "note": "letter to DE"},
-                               headers=api.headers("officer"))  # fmt: skip
+    # the outcome reached, the information of France is drafted at once; France has no node
+    # here (the request was registered by hand): it goes as a formal notice, after four-eyes
+    assert closed["information"]["status"] == "pending_approval"
+    assert closed["information"]["channel"] == "notice"
+    assert "prosecuted" in closed["information"]["text"]
+    mark = f"/api/v1/obligations/{duty['id']}/informed"
+    sent = {"informed_on": TODAY.isoformat(), "note": "notice sent to France by post"}
+    early = api.client.post(mark, json=sent, headers=api.headers("officer"))
+    assert early.status_code == 409 and "approval" in early.text
+    notice = f"/api/v1/requests/{request['id']}/formal-documents/prosecution_outcome_notice"
+    assert api.client.get(notice, headers=api.headers("officer")).status_code == 409
+    approval = f"/api/v1/obligations/{duty['id']}/information/approval"
+    own = api.client.post(approval, json={"approve": True, "note": "mine"},
+                          headers=api.headers("officer"))  # fmt: skip
+    assert own.status_code in (403, 409)
+    approved = api.client.post(approval, json={"approve": True, "note": "checked the outcome"},
+                               headers=api.headers("supervisor"))  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["information"]["status"] == "approved"
+    assert approved.json()["informed_on"] is None  # not sent yet: the notice is
+    not_downloaded = api.client.post(mark, json=sent, headers=api.headers("officer"))
+    assert not_downloaded.status_code == 409 and "download" in not_downloaded.text
+    document = api.client.get(f"{notice}?lang=fr&format=docx", headers=api.headers("officer"))
+    assert document.status_code == 200, document.text
+    words = _docx_text(document.content)
+    assert "Notification du résultat de la soumission aux fins de poursuites" in words
+    assert "Des poursuites ont été engagées contre la personne." in words
+    informed = api.client.post(mark, json=sent, headers=api.headers("officer"))
     assert informed.status_code == 200 and informed.json()["informed_on"] == TODAY.isoformat()
+    assert informed.json()["information"]["status"] == "sent"
+    assert api.client.get(notice, headers=api.headers("officer")).status_code == 409
     board = api.client.get("/api/v1/obligations", headers=api.headers("officer")).json()
     assert duty["id"] not in {o["id"] for o in board}
     history = _history(api, duty["id"])
     assert history == [
         "supervisor:prosecution:obligation:create",
         *["officer:prosecution:obligation:step"] * 4,
+        "officer:prosecution:obligation:inform:draft",
+        "supervisor:prosecution:obligation:inform:approve",
+        "officer:prosecution:obligation:inform:notice",
         "officer:prosecution:obligation:inform",
     ]
     stats = api.client.get("/api/v1/obligations/statistics", headers=api.headers("officer"))
     assert stats.status_code == 200
     prosecuted = stats.json()["by_outcome"]["prosecuted"]
     assert prosecuted == "<5" or prosecuted >= 5  # one case alone is never shown as 1
+
+
+def _docx_text(content: bytes) -> str:
+    import io
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as docx:
+        xml = docx.read("word/document.xml").decode("utf-8")
+    return " ".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", xml)).replace("&apos;", "'")
 
 
 def test_the_dashboard_shows_overdue_obligations_first(api):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import TODAY
 from tests.integration.api_support import OTHER, OWN
 from tests.integration.web_support import WebUser
 
@@ -76,3 +77,43 @@ def test_the_request_page_and_the_obligations_dashboard(demo_api):
     nl = officer.follow(officer.post("/language", {"lang": "nl", "next": "/obligations"}))
     officer.post("/language", {"lang": "en", "next": "/"})  # the demo API is shared: as before
     assert "Verplichtingen" in nl.text
+
+
+def test_the_result_is_approved_and_its_notice_marked_sent_from_the_dashboard(demo_api):
+    sought = {"role": "person_sought", "names": [{"name": "Wim Webtestdevos"}],
+              "nationality": "BE"}  # fmt: skip
+    request = demo_api.create(kind="extradition", requesting_state="FR", persons=[sought],
+                              measures=[], crimes=["genocide"])  # fmt: skip
+    for status in ("registered", "under_review"):
+        demo_api.move(request["id"], status)
+    made = demo_api.client.post(f"/api/v1/requests/{request['id']}/decisions", json={
+        "outcome": "refuse", "consulted": True, "reasons": "national",
+        "citations": [{"finding": "nationality"}]}, headers=demo_api.headers("legal_reviewer"))  # fmt: skip
+    assert demo_api.approve(made.json()["id"]).status_code == 200
+    duty = next(o for o in demo_api.client.get(
+        f"/api/v1/requests/{request['id']}/obligations", headers=demo_api.headers("officer")
+    ).json() if o["trigger"] == "ece_nationality")  # fmt: skip
+    officer = WebUser(demo_api, f"t.officer.{OWN}")
+    for status in ("submitted_to_prosecutors", "investigation_opened", "decision_taken"):
+        officer.post(f"/obligations/{duty['id']}/steps", {"status": status, "note": status})
+    officer.post(f"/obligations/{duty['id']}/steps",
+                 {"status": "closed", "outcome": "acquitted", "note": "judgment"})  # fmt: skip
+    board = officer.get("/obligations").text
+    assert "The information awaits a second person&#39;s approval." in board
+    assert "Approve and send" not in board  # an officer does not approve
+    supervisor = WebUser(demo_api, f"t.supervisor.{OWN}")
+    assert "Approve and send" in supervisor.get("/obligations").text
+    done = supervisor.follow(supervisor.post(f"/obligations/{duty['id']}/information/approval",
+                                             {"verdict": "approve", "note": "checked"}))  # fmt: skip
+    assert "Approved: download the notice, send it, and mark it sent." in done.text
+    page = officer.get(f"/requests/{request['id']}").text
+    assert "Notice of the result of the submission for prosecution" in page
+    notice = officer.get(f"/requests/{request['id']}/formal-documents/"
+                         "prosecution_outcome_notice?lang=nl&format=docx")  # fmt: skip
+    assert notice.status_code == 200
+    sent = officer.follow(officer.post(f"/obligations/{duty['id']}/informed",
+                                       {"informed_on": TODAY.isoformat(), "note": "by post"}))  # fmt: skip
+    assert "The notice was marked sent." in sent.text
+    informed = demo_api.client.get(f"/api/v1/requests/{request['id']}/obligations",
+                                   headers=demo_api.headers("officer")).json()  # fmt: skip
+    assert [o["information"]["status"] for o in informed if o["id"] == duty["id"]] == ["sent"]

@@ -33,6 +33,7 @@ def test_which_document_fits(case):
         has_effective_decision=case["decided"],
         outcome=case["outcome"],
         documents=case["documents"],
+        information_approved=case["informed"],
     )
     found = kinds.fit(case["document"], shape)
     assert found.fits is case["fits"], found.reason

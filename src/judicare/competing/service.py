@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from judicare.audit.service import AuditAction
 from judicare.auth.permissions import NotFound, Permission, Principal, can
 from judicare.competing import rules
+from judicare.competing.detection import stored_for, stored_pair
 from judicare.competing.models import CompetingDecisionRow
+from judicare.db.base import as_utc
 from judicare.errors import Conflict, InvalidInput
 from judicare.persons.domain import PartialDate, PersonQuery, PersonRecord
 from judicare.persons.keys import blocking_keys
@@ -90,11 +92,13 @@ def matches(session: Session, row: RequestRow) -> dict[int, dict]:
                 )
             )
             if other is not None and other != row.id:
-                slot = found.setdefault(other, {"person_score": None, "same_evidence": False})
+                slot = found.setdefault(other, _slot())
                 slot["person_score"] = max(slot["person_score"] or 0.0, round(score, 4))
+                slot["persons"].append({"person": person.id, "matched": entry.external_id,
+                                        "score": round(score, 4)})  # fmt: skip
     digests = select(DocumentRow.sha256).where(DocumentRow.request_id == row.id)
-    for other in session.scalars(
-        select(DocumentRow.request_id)
+    for other, digest in session.execute(
+        select(DocumentRow.request_id, DocumentRow.sha256)
         .join(RequestRow, RequestRow.id == DocumentRow.request_id)
         .where(
             DocumentRow.sha256.in_(digests),
@@ -102,10 +106,21 @@ def matches(session: Session, row: RequestRow) -> dict[int, dict]:
             RequestRow.status.in_(sorted(OPEN_STATUSES)),
         )
         .distinct()
+        .order_by(DocumentRow.request_id, DocumentRow.sha256)
     ):
-        found.setdefault(other, {"person_score": None, "same_evidence": False})
-        found[other]["same_evidence"] = True
+        slot = found.setdefault(other, _slot())
+        slot["same_evidence"] = True
+        slot["digests"].append(digest)
     return found
+
+
+def _slot() -> dict:
+    return {"person_score": None, "same_evidence": False, "persons": [], "digests": []}
+
+
+def _open(session: Session, request_id: int) -> bool:
+    status = session.scalar(select(RequestRow.status).where(RequestRow.id == request_id))
+    return status in OPEN_STATUSES
 
 
 def _binding(session: Session, instrument: str, state: str, on) -> str:
@@ -152,18 +167,22 @@ def competing_view(
     """What the reader of a request may know of the requests competing with it."""
     row = load_for(session, principal, request_id, Permission.REQUEST_READ)
     visible, hidden = [], False
-    for other_id, how in sorted(matches(session, row).items()):
+    for pair in stored_for(session, row.id):  # found at registration, not recomputed here
+        other_id = pair.other_request_id if pair.request_id == row.id else pair.request_id
         try:
             other = load_for(session, principal, other_id, Permission.REQUEST_READ)
-        except NotFound:
-            hidden = True
+        except NotFound:  # told only while both the competition and that request are open
+            hidden = hidden or (pair.status == "open" and _open(session, other_id))
             continue
         governing = rules.governing(facts_of(session, row, other, FactsIn(), now.date()))
         visible.append({
             "request_id": other.id, "reference": other.reference, "kind": other.kind,
             "requesting_state": other.requesting_state, "status": other.status,
-            "court": _court(other), "person_score": how["person_score"],
-            "same_evidence": how["same_evidence"], "governing": governing.as_dict(),
+            "court": _court(other), "person_score": pair.person_score,
+            "same_evidence": pair.same_evidence, "governing": governing.as_dict(),
+            "competition": {"id": pair.id, "status": pair.status,
+                            "found_at": as_utc(pair.found_at).isoformat(),
+                            "found_by": pair.found_by, "evidence": pair.evidence},
         })  # fmt: skip
     told_hidden = hidden and can(principal, Permission.REQUEST_DECIDE)
     if visible or told_hidden:  # what was disclosed of other requests (the page's own read
@@ -219,7 +238,7 @@ def propose(
     """Record which request has priority, with reasons; it waits for a second person."""
     row = load_for(session, principal, request_id, Permission.REQUEST_DECIDE)
     other = load_for(session, principal, decision.other_request_id, Permission.REQUEST_DECIDE)
-    if other.id not in matches(session, row):
+    if stored_pair(session, row.id, other.id) is None:
         raise InvalidInput(
             f"other_request_id {other.id} does not compete with request {row.id} (not the same "
             "person or evidence): check the request numbers"
@@ -284,6 +303,9 @@ def approve(
     entry.approved_by, entry.approved_at, entry.approval_note = (
         principal.user_id, now, approval.note,
     )  # fmt: skip
+    pair = stored_pair(session, entry.request_id, entry.other_request_id)
+    if approval.approve and pair is not None:
+        pair.status, pair.decision_id, pair.decided_at = "decided", entry.id, now
     session.flush()
     verdict = "approve" if approval.approve else "reject"
     for subject in (entry.request_id, entry.other_request_id):

@@ -157,6 +157,12 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
     if inbox.request_id is not None:  # the holders hear of it (issue 17, notices)
         notices.on_message_received(session, inbox.request_id, verified.message_id, now)
     outcome["documents"] = documents
+    if documents and inbox.request_id is not None:  # the same evidence in another file
+        from judicare.competing.detection import detect
+
+        received = session.get(RequestRow, inbox.request_id)
+        if received is not None:
+            detect(session, principal, received, now=now, why=why, found_by="exchange")
     if documents:
         inbox.body_summary = {**inbox.body_summary, "documents": documents}
     return outcome

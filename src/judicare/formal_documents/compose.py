@@ -35,6 +35,7 @@ class Inputs:
     completeness: dict[str, Any] | None = None
     decision: dict[str, Any] | None = None  # outcome, conditions, citations (disclosed)
     evidence: list[dict[str, Any]] = field(default_factory=list)  # filename, size, sha256
+    obligation: dict[str, Any] | None = None  # outcome, approved text (aut dedere aut judicare)
 
 
 def compose(i: Inputs) -> dict[str, Any]:
@@ -287,6 +288,16 @@ def _execution_report(i: Inputs) -> list[Json]:
     ]
 
 
+def _prosecution_outcome_notice(i: Inputs) -> list[Json]:
+    text, w, o = i.wording["text"], i.wording, i.obligation or {}
+    outcome = o.get("outcome") or ""
+    return [
+        _intro(i),
+        _section(w, "prosecution_result", [text.get(f"prosecution_{outcome}", outcome)]),
+        _section(w, "remarks", [o.get("text")]),
+    ]
+
+
 _BUILDERS = {
     K.LETTER_OF_REQUEST: _letter_of_request,
     K.EXTRADITION_REQUEST: _extradition_request,
@@ -295,4 +306,5 @@ _BUILDERS = {
     K.ACKNOWLEDGEMENT: _acknowledgement,
     K.DECISION_NOTICE: _decision_notice,
     K.EXECUTION_REPORT: _execution_report,
+    K.PROSECUTION_OUTCOME_NOTICE: _prosecution_outcome_notice,
 }

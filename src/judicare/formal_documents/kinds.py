@@ -4,7 +4,8 @@ Pure: plain values in, plain values out; the rules are data in `kinds.yaml`, wit
 A document is written by one side: the requesting state's central authority writes the
 letter of request, the extradition request and the request for provisional arrest (outgoing
 requests); the requested state's writes the acknowledgement, the request for further
-information, the decision notice and the execution report (incoming requests).
+information, the decision notice, the execution report and the notice of the result of a
+submission for prosecution (incoming requests).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class DocumentKind(enum.StrEnum):
     ACKNOWLEDGEMENT = "acknowledgement"
     DECISION_NOTICE = "decision_notice"
     EXECUTION_REPORT = "execution_report"
+    PROSECUTION_OUTCOME_NOTICE = "prosecution_outcome_notice"
 
 
 KINDS = tuple(k.value for k in DocumentKind)
@@ -73,6 +75,7 @@ class RequestShape:
     has_effective_decision: bool = False
     outcome: str | None = None  # of the decision in effect
     documents: int = 0  # documents held with the request
+    information_approved: bool = False  # an obligation's result approved for the state
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,10 @@ def fit(kind: DocumentKind | str, request: RequestShape) -> Fit:
             "no decision on the request is in effect yet "
             "(a refusal waits for a supervisor's approval)",
         )
+    if needs == "approved_information" and not request.information_approved:
+        return Fit(name, False, "no result of a submission for prosecution has been approved "
+                                "for the requesting state (draft it on the obligation, and "
+                                "have a second person approve it)")  # fmt: skip
     return Fit(name, True, "fits", citations_for(name, request.legal_basis, request.outcome))
 
 

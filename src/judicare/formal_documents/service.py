@@ -34,6 +34,8 @@ from judicare.formal_documents.kinds import (
 )
 from judicare.formal_documents.pdf import render_pdf
 from judicare.formal_documents.templates import LANGUAGES, Templates
+from judicare.prosecution.models import ProsecutionObligationRow
+from judicare.prosecution.service import notice_produced
 from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.read_models import RequestDetail
 from judicare.requests.service import audit_request_act, load_for
@@ -107,15 +109,31 @@ def _decision(session: Session, row: RequestRow) -> DecisionRow | None:
 
 
 def _shape(
-    row: RequestRow, report: dict, decision: DecisionRow | None, documents: int
-) -> RequestShape:
+    row: RequestRow, report: dict, decision: DecisionRow | None, documents: int,
+    informing: ProsecutionObligationRow | None = None,
+) -> RequestShape:  # fmt: skip
     return RequestShape(
         direction=row.direction, kind=row.kind, status=row.status,
         legal_basis=row.legal_basis_instrument, missing=tuple(report["missing"]),
         has_effective_decision=decision is not None,
         outcome=decision.outcome if decision is not None else None,
-        documents=documents,
+        documents=documents, information_approved=informing is not None,
     )  # fmt: skip
+
+
+def _informing(session: Session, row: RequestRow) -> ProsecutionObligationRow | None:
+    """The obligation whose result was approved for the requesting state by notice (the
+    state has no node), and not marked sent yet: the prosecution outcome notice's subject."""
+    return session.scalars(
+        select(ProsecutionObligationRow)
+        .where(
+            ProsecutionObligationRow.request_id == row.id,
+            ProsecutionObligationRow.inform_channel == "notice",
+            ProsecutionObligationRow.inform_status.in_(("approved", "notice_produced")),
+        )
+        .order_by(ProsecutionObligationRow.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _basis_title(instrument: str | None) -> str | None:
@@ -147,6 +165,7 @@ class Gathered:
     decision: DecisionRow | None
     documents: list[DocumentRow]
     authority_name: str
+    informing: ProsecutionObligationRow | None = None
 
 
 def gather(session: Session, principal: Principal, request_id: int) -> Gathered:
@@ -156,13 +175,14 @@ def gather(session: Session, principal: Principal, request_id: int) -> Gathered:
     report = _completeness(row, detail.model_dump(mode="json"), len(documents))
     authority = session.get(AuthorityRow, row.authority_id)
     name = authority.name if authority is not None else ""
-    return Gathered(row, detail, report, _decision(session, row), documents, name)
+    return Gathered(row, detail, report, _decision(session, row), documents, name,
+                    _informing(session, row))  # fmt: skip
 
 
 def kinds_for(session: Session, principal: Principal, request_id: int) -> list[str]:
     """The kinds of formal document that fit the request (the request page's list)."""
     g = gather(session, principal, request_id)
-    return fitting(_shape(g.row, g.report, g.decision, len(g.documents)))
+    return fitting(_shape(g.row, g.report, g.decision, len(g.documents), g.informing))
 
 
 def _check(kind: str, language: str, fmt: str) -> DocumentKind:
@@ -178,7 +198,7 @@ def compose_for(
     settings: Settings, g: Gathered, kind: DocumentKind, language: str, now: datetime
 ) -> tuple[dict, dict]:
     """(the composed document, the JSON to embed), after the kind is found to fit."""
-    found = fit(kind, _shape(g.row, g.report, g.decision, len(g.documents)))
+    found = fit(kind, _shape(g.row, g.report, g.decision, len(g.documents), g.informing))
     if not found.fits:
         raise KindDoesNotFit(f"a {kind.value} does not fit request {g.row.id}: {found.reason}")
     recipient = _recipient(g.row)
@@ -197,6 +217,7 @@ def compose_for(
         basis_title=_basis_title(g.row.legal_basis_instrument), completeness=g.report,
         decision=decision,
         evidence=evidence if kind is DocumentKind.EXECUTION_REPORT else [],
+        obligation=_notified(g.informing) if kind is NOTICE else None,
     )  # fmt: skip
     document = compose(inputs)
     embedded = {
@@ -207,8 +228,24 @@ def compose_for(
         **({"missing": g.report["missing"]} if kind is DocumentKind.REQUEST_FOR_INFORMATION
            else {}),
         **({"evidence": evidence} if kind is DocumentKind.EXECUTION_REPORT else {}),
+        **({"prosecution": _notified(g.informing)} if kind is NOTICE else {}),
     }  # fmt: skip
     return document, embedded
+
+
+NOTICE = DocumentKind.PROSECUTION_OUTCOME_NOTICE
+
+
+def _notified(entry: ProsecutionObligationRow | None) -> dict | None:
+    """What the notice tells the requesting state of an obligation: its outcome, the
+    approved text and the articles (the obligation's internal steps stay out)."""
+    if entry is None:
+        return None
+    return {
+        "obligation": entry.id, "outcome": entry.outcome, "text": entry.inform_text,
+        "citations": [{k: c[k] for k in ("instrument", "article") if k in c}
+                      for c in entry.citations if "instrument" in c],
+    }  # fmt: skip
 
 
 def _lay_out(settings: Settings, document: dict, embedded: dict, fmt: str, now: datetime):
@@ -242,8 +279,12 @@ def render(
         audit_request_act(
             uow.session, who, g.row.id, AuditAction.DISCLOSURE, "document:render", why=why,
             now=now, details={"kind": kind, "language": language, "format": fmt,
-                              "sha256": hashlib.sha256(content).hexdigest(), "signed": signed},
+                              "sha256": hashlib.sha256(content).hexdigest(), "signed": signed,
+                              **({"obligation": g.informing.id}
+                                 if document_kind is NOTICE and g.informing else {})},
         )  # fmt: skip
+        if document_kind is NOTICE and g.informing is not None:
+            notice_produced(uow.session, who, g.informing, now=now)
         uow.commit()
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", g.row.reference)
     return Rendered(f"{safe}-{kind}-{language}.{fmt}", FORMATS[fmt], content, signed)

@@ -27,5 +27,14 @@ class ProsecutionObligationRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     inform_requesting_state: Mapped[bool] = mapped_column(default=False)
     informed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Informing the requesting state of the result is an outgoing communication: drafted,
+    # approved by a second person, then sent over the exchange (its message id) or, where the
+    # state has no node, produced as a formal notice the officer sends and marks sent.
+    inform_status: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    inform_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    inform_text: Mapped[str] = mapped_column(Text, default="")
+    inform_drafted_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    inform_approved_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    inform_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

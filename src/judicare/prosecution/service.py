@@ -122,27 +122,199 @@ def advance(
                       details={"obligation": entry.id, "from": before, "to": entry.status,
                                "outcome": entry.outcome, "note": step.note,
                                "responsible": entry.responsible})  # fmt: skip
+    if entry.status == "closed" and entry.inform_requesting_state:
+        # the outcome reached: the information of the requesting state is drafted at once,
+        # for a second person to approve and send
+        draft = InformDraftIn(text=_outcome_text(entry, row))
+        return draft_information(session, principal, entry.id, draft, now=now, why=why)
     return obligation_view(entry, now.date())
+
+
+def _outcome_text(entry: ProsecutionObligationRow, row: RequestRow) -> str:
+    """The drafted words of the information: the reference, the articles, the outcome."""
+    cited = ", ".join(f"{c['instrument']} art. {c['article']}"
+                      for c in entry.citations if "instrument" in c)  # fmt: skip
+    reference = row.requesting_reference or row.reference
+    return (f"Your request {reference}: extradition was refused and the case was submitted "
+            f"to our competent authorities for the purpose of prosecution ({cited}). "
+            f"Result: {(entry.outcome or '').replace('_', ' ')}.")  # fmt: skip
+
+
+# --- informing the requesting state of the result ------------------------------------------
+#
+# An outgoing communication like any other: an officer drafts the text; a second person who
+# approves decisions approves it (four-eyes); on approval it is sent. When the request came
+# over the node exchange, the requesting state has a node: the result goes to it as an
+# answer in the request's conversation (exchange message type "answer", with the outcome and
+# citations as data). Otherwise the approval makes the formal notice available (document
+# kind `prosecution_outcome_notice`, en/fr/nl); the officer downloads it, sends it by the
+# channel the request came by, and marks it sent (`record_informed`). Every step is in the
+# request's audit trail, where the obligation's history is read.
+
+INFORM_STATUSES = ("pending_approval", "rejected", "approved", "notice_produced", "sent")
+
+
+class InformDraftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    text: str = Field(min_length=1, max_length=20000,
+                      description="what the requesting state is told of the result")  # fmt: skip
+
+
+class InformApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    approve: bool
+    note: str = Field(min_length=1, max_length=8000)
+
+
+def _peer_conversation(session: Session, row: RequestRow):
+    """The inbox entry the request arrived by, if it came over the exchange (its sender is
+    the requesting state's node); None for a request registered by hand."""
+    from judicare.exchange.models import InboxRow
+    from judicare.exchange.service import REQUEST_TYPES
+
+    return session.scalar(
+        select(InboxRow)
+        .where(InboxRow.request_id == row.id, InboxRow.message_type.in_(REQUEST_TYPES))
+        .order_by(InboxRow.received_at)
+        .limit(1)
+    )
+
+
+def draft_information(
+    session: Session, principal: Principal, obligation_id: int, draft: InformDraftIn,
+    *, now: datetime, why: str,
+) -> dict:  # fmt: skip
+    """Draft what the requesting state is told of the result; it waits for a second person."""
+    entry, row = _obligation(session, principal, obligation_id, Permission.REQUEST_TRANSITION)
+    if not entry.inform_requesting_state:
+        raise Conflict(f"the instrument of obligation {entry.id} ({entry.trigger}) does not "
+                       "require the requesting state to be informed of the result")  # fmt: skip
+    if entry.status != "closed":
+        raise Conflict("the requesting state is informed of the result: close the obligation first")
+    if entry.informed_on is not None or entry.inform_status in ("sent",):
+        raise Conflict(f"the requesting state was already informed on {entry.informed_on}")
+    if entry.inform_status in ("approved", "notice_produced"):
+        raise Conflict(f"the information of the requesting state is {entry.inform_status}: "
+                       "it cannot be drafted again now")  # fmt: skip
+    channel = "exchange" if _peer_conversation(session, row) is not None else "notice"
+    entry.inform_status, entry.inform_channel, entry.inform_text = (
+        "pending_approval", channel, draft.text,
+    )  # fmt: skip
+    entry.inform_drafted_by, entry.inform_approved_by, entry.updated_at = (
+        principal.user_id, None, now,
+    )  # fmt: skip
+    session.flush()
+    audit_request_act(session, principal, row.id, AuditAction.ALTERATION,
+                      "prosecution:obligation:inform:draft", why=why, now=now,
+                      details={"obligation": entry.id, "channel": channel,
+                               "state": entry.requesting_state})  # fmt: skip
+    return obligation_view(entry, now.date())
+
+
+def approve_information(
+    session: Session, node, principal: Principal, obligation_id: int,
+    approval: InformApprovalIn, *, now: datetime, why: str,
+) -> dict:  # fmt: skip
+    """Four-eyes on the information of the requesting state; approved, it is sent over the
+    exchange (the state has a node) or its formal notice becomes available."""
+    entry, row = _obligation(session, principal, obligation_id, Permission.DECISION_APPROVE)
+    if entry.inform_status != "pending_approval":
+        raise Conflict(f"the information of obligation {entry.id} awaits no approval "
+                       f"(it is {entry.inform_status or 'not drafted'})")  # fmt: skip
+    if entry.inform_drafted_by == principal.user_id:
+        raise Conflict("four-eyes: the person who drafted the information cannot approve it")
+    entry.updated_at = now
+    if not approval.approve:
+        entry.inform_status = "rejected"
+        session.flush()
+        audit_request_act(session, principal, row.id, AuditAction.ALTERATION,
+                          "prosecution:obligation:inform:reject", why=why, now=now,
+                          details={"obligation": entry.id, "note": approval.note})  # fmt: skip
+        return obligation_view(entry, now.date())
+    entry.inform_approved_by = principal.user_id
+    inbox = _peer_conversation(session, row)
+    if inbox is None:
+        entry.inform_status, entry.inform_channel = "approved", "notice"
+        session.flush()
+        audit_request_act(session, principal, row.id, AuditAction.ALTERATION,
+                          "prosecution:obligation:inform:approve", why=why, now=now,
+                          details={"obligation": entry.id, "channel": "notice",
+                                   "note": approval.note})  # fmt: skip
+        return obligation_view(entry, now.date())
+    if node is None:
+        raise Conflict("the requesting state has a node, but this server runs no exchange "
+                       "node to send through: send from the server that is the node")  # fmt: skip
+    from judicare.exchange.canonical import ANSWER
+    from judicare.exchange.service import send_message
+
+    body = {
+        "text": entry.inform_text,
+        "reference": row.reference,
+        "prosecution_outcome": {
+            "trigger": entry.trigger, "status": entry.status, "outcome": entry.outcome,
+            "citations": [{k: c[k] for k in ("instrument", "article") if k in c}
+                          for c in entry.citations if "instrument" in c],
+        },
+    }  # fmt: skip
+    out = send_message(
+        session, node, peer_id=inbox.sender, kind=ANSWER, body=body, actor=principal.username,
+        why=why, now=now, conversation_id=inbox.conversation_id, request_id=row.id,
+    )  # fmt: skip
+    entry.inform_status, entry.inform_channel, entry.inform_message_id = (
+        "sent", "exchange", out.message_id,
+    )  # fmt: skip
+    entry.informed_on = now.date()
+    session.flush()
+    audit_request_act(session, principal, row.id, AuditAction.DISCLOSURE,
+                      "prosecution:obligation:inform", why=why, now=now,
+                      details={"obligation": entry.id, "channel": "exchange",
+                               "message_id": out.message_id, "recipients": [inbox.sender],
+                               "informed_on": now.date().isoformat(), "note": approval.note,
+                               "state": entry.requesting_state})  # fmt: skip
+    return obligation_view(entry, now.date())
+
+
+def notice_produced(session: Session, principal: Principal, entry, *, now: datetime) -> None:
+    """The approved notice was downloaded (judicare.formal_documents renders it)."""
+    if entry.inform_status == "approved":
+        entry.inform_status, entry.updated_at = "notice_produced", now
+        session.flush()
+        audit_request_act(session, principal, entry.request_id, AuditAction.ALTERATION,
+                          "prosecution:obligation:inform:notice", why="notice produced",
+                          now=now, details={"obligation": entry.id,
+                                            "kind": "prosecution_outcome_notice"})  # fmt: skip
 
 
 def record_informed(
     session: Session, principal: Principal, obligation_id: int, informed: InformedIn,
     *, now: datetime, why: str,
 ) -> dict:  # fmt: skip
-    """The requesting state was informed of the result (ECE art. 6(2) requires it)."""
+    """The formal notice was sent to the requesting state (ECE art. 6(2) requires it to be
+    informed of the result): only once the information was approved and its notice
+    produced; a state with a node is informed by the exchange at approval instead."""
     entry, row = _obligation(session, principal, obligation_id, Permission.REQUEST_TRANSITION)
     if entry.status != "closed":
         raise Conflict("the requesting state is informed of the result: close the obligation first")
     if entry.informed_on is not None:
         raise Conflict(f"the requesting state was already informed on {entry.informed_on}")
+    if entry.inform_status != "notice_produced":
+        needed = {
+            None: "draft the information first (POST /api/v1/obligations/{id}/information)",
+            "rejected": "the draft was rejected: draft it again",
+            "pending_approval": "the draft awaits a second person's approval",
+            "approved": "download the notice first (kind prosecution_outcome_notice)",
+        }.get(entry.inform_status, f"it is {entry.inform_status}")
+        raise Conflict(f"the notice to the requesting state cannot be marked sent: {needed}")
     if informed.informed_on > now.date() or informed.informed_on < entry.created_at.date():
         raise InvalidInput("informed_on must lie between the obligation's creation and today")
     entry.informed_on, entry.updated_at = informed.informed_on, now
+    entry.inform_status = "sent"
     session.flush()
     audit_request_act(session, principal, row.id, AuditAction.DISCLOSURE,
                       "prosecution:obligation:inform", why=why, now=now,
                       details={"obligation": entry.id, "informed_on": str(informed.informed_on),
-                               "note": informed.note, "state": entry.requesting_state})  # fmt: skip
+                               "channel": "notice", "note": informed.note,
+                               "state": entry.requesting_state})  # fmt: skip
     return obligation_view(entry, now.date())
 
 
@@ -168,6 +340,14 @@ def obligation_view(entry: ProsecutionObligationRow, today: date) -> dict:
         "awaiting_information_of_state": entry.inform_requesting_state
         and entry.status == "closed"
         and entry.informed_on is None,
+        "information": {
+            "status": entry.inform_status,
+            "channel": entry.inform_channel,
+            "text": entry.inform_text or "",
+            "drafted_by": entry.inform_drafted_by,
+            "approved_by": entry.inform_approved_by,
+            "message_id": entry.inform_message_id,
+        },
     }
 
 

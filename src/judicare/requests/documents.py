@@ -66,6 +66,9 @@ def add_document(
         session, principal, row.id, AuditAction.COLLECTION, "document:upload", why=why,
         now=now, details={"document": document.id, "sha256": sha, "size": size},
     )  # fmt: skip
+    from judicare.competing.detection import detect  # the same evidence in another file
+
+    detect(session, principal, row, now=now, why=why, found_by="document")
     return {
         "id": document.id,
         "filename": filename,

@@ -98,10 +98,19 @@ def create_request(
             "direction": row.direction,
         },
     )
+    _find_competing(session, principal, row, now, why, "exchange" if sent_by_peer else "create")
     body = request_detail(row, [], [], [])
     if idempotency_key is not None:
         _remember_answer(session, principal, idempotency_key, print_, body, now)
     return Registered(row.id, body, replayed=False)
+
+
+def _find_competing(session, principal, row: RequestRow, now: datetime, why: str, by: str):
+    """The person engine looks for competing requests now, at registration, and stores what
+    it finds (judicare.competing.detection), in the same transaction as the request."""
+    from judicare.competing.detection import detect
+
+    detect(session, principal, row, now=now, why=why, found_by=by)
 
 
 def _remember_answer(session, principal, key, print_, body, now: datetime) -> None:

@@ -316,6 +316,7 @@ FORMAL_DOCUMENT = {
     "acknowledgement": N_("Acknowledgement of receipt"),
     "decision_notice": N_("Decision notice"),
     "execution_report": N_("Execution report"),
+    "prosecution_outcome_notice": N_("Notice of the result of the submission for prosecution"),
 }
 
 ALL = {

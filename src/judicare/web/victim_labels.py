@@ -46,6 +46,18 @@ OBLIGATION_OUTCOME = {
     "discontinued": N_("Discontinued"),
     "transferred": N_("Transferred"),
 }
+INFORM_STATUS = {
+    "none": N_("The information of the requesting state is not drafted yet."),
+    "pending_approval": N_("The information awaits a second person's approval."),
+    "rejected": N_("The information was sent back: draft it again."),
+    "approved": N_("Approved: the notice is ready to download."),
+    "notice_produced": N_("The notice was produced: mark it sent once sent."),
+    "sent": N_("Sent."),
+}
+INFORM_CHANNEL = {
+    "exchange": N_("over the node exchange"),
+    "notice": N_("by formal notice"),
+}
 TRIGGER = {
     "ece_nationality": N_("Extradition of a national refused"),
     "cat_torture": N_("Torture: extradition refused"),
@@ -71,4 +83,6 @@ LABELS = {
     "obligation_outcome": OBLIGATION_OUTCOME,
     "trigger": TRIGGER,
     "criterion": CRITERION,
+    "inform_status": INFORM_STATUS,
+    "inform_channel": INFORM_CHANNEL,
 }

@@ -224,3 +224,66 @@ def obligation_step(
     except (ValidationError, JudicareError) as exc:
         _problem(request, t, exc)
     return RedirectResponse("/obligations", status_code=303)
+
+
+# --- informing the requesting state of the result (four-eyes, then sent) ---------------------
+
+
+@router.post("/obligations/{obligation_id}/information", dependencies=[Depends(check_csrf)])
+def obligation_information(
+    app: AppDep, request: Request, obligation_id: Identifier, who: Who, text: Text = ""
+) -> Response:
+    t = Translator(language_of(request))
+    try:
+        body = prosecution.InformDraftIn(text=text)
+        with app.unit_of_work() as uow:
+            prosecution.draft_information(uow.session, who, obligation_id, body, now=app.now(),
+                                          why=WHY)  # fmt: skip
+            uow.commit()
+        flash(request, t.gettext("The information awaits a second person's approval."), "success")
+    except (ValidationError, JudicareError) as exc:
+        _problem(request, t, exc)
+    return RedirectResponse("/obligations", status_code=303)
+
+
+@router.post("/obligations/{obligation_id}/information/approval",
+             dependencies=[Depends(check_csrf)])  # fmt: skip
+def obligation_information_approval(
+    app: AppDep, request: Request, obligation_id: Identifier, who: Who,
+    verdict: Annotated[str, Form(max_length=8)] = "", note: Text = "",
+) -> Response:  # fmt: skip
+    t = Translator(language_of(request))
+    try:
+        body = prosecution.InformApprovalIn(approve=verdict == "approve", note=note)
+        node = getattr(request.app.state, "exchange_node", None)
+        with app.unit_of_work() as uow:
+            done = prosecution.approve_information(uow.session, node, who, obligation_id, body,
+                                                   now=app.now(), why=WHY)  # fmt: skip
+            uow.commit()
+        said = {
+            "sent": t.gettext("The result was sent to the requesting state's node."),
+            "approved": t.gettext("Approved: download the notice, send it, and mark it sent."),
+            "rejected": t.gettext("The information was sent back to be drafted again."),
+        }[done["information"]["status"]]
+        flash(request, said, "success")
+    except (ValidationError, JudicareError) as exc:
+        _problem(request, t, exc)
+    return RedirectResponse("/obligations", status_code=303)
+
+
+@router.post("/obligations/{obligation_id}/informed", dependencies=[Depends(check_csrf)])
+def obligation_informed(
+    app: AppDep, request: Request, obligation_id: Identifier, who: Who,
+    informed_on: Annotated[str, Form(max_length=10)] = "", note: Text = "",
+) -> Response:  # fmt: skip
+    t = Translator(language_of(request))
+    try:
+        body = prosecution.InformedIn.model_validate({"informed_on": informed_on, "note": note})
+        with app.unit_of_work() as uow:
+            prosecution.record_informed(uow.session, who, obligation_id, body, now=app.now(),
+                                        why=WHY)  # fmt: skip
+            uow.commit()
+        flash(request, t.gettext("The notice was marked sent."), "success")
+    except (ValidationError, JudicareError) as exc:
+        _problem(request, t, exc)
+    return RedirectResponse("/obligations", status_code=303)

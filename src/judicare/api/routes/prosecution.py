@@ -1,6 +1,6 @@
 """Obligations to submit a case for prosecution after a refusal (aut dedere aut judicare)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from judicare.api.deps import AppDep, Identifier, RequestId, Who, Why, Work
@@ -62,5 +62,35 @@ def informed(
 ) -> dict:  # fmt: skip
     result = service.record_informed(uow.session, who, obligation_id, body, now=app.now(),
                                      why=why)  # fmt: skip
+    uow.commit()
+    return result
+
+
+@router.post("/obligations/{obligation_id}/information", response_model=ObligationOut,
+             responses=errors(409))  # fmt: skip
+def draft_information(
+    obligation_id: Identifier, body: service.InformDraftIn, app: AppDep, who: Who, why: Why,
+    uow: Work,
+) -> dict:  # fmt: skip
+    """Draft (or draft again) what the requesting state is told of the result; closing an
+    obligation whose instrument requires it drafts it already."""
+    result = service.draft_information(uow.session, who, obligation_id, body, now=app.now(),
+                                       why=why)  # fmt: skip
+    uow.commit()
+    return result
+
+
+@router.post("/obligations/{obligation_id}/information/approval", response_model=ObligationOut,
+             responses=errors(409))  # fmt: skip
+def approve_information(
+    obligation_id: Identifier, body: service.InformApprovalIn, request: Request, app: AppDep,
+    who: Who, why: Why, uow: Work,
+) -> dict:  # fmt: skip
+    """A second person approves the information: it goes to the requesting state's node over
+    the exchange, or its formal notice (kind `prosecution_outcome_notice`) becomes available
+    to download and mark sent (`POST /obligations/{id}/informed`)."""
+    node = getattr(request.app.state, "exchange_node", None)
+    result = service.approve_information(uow.session, node, who, obligation_id, body,
+                                         now=app.now(), why=why)  # fmt: skip
     uow.commit()
     return result
