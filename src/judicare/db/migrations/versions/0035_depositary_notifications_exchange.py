@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035"
-down_revision = "0029"
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 

@@ -20,7 +20,7 @@ Create Date: 2026-12-05 22:00:00
 from alembic import op
 
 revision = "0036"
-down_revision = "0029"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
