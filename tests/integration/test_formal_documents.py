@@ -289,3 +289,48 @@ def test_the_request_page_offers_the_documents_to_send(api):
     assert got.status_code == 200 and got.content.startswith(b"%PDF")
     stranger = WebUser(api, f"t.officer.{OTHER}")
     assert stranger.get(link.replace("&amp;", "&")).status_code == 404
+
+
+def test_the_person_to_serve_and_the_enactments_are_stored_counted_and_shown(api):
+    """ECMA art. 14(1)(d) (where necessary, the person to be served: a request for the
+    service of documents) and ECE art. 12(2)(c) (the relevant enactments), in the letter of
+    request and the extradition request; the person to be served is counted in the
+    completeness of a request the ECMA governs."""
+    from judicare.screening.service import completeness_fields
+
+    served = {"measures": [{"measure": "service_of_documents"}], "person_to_serve": ""}
+    base = {"requesting_authority": "x", "subject_and_nature": "", "facts_summary": "",
+            "crimes": [], "legal_provisions": "", "persons": [], "purpose": "",
+            "requested_execution_date": None, "procedure_wished": ""}  # fmt: skip
+    assert completeness_fields({**base, **served}, 0)["person_to_serve"] is False
+    given = {**served, "person_to_serve": "A. Witness, Rue Exemple 2, 1000 Brussels"}
+    assert completeness_fields({**base, **given}, 0)["person_to_serve"] is True
+    assert completeness_fields({**base, "measures": []}, 0)["person_to_serve"] is True
+    outgoing = api.create(
+        direction="outgoing", requesting_state="BE", requested_state="KZ", persons=PERSONS,
+        measures=[{"measure": "service_of_documents"}],
+    )  # fmt: skip
+    assert outgoing["person_to_serve"] == ""
+    url = f"/api/v1/requests/{outgoing['id']}"
+    address = "Zhanar Testbayeva, 12 Example Street, Almaty (fictional)"
+    changed = api.client.patch(url, json={"person_to_serve": address},
+                               headers=api.headers("officer", **{"If-Match": '"1"'}))  # fmt: skip
+    assert changed.status_code == 200 and changed.json()["person_to_serve"] == address
+    letter = _get(api, outgoing["id"], "letter_of_request", lang="fr", format="docx")
+    assert letter.status_code == 200, letter.text
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(letter.content)).paragraphs)
+    assert "Personne à qui la notification doit être faite" in text and address in text
+    pdf = _get(api, outgoing["id"], "letter_of_request", lang="en", format="pdf")
+    assert _embedded(pdf.content)["request"]["person_to_serve"] == address
+    enactments = "Criminal Code (fictional), art. 159: war crimes; penalty up to life."
+    extradition = api.create(
+        direction="outgoing", requesting_state="BE", requested_state="KZ", kind="extradition",
+        measures=[], persons=[{"role": "person_sought", "names": [{"name": "Marko Testović"}]}],
+        extradition={"enactments": enactments},
+    )  # fmt: skip
+    got = _get(api, extradition["id"], "extradition_request", lang="nl", format="docx")
+    assert got.status_code == 200, got.text
+    text = "\n".join(p.text for p in Document(io.BytesIO(got.content)).paragraphs)
+    assert "De toepasselijke wetsbepalingen" in text and enactments in text

@@ -211,6 +211,7 @@ def _letter_of_request(i: Inputs) -> list[Json]:
         _persons(i),
         _section(w, "assistance", items=measures),
         _section(w, "procedure", [r.get("procedure_wished")]),
+        _section(w, "person_to_serve", [r.get("person_to_serve")]),  # ECMA art. 14(1)(d)
         _section(w, "purpose", [r.get("purpose")]),
         _section(w, "time_limits", limits),
         _annexes(i),
@@ -218,9 +219,11 @@ def _letter_of_request(i: Inputs) -> list[Json]:
 
 
 def _extradition_request(i: Inputs) -> list[Json]:
+    enactments = (i.request.get("extradition") or {}).get("enactments")
     return [
         _intro(i),
         *_common(i),
+        _section(i.wording, "enactments", [enactments]),  # ECE art. 12(2)(c)
         _persons(i, ("person_sought", "suspect", "accused"), "person_sought"),
         _annexes(i),
     ]

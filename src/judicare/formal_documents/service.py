@@ -52,7 +52,8 @@ FORMATS = {
 # model, with the register's own references and dates, and the list of documents.
 EMBEDDED_FIELDS = {
     **WIRE_FIELDS, "reference": True, "requesting_reference": True, "request_date": True,
-    "received_on": True, "status": True, "direction": True,
+    "received_on": True, "status": True, "direction": True, "person_to_serve": True,
+    "extradition": {"enactments"},
     "documents": {"__all__": {"filename", "media_type", "size", "sha256"}},
 }  # fmt: skip
 

@@ -42,8 +42,9 @@ FIELDS = (
     "request_date",
     "requested_execution_date",
     "facts_summary",
+    "person_to_serve",
 )
-LIMITS = {"requesting_reference": 120, "facts_summary": 20000}
+LIMITS = {"requesting_reference": 120, "facts_summary": 20000, "person_to_serve": 2000}
 
 router = APIRouter(include_in_schema=False)
 
@@ -108,6 +109,7 @@ def _change(t: Translator, typed: dict) -> tuple[dict, RequestUpdate | None]:
         errors["facts_summary"] = t.gettext("Summarise the facts: this field cannot be empty.")
     values["facts_summary"] = typed["facts_summary"]
     values["requesting_reference"] = typed["requesting_reference"] or None
+    values["person_to_serve"] = typed["person_to_serve"]
     if errors:
         return errors, None
     try:
