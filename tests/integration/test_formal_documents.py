@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -334,3 +335,40 @@ def test_the_person_to_serve_and_the_enactments_are_stored_counted_and_shown(api
     assert got.status_code == 200, got.text
     text = "\n".join(p.text for p in Document(io.BytesIO(got.content)).paragraphs)
     assert "De toepasselijke wetsbepalingen" in text and enactments in text
+
+
+def test_a_docx_carries_the_same_json_and_verify_says_so(api, tmp_path):
+    from judicare.formal_documents.docx_writer import embedded_files
+
+    created = api.create(persons=PERSONS)
+    docx = _get(api, created["id"], "acknowledgement", lang="fr", format="docx")
+    assert docx.status_code == 200, docx.text
+    pdf = _get(api, created["id"], "acknowledgement", lang="fr", format="pdf")
+    inside = json.loads(embedded_files(docx.content)[JSON_NAME])
+    assert inside == _embedded(pdf.content)  # the same JSON as the PDF's
+    path = tmp_path / "ack.docx"
+    path.write_bytes(docx.content)
+    done = runner.invoke(cli, ["documents", "verify", str(path), "--json"])
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout)
+    assert answer["format"] == "docx" and answer["embedded_json"] is True
+    assert answer["embedded_files"] == [JSON_NAME] and answer["signed"] is False
+    assert answer["signature_valid"] is None and answer["problem"] is None
+    # a DOCX without the part (as an editor that drops it would save it) says so
+    stripped = tmp_path / "stripped.docx"
+    with (
+        zipfile.ZipFile(io.BytesIO(docx.content)) as source,
+        zipfile.ZipFile(stripped, "w") as target,
+    ):
+        for info in source.infolist():
+            if info.filename.startswith("customXml/item2"):
+                continue
+            target.writestr(info, source.read(info))
+    bare = json.loads(runner.invoke(cli, ["documents", "verify", str(stripped), "--json"]).stdout)
+    assert bare["embedded_json"] is False and bare["embedded_files"] == []
+    over_api = api.client.post(
+        "/api/v1/formal-documents/verify", content=docx.content,
+        headers=api.headers("officer", **{"Content-Type": "application/octet-stream"}),
+    )  # fmt: skip
+    assert over_api.status_code == 200, over_api.text
+    assert over_api.json()["format"] == "docx" and over_api.json()["embedded_json"] is True

@@ -18,6 +18,7 @@ from importlib import resources
 import pytest
 import yaml
 
+from judicare.formal_documents.docx_writer import embedded_files
 from judicare.formal_documents.pdf import JSON_NAME
 from judicare.formal_documents.templates import LANGUAGES
 from tests.integration.api_support import demo_database
@@ -156,7 +157,8 @@ def test_no_document_carries_protection_measures_or_protected_status(api, case, 
                               headers=api.headers("supervisor"))  # fmt: skip
         assert docx.status_code == 200, docx.text
         parts = _docx_parts(docx.content)
-        assert created["reference"] in parts
+        inside = json.loads(embedded_files(docx.content)[JSON_NAME])  # the same JSON
+        assert inside["request"]["reference"] == created["reference"]
         assert _leaks(parts) == [], f"{case['document']} ({language}) DOCX"
 
 

@@ -23,7 +23,7 @@ from judicare.errors import InvalidInput
 from judicare.exchange.payloads import WIRE_FIELDS
 from judicare.formal_documents import disclosure, signing
 from judicare.formal_documents.compose import Inputs, compose
-from judicare.formal_documents.docx_writer import render_docx
+from judicare.formal_documents.docx_writer import render_docx, verify_docx
 from judicare.formal_documents.kinds import (
     DocumentKind,
     KindDoesNotFit,
@@ -32,7 +32,7 @@ from judicare.formal_documents.kinds import (
     fitting,
     parse_kind,
 )
-from judicare.formal_documents.pdf import render_pdf
+from judicare.formal_documents.pdf import JSON_NAME, render_pdf
 from judicare.formal_documents.templates import LANGUAGES, Templates
 from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.read_models import RequestDetail
@@ -213,11 +213,11 @@ def compose_for(
 
 
 def _lay_out(settings: Settings, document: dict, embedded: dict, fmt: str, now: datetime):
+    data = json.dumps(embedded, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
     if fmt == "docx":
-        return render_docx(document, created=now), False
+        return render_docx(document, created=now, embedded=(JSON_NAME, data)), False
     meta = {"created": now.isoformat()}
     html = Templates(settings.documents_dir).html(document, meta)
-    data = json.dumps(embedded, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
     pdf = render_pdf(html, data, created=now, description=document["title"])
     if settings.documents_signing_certificate and settings.documents_signing_key:
         pdf = signing.sign_pdf(
@@ -251,5 +251,9 @@ def render(
 
 
 def verify(settings: Settings, pdf: bytes, *, now: datetime, trust: list | None = None) -> dict:
+    """A PDF's signature and embedded JSON; a DOCX (a ZIP package) is answered with the same
+    fields: never signed, and whether its custom XML part holds the JSON."""
+    if pdf.startswith(b"PK\x03\x04"):
+        return verify_docx(pdf)
     roots = trust if trust is not None else signing.trust_roots(settings.documents_trust_roots)
-    return signing.verify_pdf(pdf, roots, at=now)
+    return {"format": "pdf", **signing.verify_pdf(pdf, roots, at=now)}
