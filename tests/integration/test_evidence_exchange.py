@@ -177,3 +177,48 @@ def test_a_bag_verified_by_the_library_after_travel(pair, tmp_path):
     assert report.valid, report.errors
     with zipfile.ZipFile(archives.pack(tmp_path / "again", tmp_path / "again.zip")) as z:
         assert "custody-log.json" in z.namelist()
+
+
+def test_the_execution_report_lists_the_bag_sent_with_its_oxum_digests_and_custody(pair):
+    """The execution report of the request lists the evidence bag the answer carried: its
+    name, payload size and Payload-Oxum, the SHA-256 of the archive and of its manifest, and
+    the number of custody entries in its log (read from the stored archive)."""
+    import hashlib
+    import io
+    import json
+
+    from docx import Document
+
+    from judicare.formal_documents import service as documents
+    from judicare.formal_documents.docx_writer import embedded_files
+    from judicare.requests.models import RequestRow
+
+    _, b, _, _, who_b, _, incoming = _setup(pair)
+    _gathered(b, who_b, incoming, [b"photo one", b"photo two!"])
+    with b.app.unit_of_work() as uow:
+        send_evidence(uow.session, b.node, who_b, incoming, "The evidence gathered.",
+                      where="The Hague", now=b.clock[0], why="execution")  # fmt: skip
+        uow.session.get(RequestRow, incoming).status = "executed"  # the execution is done
+        uow.commit()
+    with b.app.unit_of_work() as uow:
+        bag = uow.session.scalars(
+            select(DocumentRow).where(DocumentRow.request_id == incoming)
+        ).one()
+        stored = b"".join(b.app.file_store.open_chunks(bag.storage_key))
+        filename = bag.filename
+        with zipfile.ZipFile(io.BytesIO(stored)) as archive:
+            manifest = archive.read("manifest-sha256.txt")
+    rendered = documents.render(b.app, who_b, incoming, "execution_report", "en", "docx", why="t")
+    listed = json.loads(embedded_files(rendered.content)["request.json"])["evidence_bags"]
+    assert listed == [{
+        "name": filename, "payload_size": 19, "files": 2, "payload_oxum": "19.2",
+        "sha256": hashlib.sha256(stored).hexdigest(),
+        "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+        "custody_entries": 6,  # collected, sealed, transmitted for each of the two items
+        "reference": listed[0]["reference"],
+    }]  # fmt: skip
+    assert listed[0]["reference"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(rendered.content)).paragraphs)
+    assert "Evidence packages (BagIt bags) and their chain of custody" in text
+    assert f"{filename} — payload 19 bytes in 2 files (Payload-Oxum 19.2)" in text
+    assert "6 custody entries" in text and hashlib.sha256(stored).hexdigest() in text

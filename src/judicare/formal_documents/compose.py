@@ -35,6 +35,9 @@ class Inputs:
     completeness: dict[str, Any] | None = None
     decision: dict[str, Any] | None = None  # outcome, conditions, citations (disclosed)
     evidence: list[dict[str, Any]] = field(default_factory=list)  # filename, size, sha256
+    # evidence bags (`evidence.summary`): name, payload_size, payload_oxum, sha256,
+    # manifest_sha256, custody_entries
+    bags: list[dict[str, Any]] = field(default_factory=list)
 
 
 def compose(i: Inputs) -> dict[str, Any]:
@@ -284,9 +287,17 @@ def _execution_report(i: Inputs) -> list[Json]:
         f"{e['filename']} — {e['size']} {labels['bytes']} — SHA-256 {e['sha256']}"
         for e in i.evidence
     ]
+    bags = [
+        labels["bag"].format(
+            name=b["name"], size=b["payload_size"], files=b["files"], oxum=b["payload_oxum"],
+            sha256=b["sha256"], manifest=b["manifest_sha256"], entries=b["custody_entries"],
+        )
+        for b in i.bags
+    ]  # fmt: skip
     return [
         _intro(i, state),
         _section(w, "evidence", [] if evidence else [text["no_evidence"]], evidence),
+        _section(w, "evidence_bags", items=bags),
     ]
 
 

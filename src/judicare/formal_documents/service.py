@@ -20,7 +20,10 @@ from judicare.audit.service import AuditAction
 from judicare.auth.models import AuthorityRow
 from judicare.auth.permissions import Permission, Principal
 from judicare.errors import InvalidInput
+from judicare.evidence import summary
+from judicare.evidence.archives import BAG_MEDIA_TYPE
 from judicare.exchange.payloads import WIRE_FIELDS
+from judicare.files.store import FileStore
 from judicare.formal_documents import disclosure, signing
 from judicare.formal_documents.compose import Inputs, compose
 from judicare.formal_documents.docx_writer import render_docx, verify_docx
@@ -175,10 +178,34 @@ def _check(kind: str, language: str, fmt: str) -> DocumentKind:
     return found
 
 
+def evidence_bags(file_store: FileStore, documents: list[DocumentRow]) -> list[dict]:
+    """The evidence bags among the request's documents, each summarised from its stored
+    archive (`evidence.summary`): what an execution report lists beside the documents."""
+    found = []
+    for d in documents:
+        if d.media_type != BAG_MEDIA_TYPE:
+            continue
+        try:
+            with file_store.open(d.storage_key) as handle:
+                found.append(summary.summarise(handle, name=d.filename, sha256=d.sha256))
+        except (OSError, KeyError, summary.UnreadableBag) as exc:
+            raise InvalidInput(
+                f"the evidence bag {d.filename} (document {d.id}) cannot be read for the "
+                f"execution report: {exc}"
+            ) from None
+    return found
+
+
 def compose_for(
-    settings: Settings, g: Gathered, kind: DocumentKind, language: str, now: datetime
+    settings: Settings,
+    g: Gathered,
+    kind: DocumentKind,
+    language: str,
+    now: datetime,
+    bags: list[dict] | None = None,
 ) -> tuple[dict, dict]:
-    """(the composed document, the JSON to embed), after the kind is found to fit."""
+    """(the composed document, the JSON to embed), after the kind is found to fit; `bags`:
+    the evidence bags an execution report lists (`evidence_bags`)."""
     found = fit(kind, _shape(g.row, g.report, g.decision, len(g.documents)))
     if not found.fits:
         raise KindDoesNotFit(f"a {kind.value} does not fit request {g.row.id}: {found.reason}")
@@ -198,6 +225,7 @@ def compose_for(
         basis_title=_basis_title(g.row.legal_basis_instrument), completeness=g.report,
         decision=decision,
         evidence=evidence if kind is DocumentKind.EXECUTION_REPORT else [],
+        bags=list(bags or []) if kind is DocumentKind.EXECUTION_REPORT else [],
     )  # fmt: skip
     document = compose(inputs)
     embedded = {
@@ -207,7 +235,8 @@ def compose_for(
         **({"decision": decision} if kind is DocumentKind.DECISION_NOTICE else {}),
         **({"missing": g.report["missing"]} if kind is DocumentKind.REQUEST_FOR_INFORMATION
            else {}),
-        **({"evidence": evidence} if kind is DocumentKind.EXECUTION_REPORT else {}),
+        **({"evidence": evidence, "evidence_bags": list(bags or [])}
+           if kind is DocumentKind.EXECUTION_REPORT else {}),
     }  # fmt: skip
     return document, embedded
 
@@ -238,7 +267,12 @@ def render(
     with app.unit_of_work() as uow:
         now = app.now()
         g = gather(uow.session, who, request_id)
-        document, embedded = compose_for(app.settings, g, document_kind, language, now)
+        bags = (
+            evidence_bags(app.file_store, g.documents)
+            if document_kind is DocumentKind.EXECUTION_REPORT and app.file_store is not None
+            else None
+        )
+        document, embedded = compose_for(app.settings, g, document_kind, language, now, bags)
         content, signed = _lay_out(app.settings, document, embedded, fmt, now)
         audit_request_act(
             uow.session, who, g.row.id, AuditAction.DISCLOSURE, "document:render", why=why,
