@@ -222,3 +222,34 @@ def test_the_execution_report_lists_the_bag_sent_with_its_oxum_digests_and_custo
     assert "Evidence packages (BagIt bags) and their chain of custody" in text
     assert f"{filename} — payload 19 bytes in 2 files (Payload-Oxum 19.2)" in text
     assert "6 custody entries" in text and hashlib.sha256(stored).hexdigest() in text
+
+
+def test_a_refused_bag_leaves_nothing_in_the_file_store_and_its_removal_is_audited(pair, tmp_path):
+    """The file store keeps everything unless told: what a refused bag left on the receiving
+    node (its decrypted archive, the ciphertext it was uploaded as) is removed, each removal
+    audited with who, why and the SHA-256."""
+    from judicare.audit.models import AuditEventRow
+
+    a, b, transport, _, who_b, _, incoming = _setup(pair)
+    _gathered(b, who_b, incoming, [b"photo one"])
+    document_id = _altered_bag_document(b, who_b, incoming, tmp_path)
+    with b.app.unit_of_work() as uow:
+        send_answer(uow.session, b.node, who_b, incoming, "Evidence.",
+                    document_ids=(document_id,), now=b.clock[0], why="execution")  # fmt: skip
+        uow.commit()
+        bag_sha = uow.session.get(DocumentRow, document_id).sha256
+        answer = uow.session.scalar(
+            select(OutboxRow).where(OutboxRow.message_type.like("answer/%"))
+        )
+        cipher_shas = [u["sha256"] for u in answer.attachments]
+    _deliver(b, transport)
+    assert len(cipher_shas) == 1
+    for sha in (bag_sha, *cipher_shas):
+        assert not a.app.file_store.exists(f"sha256/{sha}"), sha
+    with a.app.unit_of_work() as uow:
+        removed = uow.session.scalars(
+            select(AuditEventRow).where(AuditEventRow.tag.like("%node:file:remove"))
+        ).all()
+        assert sorted(e.details["sha256"] for e in removed) == sorted([bag_sha, *cipher_shas])
+        assert all("data/001-exhibit-0.jpg" in e.why for e in removed)
+        assert all(e.actor == "exchange inbox" and e.details["size"] > 0 for e in removed)

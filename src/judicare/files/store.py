@@ -36,6 +36,10 @@ class FileStore(Protocol):
         """The stored bytes as a seekable file (a zip's directory is read without reading
         the whole file); the caller closes it."""
 
+    def remove(self, key: str) -> bool:
+        """Remove the bytes (True if they were there). Only `files.removal` calls this: it
+        checks that no row still references the key, and audits the removal first."""
+
 
 def _digest_and_collect(chunks: Iterable[bytes], max_bytes: int, sink) -> tuple[int, str]:
     digest, size = hashlib.sha256(), 0
@@ -83,6 +87,15 @@ class LocalFileStore:
         sha = key.removeprefix("sha256/")
         return (self.root / sha[:2] / sha).open("rb")
 
+    def remove(self, key: str) -> bool:
+        sha = key.removeprefix("sha256/")
+        path = self.root / sha[:2] / sha
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def open_chunks(self, key: str, size: int = CHUNK) -> Iterator[bytes]:
         sha = key.removeprefix("sha256/")
         with (self.root / sha[:2] / sha).open("rb") as handle:
@@ -110,6 +123,9 @@ class MemoryFileStore:
 
     def open(self, key: str) -> BinaryIO:
         return io.BytesIO(self.files[key])
+
+    def remove(self, key: str) -> bool:
+        return self.files.pop(key, None) is not None
 
     def open_chunks(self, key: str, size: int = CHUNK) -> Iterator[bytes]:
         data = memoryview(self.files[key])
