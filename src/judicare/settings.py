@@ -30,6 +30,12 @@ class Settings(BaseSettings):
 
     max_json_bytes: int = Field(default=1_000_000, ge=1_000)
     max_upload_bytes: int = Field(default=50_000_000, ge=1_000)
+    max_evidence_bytes: int = Field(
+        default=20_000_000_000, ge=1_000,
+        description="The largest evidence item (`judicare evidence add` and `copy`), streamed "
+        "to the file store in chunks: higher than max_upload_bytes, which holds documents and "
+        "what travels over the exchange.",
+    )  # fmt: skip
     files_dir: Path | None = Field(
         default=None, description="Where document files are kept (default: data_dir/files)."
     )

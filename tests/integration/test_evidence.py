@@ -228,3 +228,41 @@ def test_the_evidence_code_has_no_update_or_delete_path():
                 assert node.func.attr not in ("delete", "merge"), (
                     f"{path.name}: .{node.func.attr}()"
                 )
+
+
+def test_bytes_still_referenced_are_never_removed_and_a_removal_is_audited(app):
+    """`files.removal`: a blob a row references is kept (the rows are named) and nothing is
+    audited; an unreferenced one is audited (who, why, SHA-256, size), then removed."""
+    import hashlib
+
+    from judicare.files import removal
+    from judicare.requests.models import DocumentRow
+
+    who = _user(app, "ev.remover")
+    request_id = _request(app, who)
+    item = _add(app, who, request_id, content=b"kept: an evidence item's bytes")
+    key = f"sha256/{item['sha256']}"
+    loose, _, loose_sha = app.file_store.put([b"left by a refused message"], 1_000)
+    with app.unit_of_work() as uow:
+        uow.session.add(DocumentRow(request_id=request_id, filename="also.bin",
+                                    media_type="application/octet-stream", size=30,
+                                    sha256=item["sha256"], storage_key=key,
+                                    uploaded_by=who.user_id))  # fmt: skip
+        uow.commit()
+    with app.unit_of_work() as uow, pytest.raises(removal.StillReferenced) as held:
+        removal.audit_removal(uow.session, app.file_store, key, actor="t", why="test",
+                              now=app.now())  # fmt: skip
+    assert "documents" in held.value.message and "evidence_items" in held.value.message
+    done = removal.remove(app, [key, loose, loose], actor="ev.remover", why="refused bag",
+                          now=app.now())  # fmt: skip
+    assert done == [loose]
+    assert app.file_store.exists(key) and not app.file_store.exists(loose)
+    assert loose_sha == hashlib.sha256(b"left by a refused message").hexdigest()
+    with app.unit_of_work() as uow:
+        entries = uow.session.scalars(
+            select(AuditEventRow).where(AuditEventRow.tag.like("%file:remove"))
+        ).all()
+        found = [(e.actor, e.why, e.details) for e in entries]
+    assert found == [("ev.remover", "refused bag", {"sha256": loose_sha, "size": 25})]
+    # removing what is not there is nothing to remove, and nothing is audited
+    assert removal.remove(app, [loose], actor="ev.remover", why="again", now=app.now()) == []

@@ -177,3 +177,79 @@ def test_a_bag_verified_by_the_library_after_travel(pair, tmp_path):
     assert report.valid, report.errors
     with zipfile.ZipFile(archives.pack(tmp_path / "again", tmp_path / "again.zip")) as z:
         assert "custody-log.json" in z.namelist()
+
+
+def test_the_execution_report_lists_the_bag_sent_with_its_oxum_digests_and_custody(pair):
+    """The execution report of the request lists the evidence bag the answer carried: its
+    name, payload size and Payload-Oxum, the SHA-256 of the archive and of its manifest, and
+    the number of custody entries in its log (read from the stored archive)."""
+    import hashlib
+    import io
+    import json
+
+    from docx import Document
+
+    from judicare.formal_documents import service as documents
+    from judicare.formal_documents.docx_writer import embedded_files
+    from judicare.requests.models import RequestRow
+
+    _, b, _, _, who_b, _, incoming = _setup(pair)
+    _gathered(b, who_b, incoming, [b"photo one", b"photo two!"])
+    with b.app.unit_of_work() as uow:
+        send_evidence(uow.session, b.node, who_b, incoming, "The evidence gathered.",
+                      where="The Hague", now=b.clock[0], why="execution")  # fmt: skip
+        uow.session.get(RequestRow, incoming).status = "executed"  # the execution is done
+        uow.commit()
+    with b.app.unit_of_work() as uow:
+        bag = uow.session.scalars(
+            select(DocumentRow).where(DocumentRow.request_id == incoming)
+        ).one()
+        stored = b"".join(b.app.file_store.open_chunks(bag.storage_key))
+        filename = bag.filename
+        with zipfile.ZipFile(io.BytesIO(stored)) as archive:
+            manifest = archive.read("manifest-sha256.txt")
+    rendered = documents.render(b.app, who_b, incoming, "execution_report", "en", "docx", why="t")
+    listed = json.loads(embedded_files(rendered.content)["request.json"])["evidence_bags"]
+    assert listed == [{
+        "name": filename, "payload_size": 19, "files": 2, "payload_oxum": "19.2",
+        "sha256": hashlib.sha256(stored).hexdigest(),
+        "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+        "custody_entries": 6,  # collected, sealed, transmitted for each of the two items
+        "reference": listed[0]["reference"],
+    }]  # fmt: skip
+    assert listed[0]["reference"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(rendered.content)).paragraphs)
+    assert "Evidence packages (BagIt bags) and their chain of custody" in text
+    assert f"{filename} — payload 19 bytes in 2 files (Payload-Oxum 19.2)" in text
+    assert "6 custody entries" in text and hashlib.sha256(stored).hexdigest() in text
+
+
+def test_a_refused_bag_leaves_nothing_in_the_file_store_and_its_removal_is_audited(pair, tmp_path):
+    """The file store keeps everything unless told: what a refused bag left on the receiving
+    node (its decrypted archive, the ciphertext it was uploaded as) is removed, each removal
+    audited with who, why and the SHA-256."""
+    from judicare.audit.models import AuditEventRow
+
+    a, b, transport, _, who_b, _, incoming = _setup(pair)
+    _gathered(b, who_b, incoming, [b"photo one"])
+    document_id = _altered_bag_document(b, who_b, incoming, tmp_path)
+    with b.app.unit_of_work() as uow:
+        send_answer(uow.session, b.node, who_b, incoming, "Evidence.",
+                    document_ids=(document_id,), now=b.clock[0], why="execution")  # fmt: skip
+        uow.commit()
+        bag_sha = uow.session.get(DocumentRow, document_id).sha256
+        answer = uow.session.scalar(
+            select(OutboxRow).where(OutboxRow.message_type.like("answer/%"))
+        )
+        cipher_shas = [u["sha256"] for u in answer.attachments]
+    _deliver(b, transport)
+    assert len(cipher_shas) == 1
+    for sha in (bag_sha, *cipher_shas):
+        assert not a.app.file_store.exists(f"sha256/{sha}"), sha
+    with a.app.unit_of_work() as uow:
+        removed = uow.session.scalars(
+            select(AuditEventRow).where(AuditEventRow.tag.like("%node:file:remove"))
+        ).all()
+        assert sorted(e.details["sha256"] for e in removed) == sorted([bag_sha, *cipher_shas])
+        assert all("data/001-exhibit-0.jpg" in e.why for e in removed)
+        assert all(e.actor == "exchange inbox" and e.details["size"] > 0 for e in removed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -289,3 +290,85 @@ def test_the_request_page_offers_the_documents_to_send(api):
     assert got.status_code == 200 and got.content.startswith(b"%PDF")
     stranger = WebUser(api, f"t.officer.{OTHER}")
     assert stranger.get(link.replace("&amp;", "&")).status_code == 404
+
+
+def test_the_person_to_serve_and_the_enactments_are_stored_counted_and_shown(api):
+    """ECMA art. 14(1)(d) (where necessary, the person to be served: a request for the
+    service of documents) and ECE art. 12(2)(c) (the relevant enactments), in the letter of
+    request and the extradition request; the person to be served is counted in the
+    completeness of a request the ECMA governs."""
+    from judicare.screening.service import completeness_fields
+
+    served = {"measures": [{"measure": "service_of_documents"}], "person_to_serve": ""}
+    base = {"requesting_authority": "x", "subject_and_nature": "", "facts_summary": "",
+            "crimes": [], "legal_provisions": "", "persons": [], "purpose": "",
+            "requested_execution_date": None, "procedure_wished": ""}  # fmt: skip
+    assert completeness_fields({**base, **served}, 0)["person_to_serve"] is False
+    given = {**served, "person_to_serve": "A. Witness, Rue Exemple 2, 1000 Brussels"}
+    assert completeness_fields({**base, **given}, 0)["person_to_serve"] is True
+    assert completeness_fields({**base, "measures": []}, 0)["person_to_serve"] is True
+    outgoing = api.create(
+        direction="outgoing", requesting_state="BE", requested_state="KZ", persons=PERSONS,
+        measures=[{"measure": "service_of_documents"}],
+    )  # fmt: skip
+    assert outgoing["person_to_serve"] == ""
+    url = f"/api/v1/requests/{outgoing['id']}"
+    address = "Zhanar Testbayeva, 12 Example Street, Almaty (fictional)"
+    changed = api.client.patch(url, json={"person_to_serve": address},
+                               headers=api.headers("officer", **{"If-Match": '"1"'}))  # fmt: skip
+    assert changed.status_code == 200 and changed.json()["person_to_serve"] == address
+    letter = _get(api, outgoing["id"], "letter_of_request", lang="fr", format="docx")
+    assert letter.status_code == 200, letter.text
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(letter.content)).paragraphs)
+    assert "Personne à qui la notification doit être faite" in text and address in text
+    pdf = _get(api, outgoing["id"], "letter_of_request", lang="en", format="pdf")
+    assert _embedded(pdf.content)["request"]["person_to_serve"] == address
+    enactments = "Criminal Code (fictional), art. 159: war crimes; penalty up to life."
+    extradition = api.create(
+        direction="outgoing", requesting_state="BE", requested_state="KZ", kind="extradition",
+        measures=[], persons=[{"role": "person_sought", "names": [{"name": "Marko Testović"}]}],
+        extradition={"enactments": enactments},
+    )  # fmt: skip
+    got = _get(api, extradition["id"], "extradition_request", lang="nl", format="docx")
+    assert got.status_code == 200, got.text
+    text = "\n".join(p.text for p in Document(io.BytesIO(got.content)).paragraphs)
+    assert "De toepasselijke wetsbepalingen" in text and enactments in text
+
+
+def test_a_docx_carries_the_same_json_and_verify_says_so(api, tmp_path):
+    from judicare.formal_documents.docx_writer import embedded_files
+
+    created = api.create(persons=PERSONS)
+    docx = _get(api, created["id"], "acknowledgement", lang="fr", format="docx")
+    assert docx.status_code == 200, docx.text
+    pdf = _get(api, created["id"], "acknowledgement", lang="fr", format="pdf")
+    inside = json.loads(embedded_files(docx.content)[JSON_NAME])
+    assert inside == _embedded(pdf.content)  # the same JSON as the PDF's
+    path = tmp_path / "ack.docx"
+    path.write_bytes(docx.content)
+    done = runner.invoke(cli, ["documents", "verify", str(path), "--json"])
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout)
+    assert answer["format"] == "docx" and answer["embedded_json"] is True
+    assert answer["embedded_files"] == [JSON_NAME] and answer["signed"] is False
+    assert answer["signature_valid"] is None and answer["problem"] is None
+    # a DOCX without the part (as an editor that drops it would save it) says so
+    stripped = tmp_path / "stripped.docx"
+    with (
+        zipfile.ZipFile(io.BytesIO(docx.content)) as source,
+        zipfile.ZipFile(stripped, "w") as target,
+    ):
+        for info in source.infolist():
+            if info.filename.startswith("customXml/item2"):
+                continue
+            target.writestr(info, source.read(info))
+    bare = json.loads(runner.invoke(cli, ["documents", "verify", str(stripped), "--json"]).stdout)
+    assert bare["embedded_json"] is False and bare["embedded_files"] == []
+    over_api = api.client.post(
+        "/api/v1/formal-documents/verify", content=docx.content,
+        headers=api.headers("officer", **{"Content-Type": "application/octet-stream"}),
+    )  # fmt: skip
+    assert over_api.status_code == 200, over_api.text
+    assert over_api.json()["format"] == "docx" and over_api.json()["embedded_json"] is True

@@ -146,7 +146,8 @@ def _request_facts(app) -> set[str]:
         for row in s.scalars(select(RequestRow)):
             facts.update([row.reference, row.requesting_reference, row.requesting_authority,
                           row.facts_summary, row.subject_and_nature, row.purpose,
-                          row.procedure_wished, row.legal_provisions])  # fmt: skip
+                          row.procedure_wished, row.legal_provisions,
+                          row.person_to_serve])  # fmt: skip
         facts.update(s.scalars(select(PersonNameRow.name)))
         facts.update(s.scalars(select(IdentityDocumentRow.number)))
         facts.update(s.scalars(select(MeasureRow.details)))

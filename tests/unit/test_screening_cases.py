@@ -121,5 +121,5 @@ def test_completeness_lists_what_is_missing_and_drafts_the_request_for_informati
     full = _facts({"instruments": ["coe-mla-1959"]})
     full = RequestFacts(**{**full.__dict__, "fields": dict.fromkeys(
         ["requesting_authority", "subject_and_nature", "persons_identification",
-         "legal_qualification", "facts_summary"], True)})  # fmt: skip
+         "legal_qualification", "facts_summary", "person_to_serve"], True)})  # fmt: skip
     assert completeness(full)["missing"] == []

@@ -76,7 +76,7 @@ def add_command(
             uow.session, judicare.file_store, acting_user(uow.session, as_user), request_id,
             chunks=_file_chunks(file), filename=file.name, media_type=media_type,
             description=description, custody_of=Custody(where=where, why=why),
-            now=judicare.now(), limit=judicare.settings.max_upload_bytes,
+            now=judicare.now(), limit=judicare.settings.max_evidence_bytes,
             kind=EventKind.RECEIVED if received else EventKind.COLLECTED,
         )  # fmt: skip
         uow.commit()
@@ -170,7 +170,7 @@ def copy_command(
             uow.session, judicare.file_store, acting_user(uow.session, as_user), request_id,
             item_id, chunks=_file_chunks(file), filename=file.name, media_type=media_type,
             how=how, custody_of=Custody(where=where, why=why), now=judicare.now(),
-            limit=judicare.settings.max_upload_bytes,
+            limit=judicare.settings.max_evidence_bytes,
         )  # fmt: skip
         uow.commit()
     if as_json:

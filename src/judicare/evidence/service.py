@@ -29,7 +29,7 @@ from judicare.evidence.custody import CustodyEvent, EventKind, NewEvent
 from judicare.evidence.digests import Hasher, passing_through
 from judicare.evidence.models import CustodyEventRow, EvidenceItemRow, ItemKind
 from judicare.files.media import checked_filename, checked_media_type
-from judicare.files.store import FileStore
+from judicare.files.store import FileStore, TooLarge
 from judicare.requests.access import audit_request_act, load_for
 from judicare.requests.models import RequestRow
 
@@ -291,7 +291,13 @@ def _item(session: Session, row: RequestRow, item_id: int) -> EvidenceItemRow:
 def _store(session, file_store, principal, row, chunks, filename, media_type, description,
            kind, source, limit) -> EvidenceItemRow:  # fmt: skip
     with Hasher() as hasher:
-        key, size, sha256 = file_store.put(passing_through(chunks, hasher), limit)
+        try:
+            key, size, sha256 = file_store.put(passing_through(chunks, hasher), limit)
+        except TooLarge:
+            raise TooLarge(
+                f"{filename} is larger than the evidence limit of {limit} bytes: raise the "
+                "setting max_evidence_bytes (JUDICARE_MAX_EVIDENCE_BYTES) for larger evidence"
+            ) from None
         found = hasher.digests()
     if size == 0:
         raise InvalidInput(f"{filename} is empty: an evidence item has content")

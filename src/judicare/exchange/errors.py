@@ -121,9 +121,11 @@ class NotThisConversation(NotApplicable):
 class EvidenceBagRefused(NotApplicable):
     """An evidence bag (`judicare.evidence`) that fails its full validation on arrival: a
     file changed, missing or added, a broken chain of custody, or a hostile archive (zip
-    bomb, path traversal, link). The message names the file."""
+    bomb, path traversal, link). The message names the file. `blobs`: the file store keys
+    the refused bag left behind (its decrypted archive, its ciphertext), to be removed."""
 
     code = "evidence_bag_refused"
+    blobs: list[str] = []  # noqa: RUF012 (set on the instance that is raised)
 
 
 class AttachmentMissing(Rejected):

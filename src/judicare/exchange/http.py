@@ -30,7 +30,13 @@ from judicare.api.deps import AppDep
 from judicare.api.errors import error_body
 from judicare.app import App
 from judicare.exchange.correspondence import install_status_notices
-from judicare.exchange.errors import ConcurrentFirstUse, ExchangeError, Rejected, TooLarge
+from judicare.exchange.errors import (
+    ConcurrentFirstUse,
+    EvidenceBagRefused,
+    ExchangeError,
+    Rejected,
+    TooLarge,
+)
 from judicare.exchange.keys import FileKeyStore, KeyStore
 from judicare.exchange.refusals import count_refusal
 from judicare.exchange.service import (
@@ -43,6 +49,7 @@ from judicare.exchange.service import (
     system_principal,
 )
 from judicare.exchange.transport import ENVELOPE_MEDIA_TYPE, INBOX_PATH
+from judicare.files import removal
 
 log = logging.getLogger("judicare.exchange")
 
@@ -73,6 +80,8 @@ def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict 
         except Rejected as rejected:
             _record_refusal(app, node, "envelope", rejected, raw=raw)
             log.warning("refused an envelope: %s: %s", rejected.code, rejected.message)
+            if isinstance(rejected, EvidenceBagRefused) and rejected.blobs:
+                _remove_refused_bag(app, node, rejected)
             return rejected.http_status, b"", error_body(rejected.code, rejected.message)["error"]
         except ExchangeError as error:
             return error.http_status, b"", error_body(error.code, error.message)["error"]
@@ -80,6 +89,18 @@ def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict 
             log.exception("database unavailable while receiving")
             break
     return 503, b"", {"code": "busy", "message": "try again later"}
+
+
+def _remove_refused_bag(app: App, node: Node, refused: EvidenceBagRefused) -> None:
+    """A refused bag's bytes do not stay in the file store (`files.removal`: audited, and
+    kept while another row references them, as when the same bytes arrived before)."""
+    try:
+        removal.remove(
+            app, refused.blobs, actor="exchange inbox", why=refused.message[:2000],
+            now=node.clock.now(), subject=("node", "files"),
+        )  # fmt: skip
+    except (OSError, OperationalError):
+        log.exception("could not remove what a refused evidence bag left in the file store")
 
 
 def _record_refusal(

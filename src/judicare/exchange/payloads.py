@@ -302,8 +302,14 @@ def _store_attachments(
         )  # fmt: skip
         stored.append({"filename": filename, "sha256": sha, "size": size})
         if media_type == BAG_MEDIA_TYPE:
-            stored[-1]["evidence"] = _accept_bag(session, node, principal, request_id, key,
-                                                 filename, now, why, sender)  # fmt: skip
+            try:
+                stored[-1]["evidence"] = _accept_bag(session, node, principal, request_id, key,
+                                                     filename, now, why, sender)  # fmt: skip
+            except EvidenceBagRefused as refused:
+                # what the refused bag left in the file store: its decrypted archive and the
+                # ciphertext it came in (removed once the refusal is recorded: exchange.http)
+                refused.blobs = [key, f"sha256/{item['ciphertext_sha256']}"]
+                raise
     return stored
 
 

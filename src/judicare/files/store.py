@@ -4,11 +4,12 @@ the integrity check); the database holds only their metadata."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from judicare.errors import JudicareError
 
@@ -30,6 +31,14 @@ class FileStore(Protocol):
         """The stored bytes in pieces of at most `size`, never the whole file at once."""
 
     def exists(self, key: str) -> bool: ...
+
+    def open(self, key: str) -> BinaryIO:
+        """The stored bytes as a seekable file (a zip's directory is read without reading
+        the whole file); the caller closes it."""
+
+    def remove(self, key: str) -> bool:
+        """Remove the bytes (True if they were there). Only `files.removal` calls this: it
+        checks that no row still references the key, and audits the removal first."""
 
 
 def _digest_and_collect(chunks: Iterable[bytes], max_bytes: int, sink) -> tuple[int, str]:
@@ -74,6 +83,19 @@ class LocalFileStore:
         sha = key.removeprefix("sha256/")
         return (self.root / sha[:2] / sha).is_file()
 
+    def open(self, key: str) -> BinaryIO:
+        sha = key.removeprefix("sha256/")
+        return (self.root / sha[:2] / sha).open("rb")
+
+    def remove(self, key: str) -> bool:
+        sha = key.removeprefix("sha256/")
+        path = self.root / sha[:2] / sha
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def open_chunks(self, key: str, size: int = CHUNK) -> Iterator[bytes]:
         sha = key.removeprefix("sha256/")
         with (self.root / sha[:2] / sha).open("rb") as handle:
@@ -98,6 +120,12 @@ class MemoryFileStore:
 
     def exists(self, key: str) -> bool:
         return key in self.files
+
+    def open(self, key: str) -> BinaryIO:
+        return io.BytesIO(self.files[key])
+
+    def remove(self, key: str) -> bool:
+        return self.files.pop(key, None) is not None
 
     def open_chunks(self, key: str, size: int = CHUNK) -> Iterator[bytes]:
         data = memoryview(self.files[key])

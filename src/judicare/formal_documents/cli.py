@@ -73,7 +73,7 @@ def _write(path: Path, content: bytes) -> None:
 
 @app.command("verify")
 def verify(
-    file: Annotated[Path, typer.Argument(help="A PDF file, signed or not.")],
+    file: Annotated[Path, typer.Argument(help="A PDF file, signed or not, or a DOCX file.")],
     trust: Annotated[
         list[Path] | None,
         typer.Option(
@@ -86,7 +86,8 @@ def verify(
 ) -> None:
     """Whether the PDF's signature is valid (intact, covering the whole file, and from a
     trusted certificate when trust roots are given), who signed, and whether the request's
-    JSON is embedded. Exits 1 when a signature is present and not valid."""
+    JSON is embedded (in a DOCX: as its custom XML part). Exits 1 when a signature is
+    present and not valid."""
     try:
         pdf = file.read_bytes()
     except OSError as exc:

@@ -36,6 +36,9 @@ class Inputs:
     decision: dict[str, Any] | None = None  # outcome, conditions, citations (disclosed)
     evidence: list[dict[str, Any]] = field(default_factory=list)  # filename, size, sha256
     obligation: dict[str, Any] | None = None  # outcome, approved text (aut dedere aut judicare)
+    # evidence bags (`evidence.summary`): name, payload_size, payload_oxum, sha256,
+    # manifest_sha256, custody_entries
+    bags: list[dict[str, Any]] = field(default_factory=list)
 
 
 def compose(i: Inputs) -> dict[str, Any]:
@@ -212,6 +215,7 @@ def _letter_of_request(i: Inputs) -> list[Json]:
         _persons(i),
         _section(w, "assistance", items=measures),
         _section(w, "procedure", [r.get("procedure_wished")]),
+        _section(w, "person_to_serve", [r.get("person_to_serve")]),  # ECMA art. 14(1)(d)
         _section(w, "purpose", [r.get("purpose")]),
         _section(w, "time_limits", limits),
         _annexes(i),
@@ -219,9 +223,11 @@ def _letter_of_request(i: Inputs) -> list[Json]:
 
 
 def _extradition_request(i: Inputs) -> list[Json]:
+    enactments = (i.request.get("extradition") or {}).get("enactments")
     return [
         _intro(i),
         *_common(i),
+        _section(i.wording, "enactments", [enactments]),  # ECE art. 12(2)(c)
         _persons(i, ("person_sought", "suspect", "accused"), "person_sought"),
         _annexes(i),
     ]
@@ -282,9 +288,17 @@ def _execution_report(i: Inputs) -> list[Json]:
         f"{e['filename']} — {e['size']} {labels['bytes']} — SHA-256 {e['sha256']}"
         for e in i.evidence
     ]
+    bags = [
+        labels["bag"].format(
+            name=b["name"], size=b["payload_size"], files=b["files"], oxum=b["payload_oxum"],
+            sha256=b["sha256"], manifest=b["manifest_sha256"], entries=b["custody_entries"],
+        )
+        for b in i.bags
+    ]  # fmt: skip
     return [
         _intro(i, state),
         _section(w, "evidence", [] if evidence else [text["no_evidence"]], evidence),
+        _section(w, "evidence_bags", items=bags),
     ]
 
 

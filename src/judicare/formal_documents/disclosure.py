@@ -8,9 +8,12 @@ notice, execution report), including the JSON embedded in them:
 - the reasons recorded with a decision are internal: they may name what the requested state
   knows about a person, so they are withheld, exactly as from a status notice;
 - a person's protected status (refugee, subsidiary protection, asylum seeker, protected) is
-  never disclosed, neither as the field nor through a citation of the instruments that
-  protect such a person (the instruments of the screening ground `protected_status`,
-  `screening/grounds.yaml`), nor through a citation of a screening finding;
+  never disclosed, to the requesting state nor, in an outgoing request's documents, to the
+  requested state (a document is read by more people than the exchange's recipient, and
+  the status is what puts the person at risk from a state), neither as the field nor
+  through a citation of the instruments that protect such a person (the instruments of
+  the screening ground `protected_status`, `screening/grounds.yaml`), nor through a
+  citation of a screening finding;
 - the screening findings themselves stay with the requested state;
 - the outcome, the conditions of a grant and the articles relied on are disclosed (ECMA
   art. 19 and ECE art. 18(2) require reasons for a refusal: the articles are those reasons).
@@ -72,12 +75,12 @@ def decide(
     finding: str | None = None,
 ) -> Disclosure:
     item, recipient = Item(item), Recipient(recipient)
+    if item is Item.PROTECTED_STATUS and recipient is not Recipient.OWN_FILE:
+        return Disclosure(False, "a person's protected status is never disclosed")
     if recipient is not Recipient.REQUESTING_STATE:
         return Disclosure(True, "not addressed to the requesting state")
     if item is Item.REASONS:
         return Disclosure(False, WHY_REASONS)
-    if item is Item.PROTECTED_STATUS:
-        return Disclosure(False, "a person's protected status is never disclosed")
     if item is Item.FINDING:
         return Disclosure(False, "screening findings stay with the requested state")
     if item is Item.CITATION:

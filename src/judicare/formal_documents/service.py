@@ -20,10 +20,13 @@ from judicare.audit.service import AuditAction
 from judicare.auth.models import AuthorityRow
 from judicare.auth.permissions import Permission, Principal
 from judicare.errors import InvalidInput
+from judicare.evidence import summary
+from judicare.evidence.archives import BAG_MEDIA_TYPE
 from judicare.exchange.payloads import WIRE_FIELDS
+from judicare.files.store import FileStore
 from judicare.formal_documents import disclosure, signing
 from judicare.formal_documents.compose import Inputs, compose
-from judicare.formal_documents.docx_writer import render_docx
+from judicare.formal_documents.docx_writer import render_docx, verify_docx
 from judicare.formal_documents.kinds import (
     DocumentKind,
     KindDoesNotFit,
@@ -32,7 +35,7 @@ from judicare.formal_documents.kinds import (
     fitting,
     parse_kind,
 )
-from judicare.formal_documents.pdf import render_pdf
+from judicare.formal_documents.pdf import JSON_NAME, render_pdf
 from judicare.formal_documents.templates import LANGUAGES, Templates
 from judicare.prosecution.models import ProsecutionObligationRow
 from judicare.prosecution.service import notice_produced
@@ -54,7 +57,8 @@ FORMATS = {
 # model, with the register's own references and dates, and the list of documents.
 EMBEDDED_FIELDS = {
     **WIRE_FIELDS, "reference": True, "requesting_reference": True, "request_date": True,
-    "received_on": True, "status": True, "direction": True,
+    "received_on": True, "status": True, "direction": True, "person_to_serve": True,
+    "extradition": {"enactments"},
     "documents": {"__all__": {"filename", "media_type", "size", "sha256"}},
 }  # fmt: skip
 
@@ -194,10 +198,34 @@ def _check(kind: str, language: str, fmt: str) -> DocumentKind:
     return found
 
 
+def evidence_bags(file_store: FileStore, documents: list[DocumentRow]) -> list[dict]:
+    """The evidence bags among the request's documents, each summarised from its stored
+    archive (`evidence.summary`): what an execution report lists beside the documents."""
+    found = []
+    for d in documents:
+        if d.media_type != BAG_MEDIA_TYPE:
+            continue
+        try:
+            with file_store.open(d.storage_key) as handle:
+                found.append(summary.summarise(handle, name=d.filename, sha256=d.sha256))
+        except (OSError, KeyError, summary.UnreadableBag) as exc:
+            raise InvalidInput(
+                f"the evidence bag {d.filename} (document {d.id}) cannot be read for the "
+                f"execution report: {exc}"
+            ) from None
+    return found
+
+
 def compose_for(
-    settings: Settings, g: Gathered, kind: DocumentKind, language: str, now: datetime
+    settings: Settings,
+    g: Gathered,
+    kind: DocumentKind,
+    language: str,
+    now: datetime,
+    bags: list[dict] | None = None,
 ) -> tuple[dict, dict]:
-    """(the composed document, the JSON to embed), after the kind is found to fit."""
+    """(the composed document, the JSON to embed), after the kind is found to fit; `bags`:
+    the evidence bags an execution report lists (`evidence_bags`)."""
     found = fit(kind, _shape(g.row, g.report, g.decision, len(g.documents), g.informing))
     if not found.fits:
         raise KindDoesNotFit(f"a {kind.value} does not fit request {g.row.id}: {found.reason}")
@@ -218,6 +246,7 @@ def compose_for(
         decision=decision,
         evidence=evidence if kind is DocumentKind.EXECUTION_REPORT else [],
         obligation=_notified(g.informing) if kind is NOTICE else None,
+        bags=list(bags or []) if kind is DocumentKind.EXECUTION_REPORT else [],
     )  # fmt: skip
     document = compose(inputs)
     embedded = {
@@ -227,7 +256,8 @@ def compose_for(
         **({"decision": decision} if kind is DocumentKind.DECISION_NOTICE else {}),
         **({"missing": g.report["missing"]} if kind is DocumentKind.REQUEST_FOR_INFORMATION
            else {}),
-        **({"evidence": evidence} if kind is DocumentKind.EXECUTION_REPORT else {}),
+        **({"evidence": evidence, "evidence_bags": list(bags or [])}
+           if kind is DocumentKind.EXECUTION_REPORT else {}),
         **({"prosecution": _notified(g.informing)} if kind is NOTICE else {}),
     }  # fmt: skip
     return document, embedded
@@ -249,11 +279,11 @@ def _notified(entry: ProsecutionObligationRow | None) -> dict | None:
 
 
 def _lay_out(settings: Settings, document: dict, embedded: dict, fmt: str, now: datetime):
+    data = json.dumps(embedded, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
     if fmt == "docx":
-        return render_docx(document, created=now), False
+        return render_docx(document, created=now, embedded=(JSON_NAME, data)), False
     meta = {"created": now.isoformat()}
     html = Templates(settings.documents_dir).html(document, meta)
-    data = json.dumps(embedded, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
     pdf = render_pdf(html, data, created=now, description=document["title"])
     if settings.documents_signing_certificate and settings.documents_signing_key:
         pdf = signing.sign_pdf(
@@ -274,7 +304,12 @@ def render(
     with app.unit_of_work() as uow:
         now = app.now()
         g = gather(uow.session, who, request_id)
-        document, embedded = compose_for(app.settings, g, document_kind, language, now)
+        bags = (
+            evidence_bags(app.file_store, g.documents)
+            if document_kind is DocumentKind.EXECUTION_REPORT and app.file_store is not None
+            else None
+        )
+        document, embedded = compose_for(app.settings, g, document_kind, language, now, bags)
         content, signed = _lay_out(app.settings, document, embedded, fmt, now)
         audit_request_act(
             uow.session, who, g.row.id, AuditAction.DISCLOSURE, "document:render", why=why,
@@ -291,5 +326,9 @@ def render(
 
 
 def verify(settings: Settings, pdf: bytes, *, now: datetime, trust: list | None = None) -> dict:
+    """A PDF's signature and embedded JSON; a DOCX (a ZIP package) is answered with the same
+    fields: never signed, and whether its custom XML part holds the JSON."""
+    if pdf.startswith(b"PK\x03\x04"):
+        return verify_docx(pdf)
     roots = trust if trust is not None else signing.trust_roots(settings.documents_trust_roots)
-    return signing.verify_pdf(pdf, roots, at=now)
+    return {"format": "pdf", **signing.verify_pdf(pdf, roots, at=now)}

@@ -61,6 +61,9 @@ class RequestRow(Base):
     legal_provisions: Mapped[str] = mapped_column(Text, default="")
     purpose: Mapped[str] = mapped_column(Text, default="")
     procedure_wished: Mapped[str] = mapped_column(Text, default="")
+    # ECMA art. 14(1)(d): where necessary, the name and address of the person to be served
+    # (migration 0037)
+    person_to_serve: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Reference, authority and facts, case-folded in Python: what full-text search matches.
     search_text: Mapped[str] = mapped_column(Text, default="")
     legal_basis_instrument: Mapped[str | None] = mapped_column(String(64), nullable=True)

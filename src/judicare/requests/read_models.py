@@ -148,6 +148,10 @@ class RequestDetail(RequestSummary):
     legal_provisions: str | None = None
     purpose: str | None = None
     procedure_wished: str | None = None
+    person_to_serve: str | None = Field(
+        default=None, description="ECMA art. 14(1)(d): the name and address of the person "
+        "to be served, where necessary",
+    )  # fmt: skip
     legal_basis_instrument: str | None = None
     legal_basis_answer: dict[str, Any] | None = None
     legal_basis_choices: list[str] = Field(
@@ -182,6 +186,7 @@ class RequestDetail(RequestSummary):
             legal_provisions=row.legal_provisions,
             purpose=row.purpose,
             procedure_wished=row.procedure_wished,
+            person_to_serve=row.person_to_serve or "",
             legal_basis_instrument=row.legal_basis_instrument,
             legal_basis_answer=row.legal_basis_answer,
             legal_basis_choices=[
@@ -266,7 +271,7 @@ SCREENING_FACTS = {
     "requesting_state": True, "requested_state": True, "kind": True, "received_on": True,
     "crimes": True, "requesting_authority": True, "subject_and_nature": True,
     "facts_summary": True, "legal_provisions": True, "purpose": True, "procedure_wished": True,
-    "requested_execution_date": True, "measures": {"__all__": {"measure"}},
+    "person_to_serve": True, "requested_execution_date": True, "measures": {"__all__": {"measure"}},
     "extradition": True,
     "persons": {"__all__": {
         "role": True, "names": {"__all__": {"name"}}, "birth_date": True, "nationality": True,

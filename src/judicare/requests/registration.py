@@ -270,6 +270,7 @@ def _new_request_row(
         legal_provisions=data.legal_provisions,
         purpose=data.purpose,
         procedure_wished=data.procedure_wished,
+        person_to_serve=data.person_to_serve,
         legal_basis_instrument=instrument_id,
         legal_basis_answer=answer,
         extradition=data.extradition.model_dump(mode="json") if data.extradition else None,

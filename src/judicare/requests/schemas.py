@@ -128,6 +128,11 @@ class RequestCreate(Strict):
     )
     purpose: str = Field(default="", max_length=4000)
     procedure_wished: str = Field(default="", max_length=4000)
+    person_to_serve: str = Field(
+        default="", max_length=2000,
+        description="ECMA art. 14(1)(d): where necessary, the name and address of the person "
+        "to be served",
+    )  # fmt: skip
     legal_basis_instrument: str | None = Field(default=None, max_length=64)
     received_on: date
     request_date: date | None = Field(default=None, description="the date written on it")
@@ -148,6 +153,9 @@ class RequestUpdate(Strict):
     crimes: list[str] | None = Field(default=None, max_length=20)
     requesting_reference: str | None = Field(default=None, max_length=120)
     request_date: date | None = None
+    person_to_serve: str | None = Field(
+        default=None, max_length=2000, description="ECMA art. 14(1)(d), see RequestCreate"
+    )
 
 
 class BasisChoiceIn(Strict):

@@ -24,6 +24,7 @@ ITEM_TEXT = {
     "purpose": "the purpose for which the evidence or information is sought",
     "time_limits": "the time limits within which execution is desired",
     "procedure_wished": "any particular procedure the requesting state wishes followed",
+    "person_to_serve": "the name and address of the person to be served",
     "warrant_or_judgment": "the arrest warrant or the enforceable judgment "
     "(original or certified copy)",
     "offence_time_place": "the time and place the offences were committed",

@@ -75,9 +75,17 @@ def completeness_fields(data: dict, documents: int) -> dict:
         "purpose": bool(data["purpose"].strip()),
         "time_limits": bool(data["requested_execution_date"]),
         "procedure_wished": bool(data["procedure_wished"].strip()),
+        "person_to_serve": _person_to_serve(data),
         "warrant_or_judgment": documents > 0,
         **_extradition_fields(data),
     }
+
+
+def _person_to_serve(data: dict) -> bool:
+    """ECMA art. 14(1)(d) asks for the person to be served "where necessary": when the
+    request asks for the service of documents."""
+    serving = any(m.get("measure") == "service_of_documents" for m in data.get("measures") or [])
+    return not serving or bool(str(data.get("person_to_serve") or "").strip())
 
 
 def _extradition_fields(data: dict) -> dict:

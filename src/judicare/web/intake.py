@@ -70,7 +70,7 @@ PARTIES_FIELDS = (
     "legal_basis_instrument",
 )
 OFFENCES_FIELDS = ("facts_summary", "subject_and_nature", "legal_provisions")
-ASSISTANCE_FIELDS = ("purpose", "procedure_wished", "requested_execution_date")
+ASSISTANCE_FIELDS = ("purpose", "procedure_wished", "person_to_serve", "requested_execution_date")
 # Extradition and provisional arrest (`requests.schemas.ExtraditionIn`): asked instead of the
 # assistance sought. The EAW's own fields are asked when the live check finds that the
 # European arrest warrant governs the request (FD 2002/584/JHA art. 8(1)).
@@ -384,7 +384,7 @@ def _check(app: App, draft: Draft) -> dict | None:
     data.setdefault("requesting_authority", "")
     for key in ("subject_and_nature", "facts_summary", "legal_provisions"):
         data.setdefault(key, "")
-    for key in ("purpose", "procedure_wished", "requested_execution_date"):
+    for key in ("purpose", "procedure_wished", "person_to_serve", "requested_execution_date"):
         data.setdefault(key, "" if key != "requested_execution_date" else None)
     if data.get("extradition"):  # a date not yet a date is not a contents problem here
         try:

@@ -36,6 +36,7 @@ FIELD_LABELS = {
     "measures": N_("Measures"),
     "purpose": N_("Purpose of the evidence or information sought"),
     "procedure_wished": N_("Procedure wished"),
+    "person_to_serve": N_("Name and address of the person to be served"),
     "requested_execution_date": N_("Execution wished by"),
     "persons": N_("Persons concerned"),
     "documents": N_("Documents to register with the request"),

@@ -103,6 +103,7 @@ COMPLETENESS_ITEM = {
     "purpose": N_("The purpose of the evidence or information sought"),
     "time_limits": N_("The time limits for execution"),
     "procedure_wished": N_("Any particular procedure wished"),
+    "person_to_serve": N_("The name and address of the person to be served"),
     "warrant_or_judgment": N_("The arrest warrant or enforceable judgment (a document)"),
     "offence_time_place": N_("When and where the offences were committed"),
     "legal_provisions_cited": N_("A reference to the relevant legal provisions"),

@@ -43,10 +43,12 @@ FIELDS = (
     "request_date",
     "requested_execution_date",
     "facts_summary",
+    "person_to_serve",
 )
 # The texts' limits, from the schema the edit is validated against (stated on the form too).
 LIMITS = {
-    name: schema_limits("RequestUpdate")[name] for name in ("requesting_reference", "facts_summary")
+    name: schema_limits("RequestUpdate")[name]
+    for name in ("requesting_reference", "facts_summary", "person_to_serve")
 }
 
 router = APIRouter(include_in_schema=False)
@@ -112,6 +114,7 @@ def _change(t: Translator, typed: dict) -> tuple[dict, RequestUpdate | None]:
         errors["facts_summary"] = t.gettext("Summarise the facts: this field cannot be empty.")
     values["facts_summary"] = typed["facts_summary"]
     values["requesting_reference"] = typed["requesting_reference"] or None
+    values["person_to_serve"] = typed["person_to_serve"]
     if errors:
         return errors, None
     try:

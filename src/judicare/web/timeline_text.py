@@ -50,6 +50,7 @@ FIELDS = {
     "crimes": N_("Crimes"),
     "requesting_reference": N_("Reference of the requesting authority"),
     "request_date": N_("Date of the request"),
+    "person_to_serve": N_("Name and address of the person to be served"),
 }
 LINK_TYPES = {
     "supplementary": N_("supplementary"),

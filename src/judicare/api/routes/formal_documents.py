@@ -74,6 +74,7 @@ verify_router = APIRouter(
 
 
 class VerificationOut(Answer):
+    format: str = Field(default="pdf", description="pdf, or docx (a DOCX is never signed)")
     signed: bool
     signature_valid: bool | None = Field(description="null when the PDF is not signed")
     intact: bool | None
@@ -99,7 +100,8 @@ class VerificationOut(Answer):
     },
 )
 async def verify(request: Request, app: AppDep, who: Who) -> dict:
-    """Verify a signed PDF (the body is the file): signature, signer, embedded JSON. The
+    """Verify a signed PDF, or a DOCX (the body is the file): signature, signer, embedded
+    JSON. The
     trust roots are the node's setting documents_trust_roots."""
     body = await request.body()
     return await run_in_threadpool(service.verify, app.settings, body, now=app.now())
