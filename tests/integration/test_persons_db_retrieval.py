@@ -126,3 +126,23 @@ def test_grams_are_replaced_with_the_names_and_recomputed_by_rekey(stored):
     assert count == sum(len(record_grams(r.names)) for r in _records()) - len(
         record_grams((CASES[0]["refugee"],))
     ) + len(record_grams(("Leroy Merlin",)))
+
+
+def test_the_migration_fills_the_grams_of_entries_stored_before_it(stored):
+    """Down to the revision before 0033 (no trigrams) and up again: every entry gets its
+    grams, and the database finds again what the index finds."""
+    from alembic.script import ScriptDirectory
+
+    from judicare.db import migrate
+
+    app, index = stored
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(app.engine))
+    before = scripts.get_revision("0033").down_revision
+    assert isinstance(before, str)
+    migrate.downgrade(app.engine, before)
+    migrate.upgrade(app.engine)
+    for record in _records():
+        assert _grams(app, record.id) == record_grams(record.names), record.id
+    query = NGRAM_ONLY[1]
+    memory = index.query(PersonQuery((query,)), point=SAFEGUARD)
+    assert [c["id"] for c in _db_match(app, (query,))] == [c.id for c in memory]
