@@ -366,4 +366,13 @@ def walk_evidence(
 
 def most_evidence(evidence: dict[int, float], k: int) -> list[int]:
     """The `k` records with the most evidence, ties by the first filed (lowest slot or id)."""
-    return heapq.nsmallest(k, evidence, key=lambda s: (-evidence[s], s))
+    # `nlargest` with the key looked up in C; the ties at the cut (records with the same
+    # evidence as the last one taken, some of them left out) are settled by the slot.
+    top = heapq.nlargest(k, evidence, key=evidence.__getitem__)
+    if top and len(top) < len(evidence):
+        cut = evidence[top[-1]]
+        if list(evidence.values()).count(cut) > sum(evidence[s] == cut for s in top):
+            top = [s for s in top if evidence[s] > cut]
+            top += heapq.nsmallest(k - len(top), (s for s, e in evidence.items() if e == cut))
+    top.sort(key=lambda s: (-evidence[s], s))
+    return top
