@@ -154,7 +154,21 @@ def gram_scores(postings: dict[str, list[int]], size: int) -> dict[int, float]:
 
 def top_by_grams(scores: dict[int, float], top: int) -> list[int]:
     """The `top` records with the most n-gram evidence, ties by the lower slot or id."""
-    return heapq.nsmallest(top, scores, key=lambda s: (-scores[s], s))
+    return top_by_score(scores, top)
+
+
+def top_by_score(scores: dict[int, float], k: int) -> list[int]:
+    """The `k` records with the highest score, ties by the lower slot or id: `nlargest` with
+    the key looked up in C, the ties at the cut (records scored as the last one taken, some
+    of them left out) settled by the slot, and the `k` taken put in order."""
+    top = heapq.nlargest(k, scores, key=scores.__getitem__)
+    if top and len(top) < len(scores):
+        cut = scores[top[-1]]
+        if list(scores.values()).count(cut) > sum(scores[s] == cut for s in top):
+            top = [s for s in top if scores[s] > cut]
+            top += heapq.nsmallest(k - len(top), (s for s, e in scores.items() if e == cut))
+    top.sort(key=lambda s: (-scores[s], s))
+    return top
 
 
 def fallback_ratios(

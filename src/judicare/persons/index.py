@@ -40,6 +40,7 @@ from .fallback import (
     query_forms,
     record_forms,
     top_by_grams,
+    top_by_score,
     with_fallback,
 )
 from .keys import blocking_keys
@@ -366,13 +367,4 @@ def walk_evidence(
 
 def most_evidence(evidence: dict[int, float], k: int) -> list[int]:
     """The `k` records with the most evidence, ties by the first filed (lowest slot or id)."""
-    # `nlargest` with the key looked up in C; the ties at the cut (records with the same
-    # evidence as the last one taken, some of them left out) are settled by the slot.
-    top = heapq.nlargest(k, evidence, key=evidence.__getitem__)
-    if top and len(top) < len(evidence):
-        cut = evidence[top[-1]]
-        if list(evidence.values()).count(cut) > sum(evidence[s] == cut for s in top):
-            top = [s for s in top if evidence[s] > cut]
-            top += heapq.nsmallest(k - len(top), (s for s, e in evidence.items() if e == cut))
-    top.sort(key=lambda s: (-evidence[s], s))
-    return top
+    return top_by_score(evidence, k)
