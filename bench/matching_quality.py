@@ -16,26 +16,39 @@ scored pairwise (P/R at the identification threshold); then the misses of one si
 Exit status 1 when, on any category of the held-out side, the engine's recall within the
 candidates shown at the safeguard point is below the baseline's.
 
-Run: `.venv/bin/python -m bench.matching_quality [--misses tuning|heldout|none]`. Tuning
-work looks at tuning misses only (the default).
+`--path db` measures the database's screening instead (`persons.service.match`, what
+`judicare persons match --json`, `screen` and the web read): the same register stored in a
+fresh SQLite database (every migration, then `index_person` per record), once as a register
+of protected persons (the safeguard figures) and once as a register screened at the
+identification point (its figures). Its candidates are those of the in-memory index (the
+same retrieval: tests/integration/test_persons_db_retrieval.py); its query times are the
+database's.
+
+Run: `.venv/bin/python -m bench.matching_quality [--misses tuning|heldout|none] [--path
+memory|db]`. Tuning work looks at tuning misses only (the default).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import icu
 from rapidfuzz import fuzz, process
 
+from judicare.persons import service
 from judicare.persons.domain import PartialDate, PersonQuery, PersonRecord
 from judicare.persons.index import PersonIndex
+from judicare.persons.registers import EVERY_AUTHORITY
 from judicare.persons.scoring import score_pair
 
 try:  # the operating points (issue 16); absent in the engine measured before them
@@ -104,27 +117,76 @@ class Tally:
                 r(self.id_tp), r(self.b_r1), r(self.b_shown), p(self.b_tp, self.b_fp)]  # fmt: skip
 
 
-def run_engine(index: PersonIndex, q: PersonQuery, point: str) -> list[Any]:
+def run_engine(index: Any, q: PersonQuery, point: str) -> list[Any]:
     if SAFEGUARD is None:  # the engine before issue 16: one threshold for everything
         return index.query(q, limit=SHOWN)
     return index.query(q, point=SAFEGUARD if point == "safeguard" else IDENTIFICATION)
+
+
+@dataclass(frozen=True)
+class Shown:
+    register: str
+    id: str
+    score: float
+
+
+class DatabaseRegister:
+    """The register in SQLite, screened by `persons.service.match` (the database's path):
+    one database whose register is protected ("refugees": the safeguard point), one whose
+    register is not ("persons": the identification point). Each record's register and id
+    are kept in its external id."""
+
+    def __init__(self, records: list[PersonRecord], directory: Path) -> None:
+        from judicare.app import FixedClock, create_app
+        from judicare.db import migrate
+        from judicare.settings import Settings
+
+        self.apps = {}
+        for point, register in (("safeguard", "refugees"), ("identification", "persons")):
+            url = f"sqlite:///{directory / f'{point}.db'}"
+            app = create_app(Settings(database_url=url, environment="test"), clock=FixedClock(
+                date(2026, 1, 1)))  # fmt: skip
+            migrate.upgrade(app.engine)
+            with app.unit_of_work() as uow:
+                for r in records:
+                    stored = replace(r, register=register, id=f"{r.register}\x1f{r.id}")
+                    service.index_person(uow.session, stored, now=app.now())
+                uow.commit()
+            self.apps[point] = app
+
+    def query(self, q: PersonQuery, point: Any) -> list[Shown]:
+        app = self.apps[point.name]
+        with app.unit_of_work() as uow:
+            rows = service.match(uow.session, q, authority_id=EVERY_AUTHORITY)
+        return [Shown(*row["id"].split("\x1f", 1), row["score"]) for row in rows]
+
+    def dispose(self) -> None:
+        for app in self.apps.values():
+            app.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", choices=("tuning", "heldout", "none"), default="tuning")
     parser.add_argument("--max-misses", type=int, default=80)
+    parser.add_argument("--path", choices=("memory", "db"), default="memory")
     args = parser.parse_args()
     register = load("register")
     records = [to_record(r) for r in register]
     started = time.perf_counter()
-    index = PersonIndex()
-    index.add_all(records)
+    index: Any
+    if args.path == "db":
+        directory = Path(tempfile.mkdtemp(prefix="matching-quality-"))
+        index = DatabaseRegister(records, directory)
+    else:
+        index = PersonIndex()
+        index.add_all(records)
     build = time.perf_counter() - started
     folded = [fold(" ".join(r.names)) for r in records]
     ident = {(r.register, r.id): k for k, r in enumerate(records)}
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     timings: list[float] = []
+    cpu: list[float] = []  # the query's CPU time: leaves out waiting for a core (or the disk)
     for where in ("tuning", "heldout"):
         queries = [q for q in load(where) if q["expect"]]
         for row in queries:
@@ -135,9 +197,10 @@ def main() -> None:
             )
             want = tuple(row["expect"])
             same = {want, *(tuple(a) for a in row.get("also", ()))}  # the same person
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             safe = run_engine(index, q, "safeguard")
             timings.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             ids = run_engine(index, q, "identification")
             target = ident[want]
             targets = {ident[s] for s in same}
@@ -204,8 +267,15 @@ def main() -> None:
     timings.sort()
     p99 = timings[int(0.99 * (len(timings) - 1))] * 1000
     p50 = timings[len(timings) // 2] * 1000
-    print(f"\nindex build {build:.1f} s for {len(records):,} records; "
-          f"safeguard query p50 {p50:.1f} ms, p99 {p99:.1f} ms")  # fmt: skip
+    cpu.sort()
+    cpu50, cpu99 = cpu[len(cpu) // 2] * 1000, cpu[int(0.99 * (len(cpu) - 1))] * 1000
+    where = "SQLite, both databases" if args.path == "db" else "in memory"
+    print(f"\npath {args.path}: index build ({where}) {build:.1f} s for {len(records):,} "
+          f"records; safeguard query p50 {p50:.1f} ms, p99 {p99:.1f} ms wall "
+          f"(CPU p50 {cpu50:.1f} ms, p99 {cpu99:.1f} ms)")  # fmt: skip
+    if args.path == "db":
+        index.dispose()
+        shutil.rmtree(directory, ignore_errors=True)
     if args.misses != "none":
         print(f"\nMisses at the safeguard point ({args.misses} side):")
         shown = 0

@@ -31,6 +31,7 @@ from judicare.audit.chain import GENESIS, entry_hash
 from judicare.audit.service import _CHAIN_LOCK, AuditAction, record
 from judicare.demo import CITE, OUTCOME_OF, PATHS, load_demo
 from judicare.legal_basis.rules import load_rulebook
+from judicare.persons.fallback import record_grams
 from judicare.persons.keys import blocking_keys
 from judicare.requests.domain import DECISIONS, Measure
 from judicare.requests.registration import REQUESTS_REGISTER, fold, script_of
@@ -97,6 +98,7 @@ class Identity:
     birth_date: str | None
     nationality: str
     keys: list[str] = field(default_factory=list)
+    grams: list[str] = field(default_factory=list)
 
 
 def _word(rng: random.Random, script: str, parts: int) -> tuple[str, str]:
@@ -154,6 +156,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                        "status", "country_of_feared_persecution", "status_date",
                        "authority_id", "updated_at"),
     "person_keys": ("id", "entry_id", "key"),
+    "person_grams": ("id", "entry_id", "gram"),
     "audit_events": ("seq", "at", "actor", "action", "tag", "subject_type", "subject_id",
                      "why", "details", "prev_hash", "hash"),
 }  # fmt: skip
@@ -203,6 +206,7 @@ class Generator:
         if len(self.identities) < self.pool_size:
             made = make_identity(self.rng)
             made.keys = sorted(blocking_keys(n for n, *_ in made.names))
+            made.grams = record_grams(tuple(n for n, *_ in made.names))
             self.identities.append(made)
             return made
         return self.rng.choice(self.identities)
@@ -296,6 +300,8 @@ class Generator:
                 )  # fmt: skip
                 for key in who.keys:
                     rows["person_keys"].append((next_id("person_keys"), entry_id, key))
+                for gram in who.grams:
+                    rows["person_grams"].append((next_id("person_grams"), entry_id, gram))
             for index in range(rng.choices([0, 1, 2, 3], weights=[30, 35, 25, 10])[0]):
                 key, size, sha = rng.choice(self.documents)
                 at += timedelta(minutes=rng.randint(5, 600))

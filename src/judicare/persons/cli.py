@@ -90,7 +90,8 @@ def rekey(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Recompute the blocking keys of stored persons after an upgrade of the matching engine."""
+    """Recompute the blocking keys and character trigrams of stored persons after an upgrade
+    of the matching engine."""
     with command_app(db) as judicare, judicare.unit_of_work() as uow:
         with Progress(console=err_console, transient=True) as bar:
             task = bar.add_task("Recomputing keys", total=None)

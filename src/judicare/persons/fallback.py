@@ -15,12 +15,15 @@ Pure: ICU and rapidfuzz only.
 
 from __future__ import annotations
 
+import heapq
+import math
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache, lru_cache
 from typing import Any
 
 import icu  # type: ignore[import-untyped]
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .domain import Candidate, PersonQuery, PersonRecord
 from .names import ParsedName, aliases, parse_name
@@ -79,6 +82,120 @@ def query_readings(name: str) -> tuple[str, ...]:
     if name.isascii():
         return (generic,)
     return tuple(dict.fromkeys((generic, record_reading(parse_name(name)))))
+
+
+def record_forms(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Every reading of a record's names (aliases included) as the fallback compares them,
+    token-sorted, each once: what the in-memory index files for a record and the database
+    stores as character trigrams (`grams_of`)."""
+    return tuple(
+        dict.fromkeys(
+            sorted_tokens(record_reading(parse_name(a)))
+            for n in names
+            if n and n.strip()
+            for a in aliases(n)
+        )
+    )
+
+
+def query_forms(names: tuple[str, ...]) -> set[str]:
+    """Every reading of a query's names as the fallback compares them, token-sorted."""
+    return {
+        sorted_tokens(reading)
+        for name in names
+        for alias in (aliases(name) if name.strip() else ())
+        for reading in query_readings(alias)
+    }
+
+
+def grams_of(forms: Iterable[str]) -> set[str]:
+    """The character trigrams of every form (as `char_ngrams`, in one pass)."""
+    return {
+        padded[i : i + NGRAM]
+        for form in forms
+        for word in form.split()
+        for padded in (f" {word} ",)
+        for i in range(len(padded) - NGRAM + 1)
+    }
+
+
+def record_grams(names: tuple[str, ...]) -> list[str]:
+    """The character trigrams of a record's names as stored in the database, sorted."""
+    return sorted(grams_of(record_forms(names)))
+
+
+def gram_walk(grams: Iterable[tuple[str, int]], budget: int) -> list[str]:
+    """The grams (with their number of postings) that the n-gram retrieval reads: rarest
+    first, each whole, stopping before the gram that would take it past `budget` postings
+    (the rare grams, which say most, come first). Ties between equally rare grams are read
+    in the grams' order, so that every store reads the same ones."""
+    chosen: list[str] = []
+    read = 0
+    for gram, df in sorted(grams, key=lambda g: (g[1], g[0])):
+        if read + df > budget:
+            break
+        chosen.append(gram)
+        read += df
+    return chosen
+
+
+def gram_scores(postings: dict[str, list[int]], size: int) -> dict[int, float]:
+    """Each record's evidence from the grams read: the sum of their inverse document
+    frequencies (`postings`: gram -> the records that hold it; `size`: the records in all)."""
+    n = max(size, 1)
+    scores: dict[int, float] = {}
+    for bucket in postings.values():
+        weight = math.log(1 + n / len(bucket))
+        get = scores.get
+        for slot in bucket:
+            scores[slot] = get(slot, 0.0) + weight
+    return scores
+
+
+def top_by_grams(scores: dict[int, float], top: int) -> list[int]:
+    """The `top` records with the most n-gram evidence, ties by the lower slot or id."""
+    return top_by_score(scores, top)
+
+
+def top_by_score(scores: dict[int, float], k: int) -> list[int]:
+    """The `k` records with the highest score, ties by the lower slot or id: `nlargest` with
+    the key looked up in C, the ties at the cut (records scored as the last one taken, some
+    of them left out) settled by the slot, and the `k` taken put in order."""
+    top = heapq.nlargest(k, scores, key=scores.__getitem__)
+    if top and len(top) < len(scores):
+        cut = scores[top[-1]]
+        if list(scores.values()).count(cut) > sum(scores[s] == cut for s in top):
+            top = [s for s in top if scores[s] > cut]
+            top += heapq.nsmallest(k - len(top), (s for s, e in scores.items() if e == cut))
+    top.sort(key=lambda s: (-scores[s], s))
+    return top
+
+
+def fallback_ratios(
+    forms: Iterable[str], records: Iterable[tuple[int, tuple[str, ...]]]
+) -> dict[int, float]:
+    """The safeguard's wider net: of `records` (each a slot or id with its `record_forms`),
+    those that a plain whole-name comparison with a reading of the query (`query_forms`)
+    finds alike (`ratio` of the token-sorted forms at least `FALLBACK_RATIO`, which is
+    `token_sort_ratio`), with their best ratio: one `ratio` call per reading over the lot,
+    in C."""
+    choices: list[str] = []
+    owners: list[int] = []
+    for owner, folded in records:
+        for form in folded:
+            choices.append(form)
+            owners.append(owner)
+    found: dict[int, float] = {}
+    if not choices:
+        return found
+    for reading in forms:
+        for _, ratio, k in process.extract(
+            reading, choices, scorer=fuzz.ratio, score_cutoff=FALLBACK_RATIO, limit=None
+        ):
+            owner = owners[k]
+            if ratio > found.get(owner, 0.0):
+                found[owner] = ratio
+    return found
 
 
 def best_whole_name_ratio(

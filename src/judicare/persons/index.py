@@ -26,24 +26,25 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
-
-from rapidfuzz import fuzz, process
 
 from .domain import Candidate, PersonQuery, PersonRecord
 from .fallback import (
-    FALLBACK_RATIO,
     FALLBACK_WEIGHT,
     FOUND_BY_NGRAMS,
-    NGRAM,
-    query_readings,
-    record_reading,
-    sorted_tokens,
+    fallback_ratios,
+    gram_scores,
+    gram_walk,
+    grams_of,
+    query_forms,
+    record_forms,
+    top_by_grams,
+    top_by_score,
     with_fallback,
 )
 from .keys import blocking_keys
-from .names import ParsedName, aliases
+from .names import ParsedName
 from .scoring import (
     DEFAULT_THRESHOLD,
     MIN_PART_SIMILARITY,
@@ -54,6 +55,16 @@ from .scoring import (
     score_pair,
 )
 
+# The retrieval's sizes, the same for the in-memory index and the database
+# (`service.match`): see the module's docstring.
+SHORTLIST = 25
+POSTING_BUDGET = 60_000
+MAX_KEY_SHARE = 0.02
+FULL_READ = 1_000
+FALLBACK_POOL = 400
+NGRAM_TOP = 20
+NGRAM_BUDGET = 4_000
+
 
 class PersonIndex:
     """Records of any number of registers, found by name, birth date and nationality."""
@@ -61,13 +72,13 @@ class PersonIndex:
     def __init__(
         self,
         *,
-        shortlist: int = 25,
-        posting_budget: int = 60_000,
-        max_key_share: float = 0.02,
-        full_read: int = 1_000,
-        fallback_pool: int = 400,
-        ngram_top: int = 20,
-        ngram_budget: int = 4_000,
+        shortlist: int = SHORTLIST,
+        posting_budget: int = POSTING_BUDGET,
+        max_key_share: float = MAX_KEY_SHARE,
+        full_read: int = FULL_READ,
+        fallback_pool: int = FALLBACK_POOL,
+        ngram_top: int = NGRAM_TOP,
+        ngram_budget: int = NGRAM_BUDGET,
     ) -> None:
         self.fallback_pool = fallback_pool
         self.ngram_top = ngram_top
@@ -98,11 +109,11 @@ class PersonIndex:
         self._records.append(record)
         parsed = parse_names(record.names)
         self._parsed.append(parsed)
-        folded = tuple(dict.fromkeys(sorted_tokens(record_reading(p)) for p in parsed))
+        folded = record_forms(record.names)
         self._folded.append(folded)
         self._slots[ident] = slot
         grams = self._grams
-        for gram in _grams_of(folded):
+        for gram in grams_of(folded):
             gram_bucket = grams.get(gram)
             if gram_bucket is None:
                 grams[gram] = array("I", (slot,))
@@ -129,7 +140,7 @@ class PersonIndex:
         record = self._records[slot]
         self._records[slot] = None
         self._parsed[slot] = ()
-        for gram in _grams_of(self._folded[slot]):
+        for gram in grams_of(self._folded[slot]):
             gram_bucket = self._grams.get(gram)
             if gram_bucket is not None and slot in gram_bucket:
                 gram_bucket.remove(slot)
@@ -155,7 +166,7 @@ class PersonIndex:
         evidence = self.evidence(query)
         if len(evidence) <= self.shortlist:
             return list(evidence)
-        return heapq.nlargest(self.shortlist, evidence, key=evidence.__getitem__)
+        return most_evidence(evidence, self.shortlist)
 
     def evidence(self, query: PersonQuery) -> dict[int, float]:
         """Blocking: the slots of the records worth scoring, most evidence first.
@@ -168,40 +179,20 @@ class PersonIndex:
         common keys: the first common key is the pool, and the others count within it.
         """
         registers = set(query.registers) if query.registers else None
-        n = max(self._size, 1)
-        found = [
-            (len(bucket), bucket)
-            for key in blocking_keys(query.names)
-            if (bucket := self._postings.get(key)) is not None
-        ]
-        found.sort(key=lambda f: f[0])
-        common = max(50, int(self.max_key_share * n))
-        evidence: dict[int, float] = {}
-        pool: set[int] | None = None  # the first common key's records, when nothing rarer
-        pool_weight = 0.0
-        read = 0
-        for df, bucket in found:
-            if (df > common and (evidence or pool)) or (read and read + df > self.posting_budget):
-                break
-            weight = math.log(1 + n / df)
-            get = evidence.get
-            if df <= self.full_read:
-                for slot in bucket:
-                    evidence[slot] = get(slot, 0.0) + weight
-            elif evidence:
-                for slot in evidence.keys() & bucket:
-                    evidence[slot] += weight
-            elif pool is None:
-                pool, pool_weight = set(bucket), weight
-            else:
-                for slot in pool.intersection(bucket):
-                    evidence[slot] = get(slot, pool_weight) + weight
-            read += df
-        if pool is not None and len(evidence) < self.shortlist:
-            for slot in pool:  # the pool's other records, all with the same evidence
-                if len(evidence) >= self.shortlist * 4:
-                    break
-                evidence.setdefault(slot, pool_weight)
+        postings = self._postings
+        held = {k: len(bucket) for k in blocking_keys(query.names) if (bucket := postings.get(k))}
+        chosen = key_walk(
+            held.items(),
+            size=self._size,
+            max_key_share=self.max_key_share,
+            posting_budget=self.posting_budget,
+        )
+        evidence = walk_evidence(
+            [postings[k] for k in chosen],
+            size=self._size,
+            full_read=self.full_read,
+            shortlist=self.shortlist,
+        )
         if registers:
             records = self._records
             evidence = {
@@ -214,25 +205,16 @@ class PersonIndex:
         with a reading of the query, each gram weighted by its inverse document frequency.
         Grams are read rarest first, each whole, and the walk stops before the gram that
         would take it past `ngram_budget` postings (the rare grams, which say most, come
-        first), so a query costs at most that on a register of any size."""
+        first), so a query costs at most that on a register of any size. The database's
+        retrieval (`service.match`) reads the same grams with the same helpers."""
         grams = self._grams
-        readings = self._query_forms(query) if forms is None else forms
-        found = [(len(bucket), bucket) for g in _grams_of(readings) if (bucket := grams.get(g))]
-        found.sort(key=lambda f: f[0])
-        n = max(self._size, 1)
-        scores: dict[int, float] = {}
-        read = 0
-        for df, bucket in found:
-            if read + df > self.ngram_budget:  # a gram this common says little: stop
-                break
-            weight = math.log(1 + n / df)
-            get = scores.get
-            for slot in bucket:
-                scores[slot] = get(slot, 0.0) + weight
-            read += df
+        readings = query_forms(query.names) if forms is None else forms
+        held = {g: len(bucket) for g in grams_of(readings) if (bucket := grams.get(g))}
+        chosen = gram_walk(held.items(), self.ngram_budget)
+        scores = gram_scores({g: list(grams[g]) for g in chosen}, self._size)
         if not scores:
             return []
-        top = heapq.nlargest(self.ngram_top * 2, scores, key=scores.__getitem__)
+        top = top_by_grams(scores, self.ngram_top * 2)
         if query.registers:
             registers = set(query.registers)
             records = self._records
@@ -241,12 +223,7 @@ class PersonIndex:
 
     def _query_forms(self, query: PersonQuery) -> set[str]:
         """Every reading of the query's names as the fallback compares them, token-sorted."""
-        return {
-            sorted_tokens(reading)
-            for name in query.names
-            for alias in (aliases(name) if name.strip() else ())
-            for reading in query_readings(alias)
-        }
+        return query_forms(query.names)
 
     def fallback_ratios(
         self, query: PersonQuery, slots: list[int], forms: set[str] | None = None
@@ -255,28 +232,11 @@ class PersonIndex:
         finds alike (rapidfuzz `token_sort_ratio` at least `FALLBACK_RATIO`), with their best
         ratio. The records' names were folded and their tokens sorted when they were filed,
         so this is one `ratio` call per reading of the query over the lot, in C."""
-        if not slots:
-            return {}
-        choices: list[str] = []
-        owners: list[int] = []
         folded = self._folded
-        for slot in slots:
-            for form in folded[slot]:
-                choices.append(form)
-                owners.append(slot)
-        found: dict[int, float] = {}
-        for reading in self._query_forms(query) if forms is None else forms:
-            for _, ratio, k in process.extract(
-                reading,
-                choices,
-                scorer=fuzz.ratio,
-                score_cutoff=FALLBACK_RATIO,
-                limit=None,
-            ):
-                slot = owners[k]
-                if ratio > found.get(slot, 0.0):
-                    found[slot] = ratio
-        return found
+        return fallback_ratios(
+            self._query_forms(query) if forms is None else forms,
+            ((slot, folded[slot]) for slot in slots),
+        )
 
     def fallback_candidates(self, query: PersonQuery, pool: list[int]) -> list[int]:
         """Of `pool` (beyond the shortlist, the `fallback_pool` records with the most
@@ -304,9 +264,7 @@ class PersonIndex:
         query_parsed = parse_names(query.names)
         evidence = self.evidence(query)
         wide = point is not None and point.fallback
-        ranked = heapq.nlargest(
-            self.shortlist + (self.fallback_pool if wide else 0), evidence, key=evidence.__getitem__
-        )
+        ranked = most_evidence(evidence, self.shortlist + (self.fallback_pool if wide else 0))
         slots = ranked[: self.shortlist]
         ratios: dict[int, float] = {}
         by_ngrams: set[int] = set()
@@ -355,12 +313,58 @@ class PersonIndex:
         return out
 
 
-def _grams_of(forms: Iterable[str]) -> set[str]:
-    """The character trigrams of every form (as `fallback.char_ngrams`, in one pass)."""
-    return {
-        padded[i : i + NGRAM]
-        for form in forms
-        for word in form.split()
-        for padded in (f" {word} ",)
-        for i in range(len(padded) - NGRAM + 1)
-    }
+def key_walk(
+    keys: Iterable[tuple[str, int]], *, size: int, max_key_share: float, posting_budget: int
+) -> list[str]:
+    """The blocking keys (with their number of postings) that blocking reads: rarest first
+    (equally rare ones in the keys' order, so that every store reads the same), the first
+    always, then each as long as it is not common (held by more than `max_key_share` of the
+    `size` records, at least 50) and the postings read stay within `posting_budget`."""
+    common = max(50, int(max_key_share * max(size, 1)))
+    chosen: list[str] = []
+    read = 0
+    for key, df in sorted(keys, key=lambda k: (k[1], k[0])):
+        if chosen and (df > common or read + df > posting_budget):
+            break
+        chosen.append(key)
+        read += df
+    return chosen
+
+
+def walk_evidence(
+    found: list[Collection[int]], *, size: int, full_read: int, shortlist: int
+) -> dict[int, float]:
+    """Each record's blocking evidence from the postings of the keys chosen by `key_walk`,
+    in that order: a key's weight is its inverse document frequency. A rare key (at most
+    `full_read` postings) files every record it holds; a commoner one only adds its weight
+    to the records already found, or, when nothing rarer was found, becomes the pool within
+    which the others count (and from which, lowest first, the shortlist is filled up)."""
+    n = max(size, 1)
+    evidence: dict[int, float] = {}
+    pool: set[int] | None = None  # the first common key's records, when nothing rarer
+    pool_weight = 0.0
+    for bucket in found:
+        df = len(bucket)
+        weight = math.log(1 + n / df)
+        get = evidence.get
+        if df <= full_read:
+            for slot in bucket:
+                evidence[slot] = get(slot, 0.0) + weight
+        elif evidence:
+            for slot in evidence.keys() & bucket:
+                evidence[slot] += weight
+        elif pool is None:
+            pool, pool_weight = set(bucket), weight
+        else:
+            for slot in pool.intersection(bucket):
+                evidence[slot] = get(slot, pool_weight) + weight
+    if pool is not None and len(evidence) < shortlist:
+        # the pool's other records, all with the same evidence, the first filed first
+        for slot in heapq.nsmallest(shortlist * 4 - len(evidence), pool - evidence.keys()):
+            evidence[slot] = pool_weight
+    return evidence
+
+
+def most_evidence(evidence: dict[int, float], k: int) -> list[int]:
+    """The `k` records with the most evidence, ties by the first filed (lowest slot or id)."""
+    return top_by_score(evidence, k)

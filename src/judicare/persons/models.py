@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from judicare.db.base import Base, utcnow
@@ -60,3 +70,17 @@ class AdjudicationRow(Base):
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("requests.id"), nullable=True, index=True
     )
+
+
+class PersonGramRow(Base):
+    """One character trigram of one person's names, as the safeguard's n-gram retrieval reads
+    them (judicare.persons.fallback: `record_forms`, `grams_of`): the database's copy of what
+    the in-memory index files, so that a record sharing no blocking key with the query is
+    still found."""
+
+    __tablename__ = "person_grams"
+    __table_args__ = (Index("ix_person_grams_gram", "gram", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("person_entries.id"), index=True)
+    gram: Mapped[str] = mapped_column(String(16))

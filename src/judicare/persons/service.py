@@ -9,11 +9,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, or_, select, text
@@ -24,9 +22,32 @@ from judicare.auth.permissions import Principal
 from judicare.db.base import as_utc
 from judicare.errors import Conflict, ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
-from judicare.persons.fallback import with_fallback
+from judicare.persons.fallback import (
+    FOUND_BY_NGRAMS,
+    fallback_ratios,
+    gram_scores,
+    gram_walk,
+    grams_of,
+    query_forms,
+    record_forms,
+    record_grams,
+    top_by_grams,
+    with_fallback,
+)
+from judicare.persons.index import (
+    FALLBACK_POOL,
+    FULL_READ,
+    MAX_KEY_SHARE,
+    NGRAM_BUDGET,
+    NGRAM_TOP,
+    POSTING_BUDGET,
+    SHORTLIST,
+    key_walk,
+    most_evidence,
+    walk_evidence,
+)
 from judicare.persons.keys import blocking_keys
-from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonKeyRow
+from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonGramRow, PersonKeyRow
 from judicare.persons.registers import EVERY_AUTHORITY, authorize_import, policy_of, visible_to
 from judicare.persons.scoring import (
     DEFAULT_THRESHOLD,
@@ -47,11 +68,9 @@ IMPORT_COLUMNS = (
     "country_of_feared_persecution",
     "status_date",
 )
-SHORTLIST = 25  # candidates scored per query (as the in-memory index does)
 # Entries with a protected status scored per query beyond the shortlist, at most: however
 # many other entries share the name, these are always scored and, above the threshold, shown.
 PROTECTED_SHORTLIST = 200
-MAX_KEY_SHARE = 0.02  # keys held by more than 2 % of the register are too common to use
 DECISIONS = ("confirmed", "rejected")
 
 
@@ -239,9 +258,13 @@ def index_person(session: Session, person: PersonRecord, *, now: datetime) -> bo
     session.flush()
     if not new:
         session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry.id))
+        session.execute(delete(PersonGramRow).where(PersonGramRow.entry_id == entry.id))
     keys = sorted(blocking_keys(person.names))
     if keys:
         session.execute(insert(PersonKeyRow), [{"entry_id": entry.id, "key": k} for k in keys])
+    grams = record_grams(person.names)
+    if grams:
+        session.execute(insert(PersonGramRow), [{"entry_id": entry.id, "gram": g} for g in grams])
     return new
 
 
@@ -253,9 +276,10 @@ def rekey(
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """Recompute every stored entry's blocking keys with the engine as it is now (after the
-    engine changes how it reads names, entries indexed earlier would otherwise keep keys
-    that new queries no longer produce). One transaction; audited."""
+    """Recompute every stored entry's blocking keys and character trigrams with the engine as
+    it is now (after the engine changes how it reads names, entries indexed earlier would
+    otherwise keep keys that new queries no longer produce). One transaction; audited.
+    `changed` counts the entries whose keys or grams changed."""
     query = select(PersonEntryRow.id, PersonEntryRow.names).order_by(PersonEntryRow.id)
     if register:
         query = query.where(PersonEntryRow.register == register)
@@ -266,13 +290,24 @@ def rekey(
         stored = sorted(
             session.scalars(select(PersonKeyRow.key).where(PersonKeyRow.entry_id == entry_id))
         )
+        wanted_grams = record_grams(tuple(names))
+        stored_grams = sorted(
+            session.scalars(select(PersonGramRow.gram).where(PersonGramRow.entry_id == entry_id))
+        )
         if stored != wanted:
-            changed += 1
             session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry_id))
             if wanted:
                 session.execute(
                     insert(PersonKeyRow), [{"entry_id": entry_id, "key": k} for k in wanted]
                 )
+        if stored_grams != wanted_grams:
+            session.execute(delete(PersonGramRow).where(PersonGramRow.entry_id == entry_id))
+            if wanted_grams:
+                session.execute(
+                    insert(PersonGramRow),
+                    [{"entry_id": entry_id, "gram": g} for g in wanted_grams],
+                )
+        changed += stored != wanted or stored_grams != wanted_grams
         if progress and (number % 500 == 0 or number == len(entries)):
             progress(number, len(entries))
     record(
@@ -282,7 +317,7 @@ def rekey(
         tag=f"{actor}:register:rekey",
         subject_type="register",
         subject_id=register or "*",
-        why="blocking keys recomputed after an engine change",
+        why="blocking keys and character trigrams recomputed after an engine change",
         at=now,
         details={"entries": len(entries), "changed": changed},
     )
@@ -324,6 +359,13 @@ def index_new_persons(
     ]
     if keys:
         session.execute(insert(PersonKeyRow.__table__), keys)
+    grams = [
+        {"entry_id": entry_id, "gram": gram}
+        for entry_id, person in zip(ids, persons, strict=True)
+        for gram in record_grams(person.names)
+    ]
+    if grams:
+        session.execute(insert(PersonGramRow.__table__), grams)
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -348,7 +390,7 @@ def match(
     operator with no authority) reads the node's registers only."""
     if threshold is not None and not 0 <= threshold <= 1:
         raise InvalidInput(f"threshold {threshold} must be between 0 and 1")
-    entries = _shortlist(session, query, authority_id)
+    entries, by_ngrams = _shortlist(session, query, authority_id)
     found: list[Candidate] = []
     facts: dict[tuple[str, str], float] = {}  # equal scores: agreeing birth date, nationality first
     for entry in entries:
@@ -357,8 +399,13 @@ def match(
         facts[(record.register, record.id)] = -evidence_effect(query, record)
         candidate = score_pair(query, record, point)
         cutoff = point.threshold if threshold is None else threshold
+        found_by = FOUND_BY_NGRAMS if entry.id in by_ngrams else None
         if candidate.score < cutoff and point.fallback:
-            candidate = with_fallback(query, record, candidate, cutoff)
+            candidate = with_fallback(query, record, candidate, cutoff, found_by=found_by)
+        if found_by:  # as the in-memory index says it
+            candidate = replace(
+                candidate, explanation={**candidate.explanation, "retrieval": found_by}
+            )
         if candidate.score >= cutoff:
             found.append(candidate)
     found.sort(key=lambda c: (-c.score, facts[(c.register, c.id)], c.register, c.id))
@@ -388,51 +435,150 @@ def match(
 def point_of(entry: PersonEntryRow) -> OperatingPoint:
     """The operating point an entry is screened at: its register's, and the safeguard for
     any entry with a protected status (refugee and the like), whatever its register."""
-    if entry.status or policy_of(entry.register).point == SAFEGUARD.name:
+    return _point(entry.register, entry.status)
+
+
+def _point(register: str, status: str | None) -> OperatingPoint:
+    if status or policy_of(register).point == SAFEGUARD.name:
         return SAFEGUARD
     return IDENTIFICATION
 
 
 def _shortlist(
     session: Session, query: PersonQuery, authority_id: str | None
-) -> list[PersonEntryRow]:
-    keys = sorted(blocking_keys(query.names))
-    if not keys:
-        return []
+) -> tuple[list[PersonEntryRow], set[int]]:
+    """The entries to score, and those of them found by character n-grams: the database's
+    copy of the in-memory index's retrieval (`PersonIndex.query` at the safeguard point),
+    with the same walks, weights and sizes, over the entries `authority_id` may read.
+
+    1. Blocking: the `SHORTLIST` entries with the most blocking-key evidence.
+    2. The safeguard's wider net, for entries screened at a point with a fallback: of the
+       next `FALLBACK_POOL` by blocking evidence and of the `NGRAM_TOP` that share the most
+       character trigrams with the query, those that a plain whole-name comparison finds
+       alike.
+    3. A protected person is never crowded out: every entry with a protected status that
+       shares a blocking key (up to `PROTECTED_SHORTLIST`), common keys included."""
+    keys = blocking_keys(query.names)
+    forms = query_forms(query.names)
+    if not keys and not forms:
+        return [], set()
     visible = visible_to(authority_id)
-    total = session.scalar(select(func.count(PersonEntryRow.id)).where(visible)) or 1
-    frequencies = dict(
-        session.execute(
-            select(PersonKeyRow.key, func.count(PersonKeyRow.id))
-            .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
-            .where(PersonKeyRow.key.in_(keys), visible)
-            .group_by(PersonKeyRow.key)
+    total = session.scalar(select(func.count(PersonEntryRow.id)).where(visible)) or 0
+    if not total:
+        return [], set()
+    registers = set(query.registers) if query.registers else None
+    evidence = _key_evidence(session, keys, visible, total, registers)
+    ranked = most_evidence(evidence, SHORTLIST + FALLBACK_POOL)
+    shortlist = ranked[:SHORTLIST]
+    known = set(ranked)
+    by_ngrams = [e for e in _ngram_candidates(session, forms, visible, total, registers)
+                 if e not in known]  # fmt: skip
+    wider = ranked[SHORTLIST:] + by_ngrams
+    alike: set[int] = set()
+    if wider:
+        pool = session.execute(
+            select(
+                PersonEntryRow.id,
+                PersonEntryRow.register,
+                PersonEntryRow.status,
+                PersonEntryRow.names,
+            ).where(PersonEntryRow.id.in_(wider), visible)
         ).all()
+        alike = set(
+            fallback_ratios(
+                forms,
+                (
+                    (entry_id, record_forms(tuple(names)))
+                    for entry_id, register, status, names in pool
+                    if _point(register, status).fallback
+                ),
+            )
+        )
+    protected = _protected_sharing(session, sorted(keys), visible) if evidence else set()
+    chosen = [*shortlist, *(e for e in wider if e in alike)]
+    chosen += sorted(protected - set(chosen))
+    if not chosen:
+        return [], set()
+    rows = {
+        row.id: row
+        for row in session.scalars(
+            select(PersonEntryRow).where(PersonEntryRow.id.in_(chosen), visible)
+        )
+    }
+    entries = [rows[e] for e in chosen if e in rows]
+    if registers:
+        entries = [r for r in entries if r.register in registers]
+    return entries, set(by_ngrams) & alike
+
+
+def _key_evidence(
+    session: Session, keys: set[str], visible, total: int, registers: set[str] | None
+) -> dict[int, float]:
+    """Each visible entry's blocking evidence, as `PersonIndex.evidence` weighs it: the keys
+    chosen by `key_walk` from their frequencies, their postings walked by `walk_evidence`."""
+    if not keys:
+        return {}
+    frequencies = session.execute(
+        select(PersonKeyRow.key, func.count(PersonKeyRow.id))
+        .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
+        .where(PersonKeyRow.key.in_(sorted(keys)), visible)
+        .group_by(PersonKeyRow.key)
+    ).all()
+    chosen = key_walk(
+        [(k, df) for k, df in frequencies],
+        size=total,
+        max_key_share=MAX_KEY_SHARE,
+        posting_budget=POSTING_BUDGET,
     )
-    common = max(50, int(MAX_KEY_SHARE * total))
-    usable = sorted((df, k) for k, df in frequencies.items())
-    chosen = [k for df, k in usable if df <= common] or [k for _, k in usable[:1]]
-    evidence: dict[int, float] = defaultdict(float)
-    for key, entry_id in session.execute(
-        select(PersonKeyRow.key, PersonKeyRow.entry_id)
+    if not chosen:
+        return {}
+    postings: dict[str, list[int]] = {k: [] for k in chosen}
+    register_of: dict[int, str] = {}
+    for key, entry_id, register in session.execute(
+        select(PersonKeyRow.key, PersonKeyRow.entry_id, PersonEntryRow.register)
         .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
         .where(PersonKeyRow.key.in_(chosen), visible)
     ):
-        evidence[entry_id] += math.log(1 + total / frequencies[key])
-    best = sorted(evidence, key=evidence.__getitem__, reverse=True)[: SHORTLIST * 4]
-    if not best:
+        postings[key].append(entry_id)
+        register_of[entry_id] = register
+    evidence = walk_evidence(
+        [postings[k] for k in chosen], size=total, full_read=FULL_READ, shortlist=SHORTLIST
+    )
+    if registers:
+        evidence = {e: w for e, w in evidence.items() if register_of[e] in registers}
+    return evidence
+
+
+def _ngram_candidates(
+    session: Session, forms: set[str], visible, total: int, registers: set[str] | None
+) -> list[int]:
+    """The `NGRAM_TOP` visible entries whose stored trigrams (`PersonGramRow`) the query's
+    readings share most, as `PersonIndex.ngram_candidates` finds them."""
+    grams = grams_of(forms)
+    if not grams:
         return []
-    protected = _protected_sharing(session, keys, visible)
-    for entry_id in protected:  # scored even when the name's keys are all too common
-        evidence.setdefault(entry_id, 0.0)
-    best = sorted(set(best) | protected)
-    rows = session.scalars(select(PersonEntryRow).where(PersonEntryRow.id.in_(best), visible)).all()
-    if query.registers:
-        rows = [r for r in rows if r.register in query.registers]
-    rows.sort(key=lambda r: (-evidence[r.id], r.id))
-    # A protected person is never crowded out: not by many entries with the same name, such
-    # as a flood of requests about the same person from the state they fled.
-    return rows[:SHORTLIST] + [r for r in rows[SHORTLIST:] if r.status]
+    frequencies = session.execute(
+        select(PersonGramRow.gram, func.count(PersonGramRow.id))
+        .join(PersonEntryRow, PersonEntryRow.id == PersonGramRow.entry_id)
+        .where(PersonGramRow.gram.in_(sorted(grams)), visible)
+        .group_by(PersonGramRow.gram)
+    ).all()
+    chosen = gram_walk([(g, df) for g, df in frequencies], NGRAM_BUDGET)
+    if not chosen:
+        return []
+    postings: dict[str, list[int]] = {g: [] for g in chosen}
+    register_of: dict[int, str] = {}
+    for gram, entry_id, register in session.execute(
+        select(PersonGramRow.gram, PersonGramRow.entry_id, PersonEntryRow.register)
+        .join(PersonEntryRow, PersonEntryRow.id == PersonGramRow.entry_id)
+        .where(PersonGramRow.gram.in_(chosen), visible)
+    ):
+        postings[gram].append(entry_id)
+        register_of[entry_id] = register
+    top = top_by_grams(gram_scores(postings, total), NGRAM_TOP * 2)
+    if registers:
+        top = [e for e in top if register_of[e] in registers]
+    return top[:NGRAM_TOP]
 
 
 def _protected_sharing(session: Session, keys: list[str], visible) -> set[int]:

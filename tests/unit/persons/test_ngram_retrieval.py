@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from judicare.persons.domain import PersonQuery, PersonRecord
-from judicare.persons.fallback import FOUND_BY_NGRAMS, char_ngrams
-from judicare.persons.index import PersonIndex, _grams_of
+from judicare.persons.fallback import FOUND_BY_NGRAMS, char_ngrams, grams_of
+from judicare.persons.index import PersonIndex
 from judicare.persons.keys import blocking_keys
 from judicare.persons.scoring import IDENTIFICATION, SAFEGUARD
 
@@ -35,7 +35,7 @@ def test_grams_are_padded_per_word():
     }  # fmt: skip
     assert char_ngrams("") == set()
     for forms in (["ughi babiuch"], ["a", "ab cd"], ["lancia aranya", "aranya lancia"]):
-        assert _grams_of(forms) == set().union(*map(char_ngrams, forms))  # the index's own
+        assert grams_of(forms) == set().union(*map(char_ngrams, forms))  # the index's own
 
 
 @pytest.mark.parametrize(("query", "name"), PAIRS)

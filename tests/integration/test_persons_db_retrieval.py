@@ -1,0 +1,148 @@
+"""The database's screening (`service.match`, what `judicare persons match`, `screen` and the
+web read) retrieves as the in-memory index does (issue 16): the same candidates, in the same
+order, with the same scores and explanations, for every kind of miss of the issue, on
+SQLite and PostgreSQL; the character trigrams it reads are stored at import, replaced with
+the names, and recomputed by `rekey`."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from judicare.persons import service
+from judicare.persons.domain import PersonQuery, PersonRecord
+from judicare.persons.fallback import FOUND_BY_NGRAMS, record_grams
+from judicare.persons.index import PersonIndex
+from judicare.persons.models import PersonGramRow
+from judicare.persons.registers import EVERY_AUTHORITY
+from judicare.persons.scoring import SAFEGUARD
+
+CASES = yaml.safe_load(
+    (resources.files("judicare.persons") / "cases" / "safeguard_misses.yaml").read_text("utf-8")
+)["cases"]
+# Other people in the refugee register, some close to the refugees' names.
+OTHERS = ("Kim Jong Un", "Alexander Lukin", "Qasim Suleiman", "Hamid Karzai",
+          "Mohammad Rahimi", "Leon Merlin", "Shinji Abe", "Ryu Sakamura",
+          "Alexander Lukashevich", "Hussein Mahmoudi", "Jung Myung-soo",
+          "Леонид Мерлин", "Hamid Rezaei", "Abdul Qader Salim")  # fmt: skip
+# A record that shares no blocking key with its query: only the n-grams retrieve it.
+NGRAM_ONLY = ("Babiuch Ughi", "Бабюх Уги")
+
+
+def _records() -> list[PersonRecord]:
+    refugees = [case["refugee"] for case in CASES] + [NGRAM_ONLY[0]]
+    return [
+        PersonRecord("refugees", f"R{n:02}", (name,), status="refugee")
+        for n, name in enumerate(refugees + list(OTHERS))
+    ]
+
+
+@pytest.fixture
+def stored(app):
+    """The same records in a PersonIndex and in the database, filed in the same order."""
+    records = _records()
+    index = PersonIndex()
+    index.add_all(records)
+    with app.unit_of_work() as uow:
+        for record in records:
+            service.index_person(uow.session, record, now=app.now())
+        uow.commit()
+    return app, index
+
+
+def _db_match(app, names: tuple[str, ...]) -> list[dict]:
+    with app.unit_of_work() as uow:
+        return service.match(uow.session, PersonQuery(names), authority_id=EVERY_AUTHORITY)
+
+
+QUERIES = [case["query"] for case in CASES] + [NGRAM_ONLY[1]]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_database_finds_what_the_index_finds(stored, query):
+    app, index = stored
+    memory = index.query(PersonQuery((query,)), point=SAFEGUARD)
+    db = _db_match(app, (query,))
+    assert [(c["id"], c["score"]) for c in db] == [(c.id, c.score) for c in memory]
+    for row, candidate in zip(db, memory, strict=True):
+        assert row["explanation"] == candidate.explanation  # why it matched, the same
+        assert row["operating_point"] == "safeguard"
+
+
+def test_each_kind_of_miss_finds_its_refugee_in_the_database(stored):
+    app, _ = stored
+    for n, query in enumerate(QUERIES):
+        ids = [c["id"] for c in _db_match(app, (query,))]
+        assert f"R{n:02}" in ids, query
+
+
+def test_a_record_sharing_no_key_is_found_by_stored_ngrams_and_says_so(stored):
+    app, _ = stored
+    [hit] = [c for c in _db_match(app, (NGRAM_ONLY[1],)) if c["id"] == f"R{len(CASES):02}"]
+    assert hit["explanation"]["retrieval"] == FOUND_BY_NGRAMS
+    assert hit["explanation"]["name"]["pairs"] or "fallback" in hit["explanation"]
+    with app.unit_of_work() as uow:  # without its stored grams, nothing retrieves it
+        uow.session.execute(PersonGramRow.__table__.delete())
+        uow.commit()
+    assert f"R{len(CASES):02}" not in [c["id"] for c in _db_match(app, (NGRAM_ONLY[1],))]
+
+
+def _grams(app, external_id: str) -> list[str]:
+    from judicare.persons.models import PersonEntryRow
+
+    with app.unit_of_work() as uow:
+        return sorted(
+            uow.session.scalars(
+                select(PersonGramRow.gram)
+                .join(PersonEntryRow, PersonEntryRow.id == PersonGramRow.entry_id)
+                .where(PersonEntryRow.external_id == external_id)
+            )
+        )
+
+
+def test_grams_are_replaced_with_the_names_and_recomputed_by_rekey(stored):
+    app, _ = stored
+    assert _grams(app, "R00") == record_grams((CASES[0]["refugee"],))
+    with app.unit_of_work() as uow:
+        service.index_person(
+            uow.session, PersonRecord("refugees", "R00", ("Leroy Merlin",)), now=app.now()
+        )
+        uow.commit()
+    assert _grams(app, "R00") == record_grams(("Leroy Merlin",))
+    with app.unit_of_work() as uow:  # grams lost (an engine change, say): rekey restores them
+        uow.session.execute(PersonGramRow.__table__.delete())
+        result = service.rekey(uow.session, register=None, actor="test", now=app.now())
+        uow.commit()
+    assert result["changed"] == len(_records())
+    assert _grams(app, "R00") == record_grams(("Leroy Merlin",))
+    with app.unit_of_work() as uow:
+        again = service.rekey(uow.session, register=None, actor="test", now=app.now())
+        count = uow.session.scalar(select(func.count(PersonGramRow.id)))
+        uow.commit()
+    assert again["changed"] == 0
+    assert count == sum(len(record_grams(r.names)) for r in _records()) - len(
+        record_grams((CASES[0]["refugee"],))
+    ) + len(record_grams(("Leroy Merlin",)))
+
+
+def test_the_migration_fills_the_grams_of_entries_stored_before_it(stored):
+    """Down to the revision before 0033 (no trigrams) and up again: every entry gets its
+    grams, and the database finds again what the index finds."""
+    from alembic.script import ScriptDirectory
+
+    from judicare.db import migrate
+
+    app, index = stored
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(app.engine))
+    before = scripts.get_revision("0033").down_revision
+    assert isinstance(before, str)
+    migrate.downgrade(app.engine, before)
+    migrate.upgrade(app.engine)
+    for record in _records():
+        assert _grams(app, record.id) == record_grams(record.names), record.id
+    query = NGRAM_ONLY[1]
+    memory = index.query(PersonQuery((query,)), point=SAFEGUARD)
+    assert [c["id"] for c in _db_match(app, (query,))] == [c.id for c in memory]
