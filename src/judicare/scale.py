@@ -514,9 +514,7 @@ def pad_audit(app: App, entries: int, *, seed: int = 22) -> int:
     now = app.now()
     with app.engine.connect() as connection:
         people = _people(connection)
-        requests = list(
-            connection.execute(text("SELECT id, authority_id FROM requests")).tuples()
-        )
+        requests = list(connection.execute(text("SELECT id, authority_id FROM requests")).tuples())
         last = connection.execute(text("SELECT max(at) FROM audit_events")).scalar_one()
     if not requests:
         raise ValueError("no requests to read: add some first (--scale)")
