@@ -514,7 +514,9 @@ def pad_audit(app: App, entries: int, *, seed: int = 22) -> int:
     now = app.now()
     with app.engine.connect() as connection:
         people = _people(connection)
-        requests = list(connection.execute(text("SELECT id, authority_id FROM requests")).tuples())
+        requests = [
+            tuple(r) for r in connection.execute(text("SELECT id, authority_id FROM requests"))
+        ]
         last = connection.execute(text("SELECT max(at) FROM audit_events")).scalar_one()
     if not requests:
         raise ValueError("no requests to read: add some first (--scale)")

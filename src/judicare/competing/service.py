@@ -115,12 +115,13 @@ def _open_requests(session: Session, references: list[str]) -> list[tuple[int, s
     found: list[tuple[int, str]] = []
     for start in range(0, len(references), CHUNK):
         found.extend(
-            session.execute(
+            (request_id, reference)
+            for request_id, reference in session.execute(
                 select(RequestRow.id, RequestRow.reference).where(
                     RequestRow.reference.in_(references[start : start + CHUNK]),
                     RequestRow.status.in_(sorted(OPEN_STATUSES)),
                 )
-            ).tuples()
+            )
         )
     return found
 
