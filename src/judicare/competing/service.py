@@ -11,6 +11,7 @@ reference, state, count or score."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,14 +75,21 @@ def matches(session: Session, row: RequestRow) -> dict[int, dict]:
             .order_by(PersonEntryRow.id)
         ).all()
         scored: dict[str, float] = {}  # the other request's reference -> best score
+        # The same person in many requests is the same entry content many times: scored once
+        # (the score depends on the names, birth date and nationality only).
+        known: dict[str, float] = {}
         for entry in entries:
             if entry.external_id.startswith(prefix):
                 continue
-            record = PersonRecord(
-                register=entry.register, id=entry.external_id, names=tuple(entry.names),
-                birth_date=_partial(entry.birth_date), nationality=entry.nationality,
-            )  # fmt: skip
-            score = score_pair(query, record, IDENTIFICATION).score
+            same = json.dumps([entry.names, entry.birth_date, entry.nationality],
+                              ensure_ascii=False, sort_keys=True)  # fmt: skip
+            if same not in known:
+                record = PersonRecord(
+                    register=entry.register, id=entry.external_id, names=tuple(entry.names),
+                    birth_date=_partial(entry.birth_date), nationality=entry.nationality,
+                )  # fmt: skip
+                known[same] = score_pair(query, record, IDENTIFICATION).score
+            score = known[same]
             if score < IDENTIFICATION.threshold:
                 continue
             reference = entry.external_id.split("#", 1)[0]
