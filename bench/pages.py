@@ -41,6 +41,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -269,7 +270,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
             )
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # busy with a slow page: stop it all the same
+                process.kill()
+                process.wait(timeout=30)
         rows = summary(timings)
         print_table(rows, counts)
         if options.json:
