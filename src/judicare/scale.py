@@ -509,4 +509,58 @@ def generate(
     )
 
 
-__all__ = ["CITE", "generate", "make_identity"]
+def pad_audit(app: App, entries: int, *, seed: int = 22) -> int:
+    """Append `entries` consultation entries (an officer reading a request's file) to the
+    audit trail, on requests of the register chosen at random, in the chain like every other
+    entry: a benchmark's way to a trail of 1,000,000 entries without more requests. The
+    moments run from the last entry's up to now. Returns the number appended."""
+    if entries < 1:
+        return 0
+    rng = random.Random(seed)
+    now = app.now()
+    with app.engine.connect() as connection:
+        people = _people(connection)
+        requests = [
+            tuple(r) for r in connection.execute(text("SELECT id, authority_id FROM requests"))
+        ]
+        last = connection.execute(text("SELECT max(at) FROM audit_events")).scalar_one()
+    if not requests:
+        raise ValueError("no requests to read: add some first (--scale)")
+    start = _aware(last) if last is not None else now - timedelta(days=30)
+    step = max((now - start) / (entries + 1), timedelta(microseconds=1))
+    done = 0
+    while done < entries:
+        size = min(BATCH * 8, entries - done)
+        with app.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+            counters = _counters(connection)
+            rows: dict[str, list] = {table: [] for table in COLUMNS}
+            for number in range(done, done + size):
+                request_id, authority = rng.choice(requests)
+                actor = people.officers.get(authority, people.officers["BEL-CA"])[1]
+                counters.seq += 1
+                content = {"seq": counters.seq, "at": min(now, start + step * (number + 1)),
+                           "actor": actor, "action": AuditAction.CONSULTATION.value,
+                           "tag": "officer:request:read", "subject_type": "request",
+                           "subject_id": str(request_id),
+                           "why": "synthetic scale data: file review", "details": {},
+                           "prev_hash": counters.head}  # fmt: skip
+                counters.head = entry_hash(**content)
+                rows["audit_events"].append((*content.values(), counters.head))
+            _write(connection, rows)
+        done += size
+    with app.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE audit_events"))
+    return done
+
+
+def _aware(moment) -> datetime:
+    """A stored moment as an aware UTC datetime (SQLite gives it back naive, or as text)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+__all__ = ["CITE", "generate", "make_identity", "pad_audit"]

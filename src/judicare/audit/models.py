@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from judicare.db.base import Base
@@ -13,6 +13,8 @@ from judicare.db.base import Base
 
 class AuditEventRow(Base):
     __tablename__ = "audit_events"
+    # a subject's entries (a request's timeline) without reading the whole trail
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "seq"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,6 +11,7 @@ reference, state, count or score."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction
-from judicare.auth.permissions import NotFound, Permission, Principal, can
+from judicare.auth.permissions import NotFound, Permission, Principal, authorize, can
 from judicare.competing import rules
 from judicare.competing.detection import stored_for, stored_pair
 from judicare.competing.models import CompetingDecisionRow
@@ -75,27 +76,35 @@ def matches(session: Session, row: RequestRow) -> dict[int, dict]:
             )
             .order_by(PersonEntryRow.id)
         ).all()
+        scored: dict[str, float] = {}  # the other request's reference -> best score
+        evidence: dict[str, list[dict]] = {}  # the other request's reference -> persons matched
+        # The same person in many requests is the same entry content many times: scored once
+        # (the score depends on the names, birth date and nationality only).
+        known: dict[str, float] = {}
         for entry in entries:
             if entry.external_id.startswith(prefix):
                 continue
-            record = PersonRecord(
-                register=entry.register, id=entry.external_id, names=tuple(entry.names),
-                birth_date=_partial(entry.birth_date), nationality=entry.nationality,
-            )  # fmt: skip
-            score = score_pair(query, record, IDENTIFICATION).score
+            same = json.dumps([entry.names, entry.birth_date, entry.nationality],
+                              ensure_ascii=False, sort_keys=True)  # fmt: skip
+            if same not in known:
+                record = PersonRecord(
+                    register=entry.register, id=entry.external_id, names=tuple(entry.names),
+                    birth_date=_partial(entry.birth_date), nationality=entry.nationality,
+                )  # fmt: skip
+                known[same] = score_pair(query, record, IDENTIFICATION).score
+            score = known[same]
             if score < IDENTIFICATION.threshold:
                 continue
-            other = session.scalar(
-                select(RequestRow.id).where(
-                    RequestRow.reference == entry.external_id.split("#", 1)[0],
-                    RequestRow.status.in_(sorted(OPEN_STATUSES)),
-                )
+            reference = entry.external_id.split("#", 1)[0]
+            scored[reference] = max(scored.get(reference, 0.0), score)
+            evidence.setdefault(reference, []).append(
+                {"person": person.id, "matched": entry.external_id, "score": round(score, 4)}
             )
-            if other is not None and other != row.id:
+        for other, reference in _open_requests(session, sorted(scored)):
+            if other != row.id:
                 slot = found.setdefault(other, _slot())
-                slot["person_score"] = max(slot["person_score"] or 0.0, round(score, 4))
-                slot["persons"].append({"person": person.id, "matched": entry.external_id,
-                                        "score": round(score, 4)})  # fmt: skip
+                slot["person_score"] = max(slot["person_score"] or 0.0, round(scored[reference], 4))
+                slot["persons"].extend(evidence[reference])
     digests = select(DocumentRow.sha256).where(DocumentRow.request_id == row.id)
     for other, digest in session.execute(
         select(DocumentRow.request_id, DocumentRow.sha256)
@@ -123,8 +132,35 @@ def _open(session: Session, request_id: int) -> bool:
     return status in OPEN_STATUSES
 
 
-def _binding(session: Session, instrument: str, state: str, on) -> str:
-    return str(binding_status(participation_for(session, instrument), state, on))
+CHUNK = 1000  # ids or references in one IN (...)
+
+
+def _open_requests(session: Session, references: list[str]) -> list[tuple[int, str]]:
+    """(id, reference) of the open requests among these references, in a few statements."""
+    found: list[tuple[int, str]] = []
+    for start in range(0, len(references), CHUNK):
+        found.extend(
+            (request_id, reference)
+            for request_id, reference in session.execute(
+                select(RequestRow.id, RequestRow.reference).where(
+                    RequestRow.reference.in_(references[start : start + CHUNK]),
+                    RequestRow.status.in_(sorted(OPEN_STATUSES)),
+                )
+            )
+        )
+    return found
+
+
+def _binding(session: Session, instrument: str, state: str, on, cache: dict | None = None) -> str:
+    """Whether `instrument` binds `state` on `on`; `cache` keeps each instrument's
+    participation for the caller's many requests (it is read once per instrument)."""
+    if cache is None:
+        participation = participation_for(session, instrument)
+    else:
+        if instrument not in cache:
+            cache[instrument] = participation_for(session, instrument)
+        participation = cache[instrument]
+    return str(binding_status(participation, state, on))
 
 
 def _court(row: RequestRow) -> bool:
@@ -143,11 +179,18 @@ class FactsIn(BaseModel):
     obligation_to_extradite: bool | None = None
 
 
-def facts_of(session: Session, one: RequestRow, other: RequestRow, given: FactsIn, on):
+def facts_of(
+    session: Session,
+    one: RequestRow,
+    other: RequestRow,
+    given: FactsIn,
+    on,
+    cache: dict | None = None,
+):
     court = _court(one) or _court(other)
     if court:
         state = other if _court(one) else one
-        party = _binding(session, COURT_INSTRUMENT, state.requesting_state, on)
+        party = _binding(session, COURT_INSTRUMENT, state.requesting_state, on, cache)
         return rules.CompetingFacts(
             court=True,
             state_is_rome_party={"yes": True, "no": False}.get(party),
@@ -156,25 +199,63 @@ def facts_of(session: Session, one: RequestRow, other: RequestRow, given: FactsI
             obligation_to_extradite=given.obligation_to_extradite,
         )
     states = {one.requesting_state, other.requesting_state, one.requested_state}
-    bound = {_binding(session, ECE, s, on) for s in states}
+    bound = {_binding(session, ECE, s, on, cache) for s in states}
     binds = None if "unknown" in bound else bound == {"yes"}
     return rules.CompetingFacts(court=False, ece_binds_all=binds)
 
 
+def _readable(session: Session, principal: Principal, ids: list[int]) -> list[int]:
+    """The ids among `ids` of the requests the principal may read (need-to-know, as
+    `load_for`), in a few narrow statements rather than one per request."""
+    from judicare.requests.queries import visible_to
+
+    authorize(principal, Permission.REQUEST_READ)
+    readable: list[int] = []
+    for start in range(0, len(ids), CHUNK):
+        readable.extend(
+            session.scalars(
+                select(RequestRow.id)
+                .where(RequestRow.id.in_(ids[start : start + CHUNK]))
+                .where(visible_to(principal))
+            )
+        )
+    return readable
+
+
 def competing_view(
-    session: Session, principal: Principal, request_id: int, *, now: datetime, why: str
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    *,
+    now: datetime,
+    why: str,
+    limit: int | None = None,
 ) -> dict:
-    """What the reader of a request may know of the requests competing with it."""
+    """What the reader of a request may know of the requests competing with it: all of
+    them, or the `limit` closest (`more` says how many others the reader may see)."""
     row = load_for(session, principal, request_id, Permission.REQUEST_READ)
-    visible, hidden = [], False
-    for pair in stored_for(session, row.id):  # found at registration, not recomputed here
-        other_id = pair.other_request_id if pair.request_id == row.id else pair.request_id
-        try:
-            other = load_for(session, principal, other_id, Permission.REQUEST_READ)
-        except NotFound:  # told only while both the competition and that request are open
-            hidden = hidden or (pair.status == "open" and _open(session, other_id))
-            continue
-        governing = rules.governing(facts_of(session, row, other, FactsIn(), now.date()))
+    pairs = {  # found at registration, not recomputed here: the other request -> the pair
+        (pair.other_request_id if pair.request_id == row.id else pair.request_id): pair
+        for pair in stored_for(session, row.id)
+    }
+    readable = _readable(session, principal, sorted(pairs))
+    # Told only while both the competition and that request are open.
+    hidden = any(
+        pair.status == "open" and _open(session, other_id)
+        for other_id, pair in pairs.items()
+        if other_id not in set(readable)
+    )
+    # The closest first (the same person, by score; then the same evidence), `limit` of them.
+    ranked = sorted(readable, key=lambda i: (-(pairs[i].person_score or 0.0), i))
+    chosen = sorted(ranked if limit is None else ranked[:limit])
+    shown = session.scalars(
+        select(RequestRow).where(RequestRow.id.in_(chosen)).order_by(RequestRow.id)
+    ).all()
+    cache: dict = {}  # each instrument's participation, read once for all the requests
+    visible = []
+    for other in shown:
+        pair = pairs[other.id]
+        governing = rules.governing(facts_of(session, row, other, FactsIn(), now.date(), cache))
         visible.append({
             "request_id": other.id, "reference": other.reference, "kind": other.kind,
             "requesting_state": other.requesting_state, "status": other.status,
@@ -210,6 +291,7 @@ def competing_view(
         "competing": visible,
         "another_request_exists_at_this_node": told_hidden,
         "decisions": decisions,
+        "more": len(readable) - len(visible),
     }
 
 

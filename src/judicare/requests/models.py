@@ -38,6 +38,8 @@ class RequestRow(Base):
     __table_args__ = (
         Index("ix_requests_authority_status", "authority_id", "status"),
         Index("ix_requests_states", "requesting_state", "requested_state"),
+        Index("ix_requests_received", "received_on", "id"),
+        Index("ix_requests_status_received", "status", "received_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -163,7 +165,7 @@ class DocumentRow(Base):
     filename: Mapped[str] = mapped_column(Text)
     media_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     storage_key: Mapped[str] = mapped_column(String(200))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

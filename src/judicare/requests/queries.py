@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from judicare.audit.service import AuditAction, record
@@ -46,6 +46,9 @@ class RequestFilters:
     assignee: int | None = None  # assigned to this user (0: assigned to nobody)
     sort: str = "received"  # a key of SORTS
     descending: bool = True
+    # Count at most this many requests past the page (the web list: "more than N"); None:
+    # the exact total (the API's).
+    count_limit: int | None = None
 
 
 def _next_due():
@@ -73,11 +76,10 @@ SORTS = {
 
 
 def visible_to(principal: Principal):
-    """Need-to-know as a query condition: own authority, or assigned to me."""
-    assigned = exists().where(
-        AssignmentRow.request_id == RequestRow.id, AssignmentRow.user_id == principal.user_id
-    )
-    return or_(RequestRow.authority_id == principal.authority_id, assigned)
+    """Need-to-know as a query condition: own authority, or assigned to me. (The assigned
+    requests as one uncorrelated subquery: PostgreSQL reads it once, not once a row.)"""
+    assigned = select(AssignmentRow.request_id).where(AssignmentRow.user_id == principal.user_id)
+    return or_(RequestRow.authority_id == principal.authority_id, RequestRow.id.in_(assigned))
 
 
 def overdue_clause(today: date):
@@ -113,15 +115,15 @@ def list_requests(
     if filters.person:
         matches = person_matches(session, principal, filters.person)
         term = f"%{_escape(fold(filters.person))}%"
-        query = query.where(
-            or_(
-                RequestRow.reference.in_(sorted(matches)),
-                exists()
-                .where(RequestPersonRow.request_id == RequestRow.id)
-                .where(PersonNameRow.person_id == RequestPersonRow.id)
-                .where(PersonNameRow.name_folded.like(term, escape="\\")),
-            )
+        # Two indexed lookups (the engine's references; a name containing the letters, by
+        # the trigram index on PostgreSQL) rather than an OR read for every request.
+        named = (
+            select(RequestPersonRow.request_id)
+            .join(PersonNameRow, PersonNameRow.person_id == RequestPersonRow.id)
+            .where(PersonNameRow.name_folded.like(term, escape="\\"))
         )
+        by_engine = select(RequestRow.id).where(RequestRow.reference.in_(sorted(matches)))
+        query = query.where(RequestRow.id.in_(union(named, by_engine)))
     if filters.due_within is not None:
         soon = exists().where(
             DeadlineRow.request_id == RequestRow.id,
@@ -141,10 +143,20 @@ def list_requests(
     if filters.q:
         for word in fold(filters.q).split()[:8]:
             query = query.where(RequestRow.search_text.like(f"%{_escape(word)}%", escape="\\"))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    column = SORTS.get(filters.sort, SORTS["received"])()
-    first = column.desc() if filters.descending else column.asc()
-    order = [first.nulls_last(), RequestRow.id.desc() if filters.descending else RequestRow.id]
+    total, capped = _total(session, query, filters)
+    if filters.sort == "deadline":  # each request's earliest deadline, aggregated once
+        # (not a subquery run for every request); none: last
+        earliest = (
+            select(DeadlineRow.request_id, func.min(DeadlineRow.due).label("due"))
+            .group_by(DeadlineRow.request_id)
+            .subquery()
+        )
+        query = query.outerjoin(earliest, earliest.c.request_id == RequestRow.id)
+        first = (earliest.c.due.desc() if filters.descending else earliest.c.due.asc()).nulls_last()
+    else:  # the other columns are never NULL: their index gives the order as it is
+        column = SORTS.get(filters.sort, SORTS["received"])()
+        first = column.desc() if filters.descending else column.asc()
+    order = [first, RequestRow.id.desc() if filters.descending else RequestRow.id]
     if matches:  # the closest names first, then the newest
         scores = {ref: float(m["score"] or 0) for ref, m in matches.items()}
         order.insert(0, case(scores, value=RequestRow.reference, else_=0.0).desc())
@@ -182,7 +194,19 @@ def list_requests(
         "total": total,
         "limit": filters.limit,
         "offset": filters.offset,
+        "total_capped": capped,
     }
+
+
+def _total(session: Session, query, filters: RequestFilters) -> tuple[int, bool]:
+    """How many requests the list holds: exactly, or with `count_limit`, counted up to the
+    page's end plus that many (True: there are more than that)."""
+    if filters.count_limit is None:
+        return session.scalar(select(func.count()).select_from(query.subquery())) or 0, False
+    most = filters.offset + filters.limit + filters.count_limit
+    ids = query.with_only_columns(RequestRow.id).limit(most + 1).subquery()
+    counted = session.scalar(select(func.count()).select_from(ids)) or 0
+    return min(counted, most), counted > most
 
 
 PERSON_MATCH_LIMIT = 200  # requests found by the person engine for one name, at most
@@ -254,12 +278,17 @@ def _reasons(name: dict) -> list[str]:
 def status_counts(session: Session, principal: Principal) -> dict[str, int]:
     """How many requests I may see are in each status."""
     authorize(principal, Permission.REQUEST_READ)
-    rows = session.execute(
-        select(RequestRow.status, func.count())
-        .where(visible_to(principal))
-        .group_by(RequestRow.status)
-    ).all()
-    return {status: count for status, count in rows}
+    # `visible_to` in two disjoint parts: my authority's (counted from its index alone),
+    # and those of other authorities assigned to me.
+    own = RequestRow.authority_id == principal.authority_id
+    assigned = select(AssignmentRow.request_id).where(AssignmentRow.user_id == principal.user_id)
+    counts: dict[str, int] = {}
+    for condition in (own, ~own & RequestRow.id.in_(assigned)):
+        for status, count in session.execute(
+            select(RequestRow.status, func.count()).where(condition).group_by(RequestRow.status)
+        ).all():
+            counts[status] = counts.get(status, 0) + count
+    return counts
 
 
 def deadlines(session: Session, principal: Principal, *, today: date, horizon: date) -> dict:
@@ -334,23 +363,47 @@ def _event(row) -> dict:
     }
 
 
+RECENT_BATCH = 500  # entries read at a time, newest first
+RECENT_BATCHES = 20  # then the one statement over the whole trail
+
+
 def recent_activity(session: Session, principal: Principal, *, limit: int = 15) -> list[dict]:
     """The latest audit events on requests I may see, newest first (no details: those may
-    hold personal data)."""
+    hold personal data). The trail is read from its end a batch at a time, and the batch's
+    requests checked for need-to-know in one statement: the latest entries are nearly
+    always found in the first batch, without joining the whole trail with every request."""
     from sqlalchemy import String, cast
 
     from judicare.audit.models import AuditEventRow
 
     authorize(principal, Permission.REQUEST_READ)
+    found: list[dict] = []
+    below: int | None = None
+    for _ in range(RECENT_BATCHES):
+        batch = select(AuditEventRow).where(AuditEventRow.subject_type == "request")
+        if below is not None:
+            batch = batch.where(AuditEventRow.seq < below)
+        rows = session.scalars(batch.order_by(AuditEventRow.seq.desc()).limit(RECENT_BATCH)).all()
+        ids = {int(r.subject_id) for r in rows if r.subject_id.isdigit()}
+        seen = set(
+            session.scalars(
+                select(RequestRow.id).where(RequestRow.id.in_(ids)).where(visible_to(principal))
+            )
+        )
+        found += [_event(r) for r in rows if r.subject_id.isdigit() and int(r.subject_id) in seen]
+        if len(found) >= limit or len(rows) < RECENT_BATCH:
+            return found[:limit]
+        below = rows[-1].seq
     mine = select(cast(RequestRow.id, String)).where(visible_to(principal))
-    rows = session.scalars(
+    older = session.scalars(
         select(AuditEventRow)
         .where(AuditEventRow.subject_type == "request")
         .where(AuditEventRow.subject_id.in_(mine))
+        .where(AuditEventRow.seq < below)
         .order_by(AuditEventRow.seq.desc())
-        .limit(limit)
+        .limit(limit - len(found))
     ).all()
-    return [_event(r) for r in rows]
+    return found + [_event(r) for r in older]
 
 
 def timeline(session: Session, principal: Principal, request_id: int) -> list[dict]:

@@ -73,7 +73,9 @@ def problems(t: Translator, chosen: dict) -> dict:
     return errors
 
 
-def filters_of(chosen: dict, who: Principal, limit: int, offset: int) -> queries.RequestFilters:
+def filters_of(
+    chosen: dict, who: Principal, limit: int, offset: int, count_limit: int | None = None
+) -> queries.RequestFilters:
     assignee = {"": None, "me": who.user_id, "nobody": 0}.get(chosen["assignee"])
     if assignee is None and chosen["assignee"].isdigit():
         assignee = int(chosen["assignee"])
@@ -90,6 +92,7 @@ def filters_of(chosen: dict, who: Principal, limit: int, offset: int) -> queries
         assignee=assignee,
         sort=chosen["sort"] or "received",
         descending=chosen["dir"] != "asc",
+        count_limit=count_limit,
     )
 
 

@@ -48,6 +48,8 @@ from judicare.web.session import check_csrf, current_principal, language_of
 Who = Annotated[Principal, Depends(current_principal)]
 WHY = "case handling (web)"
 PAGE_SIZE = 25
+COUNTED_AHEAD = 1000  # the list counts this many requests past the page, then "more than"
+COMPETING_SHOWN = 50  # the closest competing requests on the page (all: the API's)
 # Steps that cannot be undone: on the web they need a reason and an explicit confirmation.
 IRREVERSIBLE = frozenset({RequestStatus.WITHDRAWN, RequestStatus.CLOSED})
 
@@ -66,12 +68,14 @@ def request_list(
     """The list: filters (`request_lists.NAMES`), sorting by column, a CSV of the same."""
     chosen = request_lists.chosen_of(request.query_params)
     errors = request_lists.problems(Translator(language_of(request)), chosen)
-    result: dict = {"items": [], "total": 0}
+    result: dict = {"items": [], "total": 0, "total_capped": False}
     # From the replica when one is configured; a search by name is audited: the primary.
     reading, freshness = app.reading(writes=bool(chosen["person"]) and not errors)
     with reading as uow:
         if not errors:  # a filter we cannot apply lists nothing rather than everything
-            filters = request_lists.filters_of(chosen, who, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            filters = request_lists.filters_of(
+                chosen, who, PAGE_SIZE, (page - 1) * PAGE_SIZE, count_limit=COUNTED_AHEAD
+            )
             result = queries.list_requests(
                 uow.session, who, filters, today=app.clock.today(), now=app.now(), why=WHY
             )
@@ -264,8 +268,8 @@ def render_request(
         exchange = exchange_context(uow.session, who, request_id, detail, app.now())
         formal = formal_documents_context(uow.session, who, request_id)
         evidence = evidence_service.items_on_page(uow.session, who, request_id)
-        competing = competing_service.competing_view(uow.session, who, request_id,
-                                                     now=app.now(), why=WHY)  # fmt: skip
+        competing = competing_service.competing_view(uow.session, who, request_id, now=app.now(),
+                                                     why=WHY, limit=COMPETING_SHOWN)  # fmt: skip
         obligations = prosecution_service.obligations_on(uow.session, who, request_id,
                                                          today=app.clock.today())  # fmt: skip
         uow.commit()
