@@ -51,7 +51,16 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench.scale import ADMIN, CSRF, PASSWORD, make_app, percentile, serve, signed_in
+from bench.scale import (
+    ADMIN,
+    CSRF,
+    PASSWORD,
+    drop_database,
+    make_app,
+    percentile,
+    serve,
+    signed_in,
+)
 
 ISSUE_22 = {"dashboard", "list", "list filtered", "list sorted", "search latin",
             "search cyrillic", "request page"}  # fmt: skip
@@ -282,10 +291,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         return rows
     finally:
         if database and not options.keep:
-            admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(database)
         elif database:
             print(f"kept: {url} and {home}")
         if not options.keep:

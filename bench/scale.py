@@ -56,6 +56,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def drop_database(database: str) -> None:
+    """Drop a database the bench made, whoever is still connected to it."""
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def make_app(url: str, home: Path):
     from judicare.app import create_app
     from judicare.settings import Settings
@@ -226,10 +234,7 @@ def main() -> None:
             report(console, sizes, results, loads, audits)
     finally:
         if database and not options.keep:
-            admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(database)
         if not options.keep:
             shutil.rmtree(home, ignore_errors=True)
         elif database:

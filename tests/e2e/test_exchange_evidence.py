@@ -23,7 +23,7 @@ from judicare.exchange.service import send_request
 from judicare.requests.models import DocumentRow
 from judicare.requests.schemas import RequestCreate
 from judicare.requests.service import create_request
-from tests.e2e.test_exchange_support import RealNode, befriend, count, node_of, wait_until
+from tests.e2e.test_exchange_support import RealNode, count, node_of, running, wait_until
 from tests.integration.api_support import request_body
 
 HERE = service.Custody(where="The Hague, forensic lab", why="execution of the request")
@@ -35,19 +35,8 @@ def nodes(tmp_path):
         RealNode("BEL-CA", "BEL", f"sqlite:///{tmp_path / 'bel' / 'judicare.db'}", tmp_path / "bel"),
         RealNode("NLD-CA", "NLD", f"sqlite:///{tmp_path / 'nld' / 'judicare.db'}", tmp_path / "nld"),
     ]  # fmt: skip
-    try:
-        for n in made:
-            n.home.mkdir()
-            n.prepare()
-        befriend(made)
-        for n in made:
-            n.start(wait=False)
-        for n in made:
-            n.wait_ready()
+    with running(made):
         yield made
-    finally:
-        for n in made:
-            n.stop()
 
 
 def _officer(app, authority: str, state: str):

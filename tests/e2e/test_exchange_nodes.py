@@ -20,7 +20,7 @@ from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.schemas import RequestCreate
 from judicare.requests.service import create_request
 from tests.conftest import _create_postgres_database, _drop_postgres_database
-from tests.e2e.test_exchange_support import RealNode, befriend, count, node_of, wait_until
+from tests.e2e.test_exchange_support import RealNode, count, node_of, running, wait_until
 from tests.integration.api_support import request_body
 
 TOTAL = 1000
@@ -35,18 +35,9 @@ def nodes(tmp_path):
         RealNode("KAZ-CA", "KAZ", f"sqlite:///{tmp_path / 'kaz' / 'judicare.db'}", tmp_path / "kaz"),
     ]  # fmt: skip
     try:
-        for n in made:
-            n.home.mkdir()
-            n.prepare()
-        befriend(made)
-        for n in made:
-            n.start(wait=False)
-        for n in made:
-            n.wait_ready()
-        yield made
+        with running(made):
+            yield made
     finally:
-        for n in made:
-            n.stop()
         _drop_postgres_database(pg_url)
 
 

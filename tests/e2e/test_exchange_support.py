@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,3 +167,22 @@ def wait_until(predicate, timeout: float, what: str, nodes=(), explain=None) -> 
     if explain is not None:
         tails += f"\n--- state\n{explain()}"
     raise AssertionError(f"timed out waiting for {what}\n{tails}")
+
+
+@contextmanager
+def running(made: list[RealNode]) -> Iterator[list[RealNode]]:
+    """The nodes prepared, introduced to each other, started together and ready; stopped
+    afterwards whatever happens."""
+    try:
+        for n in made:
+            n.home.mkdir()
+            n.prepare()
+        befriend(made)
+        for n in made:
+            n.start(wait=False)
+        for n in made:
+            n.wait_ready()
+        yield made
+    finally:
+        for n in made:
+            n.stop()

@@ -532,21 +532,32 @@ def _key_evidence(
     )
     if not chosen:
         return {}
-    postings: dict[str, list[int]] = {k: [] for k in chosen}
-    register_of: dict[int, str] = {}
-    for key, entry_id, register in session.execute(
-        select(PersonKeyRow.key, PersonKeyRow.entry_id, PersonEntryRow.register)
-        .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
-        .where(PersonKeyRow.key.in_(chosen), visible)
-    ):
-        postings[key].append(entry_id)
-        register_of[entry_id] = register
+    postings, register_of = _postings(
+        session, PersonKeyRow.key, PersonKeyRow.entry_id, chosen, visible
+    )
     evidence = walk_evidence(
         [postings[k] for k in chosen], size=total, full_read=FULL_READ, shortlist=SHORTLIST
     )
     if registers:
         evidence = {e: w for e, w in evidence.items() if register_of[e] in registers}
     return evidence
+
+
+def _postings(
+    session: Session, key_column, entry_column, chosen: list[str], visible
+) -> tuple[dict[str, list[int]], dict[int, str]]:
+    """For each chosen key (a blocking key or a trigram), the visible entries that carry it;
+    and each such entry's register."""
+    postings: dict[str, list[int]] = {k: [] for k in chosen}
+    register_of: dict[int, str] = {}
+    for key, entry_id, register in session.execute(
+        select(key_column, entry_column, PersonEntryRow.register)
+        .join(PersonEntryRow, PersonEntryRow.id == entry_column)
+        .where(key_column.in_(chosen), visible)
+    ):
+        postings[key].append(entry_id)
+        register_of[entry_id] = register
+    return postings, register_of
 
 
 def _ngram_candidates(
@@ -566,15 +577,9 @@ def _ngram_candidates(
     chosen = gram_walk([(g, df) for g, df in frequencies], NGRAM_BUDGET)
     if not chosen:
         return []
-    postings: dict[str, list[int]] = {g: [] for g in chosen}
-    register_of: dict[int, str] = {}
-    for gram, entry_id, register in session.execute(
-        select(PersonGramRow.gram, PersonGramRow.entry_id, PersonEntryRow.register)
-        .join(PersonEntryRow, PersonEntryRow.id == PersonGramRow.entry_id)
-        .where(PersonGramRow.gram.in_(chosen), visible)
-    ):
-        postings[gram].append(entry_id)
-        register_of[entry_id] = register
+    postings, register_of = _postings(
+        session, PersonGramRow.gram, PersonGramRow.entry_id, chosen, visible
+    )
     top = top_by_grams(gram_scores(postings, total), NGRAM_TOP * 2)
     if registers:
         top = [e for e in top if register_of[e] in registers]

@@ -291,15 +291,7 @@ def issue(
     authorize(who, Permission.TREATY_RECORD)
     instrument = get_instrument(instrument_id)
     register._lock_instrument(session, instrument.id)
-    row = session.scalar(
-        select(DepositaryNotificationRow).where(
-            DepositaryNotificationRow.instrument_id == instrument.id,
-            DepositaryNotificationRow.number == number,
-        )
-    )
-    reference = f"{instrument.id.upper()}/{number}"
-    if row is None:
-        raise NotFoundInRegister(f"notification {reference} does not exist")
+    row, reference = _notification(session, instrument.id, number)
     if row.status != "draft":
         raise ActionRefused(f"notification {reference} was already issued")
     if not row.drafted_by or row.drafted_by == who.username:
@@ -519,18 +511,26 @@ def dispatches(session: Session, instrument_id: str, number: int) -> list[dict]:
     ]  # fmt: skip
 
 
-def issued_form(session: Session, instrument_id: str, number: int) -> dict:
-    """An issued notification as it was sent (for its PDF); a draft has none."""
-    instrument = get_instrument(instrument_id)
+def _notification(
+    session: Session, instrument_id: str, number: int
+) -> tuple[DepositaryNotificationRow, str]:
+    """The notification `number` of the instrument, and its reference ("LHC-2023/4")."""
     row = session.scalar(
         select(DepositaryNotificationRow).where(
-            DepositaryNotificationRow.instrument_id == instrument.id,
+            DepositaryNotificationRow.instrument_id == instrument_id,
             DepositaryNotificationRow.number == number,
         )
     )
-    reference = f"{instrument.id.upper()}/{number}"
+    reference = f"{instrument_id.upper()}/{number}"
     if row is None:
         raise NotFoundInRegister(f"notification {reference} does not exist")
+    return row, reference
+
+
+def issued_form(session: Session, instrument_id: str, number: int) -> dict:
+    """An issued notification as it was sent (for its PDF); a draft has none."""
+    instrument = get_instrument(instrument_id)
+    row, reference = _notification(session, instrument.id, number)
     if row.status != "issued" or row.issued_at is None:
         raise ActionRefused(f"notification {reference} is a draft: it has no PDF until issued")
     if row.issued_form is None:  # issued before the form was kept (or by the register)
