@@ -7,7 +7,14 @@ an earlier one thus marks both: the two pages read the same record.
 
 Need-to-know holds in the audit trail too: the entry on a request names the other request
 only when both are of the same authority; otherwise it says only that another request
-exists at this node."""
+exists at this node.
+
+Two registrations committed at the same instant cannot see each other's persons (each
+transaction reads before the other commits). So detection runs again for the new request
+once its transaction is committed, in a fresh transaction (`after_commit_work`): by then at
+least one of the two sees the other's committed persons. A pair is keyed by its two ids
+(unique, the earlier first), so when both find it, one insert wins and the other is rolled
+back to its savepoint: the pair is stored, and audited, once."""
 
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from sqlalchemy.orm import Session
 from judicare.audit.service import AuditAction
 from judicare.auth.permissions import Principal
 from judicare.competing.models import CompetingRequestRow
+from judicare.db.engine import after_commit_work
 from judicare.requests.access import audit_request_act
 from judicare.requests.domain import OPEN_STATUSES
 from judicare.requests.models import RequestRow
@@ -51,14 +59,26 @@ def stored_for(session: Session, request_id: int) -> list[CompetingRequestRow]:
 
 def detect(
     session: Session, principal: Principal, row: RequestRow, *, now: datetime, why: str,
-    found_by: str,
+    found_by: str, again_after_commit: bool = True,
 ) -> list[CompetingRequestRow]:  # fmt: skip
     """Find the requests competing with `row` and store each pair not stored yet (or update
-    its evidence when more is found); returns the pairs new or changed."""
+    its evidence when more is found); returns the pairs new or changed. Unless
+    `again_after_commit` is false, the detection runs again after the commit (see above)."""
     from judicare.competing.service import matches
 
     if row.status not in OPEN_STATUSES:
         return []
+    if again_after_commit:
+        request_id = row.id
+
+        def again(fresh: Session) -> None:
+            current = fresh.get(RequestRow, request_id)
+            if current is not None:
+                detect(fresh, principal, current, now=now, why=why, found_by=found_by,
+                       again_after_commit=False)  # fmt: skip
+
+        again.__qualname__ = f"competing detection for request {request_id}"
+        after_commit_work(session, again)
     changed = []
     for other_id, how in sorted(matches(session, row).items()):
         evidence = {"persons": how["persons"], "digests": how["digests"]}
@@ -142,5 +162,6 @@ def backfill(session: Session, principal: Principal, *, now: datetime, why: str)
     for request_id in ids:
         row = session.get(RequestRow, request_id)
         assert row is not None
-        found += len(detect(session, principal, row, now=now, why=why, found_by="backfill"))
+        found += len(detect(session, principal, row, now=now, why=why, found_by="backfill",
+                            again_after_commit=False))  # fmt: skip
     return {"requests_examined": len(ids), "competitions_stored_or_updated": found}

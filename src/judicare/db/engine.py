@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +22,14 @@ POOL_SIZE = 20  # connections kept open per process (PostgreSQL)
 POOL_OVERFLOW = 10  # opened beyond that under bursts, closed when returned
 PING_AFTER_IDLE_SECONDS = 5.0  # a connection idle longer is tested before use
 _RETURNED_AT = "judicare.returned_at"
+AFTER_COMMIT_WORK = "judicare.after_commit_work"
+logger = logging.getLogger(__name__)
+
+
+def after_commit_work(session: Session, step: Callable[[Session], None]) -> None:
+    """Ask the unit of work to run `step(session)` in a fresh transaction once the present
+    one is committed (dropped with the session if it never is)."""
+    session.info.setdefault(AFTER_COMMIT_WORK, []).append(step)
 
 
 def make_engine(url: str, read_only: bool = False) -> Engine:
@@ -155,6 +164,22 @@ class UnitOfWork:
         assert self.session is not None
         self.session.commit()
         self._committed = True
+        self._after_commit()
+
+    def _after_commit(self) -> None:
+        """Run the work a service asked to redo once its transaction is committed
+        (`after_commit_work`), each in a fresh transaction of its own, e.g. detection that
+        must see what concurrent transactions committed meanwhile. What is committed stays
+        committed: a failure here is logged and rolled back, never raised to the caller."""
+        assert self.session is not None
+        while work := self.session.info.pop(AFTER_COMMIT_WORK, None):
+            for step in work:
+                try:
+                    step(self.session)
+                    self.session.commit()
+                except Exception:  # the first pass was committed; a later pass can redo it
+                    self.session.rollback()
+                    logger.exception("work after commit failed: %s", step)
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
