@@ -74,6 +74,12 @@ CRITERION = {
     "subsequent_surrender": N_("Possibility of subsequent surrender"),
     "relative_nature_and_gravity": N_("Relative nature and gravity of the conduct"),
 }
+FOUND_BY = {  # how a stored competition was found (judicare.competing.detection)
+    "create": N_("at registration"),
+    "exchange": N_("on receipt over the exchange"),
+    "document": N_("when a document was added to the file"),
+    "backfill": N_("by a later search of earlier requests"),
+}
 LABELS = {
     "protection_measure": PROTECTION_MEASURE,
     "measure_status": MEASURE_STATUS,
@@ -85,4 +91,5 @@ LABELS = {
     "criterion": CRITERION,
     "inform_status": INFORM_STATUS,
     "inform_channel": INFORM_CHANNEL,
+    "found_by": FOUND_BY,
 }
