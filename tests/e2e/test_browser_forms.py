@@ -61,9 +61,10 @@ def test_point_1_the_incoming_form_asks_for_the_extradition_contents(page):
     page.get_by_label(re.compile(r"^Description of the person sought")).fill("Tall (fictional)")
     page.get_by_label("Provisional arrest is asked for").check()
     page.get_by_label(re.compile(r"^Why the matter is urgent")).fill("He may leave (fictional).")
-    page.wait_for_function(
-        "!document.querySelector('#live-check').innerText.includes('description of the person')"
-    )
+    # A locator assertion, not wait_for_function: the page's CSP forbids evaluating strings.
+    from playwright.sync_api import expect
+
+    expect(page.locator("#live-check")).not_to_contain_text("description of the person")
     assert "When and where the offences were committed" not in _missing(page)
     shoot(page, "forms-1-incoming-extradition")
     assert not serious_violations(page)

@@ -119,13 +119,18 @@ def test_a_bag_travels_between_two_served_nodes_and_an_altered_one_is_refused(no
             return count(bel_app, AuditEventRow, AuditEventRow.tag.like("%node:file:remove"))
 
         wait_until(lambda: removed() >= 2, 60, "the refused bag's bytes removed", nodes)
-        with nld_app.unit_of_work() as uow:
-            answer = uow.session.scalars(
-                select(OutboxRow)
-                .where(OutboxRow.message_type.like("answer/%"))
-                .order_by(OutboxRow.id.desc())
-            ).first()
-            assert "data/001-exhibit.jpg" in (answer.last_error or ""), answer.last_error
+
+        def refusal() -> str:  # the sender records it after the receiver's answer arrives
+            with nld_app.unit_of_work() as uow:
+                answer = uow.session.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.message_type.like("answer/%"))
+                    .order_by(OutboxRow.id.desc())
+                ).first()
+                return (answer.last_error or "") if answer is not None else ""
+
+        wait_until(lambda: "data/001-exhibit.jpg" in refusal(), 60, "the refusal names the file",
+                   nodes)  # fmt: skip
         assert count(bel_app, EvidenceItemRow) == 1  # nothing more was stored
         assert count(bel_app, DocumentRow, DocumentRow.filename == "altered.bag.zip") == 0
     finally:
