@@ -15,7 +15,7 @@ from judicare.auth.passwords import use_fast_hashing_for_tests
 from judicare.clock import Clock, FixedClock, SystemClock
 from judicare.db.engine import UnitOfWork, make_engine, use_clock
 from judicare.db.freshness import PRIMARY, Fallback, Freshness, ReadFrom
-from judicare.db.replica import where_to_read
+from judicare.db.replica import ReplicaReport, inspect, where_to_read
 from judicare.files.store import FileStore, LocalFileStore
 from judicare.legal_basis.service import LegalBasisProvider
 from judicare.requests.events import LISTENERS, StatusListener
@@ -59,6 +59,13 @@ class App:
         if freshness.source is ReadFrom.REPLICA:
             return UnitOfWork(self.read_session_factory), freshness
         return self.unit_of_work(), freshness
+
+    def replica_report(self) -> ReplicaReport | None:
+        """How the read replica is doing now (for `/health/ready` and `/metrics`), measured as
+        a read-only page measures it; None when no replica is configured."""
+        if self.read_engine is None:
+            return None
+        return inspect(self.read_engine, self.settings.read_max_lag_seconds)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -189,3 +189,48 @@ def test_the_server_log_configuration_writes_json_and_silences_uvicorns_access_l
     assert config["formatters"]["default"] == {"()": "judicare.logs.JsonFormatter"}
     assert config["loggers"]["uvicorn.access"]["propagate"] is False
     assert "format" in log_config("text")["formatters"]["default"]
+
+
+def test_readiness_reports_an_unreachable_replica_without_failing(tmp_path):
+    from judicare.bootstrap import upgrade_database
+    from tests.integration.pg_clusters import free_port
+
+    replica = f"postgresql://postgres@127.0.0.1:{free_port()}/judicare"  # nothing listens
+    app = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'j.db'}", read_database_url=replica,
+                 environment="test", read_max_lag_seconds=7),
+        clock=FixedClock(TODAY),
+        file_store=MemoryFileStore(),
+    )  # fmt: skip
+    try:
+        upgrade_database(app)
+        client = TestClient(create_api(app))
+        ready = client.get("/health/ready")
+        assert ready.status_code == 200, ready.text  # reads fall back to the primary
+        assert ready.json() == {
+            "status": "ready",
+            "reason": "ok",
+            "replica": {
+                "reachable": False,
+                "in_recovery": None,
+                "streaming": None,
+                "lag_seconds": None,
+                "max_lag_seconds": 7.0,
+                "reads_from": "primary",
+                "fallback": "unreachable",
+            },
+        }
+        metrics = client.get("/metrics").text
+        assert [s.value for s in _samples(metrics, "judicare_replica_up")] == [0.0]
+        assert _samples(metrics, "judicare_replica_lag_seconds") == []  # unknown: no sample
+        assert [s.value for s in _samples(metrics, "judicare_replica_max_lag_seconds")] == [7.0]
+        assert [s.value for s in _samples(metrics, "judicare_replica_reads_on_primary")] == [1.0]
+    finally:
+        app.dispose()
+
+
+def test_without_a_replica_neither_readiness_nor_metrics_mention_one(demo_api):
+    assert "replica" not in demo_api.client.get("/health/ready").json()
+    metrics = demo_api.client.get("/metrics").text
+    assert _samples(metrics, "judicare_replica_up") == []
+    assert _samples(metrics, "judicare_replica_lag_seconds") == []

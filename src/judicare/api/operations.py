@@ -8,7 +8,13 @@ for the orchestrator, and one access-log line per request, without personal data
 - `/health/live` answers as long as the process serves requests; it never touches the
   database (a database outage must not make the orchestrator restart every server).
 - `/health/ready` answers 200 when the database answers and is at the schema this version
-  needs, 503 with the reason otherwise (a load balancer then sends traffic elsewhere).
+  needs, 503 with the reason otherwise (a load balancer then sends traffic elsewhere). With
+  a read replica configured it also reports the replica (`replica`: reachable, replay lag,
+  where read-only pages read now); a replica that is down or behind never makes the server
+  unready, since those pages then read the primary.
+- `/metrics` carries the replica's state as gauges, measured at each scrape:
+  `judicare_replica_up`, `judicare_replica_lag_seconds` (absent while the lag is unknown),
+  `judicare_replica_max_lag_seconds` and `judicare_replica_reads_on_primary`.
 - With several worker processes (`judicare serve --workers N`), set
   `PROMETHEUS_MULTIPROC_DIR` to an empty directory writable by the server: `/metrics` then
   adds up every process (prometheus_client's multiprocess mode).
@@ -19,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,11 +38,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 from judicare import __version__
 from judicare.app import App
 from judicare.db import migrate
+from judicare.db.freshness import ReadFrom
 
 ACCESS_LOG = logging.getLogger("judicare.access")
 UNMATCHED = "<unmatched>"
@@ -44,11 +54,61 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0)
 OPERATIONS_PATHS = ("/metrics", "/health/live", "/health/ready")
 
 
+class ReplicaCollector(Collector):
+    """The read replica's state, measured when Prometheus scrapes (no samples without a
+    replica). Measured at scrape rather than kept in a gauge: with several worker processes
+    each would otherwise report its own last page's measurement."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:  # no database query at registration
+        yield from self._families()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        report = self.app.replica_report()
+        families = self._families()
+        if report is None:
+            return iter(families)
+        up, lag, bound, on_primary = families
+        up.add_metric([], 1.0 if report.reachable else 0.0)
+        if report.freshness.lag_seconds is not None:
+            lag.add_metric([], report.freshness.lag_seconds)
+        bound.add_metric([], float(self.app.settings.read_max_lag_seconds))
+        on_primary.add_metric([], 1.0 if report.freshness.source is ReadFrom.PRIMARY else 0.0)
+        return iter(families)
+
+    @staticmethod
+    def _families() -> list[GaugeMetricFamily]:
+        return [
+            GaugeMetricFamily(
+                "judicare_replica_up", "1 when the read replica answers, else 0."
+            ),
+            GaugeMetricFamily(
+                "judicare_replica_lag_seconds",
+                "The read replica's replay lag in seconds (0 when it has replayed all it "
+                "received); absent while it cannot say (not streaming, or unreachable).",
+            ),
+            GaugeMetricFamily(
+                "judicare_replica_max_lag_seconds",
+                "JUDICARE_READ_MAX_LAG_SECONDS: beyond it read-only pages read the primary.",
+            ),
+            GaugeMetricFamily(
+                "judicare_replica_reads_on_primary",
+                "1 when read-only pages read the primary although a replica is configured "
+                "(too far behind, lag unknown, or unreachable), else 0.",
+            ),
+        ]
+
+
 class Metrics:
     """The server's metrics, in a registry of its own (one per server built)."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: App | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.replica = ReplicaCollector(app) if app is not None else None
+        if self.replica is not None:
+            self.registry.register(self.replica)
         labels = ("method", "route", "status")
         self.requests = Counter(
             "judicare_http_requests",
@@ -85,6 +145,8 @@ class Metrics:
 
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry, path=directory)
+            if self.replica is not None:
+                registry.register(self.replica)
             return generate_latest(registry)
         return generate_latest(self.registry)
 
@@ -164,7 +226,7 @@ def readiness(app: App, head: str | None = None) -> tuple[bool, str]:
 
 def install(api: FastAPI, app: App) -> Metrics:
     """Add the operations endpoints and the measuring middleware to `api`."""
-    metrics = Metrics()
+    metrics = Metrics(app)
     head = migrate.head_revision(app.engine)  # read once: the scripts do not change
 
     @api.get("/health/live", include_in_schema=False)
@@ -174,7 +236,10 @@ def install(api: FastAPI, app: App) -> Metrics:
     @api.get("/health/ready", include_in_schema=False)
     def ready() -> JSONResponse:
         ok, reason = readiness(app, head)
-        body = {"status": "ready" if ok else "not_ready", "reason": reason}
+        body: dict[str, Any] = {"status": "ready" if ok else "not_ready", "reason": reason}
+        replica = app.replica_report()
+        if replica is not None:  # reported, never a reason to be unready (reads fall back)
+            body["replica"] = replica.as_json()
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @api.get("/metrics", include_in_schema=False)
@@ -186,4 +251,4 @@ def install(api: FastAPI, app: App) -> Metrics:
     return metrics
 
 
-__all__ = ["MeasureRequests", "Metrics", "install", "readiness", "route_template"]
+__all__ = ["MeasureRequests", "Metrics", "ReplicaCollector", "install", "readiness", "route_template"]

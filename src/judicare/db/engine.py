@@ -21,6 +21,9 @@ from judicare.errors import InvalidInput, UnstorableText
 POOL_SIZE = 20  # connections kept open per process (PostgreSQL)
 POOL_OVERFLOW = 10  # opened beyond that under bursts, closed when returned
 PING_AFTER_IDLE_SECONDS = 5.0  # a connection idle longer is tested before use
+# A replica that does not answer must not hold up the page (or `/health/ready`) that asks it
+# how far behind it is: the page reads the primary instead. A URL may set its own.
+READ_CONNECT_TIMEOUT_SECONDS = 5
 _RETURNED_AT = "judicare.returned_at"
 AFTER_COMMIT_WORK = "judicare.after_commit_work"
 logger = logging.getLogger(__name__)
@@ -60,7 +63,11 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     # A worker serves up to ~20 requests at once (32 clients over 2 workers, unevenly): keep
     # that many connections open rather than opening and closing overflow connections under
     # load, each of which costs PostgreSQL a new backend process.
-    options = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+    options: dict[str, str | int] = {}
+    if read_only:
+        options["options"] = "-c default_transaction_read_only=on"
+        if "connect_timeout" not in parsed.query:
+            options["connect_timeout"] = READ_CONNECT_TIMEOUT_SECONDS
     engine = create_engine(
         url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=60, pool_recycle=3600,
         hide_parameters=True,  # a failed statement's message would carry names and facts
