@@ -49,11 +49,12 @@ def build_app(db: str | None, read_db: str | None = None) -> App:
 
 
 @contextmanager
-def command_app(db: str | None, prepare: bool = True) -> Iterator[App]:
-    """An app for one command, with errors turned into one line and an exit code."""
+def command_app(db: str | None, prepare: bool = True, read_db: str | None = None) -> Iterator[App]:
+    """An app for one command, with errors turned into one line and an exit code.
+    `read_db`: a read replica for a read-only command (default JUDICARE_READ_DATABASE_URL)."""
     app = None
     try:
-        app = build_app(db)
+        app = build_app(db, read_db=read_db)
         if prepare:
             with err_console.status("Preparing the database…"):
                 prepare_database(app)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from judicare.exchange.canonical import STATUS_NOTICE
 from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
 from judicare.exchange.service import send_message
-from tests.e2e.test_exchange_support import RealNode, befriend, count, node_of, wait_until
+from tests.e2e.test_exchange_support import RealNode, count, node_of, running, wait_until
 
 # Behind a partition a connection attempt fails or hangs until its timeout: keep it short.
 FAST_FAILURE = {"JUDICARE_EXCHANGE_TIMEOUT_SECONDS": "0.5", "JUDICARE_EXCHANGE_SENDERS": "20"}
@@ -126,45 +126,41 @@ def test_partition_between_two_nodes_then_heal_loses_nothing(network, tmp_path):
     real = list(nodes.values())
     apps = {}
     try:
-        for n in real:
-            n.home.mkdir()
-            n.prepare()
-        befriend(real)
-        for n in real:
-            n.start(wait=False)
-        for n in real:
-            n.wait_ready()
-        apps = {name: n.app() for name, n in nodes.items()}
-        west, east, third = apps["WEST"], apps["EAST"], apps["THIRD"]
-        sender = node_of(west, nodes["WEST"])
-        _enqueue(west, sender, "EAST", 0, 10)
-        wait_until(
-            lambda: count(west, OutboxRow, *_to("EAST", OutboxRow.status == "delivered")) == 10,
-            60, "10 delivered before the partition", real, lambda: _outbox(west),
-        )  # fmt: skip
-
-        _cut(network, "WEST", "EAST")
-        _enqueue(west, sender, "EAST", 10, 20)
-        _enqueue(west, sender, "THIRD", 0, 20)
-        wait_until(lambda: count(third, InboxRow) == 20, 60, "THIRD during the partition", real)
-        wait_until(
-            lambda: count(west, OutboxRow, *_to("EAST", OutboxRow.attempts >= 2,
-                                                OutboxRow.status == "pending")) == 20,
-            120, "retries towards EAST during the partition", real, lambda: _outbox(west),
-        )  # fmt: skip
-        time.sleep(1)
-        assert count(east, InboxRow) == 10  # nothing crossed the partition
-        assert count(west, OutboxRow, OutboxRow.status == "dead") == 0
-
-        _cut(network, "WEST", "EAST", heal=True)
-        wait_until(
-            lambda: count(west, OutboxRow, OutboxRow.status != "delivered") == 0,
-            90, "delivery after healing", real, lambda: _outbox(west),
-        )  # fmt: skip
-        assert count(east, InboxRow) == 30 and count(third, InboxRow) == 20
-        assert count(west, ReceiptRow) == 50
+        with running(real):
+            apps = {name: n.app() for name, n in nodes.items()}
+            _partition_then_heal(network, nodes, apps)
     finally:
         for app in apps.values():
             app.dispose()
-        for n in real:
-            n.stop()
+
+
+def _partition_then_heal(network, nodes: dict, apps: dict) -> None:
+    real = list(nodes.values())
+    west, east, third = apps["WEST"], apps["EAST"], apps["THIRD"]
+    sender = node_of(west, nodes["WEST"])
+    _enqueue(west, sender, "EAST", 0, 10)
+    wait_until(
+        lambda: count(west, OutboxRow, *_to("EAST", OutboxRow.status == "delivered")) == 10,
+        60, "10 delivered before the partition", real, lambda: _outbox(west),
+    )  # fmt: skip
+
+    _cut(network, "WEST", "EAST")
+    _enqueue(west, sender, "EAST", 10, 20)
+    _enqueue(west, sender, "THIRD", 0, 20)
+    wait_until(lambda: count(third, InboxRow) == 20, 60, "THIRD during the partition", real)
+    wait_until(
+        lambda: count(west, OutboxRow, *_to("EAST", OutboxRow.attempts >= 2,
+                                            OutboxRow.status == "pending")) == 20,
+        120, "retries towards EAST during the partition", real, lambda: _outbox(west),
+    )  # fmt: skip
+    time.sleep(1)
+    assert count(east, InboxRow) == 10  # nothing crossed the partition
+    assert count(west, OutboxRow, OutboxRow.status == "dead") == 0
+
+    _cut(network, "WEST", "EAST", heal=True)
+    wait_until(
+        lambda: count(west, OutboxRow, OutboxRow.status != "delivered") == 0,
+        90, "delivery after healing", real, lambda: _outbox(west),
+    )  # fmt: skip
+    assert count(east, InboxRow) == 30 and count(third, InboxRow) == 20
+    assert count(west, ReceiptRow) == 50

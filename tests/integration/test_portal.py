@@ -159,7 +159,7 @@ def _request_facts(app) -> set[str]:
 def test_the_static_export_holds_nothing_from_any_request(node, tmp_path):
     facts = _request_facts(node.app)
     assert len(facts) > 20  # the demo data has requests, persons and documents
-    paths = export_portal(node.app, tmp_path / "site")
+    paths = export_portal(node.app, tmp_path / "site").paths
     site = tmp_path / "site"
     for expected in ("feeds/notifications.atom", "en/index.html", "fr/index.html",
                      "nl/instruments/lhc-2023.html", "data/actions.json", "data/actions.csv",

@@ -4,11 +4,14 @@ itself on loopback (`pg_clusters`): a primary, and a standby made with `pg_baseb
 - Read-only pages and exports (the request list and its CSV, the live public portal) read
   from the replica when one is configured, and say how old their data is; beyond
   `read_max_lag_seconds` they read from the primary and say why.
+- `/health/ready` and `/metrics` report the replica (reachable, replay lag, where reads go)
+  as it catches up and falls behind; `judicare portal export` reads from it and its pages
+  say as of when (or read the primary beyond the bound, and say so).
 - Failover drill: with `synchronous_standby_names` naming the standby and
   `synchronous_commit = remote_apply`, creates sent to a `judicare serve` on the primary
   while the primary is killed (immediate stop) are all found, every one answered 201, on the
-  promoted standby, through a new server (the app, in this process); and `judicare audit
-  verify` passes there, against the checkpoints signed before the failover (one
+  promoted standby, through a new `judicare serve` process pointed at it; and `judicare
+  audit verify` passes there, against the checkpoints signed before the failover (one
   `JUDICARE_AUDIT_ORIGIN` on both sides).
 
 The module's tests share one pair of clusters; the drill, which kills the primary, runs last.
@@ -28,16 +31,19 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from judicare.app import FixedClock, create_app
 from judicare.asgi import create_api
-from judicare.bootstrap import prepare_database, upgrade_database
+from judicare.bootstrap import upgrade_database
 from judicare.cli import app as cli
 from judicare.db.freshness import Fallback
 from judicare.db.replica import where_to_read
 from judicare.demo import DEMO_PASSWORD, load_demo
 from judicare.settings import Settings
+from judicare.web.portal_export import export_portal
 from tests.conftest import TODAY
 from tests.integration.api_support import request_body
 from tests.integration.pg_clusters import Pair, free_port, primary_and_standby
@@ -88,7 +94,25 @@ def _create(client: TestClient, token: str, word: str) -> str:
     return answer.json()["reference"]
 
 
-def test_read_only_pages_read_from_the_replica_and_say_how_old(clusters):
+def _gauges(client: TestClient) -> dict[str, float]:
+    text = client.get("/metrics").text
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("judicare_replica_")
+    }
+
+
+def _statements(engine) -> list[str]:
+    """The statements `engine` runs from now on."""
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: seen.append(statement))  # fmt: skip
+    return seen
+
+
+def test_read_only_pages_read_from_the_replica_and_say_how_old(clusters, tmp_path):
     pair, base = clusters
     app = create_app(
         Settings(database_url=pair.primary.url(DATABASE) + LOCAL_COMMIT,
@@ -114,6 +138,42 @@ def test_read_only_pages_read_from_the_replica_and_say_how_old(clusters):
         assert portal.headers["x-judicare-read-from"] == "replica"
         assert "read from a replica" in portal.text
 
+        # Readiness and the metrics report the replica: streaming, caught up, read from.
+        ready = client.get("/health/ready")
+        assert ready.status_code == 200
+        replica = ready.json()["replica"]
+        assert replica["reachable"] and replica["in_recovery"] and replica["streaming"]
+        assert replica["reads_from"] == "replica" and replica["fallback"] == "none"
+        assert replica["max_lag_seconds"] == 3600 and 0 <= replica["lag_seconds"] < 60
+        gauges = _gauges(client)
+        assert gauges["judicare_replica_up"] == 1.0
+        assert gauges["judicare_replica_reads_on_primary"] == 0.0
+        assert 0 <= gauges["judicare_replica_lag_seconds"] < 60
+
+        # The static export reads the replica, never the primary, and says as of when.
+        on_primary, on_replica = _statements(app.engine), _statements(app.read_engine)
+        exported = export_portal(app, tmp_path / "site")
+        assert exported.freshness.source.value == "replica" and exported.as_of is not None
+        assert on_primary == [] and len(on_replica) > 5  # the lag query, then the portal
+        index = (tmp_path / "site" / "en" / "index.html").read_text()
+        assert re.search(r"Data as of [^<]+ UTC \(read from a replica of the database\)", index)
+        assert "(lues sur une réplique" in (tmp_path / "site" / "fr" / "index.html").read_text()
+        # The command: `judicare portal export --read-db`.
+        command = CliRunner().invoke(
+            cli, ["portal", "export", str(tmp_path / "cli-site"), "--db",
+                  pair.primary.url(DATABASE) + LOCAL_COMMIT, "--read-db",
+                  pair.standby.url(DATABASE), "--json"],
+            env={"JUDICARE_NODE_KEYS_DIR": str(base["node_keys_dir"]),
+                 "JUDICARE_DATA_DIR": str(base["data_dir"]), "JUDICARE_AUDIT_ORIGIN": ORIGIN,
+                 "JUDICARE_ENVIRONMENT": "test",
+                 "JUDICARE_READ_MAX_LAG_SECONDS": "3600"},
+            catch_exceptions=False,
+        )  # fmt: skip
+        assert command.exit_code == 0, command.output
+        said = json.loads(command.stdout)
+        assert said["read_from"] == "replica" and said["as_of"], said
+        assert "read from a replica" in (tmp_path / "cli-site" / "en" / "index.html").read_text()
+
         # The standby stops replaying (it still receives): what is written now is not there.
         pair.standby.execute("SELECT pg_wal_replay_pause()")
         second = _create(client, token, "Replicasecond")
@@ -134,6 +194,23 @@ def test_read_only_pages_read_from_the_replica_and_say_how_old(clusters):
         assert second in page.text
         assert "Read from the primary database: the replica is" in page.text
         assert "more than the 0.5 allowed" in page.text
+        ready = client.get("/health/ready")
+        assert ready.status_code == 200  # a replica behind never makes the server unready
+        replica = ready.json()["replica"]
+        assert replica["reachable"] and replica["reads_from"] == "primary"
+        assert replica["fallback"] == "too_far_behind" and replica["lag_seconds"] > 0.5
+        gauges = _gauges(client)
+        assert gauges["judicare_replica_reads_on_primary"] == 1.0
+        assert gauges["judicare_replica_lag_seconds"] > 0.5
+        assert gauges["judicare_replica_max_lag_seconds"] == 0.5
+        # The export then reads the primary, as of the primary's time, and says why.
+        before = app.now().replace(microsecond=0)
+        exported = export_portal(app, tmp_path / "site")
+        assert exported.freshness.source.value == "primary"
+        assert exported.as_of is not None
+        assert before <= exported.as_of <= app.now()  # the app's clock: the primary's present
+        index = (tmp_path / "site" / "en" / "index.html").read_text()
+        assert "UTC. Read from the primary database: the replica is" in index
         # A search by a person's name is audited: always on the primary.
         named = web.get("/requests?person=Testbayeva")
         assert named.headers["x-judicare-read-from"] == "primary"
@@ -144,7 +221,7 @@ def test_read_only_pages_read_from_the_replica_and_say_how_old(clusters):
 
 
 def _serve(pair: Pair, url: str, env: dict) -> str:
-    """`judicare serve` on `url`, stopped with the clusters."""
+    """`judicare serve` on `url` (the last of `pair.processes`), stopped with the clusters."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "judicare.cli", "serve", "--db", url, "--port", str(port)],
@@ -217,23 +294,17 @@ def test_failover_drill_loses_no_acknowledged_write(clusters):
     assert len(acknowledged) >= 16 and failed, (len(acknowledged), failed)
     pair.standby.promote()
 
-    # A new server on the promoted standby (in this process: a second `judicare serve`
-    # would spend most of the drill importing itself), as `judicare serve` prepares it.
-    promoted = create_app(Settings(database_url=pair.standby.url(DATABASE), **base),
-                          clock=FixedClock(TODAY))  # fmt: skip
-    try:
-        prepare_database(promoted)
-        client = TestClient(create_api(promoted))
-        answer = client.post("/api/v1/auth/token",
-                             json={"username": "anna.officer", "password": DEMO_PASSWORD})  # fmt: skip
-        assert answer.status_code == 201, answer.text  # the promoted standby takes writes
-        headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+    # The servers are pointed at the promoted standby: the one on the dead primary stops,
+    # and a new `judicare serve` process starts on the standby, as an operator would.
+    pair.processes[-1].terminate()
+    pair.processes[-1].wait(timeout=30)
+    promoted = _serve(pair, pair.standby.url(DATABASE), env)
+    headers = _bearer(promoted)  # the promoted standby takes writes (a sign-in is audited)
+    with httpx.Client(base_url=promoted, headers=headers, timeout=30) as client:
         missing = [
             number for number in acknowledged
-            if client.get(f"/api/v1/requests/{number}", headers=headers).status_code != 200
+            if client.get(f"/api/v1/requests/{number}").status_code != 200
         ]  # fmt: skip
-    finally:
-        promoted.dispose()
     assert missing == [], f"{len(missing)} of {len(acknowledged)} acknowledged creates lost"
     print(f"failover drill: {len(acknowledged)} creates acknowledged before the primary was "
           f"killed, all found on the promoted standby; the writers then got {sorted(failed)}")  # fmt: skip

@@ -39,3 +39,43 @@ def test_choose_reads_the_replica_within_the_bound_and_the_primary_beyond():
     unknown = choose(None, 30.0)
     assert unknown.source is ReadFrom.PRIMARY and unknown.fallback is Fallback.LAG_UNKNOWN
     assert choose(0.0, 0.0).source is ReadFrom.REPLICA
+
+
+def test_an_exports_as_of_time_is_the_replicas_replay_point_or_the_primarys_present():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from judicare.db.freshness import PRIMARY, Freshness
+    from judicare.web.freshness import as_of
+
+    now = datetime(2026, 12, 6, 1, 0, 0, 750_000, tzinfo=timezone(timedelta(hours=1)))
+    behind = Freshness(ReadFrom.REPLICA, 12.5, Fallback.NONE, 30)
+    assert as_of(behind, now) == datetime(2026, 12, 5, 23, 59, 48, tzinfo=UTC)
+    # read from the primary (too far behind, or no replica): the primary's present
+    too_far = Freshness(ReadFrom.PRIMARY, 99.0, Fallback.TOO_FAR_BEHIND, 30)
+    assert as_of(too_far, now) == as_of(PRIMARY, now) == datetime(2026, 12, 6, 0, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("language", "replica", "primary"),
+    [
+        # Babel puts a narrow no-break space before AM
+        ("en", "Data as of Dec 6, 2026, 12:45:12\u202fAM UTC (read from a replica of the "
+         "database).", "Data as of Dec 6, 2026, 12:45:12\u202fAM UTC. "),
+        ("fr", "Données au 6 déc. 2026, 00:45:12 UTC (lues sur une réplique de la base de "
+         "données).", "Données au 6 déc. 2026, 00:45:12 UTC. "),
+        ("nl", "Gegevens per 6 dec 2026, 00:45:12 UTC (gelezen van een replica van de database).",
+         "Gegevens per 6 dec 2026, 00:45:12 UTC. "),
+    ],
+)  # fmt: skip
+def test_a_static_page_says_when_its_data_is_from(language, replica, primary):
+    from datetime import UTC, datetime
+
+    from judicare.db.freshness import PRIMARY, Freshness
+    from judicare.web.freshness import freshness_note
+    from judicare.web.i18n import Translator
+
+    t, moment = Translator(language), datetime(2026, 12, 6, 0, 45, 12, tzinfo=UTC)
+    assert freshness_note(t, Freshness(ReadFrom.REPLICA, 0.0, Fallback.NONE, 30), moment) == replica
+    down = freshness_note(t, Freshness(ReadFrom.PRIMARY, None, Fallback.UNREACHABLE, 30), moment)
+    assert down.startswith(primary) and len(down) > len(primary) + 20  # and says why
+    assert freshness_note(t, PRIMARY, moment) == ""  # no replica: nothing to say, as live

@@ -81,9 +81,7 @@ class ReplicaCollector(Collector):
     @staticmethod
     def _families() -> list[GaugeMetricFamily]:
         return [
-            GaugeMetricFamily(
-                "judicare_replica_up", "1 when the read replica answers, else 0."
-            ),
+            GaugeMetricFamily("judicare_replica_up", "1 when the read replica answers, else 0."),
             GaugeMetricFamily(
                 "judicare_replica_lag_seconds",
                 "The read replica's replay lag in seconds (0 when it has replayed all it "
@@ -251,4 +249,6 @@ def install(api: FastAPI, app: App) -> Metrics:
     return metrics
 
 
-__all__ = ["MeasureRequests", "Metrics", "ReplicaCollector", "install", "readiness", "route_template"]
+__all__ = [
+    "MeasureRequests", "Metrics", "ReplicaCollector", "install", "readiness", "route_template",
+]  # fmt: skip

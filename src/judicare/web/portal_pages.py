@@ -66,6 +66,7 @@ class PageContext:
     lang: str
     here: str  # the page's path below /public/<lang>/
     freshness: Freshness = PRIMARY  # live pages read from a replica say how old their data is
+    as_of: datetime | None = None  # an export read with a replica configured says when
 
     @property
     def root(self) -> str:
@@ -89,7 +90,7 @@ def render(template: str, page: PageContext, **context) -> bytes:
             root=page.root,
             here=page.here,
             plain=for_users,  # the data's words without file names, rows or [UNSURE]
-            freshness=freshness_note(translator, page.freshness),
+            freshness=freshness_note(translator, page.freshness, page.as_of),
             **context,
         )
     )
@@ -117,8 +118,10 @@ def portal_file(
     on: date | None = None,
     live: bool = False,
     freshness: Freshness = PRIMARY,
+    as_of: datetime | None = None,
 ) -> tuple[bytes, str]:
-    """The bytes and media type of one portal path (below /public/), or PortalNotFound."""
+    """The bytes and media type of one portal path (below /public/), or PortalNotFound.
+    `freshness`: where the data was read; `as_of`: when (said on pages instead of an age)."""
     extension = path.rsplit(".", 1)[-1]
     if path == "portal.css":
         return STYLESHEET.read_bytes(), TYPES["css"]
@@ -147,7 +150,8 @@ def portal_file(
     lang, _, page = path.partition("/")
     if lang not in LANGUAGES or extension != "html":
         raise PortalNotFound(f"no portal page {path}")
-    return _page(data, PageContext(lang, page, freshness), on=on, live=live), TYPES["html"]
+    context = PageContext(lang, page, freshness, as_of)
+    return _page(data, context, on=on, live=live), TYPES["html"]
 
 
 def dataset_rows(data: portal.PortalData, name: str) -> list[dict]:

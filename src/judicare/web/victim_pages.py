@@ -2,18 +2,21 @@
 measures and their decision, information sent to victims and their questions), and the
 dashboard of obligations to prosecute (aut dedere aut judicare), overdue first.
 
-The forms post here; a refused form redirects back with the problem in a flash message
-(the services say which field and how to fix it)."""
+The forms post here, each through `_submit`; a refused form redirects back with the problem
+in a flash message (the services say which field and how to fix it)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from judicare.api.deps import AppDep, Identifier, RequestId
+from judicare.app import App
 from judicare.auth.permissions import Principal
 from judicare.errors import JudicareError
 from judicare.prosecution import rules as prosecution_rules
@@ -36,6 +39,26 @@ WHY = "victims and witnesses (web)"
 Text = Annotated[str, Form(max_length=8000)]
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
+
+
+def _submit(request: Request, back: str, act: Callable[[Translator], str]) -> Response:
+    """Every form here: `act` validates and saves, returning what to tell the user; a
+    refusal (invalid input, or the service's) is told instead. Either way, back to `back`."""
+    t = Translator(language_of(request))
+    try:
+        flash(request, act(t), "success")
+    except (ValidationError, JudicareError) as exc:
+        _problem(request, t, exc)
+    return RedirectResponse(back, status_code=303)
+
+
+def _committed(app: App, work: Callable[[Session], T]) -> T:
+    """`work` in one unit of work, committed."""
+    with app.unit_of_work() as uow:
+        done = work(uow.session)
+        uow.commit()
+    return done
 
 
 def _problem(request: Request, t: Translator, exc: Exception) -> None:
@@ -74,22 +97,19 @@ def needs(
     contact: Annotated[str, Form(max_length=500)] = "",
     flags: Annotated[list[str] | None, Form(max_length=10)] = None,
 ) -> Response:  # fmt: skip
-    t = Translator(language_of(request))
     ticked = set(flags or [])
-    try:
+
+    def act(t: Translator) -> str:
         body = NeedsIn(
             language=language.strip().lower(), channel=channel or None, contact=contact,
             **{f: f in ticked for f in ("interpreter_needed", "child", "vulnerable", "sgbv",
                                         "consent_to_contact")},
         )  # fmt: skip
-        with app.unit_of_work() as uow:
-            victims.record_needs(uow.session, who, request_id, person_id, body, now=app.now(),
-                                 why=WHY)  # fmt: skip
-            uow.commit()
-        flash(request, t.gettext("The rights and needs were recorded."), "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse(f"/requests/{request_id}/victims", status_code=303)
+        _committed(app, lambda session: victims.record_needs(
+            session, who, request_id, person_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return t.gettext("The rights and needs were recorded.")
+
+    return _submit(request, f"/requests/{request_id}/victims", act)
 
 
 @router.post("/requests/{request_id}/victim-notices", dependencies=[Depends(check_csrf)])
@@ -100,18 +120,15 @@ def notice(
     answer: Text = "",
     information_request_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:  # fmt: skip
-    t = Translator(language_of(request))
-    try:
+    def act(t: Translator) -> str:
         asked = int(information_request_id) if information_request_id.isdigit() else None
         body = NoticeIn(person_id=person_id, step=step or "answer_to_question", answer=answer,
                         information_request_id=asked)  # fmt: skip
-        with app.unit_of_work() as uow:
-            victims.send_notice(uow.session, who, request_id, body, now=app.now(), why=WHY)
-            uow.commit()
-        flash(request, t.gettext("The information was sent and logged."), "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse(f"/requests/{request_id}/victims", status_code=303)
+        _committed(app, lambda session: victims.send_notice(
+            session, who, request_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return t.gettext("The information was sent and logged.")
+
+    return _submit(request, f"/requests/{request_id}/victims", act)
 
 
 def _data_lines(text: str) -> dict:
@@ -135,19 +152,16 @@ def request_measure(
     data: Text = "",
     withhold_from: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
-    t = Translator(language_of(request))
-    try:
+    def act(t: Translator) -> str:
         body = MeasureIn(
             person_id=person_id, measure=measure, reasons=reasons, data=_data_lines(data),
             withhold_from=[s.strip() for s in withhold_from.split(",") if s.strip()],
         )  # fmt: skip
-        with app.unit_of_work() as uow:
-            victims.request_measure(uow.session, who, request_id, body, now=app.now(), why=WHY)
-            uow.commit()
-        flash(request, t.gettext("The measure was requested."), "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse(f"/requests/{request_id}/victims", status_code=303)
+        _committed(app, lambda session: victims.request_measure(
+            session, who, request_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return t.gettext("The measure was requested.")
+
+    return _submit(request, f"/requests/{request_id}/victims", act)
 
 
 @router.post("/requests/{request_id}/victim-information-requests",
@@ -158,18 +172,14 @@ def information_request(
     question: Text = "",
     received_on: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:  # fmt: skip
-    t = Translator(language_of(request))
-    try:
+    def act(t: Translator) -> str:
         body = InformationRequestIn(person_id=person_id, question=question,
                                     received_on=received_on)  # fmt: skip
-        with app.unit_of_work() as uow:
-            victims.log_information_request(uow.session, who, request_id, body, now=app.now(),
-                                            why=WHY)  # fmt: skip
-            uow.commit()
-        flash(request, t.gettext("The victim's question was logged, with its deadline."), "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse(f"/requests/{request_id}/victims", status_code=303)
+        _committed(app, lambda session: victims.log_information_request(
+            session, who, request_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return t.gettext("The victim's question was logged, with its deadline.")
+
+    return _submit(request, f"/requests/{request_id}/victims", act)
 
 
 @router.post("/protection-measures/{measure_id}/decision", dependencies=[Depends(check_csrf)])
@@ -179,16 +189,13 @@ def decide_measure(
     grant: Annotated[str, Form(max_length=5)] = "",
     reasons: Text = "",
 ) -> Response:  # fmt: skip
-    t = Translator(language_of(request))
-    try:
+    def act(t: Translator) -> str:
         body = MeasureDecisionIn(grant=grant == "yes", reasons=reasons)
-        with app.unit_of_work() as uow:
-            victims.decide_measure(uow.session, who, measure_id, body, now=app.now(), why=WHY)
-            uow.commit()
-        flash(request, t.gettext("The decision on the measure was recorded."), "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse(f"/requests/{request_id}/victims", status_code=303)
+        _committed(app, lambda session: victims.decide_measure(
+            session, who, measure_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return t.gettext("The decision on the measure was recorded.")
+
+    return _submit(request, f"/requests/{request_id}/victims", act)
 
 
 @router.get("/obligations")
@@ -214,16 +221,13 @@ def obligation_step(
     outcome: Annotated[str, Form(max_length=32)] = "",
     note: Text = "",
 ) -> Response:  # fmt: skip
-    t = Translator(language_of(request))
-    try:
+    def act(t: Translator) -> str:
         body = prosecution.StepIn(status=status, outcome=outcome or None, note=note)
-        with app.unit_of_work() as uow:
-            prosecution.advance(uow.session, who, obligation_id, body, now=app.now(), why=WHY)
-            uow.commit()
-        flash(request, t.gettext("The obligation moved to its next step."), "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse("/obligations", status_code=303)
+        _committed(app, lambda session: prosecution.advance(
+            session, who, obligation_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return t.gettext("The obligation moved to its next step.")
+
+    return _submit(request, "/obligations", act)
 
 
 # --- informing the requesting state of the result (four-eyes, then sent) ---------------------
@@ -233,17 +237,13 @@ def obligation_step(
 def obligation_information(
     app: AppDep, request: Request, obligation_id: Identifier, who: Who, text: Text = ""
 ) -> Response:
-    t = Translator(language_of(request))
-    try:
+    def act(t: Translator) -> str:
         body = prosecution.InformDraftIn(text=text)
-        with app.unit_of_work() as uow:
-            prosecution.draft_information(uow.session, who, obligation_id, body, now=app.now(),
-                                          why=WHY)  # fmt: skip
-            uow.commit()
-        flash(request, t.gettext("The information awaits a second person's approval."), "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse("/obligations", status_code=303)
+        _committed(app, lambda session: prosecution.draft_information(
+            session, who, obligation_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return t.gettext("The information awaits a second person's approval.")
+
+    return _submit(request, "/obligations", act)
 
 
 @router.post("/obligations/{obligation_id}/information/approval",
@@ -252,23 +252,18 @@ def obligation_information_approval(
     app: AppDep, request: Request, obligation_id: Identifier, who: Who,
     verdict: Annotated[str, Form(max_length=8)] = "", note: Text = "",
 ) -> Response:  # fmt: skip
-    t = Translator(language_of(request))
-    try:
+    def act(t: Translator) -> str:
         body = prosecution.InformApprovalIn(approve=verdict == "approve", note=note)
         node = getattr(request.app.state, "exchange_node", None)
-        with app.unit_of_work() as uow:
-            done = prosecution.approve_information(uow.session, node, who, obligation_id, body,
-                                                   now=app.now(), why=WHY)  # fmt: skip
-            uow.commit()
-        said = {
+        done = _committed(app, lambda session: prosecution.approve_information(
+            session, node, who, obligation_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return {
             "sent": t.gettext("The result was sent to the requesting state's node."),
             "approved": t.gettext("Approved: download the notice, send it, and mark it sent."),
             "rejected": t.gettext("The information was sent back to be drafted again."),
         }[done["information"]["status"]]
-        flash(request, said, "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse("/obligations", status_code=303)
+
+    return _submit(request, "/obligations", act)
 
 
 @router.post("/obligations/{obligation_id}/informed", dependencies=[Depends(check_csrf)])
@@ -276,14 +271,10 @@ def obligation_informed(
     app: AppDep, request: Request, obligation_id: Identifier, who: Who,
     informed_on: Annotated[str, Form(max_length=10)] = "", note: Text = "",
 ) -> Response:  # fmt: skip
-    t = Translator(language_of(request))
-    try:
+    def act(t: Translator) -> str:
         body = prosecution.InformedIn.model_validate({"informed_on": informed_on, "note": note})
-        with app.unit_of_work() as uow:
-            prosecution.record_informed(uow.session, who, obligation_id, body, now=app.now(),
-                                        why=WHY)  # fmt: skip
-            uow.commit()
-        flash(request, t.gettext("The notice was marked sent."), "success")
-    except (ValidationError, JudicareError) as exc:
-        _problem(request, t, exc)
-    return RedirectResponse("/obligations", status_code=303)
+        _committed(app, lambda session: prosecution.record_informed(
+            session, who, obligation_id, body, now=app.now(), why=WHY))  # fmt: skip
+        return t.gettext("The notice was marked sent.")
+
+    return _submit(request, "/obligations", act)
