@@ -114,7 +114,11 @@ class Protection:
 
 
 class ProtectionError(ValueError):
-    """A small figure that no set of suppressions can protect."""
+    """A small figure that no set of suppressions can protect (`figure`: its index)."""
+
+    def __init__(self, message: str, figure: int) -> None:
+        super().__init__(message)
+        self.figure = figure
 
 
 def _bounds(problem: Problem, status: Sequence[Status], j: int) -> tuple[float, float]:
@@ -289,7 +293,8 @@ def protect(problem: Problem) -> Protection:
         if values is None:
             raise ProtectionError(
                 f"figure {j} ({figures[j].value}) cannot be shown to be anywhere in "
-                f"{figures[j].mark} by hiding other figures"
+                f"{figures[j].mark} by hiding other figures",
+                j,
             )
         changed = np.flatnonzero(
             (values[n : n + count] > TOLERANCE) | (values[n + count :] > TOLERANCE)

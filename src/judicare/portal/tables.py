@@ -23,7 +23,7 @@ from judicare.portal.disclosure import (
     secondary,
 )
 from judicare.portal.disclosure import total as margin_total
-from judicare.portal.suppression import Figure, Problem, Status
+from judicare.portal.suppression import Figure, Problem, ProtectionError, Status
 
 DIMENSIONS = ("requesting_state", "requested_state", "kind", "instrument", "year")
 # Each published table: its name and the dimensions it keeps (the others are added up).
@@ -81,6 +81,7 @@ class Publication:
     rows: list[Row]
     problem: Problem
     status: tuple[Status, ...]
+    withheld: tuple[str, ...] = ()  # tables not published at all (see `suppress`)
 
 
 def publish(observed: Iterable[Observed]) -> list[Row]:
@@ -89,6 +90,9 @@ def publish(observed: Iterable[Observed]) -> list[Row]:
 
 
 def suppress(observed: Iterable[Observed]) -> Publication:
+    """The tables with exact totals: "<5" for a row of 1 to 4 (the rows below it are not
+    published), "x" where `suppression.protect` must hide a row of 5 or more. Where no set
+    of "x" can protect every "<5" (only in tiny tables), the total alone is published."""
     grouped: dict[Key, list[Observed]] = defaultdict(list)
     for item in observed:
         grouped[item.key()].append(item)
@@ -100,8 +104,17 @@ def suppress(observed: Iterable[Observed]) -> Publication:
     small = {row for row, cells in below.items() if sum(counts[c] for c in cells) < THRESHOLD}
     shown = [row for row in below if not any(up in small for up in _above(*row))]
     shown.sort(key=lambda row: (list(TABLES).index(row[0]), _order(row[1])))
-    problem = _problem(shown, small, counts)
-    protection = suppression.protect(problem)
+    withheld: tuple[str, ...] = ()
+    try:
+        problem = _problem(shown, small, counts)
+        protection = suppression.protect(problem)
+    except ProtectionError:
+        # The marks themselves give a small count away (a tiny table, where every "5 or
+        # more" leaves too little room): publish the total alone.
+        withheld = tuple(t for t in TABLES if t != "all" and any(r[0] == t for r in shown))
+        shown = [row for row in shown if row[0] == "all"]
+        problem = _problem(shown, small, counts)
+        protection = suppression.protect(problem)
     rows = []
     for (name, key), state, figure in zip(shown, protection.status, problem.figures, strict=True):
         count = {
@@ -112,7 +125,7 @@ def suppress(observed: Iterable[Observed]) -> Publication:
         decisions = [_durations(grouped[c], "days_to_decision") for c in below[(name, key)]]
         executions = [_durations(grouped[c], "days_to_execution") for c in below[(name, key)]]
         rows.append(Row(name, key, count, margin_median(decisions), margin_median(executions)))
-    return Publication(rows, problem, protection.status)
+    return Publication(rows, problem, protection.status, withheld)
 
 
 def project(name: str, key: Key) -> Key:
@@ -155,8 +168,8 @@ def _problem(shown: list[tuple[str, Key]], small: set[tuple[str, Key]], counts: 
         elif name in ("kind", "instrument", "year"):
             domains[name].append(key[DIMENSIONS.index(name)])
     for name, key in shown:
-        if (name, key) not in small or name == "detail":
-            continue
+        if ((name, key) not in small and len(shown) > 1) or name == "detail":
+            continue  # (the total alone is one unknown, small or not)
         for combination in _combinations(name, key, domains):
             if combination not in unknowns:
                 unknowns[combination] = len(unknowns)
