@@ -54,16 +54,20 @@ def baseline_interval(problem: Problem, status: tuple[Status, ...], j: int) -> t
     matrix = problem.matrix()
     eq = [i for i, s in enumerate(status) if s is Status.EXACT]
     ub = [i for i, s in enumerate(status) if s is not Status.EXACT]
-    lows = [problem.figures[i].mark[0] if status[i] is Status.PRIMARY else problem.floor for i in ub]  # type: ignore[index]  # fmt: skip
-    highs = [problem.figures[i].mark[1] if status[i] is Status.PRIMARY else np.inf for i in ub]  # type: ignore[index]  # fmt: skip
+    marks = {i: f.mark for i, f in enumerate(problem.figures) if f.mark is not None}
+    lows = [marks[i][0] if status[i] is Status.PRIMARY else problem.floor for i in ub]
+    highs = [marks[i][1] if status[i] is Status.PRIMARY else np.inf for i in ub]
     finite = [k for k, h in enumerate(highs) if h != np.inf]
     a_ub = vstack([matrix[[ub[k] for k in finite]], -matrix[ub]])
     b_ub = [highs[k] for k in finite] + [-low for low in lows]
     found = []
     for sign in (1, -1):
         c = sign * matrix[j].toarray().ravel()
-        result = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=matrix[eq], b_eq=[problem.figures[i].value for i in eq],
-                         bounds=[(low, None) for low in problem.lower], method="highs")  # fmt: skip
+        result = linprog(
+            c, A_ub=a_ub, b_ub=b_ub, A_eq=matrix[eq],
+            b_eq=[problem.figures[i].value for i in eq],
+            bounds=[(low, None) for low in problem.lower], method="highs",
+        )  # fmt: skip
         assert result.status == 0, result.message
         found.append(sign * result.fun)
     return found[0], found[1]
@@ -94,12 +98,15 @@ def main() -> None:
     detail = [r for r in rows if r.table == "detail"]
     margins = [r for r in rows if r.table != "detail"]
     print(f"requests {len(observed)}; dimensions {', '.join(DIMENSIONS)}")
-    print(f"published detailed cells {len(detail)}: <5 {sum(r.requests.shown() == '<5' for r in detail)}, "
-          f"x {sum(r.requests.high is None for r in detail)}")  # fmt: skip
+    small = sum(r.requests.shown() == "<5" for r in detail)
+    hidden = sum(r.requests.high is None for r in detail)
+    print(f"published detailed cells {len(detail)}: <5 {small}, x {hidden}")
     for table in ("pair", "kind", "instrument", "year", "all"):
         part = [r for r in margins if r.table == table]
-        print(f"  {table}: {len(part)} rows, exact {sum(not r.requests.hidden for r in part)}, "
-              f"<5 {sum(r.requests.shown() == '<5' for r in part)}, x {sum(r.requests.high is None for r in part)}")  # fmt: skip
+        exact = sum(not r.requests.hidden for r in part)
+        small = sum(r.requests.shown() == "<5" for r in part)
+        hidden = sum(r.requests.high is None for r in part)
+        print(f"  {table}: {len(part)} rows, exact {exact}, <5 {small}, x {hidden}")
     print(f"linear model: {len(problem.values)} unknowns, {len(problem.figures)} figures")
     print(f"attacker: {len(primaries)} '<5' figures, {len(failures)} narrowed "
           f"({found.programmes} programmes); baseline agrees on {len(sample)} sampled")  # fmt: skip

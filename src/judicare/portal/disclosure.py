@@ -54,7 +54,7 @@ class Count:
     high: int | None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.low or (self.high is not None and self.low > self.high):
+        if not self.low >= 0 or (self.high is not None and self.low > self.high):
             raise ValueError(f"a published count needs 0 <= low <= high, not {self}")
 
     @property

@@ -44,7 +44,7 @@ from enum import StrEnum
 
 import highspy
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 INF = highspy.kHighsInf
 TOLERANCE = 1e-6  # on integer counts; HiGHS works to 1e-7
@@ -84,7 +84,9 @@ class Problem:
             raise ValueError("every unknown needs a value and a least known value")
         for i, (value, low) in enumerate(zip(self.values, self.lower, strict=True)):
             if not 0 <= low <= value:
-                raise ValueError(f"unknown {i}: needs 0 <= least value <= value, not {low}, {value}")
+                raise ValueError(
+                    f"unknown {i}: needs 0 <= least value <= value, not {low}, {value}"
+                )
         for j, f in enumerate(self.figures):
             if any(not 0 <= m < len(self.values) for m in f.members):
                 raise ValueError(f"figure {j} adds up an unknown that does not exist")
@@ -132,7 +134,7 @@ def _bounds(problem: Problem, status: Sequence[Status], j: int) -> tuple[float, 
 
 
 def _highs() -> highspy.Highs:
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")
     return h
@@ -154,8 +156,11 @@ class _Witness:
         self.problem = problem
         self.primaries = primaries
         self.matrix = problem.matrix()[primaries]
-        self.low = np.array([problem.figures[j].mark[0] for j in primaries], dtype=float)  # type: ignore[index]
-        self.high = np.array([problem.figures[j].mark[1] for j in primaries], dtype=float)  # type: ignore[index]
+        marks = [problem.figures[j].mark for j in primaries]
+        self.low = np.array([m[0] for m in marks if m is not None], dtype=np.float64)
+        self.high = np.array([m[1] for m in marks if m is not None], dtype=np.float64)
+        if len(self.low) != len(primaries):
+            raise ValueError("a primary figure needs its mark")
         self.reached_low = np.zeros(len(primaries), dtype=bool)
         self.reached_high = np.zeros(len(primaries), dtype=bool)
 
@@ -219,7 +224,9 @@ def _sweep(h: highspy.Highs, witness: _Witness) -> int:
             return programmes
 
 
-def _reach(h: highspy.Highs, problem: Problem, j: int, side: int, witness: _Witness) -> float | None:
+def _reach(
+    h: highspy.Highs, problem: Problem, j: int, side: int, witness: _Witness
+) -> float | None:
     """The attacker's programme for one side of figure `j` (side -1: least, +1: greatest):
     the value found, or None if that side's bound was reached (the witness is told)."""
     members = np.array(problem.figures[j].members, dtype=np.int32)
@@ -253,7 +260,9 @@ def protect(problem: Problem) -> Protection:
         np.array([], dtype=np.int32), np.array([], dtype=np.int32), np.array([], dtype=float),
     )  # fmt: skip
     cost = np.array([0.0 if f.cost is None else f.cost for f in figures])
-    movable = np.array([s is Status.EXACT and f.cost is not None for s, f in zip(status, figures, strict=True)])  # fmt: skip
+    movable = np.array(
+        [s is Status.EXACT and f.cost is not None for s, f in zip(status, figures, strict=True)]
+    )
     up_high = np.where(movable, INF, 0.0)
     down_high = np.where(movable, [f.value - problem.floor for f in figures], 0.0)
     for high in (up_high, down_high):

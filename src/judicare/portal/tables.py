@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 from dataclasses import dataclass
 
 from judicare.portal import suppression
@@ -18,7 +19,6 @@ from judicare.portal.disclosure import (
     THRESHOLD,
     Count,
     margin_median,
-    median_days,
     outcome_counts,
     secondary,
 )
@@ -137,11 +137,7 @@ def project(name: str, key: Key) -> Key:
 def _above(name: str, key: Key) -> list[tuple[str, Key]]:
     """The rows of coarser tables that add this row up."""
     kept = set(TABLES[name])
-    return [
-        (other, tuple(v if d in TABLES[other] else None for d, v in zip(DIMENSIONS, key, strict=True)))
-        for other, dims in TABLES.items()
-        if set(dims) < kept
-    ]  # fmt: skip
+    return [(other, project(other, key)) for other, dims in TABLES.items() if set(dims) < kept]
 
 
 def _order(key: Key) -> tuple[str, ...]:
@@ -152,7 +148,9 @@ def _durations(items: list[Observed], field: str) -> list[int]:
     return [d for i in items if (d := getattr(i, field)) is not None]
 
 
-def _problem(shown: list[tuple[str, Key]], small: set[tuple[str, Key]], counts: dict[Key, int]) -> Problem:
+def _problem(
+    shown: list[tuple[str, Key]], small: set[tuple[str, Key]], counts: dict[Key, int]
+) -> Problem:
     """The unknowns (the detailed cells the public knows of, and every combination that a
     small row leaves unsaid) and the published rows as figures over them."""
     unknowns: dict[Key, int] = {}
@@ -161,7 +159,7 @@ def _problem(shown: list[tuple[str, Key]], small: set[tuple[str, Key]], counts: 
         if name == "detail":
             unknowns[key] = len(unknowns)
             lower.append(1)  # a published combination has at least one request
-    domains: dict[str, list] = {d: [] for d in DIMENSIONS}
+    domains: dict[str, list[Any]] = {d: [] for d in DIMENSIONS}
     for name, key in shown:
         if name == "pair":
             domains["requesting_state"].append(key)  # the pair, whole
@@ -190,7 +188,7 @@ def _problem(shown: list[tuple[str, Key]], small: set[tuple[str, Key]], counts: 
     return Problem(tuple(values), tuple(lower), tuple(figures), THRESHOLD)
 
 
-def _combinations(name: str, key: Key, domains: dict[str, list]) -> list[Key]:
+def _combinations(name: str, key: Key, domains: dict[str, list[Any]]) -> list[Key]:
     """Every detailed combination under a small row that the published tables allow: its
     pair of states among the published pairs, its kind, instrument and year among the
     published ones (a category with no row has no request)."""
