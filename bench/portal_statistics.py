@@ -107,7 +107,8 @@ def main() -> None:
         small = sum(r.requests.shown() == "<5" for r in part)
         hidden = sum(r.requests.high is None for r in part)
         print(f"  {table}: {len(part)} rows, exact {exact}, <5 {small}, x {hidden}")
-    print(f"linear model: {len(problem.values)} unknowns, {len(problem.figures)} figures")
+    print(f"linear model: {len(problem.values)} unknowns, {len(problem.figures)} figures; "
+          f"tables withheld: {', '.join(publication.withheld) or 'none'}")  # fmt: skip
     print(f"attacker: {len(primaries)} '<5' figures, {len(failures)} narrowed "
           f"({found.programmes} programmes); baseline agrees on {len(sample)} sampled")  # fmt: skip
     print(f"publish with complementary suppression {publish_s:.2f} s (CPU {publish_cpu:.2f} s); "

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from judicare.auth.models import AuthorityRow, UserRow
 from judicare.auth.permissions import Principal, Role
 from judicare.portal import service as portal
-from judicare.portal import statistics
+from judicare.portal import statistics, tables
+from judicare.portal.tables import Observed
 from judicare.prosecution import service as prosecution
 from judicare.prosecution.models import ProsecutionObligationRow
 from judicare.requests.models import RequestRow, TransitionRow
@@ -170,3 +171,32 @@ def test_the_authoritys_own_obligation_figures_follow_the_same_rule(app):
         )
     assert figures["open"] == "<5" and figures["by_outcome"]["acquitted"] == "<5"
     assert figures["by_outcome"]["convicted"] == "<5"  # not 0: that would tell the outcome
+
+
+def test_a_tiny_table_publishes_its_total_alone_and_says_so(app):
+    """Six requests: whatever is hidden, the marks alone would narrow a small kind, so only
+    the total is published; the page says each other table is withheld, and the files
+    agree."""
+    observed = [Observed("RWA", "NLD", "mla", "none", 2024, None, None)] * 3
+    observed += [
+        Observed("KAZ", "BEL", "extradition", "lhc-2023", 2024, None, None),
+        Observed("RWA", "BEL", "extradition", "lhc-2023", 2025, None, None),
+        Observed("KAZ", "NLD", "extradition", "lhc-2023", 2024, None, None),
+    ]
+    publication = tables.suppress(observed)
+    assert publication.withheld == ("detail", "pair", "kind", "instrument", "year")
+    with app.unit_of_work() as uow:
+        data = portal.load(uow.session, TODAY)
+        data._statistics = statistics.Statistics(
+            publication.rows, statistics.outcome_rows({"open": 0}), publication.withheld
+        )
+        page = portal_file(data, "en/statistics.html")[0].decode()
+        document = json.loads(portal_file(data, "data/statistics.json")[0])
+        table = list(
+            csv.DictReader(io.StringIO(portal_file(data, "data/statistics.csv")[0].decode()))
+        )
+    assert page.count("This table is not published") == 5  # the detail table too
+    assert [(r["table"], r["requests"], r["requests_shown"]) for r in document["rows"]] == [
+        ("all", 6, "6")
+    ]
+    assert [(r["table"], r["requests"], r["requests_shown"]) for r in table] == [("all", "6", "6")]

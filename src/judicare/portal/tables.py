@@ -111,7 +111,7 @@ def suppress(observed: Iterable[Observed]) -> Publication:
     except ProtectionError:
         # The marks themselves give a small count away (a tiny table, where every "5 or
         # more" leaves too little room): publish the total alone.
-        withheld = tuple(t for t in TABLES if t != "all" and any(r[0] == t for r in shown))
+        withheld = tuple(t for t in TABLES if t != "all")
         shown = [row for row in shown if row[0] == "all"]
         problem = _problem(shown, small, counts)
         protection = suppression.protect(problem)

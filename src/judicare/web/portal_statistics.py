@@ -49,6 +49,7 @@ def page_context(data: portal.PortalData) -> dict[str, Any]:
     return {
         "tables": [(name, [r for r in rows if r["table"] == name]) for name in order],
         "withheld": data.statistics().withheld,
+        "counted": any(r["table"] == "all" for r in rows),
         "outcomes": outcome_rows(data),
         "instrument_titles": titles,
         "threshold": THRESHOLD,
