@@ -174,6 +174,8 @@ def test_bad_problems_are_refused():
         Problem((3,), (0,), (Figure((1,), 3, (1, 4)),), 5)
     with pytest.raises(ValueError, match="least value"):
         Problem((3,), (4,), (), 5)
+    with pytest.raises(ValueError, match="unequal sums"):
+        Problem((2, 3), (0, 0), (), 5, (((0,), (1,)),))
     with pytest.raises(ValueError, match="one status per figure"):
         audit(Problem((3,), (0,), (Figure((0,), 3, (1, 4)),), 5), [])
     assert suppression.TOLERANCE < 0.5  # counts are whole numbers

@@ -10,6 +10,8 @@ tau-Argus and sdcTable implement; Hundepool et al., *Statistical Disclosure Cont
 
 - **Unknowns** are the finest counts, each with the least value the public knows it has (1
   for a combination published as a row, so known to be non-empty; 0 otherwise).
+- **Links** say that two sums of unknowns are equal without publishing them (three
+  margins of one hidden block, which stand for its many combinations: see tables.py).
 - **Figures** are what is published: each the sum of some unknowns. A figure is published
   exact, or hidden by its own mark because it is small (*primary*: "<5" states 1 to 4), or
   hidden because a small figure needs it hidden (*secondary*: "x" states "5 or more", which
@@ -78,6 +80,9 @@ class Problem:
     lower: tuple[int, ...]
     figures: tuple[Figure, ...]
     floor: int
+    # Sums of unknowns that are equal by construction, though not published (two margins
+    # of the same hidden block: see tables.py).
+    links: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.values) != len(self.lower):
@@ -99,6 +104,21 @@ class Problem:
                     f"figure {j} is {f.value}: a secondary mark (at least {self.floor}) "
                     "would be false, so it cannot be hidden (give it cost None)"
                 )
+        for first, second in self.links:
+            if any(not 0 <= m < len(self.values) for m in (*first, *second)):
+                raise ValueError("a link adds up an unknown that does not exist")
+            if sum(self.values[m] for m in first) != sum(self.values[m] for m in second):
+                raise ValueError("a link between two unequal sums")
+
+    def link_matrix(self, width: int) -> csr_matrix:
+        """One row per link: +1 on its first sum, -1 on its second, `width` columns."""
+        rows, cols, data = [], [], []
+        for k, (first, second) in enumerate(self.links):
+            for members, sign in ((first, 1.0), (second, -1.0)):
+                rows += [k] * len(members)
+                cols += list(members)
+                data += [sign] * len(members)
+        return csr_matrix((data, (rows, cols)), shape=(len(self.links), width))
 
     def matrix(self) -> csr_matrix:
         rows = [j for j, f in enumerate(self.figures) for _ in f.members]
@@ -192,6 +212,9 @@ def _attacker(problem: Problem, status: Sequence[Status]) -> highspy.Highs:
     _add_rows(
         h, problem.matrix(), np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
     )
+    if problem.links:
+        zeros = np.zeros(len(problem.links))
+        _add_rows(h, problem.link_matrix(n), zeros, zeros)
     return h
 
 
@@ -282,6 +305,9 @@ def protect(problem: Problem) -> Protection:
     )  # fmt: skip
     bounds = [_bounds(problem, status, j) for j in range(count)]
     _add_rows(h, full, np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds]))
+    if problem.links:
+        zeros = np.zeros(len(problem.links))
+        _add_rows(h, problem.link_matrix(n + 2 * count), zeros, zeros)
     witness = _Witness(problem, primaries)
     attacker = _attacker(problem, status)
     programmes = _sweep(attacker, witness)  # what is safe as it stands

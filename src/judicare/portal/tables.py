@@ -165,27 +165,69 @@ def _problem(
             domains["requesting_state"].append(key)  # the pair, whole
         elif name in ("kind", "instrument", "year"):
             domains[name].append(key[DIMENSIONS.index(name)])
+    members: dict[tuple[str, Key], list[int]] = defaultdict(list)
+    values: list[int] = []
+    links: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    blocks = [key for name, key in shown if (name, key) in small and name != "detail"]
+    aggregated = len(shown) > 1 and all(name == "pair" for name, _ in small & set(shown) - {
+        row for row in shown if row[0] == "detail"})  # fmt: skip
+    if aggregated:
+        # Only pairs are small: what is unsaid under a small pair enters the other tables
+        # only through its counts by kind, by instrument and by year, and any three such
+        # margins with the same sum come from some table of whole numbers. So the block
+        # is three margins, linked by their sums, instead of every combination.
+        _pair_blocks(blocks, domains, counts, members, values, lower, links, len(unknowns))
     for name, key in shown:
-        if ((name, key) not in small and len(shown) > 1) or name == "detail":
+        if ((name, key) not in small and len(shown) > 1) or name == "detail" or aggregated:
             continue  # (the total alone is one unknown, small or not)
         for combination in _combinations(name, key, domains):
             if combination not in unknowns:
                 unknowns[combination] = len(unknowns)
                 lower.append(0)
-    values = [
+    cells = [
         counts.get(key, 0) if None not in key else sum(counts.values())  # the lone total
         for key in unknowns
     ]
-    members: dict[tuple[str, Key], list[int]] = defaultdict(list)
     for key, index in unknowns.items():
         for name in TABLES:
             members[(name, project(name, key))].append(index)
+    values = cells + values  # the blocks' margins come after the cells
     figures = []
     for row in shown:
         value = sum(values[i] for i in members[row])
         mark = (1, THRESHOLD - 1) if row in small else None
         figures.append(Figure(tuple(members[row]), value, mark, COSTS[row[0]]))
-    return Problem(tuple(values), tuple(lower), tuple(figures), THRESHOLD)
+    return Problem(tuple(values), tuple(lower), tuple(figures), THRESHOLD, tuple(links))
+
+
+def _pair_blocks(
+    blocks: list[Key], domains: dict[str, list[Any]], counts: dict[Key, int],
+    members: dict[tuple[str, Key], list[int]], values: list[int], lower: list[int],
+    links: list[tuple[tuple[int, ...], tuple[int, ...]]], start: int,
+) -> None:  # fmt: skip
+    """For each small pair: unknowns for its counts by kind, by instrument and by year
+    (after the `start` cells), in the figures they add to, and two links (each margin adds
+    up to the same total)."""
+    by: dict[tuple[int, Key], int] = defaultdict(int)
+    for key, n in counts.items():
+        for position in (2, 3, 4):
+            by[(position, (*key[:2], key[position]))] += n
+    every = (None,) * len(DIMENSIONS)
+    for key in blocks:
+        sums: list[tuple[int, ...]] = []
+        for position, table in ((2, "kind"), (3, "instrument"), (4, "year")):
+            indices = []
+            for value in domains[DIMENSIONS[position]]:
+                index = start + len(values)
+                values.append(by.get((position, (*key[:2], value)), 0))
+                lower.append(0)
+                margin = tuple(value if i == position else None for i in range(len(DIMENSIONS)))
+                members[(table, margin)].append(index)
+                indices.append(index)
+            sums.append(tuple(indices))
+        members[("pair", key)].extend(sums[0])
+        members[("all", every)].extend(sums[0])
+        links += [(sums[0], sums[1]), (sums[0], sums[2])]
 
 
 def _combinations(name: str, key: Key, domains: dict[str, list[Any]]) -> list[Key]:
