@@ -168,9 +168,9 @@ def _problem(
     members: dict[tuple[str, Key], list[int]] = defaultdict(list)
     values: list[int] = []
     links: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-    blocks = [key for name, key in shown if (name, key) in small and name != "detail"]
-    aggregated = len(shown) > 1 and all(name == "pair" for name, _ in small & set(shown) - {
-        row for row in shown if row[0] == "detail"})  # fmt: skip
+    small_margins = [row for row in shown if row in small and row[0] != "detail"]
+    blocks = [key for _, key in small_margins]
+    aggregated = len(shown) > 1 and all(name == "pair" for name, _ in small_margins)
     if aggregated:
         # Only pairs are small: what is unsaid under a small pair enters the other tables
         # only through its counts by kind, by instrument and by year, and any three such
