@@ -1,7 +1,7 @@
 """The portal's cooperation statistics on SQLite and PostgreSQL: what is counted (incoming
 requests, first decision on the merits, first execution), that the disclosure rule is applied
 before anything leaves the service, and that a pair of states with three requests is "<5"
-on every page and in every file, and cannot be worked out from the totals."""
+on every page and in every file, and cannot be worked out from the exact totals."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ from sqlalchemy import select
 from judicare.auth.models import AuthorityRow, UserRow
 from judicare.auth.permissions import Principal, Role
 from judicare.portal import service as portal
-from judicare.portal import statistics
+from judicare.portal import statistics, tables
+from judicare.portal.tables import Observed
 from judicare.prosecution import service as prosecution
 from judicare.prosecution.models import ProsecutionObligationRow
 from judicare.requests.models import RequestRow, TransitionRow
 from judicare.screening.models import DecisionRow
 from judicare.web.portal_pages import portal_file
 from tests.conftest import TODAY
-from tests.unit.test_disclosure import attacker_bounds
+from tests.unit.test_suppression import attacker
 
 RECEIVED = date(2025, 1, 10)
 FACT = "Secret fact about Ivan Statsenko in Rivertown"  # must never be published
@@ -95,15 +96,16 @@ def test_the_service_counts_incoming_requests_and_their_first_decision(app):
     published = _rows(app)
     detail = {r.key: r for r in published.requests if r.table == "detail"}
     ukr = detail[("UKR", "BEL", "mla", "lhc-2023", 2025)]
-    assert ukr.requests.exact == 9
     assert ukr.median_days_to_decision == 14  # 10..18: acceptance, not the postponement
     assert ukr.median_days_to_execution == 44  # 40..48
-    rwa = detail[("RWA", "BEL", "mla", "lhc-2023", 2025)]
+    assert ukr.requests.shown() == "x"  # hidden, or the total less 9 would give RWA away
+    assert ("RWA", "BEL", "mla", "lhc-2023", 2025) not in detail  # under a small pair
+    rwa = next(r for r in published.requests if r.table == "pair" and r.key[0] == "RWA")
     assert rwa.requests.shown() == "<5" and rwa.requests.exact is None
     assert rwa.median_days_to_decision is None
     assert not any("NLD" in r.key for r in published.requests)  # outgoing: counted over there
     year = next(r for r in published.requests if r.table == "year")
-    assert year.requests.shown() == "10–13"
+    assert year.requests.shown() == "12" and year.requests.exact == 12
     assert year.median_days_to_decision == 14  # the nine; the three at 100 days left out
     outcomes = {k: c.shown() for k, c in published.obligations}
     assert outcomes["acquitted"] == "<5" and outcomes["open"] == "<5"
@@ -133,24 +135,28 @@ def test_a_pair_with_three_requests_shows_under_5_everywhere(app):
     for lang, page in pages.items():
         assert f'<html lang="{lang}">' in page and "<caption" in page and words[lang] in page
         assert "Rwanda" in page or "RWA" in page
-        assert "10–13" in page and ">3<" not in page and ">12<" not in page
+        assert ">12<" in page and ">x<" in page and ">3<" not in page and ">9<" not in page
         assert FACT not in page and "STAT-REF" not in page and "Rivertown" not in page
     rows = document["rows"]
     rwanda = [r for r in rows if r["requesting_state"] == "RWA"]
-    assert {r["table"] for r in rwanda} == {"detail", "pair"}
+    assert {r["table"] for r in rwanda} == {"pair"}
     assert all(r["requests_shown"] == "<5" and r["requests"] is None for r in rwanda)
-    assert [r["requests_shown"] for r in table if r["requesting_state"] == "RWA"] == ["<5", "<5"]
-    assert all(r["requests"] is None for r in rows if r["table"] in ("kind", "year", "all"))
-    # the attacker's linear programme over every published row
-    detail = [tuple(r[d] for d in ("requesting_state", "requested_state", "kind", "instrument",
-                                   "year")) for r in rows if r["table"] == "detail"]  # fmt: skip
-    figures = []
-    for r in rows:
-        key = (r["requesting_state"], r["requested_state"], r["kind"], r["instrument"], r["year"])
-        members = {k for k in detail if all(v is None or v == k[i] for i, v in enumerate(key))}
-        figures.append((members, r["requests_low"], r["requests_high"]))
-    hidden = ("RWA", "BEL", "mla", "lhc-2023", 2025)
-    assert attacker_bounds(detail, figures)[hidden] == pytest.approx((1, 4))
+    assert all(r["requests"] == 12 for r in rows if r["table"] in ("kind", "year", "all"))
+    # CSV and JSON agree, cell for cell
+    assert len(table) == len(rows) and document["schema_version"] == "2.0"
+    for line, row in zip(table, rows, strict=True):
+        assert line == {k: "" if v is None else str(v) for k, v in row.items()}
+    ukr = [r for r in rows if r["requesting_state"] == "UKR"]
+    assert [(r["requests_shown"], r["requests_low"], r["requests_high"]) for r in ukr] == [
+        ("x", 5, None), ("x", 5, None),
+    ]  # fmt: skip
+    # the attacker's linear programme over every published row, read from the JSON alone
+    dims = ("requesting_state", "requested_state", "kind", "instrument", "year")
+    published = [(r["table"], tuple(r[d] for d in dims), r["requests_low"], r["requests_high"])
+                 for r in rows]  # fmt: skip
+    assert attacker(published) == {
+        ("pair", ("RWA", "BEL", None, None, None)): pytest.approx((1, 4))
+    }
     assert {r["outcome"]: r["obligations_shown"] for r in outcomes["rows"]}["acquitted"] == "<5"
     dumped = json.dumps(document) + json.dumps(outcomes)
     assert "STAT-CA" not in dumped and "STAT-REF" not in dumped and "Stat Officer" not in dumped
@@ -165,3 +171,32 @@ def test_the_authoritys_own_obligation_figures_follow_the_same_rule(app):
         )
     assert figures["open"] == "<5" and figures["by_outcome"]["acquitted"] == "<5"
     assert figures["by_outcome"]["convicted"] == "<5"  # not 0: that would tell the outcome
+
+
+def test_a_tiny_table_publishes_its_total_alone_and_says_so(app):
+    """Six requests: whatever is hidden, the marks alone would narrow a small kind, so only
+    the total is published; the page says each other table is withheld, and the files
+    agree."""
+    observed = [Observed("RWA", "NLD", "mla", "none", 2024, None, None)] * 3
+    observed += [
+        Observed("KAZ", "BEL", "extradition", "lhc-2023", 2024, None, None),
+        Observed("RWA", "BEL", "extradition", "lhc-2023", 2025, None, None),
+        Observed("KAZ", "NLD", "extradition", "lhc-2023", 2024, None, None),
+    ]
+    publication = tables.suppress(observed)
+    assert publication.withheld == ("detail", "pair", "kind", "instrument", "year")
+    with app.unit_of_work() as uow:
+        data = portal.load(uow.session, TODAY)
+        data._statistics = statistics.Statistics(
+            publication.rows, statistics.outcome_rows({"open": 0}), publication.withheld
+        )
+        page = portal_file(data, "en/statistics.html")[0].decode()
+        document = json.loads(portal_file(data, "data/statistics.json")[0])
+        table = list(
+            csv.DictReader(io.StringIO(portal_file(data, "data/statistics.csv")[0].decode()))
+        )
+    assert page.count("This table is not published") == 5  # the detail table too
+    assert [(r["table"], r["requests"], r["requests_shown"]) for r in document["rows"]] == [
+        ("all", 6, "6")
+    ]
+    assert [(r["table"], r["requests"], r["requests_shown"]) for r in table] == [("all", "6", "6")]

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-SCHEMA_VERSION = "1.1"  # 1.1: statistics and obligation_outcomes
+SCHEMA_VERSION = "2.0"  # 1.1: statistics and obligation_outcomes; 2.0: exact totals, "x"
 ATOM = "http://www.w3.org/2005/Atom"
 XML = "http://www.w3.org/XML/1998/namespace"
 
@@ -77,9 +77,12 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "description": "Incoming requests for mutual legal assistance and extradition recorded "
         "at this node, counted per requesting state, requested state, kind, instrument and "
         "year of receipt, with the median days from receipt to decision and to execution. "
-        "A count of 1 to 4 is shown as <5; every total is worked out from the detailed "
-        "table's published cells, so no combination of rows reveals a hidden count. A median "
-        "is given only over at least 5 requests. No name, reference or fact of any request.",
+        "A count of 1 to 4 is shown as <5 and the rows below it are not published; totals "
+        "are exact; where a <5 could be worked out from other rows, counts of 5 or more are "
+        "hidden too and shown as x. Linear programming over all the tables checks that every "
+        "<5 can still be anything from 1 to 4. Where no choice of x can ensure that (only "
+        "with very few requests), the total alone is published. A median is given only over "
+        "at least 5 requests. No name, reference or fact of any request.",
         "columns": {
             "table": "detail (every dimension), pair, kind, instrument, year or all (the "
             "dimensions that are null are added up)",
@@ -91,10 +94,12 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "recorded; null when added up",
             "year": "year the request was received; null when added up",
             "requests": "the number of requests, or null when it is hidden",
-            "requests_shown": "the number as shown: 12, <5 (1 to 4), or low–high for a total "
-            "over hidden cells",
-            "requests_low": "the least the number can be, given the published cells",
-            "requests_high": "the most the number can be, given the published cells",
+            "requests_shown": "the number as shown: 12, <5 (1 to 4), or x (5 or more, hidden "
+            "so that no <5 can be worked out)",
+            "requests_low": "the least the number can be, as its mark states: the number, 1 "
+            "for <5, 5 for x",
+            "requests_high": "the most the number can be, as its mark states: the number, 4 "
+            "for <5, null (no bound) for x",
             "median_days_to_decision": "median whole days from receipt to the first "
             "acceptance or refusal, over at least 5 requests; for a total, over the requests "
             "of the detailed cells that give their own median (small groups are left out); "

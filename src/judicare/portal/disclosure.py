@@ -13,23 +13,23 @@ The rule, in the words a statistician would use:
    beside "<5 closed" tells whoever knows one of those persons how his or her case ended
    (group attribute disclosure). When the whole group is empty there is no one to single
    out, and every category is 0 (a structural zero).
-3. **Margins come from the published cells, never from the data.** A total (a row, a column,
-   a year, the grand total) is exact only when every cell it adds up is exact; otherwise it
-   is published as the interval that anyone can already work out from the cells ("<5" when
-   that interval is 1 to 4, "6–9" and so on). So every published table is derived from one
-   suppressed table, the totals add nothing to it, and no combination of tables narrows a
-   hidden cell below what "<5" says: an attacker who solves the linear system of all
-   published values still finds every hidden cell anywhere between its bounds (the property
-   test in tests/unit/test_disclosure.py checks this with linear programming). This is the
-   "suppress the margins too" option; it costs exact totals wherever a small cell sits below
-   them, and it never needs complementary suppression of cells of 5 or more, whose "hidden"
-   mark would itself tell that they are 5 or more.
+3. **Exact totals, protected by complementary suppression** (`suppression.py`, used by
+   `tables.py`). Every table of requests shares its margins with the others, and the totals
+   are published exact. The breakdown of a total under 5 is not published (its rows would
+   tell how many combinations are non-empty). Where a "<5" could be worked out by
+   subtracting exact figures from an exact total, further figures of 5 or more are hidden
+   as "x" ("5 or more": all such a mark can honestly say). The rule, checked by linear
+   programming over every published table at once: for every "<5", the least value that
+   agrees with everything published is 1 and the greatest is 4. Counts of how obligations
+   end keep the older, simpler way: their total is the interval worked out from the shown
+   counts (`total`).
 4. **Medians.** A median of a few cases is nearly one case's own value, so a median is
    published only over at least five observations, in whole days (half a day rounds up). A
    margin's median is taken over the observations of the cells below it that publish their
-   own median, and of no other: no observation of a hidden or withheld group ever enters a
-   published median, and which cells count is itself public. (The margin's median therefore
-   leaves the small groups out; the schema says so.)
+   own median, and of no other: no observation of a small ("<5") or withheld group ever
+   enters a published median, and which cells count is itself public. (The margin's median
+   therefore leaves the small groups out; the schema says so.) A count hidden as "x" keeps
+   its median: the median says nothing of the count beyond the "5 or more" of its mark.
 """
 
 from __future__ import annotations
@@ -42,17 +42,19 @@ from statistics import median
 THRESHOLD = 5  # counts 1..THRESHOLD-1 are hidden
 MEDIAN_MIN_OBSERVATIONS = 5  # a median needs at least this many observations
 SMALL = f"<{THRESHOLD}"
+SUPPRESSED = "x"  # a count of THRESHOLD or more, hidden so that no "<5" can be worked out
 
 
 @dataclass(frozen=True, slots=True)
 class Count:
-    """A count as published: exact (`low == high`), or the interval the public can know."""
+    """A count as published: exact (`low == high`), or the bounds its mark states (`high`
+    None: no upper bound, a count hidden to protect a small one)."""
 
     low: int
-    high: int
+    high: int | None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.low <= self.high:
+        if not self.low >= 0 or (self.high is not None and self.low > self.high):
             raise ValueError(f"a published count needs 0 <= low <= high, not {self}")
 
     @property
@@ -64,9 +66,12 @@ class Count:
         return self.low != self.high
 
     def shown(self) -> str:
-        """The words of the table cell: "12", "<5" or "6–9" (an en dash)."""
+        """The words of the table cell: "12", "<5", "x" (5 or more, hidden to protect a
+        small count) or "6–9" (an en dash)."""
         if self.exact is not None:
             return str(self.exact)
+        if self.high is None:
+            return SUPPRESSED
         if self.high == THRESHOLD - 1 and self.low <= 1:
             return SMALL
         return f"{self.low}–{self.high}"
@@ -84,12 +89,22 @@ def cell(count: int, *, zero_discloses: bool = False) -> Count:
     return Count(count, count)
 
 
+def secondary() -> Count:
+    """A count of THRESHOLD or more hidden to protect a small one (rule 3)."""
+    return Count(THRESHOLD, None)
+
+
 def total(parts: Iterable[Count]) -> Count:
-    """A margin from the published cells only (rule 3): exact when they all are."""
-    low = high = 0
+    """A total worked out from the shown counts only: exact when they all are."""
+    low, high = 0, 0
+    unbounded = False
     for part in parts:
-        low, high = low + part.low, high + part.high
-    return Count(low, high)
+        low += part.low
+        if part.high is None:
+            unbounded = True
+        else:
+            high += part.high
+    return Count(low, None if unbounded else high)
 
 
 def outcome_counts(counts: dict[str, int]) -> dict[str, Count]:

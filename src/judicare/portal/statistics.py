@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from judicare.db.base import as_utc
 from judicare.portal.disclosure import Count
-from judicare.portal.tables import NO_INSTRUMENT, Observed, Row, outcome_rows, publish
+from judicare.portal.tables import NO_INSTRUMENT, Observed, Row, outcome_rows, suppress
 from judicare.prosecution import rules as prosecution_rules
 from judicare.prosecution.models import ProsecutionObligationRow
 from judicare.requests.models import RequestRow, TransitionRow
@@ -46,10 +46,14 @@ class Statistics:
 
     requests: list[Row]
     obligations: list[tuple[str, Count]]
+    withheld: tuple[str, ...] = ()  # request tables not published (only in tiny tables)
 
 
 def load(session: Session) -> Statistics:
-    return Statistics(publish(observed_requests(session)), outcome_rows(obligation_counts(session)))
+    publication = suppress(observed_requests(session))
+    return Statistics(
+        publication.rows, outcome_rows(obligation_counts(session)), publication.withheld
+    )
 
 
 def observed_requests(session: Session) -> list[Observed]:

@@ -48,6 +48,8 @@ def page_context(data: portal.PortalData) -> dict[str, Any]:
     titles = {i["id"]: i["short_title"] for i in data.instruments}
     return {
         "tables": [(name, [r for r in rows if r["table"] == name]) for name in order],
+        "withheld": data.statistics().withheld,
+        "counted": any(r["table"] == "all" for r in rows),
         "outcomes": outcome_rows(data),
         "instrument_titles": titles,
         "threshold": THRESHOLD,

@@ -1,0 +1,218 @@
+"""Exact totals with complementary suppression (portal/suppression.py, portal/tables.py), as
+a statistician would check them: the cases of portal/cases/suppression.yaml, then an
+attacker written here independently of the code under test, who reads only the published
+rows, solves the linear programme of every table at once (scipy's linprog) and must still
+find every "<5" anywhere from 1 to 4."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from judicare.portal import disclosure, suppression
+from judicare.portal.suppression import Figure, Problem, ProtectionError, Status, audit, protect
+from judicare.portal.tables import DIMENSIONS, Observed, Row, publish, suppress
+
+CASES = yaml.safe_load(
+    (Path(disclosure.__file__).parent / "cases" / "suppression.yaml").read_text(encoding="utf-8")
+)
+Key = tuple
+Published = tuple[str, Key, int, int | None]  # table, key, low, high (None: no upper bound)
+
+
+def observations(lines: Sequence[str]) -> list[Observed]:
+    out = []
+    for line in lines:
+        requesting, requested, kind, instrument, year, count = line.split()
+        out += [Observed(requesting, requested, kind, instrument, int(year), None, None)] * int(
+            count
+        )
+    return out
+
+
+def as_published(rows: Sequence[Row]) -> list[Published]:
+    return [(r.table, r.key, r.requests.low, r.requests.high) for r in rows]
+
+
+def attacker(rows: Sequence[Published]) -> dict[tuple[str, Key], tuple[float, float]]:
+    """For every "<5" row, the least and greatest value over all detailed tables that agree
+    with every published row. What the attacker knows: a published detailed row has at least
+    one request; a combination that is not published and not under a "<5" total has none; a
+    combination under a "<5" total (whose breakdown is not published) may have any number,
+    its categories being among the published ones; "<5" is 1 to 4, "x" at least 5."""
+    pairs = [k[:2] for t, k, *_ in rows if t == "pair"]
+    kinds = [k[2] for t, k, *_ in rows if t == "kind"]
+    instruments = [k[3] for t, k, *_ in rows if t == "instrument"]
+    years = [k[4] for t, k, *_ in rows if t == "year"]
+    lower: dict[Key, int] = {k: 1 for t, k, *_ in rows if t == "detail"}
+    small = [(t, k) for t, k, low, high in rows if high is not None and low != high]
+    for table, key in small:
+        if table == "all":
+            lower.setdefault(key, 0)
+            continue
+        for pair, kind, instrument, year in itertools.product(pairs, kinds, instruments, years):
+            combination = (*pair, kind, instrument, year)
+            if all(v is None or v == c for v, c in zip(key, combination, strict=True)):
+                lower.setdefault(combination, 0)
+    cells = list(lower)
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
+    member = {}
+    for table, key, low, high in rows:
+        line = np.array([
+            1.0 if all(v is None or v == c for v, c in zip(key, cell, strict=True)) else 0.0
+            for cell in cells
+        ])  # fmt: skip
+        member[(table, key)] = line
+        if low == high:
+            a_eq.append(line)
+            b_eq.append(low)
+            continue
+        a_ub.append(-line)
+        b_ub.append(-low)
+        if high is not None:
+            a_ub.append(line)
+            b_ub.append(high)
+    found = {}
+    for row in small:
+        bounds = []
+        for sign in (1, -1):
+            result = linprog(
+                sign * member[row], A_ub=np.array(a_ub) if a_ub else None, b_ub=b_ub or None,
+                A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None,
+                bounds=[(lower[c], None) for c in cells], method="highs",
+            )  # fmt: skip
+            assert result.status == 0, result.message  # the published rows agree
+            bounds.append(sign * result.fun)
+        found[row] = (bounds[0], bounds[1])
+    return found
+
+
+def _line(row: Row) -> str:
+    words = [row.table, *(str(v) for v in row.key if v is not None), row.requests.shown()]
+    return " ".join(words)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["name"]) for c in CASES])
+def test_the_published_tables(case):
+    rows = publish(observations(case["requests"]))
+    assert [_line(r) for r in rows] == case["published"]
+    for row, (low, high) in attacker(as_published(rows)).items():
+        assert (low, high) == pytest.approx((1, 4)), row
+
+
+def test_the_same_tables_without_complementary_suppression_give_the_small_pair_away():
+    """The check can fail: with the neighbour exact, the attacker finds the 3."""
+    rows = as_published(publish(observations(CASES[0]["requests"])))
+    naive = [
+        (t, k, 9, 9) if k[0] == "UKR" else (t, k, low, high)
+        for t, k, low, high in rows
+    ]  # fmt: skip
+    rwa = ("pair", ("RWA", "BEL", None, None, None))
+    assert attacker(naive)[rwa] == pytest.approx((3, 3))
+
+
+def test_the_audit_finds_what_the_attacker_finds():
+    observed = observations(CASES[2]["requests"])
+    publication = suppress(observed)
+    found = audit(publication.problem, publication.status)
+    assert found.failures(publication.problem) == []
+    exposed = [Status.EXACT if s is Status.SECONDARY else s for s in publication.status]
+    narrowed = audit(publication.problem, exposed)
+    (j,) = narrowed.failures(publication.problem)  # the small kind, once "x" is shown
+    assert publication.rows[j].table == "kind" and narrowed.intervals[j] == pytest.approx((2, 2))
+
+
+# --- the pure function, on figures -----------------------------------------------------------
+
+
+def test_a_row_and_its_total():
+    """Cells 9 and 3 and their exact total: the 9 is hidden, the total stays exact."""
+    problem = Problem(
+        values=(9, 3), lower=(1, 1), floor=5,
+        figures=(Figure((0,), 9), Figure((1,), 3, (1, 4)), Figure((0, 1), 12, None, 100.0)),
+    )  # fmt: skip
+    protection = protect(problem)
+    assert protection.status == (Status.SECONDARY, Status.PRIMARY, Status.EXACT)
+    assert audit(problem, protection.status).intervals == {1: pytest.approx((1, 4))}
+
+
+def test_a_cell_that_cannot_be_hidden_forces_the_total():
+    """The 9 may not be hidden (cost None): the total must go instead."""
+    problem = Problem(
+        values=(9, 3), lower=(1, 1), floor=5,
+        figures=(Figure((0,), 9, None, None), Figure((1,), 3, (1, 4)), Figure((0, 1), 12)),
+    )  # fmt: skip
+    assert protect(problem).status == (Status.EXACT, Status.PRIMARY, Status.SECONDARY)
+
+
+def test_nothing_can_protect_a_small_cell_beside_fixed_figures():
+    problem = Problem(
+        values=(9, 3), lower=(1, 1), floor=5,
+        figures=(Figure((0,), 9, None, None), Figure((1,), 3, (1, 4)), Figure((0, 1), 12, None, None)),
+    )  # fmt: skip
+    with pytest.raises(ProtectionError, match="cannot be shown"):
+        protect(problem)
+
+
+def test_bad_problems_are_refused():
+    with pytest.raises(ValueError, match="not the sum"):
+        Problem((2,), (0,), (Figure((0,), 3, (1, 4)),), 5)
+    with pytest.raises(ValueError, match="would be false"):
+        Problem((7,), (0,), (Figure((0,), 7, (1, 4)),), 5)
+    with pytest.raises(ValueError, match="secondary mark"):
+        Problem((3,), (0,), (Figure((0,), 3),), 5)
+    with pytest.raises(ValueError, match="does not exist"):
+        Problem((3,), (0,), (Figure((1,), 3, (1, 4)),), 5)
+    with pytest.raises(ValueError, match="least value"):
+        Problem((3,), (4,), (), 5)
+    with pytest.raises(ValueError, match="unequal sums"):
+        Problem((2, 3), (0, 0), (), 5, (((0,), (1,)),))
+    with pytest.raises(ValueError, match="one status per figure"):
+        audit(Problem((3,), (0,), (Figure((0,), 3, (1, 4)),), 5), [])
+    assert suppression.TOLERANCE < 0.5  # counts are whole numbers
+
+
+# --- the property: whatever the requests, every "<5" stays 1 to 4 ---------------------------
+
+requests = st.lists(
+    st.builds(
+        Observed,
+        requesting_state=st.sampled_from(["UKR", "KAZ", "RWA"]),
+        requested_state=st.sampled_from(["BEL", "NLD"]),
+        kind=st.sampled_from(["mla", "extradition"]),
+        instrument=st.sampled_from(["lhc-2023", "none"]),
+        year=st.sampled_from([2024, 2025]),
+        days_to_decision=st.none() | st.integers(0, 400),
+        days_to_execution=st.none() | st.integers(0, 800),
+    ),
+    max_size=150,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests)
+def test_no_combination_of_tables_narrows_a_small_count(observed):
+    rows = publish(observed)
+    true = Counter(o.key() for o in observed)
+    for r in rows:  # every published figure is true, and says what it should
+        value = sum(n for k, n in true.items() if all(v is None or v == c for v, c in zip(r.key, k, strict=True)))  # fmt: skip
+        assert r.requests.low <= value and (r.requests.high is None or value <= r.requests.high)
+        assert r.requests.shown() in {str(value), "<5", "x"}
+        assert (r.requests.shown() == "<5") == (value < disclosure.THRESHOLD)
+        if value < disclosure.THRESHOLD:
+            assert r.median_days_to_decision is None and r.median_days_to_execution is None
+    total = sum(true.values())
+    if total >= disclosure.THRESHOLD:
+        assert [r.requests.shown() for r in rows if r.table == "all"] in ([str(total)], ["x"])
+    for row, (low, high) in attacker(as_published(rows)).items():
+        assert low == pytest.approx(1) and high == pytest.approx(4), (row, low, high)
+    assert set(DIMENSIONS) == {"requesting_state", "requested_state", "kind", "instrument", "year"}
