@@ -23,7 +23,7 @@ from judicare.evidence import archives, service
 from judicare.evidence.custody import EventKind
 from judicare.evidence.models import EvidenceItemRow
 from judicare.evidence.transmission import send_evidence
-from judicare.exchange import chunked
+from judicare.exchange import chunk_routes, chunked
 from judicare.exchange.attachments import CHUNK
 from judicare.exchange.http import handle_attachment, handle_envelope, node_for
 from judicare.exchange.keys import MemoryKeyStore, NodeIdentity, new_ring
@@ -123,8 +123,8 @@ def nodes(database_url, tmp_path, request):
         )
         transport.route_chunks(
             n.endpoint,
-            lambda m, at, headers, n=n: chunked.handle_status(n.app, n.node, m, at, headers),
-            lambda m, at, i, chunks, headers, n=n: chunked.handle_chunk(
+            lambda m, at, headers, n=n: chunk_routes.handle_status(n.app, n.node, m, at, headers),
+            lambda m, at, i, chunks, headers, n=n: chunk_routes.handle_chunk(
                 n.app, n.node, m, at, i, chunks, headers
             ),
         )
@@ -345,13 +345,28 @@ def test_a_chunk_longer_than_a_chunk_may_be_is_refused_unstored(nodes):
     body = os.urandom(limit + 1)
     item = {"id": "att-1", "chunks": 1, "sha256": "0" * 64, "size": limit + 1}
     headers = chunked.chunk_headers(ring, "msg-1", item, 0, hashlib.sha256(body).hexdigest())
-    status, error = chunked.handle_chunk(a.app, a.node, "msg-1", "att-1", 0, [body], headers)
+    status, error = chunk_routes.handle_chunk(a.app, a.node, "msg-1", "att-1", 0, [body], headers)
     assert status == 413 and error["code"] == "attachment_too_large"
     assert "longer than" in error["message"]
     assert a.app.file_store.count() == files_before and _count(a, ChunkRow) == 0
     forged = {**headers, "x-judicare-chunk-sha256": "1" * 64}
-    status, error = chunked.handle_chunk(a.app, a.node, "msg-1", "att-1", 0, [b"x"], forged)
+    status, error = chunk_routes.handle_chunk(a.app, a.node, "msg-1", "att-1", 0, [b"x"], forged)
     assert status == 403 and error["code"] == "bad_signature"
     with a.app.unit_of_work() as uow:
         assert uow.session.scalars(select(AuditEventRow.tag).where(
             AuditEventRow.tag == "node:attachment:reject")).all()  # fmt: skip
+
+
+def test_a_retry_after_a_lost_receipt_sends_no_chunk_again(nodes):
+    """The answer was applied but its receipt lost: the receiver reports every chunk held,
+    so the retry posts the envelope alone and gets the original receipt."""
+    a, b, transport = nodes
+    _, who_b, _, incoming, _ = _setup(nodes, sizes=(900_000,))
+    out = _send_bag(b, who_b, incoming)
+    transport.lose_receipts[a.endpoint] = 1
+    _deliver(b, transport)
+
+    assert _answer(b).status == "delivered", _answer(b).last_error
+    indexes = [i for (_, m, _, i) in transport.chunks_put if m == out.message_id]
+    assert sorted(indexes) == list(range(out.attachments[0]["chunks"]))
+    assert _count(a, EvidenceItemRow) == 1 and _count(a, ChunkRow) == 0

@@ -36,19 +36,13 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from starlette.requests import ClientDisconnect
+from sqlalchemy.exc import OperationalError
 
-from judicare.api.deps import AppDep
-from judicare.api.errors import error_body
 from judicare.audit.service import AuditAction, record
 from judicare.exchange.attachments import CHUNK, HEADERBYTES, RECORD, ciphertext_limit, decrypt
 from judicare.exchange.canonical import canonical_bytes
@@ -58,7 +52,6 @@ from judicare.exchange.errors import (
     AttachmentMissing,
     AttachmentTooLarge,
     BadSignature,
-    ExchangeError,
     Malformed,
     Rejected,
     Replayed,
@@ -169,9 +162,11 @@ def chunk_headers(ring: KeyRing, message_id: str, item: dict, index: int, sha: s
     })  # fmt: skip
 
 
-def status_headers(ring: KeyRing, message_id: str, attachment_id: str) -> dict:
+def status_headers(ring: KeyRing, message_id: str, attachment_id: str, count: int) -> dict:
+    """Signed over the ids; the count only shapes the answer to its own sender (a message
+    already applied: all of them), so it needs no signature."""
     fields = _status_fields(ring.identity.node_id, message_id, attachment_id)
-    return _sign(ring, _signed(fields), {})
+    return _sign(ring, _signed(fields), {"x-judicare-chunk-count": str(count)})
 
 
 def _verify(keys: PeerKeys, headers: dict, data: bytes, what: str) -> None:
@@ -212,8 +207,9 @@ def upload(transport, node, endpoint: str, message_id: str, item: dict):
     attempt asks again and sends only what is missing."""
     ring = node.ring()
     held = transport.chunk_status(
-        endpoint, message_id, item["id"], status_headers(ring, message_id, item["id"])
-    )
+        endpoint, message_id, item["id"],
+        status_headers(ring, message_id, item["id"], item["chunks"]),
+    )  # fmt: skip
     if not isinstance(held, frozenset):
         return held  # refused
     store, key = node.file_store, item["storage_key"]
@@ -248,11 +244,17 @@ def _ids(message_id: str, attachment_id: str) -> None:
 
 
 def held_chunks(session, node, message_id: str, attachment_id: str, headers: dict) -> list[int]:
-    """The indexes of the chunks of this attachment this node holds, for their sender only."""
+    """The indexes of the chunks of this attachment this node holds, for their sender only;
+    all of them once the message was applied (a retry after a lost receipt sends none)."""
     _ids(message_id, attachment_id)
     keys = _sender_keys(session, node, headers)
     _verify(keys, headers, _signed(_status_fields(keys.node_id, message_id, attachment_id)),
             "the question about chunks")  # fmt: skip
+    applied = session.get(InboxRow, message_id)
+    if applied is not None and applied.sender == keys.node_id:
+        most = ciphertext_limit(node.settings.max_evidence_bytes) // RECORD + 1
+        count = str(headers.get("x-judicare-chunk-count", "0"))
+        return list(range(min(int(count), most))) if count.isdigit() else []
     return list(session.scalars(
         select(ChunkRow.idx).where(ChunkRow.message_id == message_id,
                                    ChunkRow.attachment_id == attachment_id,
@@ -457,51 +459,10 @@ def remove_refused_chunk(app, keys: list[str], *, why: str, now: datetime) -> No
                    subject=("node", "files"))  # fmt: skip
 
 
-# --- HTTP -----------------------------------------------------------------------------------
+# --- after a refusal or an application -----------------------------------------------------
 
 
-def handle_status(app, node, message_id, attachment_id, headers) -> tuple[int, dict]:
-    """Which chunks of an attachment this node holds: (HTTP status, body)."""
-    headers = {k.lower(): v for k, v in headers.items()}
-    try:
-        with app.unit_of_work() as uow:
-            held = held_chunks(uow.session, node, message_id, attachment_id, headers)
-    except ExchangeError as error:
-        return error.http_status, error_body(error.code, error.message)
-    except OperationalError:
-        log.exception("database unavailable while answering about chunks")
-        return 503, error_body("busy", "try again later")
-    return 200, {"held": held, "max_chunk_bytes": chunk_limit(node.settings)}
-
-
-def handle_chunk(app, node, message_id, attachment_id, index, chunks, headers) -> tuple[int, Any]:
-    """Receive one chunk: (HTTP status, error)."""
-    from judicare.exchange.http import _record_refusal
-
-    headers = {k.lower(): v for k, v in headers.items()}
-    for _ in range(3):
-        try:
-            with app.unit_of_work() as uow:
-                receive_chunk(uow.session, node, message_id, attachment_id, index, headers,
-                              chunks, now=node.clock.now())  # fmt: skip
-                uow.commit()
-            return 204, None
-        except IntegrityError:  # the same chunk, posted twice at once: the other one won
-            continue
-        except Rejected as rejected:
-            _record_refusal(app, node, "attachment", rejected, message_id=message_id)
-            log.warning("refused a chunk: %s: %s", rejected.code, rejected.message)
-            _after_refusal(app, node, message_id, rejected)
-            return rejected.http_status, error_body(rejected.code, rejected.message)["error"]
-        except ExchangeError as error:
-            return error.http_status, error_body(error.code, error.message)["error"]
-        except OperationalError:
-            log.exception("database unavailable while receiving a chunk")
-            break
-    return 503, {"code": "busy", "message": "try again later"}
-
-
-def _after_refusal(app, node, message_id: str, rejected: Rejected) -> None:
+def after_chunk_refusal(app, node, message_id: str, rejected: Rejected) -> None:
     """A chunk refused for good, once its signature checked out: nothing of the message
     stays (the refused chunk's bytes, and every chunk of it held)."""
     if rejected.sender is None or not rejected.permanent:
@@ -533,53 +494,3 @@ def after_envelope(app, node, raw: bytes, *, applied: str | None, refused: Rejec
                 discard(app, message_id, sender=refused.sender, why=refused.message, now=now)
     except (OSError, OperationalError, Rejected):
         log.exception("could not remove the chunks of a message")
-
-
-def _node(request: Request):
-    return request.app.state.exchange_node
-
-
-NodeDep = Annotated[Any, Depends(_node)]
-router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"], include_in_schema=False)
-CHUNKS_PATH = "/api/v1/exchange/attachments/{message_id}/{attachment_id}/chunks"
-
-
-@router.get("/attachments/{message_id}/{attachment_id}/chunks")
-async def chunk_status(message_id: str, attachment_id: str, request: Request, app: AppDep,
-                       node: NodeDep) -> Response:  # fmt: skip
-    status, body = await run_in_threadpool(
-        handle_status, app, node, message_id, attachment_id, dict(request.headers)
-    )
-    return JSONResponse(body, status_code=status)
-
-
-@router.put("/attachments/{message_id}/{attachment_id}/chunks/{index}")
-async def chunk(message_id: str, attachment_id: str, index: int, request: Request,
-                app: AppDep, node: NodeDep) -> Response:  # fmt: skip
-    from anyio import from_thread
-
-    declared = request.headers.get("content-length", "")
-    limit = chunk_limit(node.settings)
-    if declared.isdigit() and int(declared) > limit:  # refused unread
-        error = AttachmentTooLarge(f"a chunk has at most {limit} bytes on this node")
-        return JSONResponse(error_body(error.code, error.message), status_code=413)
-    stream = request.stream().__aiter__()
-
-    def chunks():  # pulled from the event loop one piece at a time, in the worker thread
-        while True:
-            try:
-                yield from_thread.run(stream.__anext__)
-            except StopAsyncIteration:
-                return
-
-    try:
-        status, error = await run_in_threadpool(
-            handle_chunk, app, node, message_id, attachment_id, index, chunks(),
-            dict(request.headers),
-        )  # fmt: skip
-    except ClientDisconnect:  # cut short: nothing was kept, the sender asks and resumes
-        log.info("chunk %s of %s/%s cut short by the sender", index, message_id, attachment_id)
-        return Response(status_code=400)
-    if error is not None:
-        return JSONResponse({"error": error}, status_code=status)
-    return Response(status_code=204)

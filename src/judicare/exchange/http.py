@@ -29,7 +29,7 @@ from starlette.requests import ClientDisconnect
 from judicare.api.deps import AppDep
 from judicare.api.errors import error_body
 from judicare.app import App
-from judicare.exchange import chunked
+from judicare.exchange import chunk_routes, chunked
 from judicare.exchange.correspondence import install_status_notices
 from judicare.exchange.errors import (
     ConcurrentFirstUse,
@@ -232,7 +232,7 @@ def install_node(api: FastAPI, app: App, key_store: KeyStore | None = None) -> N
     node = node_for(app, key_store)
     api.state.exchange_node = node
     api.include_router(router)
-    api.include_router(chunked.router)
+    api.include_router(chunk_routes.router)
     install_status_notices(app, node)
     if app.settings.exchange_deliver_in_server:
         _run_worker_with_server(api, app, node)
