@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import tracemalloc
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -370,3 +371,33 @@ def test_a_retry_after_a_lost_receipt_sends_no_chunk_again(nodes):
     indexes = [i for (_, m, _, i) in transport.chunks_put if m == out.message_id]
     assert sorted(indexes) == list(range(out.attachments[0]["chunks"]))
     assert _count(a, EvidenceItemRow) == 1 and _count(a, ChunkRow) == 0
+
+
+def test_abandoned_chunks_are_removed_once_their_envelope_can_no_longer_arrive(nodes):
+    """Chunks whose envelope never came (the sender gave up) are removed, audited, when a
+    later transfer starts, once the envelope would be refused as expired anyway."""
+    a, b, transport = nodes
+    _, who_b, _, incoming, _ = _setup(nodes, sizes=(600_000,))
+    files_before = a.app.file_store.count()
+    out = _send_bag(b, who_b, incoming)
+    transport.fail_next[a.endpoint] = 1  # the chunks arrive, the envelope never does
+    _deliver(b, transport, rounds=1)
+    held = _count(a, ChunkRow)
+    assert held == out.attachments[0]["chunks"] and a.app.file_store.count() > files_before
+    settings = a.app.settings
+    window = settings.exchange_max_window_seconds + settings.exchange_clock_skew_seconds
+
+    def another_transfer_starts() -> None:
+        headers = chunked.status_headers(b.store.ring, "m-later", "a-later", 1)
+        status, body = chunk_routes.handle_status(a.app, a.node, "m-later", "a-later", headers)
+        assert status == 200 and body["held"] == []
+
+    a.clock[0] = T0 + timedelta(seconds=window - 2 * chunk_routes.PRUNE_EVERY)
+    another_transfer_starts()
+    assert _count(a, ChunkRow) == held  # its envelope could still arrive
+    a.clock[0] = T0 + timedelta(seconds=window + 60)
+    another_transfer_starts()
+    assert _count(a, ChunkRow) == 0
+    assert a.app.file_store.count() == files_before
+    (removed,) = _tags(a, "node:chunks:remove")
+    assert removed["chunks"] == held

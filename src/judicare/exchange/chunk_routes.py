@@ -18,15 +18,34 @@ from starlette.requests import ClientDisconnect
 
 from judicare.api.deps import AppDep
 from judicare.api.errors import error_body
+from judicare.exchange import chunked
 from judicare.exchange.chunked import after_chunk_refusal, chunk_limit, held_chunks, receive_chunk
 from judicare.exchange.errors import AttachmentTooLarge, ExchangeError, Rejected
 
 log = logging.getLogger("judicare.exchange")
 
 
+PRUNE_EVERY = 3600.0  # seconds between two looks for abandoned chunks, per process
+_pruned: dict[int, float] = {}
+
+
+def _prune_now_and_then(app, node) -> None:
+    """Abandoned chunks go when a transfer starts, at most once an hour (`prune_stale`)."""
+    now = node.clock.now()
+    last = _pruned.get(id(app))
+    if last is not None and now.timestamp() - last < PRUNE_EVERY:
+        return
+    _pruned[id(app)] = now.timestamp()
+    try:
+        chunked.prune_stale(app, node.settings, now)
+    except (OSError, OperationalError):
+        log.exception("could not remove abandoned chunks")
+
+
 def handle_status(app, node, message_id, attachment_id, headers) -> tuple[int, dict]:
     """Which chunks of an attachment this node holds: (HTTP status, body)."""
     headers = {k.lower(): v for k, v in headers.items()}
+    _prune_now_and_then(app, node)
     try:
         with app.unit_of_work() as uow:
             held = held_chunks(uow.session, node, message_id, attachment_id, headers)

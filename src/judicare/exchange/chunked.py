@@ -35,12 +35,12 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 
 from judicare.audit.service import AuditAction, record
@@ -449,6 +449,30 @@ def discard(app, message_id: str, *, sender: str | None, why: str, now: datetime
         if key not in kept:
             app.file_store.remove(key)
     return len(rows)
+
+
+def stale_before(settings, now: datetime) -> datetime:
+    """Chunks received before this can no longer be used: their envelope was sealed before
+    them and is refused once it is older than the longest window (and the skew allowed)."""
+    return now - timedelta(
+        seconds=settings.exchange_max_window_seconds + settings.exchange_clock_skew_seconds
+    )
+
+
+def prune_stale(app, settings, now: datetime) -> int:
+    """Remove the chunks of messages whose envelope can no longer arrive (the sender gave up
+    or the transfer was abandoned), as `discard` does, audited. Returns how many."""
+    with app.unit_of_work() as uow:
+        stale = uow.session.execute(
+            select(ChunkRow.message_id, ChunkRow.sender)
+            .group_by(ChunkRow.message_id, ChunkRow.sender)
+            .having(func.max(ChunkRow.received_at) < stale_before(settings, now))
+        ).all()
+    return sum(
+        discard(app, message_id, sender=sender, now=now,
+                why="abandoned: its envelope is past the longest window and can no longer arrive")
+        for message_id, sender in stale
+    )  # fmt: skip
 
 
 def remove_refused_chunk(app, keys: list[str], *, why: str, now: datetime) -> None:
