@@ -176,6 +176,13 @@ class Settings(BaseSettings):
         "took for a round before another worker may take them (the messages of a worker "
         "that died mid-round wait this long).",
     )  # fmt: skip
+    exchange_chunk_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1 << 16, multiple_of=1 << 16,
+        description="An attachment larger than this (an evidence bag above the upload limit) "
+        "travels in chunks of this much plaintext (whole 64 KiB secretstream records), each "
+        "posted on its own and resumable; never more than max_upload_bytes per chunk. A "
+        "node refuses a chunk larger than its own setting.",
+    )  # fmt: skip
     exchange_max_envelope_bytes: int = Field(
         default=8 * 1024 * 1024,
         ge=1_024,

@@ -182,6 +182,33 @@ def _throwaway_ca(tmp_path):
     return paths
 
 
+def test_the_signing_time_is_the_app_clocks_not_the_wall_clocks(api, tmp_path):
+    """pyHanko reads the wall clock unless told: the signature's time is the app's clock
+    (fixed here, years away from today), read back from the signed PDF."""
+    paths = _throwaway_ca(tmp_path)
+    settings = api.app.settings
+    settings.documents_signing_certificate = paths["cert"]
+    settings.documents_signing_key = paths["key"]
+    created = api.create(persons=PERSONS)
+    got = _get(api, created["id"], "acknowledgement")
+    assert got.status_code == 200, got.text
+    now = api.app.now()  # the app's clock keeps ticking from TODAY: seconds, not days, apart
+    answer = signing.verify_pdf(got.content, signing.trust_roots(paths["ca"]), at=now)
+    assert answer["signature_valid"] is True
+    assert timedelta(0) <= now - datetime.fromisoformat(answer["signed_at"]) < timedelta(minutes=5)
+
+    settings.documents_signing_certificate = None  # now unsigned: signed here, later
+    unsigned = _get(api, created["id"], "acknowledgement").content
+    later = datetime(2031, 5, 4, 12, 30, 15, tzinfo=UTC)
+    resigned = signing.sign_pdf(unsigned, certificate=paths["cert"], key=paths["key"], at=later)
+    again = signing.verify_pdf(resigned, signing.trust_roots(paths["ca"]), at=later)
+    assert again["signature_valid"] is True
+    assert datetime.fromisoformat(again["signed_at"]) == later
+    with pytest.raises(ValueError, match="timezone-aware"):
+        signing.sign_pdf(unsigned, certificate=paths["cert"], key=paths["key"],
+                         at=datetime(2031, 5, 4))  # fmt: skip
+
+
 def test_a_signed_pdf_verifies_and_a_changed_one_does_not(api, tmp_path):
     paths = _throwaway_ca(tmp_path)
     settings = api.app.settings

@@ -14,6 +14,7 @@ HTTP_ADAPTERS = {"fastapi", "starlette", "judicare.api", "judicare.web", "judica
 # the modules (relative to src/judicare) that may import them
 ADAPTER_MODULES = (
     "api/", "web/", "exchange/http.py", "exchange/routes.py", "asgi.py", "serve.py",
+    "exchange/chunk_routes.py",  # the chunked transfer's routes (exchange.chunked)
     "portal/cli.py",  # `judicare portal export` writes the web pages as files
 )  # fmt: skip
 

@@ -67,7 +67,7 @@ def _bag_document(session, node, principal, row, now) -> DocumentRow:
         archive = archives.pack(work / "bag", work / "bag.zip")
         with archive.open("rb") as handle:
             key, size, sha = node.file_store.put(iter(lambda: handle.read(1 << 20), b""),
-                                                 node.settings.max_upload_bytes)  # fmt: skip
+                                                 node.settings.max_evidence_bytes)  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
     document = DocumentRow(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from judicare.audit.service import AuditAction, record
 from judicare.db.base import as_utc
 from judicare.errors import InvalidInput, JudicareError
+from judicare.exchange import chunked
 from judicare.exchange.attachments import upload_headers
 from judicare.exchange.envelopes import sha256_hex
 from judicare.exchange.models import OutboxRow, OutboxStatus, PeerRow, ReceiptRow
@@ -161,6 +162,12 @@ class Deliverer:
         on a retry: the receiver stores by content, so a second copy changes nothing)."""
         ring = self.node.ring()
         for item in job.attachments:
+            if chunked.is_chunked(item):  # larger than one chunk: resumable, chunk by chunk
+                refused = chunked.upload(self.transport, self.node, job.endpoint,
+                                         job.message_id, item)  # fmt: skip
+                if refused is not None:
+                    return refused
+                continue
             headers = upload_headers(ring, job.message_id, item["id"], item["sha256"])
             chunks = self.node.file_store.open_chunks(item["storage_key"])
             refused = self.transport.upload(

@@ -29,6 +29,7 @@ from starlette.requests import ClientDisconnect
 from judicare.api.deps import AppDep
 from judicare.api.errors import error_body
 from judicare.app import App
+from judicare.exchange import chunk_routes, chunked
 from judicare.exchange.correspondence import install_status_notices
 from judicare.exchange.errors import (
     ConcurrentFirstUse,
@@ -72,6 +73,9 @@ def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict 
             with app.unit_of_work() as uow:
                 received = receive(uow.session, node, raw, now=node.clock.now())
                 uow.commit()
+                if not received.duplicate:  # a chunked attachment's chunks are done with
+                    chunked.after_envelope(app, node, raw, applied=received.message_id,
+                                           refused=None)  # fmt: skip
                 if node.principal is None and not received.duplicate:
                     node.principal = system_principal_of(app, node)
                 return 200, received.receipt, None
@@ -82,6 +86,7 @@ def handle_envelope(app: App, node: Node, raw: bytes) -> tuple[int, bytes, dict 
             log.warning("refused an envelope: %s: %s", rejected.code, rejected.message)
             if isinstance(rejected, EvidenceBagRefused) and rejected.blobs:
                 _remove_refused_bag(app, node, rejected)
+            chunked.after_envelope(app, node, raw, applied=None, refused=rejected)
             return rejected.http_status, b"", error_body(rejected.code, rejected.message)["error"]
         except ExchangeError as error:
             return error.http_status, b"", error_body(error.code, error.message)["error"]
@@ -227,6 +232,7 @@ def install_node(api: FastAPI, app: App, key_store: KeyStore | None = None) -> N
     node = node_for(app, key_store)
     api.state.exchange_node = node
     api.include_router(router)
+    api.include_router(chunk_routes.router)
     install_status_notices(app, node)
     if app.settings.exchange_deliver_in_server:
         _run_worker_with_server(api, app, node)

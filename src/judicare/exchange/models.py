@@ -134,3 +134,27 @@ class RefusalCountRow(Base):
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # whether the window's total was written to the audit trail (once it had closed)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChunkRow(Base):
+    """One chunk of a large attachment received ahead of its envelope (`exchange.chunked`):
+    a run of whole secretstream records, stored in the file store by its SHA-256, which its
+    sender signed. The rows of a message say which chunks this node holds (a transfer
+    resumes from them) and go, with their bytes, once the envelope is applied or refused."""
+
+    __tablename__ = "exchange_chunks"
+    __table_args__ = (
+        UniqueConstraint("message_id", "attachment_id", "idx", name="uq_exchange_chunk"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64), index=True)
+    attachment_id: Mapped[str] = mapped_column(String(64))
+    idx: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    ciphertext_sha256: Mapped[str] = mapped_column(String(64))  # of the whole attachment
+    sha256: Mapped[str] = mapped_column(String(64))  # of this chunk
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

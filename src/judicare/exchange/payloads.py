@@ -17,7 +17,7 @@ from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import Principal
 from judicare.errors import JudicareError
 from judicare.evidence.archives import BAG_MEDIA_TYPE, Limits
-from judicare.exchange import attachments, depositary, witness
+from judicare.exchange import attachments, chunked, depositary, witness
 from judicare.exchange.canonical import (
     AUDIT_CHECKPOINT,
     AUDIT_COSIGNATURE,
@@ -102,15 +102,25 @@ def encrypt_documents(file_store, documents, settings) -> tuple[list[dict], list
     """Documents encrypted for travel: (entries for the sealed body, uploads for the outbox)."""
     entries, uploads = [], []
     for document in documents:
-        if document.size > settings.max_upload_bytes:
+        limit = travel_limit(settings, document.media_type)
+        if document.size > limit:
             raise TooLarge(
                 f"document {document.id} of request {document.request_id} has "
-                f"{document.size} bytes, over the limit of {settings.max_upload_bytes}"
+                f"{document.size} bytes, over the limit of {limit}"
             )
-        entry, upload = attachments.prepare(file_store, document, settings.max_upload_bytes)
+        entry, upload = attachments.prepare(file_store, document, limit)
+        chunked.plan(entry, upload, settings)  # larger than one chunk: sent in chunks
         entries.append(entry)
         uploads.append(upload)
     return entries, uploads
+
+
+def travel_limit(settings, media_type: str) -> int:
+    """The largest attachment of this type: an evidence bag may be as large as evidence
+    (`max_evidence_bytes`, it travels in chunks), any other document `max_upload_bytes`."""
+    if media_type == BAG_MEDIA_TYPE:
+        return settings.max_evidence_bytes
+    return settings.max_upload_bytes
 
 
 # --- receiving -------------------------------------------------------------------------------
@@ -152,7 +162,15 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
         )
         outcome = _record_reply(session, verified, body, inbox, now, why)
     documents = _store_attachments(
-        session, node, principal, inbox.request_id, body, now, why, sender=verified.sender
+        session,
+        node,
+        principal,
+        inbox.request_id,
+        body,
+        now,
+        why,
+        sender=verified.sender,
+        message_id=verified.message_id,
     )
     if inbox.request_id is not None:  # the holders hear of it (issue 17, notices)
         notices.on_message_received(session, inbox.request_id, verified.message_id, now)
@@ -279,7 +297,7 @@ def _conversation_request(session, conversation_id: str, peer: str, reference=No
 
 
 def _store_attachments(
-    session, node, principal, request_id, body, now, why, *, sender: str
+    session, node, principal, request_id, body, now, why, *, sender: str, message_id: str = ""
 ) -> list[dict]:
     items = body.get("attachments") or []
     if not isinstance(items, list):
@@ -288,7 +306,13 @@ def _store_attachments(
         raise NotApplicable("documents arrived for a conversation this node does not know")
     stored = []
     for index, item in enumerate(items):
-        key, size, sha, filename, media_type = _open_attachment(node, index, item)
+        if chunked.is_chunked(item):  # reassembled from its chunks (exchange.chunked)
+            limit = travel_limit(node.settings, str(item.get("media_type")))
+            key, size, sha, filename, media_type = chunked.open_attachment(
+                session, node, message_id, sender, index, item, limit
+            )
+        else:
+            key, size, sha, filename, media_type = _open_attachment(node, index, item)
         document = DocumentRow(
             request_id=request_id, filename=filename, media_type=media_type, size=size,
             sha256=sha, storage_key=key, uploaded_by=principal.user_id,
@@ -330,7 +354,7 @@ def _accept_bag(session, node, principal, request_id, key, filename, now, why, s
             sender=sender,
             now=now,
             why=why,
-            limits=Limits(max_total=node.settings.max_upload_bytes),
+            limits=Limits(max_total=node.settings.max_evidence_bytes),
         )
     except BagRefused as exc:
         raise EvidenceBagRefused(f"evidence bag {filename} refused: {exc}") from None

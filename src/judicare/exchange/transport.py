@@ -107,8 +107,50 @@ class HttpTransport:
     def close(self) -> None:
         self.client.close()
 
+    # --- chunked transfer of large attachments (exchange.chunked) ---
+
+    def chunk_status(self, endpoint: str, message_id: str, attachment_id: str, headers: dict):
+        """The chunk indexes the peer holds (a frozenset), or its `Refused`."""
+        url = f"{endpoint.rstrip('/')}{ATTACHMENTS_PATH}/{message_id}/{attachment_id}/chunks"
+        try:
+            response = self.client.get(url, headers=headers)
+        except httpx.HTTPError as exc:
+            raise TransportFailure(f"{type(exc).__name__} asking {url}: {exc}") from None
+        return chunk_status_outcome(response.status_code, _json(response))
+
+    def put_chunk(
+        self, endpoint: str, message_id: str, attachment_id: str, index: int,
+        chunks: Iterable[bytes], headers: dict,
+    ) -> Refused | None:  # fmt: skip
+        url = (f"{endpoint.rstrip('/')}{ATTACHMENTS_PATH}/{message_id}/{attachment_id}"
+               f"/chunks/{index}")  # fmt: skip
+        headers = {**headers, "content-type": "application/octet-stream"}
+        try:
+            response = self.client.put(url, content=iter(chunks), headers=headers)
+        except httpx.HTTPError as exc:
+            raise TransportFailure(f"{type(exc).__name__} uploading to {url}: {exc}") from None
+        error = (_json(response) or {}).get("error") if response.status_code >= 300 else None
+        return upload_outcome(response.status_code, error)
+
+
+def _json(response) -> dict | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def chunk_status_outcome(status: int, body: dict | None):
+    if status == 200 and body is not None and isinstance(body.get("held"), list):
+        return frozenset(int(i) for i in body["held"] if isinstance(i, int))
+    refused = upload_outcome(status if status != 200 else 502, (body or {}).get("error"))
+    return refused or Refused(f"http_{status}", "no answer about the chunks held", True)
+
 
 Handler = Callable[[bytes], tuple[int, bytes, dict | None]]
+ChunkHandler = Callable[[str, str, int, Iterable[bytes], dict], tuple[int, dict | None]]
+StatusHandler = Callable[[str, str, dict], tuple[int, dict | None]]
 UploadHandler = Callable[[str, str, Iterable[bytes], dict], tuple[int, dict | None]]
 
 
@@ -134,7 +176,39 @@ class MockTransport:
     cut_uploads: dict[str, int] = field(default_factory=dict)
     uploaded: list[tuple[str, str, str]] = field(default_factory=list)
     sent: list[tuple[str, bytes]] = field(default_factory=list)
+    # chunked transfer (exchange.chunked): `cut_chunks` fails the chunk posts to an endpoint
+    # after the next n have arrived (a connection lost mid-transfer)
+    chunk_handlers: dict[str, tuple[StatusHandler, ChunkHandler]] = field(default_factory=dict)
+    cut_chunks: dict[str, int] = field(default_factory=dict)
+    chunks_put: list[tuple[str, str, str, int]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def route_chunks(self, endpoint: str, status: StatusHandler, put: ChunkHandler) -> None:
+        self.chunk_handlers[endpoint] = (status, put)
+
+    def chunk_status(self, endpoint: str, message_id: str, attachment_id: str, headers: dict):
+        if endpoint in self.partitioned or endpoint not in self.chunk_handlers:
+            raise TransportFailure(f"{endpoint} is unreachable")
+        status, body = self.chunk_handlers[endpoint][0](message_id, attachment_id, headers)
+        return chunk_status_outcome(status, body)
+
+    def put_chunk(
+        self, endpoint: str, message_id: str, attachment_id: str, index: int,
+        chunks: Iterable[bytes], headers: dict,
+    ) -> Refused | None:  # fmt: skip
+        with self._lock:
+            if endpoint in self.partitioned or endpoint not in self.chunk_handlers:
+                raise TransportFailure(f"{endpoint} is unreachable")
+            if endpoint in self.cut_chunks:
+                if self.cut_chunks[endpoint] <= 0:
+                    del self.cut_chunks[endpoint]
+                    raise TransportFailure(f"injected loss of the connection to {endpoint}")
+                self.cut_chunks[endpoint] -= 1
+            self.chunks_put.append((endpoint, message_id, attachment_id, index))
+        status, error = self.chunk_handlers[endpoint][1](
+            message_id, attachment_id, index, chunks, headers
+        )
+        return upload_outcome(status, error)
 
     def route(self, endpoint: str, handler: Handler, uploads: UploadHandler | None = None) -> None:
         self.handlers[endpoint] = handler

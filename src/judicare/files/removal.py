@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from judicare.audit.service import AuditAction, record
 from judicare.errors import Conflict
 from judicare.evidence.models import EvidenceItemRow
-from judicare.exchange.models import OutboxRow
+from judicare.exchange.models import ChunkRow, OutboxRow
 from judicare.files.store import FileStore
 from judicare.requests.models import DocumentRow
 from judicare.treaties.models import DepositRow, DispatchRow
@@ -49,6 +49,8 @@ def references(session: Session, key: str) -> list[Reference]:
          lambda: select(EvidenceItemRow.id).where(EvidenceItemRow.storage_key == key)),
         ("exchange_outbox", lambda: select(OutboxRow.id).where(
             cast(OutboxRow.attachments, String).like(f"%{sha}%"))),
+        ("exchange_chunks",
+         lambda: select(ChunkRow.id).where(ChunkRow.storage_key == key)),
         ("depositary_deposits",
          lambda: select(DepositRow.id).where(DepositRow.original_key == key)),
         ("depositary_dispatches",

@@ -289,7 +289,7 @@ def _lay_out(settings: Settings, document: dict, embedded: dict, fmt: str, now: 
         pdf = signing.sign_pdf(
             pdf, certificate=settings.documents_signing_certificate,
             key=settings.documents_signing_key, chain=tuple(settings.documents_signing_chain),
-            reason=document["title"], location=document["signatory"]["place"],
+            reason=document["title"], location=document["signatory"]["place"], at=now,
         )  # fmt: skip
         return pdf, True
     return pdf, False

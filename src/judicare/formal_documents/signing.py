@@ -40,7 +40,10 @@ def sign_pdf(
     chain: tuple[Path, ...] = (),
     reason: str = "",
     location: str = "",
+    at: datetime,
 ) -> bytes:
+    """Sign `pdf` (PAdES). The signing time written in the signature (`/M`, and the CMS
+    signed attributes) is `at`, the app's clock (`judicare.clock`), never the wall clock."""
     for name, path in (("certificate", certificate), ("key", key), *(("chain", c) for c in chain)):
         if not path.is_file():
             raise SigningNotConfigured(f"the signing {name} {path} is not a readable file")
@@ -59,9 +62,25 @@ def sign_pdf(
         reason=reason or None,
         location=location or None,
     )
+    if at.tzinfo is None:
+        raise ValueError("the signing time must be timezone-aware (the app's clock)")
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = _ClockedSigner(meta, signer, at=at).sign_pdf(writer)
     return out.getvalue()
+
+
+class _ClockedSigner(signers.PdfSigner):
+    """pyHanko's signer with its signing time taken from the caller: pyHanko otherwise
+    reads the wall clock when a signing session starts."""
+
+    def __init__(self, meta, signer, *, at: datetime) -> None:
+        super().__init__(meta, signer)
+        self.at = at
+
+    def init_signing_session(self, pdf_out, existing_fields_only=False):
+        session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
+        session.system_time = self.at
+        return session
 
 
 def trust_roots(path: Path | None) -> list:
