@@ -238,17 +238,27 @@ class IdempotencyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+_TOUCHED = "judicare.next_due.touched"  # session.info: requests whose deadlines changed
+
+
+@event.listens_for(DeadlineRow, "after_insert")
+@event.listens_for(DeadlineRow, "after_update")
+@event.listens_for(DeadlineRow, "after_delete")
+def _deadline_written(_mapper, _connection, deadline: DeadlineRow) -> None:
+    """A deadline row written by a flush (an orphan removed from `RequestRow.deadlines`
+    included): its request, and the one it was moved from, need their next_due again."""
+    state = inspect(deadline)
+    history = state.attrs.request_id.history
+    touched = state.session.info.setdefault(_TOUCHED, set()) if state.session else set()
+    touched.update(i for i in (*history.sum(), deadline.request_id) if i)
+
+
 @event.listens_for(Session, "after_flush")
 def _keep_next_due(session: Session, _context) -> None:
-    """`requests.next_due` is the earliest deadline of the request: recomputed in SQL for
-    each request whose deadlines this flush added, changed or removed (the request's
+    """`requests.next_due` is the earliest deadline of the request: recomputed in SQL, once
+    a flush, for each request whose deadlines it added, changed or removed (the request's
     `version` untouched: the column is derived, not an edit of the request)."""
-    touched: set[int] = set()
-    for entry in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(entry, DeadlineRow):
-            continue
-        history = inspect(entry).attrs.request_id.history
-        touched.update(i for i in (*history.added, *history.unchanged, *history.deleted) if i)
+    touched = session.info.pop(_TOUCHED, None)
     if not touched:
         return
     ids = sorted(touched)
@@ -261,8 +271,7 @@ def _keep_next_due(session: Session, _context) -> None:
         update(RequestRow.__table__).where(RequestRow.id.in_(ids)).values(next_due=earliest)
     )
     for request_id in ids:  # the loaded requests read the new value when next asked
-        loaded = session.identity_map.get(
-            inspect(RequestRow).identity_key_from_primary_key((request_id,))
-        )
+        key = inspect(RequestRow).identity_key_from_primary_key((request_id,))
+        loaded = session.identity_map.get(key)
         if loaded is not None:
             session.expire(loaded, ["next_due"])
