@@ -139,7 +139,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                  "procedure_wished", "search_text", "legal_basis_instrument",
                  "legal_basis_answer", "status", "received_on", "request_date",
                  "requested_execution_date", "created_by", "created_at", "updated_at",
-                 "version"),
+                 "version", "next_due"),
     "request_measures": ("id", "request_id", "measure", "details"),
     "request_persons": ("id", "request_id", "role", "birth_date", "nationality",
                         "protected_status"),
@@ -355,7 +355,7 @@ class Generator:
                  rng.choices(["normal", "confidential", "secret"], weights=[70, 25, 5])[0],
                  crimes, facts, "", "", "", "", search, None, None, status, received,
                  received - timedelta(days=rng.randint(1, 30)), execution, officer_id, created,
-                 updated, 1 + len(steps))
+                 updated, 1 + len(steps), execution)  # next_due: its only deadline
             )  # fmt: skip
         return rows
 

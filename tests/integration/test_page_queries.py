@@ -148,6 +148,21 @@ def test_the_sort_by_deadline_puts_the_earliest_first_and_none_last(scaled):
             assert [i["id"] for i in got["items"]] == expected[:100]
 
 
+def test_the_generator_stores_each_request_s_earliest_deadline(scaled):
+    with scaled.unit_of_work() as uow:
+        session = uow.session
+        earliest = dict(
+            session.execute(
+                select(DeadlineRow.request_id, func.min(DeadlineRow.due)).group_by(
+                    DeadlineRow.request_id
+                )
+            ).all()
+        )
+        stored = dict(session.execute(select(RequestRow.id, RequestRow.next_due)).all())
+    assert stored == {request_id: earliest.get(request_id) for request_id in stored}
+    assert any(v is None for v in stored.values()) and any(stored.values())
+
+
 def test_the_name_search_finds_every_visible_request_with_that_name(scaled):
     with scaled.unit_of_work() as uow:
         session = uow.session

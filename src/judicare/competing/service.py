@@ -127,11 +127,6 @@ def _slot() -> dict:
     return {"person_score": None, "same_evidence": False, "persons": [], "digests": []}
 
 
-def _open(session: Session, request_id: int) -> bool:
-    status = session.scalar(select(RequestRow.status).where(RequestRow.id == request_id))
-    return status in OPEN_STATUSES
-
-
 CHUNK = 1000  # ids or references in one IN (...)
 
 
@@ -239,11 +234,19 @@ def competing_view(
         for pair in stored_for(session, row.id)
     }
     readable = _readable(session, principal, sorted(pairs))
-    # Told only while both the competition and that request are open.
+    # Told only while both the competition and that request are open (one statement for
+    # all the requests the reader may not see, not one each).
+    seen = set(readable)
+    unseen = sorted(i for i, pair in pairs.items() if i not in seen and pair.status == "open")
     hidden = any(
-        pair.status == "open" and _open(session, other_id)
-        for other_id, pair in pairs.items()
-        if other_id not in set(readable)
+        session.scalar(
+            select(RequestRow.id)
+            .where(RequestRow.id.in_(unseen[start : start + CHUNK]))
+            .where(RequestRow.status.in_(sorted(OPEN_STATUSES)))
+            .limit(1)
+        )
+        is not None
+        for start in range(0, len(unseen), CHUNK)
     )
     # The closest first (the same person, by score; then the same evidence), `limit` of them.
     ranked = sorted(readable, key=lambda i: (-(pairs[i].person_score or 0.0), i))

@@ -31,11 +31,20 @@ class PortalData:
     today: date
     instruments: list[dict]
     statements: dict[str, Statement]
-    actions: dict[str, list[Action]]
     notifications: dict[str, list[dict]]
     _participation: dict[str, Participation] = field(default_factory=dict)
     _session: Session | None = None
     _statistics: cooperation.Statistics | None = None
+    _actions: dict[str, list[Action]] | None = None
+
+    @property
+    def actions(self) -> dict[str, list[Action]]:
+        """Every recorded action, by instrument (read once, when first needed: the home
+        page and an instrument's page do not need them all)."""
+        if self._actions is None:
+            assert self._session is not None
+            self._actions = repo.all_actions(self._session)
+        return self._actions
 
     def statistics(self) -> cooperation.Statistics:
         """The cooperation statistics, already suppressed (read once, when first needed)."""
@@ -68,14 +77,15 @@ class PortalData:
 
 
 def load(session: Session, today: date) -> PortalData:
-    """Read the register in the caller's unit of work (kept open while pages render)."""
+    """Read the register in the caller's unit of work (kept open while pages render): the
+    issued notifications of every instrument in one statement; the actions, the
+    participation and the statistics when a page first needs them."""
     instruments = register.list_instruments()
     return PortalData(
         today=today,
         instruments=instruments,
         statements=load_statements(),
-        actions=repo.all_actions(session),
-        notifications={i["id"]: register.list_notifications(session, i["id"]) for i in instruments},
+        notifications=register.issued_notifications(session, [i["id"] for i in instruments]),
         _session=session,
     )
 

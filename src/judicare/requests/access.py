@@ -3,6 +3,8 @@ of the register (registration, service, documents) and by screening and the exch
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,11 +20,35 @@ from judicare.requests.models import (
 # --- need-to-know ------------------------------------------------------------------------
 
 
+_SCOPES = "judicare.request_scopes"  # session.info, while `scopes_kept`
+
+
 def scope_of(session: Session, row: RequestRow) -> RequestScope:
+    kept = session.info.get(_SCOPES)
+    if kept is not None and row.id in kept:
+        return kept[row.id]
     assigned = session.scalars(
         select(AssignmentRow.user_id).where(AssignmentRow.request_id == row.id)
     ).all()
-    return RequestScope(row.id, row.authority_id, frozenset(assigned))
+    scope = RequestScope(row.id, row.authority_id, frozenset(assigned))
+    if kept is not None:
+        kept[row.id] = scope
+    return scope
+
+
+@contextmanager
+def scopes_kept(session: Session) -> Iterator[None]:
+    """Within the block, each request's need-to-know scope (its authority and assignees) is
+    read once, not once per check: for a page that only reads, made of many parts that
+    each check the same request. Not for a block that changes assignments."""
+    if _SCOPES in session.info:  # already kept by an enclosing block
+        yield
+        return
+    session.info[_SCOPES] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_SCOPES, None)
 
 
 def load_for(

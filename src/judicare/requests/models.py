@@ -14,8 +14,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    func,
+    inspect,
+    select,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from judicare.db.base import Base, utcnow
 
@@ -40,6 +45,9 @@ class RequestRow(Base):
         Index("ix_requests_states", "requesting_state", "requested_state"),
         Index("ix_requests_received", "received_on", "id"),
         Index("ix_requests_status_received", "status", "received_on", "id"),
+        # the list sorted by deadline stops after a page (migration 0041; on PostgreSQL
+        # also ix_requests_next_due_desc: next_due DESC NULLS LAST, id DESC)
+        Index("ix_requests_next_due", "next_due", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -76,6 +84,10 @@ class RequestRow(Base):
     received_on: Mapped[date] = mapped_column(Date)
     request_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # as written on it
     requested_execution_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The earliest of the request's deadlines (None: it has none), kept on every write of
+    # its deadlines: set at registration, and by `_keep_next_due` after any flush that
+    # adds, changes or removes a deadline (migration 0041). What the list sorts by.
+    next_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -224,3 +236,42 @@ class IdempotencyRow(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+_TOUCHED = "judicare.next_due.touched"  # session.info: requests whose deadlines changed
+
+
+@event.listens_for(DeadlineRow, "after_insert")
+@event.listens_for(DeadlineRow, "after_update")
+@event.listens_for(DeadlineRow, "after_delete")
+def _deadline_written(_mapper, _connection, deadline: DeadlineRow) -> None:
+    """A deadline row written by a flush (an orphan removed from `RequestRow.deadlines`
+    included): its request, and the one it was moved from, need their next_due again."""
+    state = inspect(deadline)
+    history = state.attrs.request_id.history
+    touched = state.session.info.setdefault(_TOUCHED, set()) if state.session else set()
+    touched.update(i for i in (*history.sum(), deadline.request_id) if i)
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_next_due(session: Session, _context) -> None:
+    """`requests.next_due` is the earliest deadline of the request: recomputed in SQL, once
+    a flush, for each request whose deadlines it added, changed or removed (the request's
+    `version` untouched: the column is derived, not an edit of the request)."""
+    touched = session.info.pop(_TOUCHED, None)
+    if not touched:
+        return
+    ids = sorted(touched)
+    earliest = (
+        select(func.min(DeadlineRow.due))
+        .where(DeadlineRow.request_id == RequestRow.id)
+        .scalar_subquery()
+    )
+    session.connection().execute(
+        update(RequestRow.__table__).where(RequestRow.id.in_(ids)).values(next_due=earliest)
+    )
+    for request_id in ids:  # the loaded requests read the new value when next asked
+        key = inspect(RequestRow).identity_key_from_primary_key((request_id,))
+        loaded = session.identity_map.get(key)
+        if loaded is not None:
+            session.expire(loaded, ["next_due"])

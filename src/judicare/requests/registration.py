@@ -141,6 +141,7 @@ def _insert_request(session: Session, row: RequestRow) -> None:
     rows are only written, then answered from these objects (which get their ids and
     defaults as a flush would give them)."""
     row.version = 1  # the first version (RequestRow's version_id_col)
+    row.next_due = min((d.due for d in row.deadlines), default=None)  # the list's sort key
     row.id = _insert(session, [row], returning=True)[0]
     for part in (*row.measures, *row.deadlines, *row.persons):
         part.request_id = row.id

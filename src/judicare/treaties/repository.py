@@ -171,5 +171,18 @@ def notifications_for(session: Session, instrument_id: str):
     ).all()
 
 
+def issued_notifications_of(session: Session, instrument_ids: list[str]):
+    """(notification, action) of these instruments but drafts, by instrument and number."""
+    return session.execute(
+        select(DepositaryNotificationRow, DepositaryActionRow)
+        .join(DepositaryActionRow, DepositaryNotificationRow.action_id == DepositaryActionRow.id)
+        .where(
+            DepositaryNotificationRow.instrument_id.in_(instrument_ids),
+            DepositaryNotificationRow.status != "draft",
+        )
+        .order_by(DepositaryNotificationRow.instrument_id, DepositaryNotificationRow.number)
+    ).all()
+
+
 def datasets(session: Session) -> dict[str, ReferenceDatasetRow]:
     return {r.name: r for r in session.scalars(select(ReferenceDatasetRow))}

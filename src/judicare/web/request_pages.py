@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import selectinload
 
 from judicare.api.deps import AppDep, RequestId
 from judicare.app import App
@@ -28,7 +29,9 @@ from judicare.legal_basis.domain import CooperationKind
 from judicare.prevention import desk as prevention_desk
 from judicare.prosecution import service as prosecution_service
 from judicare.requests import queries, service
+from judicare.requests.access import scopes_kept
 from judicare.requests.domain import DECISIONS, TRANSITIONS, RequestStatus
+from judicare.requests.models import RequestPersonRow, RequestRow
 from judicare.requests.schemas import BasisChoiceIn, TransitionIn
 from judicare.requests.timeline import EntryKind
 from judicare.requests.timeline import build as build_timeline
@@ -49,6 +52,11 @@ Who = Annotated[Principal, Depends(current_principal)]
 WHY = "case handling (web)"
 PAGE_SIZE = 25
 COUNTED_AHEAD = 1000  # the list counts this many requests past the page, then "more than"
+# The request with its parts, each table in one statement (not one per person).
+_PERSONS = selectinload(RequestRow.persons)
+WHOLE_REQUEST = [selectinload(RequestRow.measures), selectinload(RequestRow.deadlines),
+                 _PERSONS.selectinload(RequestPersonRow.names),
+                 _PERSONS.selectinload(RequestPersonRow.documents)]  # fmt: skip
 COMPETING_SHOWN = 50  # the closest competing requests on the page (all: the API's)
 # Steps that cannot be undone: on the web they need a reason and an explicit confirmation.
 IRREVERSIBLE = frozenset({RequestStatus.WITHDRAWN, RequestStatus.CLOSED})
@@ -258,7 +266,11 @@ def render_request(
 ) -> Response:
     """The request page. With `errors` (a refused form), the screening report is drawn in
     the page itself, so that the candidates and the findings to cite keep what was typed."""
-    with app.unit_of_work() as uow:
+    with app.unit_of_work() as uow, scopes_kept(uow.session):
+        # Held for the whole page: the session's identity map keeps only what is referenced,
+        # so without it each part below read the request, its persons, names and deadlines
+        # again (nothing is shown from it here: each part checks need-to-know itself).
+        held = uow.session.get(RequestRow, request_id, options=WHOLE_REQUEST)
         detail = service.get_request(uow.session, who, request_id, now=app.now(), why=WHY)
         decisions = decision_service.decisions_on(uow.session, who, request_id)
         drafts = decision_service.drafts_on(uow.session, who, request_id)
@@ -273,6 +285,7 @@ def render_request(
         obligations = prosecution_service.obligations_on(uow.session, who, request_id,
                                                          today=app.clock.today())  # fmt: skip
         uow.commit()
+        del held
     for person in detail["persons"]:
         person["readings"] = machine_readings(
             [n["name"] for n in person["names"] if n["form"] == "original"]
