@@ -18,6 +18,7 @@ from .lexicon import (
     PARTICLES,
     SOFT_TITLES,
 )
+from .learned import LEARNED_SYSTEMS, learned_readings
 from .romanise import _NON_ALNUM, SYLLABIC_SCRIPTS, _transliterator, fold, skeleton
 
 
@@ -70,7 +71,12 @@ def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | No
     if script == "LATIN":
         raw = [(original, "as written")]
     else:
-        raw = [(_transliterator(s).transliterate(original), s) for s in systems]
+        raw = []
+        for s in systems:
+            if s in _LEARNED_SYSTEMS:  # read back by a model learned from data, last
+                raw += [(r, s) for r in learned_readings(original, s)]
+            else:
+                raw.append((_transliterator(s).transliterate(original), s))
     forms: dict[str, str] = {}
     for r, system in raw:
         f = r.lower() if r.isascii() else fold(r)
@@ -86,6 +92,7 @@ def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | No
     return make_part(original, tuple(forms), tuple(forms.values()), glyphs=glyphs)
 
 
+_LEARNED_SYSTEMS = frozenset(LEARNED_SYSTEMS.values())
 UNROMANISED = "as written, no romanisation"
 
 
