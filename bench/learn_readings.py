@@ -70,7 +70,9 @@ def tuning_query_clusters(prefix: str) -> set[str]:
         for line in f:
             row = json.loads(line)
             if row["dataset"].startswith("wikidata"):
-                out.update(k.split(":", 1)[1] for k in row["key"].split("|") if k.startswith(prefix))
+                out.update(
+                    k.split(":", 1)[1] for k in row["key"].split("|") if k.startswith(prefix)
+                )
     return out
 
 

@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 
 import icu  # type: ignore[import-untyped]
 
+from .learned import LEARNED_SYSTEMS, learned_readings
 from .lexicon import (
     _DIGIT,
     _LEET,
@@ -18,7 +19,6 @@ from .lexicon import (
     PARTICLES,
     SOFT_TITLES,
 )
-from .learned import LEARNED_SYSTEMS, learned_readings
 from .romanise import _NON_ALNUM, SYLLABIC_SCRIPTS, _transliterator, fold, skeleton
 
 
