@@ -194,7 +194,7 @@ def best_cut(
 
 
 def learn(language: str, log: Any) -> dict[str, Any]:
-    file, prefix, script, max_latin = LANGUAGES[language]
+    file, _, script, max_latin = LANGUAGES[language]
     pairs, stats = training_pairs(language)
     log(f"{language}: {len(pairs):,} training pairs ({stats})")
     step = max(1, len(pairs) // EM_PAIRS)

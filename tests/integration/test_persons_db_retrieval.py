@@ -182,7 +182,7 @@ def test_migration_0042_recomputes_the_keys_of_entries_named_in_cyrillic_or_arab
     learned = {
         f
         for p in parse_name("Леонид Мерлин").parts
-        for f, s in zip(p.forms, p.systems)
+        for f, s in zip(p.forms, p.systems, strict=True)
         if s == LEARNED_SYSTEMS["CYRILLIC"]
     }
     assert learned  # the keys restored include those of the learned readings
