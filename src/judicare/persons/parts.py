@@ -45,6 +45,8 @@ class Part:
     glyphs: str = ""  # the part as written, in a syllabic script (Han as Simplified)
     # one-consonant skeletons of forms of four letters or more (sysy, sisi: S)
     short_keys: frozenset[str] = frozenset()
+    # the forms that only a learned model read (`learned.py`), no rule
+    learned: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -136,6 +138,7 @@ def make_part(
             for f, k in zip(forms, form_keys, strict=True)
             if len(k) == 1 and len(f) >= MIN_FORM_ONE_CONSONANT
         ),
+        frozenset(f for f, s in zip(forms, systems, strict=True) if s in _LEARNED_SYSTEMS),
     )
 
 
