@@ -25,7 +25,8 @@ same retrieval: tests/integration/test_persons_db_retrieval.py); its query times
 database's.
 
 Run: `.venv/bin/python -m bench.matching_quality [--misses tuning|heldout|none] [--path
-memory|db]`. Tuning work looks at tuning misses only (the default).
+memory|db] [--split tuning|heldout|both]`. Tuning work looks at tuning misses only (the
+default) and runs `--split tuning`, which neither runs nor prints the held-out side.
 """
 
 from __future__ import annotations
@@ -170,7 +171,16 @@ def main() -> None:
     parser.add_argument("--misses", choices=("tuning", "heldout", "none"), default="tuning")
     parser.add_argument("--max-misses", type=int, default=80)
     parser.add_argument("--path", choices=("memory", "db"), default="memory")
+    parser.add_argument(
+        "--split",
+        choices=("tuning", "heldout", "both"),
+        default="both",
+        help="the side(s) to run (tuning while developing: the held-out side is not looked at)",
+    )
     args = parser.parse_args()
+    sides = ("tuning", "heldout") if args.split == "both" else (args.split,)
+    if args.misses != "none" and args.misses not in sides:
+        parser.error(f"--misses {args.misses} needs that side in --split")
     register = load("register")
     records = [to_record(r) for r in register]
     started = time.perf_counter()
@@ -187,7 +197,7 @@ def main() -> None:
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     timings: list[float] = []
     cpu: list[float] = []  # the query's CPU time: leaves out waiting for a core (or the disk)
-    for where in ("tuning", "heldout"):
+    for where in sides:
         queries = [q for q in load(where) if q["expect"]]
         for row in queries:
             q = PersonQuery(
@@ -239,7 +249,7 @@ def main() -> None:
     print(" ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
     failed = []
     for cat in cats:
-        for where in ("tuning", "heldout"):
+        for where in sides:
             t = tallies.get((where, cat))
             if t is None:
                 continue
@@ -248,7 +258,7 @@ def main() -> None:
             if where == "heldout" and t.shown < t.b_shown:
                 failed.append(f"{cat}: engine {t.shown}/{t.n} < baseline {t.b_shown}/{t.n}")
     print()
-    for where in ("tuning", "heldout"):
+    for where in sides:
         tp = fp = fn = 0
         for row in load(where):
             if not row["dataset"].startswith("cases.csv"):

@@ -14,6 +14,10 @@ from .points import MIN_PART_SIMILARITY
 KEY_SIMILARITY = 0.9  # same consonant skeleton, different spelling
 DOUBLED_SIMILARITY = 0.95  # Hasan / Hassan, Jong-uun / Jong-un
 NICKNAME_SIMILARITY = 0.9  # Ted / Theodore: a listed nickname of the given name
+# A reading that only the learned model gave (`learned.py`) is a guess: spelt alike to
+# another form, it counts this much of its edit similarity (the same form, or the same
+# consonant skeleton, count in full).
+LEARNED_EDIT_WEIGHT = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,8 @@ def compare_parts(a: Part, b: Part) -> PartMatch:
             if fa == fb:
                 return PartMatch(1.0, "same form", fa, fb, sa, sb)
             sim = OSA.normalized_similarity(fa, fb)
+            if fa in a.learned or fb in b.learned:  # a learned reading is a guess
+                sim *= LEARNED_EDIT_WEIGHT
             how = "edit similarity"
             if sim < DOUBLED_SIMILARITY and ua == ub:
                 sim, how = DOUBLED_SIMILARITY, "same but for doubled letters or a Baltic ending"
@@ -95,9 +101,12 @@ def part_similarity(a: Part, b: Part) -> float:
             x = max(x, KEY_SIMILARITY * sim(ka, kb))
         return _affix_capped(a.forms[0], b.forms[0], x)
     best = 0.0
+    learned_a, learned_b = a.learned, b.learned
     for fa in a.forms:
         for fb in b.forms:
             x = sim(fa, fb)
+            if (learned_a or learned_b) and (fa in learned_a or fb in learned_b):
+                x *= LEARNED_EDIT_WEIGHT
             if x > best:
                 best = x
     if best < DOUBLED_SIMILARITY and a.undoubled_set & b.undoubled_set:

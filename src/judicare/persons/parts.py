@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 
 import icu  # type: ignore[import-untyped]
 
+from .learned import LEARNED_SYSTEMS, learned_readings
 from .lexicon import (
     _DIGIT,
     _LEET,
@@ -44,6 +45,8 @@ class Part:
     glyphs: str = ""  # the part as written, in a syllabic script (Han as Simplified)
     # one-consonant skeletons of forms of four letters or more (sysy, sisi: S)
     short_keys: frozenset[str] = frozenset()
+    # the forms that only a learned model read (`learned.py`), no rule
+    learned: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -70,7 +73,12 @@ def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | No
     if script == "LATIN":
         raw = [(original, "as written")]
     else:
-        raw = [(_transliterator(s).transliterate(original), s) for s in systems]
+        raw = []
+        for s in systems:
+            if s in _LEARNED_SYSTEMS:  # read back by a model learned from data, last
+                raw += [(r, s) for r in learned_readings(original, s)]
+            else:
+                raw.append((_transliterator(s).transliterate(original), s))
     forms: dict[str, str] = {}
     for r, system in raw:
         f = r.lower() if r.isascii() else fold(r)
@@ -86,6 +94,7 @@ def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | No
     return make_part(original, tuple(forms), tuple(forms.values()), glyphs=glyphs)
 
 
+_LEARNED_SYSTEMS = frozenset(LEARNED_SYSTEMS.values())
 UNROMANISED = "as written, no romanisation"
 
 
@@ -129,6 +138,7 @@ def make_part(
             for f, k in zip(forms, form_keys, strict=True)
             if len(k) == 1 and len(f) >= MIN_FORM_ONE_CONSONANT
         ),
+        frozenset(f for f, s in zip(forms, systems, strict=True) if s in _LEARNED_SYSTEMS),
     )
 
 

@@ -9,6 +9,8 @@ from functools import cache, lru_cache
 
 import icu  # type: ignore[import-untyped]
 
+from .learned import LEARNED_SYSTEMS
+
 # ICU transform ids per script (and per language for Cyrillic). Every reading is kept.
 _CYRILLIC_BY_LANGUAGE = {
     "ru": ("Russian-Latin/BGN",),
@@ -150,7 +152,10 @@ def systems_for(script: str, text: str) -> tuple[str, ...]:
             "French",
             "Polivanov to Hepburn",
             "Palladius to pinyin",
+            LEARNED_SYSTEMS["CYRILLIC"],
         )
+    if script in LEARNED_SYSTEMS:
+        return (*_SCRIPT_SYSTEMS[script], LEARNED_SYSTEMS[script])
     return _SCRIPT_SYSTEMS.get(script, ("Any-Latin",))
 
 

@@ -23,6 +23,7 @@ KINDS = {
     "Arabic transposed letters",
     "compound together or apart",
     "foreign name written phonetically in Cyrillic",
+    "foreign name read back by a learned model",
 }
 # Other people in the same register: the refugee is found among them, not alone.
 OTHERS = ("Kim Jong Un", "Alexander Lukin", "Qasim Suleiman", "Hamid Karzai",
@@ -104,9 +105,11 @@ def test_the_fallback_shows_what_the_rules_leave_out_and_says_so():
     from judicare.persons.fallback import with_fallback
 
     index = PersonIndex()
-    record = PersonRecord("refugees", "1", ("Georginio Sansen",), status="refugee")
+    # (Джорджиньо Сансэн against Georginio Sansen, once this test's pair, is now read by the
+    # learned model: 0.95 by the rules.) Ag, read from Arabic, pairs with nothing.
+    record = PersonRecord("refugees", "1", ("Anselmini Ag",), status="refugee")
     index.add(record)
-    query = PersonQuery(("Джорджиньо Сансэн",))
+    query = PersonQuery(("أنسيلميني أغ",))
     rules = score_pair(query, record, SAFEGUARD)
     assert rules.score < SAFEGUARD.threshold
     [shown] = index.query(query, point=SAFEGUARD)
