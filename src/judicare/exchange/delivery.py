@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -121,7 +122,7 @@ class Deliverer:
                     for group in self._groups(self._due(self.node.clock.now(), capacity - held())):
                         in_flight[self.pool.submit(self._post_group, group)] = group
                 if not in_flight:
-                    self.wake.wait(self.settings.exchange_poll_seconds)
+                    self._idle(stop)
                     continue
                 done, _ = wait(in_flight, timeout=1.0, return_when=FIRST_COMPLETED)
                 if done:
@@ -135,6 +136,15 @@ class Deliverer:
                 self._settle_all(answered(list(in_flight)))
             except Exception:
                 logging.getLogger("judicare.exchange").exception("last settlement failed")
+
+    def _idle(self, stop: threading.Event) -> None:
+        """Wait for a queued message (`wake`), the next poll, or the order to stop."""
+        deadline = time.monotonic() + self.settings.exchange_poll_seconds
+        while not (stop.is_set() or self.wake.is_set()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self.wake.wait(min(left, 0.25))
 
     def _groups(self, jobs: list[_Job]) -> list[list[_Job]]:
         """The claimed messages in groups to post together: to one endpoint, without
@@ -173,7 +183,7 @@ class Deliverer:
         except Exception as exc:  # a fault in a transport must not stop the round: retry
             return [TransportFailure(f"unexpected {type(exc).__name__}: {exc}")] * len(jobs)
         if results is None:
-            [self._post(job) for job in jobs]
+            return [self._post(job) for job in jobs]
         return results
 
     def _settle_all(self, answered: list, report: DeliveryReport | None = None) -> DeliveryReport:
