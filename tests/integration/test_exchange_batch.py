@@ -207,3 +207,29 @@ def test_batch_framing_round_trips_and_refuses_what_is_not_a_batch():
     assert isinstance(busy, TransportFailure)
     with pytest.raises(TransportFailure, match="4 envelopes"):
         unframe_answers(answers, 4)
+
+
+def test_two_pipelined_workers_post_each_message_once(pair):
+    a, b, _ = pair
+    transport, _ = _http_to(b)
+    _queue(a, 60)
+    workers = [Deliverer(a.app, a.node, transport, seed=n) for n in range(2)]
+    stop = threading.Event()
+    threads = [threading.Thread(target=w.run, args=(stop,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while _count(a, ReceiptRow) < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        for worker in workers:
+            worker.close()
+    assert _count(a, ReceiptRow) == 60
+    assert _count(b, InboxRow) == 60
+    with b.app.unit_of_work() as uow:  # no envelope reached the receiver twice
+        assert set(uow.session.scalars(select(InboxRow.duplicates))) == {0}
+    assert len(_tags(b, "node:envelope:receive")) == 60
