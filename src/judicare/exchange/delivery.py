@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +35,9 @@ def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random) 
     so that many senders recovering together do not retry in step."""
     ceiling = min(cap, base * 2 ** max(0, attempts - 1))
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+MAX_GROUP = 16  # envelopes posted together to one peer (`HttpTransport.post_batch`)
 
 
 @dataclass
@@ -72,36 +76,137 @@ class Deliverer:
         self.settings = node.settings
         self.rng = random.Random(seed)
         self.pool = ThreadPoolExecutor(self.settings.exchange_senders, "judicare-deliver")
+        self.wake = node.outbox_signal  # set when this process queues a message
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
 
     def run_once(self) -> DeliveryReport:
+        """One round: claim what is due, post it concurrently, settle it in one transaction."""
         jobs = self._due(self.node.clock.now())
         report = DeliveryReport()
-        if not jobs:
-            return report
-        results = list(self.pool.map(self._post, jobs))
-        with self.app.unit_of_work() as uow:
-            now = self.node.clock.now()
-            for job, result in zip(jobs, results, strict=True):
-                self._settle(uow.session, job, result, now, report)
-            uow.commit()
+        if jobs:
+            groups = self._groups(jobs)
+            answered = [
+                pair
+                for group, results in zip(
+                    groups, self.pool.map(self._post_group, groups), strict=True
+                )
+                for pair in zip(group, results, strict=True)
+            ]
+            self._settle_all(answered, report)
         return report
 
     def run(self, stop: threading.Event) -> None:
-        """Deliver until told to stop; wait a little when nothing is due."""
+        """Deliver until told to stop. The posts are pipelined rather than taken in rounds:
+        while the senders post, the worker claims more (when half of what it holds is
+        done) and settles whatever has been answered, in one transaction for all the
+        answers that came in meanwhile (so a slow post never holds the others back, and
+        the database commits once per group, not once per message). When nothing is due
+        it waits for `wake` (set when a message is queued in this process) or for
+        `exchange_poll_seconds` (messages queued by other processes)."""
+        in_flight: dict[Future, list[_Job]] = {}
+        capacity = max(self.settings.exchange_batch_size, 2 * self.settings.exchange_senders)
+
+        def held() -> int:
+            return sum(len(group) for group in in_flight.values())
+
+        def answered(futures) -> list:
+            return [
+                pair for f in futures for pair in zip(in_flight.pop(f), f.result(), strict=True)
+            ]
+
         while not stop.is_set():
             try:
-                report = self.run_once()
-            except Exception:  # a database hiccup: log, pause, go on (nothing is lost)
+                if held() <= capacity // 2:
+                    self.wake.clear()
+                    for group in self._groups(self._due(self.node.clock.now(), capacity - held())):
+                        in_flight[self.pool.submit(self._post_group, group)] = group
+                if not in_flight:
+                    self._idle(stop)
+                    continue
+                done, _ = wait(in_flight, timeout=1.0, return_when=FIRST_COMPLETED)
+                if done:
+                    self._settle_all(answered(done))
+            except Exception:  # a database hiccup: log, pause, go on (nothing is lost: a
+                # message whose answer was not settled is taken again when its claim ends)
                 logging.getLogger("judicare.exchange").exception("delivery round failed")
-                report = DeliveryReport()
                 stop.wait(1.0)
-            if report.attempted == 0:
-                stop.wait(self.settings.exchange_poll_seconds)
+        if in_flight:  # let the posts under way finish and keep their receipts
+            try:
+                self._settle_all(answered(list(in_flight)))
+            except Exception:
+                logging.getLogger("judicare.exchange").exception("last settlement failed")
 
-    def _due(self, now: datetime) -> list[_Job]:
+    def _idle(self, stop: threading.Event) -> None:
+        """Wait for a queued message (`wake`), the next poll, or the order to stop."""
+        deadline = time.monotonic() + self.settings.exchange_poll_seconds
+        while not (stop.is_set() or self.wake.is_set()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self.wake.wait(min(left, 0.25))
+
+    def _groups(self, jobs: list[_Job]) -> list[list[_Job]]:
+        """The claimed messages in groups to post together: to one endpoint, without
+        attachments (those go alone, after their uploads), at most `MAX_GROUP` envelopes
+        and the peer's envelope size cap in all, spread over the senders. With the
+        in-process mock transport (no `post_batch`) every message goes alone."""
+        if not hasattr(self.transport, "post_batch"):
+            return [[job] for job in jobs]
+        size = max(1, min(MAX_GROUP, -(-len(jobs) // self.settings.exchange_senders)))
+        limit = self.settings.exchange_max_envelope_bytes
+        groups: list[list[_Job]] = []
+        open_groups: dict[str, tuple[list[_Job], int]] = {}
+        for job in jobs:
+            if job.endpoint is None or job.orphaned or job.attachments:
+                groups.append([job])
+                continue
+            group, total = open_groups.get(job.endpoint, ([], 0))
+            if group and (len(group) >= size or total + len(job.envelope) + 4 > limit):
+                group, total = [], 0
+            if not group:
+                groups.append(group)
+            group.append(job)
+            open_groups[job.endpoint] = (group, total + len(job.envelope) + 4)
+        return groups
+
+    def _post_group(self, jobs: list[_Job]) -> list:
+        """Each job's outcome: a group to one peer in one request (`post_batch`), else one
+        by one (a peer without a batch inbox, or that would not take this batch whole)."""
+        endpoint = jobs[0].endpoint
+        if len(jobs) == 1 or endpoint is None:
+            return [self._post(job) for job in jobs]
+        try:
+            results = self.transport.post_batch(endpoint, [job.envelope for job in jobs])  # type: ignore[attr-defined]
+        except TransportFailure as exc:
+            return [exc] * len(jobs)
+        except Exception as exc:  # a fault in a transport must not stop the round: retry
+            return [TransportFailure(f"unexpected {type(exc).__name__}: {exc}")] * len(jobs)
+        if results is None:
+            return [self._post(job) for job in jobs]
+        return results
+
+    def _settle_all(self, answered: list, report: DeliveryReport | None = None) -> DeliveryReport:
+        """Record the outcome of each post (receipt, retry or dead letter) in one transaction,
+        the outbox rows read in one statement."""
+        report = report if report is not None else DeliveryReport()
+        with self.app.unit_of_work() as uow:
+            now = self.node.clock.now()
+            ids = [job.id for job, _ in answered]
+            query = select(OutboxRow).where(OutboxRow.id.in_(ids))
+            rows = {row.id: row for row in uow.session.scalars(query)}
+            # Read the peers once: held here, the rows stay in the session's identity map
+            # for every receipt checked below (each still checked against its endorsement).
+            peers = uow.session.scalars(  # noqa: F841
+                select(PeerRow).where(PeerRow.node_id.in_({job.peer_id for job, _ in answered}))
+            ).all()
+            for job, result in answered:
+                self._settle(uow.session, rows.get(job.id), job, result, now, report)
+            uow.commit()
+        return report
+
+    def _due(self, now: datetime, limit: int | None = None) -> list[_Job]:
         """Due messages, in order within each conversation: a message waits while an earlier
         one of its conversation is still pending (a supplementary request never overtakes
         the request it supplements); a dead letter no longer holds the others back."""
@@ -121,7 +226,7 @@ class Deliverer:
             .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
             .where(~waiting)
             .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-            .limit(self.settings.exchange_batch_size)
+            .limit(limit or self.settings.exchange_batch_size)
         )
         with self.app.unit_of_work() as uow:
             if uow.session.get_bind().dialect.name == "postgresql":
@@ -177,8 +282,10 @@ class Deliverer:
                 return refused
         return None
 
-    def _settle(self, session, job: _Job, result, now: datetime, report: DeliveryReport) -> None:
-        row = session.get(OutboxRow, job.id)
+    def _settle(
+        self, session, row: OutboxRow | None, job: _Job, result, now: datetime,
+        report: DeliveryReport,
+    ) -> None:  # fmt: skip
         if row is None or row.status != OutboxStatus.PENDING:
             return
         if isinstance(result, Delivered):

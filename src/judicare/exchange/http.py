@@ -35,9 +35,11 @@ from judicare.exchange.errors import (
     ConcurrentFirstUse,
     EvidenceBagRefused,
     ExchangeError,
+    Malformed,
     Rejected,
     TooLarge,
 )
+from judicare.exchange.inbox_batch import handle_batch
 from judicare.exchange.keys import FileKeyStore, KeyStore
 from judicare.exchange.refusals import count_refusal
 from judicare.exchange.service import (
@@ -49,7 +51,13 @@ from judicare.exchange.service import (
     record_upload_rejection,
     system_principal,
 )
-from judicare.exchange.transport import ENVELOPE_MEDIA_TYPE, INBOX_PATH
+from judicare.exchange.transport import (
+    BATCH_MEDIA_TYPE,
+    ENVELOPE_MEDIA_TYPE,
+    INBOX_PATH,
+    frame_answers,
+    unframe,
+)
 from judicare.files import removal
 
 log = logging.getLogger("judicare.exchange")
@@ -193,6 +201,26 @@ async def inbox(request: Request, app: AppDep, node: NodeDep) -> Response:
     if refused is not None:
         return JSONResponse({"error": refused}, status_code=status)
     return Response(content=content, media_type=ENVELOPE_MEDIA_TYPE)
+
+
+@router.post("/inbox/batch", summary="Receive several signed envelopes in one transaction")
+async def inbox_batch(request: Request, app: AppDep, node: NodeDep) -> Response:
+    """`transport.BATCH_MEDIA_TYPE` in and out; read under the single inbox's size cap."""
+    limit, data = node.settings.exchange_max_envelope_bytes, bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            error = TooLarge(f"the batch is larger than the {limit} bytes this node reads")
+            await run_in_threadpool(_record_refusal, app, node, "envelope", error)
+            return JSONResponse(error_body(error.code, error.message), status_code=413)
+    try:
+        envelopes = unframe(bytes(data))
+    except ValueError as exc:
+        error = Malformed(f"not a batch of envelopes: {exc}")
+        await run_in_threadpool(_record_refusal, app, node, "envelope", error)
+        return JSONResponse(error_body(error.code, error.message), status_code=400)
+    answers = await run_in_threadpool(handle_batch, app, node, envelopes, handle_envelope)
+    return Response(content=frame_answers(answers), media_type=BATCH_MEDIA_TYPE)
 
 
 @router.put("/attachments/{message_id}/{attachment_id}")

@@ -132,7 +132,13 @@ def load_peer(session: Session, ring: KeyRing, node_id: str) -> tuple[PeerRow, P
     if row is None or not row.active:
         return None
     _check_endorsement(ring, row)
+    # Held for the session's life, so that the next message of the same transaction finds
+    # the row in the identity map (read again after a commit, which expires it).
+    session.info.setdefault(_HELD, {})[node_id] = row
     return row, card_keys(row.card)
+
+
+_HELD = "judicare.exchange.peers"
 
 
 def accept_rotation(

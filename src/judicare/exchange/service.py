@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
@@ -80,6 +80,9 @@ class Node:
     # registered by hand: `App.basis.get` in a server, any function (or None) in tests.
     basis: Callable[[Session], object] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set once a transaction that queued a message for a peer has committed: the delivery
+    # worker of this process (`Deliverer.wake`) then posts it without waiting for its poll.
+    outbox_signal: threading.Event = field(default_factory=threading.Event)
 
     def ring(self) -> KeyRing:
         """The keys, reloaded when they change on disk (a rotation by the CLI)."""
@@ -144,15 +147,31 @@ def send_message(
         attempts=0, next_attempt_at=now, last_error="", created_at=now,
         expires_at=now + node.lifetime,
     )  # fmt: skip
-    session.add(row)
-    session.flush()
+    session.add(row)  # flushed with the transaction's next statement (several in one INSERT)
     record(
         session, actor=actor, action=AuditAction.DISCLOSURE, tag="node:message:queue",
         subject_type="message", subject_id=message_id, why=why, at=now,
         details={"recipients": [peer_id], "type": kind.key, "request": request_id,
                  "envelope_sha256": row.envelope_sha256},
     )  # fmt: skip
+    session.info.setdefault(_WAKE, []).append(node.outbox_signal)
     return row
+
+
+_WAKE = "judicare.exchange.wake"
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_deliverer(session: Session) -> None:
+    """A queued message is there for the delivery worker only once committed."""
+    for signal in session.info.pop(_WAKE, ()):
+        signal.set()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_wake(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WAKE, None)
 
 
 REQUEST_TYPES = (REQUEST.key, SUPPLEMENTARY_REQUEST.key)
@@ -303,8 +322,19 @@ def receive(session: Session, node: Node, raw: bytes, *, now: datetime) -> Recei
         raise
 
 
+# Message ids a batch found absent from the duplicate store in this transaction
+# (`inbox_batch`): no need to look each up again. A concurrent copy that arrives meanwhile
+# is still caught by the inbox row's unique key when this transaction inserts it.
+ABSENT = "judicare.exchange.absent"
+
+
 def _accept(session, node: Node, ring, keys, raw, header, verified, now) -> Received:
-    earlier = session.get(InboxRow, verified.message_id)
+    absent = session.info.get(ABSENT, set())
+    if verified.message_id in absent:
+        absent.discard(verified.message_id)  # a second copy in the batch looks it up
+        earlier = None
+    else:
+        earlier = session.get(InboxRow, verified.message_id)
     if earlier is not None:
         if earlier.envelope_sha256 != verified.sha256:
             raise Replayed(

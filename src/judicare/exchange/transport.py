@@ -3,12 +3,19 @@
 One method, `post(endpoint, envelope)`, returns `Delivered(receipt)` or `Refused(code,
 message, permanent)`, or raises `TransportFailure` when the outcome is unknown (network
 down, timeout, server error): the outbox then retries the same bytes later.
-`HttpTransport` posts over HTTP(S) with httpx; `MockTransport` routes in process, for tests,
-and can fail, drop or partition on request.
+`HttpTransport` posts over HTTP(S) with httpx (one kept-alive client); `MockTransport` routes
+in process, for tests, and can fail, drop or partition on request.
+
+`HttpTransport.post_batch` posts several envelopes in one request to the peer's batch inbox,
+which applies them in one transaction (one commit, one audit-chain append for the group)
+and answers each as the single inbox would. Each envelope stays signed, encrypted and
+receipted on its own; only the HTTP request and the receiver's commit are shared. A peer
+without the batch inbox (HTTP 404 or 405) gets its envelopes one by one.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +25,13 @@ import httpx
 
 INBOX_PATH = "/api/v1/exchange/inbox"
 ATTACHMENTS_PATH = "/api/v1/exchange/attachments"
+INBOX_BATCH_PATH = "/api/v1/exchange/inbox/batch"
 ENVELOPE_MEDIA_TYPE = "application/vnd.judicare.envelope"
+# A batch is the envelopes one after the other, each preceded by its length (4 bytes, big
+# endian); its answer is, for each envelope in the same order, the HTTP status the single
+# inbox would have given (2 bytes), the length (4 bytes), then the receipt or the JSON error.
+BATCH_MEDIA_TYPE = "application/vnd.judicare.envelope-batch"
+MAX_BATCH_ENVELOPES = 64
 # Refusals that may succeed later with the same bytes (the receiver is busy or restarting).
 TEMPORARY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -64,11 +77,70 @@ def outcome(status: int, content: bytes, error: dict | None) -> Delivered | Refu
     return Refused(error.get("code", f"http_{status}"), error.get("message", ""), True)
 
 
+def frame(envelopes: list[bytes]) -> bytes:
+    return b"".join(len(e).to_bytes(4, "big") + e for e in envelopes)
+
+
+def unframe(data: bytes) -> list[bytes]:
+    """The envelopes of a batch; ValueError if it is not one."""
+    items, at = [], 0
+    while at < len(data):
+        if at + 4 > len(data):
+            raise ValueError("a batch ends in the middle of a length")
+        size = int.from_bytes(data[at : at + 4], "big")
+        if size == 0 or at + 4 + size > len(data):
+            raise ValueError(f"envelope {len(items) + 1} of the batch is empty or cut short")
+        items.append(data[at + 4 : at + 4 + size])
+        at += 4 + size
+        if len(items) > MAX_BATCH_ENVELOPES:
+            raise ValueError(f"a batch holds at most {MAX_BATCH_ENVELOPES} envelopes")
+    if not items:
+        raise ValueError("the batch holds no envelope")
+    return items
+
+
+def frame_answers(answers: list[tuple[int, bytes, dict | None]]) -> bytes:
+    parts = []
+    for status, content, error in answers:
+        body = content if error is None else json.dumps({"error": error}).encode()
+        parts.append(status.to_bytes(2, "big") + len(body).to_bytes(4, "big") + body)
+    return b"".join(parts)
+
+
+def unframe_answers(data: bytes, count: int) -> list[Delivered | Refused | TransportFailure]:
+    """Each envelope's outcome; TransportFailure (raised) if the answer is not one."""
+    results: list[Delivered | Refused | TransportFailure] = []
+    at = 0
+    while at < len(data):
+        if at + 6 > len(data):
+            raise TransportFailure("the batch answer ends in the middle of an item")
+        status = int.from_bytes(data[at : at + 2], "big")
+        size = int.from_bytes(data[at + 2 : at + 6], "big")
+        body = data[at + 6 : at + 6 + size]
+        if len(body) != size:
+            raise TransportFailure("the batch answer is cut short")
+        at += 6 + size
+        error = None
+        if status != 200:
+            try:
+                error = json.loads(body).get("error")
+            except (ValueError, AttributeError):
+                error = None
+        try:
+            results.append(outcome(status, body, error))
+        except TransportFailure as failure:  # this one may be retried; the others stand
+            results.append(failure)
+    if len(results) != count:
+        raise TransportFailure(f"the batch answer has {len(results)} items for {count} envelopes")
+    return results
+
+
 class HttpTransport:
     def __init__(self, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
         self.client = client or httpx.Client(
             timeout=timeout, limits=httpx.Limits(max_connections=32), trust_env=False
         )
+        self.without_batch: set[str] = set()  # peers that have no batch inbox
 
     def post(self, endpoint: str, envelope: bytes) -> Delivered | Refused:
         url = endpoint.rstrip("/") + INBOX_PATH
@@ -85,6 +157,29 @@ class HttpTransport:
             except ValueError:
                 error = None
         return outcome(response.status_code, response.content, error)
+
+    def post_batch(
+        self, endpoint: str, envelopes: list[bytes]
+    ) -> list[Delivered | Refused | TransportFailure] | None:
+        """Each envelope's outcome, in order; None if the peer has no batch inbox or did not
+        take this batch as one (then post them one by one); raises TransportFailure when
+        the outcome of the whole batch is unknown."""
+        if endpoint in self.without_batch:
+            return None
+        url = endpoint.rstrip("/") + INBOX_BATCH_PATH
+        try:
+            response = self.client.post(
+                url, content=frame(envelopes), headers={"content-type": BATCH_MEDIA_TYPE}
+            )
+        except httpx.HTTPError as exc:
+            raise TransportFailure(f"{type(exc).__name__} posting to {url}: {exc}") from None
+        if response.status_code in TEMPORARY_STATUSES:
+            raise TransportFailure(f"HTTP {response.status_code} from {url}")
+        if response.status_code in (404, 405):  # an older node: single posts from now on
+            self.without_batch.add(endpoint)
+        if response.status_code != 200:
+            return None
+        return unframe_answers(response.content, len(envelopes))
 
     def upload(
         self, endpoint: str, message_id: str, attachment_id: str, chunks: Iterable[bytes],
