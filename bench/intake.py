@@ -11,7 +11,8 @@ a plain FastAPI + SQLAlchemy peer that inserts the same rows, measured in the sa
   measure, deadline, person, names) in one transaction with the SQLAlchemy ORM, with no
   sign-in, audit, index or idempotency.
 
-Same clients, same warm-up (a few unmeasured calls per client), same number of requests.
+Same clients, same warm-up (a few unmeasured calls per client), same number of requests, in
+alternating rounds (API, peer, API, peer…; the servers restarted for each, untimed).
 Prints throughput and p50/p99 latency for both and the ratio API / peer. After the API run
 the audit trail is verified: concurrent creates must leave one unbroken hash chain, with one
 entry per create.
@@ -150,7 +151,9 @@ def stop(process: subprocess.Popen) -> None:
 WARM_UP = 10_000_000  # numbers of the warm-up calls, apart from the measured ones
 
 
-def run_clients(clients: int, total: int, one, warm_up: int = 0) -> tuple[float, list[float]]:
+def run_clients(
+    clients: int, total: int, one, warm_up: int = 0, first: int = 0
+) -> tuple[float, list[float]]:
     """`clients` threads share `total` calls of `one(number, state)`; each thread keeps its own
     `state` (its HTTP client or database connection), closed when the thread is done. Each
     thread first makes `warm_up` unmeasured calls, so that both sides are measured in their
@@ -164,7 +167,7 @@ def run_clients(clients: int, total: int, one, warm_up: int = 0) -> tuple[float,
         try:
             try:
                 for n in range(warm_up):
-                    one(WARM_UP + thread * warm_up + n, state)
+                    one(WARM_UP + first + thread * warm_up + n, state)
             finally:
                 ready.wait()
             for number in indexes:
@@ -176,7 +179,7 @@ def run_clients(clients: int, total: int, one, warm_up: int = 0) -> tuple[float,
                 resource.close()
         return local
 
-    chunks = [range(i, total, clients) for i in range(clients)]
+    chunks = [range(first + i, first + total, clients) for i in range(clients)]
     with ThreadPoolExecutor(clients) as pool:
         futures = [pool.submit(worker, i, chunk) for i, chunk in enumerate(chunks)]
         ready.wait()
@@ -193,7 +196,7 @@ def http_client() -> httpx.Client:
     return httpx.Client(timeout=60, transport=httpx.HTTPTransport(socket_options=nodelay))
 
 
-def run_api(url: str, prepared: Prepared, args) -> tuple[float, list[float]]:
+def run_api(url: str, prepared: Prepared, args, first: int) -> tuple[float, list[float]]:
     """Judicare's own server: `judicare serve` with `args.workers` processes."""
     port = free_port()
     arguments = ["judicare.cli", "serve", "--db", url, "--port", str(port)]
@@ -211,12 +214,12 @@ def run_api(url: str, prepared: Prepared, args) -> tuple[float, list[float]]:
         assert response.status_code == 201, response.text[:200]
 
     try:
-        return run_clients(args.clients, args.requests, create, warm_up=args.warm_up)
+        return run_clients(args.clients, args.requests, create, args.warm_up, first)
     finally:
         stop(server)
 
 
-def run_peer(url: str, prepared: Prepared, args) -> tuple[float, list[float]]:
+def run_peer(url: str, prepared: Prepared, args, first: int) -> tuple[float, list[float]]:
     """The plain peer (`bench.intake_peer`), served the same way."""
     port = free_port()
     arguments = ["bench.intake_peer", "--db", url, "--port", str(port)]
@@ -230,7 +233,7 @@ def run_peer(url: str, prepared: Prepared, args) -> tuple[float, list[float]]:
         assert response.status_code == 201, response.text[:200]
 
     try:
-        return run_clients(args.clients, args.requests, create, warm_up=args.warm_up)
+        return run_clients(args.clients, args.requests, create, args.warm_up, first)
     finally:
         stop(server)
 
@@ -258,10 +261,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (both)")
     parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating rounds of each side (both summed)"
+    )
+    parser.add_argument(
         "--warm-up", type=int, default=3, help="unmeasured calls per client before timing"
     )
     args = parser.parse_args()
-    for name in ("clients", "requests", "workers"):
+    for name in ("clients", "requests", "workers", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.warm_up < 0:
@@ -273,17 +279,24 @@ def main() -> None:
             api_prepared, peer_prepared = prepare(api_url), prepare(peer_url)
             api_before, peer_before = count_rows(api_url), count_rows(peer_url)
             audit_before = verify_audit(api_url)
-        with console.status("Judicare's API…"):
-            api_seconds, api_latencies = run_api(api_url, api_prepared, args)
+        api_seconds = peer_seconds = 0.0
+        api_latencies: list[float] = []
+        peer_latencies: list[float] = []
+        for round_ in range(args.rounds):  # alternating, so that a change of load hits both
+            first = round_ * (args.requests + args.clients * args.warm_up)
+            with console.status(f"Round {round_ + 1}: Judicare's API…"):
+                seconds, latencies = run_api(api_url, api_prepared, args, first)
+                api_seconds, api_latencies = api_seconds + seconds, api_latencies + latencies
+            with console.status(f"Round {round_ + 1}: the plain peer…"):
+                seconds, latencies = run_peer(peer_url, peer_prepared, args, first)
+                peer_seconds, peer_latencies = peer_seconds + seconds, peer_latencies + latencies
         with console.status("Verifying the audit chain…"):
             audit_entries = verify_audit(api_url)
-        with console.status("The plain peer…"):
-            peer_seconds, peer_latencies = run_peer(peer_url, peer_prepared, args)
         api_rows, peer_rows = count_rows(api_url), count_rows(peer_url)
     finally:
         drop_database(api_url)
         drop_database(peer_url)
-    creates = args.requests + args.clients * args.warm_up
+    creates = (args.requests + args.clients * args.warm_up) * args.rounds
     written = {t: (api_rows[t] - api_before[t], peer_rows[t] - peer_before[t]) for t in ROW_TABLES}
     if any(api != peer for api, peer in written.values()) or written["requests"][0] != creates:
         raise SystemExit(f"the two sides did not write the same rows: {written}")
@@ -303,8 +316,8 @@ def main() -> None:
         )
 
     table = Table(
-        title=f"Request intake on PostgreSQL: {args.requests} creates, {args.clients} clients, "
-        f"{args.workers} server processes each"
+        title=f"Request intake on PostgreSQL: {args.rounds} x {args.requests} creates, "
+        f"{args.clients} clients, {args.workers} server processes each"
     )
     for column in ("server", "per second", "p50 ms", "p99 ms"):
         table.add_column(column, justify="left" if column == "server" else "right")
@@ -317,7 +330,7 @@ def main() -> None:
         f"Audit trail after the API run: {audit_entries} entries "
         f"({audit_entries - audit_before} new), one valid chain"
     )
-    ratio = peer_seconds / api_seconds
+    ratio = (len(api_latencies) / api_seconds) / (len(peer_latencies) / peer_seconds)
     console.print(f"API / peer throughput = {ratio:.2f} (aim: at least 0.5)")
     console.print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
