@@ -1,21 +1,27 @@
-"""Benchmark: concurrent request creation through the API against PostgreSQL, beside raw
-INSERTs of a row of the same size, measured in the same run.
+"""Benchmark: concurrent request creation through Judicare's API against PostgreSQL, beside
+a plain FastAPI + SQLAlchemy peer that inserts the same rows, measured in the same run.
 
 - API: a real `judicare serve` process on a fresh PostgreSQL database; N clients each POST
-  requests (with an Idempotency-Key) as fast as they can.
-- Raw: the same number of clients, each with its own connection, INSERT one row holding the
-  same JSON body into a plain table, one transaction per row.
+  requests (with an Idempotency-Key) as fast as they can. Each create is signed in, checked
+  (need to know, dates, legal basis), audited in the hash chain, indexed for person matching,
+  idempotent, and looks for competing requests, all in one transaction.
+- Peer (`bench.intake_peer`): a minimal FastAPI app served by uvicorn exactly as `judicare
+  serve` is (same worker count, uvloop and httptools) on a second fresh database migrated and
+  loaded the same way; it takes the same JSON body and inserts the same rows (request,
+  measure, deadline, person, names) in one transaction with the SQLAlchemy ORM, with no
+  sign-in, audit, index or idempotency.
 
-Prints throughput and p50/p99 latency for both and the ratio API / raw.
-Both sides are timed after a few unmeasured calls per client (steady state). After the API
-run the audit trail is verified: concurrent creates must leave one unbroken hash chain.
+Same clients, same warm-up (a few unmeasured calls per client), same number of requests, in
+alternating rounds (API, peer, API, peer…; the servers restarted for each, untimed).
+Prints throughput and p50/p99 latency for both and the ratio API / peer. After the API run
+the audit trail is verified: concurrent creates must leave one unbroken hash chain, with one
+entry per create.
 Run: `.venv/bin/python -m bench.intake [--clients 32] [--requests 1500] [--workers 2]`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -25,9 +31,9 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import httpx
-import psycopg
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, select, text
@@ -66,8 +72,14 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-def prepare(url: str) -> str:
-    """Schema, reference data, the demo users; returns an officer's API token."""
+class Prepared(NamedTuple):
+    token: str  # an officer's API token
+    authority: str  # the officer's authority
+    user: int  # the officer's user id
+
+
+def prepare(url: str) -> Prepared:
+    """Schema, reference data, the demo users, an officer's API token."""
     from judicare.app import create_app
     from judicare.auth.models import UserRow
     from judicare.auth.service import issue_token, principal_of
@@ -80,10 +92,12 @@ def prepare(url: str) -> str:
     load_demo(app)
     with app.unit_of_work() as uow:
         user = uow.session.scalar(select(UserRow).where(UserRow.username == "anna.officer"))
-        token = issue_token(uow.session, principal_of(user), now=app.now())
+        assert user is not None
+        principal = principal_of(user)
+        token = issue_token(uow.session, principal, now=app.now())
         uow.commit()
     app.dispose()
-    return token
+    return Prepared(token, principal.authority_id, principal.user_id)
 
 
 def verify_audit(url: str) -> int:
@@ -103,30 +117,43 @@ def verify_audit(url: str) -> int:
     return entries
 
 
-def start_server(url: str, workers: int) -> tuple[subprocess.Popen, int]:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def start_server(arguments: list[str], port: int, health: str) -> subprocess.Popen:
+    """Start `python -m <arguments>` and wait until GET `health` answers."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "judicare.cli", "serve", "--db", url, "--port", str(port),
-         "--workers", str(workers)],
+        [sys.executable, "-m", *arguments],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "JUDICARE_ENVIRONMENT": "test"},
     )  # fmt: skip
-    for _ in range(300):
+    deadline = time.monotonic() + 300  # importing the app takes 20 s on a loaded machine
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server {arguments[0]} stopped (exit {process.returncode})")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return process, port
+            if httpx.get(f"http://127.0.0.1:{port}{health}", timeout=1).status_code == 200:
+                return process
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"the server {arguments[0]} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
 
 
 WARM_UP = 10_000_000  # numbers of the warm-up calls, apart from the measured ones
 
 
-def run_clients(clients: int, total: int, one, warm_up: int = 0) -> tuple[float, list[float]]:
+def run_clients(
+    clients: int, total: int, one, warm_up: int = 0, first: int = 0
+) -> tuple[float, list[float]]:
     """`clients` threads share `total` calls of `one(number, state)`; each thread keeps its own
     `state` (its HTTP client or database connection), closed when the thread is done. Each
     thread first makes `warm_up` unmeasured calls, so that both sides are measured in their
@@ -140,7 +167,7 @@ def run_clients(clients: int, total: int, one, warm_up: int = 0) -> tuple[float,
         try:
             try:
                 for n in range(warm_up):
-                    one(WARM_UP + thread * warm_up + n, state)
+                    one(WARM_UP + first + thread * warm_up + n, state)
             finally:
                 ready.wait()
             for number in indexes:
@@ -152,7 +179,7 @@ def run_clients(clients: int, total: int, one, warm_up: int = 0) -> tuple[float,
                 resource.close()
         return local
 
-    chunks = [range(i, total, clients) for i in range(clients)]
+    chunks = [range(first + i, first + total, clients) for i in range(clients)]
     with ThreadPoolExecutor(clients) as pool:
         futures = [pool.submit(worker, i, chunk) for i, chunk in enumerate(chunks)]
         ready.wait()
@@ -169,66 +196,118 @@ def http_client() -> httpx.Client:
     return httpx.Client(timeout=60, transport=httpx.HTTPTransport(socket_options=nodelay))
 
 
+def run_api(url: str, prepared: Prepared, args, first: int) -> tuple[float, list[float]]:
+    """Judicare's own server: `judicare serve` with `args.workers` processes."""
+    port = free_port()
+    arguments = ["judicare.cli", "serve", "--db", url, "--port", str(port)]
+    server = start_server([*arguments, "--workers", str(args.workers)], port, "/api/v1/health")
+    headers = {"Authorization": f"Bearer {prepared.token}"}
+
+    def create(number, state):
+        if "client" not in state:  # one client per thread, reused
+            state["client"] = http_client()
+        response = state["client"].post(
+            f"http://127.0.0.1:{port}/api/v1/requests",
+            json=body(number),
+            headers={**headers, "Idempotency-Key": f"bench-{number:07d}"},
+        )
+        assert response.status_code == 201, response.text[:200]
+
+    try:
+        return run_clients(args.clients, args.requests, create, args.warm_up, first)
+    finally:
+        stop(server)
+
+
+def run_peer(url: str, prepared: Prepared, args, first: int) -> tuple[float, list[float]]:
+    """The plain peer (`bench.intake_peer`), served the same way."""
+    port = free_port()
+    arguments = ["bench.intake_peer", "--db", url, "--port", str(port)]
+    arguments += ["--authority", prepared.authority, "--user", str(prepared.user)]
+    server = start_server([*arguments, "--workers", str(args.workers)], port, "/docs")
+
+    def create(number, state):
+        if "client" not in state:
+            state["client"] = http_client()
+        response = state["client"].post(f"http://127.0.0.1:{port}/requests", json=body(number))
+        assert response.status_code == 201, response.text[:200]
+
+    try:
+        return run_clients(args.clients, args.requests, create, args.warm_up, first)
+    finally:
+        stop(server)
+
+
+def count_rows(url: str) -> dict[str, int]:
+    """Rows in the tables both sides write, to check that they wrote the same."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {
+                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ROW_TABLES
+            }
+    finally:
+        engine.dispose()
+
+
+ROW_TABLES = ("requests", "request_measures", "request_deadlines", "request_persons",
+              "person_names")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=1500)
-    parser.add_argument("--workers", type=int, default=2, help="API worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (both)")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating rounds of each side (both summed)"
+    )
     parser.add_argument(
         "--warm-up", type=int, default=3, help="unmeasured calls per client before timing"
     )
     args = parser.parse_args()
+    for name in ("clients", "requests", "workers", "rounds"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if args.warm_up < 0:
+        parser.error("--warm-up cannot be negative")
     console = Console()
-    url = fresh_database()
+    api_url, peer_url = fresh_database(), fresh_database()
     try:
-        with console.status("Preparing a fresh PostgreSQL database…"):
-            token = prepare(url)
-        server, port = start_server(url, args.workers)
-        try:
-            headers = {"Authorization": f"Bearer {token}"}
-
-            def create(number, state):
-                if "client" not in state:  # one client per thread, reused
-                    state["client"] = http_client()
-                client = state["client"]
-                response = client.post(
-                    f"http://127.0.0.1:{port}/api/v1/requests",
-                    json=body(number),
-                    headers={**headers, "Idempotency-Key": f"bench-{number:07d}"},
-                )
-                assert response.status_code == 201, response.text[:200]
-
-            api_seconds, api_latencies = run_clients(
-                args.clients, args.requests, create, warm_up=args.warm_up
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        audit_entries = verify_audit(url)
-
-        raw_url = url.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(raw_url, autocommit=True) as connection:
-            connection.execute(
-                "CREATE TABLE raw_rows (id bigserial PRIMARY KEY, body jsonb NOT NULL)"
-            )
-
-        def insert(number, state):
-            if "connection" not in state:  # one connection per thread, reused
-                state["connection"] = psycopg.connect(raw_url, autocommit=True)
-            connection = state["connection"]
-            connection.execute(
-                "INSERT INTO raw_rows (body) VALUES (%s)", (json.dumps(body(number)),)
-            )
-
-        raw_seconds, raw_latencies = run_clients(
-            args.clients, args.requests, insert, warm_up=args.warm_up
-        )
+        with console.status("Preparing two fresh PostgreSQL databases…"):
+            api_prepared, peer_prepared = prepare(api_url), prepare(peer_url)
+            api_before, peer_before = count_rows(api_url), count_rows(peer_url)
+            audit_before = verify_audit(api_url)
+        api_seconds = peer_seconds = 0.0
+        api_latencies: list[float] = []
+        peer_latencies: list[float] = []
+        for round_ in range(args.rounds):  # alternating, so that a change of load hits both
+            first = round_ * (args.requests + args.clients * args.warm_up)
+            with console.status(f"Round {round_ + 1}: Judicare's API…"):
+                seconds, latencies = run_api(api_url, api_prepared, args, first)
+                api_seconds, api_latencies = api_seconds + seconds, api_latencies + latencies
+            with console.status(f"Round {round_ + 1}: the plain peer…"):
+                seconds, latencies = run_peer(peer_url, peer_prepared, args, first)
+                peer_seconds, peer_latencies = peer_seconds + seconds, peer_latencies + latencies
+        with console.status("Verifying the audit chain…"):
+            audit_entries = verify_audit(api_url)
+        api_rows, peer_rows = count_rows(api_url), count_rows(peer_url)
     finally:
-        drop_database(url)
+        drop_database(api_url)
+        drop_database(peer_url)
+    creates = (args.requests + args.clients * args.warm_up) * args.rounds
+    written = {t: (api_rows[t] - api_before[t], peer_rows[t] - peer_before[t]) for t in ROW_TABLES}
+    if any(api != peer for api, peer in written.values()) or written["requests"][0] != creates:
+        raise SystemExit(f"the two sides did not write the same rows: {written}")
+    if audit_entries - audit_before < creates:
+        raise SystemExit(
+            f"{creates} creates left only {audit_entries - audit_before} new audit entries"
+        )
 
     def row(name, seconds, latencies):
         ordered = sorted(latencies)
-        p99 = ordered[int(len(ordered) * 0.99) - 1]
+        p99 = ordered[max(int(len(ordered) * 0.99) - 1, 0)]
         return (
             name,
             f"{len(latencies) / seconds:,.0f}",
@@ -237,16 +316,23 @@ def main() -> None:
         )
 
     table = Table(
-        title=f"Request intake on PostgreSQL: {args.requests} creates, {args.clients} clients"
+        title=f"Request intake on PostgreSQL: {args.rounds} x {args.requests} creates, "
+        f"{args.clients} clients, {args.workers} server processes each"
     )
-    for column in ("method", "per second", "p50 ms", "p99 ms"):
-        table.add_column(column, justify="left" if column == "method" else "right")
-    table.add_row(*row(f"API create ({args.workers} worker processes)", api_seconds, api_latencies))
-    table.add_row(*row("raw INSERT of the same body", raw_seconds, raw_latencies))
+    for column in ("server", "per second", "p50 ms", "p99 ms"):
+        table.add_column(column, justify="left" if column == "server" else "right")
+    table.add_row(*row("Judicare API create", api_seconds, api_latencies))
+    table.add_row(*row("plain FastAPI + SQLAlchemy peer", peer_seconds, peer_latencies))
     console.print(table)
-    ratio = (args.requests / api_seconds) / (args.requests / raw_seconds)
-    console.print(f"Audit trail after the API run: {audit_entries} entries, one valid chain")
-    console.print(f"API / raw throughput = {ratio:.2f} (aim: at least 0.25 at 32 clients)")
+    per_request = ", ".join(f"{t} {api // creates}" for t, (api, _) in written.items())
+    console.print(f"Rows per create, both sides: {per_request}")
+    console.print(
+        f"Audit trail after the API run: {audit_entries} entries "
+        f"({audit_entries - audit_before} new), one valid chain"
+    )
+    ratio = (len(api_latencies) / api_seconds) / (len(peer_latencies) / peer_seconds)
+    console.print(f"API / peer throughput = {ratio:.2f} (aim: at least 0.5)")
+    console.print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,13 @@ from pydantic import ValidationError
 from judicare.cli_support import DbOption, build_app, err_console, fail
 from judicare.errors import InvalidInput, JudicareError
 
+# How long uvicorn's supervisor waits for a worker process to answer its health check before
+# it kills the worker and starts another. Uvicorn's default, 5 s, is shorter than a worker's
+# start on a loaded machine (importing the application took 20 s on the shared 2-core
+# development machine under load): the workers were killed and restarted in a loop before
+# they ever served. A worker that is really hung is still replaced, after this long.
+WORKER_HEALTHCHECK_SECONDS = 120
+
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -65,6 +72,7 @@ def serve(
         workers=workers,
         log_config=logging,
         access_log=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

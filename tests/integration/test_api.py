@@ -196,3 +196,38 @@ def test_no_token_no_access(api):
         "/api/v1/auth/token", json={"username": "anna.officer", "password": "x"}
     )
     assert wrong.status_code == 401
+
+
+def test_a_create_reads_its_caller_and_registers_in_one_transaction(api):
+    """Registering is the hot path: the token is read in the route's own unit of work, so a
+    create without a sought person takes one pooled connection and commits once; a token
+    that is unknown is still refused, and nothing is registered."""
+    from sqlalchemy import event, func, select
+
+    from judicare.requests.models import RequestRow
+
+    engine = api.app.engine
+    seen = {"checkout": 0, "commit": 0}
+
+    def checkout(*_):
+        seen["checkout"] += 1
+
+    def commit(*_):
+        seen["commit"] += 1
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "commit", commit)
+    try:
+        created = api.create()
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "commit", commit)
+    assert created["version"] == 1 and seen == {"checkout": 1, "commit": 1}
+    with api.app.unit_of_work() as uow:
+        before = uow.session.scalar(select(func.count(RequestRow.id)))
+    refused = api.client.post("/api/v1/requests", json=request_body(),
+                              headers={"Authorization": "Bearer not-a-token"})  # fmt: skip
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "unauthenticated"
+    with api.app.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count(RequestRow.id))) == before

@@ -28,7 +28,8 @@ _PEOPLE = {"stored": ("Dragan Registrović", "1966-07-02"),
            "decided": ("Nikolai Okhrimenko", "1975-03-09"),
            "across": ("Ljubica Vasiljkova", "1949-05-30"),
            "backfill": ("Tomasz Wieczerzak", "1981-12-14"),
-           "intake": ("Radovan Intakević", "1957-06-21")}  # fmt: skip
+           "intake": ("Radovan Intakević", "1957-06-21"),
+           "skip": ("Branimir Preskočić", "1962-02-08")}  # fmt: skip
 
 
 @pytest.fixture
@@ -311,3 +312,61 @@ def test_two_registrations_committed_at_once_store_their_competition_once(app):
     for request_id in ids:
         [found] = _audit(app, request_id, "competing:found")
         assert found["competition"] == pair.id and found["found_by"] == "create"
+
+
+def _registered_officer(app, authority: str, username: str):
+    from judicare.auth.service import create_user, ensure_authority, principal_of
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, authority, "BE", "detection test authority")
+        user = create_user(uow.session, username=username, password="x" * 12,
+                           role="officer", authority_id=authority)  # fmt: skip
+        uow.commit()
+        return principal_of(user)
+
+
+def test_only_a_request_naming_a_sought_person_is_compared_at_registration(app):
+    """A request being registered has no document yet, so without a sought person it cannot
+    compete: no detection runs for it, and none is queued for after the commit. With a
+    sought person both passes run."""
+    from judicare.db.engine import AFTER_COMMIT_WORK
+
+    officer = _registered_officer(app, "SKIP-CA", "officer.skip")
+    witness_only = request_body(persons=[
+        {"role": "witness", "names": [{"name": "Aida Svjedokić"}]},
+        {"role": "victim", "names": [{"name": "Emina Žrtvić"}]},
+    ])  # fmt: skip
+    sought = request_body(kind="extradition", measures=[], crimes=["war_crimes"],
+                          persons=[_sought("skip")])  # fmt: skip
+    queued = {}
+    for name, body in (("witness_only", witness_only), ("sought", sought)):
+        with app.unit_of_work() as uow:
+            create_request(uow.session, officer, RequestCreate.model_validate(body), now=T0,
+                           basis=None, why="test")  # fmt: skip
+            queued[name] = len(uow.session.info.get(AFTER_COMMIT_WORK, []))
+            uow.commit()
+    assert queued == {"witness_only": 0, "sought": 1}
+
+
+def test_a_document_registered_with_its_request_finds_the_same_evidence(app):
+    """The web intake registers a request and its documents in one transaction: a request
+    naming no sought person still competes with another holding the same document."""
+    from judicare.requests.documents import add_document
+
+    officer = _registered_officer(app, "DOCS-CA", "officer.docs")
+    evidence = b"%PDF-1.4 a seized ledger registered with its request"
+    ids = []
+    for state in ("FR", "CH"):
+        with app.unit_of_work() as uow:
+            created = create_request(uow.session, officer,
+                                     RequestCreate.model_validate(request_body(
+                                         requesting_state=state)),
+                                     now=T0, basis=None, why="test")  # fmt: skip
+            add_document(uow.session, app.file_store, officer, created.id, "ledger.pdf",
+                         "application/pdf", evidence, now=T0, why="test",
+                         limit=1_000_000)  # fmt: skip
+            uow.commit()
+            ids.append(created.id)
+    [pair] = _pairs(app, *ids)
+    assert [pair.request_id, pair.other_request_id] == ids
+    assert pair.same_evidence is True and pair.person_score is None

@@ -59,6 +59,18 @@ def work(app: AppDep) -> Iterator[UnitOfWork]:
         yield uow
 
 
+def principal_in_work(
+    app: AppDep, token: Token, uow: Annotated[UnitOfWork, Depends(work)]
+) -> Principal:
+    """The caller, read in the route's own unit of work (`Work`, the same one FastAPI gives
+    the route) rather than in a transaction of its own: one pooled connection, one BEGIN and
+    one COMMIT fewer per call. For hot write routes (registering a request); the token is
+    still read fresh, in the transaction that then does the work."""
+    assert uow.session is not None
+    return principal_for_token(uow.session, token, app.now())
+
+
 Who = Annotated[Principal, Depends(principal)]
+WhoInWork = Annotated[Principal, Depends(principal_in_work)]
 Why = Annotated[str, Depends(purpose)]
 Work = Annotated[UnitOfWork, Depends(work)]

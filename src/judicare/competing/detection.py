@@ -57,6 +57,14 @@ def stored_for(session: Session, request_id: int) -> list[CompetingRequestRow]:
     )
 
 
+def may_compete_by_person(row: RequestRow) -> bool:
+    """Whether `row` names a sought person with a name (the persons `service.matches`
+    compares; a witness or a victim never makes a request compete)."""
+    from judicare.screening.safeguards import SOUGHT_ROLES
+
+    return any(person.role in SOUGHT_ROLES and person.names for person in row.persons)
+
+
 def detect(
     session: Session, principal: Principal, row: RequestRow, *, now: datetime, why: str,
     found_by: str, again_after_commit: bool = True,

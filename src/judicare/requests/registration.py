@@ -107,10 +107,17 @@ def create_request(
 
 def _find_competing(session, principal, row: RequestRow, now: datetime, why: str, by: str):
     """The person engine looks for competing requests now, at registration, and stores what
-    it finds (judicare.competing.detection), in the same transaction as the request."""
-    from judicare.competing.detection import detect
+    it finds (judicare.competing.detection), in the same transaction as the request.
 
-    detect(session, principal, row, now=now, why=why, found_by=by)
+    A request is found competing by a sought person or by a document. A request being
+    registered has no document yet (documents added later in the same transaction run their
+    own detection, now and after the commit: `requests.documents.add_document`, the
+    exchange's attachments), so one naming no sought person cannot compete: the detection,
+    and its second pass after the commit, are skipped."""
+    from judicare.competing.detection import detect, may_compete_by_person
+
+    if may_compete_by_person(row):
+        detect(session, principal, row, now=now, why=why, found_by=by)
 
 
 def _remember_answer(session, principal, key, print_, body, now: datetime) -> None:

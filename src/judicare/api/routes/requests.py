@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from judicare.api.deps import AppDep, RequestId, Who, Why, Work
+from judicare.api.deps import AppDep, RequestId, Who, WhoInWork, Why, Work
 from judicare.api.models import SIGNED_IN_ERRORS, RequestPage, errors
 from judicare.db.engine import UnitOfWork
 from judicare.legal_basis.domain import CooperationKind
@@ -62,7 +62,7 @@ def list_requests(
 def create_request(
     body: RequestCreate,
     app: AppDep,
-    who: Who,
+    who: WhoInWork,
     why: Why,
     uow: Work,
     response: Response,
