@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -448,6 +449,24 @@ def _document_pool(app: App) -> list[tuple[str, int, str]]:
     return pool
 
 
+def _count_postings(connection: Connection, rows: dict[str, list[tuple]]) -> None:
+    """The batch's blocking keys and trigrams added to their counts, as the persons'
+    service keeps them (`judicare.persons.service.count_postings`)."""
+    from judicare.persons.models import PersonGramCountRow, PersonKeyCountRow
+    from judicare.persons.registers import scope_of
+    from judicare.persons.service import count_postings
+
+    columns = COLUMNS["person_entries"]
+    register, owner = columns.index("register"), columns.index("authority_id")
+    scope = {row[0]: scope_of(row[register], row[owner]) for row in rows["person_entries"]}
+    for table, counts in (("person_keys", PersonKeyCountRow), ("person_grams", PersonGramCountRow)):
+        count_postings(
+            connection,
+            counts.__table__,
+            Counter((scope[entry_id], item) for _, entry_id, item in rows[table]),
+        )
+
+
 def generate(
     app: App,
     count: int,
@@ -477,6 +496,7 @@ def generate(
             counters = _counters(connection)
             rows = generator.batch(size, counters, done, count)
             _write(connection, rows)
+            _count_postings(connection, rows)
         for table, values in rows.items():
             totals[table] += len(values)
         done += size

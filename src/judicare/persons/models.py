@@ -84,3 +84,26 @@ class PersonGramRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("person_entries.id"), index=True)
     gram: Mapped[str] = mapped_column(String(16))
+
+
+class PersonKeyCountRow(Base):
+    """How many entries of one scope (see judicare.persons.registers `scope_of`) carry one
+    blocking key: the key's frequency, read by the database's blocking walk for the scopes a
+    screening may read instead of counting postings. Kept exact in the transaction that
+    files or refiles the entries' keys (judicare.persons.service `_post`, `_unpost`)."""
+
+    __tablename__ = "person_key_counts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+
+
+class PersonGramCountRow(Base):
+    """How many entries of one scope carry one character trigram (see `PersonKeyCountRow`)."""
+
+    __tablename__ = "person_gram_counts"
+
+    gram: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)

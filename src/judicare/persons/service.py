@@ -10,11 +10,14 @@ import csv
 import hashlib
 import io
 import unicodedata
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import Connection, Table, delete, func, insert, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
@@ -47,8 +50,23 @@ from judicare.persons.index import (
     walk_evidence,
 )
 from judicare.persons.keys import blocking_keys
-from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonGramRow, PersonKeyRow
-from judicare.persons.registers import EVERY_AUTHORITY, authorize_import, policy_of, visible_to
+from judicare.persons.models import (
+    AdjudicationRow,
+    PersonEntryRow,
+    PersonGramCountRow,
+    PersonGramRow,
+    PersonKeyCountRow,
+    PersonKeyRow,
+)
+from judicare.persons.registers import (
+    EVERY_AUTHORITY,
+    authorize_import,
+    policy_of,
+    scope_column,
+    scope_of,
+    scopes_visible_to,
+    visible_to,
+)
 from judicare.persons.scoring import (
     DEFAULT_THRESHOLD,
     IDENTIFICATION,
@@ -256,16 +274,94 @@ def index_person(session: Session, person: PersonRecord, *, now: datetime) -> bo
     entry.status_date = person.status_date
     entry.updated_at = now
     session.flush()
+    scope = scope_of(entry.register, entry.authority_id)
+    had_keys: list[str] = []
+    had_grams: list[str] = []
     if not new:
-        session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry.id))
-        session.execute(delete(PersonGramRow).where(PersonGramRow.entry_id == entry.id))
+        had_keys = _unpost(session, PersonKeyRow.__table__, "key", entry.id)
+        had_grams = _unpost(session, PersonGramRow.__table__, "gram", entry.id)
     keys = sorted(blocking_keys(person.names))
     if keys:
         session.execute(insert(PersonKeyRow), [{"entry_id": entry.id, "key": k} for k in keys])
     grams = record_grams(person.names)
     if grams:
         session.execute(insert(PersonGramRow), [{"entry_id": entry.id, "gram": g} for g in grams])
+    count_postings(session, PersonKeyCountRow.__table__, _deltas(scope, keys, had_keys))
+    count_postings(session, PersonGramCountRow.__table__, _deltas(scope, grams, had_grams))
     return new
+
+
+def _unpost(session: Session, postings: Table, column: str, entry_id: int) -> list[str]:
+    """Delete an entry's postings (blocking keys or trigrams); the keys or grams they held."""
+    return list(
+        session.scalars(
+            delete(postings).where(postings.c.entry_id == entry_id).returning(postings.c[column])
+        )
+    )
+
+
+def _deltas(
+    scope: str, added: Iterable[str], removed: Iterable[str] = ()
+) -> Counter[tuple[str, str]]:
+    """The change of each (scope, key or gram) count when an entry of `scope` gains the
+    postings `added` and loses `removed` (one count a posting, as the postings are rows)."""
+    deltas: Counter[tuple[str, str]] = Counter()
+    for item in added:
+        deltas[(scope, item)] += 1
+    for item in removed:
+        deltas[(scope, item)] -= 1
+    return deltas
+
+
+def count_postings(
+    executor: Session | Connection, counts: Table, deltas: Counter[tuple[str, str]]
+) -> None:
+    """Add each (scope, key or gram) change to its count in `counts` (`PersonKeyCountRow`
+    or `PersonGramCountRow`), in the caller's transaction, so that the counts stay exactly
+    the number of postings per scope; a count brought to 0 is removed. One upsert, in the
+    counts' key order (concurrent transactions lock the rows they share in the same order)."""
+    changes = sorted(((item, scope), delta) for (scope, item), delta in deltas.items() if delta)
+    if not changes:
+        return
+    column = counts.primary_key.columns.values()[0].name
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    upsert = (postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert)(counts)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[column, "scope"],
+        set_={"entries": counts.c.entries + upsert.excluded.entries},
+    )
+    executor.execute(
+        upsert,
+        [{column: item, "scope": scope, "entries": delta} for (item, scope), delta in changes],
+    )
+    fewer = sorted({item for (item, _), delta in changes if delta < 0})
+    if fewer:
+        executor.execute(delete(counts).where(counts.c[column].in_(fewer), counts.c.entries <= 0))
+
+
+def recount(executor: Session | Connection) -> None:
+    """Rebuild the key and trigram counts from the postings, whatever they held (`rekey`
+    ends with it). On PostgreSQL the counts are locked first: a transaction filing entries
+    meanwhile adds its own to the rebuilt counts when this one commits."""
+    scope = scope_column()
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    if bind.dialect.name == "postgresql":
+        executor.execute(
+            text("LOCK TABLE person_key_counts, person_gram_counts IN SHARE ROW EXCLUSIVE MODE")
+        )
+    for counts, postings, column in (
+        (PersonKeyCountRow.__table__, PersonKeyRow.__table__, "key"),
+        (PersonGramCountRow.__table__, PersonGramRow.__table__, "gram"),
+    ):
+        executor.execute(delete(counts))
+        executor.execute(
+            insert(counts).from_select(
+                [column, "scope", "entries"],
+                select(postings.c[column], scope, func.count())
+                .join(PersonEntryRow, PersonEntryRow.id == postings.c.entry_id)
+                .group_by(postings.c[column], scope),
+            )
+        )
 
 
 def rekey(
@@ -278,8 +374,9 @@ def rekey(
 ) -> dict:
     """Recompute every stored entry's blocking keys and character trigrams with the engine as
     it is now (after the engine changes how it reads names, entries indexed earlier would
-    otherwise keep keys that new queries no longer produce). One transaction; audited.
-    `changed` counts the entries whose keys or grams changed."""
+    otherwise keep keys that new queries no longer produce), then their counts from them
+    (`recount`). One transaction; audited. `changed` counts the entries whose keys or grams
+    changed."""
     query = select(PersonEntryRow.id, PersonEntryRow.names).order_by(PersonEntryRow.id)
     if register:
         query = query.where(PersonEntryRow.register == register)
@@ -310,6 +407,7 @@ def rekey(
         changed += stored != wanted or stored_grams != wanted_grams
         if progress and (number % 500 == 0 or number == len(entries)):
             progress(number, len(entries))
+    recount(session)
     record(
         session,
         actor=actor,
@@ -352,20 +450,25 @@ def index_new_persons(
             for person in persons
         ],
     ).all()
+    scopes = [scope_of(person.register, authority_id) for person in persons]
+    filed = list(zip(ids, persons, scopes, strict=True))
     keys = [
-        {"entry_id": entry_id, "key": key}
-        for entry_id, person in zip(ids, persons, strict=True)
+        (scope, {"entry_id": entry_id, "key": key})
+        for entry_id, person, scope in filed
         for key in sorted(blocking_keys(person.names))
     ]
-    if keys:
-        session.execute(insert(PersonKeyRow.__table__), keys)
     grams = [
-        {"entry_id": entry_id, "gram": gram}
-        for entry_id, person in zip(ids, persons, strict=True)
+        (scope, {"entry_id": entry_id, "gram": gram})
+        for entry_id, person, scope in filed
         for gram in record_grams(person.names)
     ]
-    if grams:
-        session.execute(insert(PersonGramRow.__table__), grams)
+    for postings, counts, column, rows in (
+        (PersonKeyRow.__table__, PersonKeyCountRow.__table__, "key", keys),
+        (PersonGramRow.__table__, PersonGramCountRow.__table__, "gram", grams),
+    ):
+        if rows:
+            session.execute(insert(postings), [row for _, row in rows])
+            count_postings(session, counts, Counter((scope, row[column]) for scope, row in rows))
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -467,11 +570,11 @@ def _shortlist(
     if not total:
         return [], set()
     registers = set(query.registers) if query.registers else None
-    evidence = _key_evidence(session, keys, visible, total, registers)
+    evidence = _key_evidence(session, keys, authority_id, total, registers)
     ranked = most_evidence(evidence, SHORTLIST + FALLBACK_POOL)
     shortlist = ranked[:SHORTLIST]
     known = set(ranked)
-    by_ngrams = [e for e in _ngram_candidates(session, forms, visible, total, registers)
+    by_ngrams = [e for e in _ngram_candidates(session, forms, authority_id, total, registers)
                  if e not in known]  # fmt: skip
     wider = ranked[SHORTLIST:] + by_ngrams
     alike: set[int] = set()
@@ -511,21 +614,32 @@ def _shortlist(
     return entries, set(by_ngrams) & alike
 
 
+def _frequencies(
+    session: Session, counts: Table, items: set[str], authority_id: str | None
+) -> list[tuple[str, int]]:
+    """How many entries visible to `authority_id` carry each of `items` (blocking keys or
+    trigrams), from their counts (`PersonKeyCountRow`, `PersonGramCountRow`): those that
+    some visible entry carries."""
+    column = counts.c[counts.primary_key.columns.values()[0].name]
+    query = select(column, func.sum(counts.c.entries)).where(column.in_(sorted(items)))
+    scopes = scopes_visible_to(authority_id)
+    if scopes is not None:
+        query = query.where(counts.c.scope.in_(scopes))
+    return [(item, int(n)) for item, n in session.execute(query.group_by(column)) if n]
+
+
 def _key_evidence(
-    session: Session, keys: set[str], visible, total: int, registers: set[str] | None
-) -> dict[int, float]:
+    session: Session, keys: set[str], authority_id: str | None, total: int,
+    registers: set[str] | None,
+) -> dict[int, float]:  # fmt: skip
     """Each visible entry's blocking evidence, as `PersonIndex.evidence` weighs it: the keys
     chosen by `key_walk` from their frequencies, their postings walked by `walk_evidence`."""
     if not keys:
         return {}
-    frequencies = session.execute(
-        select(PersonKeyRow.key, func.count(PersonKeyRow.id))
-        .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
-        .where(PersonKeyRow.key.in_(sorted(keys)), visible)
-        .group_by(PersonKeyRow.key)
-    ).all()
+    visible = visible_to(authority_id)
+    frequencies = _frequencies(session, PersonKeyCountRow.__table__, keys, authority_id)
     chosen = key_walk(
-        [(k, df) for k, df in frequencies],
+        frequencies,
         size=total,
         max_key_share=MAX_KEY_SHARE,
         posting_budget=POSTING_BUDGET,
@@ -561,20 +675,17 @@ def _postings(
 
 
 def _ngram_candidates(
-    session: Session, forms: set[str], visible, total: int, registers: set[str] | None
-) -> list[int]:
+    session: Session, forms: set[str], authority_id: str | None, total: int,
+    registers: set[str] | None,
+) -> list[int]:  # fmt: skip
     """The `NGRAM_TOP` visible entries whose stored trigrams (`PersonGramRow`) the query's
     readings share most, as `PersonIndex.ngram_candidates` finds them."""
     grams = grams_of(forms)
     if not grams:
         return []
-    frequencies = session.execute(
-        select(PersonGramRow.gram, func.count(PersonGramRow.id))
-        .join(PersonEntryRow, PersonEntryRow.id == PersonGramRow.entry_id)
-        .where(PersonGramRow.gram.in_(sorted(grams)), visible)
-        .group_by(PersonGramRow.gram)
-    ).all()
-    chosen = gram_walk([(g, df) for g, df in frequencies], NGRAM_BUDGET)
+    visible = visible_to(authority_id)
+    frequencies = _frequencies(session, PersonGramCountRow.__table__, grams, authority_id)
+    chosen = gram_walk(frequencies, NGRAM_BUDGET)
     if not chosen:
         return []
     postings, register_of = _postings(
