@@ -18,28 +18,45 @@ from judicare.persons.models import (
     PersonGramRow,
     PersonKeyCountRow,
     PersonKeyRow,
+    PersonScopeCountRow,
 )
-from judicare.persons.registers import NODE_SCOPE, UNOWNED_SCOPE, scope_column, scope_of
+from judicare.persons.registers import (
+    NODE_SCOPE,
+    UNOWNED_SCOPE,
+    scope_column,
+    scope_of,
+    scopes_visible_to,
+)
 from judicare.persons.scoring import IDENTIFICATION
 
 NODE_ADMIN = Principal(0, "test", Role.NODE_ADMIN, "")
 
 
 def _stored_counts(session) -> dict:
+    """The counts as stored, and each scope's entries."""
+    entries = PersonScopeCountRow
     return {
-        table: {(item, scope): n for item, scope, n in session.execute(select(row))}
-        for table, row in (
-            ("keys", select(PersonKeyCountRow.key, PersonKeyCountRow.scope,
-                            PersonKeyCountRow.entries).subquery()),
-            ("grams", select(PersonGramCountRow.gram, PersonGramCountRow.scope,
-                             PersonGramCountRow.entries).subquery()),
-        )
-    }  # fmt: skip
+        "entries": dict(session.execute(select(entries.scope, entries.entries)).all()),
+        "keys": {
+            (item, scope): n
+            for item, scope, n in session.execute(
+                select(PersonKeyCountRow.key, PersonKeyCountRow.scope, PersonKeyCountRow.entries)
+            )
+        },
+        "grams": {
+            (item, scope): n
+            for item, scope, n in session.execute(
+                select(
+                    PersonGramCountRow.gram, PersonGramCountRow.scope, PersonGramCountRow.entries
+                )
+            )
+        },
+    }
 
 
 def _counted_from_postings(session) -> dict:
     scope = scope_column()
-    out = {}
+    out = {"entries": dict(session.execute(select(scope, func.count()).group_by(scope)).all())}
     for table, column, postings in (("keys", PersonKeyRow.key, PersonKeyRow),
                                     ("grams", PersonGramRow.gram, PersonGramRow)):  # fmt: skip
         out[table] = {
@@ -58,6 +75,13 @@ def _assert_exact(app) -> dict:
         stored = _stored_counts(uow.session)
         assert stored == _counted_from_postings(uow.session)
         assert all(n > 0 for table in stored.values() for n in table.values())
+        for postings in (PersonKeyRow, PersonGramRow):  # each posting: its entry's scope
+            assert not uow.session.scalar(
+                select(func.count())
+                .select_from(postings)
+                .join(PersonEntryRow, PersonEntryRow.id == postings.entry_id)
+                .where(postings.scope != scope_column())
+            )
         return stored
 
 
@@ -137,13 +161,17 @@ def test_the_frequencies_read_are_those_each_authority_may_read(app):
         table = PersonKeyCountRow.__table__
 
         def frequency(authority):
-            return dict(service._frequencies(uow.session, table, {key, "no such key"}, authority))
+            scopes = scopes_visible_to(authority)
+            return dict(service._frequencies(uow.session, table, {key, "no such key"}, scopes))
 
         assert frequency(None) == {key: 1}
         assert frequency("BEL-CA") == {key: 4}
         assert frequency("NLD-CA") == {key: 6}
         assert frequency("*") == {key: 9}
         assert frequency("DEU-CA") == {key: 1}
+        assert service._entries(uow.session, scopes_visible_to("BEL-CA")) == 4
+        assert service._entries(uow.session, scopes_visible_to(None)) == 1
+        assert service._entries(uow.session, scopes_visible_to("*")) == 9
 
 
 def test_the_database_still_ranks_as_the_index_with_counts_of_several_scopes(app):

@@ -57,6 +57,7 @@ from judicare.persons.models import (
     PersonGramRow,
     PersonKeyCountRow,
     PersonKeyRow,
+    PersonScopeCountRow,
 )
 from judicare.persons.registers import (
     EVERY_AUTHORITY,
@@ -282,12 +283,20 @@ def index_person(session: Session, person: PersonRecord, *, now: datetime) -> bo
         had_grams = _unpost(session, PersonGramRow.__table__, "gram", entry.id)
     keys = sorted(blocking_keys(person.names))
     if keys:
-        session.execute(insert(PersonKeyRow), [{"entry_id": entry.id, "key": k} for k in keys])
+        session.execute(
+            insert(PersonKeyRow),
+            [{"entry_id": entry.id, "key": k, "scope": scope} for k in keys],
+        )
     grams = record_grams(person.names)
     if grams:
-        session.execute(insert(PersonGramRow), [{"entry_id": entry.id, "gram": g} for g in grams])
+        session.execute(
+            insert(PersonGramRow),
+            [{"entry_id": entry.id, "gram": g, "scope": scope} for g in grams],
+        )
     count_postings(session, PersonKeyCountRow.__table__, _deltas(scope, keys, had_keys))
     count_postings(session, PersonGramCountRow.__table__, _deltas(scope, grams, had_grams))
+    if new:
+        count_entries(session, Counter({scope: 1}))
     return new
 
 
@@ -324,14 +333,10 @@ def count_postings(
     if not changes:
         return
     column = counts.primary_key.columns.values()[0].name
-    bind = executor.get_bind() if isinstance(executor, Session) else executor
-    upsert = (postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert)(counts)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[column, "scope"],
-        set_={"entries": counts.c.entries + upsert.excluded.entries},
-    )
-    executor.execute(
-        upsert,
+    _upsert(
+        executor,
+        counts,
+        [column, "scope"],
         [{column: item, "scope": scope, "entries": delta} for (item, scope), delta in changes],
     )
     fewer = sorted({item for (item, _), delta in changes if delta < 0})
@@ -339,15 +344,34 @@ def count_postings(
         executor.execute(delete(counts).where(counts.c[column].in_(fewer), counts.c.entries <= 0))
 
 
+def count_entries(executor: Session | Connection, added: Counter[str]) -> None:
+    """Add each scope's new entries to its number of entries (`PersonScopeCountRow`)."""
+    rows = [{"scope": scope, "entries": n} for scope, n in sorted(added.items()) if n]
+    if rows:
+        _upsert(executor, PersonScopeCountRow.__table__, ["scope"], rows)
+
+
+def _upsert(executor: Session | Connection, counts: Table, key: list[str], rows: list) -> None:
+    """Add `rows`' entries to the counts of their keys, a row for a key not counted yet."""
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    upsert = (postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert)(counts)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=key, set_={"entries": counts.c.entries + upsert.excluded.entries}
+    )
+    executor.execute(upsert, rows)
+
+
 def recount(executor: Session | Connection) -> None:
     """Rebuild the key and trigram counts from the postings, whatever they held (`rekey`
     ends with it). On PostgreSQL the counts are locked first: a transaction filing entries
     meanwhile adds its own to the rebuilt counts when this one commits."""
-    scope = scope_column()
     bind = executor.get_bind() if isinstance(executor, Session) else executor
     if bind.dialect.name == "postgresql":
         executor.execute(
-            text("LOCK TABLE person_key_counts, person_gram_counts IN SHARE ROW EXCLUSIVE MODE")
+            text(
+                "LOCK TABLE person_key_counts, person_gram_counts, person_scope_counts"
+                " IN SHARE ROW EXCLUSIVE MODE"
+            )
         )
     for counts, postings, column in (
         (PersonKeyCountRow.__table__, PersonKeyRow.__table__, "key"),
@@ -357,11 +381,18 @@ def recount(executor: Session | Connection) -> None:
         executor.execute(
             insert(counts).from_select(
                 [column, "scope", "entries"],
-                select(postings.c[column], scope, func.count())
-                .join(PersonEntryRow, PersonEntryRow.id == postings.c.entry_id)
-                .group_by(postings.c[column], scope),
+                select(postings.c[column], postings.c.scope, func.count()).group_by(
+                    postings.c[column], postings.c.scope
+                ),
             )
         )
+    scope = scope_column()
+    executor.execute(delete(PersonScopeCountRow))
+    executor.execute(
+        insert(PersonScopeCountRow).from_select(
+            ["scope", "entries"], select(scope, func.count()).group_by(scope)
+        )
+    )
 
 
 def rekey(
@@ -377,12 +408,18 @@ def rekey(
     otherwise keep keys that new queries no longer produce), then their counts from them
     (`recount`). One transaction; audited. `changed` counts the entries whose keys or grams
     changed."""
-    query = select(PersonEntryRow.id, PersonEntryRow.names).order_by(PersonEntryRow.id)
+    query = select(
+        PersonEntryRow.id,
+        PersonEntryRow.names,
+        PersonEntryRow.register,
+        PersonEntryRow.authority_id,
+    ).order_by(PersonEntryRow.id)
     if register:
         query = query.where(PersonEntryRow.register == register)
     entries = session.execute(query).all()
     changed = 0
-    for number, (entry_id, names) in enumerate(entries, start=1):
+    for number, (entry_id, names, entry_register, authority_id) in enumerate(entries, start=1):
+        scope = scope_of(entry_register, authority_id)
         wanted = sorted(blocking_keys(tuple(names)))
         stored = sorted(
             session.scalars(select(PersonKeyRow.key).where(PersonKeyRow.entry_id == entry_id))
@@ -395,14 +432,15 @@ def rekey(
             session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry_id))
             if wanted:
                 session.execute(
-                    insert(PersonKeyRow), [{"entry_id": entry_id, "key": k} for k in wanted]
+                    insert(PersonKeyRow),
+                    [{"entry_id": entry_id, "key": k, "scope": scope} for k in wanted],
                 )
         if stored_grams != wanted_grams:
             session.execute(delete(PersonGramRow).where(PersonGramRow.entry_id == entry_id))
             if wanted_grams:
                 session.execute(
                     insert(PersonGramRow),
-                    [{"entry_id": entry_id, "gram": g} for g in wanted_grams],
+                    [{"entry_id": entry_id, "gram": g, "scope": scope} for g in wanted_grams],
                 )
         changed += stored != wanted or stored_grams != wanted_grams
         if progress and (number % 500 == 0 or number == len(entries)):
@@ -453,12 +491,12 @@ def index_new_persons(
     scopes = [scope_of(person.register, authority_id) for person in persons]
     filed = list(zip(ids, persons, scopes, strict=True))
     keys = [
-        (scope, {"entry_id": entry_id, "key": key})
+        (scope, {"entry_id": entry_id, "key": key, "scope": scope})
         for entry_id, person, scope in filed
         for key in sorted(blocking_keys(person.names))
     ]
     grams = [
-        (scope, {"entry_id": entry_id, "gram": gram})
+        (scope, {"entry_id": entry_id, "gram": gram, "scope": scope})
         for entry_id, person, scope in filed
         for gram in record_grams(person.names)
     ]
@@ -469,6 +507,7 @@ def index_new_persons(
         if rows:
             session.execute(insert(postings), [row for _, row in rows])
             count_postings(session, counts, Counter((scope, row[column]) for scope, row in rows))
+    count_entries(session, Counter(scopes))
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -560,21 +599,26 @@ def _shortlist(
        character trigrams with the query, those that a plain whole-name comparison finds
        alike.
     3. A protected person is never crowded out: every entry with a protected status that
-       shares a blocking key (up to `PROTECTED_SHORTLIST`), common keys included."""
+       shares a blocking key (up to `PROTECTED_SHORTLIST`), common keys included.
+
+    Need-to-know without joining the entries: each posting carries its entry's scope, and
+    the frequencies and the number of entries are read from their counts for the scopes
+    `authority_id` may read (`scopes_visible_to`, the scopes of `visible_to`)."""
     keys = blocking_keys(query.names)
     forms = query_forms(query.names)
     if not keys and not forms:
         return [], set()
-    visible = visible_to(authority_id)
-    total = session.scalar(select(func.count(PersonEntryRow.id)).where(visible)) or 0
+    scopes = scopes_visible_to(authority_id)
+    total = _entries(session, scopes)
     if not total:
         return [], set()
+    visible = visible_to(authority_id)
     registers = set(query.registers) if query.registers else None
-    evidence = _key_evidence(session, keys, authority_id, total, registers)
-    ranked = most_evidence(evidence, SHORTLIST + FALLBACK_POOL)
+    evidence = _key_evidence(session, keys, scopes, total)
+    ranked = _ranked_in(session, evidence, SHORTLIST + FALLBACK_POOL, registers)
     shortlist = ranked[:SHORTLIST]
     known = set(ranked)
-    by_ngrams = [e for e in _ngram_candidates(session, forms, authority_id, total, registers)
+    by_ngrams = [e for e in _ngram_candidates(session, forms, scopes, total, registers)
                  if e not in known]  # fmt: skip
     wider = ranked[SHORTLIST:] + by_ngrams
     alike: set[int] = set()
@@ -597,7 +641,7 @@ def _shortlist(
                 ),
             )
         )
-    protected = _protected_sharing(session, sorted(keys), visible) if evidence else set()
+    protected = _protected_sharing(session, sorted(keys), scopes) if ranked else set()
     chosen = [*shortlist, *(e for e in wider if e in alike)]
     chosen += sorted(protected - set(chosen))
     if not chosen:
@@ -614,104 +658,160 @@ def _shortlist(
     return entries, set(by_ngrams) & alike
 
 
+def _entries(session: Session, scopes: tuple[str, ...] | None) -> int:
+    """How many entries the `scopes` hold (`PersonScopeCountRow`)."""
+    query = select(func.sum(PersonScopeCountRow.entries))
+    if scopes is not None:
+        query = query.where(PersonScopeCountRow.scope.in_(scopes))
+    return int(session.scalar(query) or 0)
+
+
 def _frequencies(
-    session: Session, counts: Table, items: set[str], authority_id: str | None
+    session: Session, counts: Table, items: set[str], scopes: tuple[str, ...] | None
 ) -> list[tuple[str, int]]:
-    """How many entries visible to `authority_id` carry each of `items` (blocking keys or
-    trigrams), from their counts (`PersonKeyCountRow`, `PersonGramCountRow`): those that
-    some visible entry carries."""
+    """How many entries of `scopes` carry each of `items` (blocking keys or trigrams), from
+    their counts (`PersonKeyCountRow`, `PersonGramCountRow`): those that some entry of
+    `scopes` carries."""
     column = counts.c[counts.primary_key.columns.values()[0].name]
     query = select(column, func.sum(counts.c.entries)).where(column.in_(sorted(items)))
-    scopes = scopes_visible_to(authority_id)
     if scopes is not None:
         query = query.where(counts.c.scope.in_(scopes))
     return [(item, int(n)) for item, n in session.execute(query.group_by(column)) if n]
 
 
 def _key_evidence(
-    session: Session, keys: set[str], authority_id: str | None, total: int,
-    registers: set[str] | None,
-) -> dict[int, float]:  # fmt: skip
+    session: Session, keys: set[str], scopes: tuple[str, ...] | None, total: int
+) -> dict[int, float]:
     """Each visible entry's blocking evidence, as `PersonIndex.evidence` weighs it: the keys
-    chosen by `key_walk` from their frequencies, their postings walked by `walk_evidence`."""
+    chosen by `key_walk` from their frequencies, their postings walked by `walk_evidence`
+    (the register filter is `_ranked_in`'s)."""
     if not keys:
         return {}
-    visible = visible_to(authority_id)
-    frequencies = _frequencies(session, PersonKeyCountRow.__table__, keys, authority_id)
     chosen = key_walk(
-        frequencies,
+        _frequencies(session, PersonKeyCountRow.__table__, keys, scopes),
         size=total,
         max_key_share=MAX_KEY_SHARE,
         posting_budget=POSTING_BUDGET,
     )
     if not chosen:
         return {}
-    postings, register_of = _postings(
-        session, PersonKeyRow.key, PersonKeyRow.entry_id, chosen, visible
+    postings = _postings(session, PersonKeyRow.__table__, "key", chosen, scopes)
+    return walk_evidence(
+        [postings[k] for k in chosen if postings[k]],
+        size=total,
+        full_read=FULL_READ,
+        shortlist=SHORTLIST,
     )
-    evidence = walk_evidence(
-        [postings[k] for k in chosen], size=total, full_read=FULL_READ, shortlist=SHORTLIST
-    )
-    if registers:
-        evidence = {e: w for e, w in evidence.items() if register_of[e] in registers}
-    return evidence
+
+
+# Entries whose register (or status) is looked up at once, by primary key, when only some
+# registers are searched (or only entries with a status are wanted): ranked first, the
+# first batch is nearly always enough.
+LOOKUP_BATCH = 1_000
+
+
+def _ranked_in(
+    session: Session, evidence: dict[int, float], k: int, registers: set[str] | None
+) -> list[int]:
+    """`most_evidence(evidence, k)` over the entries of `registers` only (any register:
+    None), the registers read for the best entries first, in batches, until `k` are found:
+    the same entries in the same order as ranking the entries of `registers` alone."""
+    if not registers or not evidence:
+        return most_evidence(evidence, k)
+    found: list[int] = []
+    ranked = most_evidence(evidence, len(evidence))
+    for start in range(0, len(ranked), LOOKUP_BATCH):
+        batch = ranked[start : start + LOOKUP_BATCH]
+        inside = set(
+            session.scalars(
+                select(PersonEntryRow.id).where(
+                    PersonEntryRow.id.in_(batch), PersonEntryRow.register.in_(sorted(registers))
+                )
+            )
+        )
+        found += [e for e in batch if e in inside]
+        if len(found) >= k:
+            break
+    return found[:k]
 
 
 def _postings(
-    session: Session, key_column, entry_column, chosen: list[str], visible
-) -> tuple[dict[str, list[int]], dict[int, str]]:
-    """For each chosen key (a blocking key or a trigram), the visible entries that carry it;
-    and each such entry's register."""
-    postings: dict[str, list[int]] = {k: [] for k in chosen}
-    register_of: dict[int, str] = {}
-    for key, entry_id, register in session.execute(
-        select(key_column, entry_column, PersonEntryRow.register)
-        .join(PersonEntryRow, PersonEntryRow.id == entry_column)
-        .where(key_column.in_(chosen), visible)
-    ):
-        postings[key].append(entry_id)
-        register_of[entry_id] = register
-    return postings, register_of
+    session: Session, postings: Table, column: str, chosen: list[str], scopes
+) -> dict[str, list[int]]:
+    """For each chosen key (a blocking key or a trigram), the entries of `scopes` that carry
+    it, read from the postings' index alone (key or gram, scope, entry). (Empty only where
+    postings were deleted behind the counts' back, which `rekey` repairs: the walks skip it.)"""
+    found: dict[str, list[int]] = {k: [] for k in chosen}
+    query = select(postings.c[column], postings.c.entry_id).where(postings.c[column].in_(chosen))
+    if scopes is not None:
+        query = query.where(postings.c.scope.in_(scopes))
+    for key, entry_id in session.execute(query):
+        found[key].append(entry_id)
+    return found
 
 
 def _ngram_candidates(
-    session: Session, forms: set[str], authority_id: str | None, total: int,
+    session: Session,
+    forms: set[str],
+    scopes: tuple[str, ...] | None,
+    total: int,
     registers: set[str] | None,
-) -> list[int]:  # fmt: skip
+) -> list[int]:
     """The `NGRAM_TOP` visible entries whose stored trigrams (`PersonGramRow`) the query's
     readings share most, as `PersonIndex.ngram_candidates` finds them."""
     grams = grams_of(forms)
     if not grams:
         return []
-    visible = visible_to(authority_id)
-    frequencies = _frequencies(session, PersonGramCountRow.__table__, grams, authority_id)
+    frequencies = _frequencies(session, PersonGramCountRow.__table__, grams, scopes)
     chosen = gram_walk(frequencies, NGRAM_BUDGET)
     if not chosen:
         return []
-    postings, register_of = _postings(
-        session, PersonGramRow.gram, PersonGramRow.entry_id, chosen, visible
-    )
-    top = top_by_grams(gram_scores(postings, total), NGRAM_TOP * 2)
-    if registers:
-        top = [e for e in top if register_of[e] in registers]
+    postings = _postings(session, PersonGramRow.__table__, "gram", chosen, scopes)
+    found = {gram: entries for gram, entries in postings.items() if entries}
+    top = top_by_grams(gram_scores(found, total), NGRAM_TOP * 2)
+    if registers and top:
+        inside = set(
+            session.scalars(
+                select(PersonEntryRow.id).where(
+                    PersonEntryRow.id.in_(top), PersonEntryRow.register.in_(sorted(registers))
+                )
+            )
+        )
+        top = [e for e in top if e in inside]
     return top[:NGRAM_TOP]
 
 
-def _protected_sharing(session: Session, keys: list[str], visible) -> set[int]:
+def _protected_sharing(
+    session: Session, keys: list[str], scopes: tuple[str, ...] | None
+) -> set[int]:
     """Entries with a protected status (refugee and the like) sharing any blocking key of
     the query, common ones included (a flood of same-name entries makes a refugee's keys
-    common), those sharing most keys first."""
-    shared = func.count(PersonKeyRow.id)
-    return set(
+    common), those sharing most keys first: the entries of `scopes` sharing most keys, from
+    the postings' index alone, then their status read by primary key, best first, in
+    batches, until `PROTECTED_SHORTLIST` are found."""
+    shared = func.count()
+    query = select(PersonKeyRow.entry_id).where(PersonKeyRow.key.in_(keys))
+    if scopes is not None:
+        query = query.where(PersonKeyRow.scope.in_(scopes))
+    ranked = list(
         session.scalars(
-            select(PersonKeyRow.entry_id)
-            .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
-            .where(PersonKeyRow.key.in_(keys), PersonEntryRow.status.is_not(None), visible)
-            .group_by(PersonKeyRow.entry_id)
-            .order_by(shared.desc(), PersonKeyRow.entry_id)
-            .limit(PROTECTED_SHORTLIST)
+            query.group_by(PersonKeyRow.entry_id).order_by(shared.desc(), PersonKeyRow.entry_id)
         )
     )
+    found: list[int] = []
+    for start in range(0, len(ranked), LOOKUP_BATCH):
+        batch = ranked[start : start + LOOKUP_BATCH]
+        with_status = set(
+            session.scalars(
+                select(PersonEntryRow.id).where(
+                    PersonEntryRow.id.in_(batch), PersonEntryRow.status.is_not(None)
+                )
+            )
+        )
+        found += [e for e in batch if e in with_status]
+        if len(found) >= PROTECTED_SHORTLIST:
+            break
+    return set(found[:PROTECTED_SHORTLIST])
 
 
 def _to_record(entry: PersonEntryRow) -> PersonRecord:

@@ -1,7 +1,8 @@
-"""persons: each blocking key's and character trigram's number of entries per scope (the
-node's registers, each authority's entries), kept with the postings, so that screening reads
-the frequencies instead of counting postings (issues 17, 22: page speed), filled from the
-postings already stored
+"""persons: each posting (blocking key, character trigram) carries its entry's scope (the
+node's registers, each authority's entries), and each key's and trigram's number of entries
+per scope, and each scope's number of entries, are kept with them, so that screening reads
+the postings it may read from an index alone and the frequencies without counting (issues 17,
+22: page speed); filled from what is already stored
 
 Revision ID: 0040
 Revises: 0032
@@ -23,11 +24,30 @@ _SCOPE = (
     "CASE WHEN e.authority_id IS NOT NULL THEN e.authority_id"
     " WHEN e.register IN ('requests') THEN '-' ELSE '' END"
 )
+_POSTINGS = (("person_keys", "key", 120, "ix_person_keys_key", ("key",)),
+             ("person_grams", "gram", 16, "ix_person_grams_gram", ("gram", "entry_id")))  # fmt: skip
 
 
 def upgrade() -> None:
-    for table, column, length in (("person_key_counts", "key", 120),
-                                  ("person_gram_counts", "gram", 16)):  # fmt: skip
+    bind = op.get_bind()
+    for postings, column, length, old_index, old_columns in _POSTINGS:
+        op.add_column(
+            postings, sa.Column("scope", sa.String(length=64), nullable=False, server_default="")
+        )
+        op.execute(
+            f"UPDATE {postings} SET scope = (SELECT {_SCOPE} FROM person_entries e"
+            f" WHERE e.id = {postings}.entry_id)"
+            if bind.dialect.name != "postgresql"
+            else f"UPDATE {postings} p SET scope = {_SCOPE} FROM person_entries e"
+            f" WHERE e.id = p.entry_id AND {_SCOPE} <> ''"
+        )
+        if bind.dialect.name == "postgresql":  # (SQLite cannot drop a column's default)
+            op.alter_column(postings, "scope", server_default=None)
+        op.drop_index(old_index, table_name=postings)
+        op.create_index(
+            f"ix_{postings}_{column}_scope", postings, [column, "scope", "entry_id"], unique=False
+        )
+        table = f"{postings[:-1]}_counts"
         op.create_table(
             table,
             sa.Column(column, sa.String(length=length), nullable=False),
@@ -35,15 +55,27 @@ def upgrade() -> None:
             sa.Column("entries", sa.Integer(), nullable=False),
             sa.PrimaryKeyConstraint(column, "scope", name=op.f(f"pk_{table}")),
         )
-        postings = "person_keys" if column == "key" else "person_grams"
         op.execute(
             f"INSERT INTO {table} ({column}, scope, entries)"
-            f" SELECT p.{column}, {_SCOPE}, count(*) FROM {postings} p"
-            " JOIN person_entries e ON e.id = p.entry_id"
-            f" GROUP BY p.{column}, {_SCOPE}"
+            f" SELECT {column}, scope, count(*) FROM {postings} GROUP BY {column}, scope"
         )
+    op.create_table(
+        "person_scope_counts",
+        sa.Column("scope", sa.String(length=64), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", name=op.f("pk_person_scope_counts")),
+    )
+    op.execute(
+        "INSERT INTO person_scope_counts (scope, entries)"
+        f" SELECT {_SCOPE}, count(*) FROM person_entries e GROUP BY {_SCOPE}"
+    )
 
 
 def downgrade() -> None:
-    op.drop_table("person_gram_counts")
-    op.drop_table("person_key_counts")
+    op.drop_table("person_scope_counts")
+    for postings, column, _, old_index, old_columns in _POSTINGS:
+        op.drop_table(f"{postings[:-1]}_counts")
+        op.drop_index(f"ix_{postings}_{column}_scope", table_name=postings)
+        op.create_index(old_index, postings, list(old_columns), unique=False)
+        with op.batch_alter_table(postings, schema=None) as batch_op:
+            batch_op.drop_column("scope")
