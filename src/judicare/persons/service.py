@@ -26,7 +26,10 @@ from judicare.db.base import as_utc
 from judicare.errors import Conflict, ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from judicare.persons.fallback import (
+    FALLBACK_RATIO,
+    FALLBACK_WEIGHT,
     FOUND_BY_NGRAMS,
+    best_whole_name_ratio,
     fallback_ratios,
     gram_scores,
     gram_walk,
@@ -74,6 +77,8 @@ from judicare.persons.scoring import (
     SAFEGUARD,
     OperatingPoint,
     evidence_effect,
+    parse_names,
+    quick_score,
     score_pair,
 )
 from judicare.states import resolve_state
@@ -535,12 +540,15 @@ def match(
     entries, by_ngrams = _shortlist(session, query, authority_id)
     found: list[Candidate] = []
     facts: dict[tuple[str, str], float] = {}  # equal scores: agreeing birth date, nationality first
+    query_parsed = parse_names(query.names)
     for entry in entries:
         point = point_of(entry)
         record = _to_record(entry)
+        cutoff = point.threshold if threshold is None else threshold
+        if not _may_reach(query, query_parsed, record, point, cutoff):
+            continue  # below the cutoff however explained: not explained
         facts[(record.register, record.id)] = -evidence_effect(query, record)
         candidate = score_pair(query, record, point)
-        cutoff = point.threshold if threshold is None else threshold
         found_by = FOUND_BY_NGRAMS if entry.id in by_ngrams else None
         if candidate.score < cutoff and point.fallback:
             candidate = with_fallback(query, record, candidate, cutoff, found_by=found_by)
@@ -572,6 +580,28 @@ def match(
         row["adjudication"] = decision
         out.append(row)
     return out
+
+
+def _may_reach(
+    query: PersonQuery,
+    query_parsed: tuple,
+    record: PersonRecord,
+    point: OperatingPoint,
+    cutoff: float,
+) -> bool:
+    """Whether `record` may score at least `cutoff`, as `PersonIndex.query` tests it before
+    explaining: its score without explanation (`quick_score`, the same as `score_pair`'s),
+    or, at a point with a fallback, the fallback's lift by the whole-name ratio (as
+    `with_fallback` computes it). False only for a record that `match` would not show."""
+    quick = quick_score(
+        query, query_parsed, record, parse_names(record.names), point.min_part_similarity
+    )
+    if quick >= cutoff:
+        return True
+    if not point.fallback:
+        return False
+    ratio = best_whole_name_ratio(query.names, record.names)[0]
+    return ratio >= FALLBACK_RATIO and round(max(quick, FALLBACK_WEIGHT * ratio / 100), 4) >= cutoff
 
 
 def point_of(entry: PersonEntryRow) -> OperatingPoint:
@@ -707,7 +737,7 @@ def _key_evidence(
 # Entries whose register (or status) is looked up at once, by primary key, when only some
 # registers are searched (or only entries with a status are wanted): ranked first, the
 # first batch is nearly always enough.
-LOOKUP_BATCH = 1_000
+LOOKUP_BATCH = 500
 
 
 def _ranked_in(
@@ -787,30 +817,28 @@ def _protected_sharing(
     """Entries with a protected status (refugee and the like) sharing any blocking key of
     the query, common ones included (a flood of same-name entries makes a refugee's keys
     common), those sharing most keys first: the entries of `scopes` sharing most keys, from
-    the postings' index alone, then their status read by primary key, best first, in
-    batches, until `PROTECTED_SHORTLIST` are found."""
+    the postings' index alone, a page at a time, then their status read by primary key,
+    until `PROTECTED_SHORTLIST` are found."""
     shared = func.count()
     query = select(PersonKeyRow.entry_id).where(PersonKeyRow.key.in_(keys))
     if scopes is not None:
         query = query.where(PersonKeyRow.scope.in_(scopes))
-    ranked = list(
-        session.scalars(
-            query.group_by(PersonKeyRow.entry_id).order_by(shared.desc(), PersonKeyRow.entry_id)
-        )
-    )
+    query = query.group_by(PersonKeyRow.entry_id).order_by(shared.desc(), PersonKeyRow.entry_id)
     found: list[int] = []
-    for start in range(0, len(ranked), LOOKUP_BATCH):
-        batch = ranked[start : start + LOOKUP_BATCH]
+    start = 0
+    while len(found) < PROTECTED_SHORTLIST:
+        page = list(session.scalars(query.limit(LOOKUP_BATCH).offset(start)))
+        if not page:
+            break
+        start += len(page)
         with_status = set(
             session.scalars(
                 select(PersonEntryRow.id).where(
-                    PersonEntryRow.id.in_(batch), PersonEntryRow.status.is_not(None)
+                    PersonEntryRow.id.in_(page), PersonEntryRow.status.is_not(None)
                 )
             )
         )
-        found += [e for e in batch if e in with_status]
-        if len(found) >= PROTECTED_SHORTLIST:
-            break
+        found += [e for e in page if e in with_status]
     return set(found[:PROTECTED_SHORTLIST])
 
 
