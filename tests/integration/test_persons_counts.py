@@ -200,3 +200,25 @@ def test_the_scale_generator_counts_what_it_writes(app):
 
     generate(app, 30, seed=5)
     assert _assert_exact(app)["keys"]
+
+
+def test_a_session_matches_the_same_person_once_until_it_writes(app):
+    """The screening page asks for the same persons twice (report, candidates): the second
+    answer is the first's, a copy; after anything is written, it is asked again."""
+    _import(app, "refugees", [("R1", "Ivan Petrenko")])
+    query = PersonQuery(("Ivan Petrenko",))
+    with app.unit_of_work() as uow:
+        first = service.match(uow.session, query, authority_id=None)
+        first[0]["score"] = -1  # a caller's change does not reach the next answer
+        again = service.match(uow.session, query, authority_id=None)
+        assert [c["id"] for c in again] == ["R1"] and again[0]["score"] > 0
+        service.index_new_persons(
+            uow.session,
+            [PersonRecord("refugees", "R2", ("Ivan Petrenko",))],
+            authority_id=None,
+            now=app.now(),
+        )
+        assert [c["id"] for c in service.match(uow.session, query, authority_id=None)] == [
+            "R1",
+            "R2",
+        ]

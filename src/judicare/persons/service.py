@@ -6,6 +6,7 @@ Names never leave the process: everything here runs in-process on the local data
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Table, delete, func, insert, or_, select, text
+from sqlalchemy import Connection, Table, delete, event, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -537,6 +538,56 @@ def match(
     operator with no authority) reads the node's registers only."""
     if threshold is not None and not 0 <= threshold <= 1:
         raise InvalidInput(f"threshold {threshold} must be between 0 and 1")
+    on = request or OnRequest(authority_id, None)
+    memo = _matches_of(session)
+    asked = (query, authority_id, on, threshold, limit)
+    if asked in memo:
+        return copy.deepcopy(memo[asked])
+    out = _match(session, query, authority_id=authority_id, request=on, threshold=threshold,
+                 limit=limit)  # fmt: skip
+    memo[asked] = copy.deepcopy(out)
+    return out
+
+
+# The answers of `match` within one session, until it writes anything: a page that screens
+# the same persons twice (the screening report and the candidates beside it) matches once.
+_MATCHES = "judicare.persons.matches"
+
+
+def _matches_of(session: Session) -> dict:
+    memo = session.info.get(_MATCHES)
+    if memo is None:
+        memo = session.info[_MATCHES] = {}
+        event.listen(session, "after_flush", _forget_matches)
+        event.listen(session, "after_rollback", _forget_matches)
+        event.listen(session, "after_commit", _forget_matches)
+        event.listen(session, "do_orm_execute", _forget_on_write)
+    return memo
+
+
+def _forget_on_write(state) -> None:
+    """A statement that writes, run through the session (an insert of postings, say)."""
+    if not state.is_select:
+        _forget_matches(state.session)
+
+
+def _forget_matches(session: Session, *_) -> None:
+    """Anything written (an entry filed, a decision taken, a flush of any row) or a
+    transaction ended: the answers are asked again."""
+    memo = session.info.get(_MATCHES)
+    if memo:
+        memo.clear()
+
+
+def _match(
+    session: Session,
+    query: PersonQuery,
+    *,
+    authority_id: str | None,
+    request: OnRequest,
+    threshold: float | None,
+    limit: int,
+) -> list[dict]:
     entries, by_ngrams = _shortlist(session, query, authority_id)
     found: list[Candidate] = []
     facts: dict[tuple[str, str], float] = {}  # equal scores: agreeing birth date, nationality first
@@ -566,7 +617,7 @@ def match(
     if len(low) > SAFEGUARD.limit:
         dropped = {(c.register, c.id) for c in low[SAFEGUARD.limit :]}
         shown = [c for c in shown if (c.register, c.id) not in dropped]
-    decisions = _decisions(session, query, request or OnRequest(authority_id, None))
+    decisions = _decisions(session, query, request)
     out = []
     for candidate in shown:
         row = candidate.as_dict()
