@@ -24,13 +24,15 @@ _SCOPE = (
     "CASE WHEN e.authority_id IS NOT NULL THEN e.authority_id"
     " WHEN e.register IN ('requests') THEN '-' ELSE '' END"
 )
-_POSTINGS = (("person_keys", "key", 120, "ix_person_keys_key", ("key",)),
-             ("person_grams", "gram", 16, "ix_person_grams_gram", ("gram", "entry_id")))  # fmt: skip
+_POSTINGS = (
+    ("person_keys", "key", 120, "ix_person_keys_key", ("key",)),
+    ("person_grams", "gram", 16, "ix_person_grams_gram", ("gram", "entry_id")),
+)
 
 
 def upgrade() -> None:
     bind = op.get_bind()
-    for postings, column, length, old_index, old_columns in _POSTINGS:
+    for postings, column, length, old_index, _ in _POSTINGS:
         op.add_column(
             postings, sa.Column("scope", sa.String(length=64), nullable=False, server_default="")
         )
