@@ -470,9 +470,10 @@ def index_new_persons(
     session: Session, persons: list[PersonRecord], *, authority_id: str | None, now: datetime
 ) -> None:
     """Store persons known to be new to their register (those named in a request just
-    registered: their ids embed its fresh reference) with their blocking keys, in two
-    statements for any number of persons; `index_person` looks each one up first. The
-    entries are `authority_id`'s (the request's authority), None for the node's."""
+    registered: their ids embed its fresh reference) with their blocking keys and trigrams
+    and their counts, in a fixed number of statements for any number of persons;
+    `index_person` looks each one up first. The entries are `authority_id`'s (the request's
+    authority), None for the node's."""
     if not persons:
         return
     entries = PersonEntryRow.__table__
