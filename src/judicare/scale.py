@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,6 +34,7 @@ from judicare.demo import CITE, OUTCOME_OF, PATHS, load_demo
 from judicare.legal_basis.rules import load_rulebook
 from judicare.persons.fallback import record_grams
 from judicare.persons.keys import blocking_keys
+from judicare.persons.registers import scope_of
 from judicare.requests.domain import DECISIONS, Measure
 from judicare.requests.registration import REQUESTS_REGISTER, fold, script_of
 
@@ -155,8 +157,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "person_entries": ("id", "register", "external_id", "names", "birth_date", "nationality",
                        "status", "country_of_feared_persecution", "status_date",
                        "authority_id", "updated_at"),
-    "person_keys": ("id", "entry_id", "key"),
-    "person_grams": ("id", "entry_id", "gram"),
+    "person_keys": ("id", "entry_id", "key", "scope"),
+    "person_grams": ("id", "entry_id", "gram", "scope"),
     "audit_events": ("seq", "at", "actor", "action", "tag", "subject_type", "subject_id",
                      "why", "details", "prev_hash", "hash"),
 }  # fmt: skip
@@ -298,10 +300,11 @@ class Generator:
                      [n for n, *_ in who.names], who.birth_date, who.nationality, role, None,
                      None, authority, created)
                 )  # fmt: skip
+                scope = scope_of(REQUESTS_REGISTER, authority)
                 for key in who.keys:
-                    rows["person_keys"].append((next_id("person_keys"), entry_id, key))
+                    rows["person_keys"].append((next_id("person_keys"), entry_id, key, scope))
                 for gram in who.grams:
-                    rows["person_grams"].append((next_id("person_grams"), entry_id, gram))
+                    rows["person_grams"].append((next_id("person_grams"), entry_id, gram, scope))
             for index in range(rng.choices([0, 1, 2, 3], weights=[30, 35, 25, 10])[0]):
                 key, size, sha = rng.choice(self.documents)
                 at += timedelta(minutes=rng.randint(5, 600))
@@ -448,6 +451,25 @@ def _document_pool(app: App) -> list[tuple[str, int, str]]:
     return pool
 
 
+def _count_postings(connection: Connection, rows: dict[str, list[tuple]]) -> None:
+    """The batch's entries, blocking keys and trigrams added to their counts, as the
+    persons' service keeps them (`judicare.persons.service.count_postings`)."""
+    from judicare.persons.models import PersonGramCountRow, PersonKeyCountRow
+    from judicare.persons.service import count_entries, count_postings
+
+    columns = COLUMNS["person_entries"]
+    register, owner = columns.index("register"), columns.index("authority_id")
+    count_entries(
+        connection, Counter(scope_of(row[register], row[owner]) for row in rows["person_entries"])
+    )
+    for table, counts in (("person_keys", PersonKeyCountRow), ("person_grams", PersonGramCountRow)):
+        count_postings(
+            connection,
+            counts.__table__,
+            Counter((scope, item) for _, _, item, scope in rows[table]),
+        )
+
+
 def generate(
     app: App,
     count: int,
@@ -477,6 +499,7 @@ def generate(
             counters = _counters(connection)
             rows = generator.batch(size, counters, done, count)
             _write(connection, rows)
+            _count_postings(connection, rows)
         for table, values in rows.items():
             totals[table] += len(values)
         done += size

@@ -41,13 +41,17 @@ class PersonEntryRow(Base):
 
 
 class PersonKeyRow(Base):
-    """One blocking key of one person (see judicare.persons.keys)."""
+    """One blocking key of one person (see judicare.persons.keys), with the entry's scope
+    (judicare.persons.registers `scope_of`: whose screening reads it), so that a screening
+    reads the postings it may read from the index alone, without joining the entries."""
 
     __tablename__ = "person_keys"
+    __table_args__ = (Index("ix_person_keys_key_scope", "key", "scope", "entry_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("person_entries.id"), index=True)
-    key: Mapped[str] = mapped_column(String(120), index=True)
+    key: Mapped[str] = mapped_column(String(120))
+    scope: Mapped[str] = mapped_column(String(64))
 
 
 class AdjudicationRow(Base):
@@ -79,8 +83,42 @@ class PersonGramRow(Base):
     still found."""
 
     __tablename__ = "person_grams"
-    __table_args__ = (Index("ix_person_grams_gram", "gram", "entry_id"),)
+    __table_args__ = (Index("ix_person_grams_gram_scope", "gram", "scope", "entry_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("person_entries.id"), index=True)
     gram: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(64))  # the entry's (see `PersonKeyRow`)
+
+
+class PersonKeyCountRow(Base):
+    """How many entries of one scope (see judicare.persons.registers `scope_of`) carry one
+    blocking key: the key's frequency, read by the database's blocking walk for the scopes a
+    screening may read instead of counting postings. Kept exact in the transaction that
+    files or refiles the entries' keys (judicare.persons.service `_post`, `_unpost`)."""
+
+    __tablename__ = "person_key_counts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+
+
+class PersonGramCountRow(Base):
+    """How many entries of one scope carry one character trigram (see `PersonKeyCountRow`)."""
+
+    __tablename__ = "person_gram_counts"
+
+    gram: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+
+
+class PersonScopeCountRow(Base):
+    """How many entries each scope holds: the size of the register a screening reads (the
+    blocking keys' and trigrams' weights), kept with the entries (see `PersonKeyCountRow`)."""
+
+    __tablename__ = "person_scope_counts"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)

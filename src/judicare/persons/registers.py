@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, true
+from sqlalchemy import and_, case, literal, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from judicare.auth.permissions import Forbidden, Permission, Principal, authorize
@@ -108,3 +108,35 @@ def visible_to(authority_id: str | None) -> ColumnElement[bool]:
     if authority_id is None:
         return node_wide
     return or_(node_wide, PersonEntryRow.authority_id == authority_id)
+
+
+# The scopes of `visible_to`, by which the key and trigram frequencies are counted
+# (judicare.persons.models `PersonKeyCountRow`): the node's registers, each authority's
+# entries (by its id), and the entries of an authority-owned register with no owner.
+NODE_SCOPE = ""
+UNOWNED_SCOPE = "-"
+
+
+def scope_of(register: str, authority_id: str | None) -> str:
+    """The scope of an entry: whose screening reads it (see `visible_to`)."""
+    if authority_id is not None:
+        return authority_id
+    return UNOWNED_SCOPE if register in AUTHORITY_OWNED else NODE_SCOPE
+
+
+def scope_column() -> ColumnElement[str]:
+    """`scope_of` as SQL over `PersonEntryRow`."""
+    return case(
+        (PersonEntryRow.authority_id.is_not(None), PersonEntryRow.authority_id),
+        (PersonEntryRow.register.in_(sorted(AUTHORITY_OWNED)), literal(UNOWNED_SCOPE)),
+        else_=literal(NODE_SCOPE),
+    )
+
+
+def scopes_visible_to(authority_id: str | None) -> tuple[str, ...] | None:
+    """The scopes whose entries `visible_to(authority_id)` reads; None: every scope."""
+    if authority_id == EVERY_AUTHORITY:
+        return None
+    if authority_id is None:
+        return (NODE_SCOPE,)
+    return (NODE_SCOPE, authority_id)

@@ -6,15 +6,19 @@ Names never leave the process: everything here runs in-process on the local data
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
 import unicodedata
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import Connection, Table, delete, event, func, insert, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
@@ -23,7 +27,10 @@ from judicare.db.base import as_utc
 from judicare.errors import Conflict, ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from judicare.persons.fallback import (
+    FALLBACK_RATIO,
+    FALLBACK_WEIGHT,
     FOUND_BY_NGRAMS,
+    best_whole_name_ratio,
     fallback_ratios,
     gram_scores,
     gram_walk,
@@ -47,14 +54,32 @@ from judicare.persons.index import (
     walk_evidence,
 )
 from judicare.persons.keys import blocking_keys
-from judicare.persons.models import AdjudicationRow, PersonEntryRow, PersonGramRow, PersonKeyRow
-from judicare.persons.registers import EVERY_AUTHORITY, authorize_import, policy_of, visible_to
+from judicare.persons.models import (
+    AdjudicationRow,
+    PersonEntryRow,
+    PersonGramCountRow,
+    PersonGramRow,
+    PersonKeyCountRow,
+    PersonKeyRow,
+    PersonScopeCountRow,
+)
+from judicare.persons.registers import (
+    EVERY_AUTHORITY,
+    authorize_import,
+    policy_of,
+    scope_column,
+    scope_of,
+    scopes_visible_to,
+    visible_to,
+)
 from judicare.persons.scoring import (
     DEFAULT_THRESHOLD,
     IDENTIFICATION,
     SAFEGUARD,
     OperatingPoint,
     evidence_effect,
+    parse_names,
+    quick_score,
     score_pair,
 )
 from judicare.states import resolve_state
@@ -256,16 +281,124 @@ def index_person(session: Session, person: PersonRecord, *, now: datetime) -> bo
     entry.status_date = person.status_date
     entry.updated_at = now
     session.flush()
+    scope = scope_of(entry.register, entry.authority_id)
+    had_keys: list[str] = []
+    had_grams: list[str] = []
     if not new:
-        session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry.id))
-        session.execute(delete(PersonGramRow).where(PersonGramRow.entry_id == entry.id))
+        had_keys = _unpost(session, PersonKeyRow.__table__, "key", entry.id)
+        had_grams = _unpost(session, PersonGramRow.__table__, "gram", entry.id)
     keys = sorted(blocking_keys(person.names))
     if keys:
-        session.execute(insert(PersonKeyRow), [{"entry_id": entry.id, "key": k} for k in keys])
+        session.execute(
+            insert(PersonKeyRow),
+            [{"entry_id": entry.id, "key": k, "scope": scope} for k in keys],
+        )
     grams = record_grams(person.names)
     if grams:
-        session.execute(insert(PersonGramRow), [{"entry_id": entry.id, "gram": g} for g in grams])
+        session.execute(
+            insert(PersonGramRow),
+            [{"entry_id": entry.id, "gram": g, "scope": scope} for g in grams],
+        )
+    count_postings(session, PersonKeyCountRow.__table__, _deltas(scope, keys, had_keys))
+    count_postings(session, PersonGramCountRow.__table__, _deltas(scope, grams, had_grams))
+    if new:
+        count_entries(session, Counter({scope: 1}))
     return new
+
+
+def _unpost(session: Session, postings: Table, column: str, entry_id: int) -> list[str]:
+    """Delete an entry's postings (blocking keys or trigrams); the keys or grams they held."""
+    return list(
+        session.scalars(
+            delete(postings).where(postings.c.entry_id == entry_id).returning(postings.c[column])
+        )
+    )
+
+
+def _deltas(
+    scope: str, added: Iterable[str], removed: Iterable[str] = ()
+) -> Counter[tuple[str, str]]:
+    """The change of each (scope, key or gram) count when an entry of `scope` gains the
+    postings `added` and loses `removed` (one count a posting, as the postings are rows)."""
+    deltas: Counter[tuple[str, str]] = Counter()
+    for item in added:
+        deltas[(scope, item)] += 1
+    for item in removed:
+        deltas[(scope, item)] -= 1
+    return deltas
+
+
+def count_postings(
+    executor: Session | Connection, counts: Table, deltas: Counter[tuple[str, str]]
+) -> None:
+    """Add each (scope, key or gram) change to its count in `counts` (`PersonKeyCountRow`
+    or `PersonGramCountRow`), in the caller's transaction, so that the counts stay exactly
+    the number of postings per scope; a count brought to 0 is removed. One upsert, in the
+    counts' key order (concurrent transactions lock the rows they share in the same order)."""
+    changes = sorted(((item, scope), delta) for (scope, item), delta in deltas.items() if delta)
+    if not changes:
+        return
+    column = counts.primary_key.columns.values()[0].name
+    _upsert(
+        executor,
+        counts,
+        [column, "scope"],
+        [{column: item, "scope": scope, "entries": delta} for (item, scope), delta in changes],
+    )
+    fewer = sorted({item for (item, _), delta in changes if delta < 0})
+    if fewer:
+        executor.execute(delete(counts).where(counts.c[column].in_(fewer), counts.c.entries <= 0))
+
+
+def count_entries(executor: Session | Connection, added: Counter[str]) -> None:
+    """Add each scope's new entries to its number of entries (`PersonScopeCountRow`)."""
+    rows = [{"scope": scope, "entries": n} for scope, n in sorted(added.items()) if n]
+    if rows:
+        _upsert(executor, PersonScopeCountRow.__table__, ["scope"], rows)
+
+
+def _upsert(executor: Session | Connection, counts: Table, key: list[str], rows: list) -> None:
+    """Add `rows`' entries to the counts of their keys, a row for a key not counted yet."""
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    upsert = (postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert)(counts)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=key, set_={"entries": counts.c.entries + upsert.excluded.entries}
+    )
+    executor.execute(upsert, rows)
+
+
+def recount(executor: Session | Connection) -> None:
+    """Rebuild the key and trigram counts from the postings, whatever they held (`rekey`
+    ends with it). On PostgreSQL the counts are locked first: a transaction filing entries
+    meanwhile adds its own to the rebuilt counts when this one commits."""
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    if bind.dialect.name == "postgresql":
+        executor.execute(
+            text(
+                "LOCK TABLE person_key_counts, person_gram_counts, person_scope_counts"
+                " IN SHARE ROW EXCLUSIVE MODE"
+            )
+        )
+    for counts, postings, column in (
+        (PersonKeyCountRow.__table__, PersonKeyRow.__table__, "key"),
+        (PersonGramCountRow.__table__, PersonGramRow.__table__, "gram"),
+    ):
+        executor.execute(delete(counts))
+        executor.execute(
+            insert(counts).from_select(
+                [column, "scope", "entries"],
+                select(postings.c[column], postings.c.scope, func.count()).group_by(
+                    postings.c[column], postings.c.scope
+                ),
+            )
+        )
+    scope = scope_column()
+    executor.execute(delete(PersonScopeCountRow))
+    executor.execute(
+        insert(PersonScopeCountRow).from_select(
+            ["scope", "entries"], select(scope, func.count()).group_by(scope)
+        )
+    )
 
 
 def rekey(
@@ -278,14 +411,21 @@ def rekey(
 ) -> dict:
     """Recompute every stored entry's blocking keys and character trigrams with the engine as
     it is now (after the engine changes how it reads names, entries indexed earlier would
-    otherwise keep keys that new queries no longer produce). One transaction; audited.
-    `changed` counts the entries whose keys or grams changed."""
-    query = select(PersonEntryRow.id, PersonEntryRow.names).order_by(PersonEntryRow.id)
+    otherwise keep keys that new queries no longer produce), then their counts from them
+    (`recount`). One transaction; audited. `changed` counts the entries whose keys or grams
+    changed."""
+    query = select(
+        PersonEntryRow.id,
+        PersonEntryRow.names,
+        PersonEntryRow.register,
+        PersonEntryRow.authority_id,
+    ).order_by(PersonEntryRow.id)
     if register:
         query = query.where(PersonEntryRow.register == register)
     entries = session.execute(query).all()
     changed = 0
-    for number, (entry_id, names) in enumerate(entries, start=1):
+    for number, (entry_id, names, entry_register, authority_id) in enumerate(entries, start=1):
+        scope = scope_of(entry_register, authority_id)
         wanted = sorted(blocking_keys(tuple(names)))
         stored = sorted(
             session.scalars(select(PersonKeyRow.key).where(PersonKeyRow.entry_id == entry_id))
@@ -298,18 +438,20 @@ def rekey(
             session.execute(delete(PersonKeyRow).where(PersonKeyRow.entry_id == entry_id))
             if wanted:
                 session.execute(
-                    insert(PersonKeyRow), [{"entry_id": entry_id, "key": k} for k in wanted]
+                    insert(PersonKeyRow),
+                    [{"entry_id": entry_id, "key": k, "scope": scope} for k in wanted],
                 )
         if stored_grams != wanted_grams:
             session.execute(delete(PersonGramRow).where(PersonGramRow.entry_id == entry_id))
             if wanted_grams:
                 session.execute(
                     insert(PersonGramRow),
-                    [{"entry_id": entry_id, "gram": g} for g in wanted_grams],
+                    [{"entry_id": entry_id, "gram": g, "scope": scope} for g in wanted_grams],
                 )
         changed += stored != wanted or stored_grams != wanted_grams
         if progress and (number % 500 == 0 or number == len(entries)):
             progress(number, len(entries))
+    recount(session)
     record(
         session,
         actor=actor,
@@ -328,9 +470,10 @@ def index_new_persons(
     session: Session, persons: list[PersonRecord], *, authority_id: str | None, now: datetime
 ) -> None:
     """Store persons known to be new to their register (those named in a request just
-    registered: their ids embed its fresh reference) with their blocking keys, in two
-    statements for any number of persons; `index_person` looks each one up first. The
-    entries are `authority_id`'s (the request's authority), None for the node's."""
+    registered: their ids embed its fresh reference) with their blocking keys and trigrams
+    and their counts, in a fixed number of statements for any number of persons;
+    `index_person` looks each one up first. The entries are `authority_id`'s (the request's
+    authority), None for the node's."""
     if not persons:
         return
     entries = PersonEntryRow.__table__
@@ -352,20 +495,26 @@ def index_new_persons(
             for person in persons
         ],
     ).all()
+    scopes = [scope_of(person.register, authority_id) for person in persons]
+    filed = list(zip(ids, persons, scopes, strict=True))
     keys = [
-        {"entry_id": entry_id, "key": key}
-        for entry_id, person in zip(ids, persons, strict=True)
+        (scope, {"entry_id": entry_id, "key": key, "scope": scope})
+        for entry_id, person, scope in filed
         for key in sorted(blocking_keys(person.names))
     ]
-    if keys:
-        session.execute(insert(PersonKeyRow.__table__), keys)
     grams = [
-        {"entry_id": entry_id, "gram": gram}
-        for entry_id, person in zip(ids, persons, strict=True)
+        (scope, {"entry_id": entry_id, "gram": gram, "scope": scope})
+        for entry_id, person, scope in filed
         for gram in record_grams(person.names)
     ]
-    if grams:
-        session.execute(insert(PersonGramRow.__table__), grams)
+    for postings, counts, column, rows in (
+        (PersonKeyRow.__table__, PersonKeyCountRow.__table__, "key", keys),
+        (PersonGramRow.__table__, PersonGramCountRow.__table__, "gram", grams),
+    ):
+        if rows:
+            session.execute(insert(postings), [row for _, row in rows])
+            count_postings(session, counts, Counter((scope, row[column]) for scope, row in rows))
+    count_entries(session, Counter(scopes))
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -390,15 +539,68 @@ def match(
     operator with no authority) reads the node's registers only."""
     if threshold is not None and not 0 <= threshold <= 1:
         raise InvalidInput(f"threshold {threshold} must be between 0 and 1")
+    on = request or OnRequest(authority_id, None)
+    memo = _matches_of(session)
+    asked = (query, authority_id, on, threshold, limit)
+    if asked in memo:
+        return copy.deepcopy(memo[asked])
+    out = _match(session, query, authority_id=authority_id, request=on, threshold=threshold,
+                 limit=limit)  # fmt: skip
+    memo[asked] = copy.deepcopy(out)
+    return out
+
+
+# The answers of `match` within one session, until it writes anything: a page that screens
+# the same persons twice (the screening report and the candidates beside it) matches once.
+_MATCHES = "judicare.persons.matches"
+
+
+def _matches_of(session: Session) -> dict:
+    memo = session.info.get(_MATCHES)
+    if memo is None:
+        memo = session.info[_MATCHES] = {}
+        event.listen(session, "after_flush", _forget_matches)
+        event.listen(session, "after_rollback", _forget_matches)
+        event.listen(session, "after_commit", _forget_matches)
+        event.listen(session, "do_orm_execute", _forget_on_write)
+    return memo
+
+
+def _forget_on_write(state) -> None:
+    """A statement that writes, run through the session (an insert of postings, say)."""
+    if not state.is_select:
+        _forget_matches(state.session)
+
+
+def _forget_matches(session: Session, *_) -> None:
+    """Anything written (an entry filed, a decision taken, a flush of any row) or a
+    transaction ended: the answers are asked again."""
+    memo = session.info.get(_MATCHES)
+    if memo:
+        memo.clear()
+
+
+def _match(
+    session: Session,
+    query: PersonQuery,
+    *,
+    authority_id: str | None,
+    request: OnRequest,
+    threshold: float | None,
+    limit: int,
+) -> list[dict]:
     entries, by_ngrams = _shortlist(session, query, authority_id)
     found: list[Candidate] = []
     facts: dict[tuple[str, str], float] = {}  # equal scores: agreeing birth date, nationality first
+    query_parsed = parse_names(query.names)
     for entry in entries:
         point = point_of(entry)
         record = _to_record(entry)
+        cutoff = point.threshold if threshold is None else threshold
+        if not _may_reach(query, query_parsed, record, point, cutoff):
+            continue  # below the cutoff however explained: not explained
         facts[(record.register, record.id)] = -evidence_effect(query, record)
         candidate = score_pair(query, record, point)
-        cutoff = point.threshold if threshold is None else threshold
         found_by = FOUND_BY_NGRAMS if entry.id in by_ngrams else None
         if candidate.score < cutoff and point.fallback:
             candidate = with_fallback(query, record, candidate, cutoff, found_by=found_by)
@@ -416,7 +618,7 @@ def match(
     if len(low) > SAFEGUARD.limit:
         dropped = {(c.register, c.id) for c in low[SAFEGUARD.limit :]}
         shown = [c for c in shown if (c.register, c.id) not in dropped]
-    decisions = _decisions(session, query, request or OnRequest(authority_id, None))
+    decisions = _decisions(session, query, request)
     out = []
     for candidate in shown:
         row = candidate.as_dict()
@@ -430,6 +632,28 @@ def match(
         row["adjudication"] = decision
         out.append(row)
     return out
+
+
+def _may_reach(
+    query: PersonQuery,
+    query_parsed: tuple,
+    record: PersonRecord,
+    point: OperatingPoint,
+    cutoff: float,
+) -> bool:
+    """Whether `record` may score at least `cutoff`, as `PersonIndex.query` tests it before
+    explaining: its score without explanation (`quick_score`, the same as `score_pair`'s),
+    or, at a point with a fallback, the fallback's lift by the whole-name ratio (as
+    `with_fallback` computes it). False only for a record that `match` would not show."""
+    quick = quick_score(
+        query, query_parsed, record, parse_names(record.names), point.min_part_similarity
+    )
+    if quick >= cutoff:
+        return True
+    if not point.fallback:
+        return False
+    ratio = best_whole_name_ratio(query.names, record.names)[0]
+    return ratio >= FALLBACK_RATIO and round(max(quick, FALLBACK_WEIGHT * ratio / 100), 4) >= cutoff
 
 
 def point_of(entry: PersonEntryRow) -> OperatingPoint:
@@ -457,21 +681,26 @@ def _shortlist(
        character trigrams with the query, those that a plain whole-name comparison finds
        alike.
     3. A protected person is never crowded out: every entry with a protected status that
-       shares a blocking key (up to `PROTECTED_SHORTLIST`), common keys included."""
+       shares a blocking key (up to `PROTECTED_SHORTLIST`), common keys included.
+
+    Need-to-know without joining the entries: each posting carries its entry's scope, and
+    the frequencies and the number of entries are read from their counts for the scopes
+    `authority_id` may read (`scopes_visible_to`, the scopes of `visible_to`)."""
     keys = blocking_keys(query.names)
     forms = query_forms(query.names)
     if not keys and not forms:
         return [], set()
-    visible = visible_to(authority_id)
-    total = session.scalar(select(func.count(PersonEntryRow.id)).where(visible)) or 0
+    scopes = scopes_visible_to(authority_id)
+    total = _entries(session, scopes)
     if not total:
         return [], set()
+    visible = visible_to(authority_id)
     registers = set(query.registers) if query.registers else None
-    evidence = _key_evidence(session, keys, visible, total, registers)
-    ranked = most_evidence(evidence, SHORTLIST + FALLBACK_POOL)
+    evidence = _key_evidence(session, keys, scopes, total)
+    ranked = _ranked_in(session, evidence, SHORTLIST + FALLBACK_POOL, registers)
     shortlist = ranked[:SHORTLIST]
     known = set(ranked)
-    by_ngrams = [e for e in _ngram_candidates(session, forms, visible, total, registers)
+    by_ngrams = [e for e in _ngram_candidates(session, forms, scopes, total, registers)
                  if e not in known]  # fmt: skip
     wider = ranked[SHORTLIST:] + by_ngrams
     alike: set[int] = set()
@@ -494,7 +723,7 @@ def _shortlist(
                 ),
             )
         )
-    protected = _protected_sharing(session, sorted(keys), visible) if evidence else set()
+    protected = _protected_sharing(session, sorted(keys), scopes) if ranked else set()
     chosen = [*shortlist, *(e for e in wider if e in alike)]
     chosen += sorted(protected - set(chosen))
     if not chosen:
@@ -511,96 +740,158 @@ def _shortlist(
     return entries, set(by_ngrams) & alike
 
 
+def _entries(session: Session, scopes: tuple[str, ...] | None) -> int:
+    """How many entries the `scopes` hold (`PersonScopeCountRow`)."""
+    query = select(func.sum(PersonScopeCountRow.entries))
+    if scopes is not None:
+        query = query.where(PersonScopeCountRow.scope.in_(scopes))
+    return int(session.scalar(query) or 0)
+
+
+def _frequencies(
+    session: Session, counts: Table, items: set[str], scopes: tuple[str, ...] | None
+) -> list[tuple[str, int]]:
+    """How many entries of `scopes` carry each of `items` (blocking keys or trigrams), from
+    their counts (`PersonKeyCountRow`, `PersonGramCountRow`): those that some entry of
+    `scopes` carries."""
+    column = counts.c[counts.primary_key.columns.values()[0].name]
+    query = select(column, func.sum(counts.c.entries)).where(column.in_(sorted(items)))
+    if scopes is not None:
+        query = query.where(counts.c.scope.in_(scopes))
+    return [(item, int(n)) for item, n in session.execute(query.group_by(column)) if n]
+
+
 def _key_evidence(
-    session: Session, keys: set[str], visible, total: int, registers: set[str] | None
+    session: Session, keys: set[str], scopes: tuple[str, ...] | None, total: int
 ) -> dict[int, float]:
     """Each visible entry's blocking evidence, as `PersonIndex.evidence` weighs it: the keys
-    chosen by `key_walk` from their frequencies, their postings walked by `walk_evidence`."""
+    chosen by `key_walk` from their frequencies, their postings walked by `walk_evidence`
+    (the register filter is `_ranked_in`'s)."""
     if not keys:
         return {}
-    frequencies = session.execute(
-        select(PersonKeyRow.key, func.count(PersonKeyRow.id))
-        .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
-        .where(PersonKeyRow.key.in_(sorted(keys)), visible)
-        .group_by(PersonKeyRow.key)
-    ).all()
     chosen = key_walk(
-        [(k, df) for k, df in frequencies],
+        _frequencies(session, PersonKeyCountRow.__table__, keys, scopes),
         size=total,
         max_key_share=MAX_KEY_SHARE,
         posting_budget=POSTING_BUDGET,
     )
     if not chosen:
         return {}
-    postings, register_of = _postings(
-        session, PersonKeyRow.key, PersonKeyRow.entry_id, chosen, visible
+    postings = _postings(session, PersonKeyRow.__table__, "key", chosen, scopes)
+    return walk_evidence(
+        [postings[k] for k in chosen if postings[k]],
+        size=total,
+        full_read=FULL_READ,
+        shortlist=SHORTLIST,
     )
-    evidence = walk_evidence(
-        [postings[k] for k in chosen], size=total, full_read=FULL_READ, shortlist=SHORTLIST
-    )
-    if registers:
-        evidence = {e: w for e, w in evidence.items() if register_of[e] in registers}
-    return evidence
+
+
+# Entries whose register (or status) is looked up at once, by primary key, when only some
+# registers are searched (or only entries with a status are wanted): ranked first, the
+# first batch is nearly always enough.
+LOOKUP_BATCH = 500
+
+
+def _ranked_in(
+    session: Session, evidence: dict[int, float], k: int, registers: set[str] | None
+) -> list[int]:
+    """`most_evidence(evidence, k)` over the entries of `registers` only (any register:
+    None), the registers read for the best entries first, in batches, until `k` are found:
+    the same entries in the same order as ranking the entries of `registers` alone."""
+    if not registers or not evidence:
+        return most_evidence(evidence, k)
+    found: list[int] = []
+    ranked = most_evidence(evidence, len(evidence))
+    for start in range(0, len(ranked), LOOKUP_BATCH):
+        batch = ranked[start : start + LOOKUP_BATCH]
+        inside = set(
+            session.scalars(
+                select(PersonEntryRow.id).where(
+                    PersonEntryRow.id.in_(batch), PersonEntryRow.register.in_(sorted(registers))
+                )
+            )
+        )
+        found += [e for e in batch if e in inside]
+        if len(found) >= k:
+            break
+    return found[:k]
 
 
 def _postings(
-    session: Session, key_column, entry_column, chosen: list[str], visible
-) -> tuple[dict[str, list[int]], dict[int, str]]:
-    """For each chosen key (a blocking key or a trigram), the visible entries that carry it;
-    and each such entry's register."""
-    postings: dict[str, list[int]] = {k: [] for k in chosen}
-    register_of: dict[int, str] = {}
-    for key, entry_id, register in session.execute(
-        select(key_column, entry_column, PersonEntryRow.register)
-        .join(PersonEntryRow, PersonEntryRow.id == entry_column)
-        .where(key_column.in_(chosen), visible)
-    ):
-        postings[key].append(entry_id)
-        register_of[entry_id] = register
-    return postings, register_of
+    session: Session, postings: Table, column: str, chosen: list[str], scopes
+) -> dict[str, list[int]]:
+    """For each chosen key (a blocking key or a trigram), the entries of `scopes` that carry
+    it, read from the postings' index alone (key or gram, scope, entry). (Empty only where
+    postings were deleted behind the counts' back, which `rekey` repairs: the walks skip it.)"""
+    found: dict[str, list[int]] = {k: [] for k in chosen}
+    query = select(postings.c[column], postings.c.entry_id).where(postings.c[column].in_(chosen))
+    if scopes is not None:
+        query = query.where(postings.c.scope.in_(scopes))
+    for key, entry_id in session.execute(query):
+        found[key].append(entry_id)
+    return found
 
 
 def _ngram_candidates(
-    session: Session, forms: set[str], visible, total: int, registers: set[str] | None
+    session: Session,
+    forms: set[str],
+    scopes: tuple[str, ...] | None,
+    total: int,
+    registers: set[str] | None,
 ) -> list[int]:
     """The `NGRAM_TOP` visible entries whose stored trigrams (`PersonGramRow`) the query's
     readings share most, as `PersonIndex.ngram_candidates` finds them."""
     grams = grams_of(forms)
     if not grams:
         return []
-    frequencies = session.execute(
-        select(PersonGramRow.gram, func.count(PersonGramRow.id))
-        .join(PersonEntryRow, PersonEntryRow.id == PersonGramRow.entry_id)
-        .where(PersonGramRow.gram.in_(sorted(grams)), visible)
-        .group_by(PersonGramRow.gram)
-    ).all()
-    chosen = gram_walk([(g, df) for g, df in frequencies], NGRAM_BUDGET)
+    frequencies = _frequencies(session, PersonGramCountRow.__table__, grams, scopes)
+    chosen = gram_walk(frequencies, NGRAM_BUDGET)
     if not chosen:
         return []
-    postings, register_of = _postings(
-        session, PersonGramRow.gram, PersonGramRow.entry_id, chosen, visible
-    )
-    top = top_by_grams(gram_scores(postings, total), NGRAM_TOP * 2)
-    if registers:
-        top = [e for e in top if register_of[e] in registers]
+    postings = _postings(session, PersonGramRow.__table__, "gram", chosen, scopes)
+    found = {gram: entries for gram, entries in postings.items() if entries}
+    top = top_by_grams(gram_scores(found, total), NGRAM_TOP * 2)
+    if registers and top:
+        inside = set(
+            session.scalars(
+                select(PersonEntryRow.id).where(
+                    PersonEntryRow.id.in_(top), PersonEntryRow.register.in_(sorted(registers))
+                )
+            )
+        )
+        top = [e for e in top if e in inside]
     return top[:NGRAM_TOP]
 
 
-def _protected_sharing(session: Session, keys: list[str], visible) -> set[int]:
+def _protected_sharing(
+    session: Session, keys: list[str], scopes: tuple[str, ...] | None
+) -> set[int]:
     """Entries with a protected status (refugee and the like) sharing any blocking key of
     the query, common ones included (a flood of same-name entries makes a refugee's keys
-    common), those sharing most keys first."""
-    shared = func.count(PersonKeyRow.id)
-    return set(
-        session.scalars(
-            select(PersonKeyRow.entry_id)
-            .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
-            .where(PersonKeyRow.key.in_(keys), PersonEntryRow.status.is_not(None), visible)
-            .group_by(PersonKeyRow.entry_id)
-            .order_by(shared.desc(), PersonKeyRow.entry_id)
-            .limit(PROTECTED_SHORTLIST)
+    common), those sharing most keys first: the entries of `scopes` sharing most keys, from
+    the postings' index alone, a page at a time, then their status read by primary key,
+    until `PROTECTED_SHORTLIST` are found."""
+    shared = func.count()
+    query = select(PersonKeyRow.entry_id).where(PersonKeyRow.key.in_(keys))
+    if scopes is not None:
+        query = query.where(PersonKeyRow.scope.in_(scopes))
+    query = query.group_by(PersonKeyRow.entry_id).order_by(shared.desc(), PersonKeyRow.entry_id)
+    found: list[int] = []
+    start = 0
+    while len(found) < PROTECTED_SHORTLIST:
+        page = list(session.scalars(query.limit(LOOKUP_BATCH).offset(start)))
+        if not page:
+            break
+        start += len(page)
+        with_status = set(
+            session.scalars(
+                select(PersonEntryRow.id).where(
+                    PersonEntryRow.id.in_(page), PersonEntryRow.status.is_not(None)
+                )
+            )
         )
-    )
+        found += [e for e in page if e in with_status]
+    return set(found[:PROTECTED_SHORTLIST])
 
 
 def _to_record(entry: PersonEntryRow) -> PersonRecord:
