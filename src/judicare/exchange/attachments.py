@@ -43,8 +43,9 @@ from nacl.signing import VerifyKey
 
 from judicare.exchange.canonical import canonical_bytes
 from judicare.exchange.envelopes import PeerKeys, b64, unb64
-from judicare.exchange.errors import AttachmentMismatch, BadSignature, Malformed
+from judicare.exchange.errors import AttachmentMismatch, BadSignature, Malformed, TooLarge
 from judicare.exchange.keys import KeyRing
+from judicare.files.store import TooLarge as FileTooLarge
 
 CHUNK = 1 << 16
 RECORD = CHUNK + ABYTES
@@ -107,6 +108,23 @@ def decrypt(chunks: Iterable[bytes], key: bytes, what: str) -> Iterator[bytes]:
         yield plain
     if not final:
         raise AttachmentMismatch(f"{what}: the encrypted stream was cut short")
+
+
+def store_checked(
+    store, plaintext: Iterable[bytes], limit: int, what: str, declared_size: int, declared_sha: str
+) -> tuple[str, int, str]:
+    """Stream a decrypted attachment into the file store and check it against the size and
+    SHA-256 the sender signed: the file store's key, size and SHA-256."""
+    try:
+        key, size, sha = store.put(plaintext, limit)
+    except FileTooLarge as exc:
+        raise TooLarge(f"{what}: {exc.message}") from None
+    if size != declared_size or sha != declared_sha:
+        raise AttachmentMismatch(
+            f"{what} has {size} bytes and SHA-256 {sha}, but the sender signed "
+            f"{declared_size} bytes and {declared_sha}"
+        )
+    return key, size, sha
 
 
 def _rest(head: bytes, tail: Iterator[bytes]) -> Iterator[bytes]:

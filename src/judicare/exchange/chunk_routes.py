@@ -7,6 +7,7 @@ sending node, and nothing is written before that signature checks out."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from anyio import from_thread
@@ -93,6 +94,21 @@ router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"], include_in_sche
 CHUNKS_PATH = "/api/v1/exchange/attachments/{message_id}/{attachment_id}/chunks"
 
 
+def pulled_in_thread(request: Request) -> Iterator[bytes]:
+    """The request's body, pulled from the event loop one piece at a time by the worker
+    thread that consumes it (never held whole in memory)."""
+    stream = request.stream().__aiter__()
+
+    def pieces() -> Iterator[bytes]:
+        while True:
+            try:
+                yield from_thread.run(stream.__anext__)
+            except StopAsyncIteration:
+                return
+
+    return pieces()
+
+
 @router.get("/attachments/{message_id}/{attachment_id}/chunks")
 async def chunk_status(message_id: str, attachment_id: str, request: Request, app: AppDep,
                        node: NodeDep) -> Response:  # fmt: skip
@@ -110,18 +126,9 @@ async def chunk(message_id: str, attachment_id: str, index: int, request: Reques
     if declared.isdigit() and int(declared) > limit:  # refused unread
         error = AttachmentTooLarge(f"a chunk has at most {limit} bytes on this node")
         return JSONResponse(error_body(error.code, error.message), status_code=413)
-    stream = request.stream().__aiter__()
-
-    def chunks():  # pulled from the event loop one piece at a time, in the worker thread
-        while True:
-            try:
-                yield from_thread.run(stream.__anext__)
-            except StopAsyncIteration:
-                return
-
     try:
         status, error = await run_in_threadpool(
-            handle_chunk, app, node, message_id, attachment_id, index, chunks(),
+            handle_chunk, app, node, message_id, attachment_id, index, pulled_in_thread(request),
             dict(request.headers),
         )  # fmt: skip
     except ClientDisconnect:  # cut short: nothing was kept, the sender asks and resumes

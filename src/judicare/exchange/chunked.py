@@ -44,7 +44,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 
 from judicare.audit.service import AuditAction, record
-from judicare.exchange.attachments import CHUNK, HEADERBYTES, RECORD, ciphertext_limit, decrypt
+from judicare.exchange.attachments import (
+    CHUNK,
+    HEADERBYTES,
+    RECORD,
+    ciphertext_limit,
+    decrypt,
+    store_checked,
+)
 from judicare.exchange.canonical import canonical_bytes
 from judicare.exchange.envelopes import PeerKeys, b64, unb64
 from judicare.exchange.errors import (
@@ -393,15 +400,8 @@ def open_attachment(session, node, message_id: str, sender: str, index: int, ite
                 f"not the {cipher_size} bytes and {cipher_sha} the sender sealed"
             )
 
-    try:
-        key, size, sha = store.put(_checked_last(decrypt(ciphertext(), secret, what)), limit)
-    except FileTooLarge as exc:
-        raise TooLarge(f"{what}: {exc.message}") from None
-    if size != declared_size or sha != declared_sha:
-        raise AttachmentMismatch(
-            f"{what} has {size} bytes and SHA-256 {sha}, but the sender signed "
-            f"{declared_size} bytes and {declared_sha}"
-        )
+    plaintext = _checked_last(decrypt(ciphertext(), secret, what))
+    key, size, sha = store_checked(store, plaintext, limit, what, declared_size, declared_sha)
     return key, size, sha, filename, media_type
 
 

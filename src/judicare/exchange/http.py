@@ -19,7 +19,6 @@ import threading
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from anyio import from_thread
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -227,18 +226,10 @@ async def inbox_batch(request: Request, app: AppDep, node: NodeDep) -> Response:
 async def attachment(
     message_id: str, attachment_id: str, request: Request, app: AppDep, node: NodeDep
 ) -> Response:
-    stream = request.stream().__aiter__()
-
-    def chunks():  # pulled from the event loop one piece at a time, in the worker thread
-        while True:
-            try:
-                yield from_thread.run(stream.__anext__)
-            except StopAsyncIteration:
-                return
-
     try:
         status, error = await run_in_threadpool(
-            handle_attachment, app, node, message_id, attachment_id, chunks(),
+            handle_attachment, app, node, message_id, attachment_id,
+            chunk_routes.pulled_in_thread(request),
             dict(request.headers),
         )  # fmt: skip
     except ClientDisconnect:  # the sender went away mid-upload: nothing was kept

@@ -27,7 +27,6 @@ from judicare.exchange.canonical import (
 )
 from judicare.exchange.envelopes import unb64
 from judicare.exchange.errors import (
-    AttachmentMismatch,
     AttachmentMissing,
     EvidenceBagRefused,
     Malformed,
@@ -36,7 +35,6 @@ from judicare.exchange.errors import (
     TooLarge,
 )
 from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
-from judicare.files.store import TooLarge as FileTooLarge
 from judicare.notifications import service as notices
 from judicare.requests.domain import LinkType
 from judicare.requests.models import DocumentRow, RequestRow
@@ -377,15 +375,8 @@ def _open_attachment(node, index: int, item) -> tuple[str, int, str, str, str]:
     store, limit = node.file_store, node.settings.max_upload_bytes
     if not store.exists(cipher_key):
         raise AttachmentMissing(f"{what} has not been uploaded yet: upload it, then retry")
-    try:
-        key, size, sha = store.put(
-            attachments.decrypt(store.open_chunks(cipher_key), secret, what), limit
-        )
-    except FileTooLarge as exc:
-        raise TooLarge(f"{what}: {exc.message}") from None
-    if size != declared_size or sha != declared_sha:
-        raise AttachmentMismatch(
-            f"{what} has {size} bytes and SHA-256 {sha}, but the sender signed "
-            f"{declared_size} bytes and {declared_sha}"
-        )
+    plaintext = attachments.decrypt(store.open_chunks(cipher_key), secret, what)
+    key, size, sha = attachments.store_checked(
+        store, plaintext, limit, what, declared_size, declared_sha
+    )
     return key, size, sha, filename, media_type
