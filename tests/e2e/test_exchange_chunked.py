@@ -22,7 +22,14 @@ from judicare.exchange.service import send_request
 from judicare.requests.schemas import RequestCreate
 from judicare.requests.service import create_request
 from judicare.settings import Settings
-from tests.e2e.test_exchange_support import RealNode, count, node_of, running, wait_until
+from tests.e2e.test_exchange_support import (
+    RealNode,
+    count,
+    node_of,
+    officer,
+    running,
+    wait_until,
+)
 from tests.integration.api_support import request_body
 
 HERE = service.Custody(where="The Hague, forensic lab", why="execution of the request")
@@ -49,24 +56,12 @@ def _app(real: RealNode):
     ))  # fmt: skip
 
 
-def _officer(app, authority: str, state: str):
-    from judicare.auth.service import create_user, ensure_authority, principal_of
-
-    with app.unit_of_work() as uow:
-        ensure_authority(uow.session, authority, state, "e2e")
-        who = principal_of(create_user(uow.session, username=f"e2e.{authority}",
-                                       password="x" * 12, role="officer",
-                                       authority_id=authority))  # fmt: skip
-        uow.commit()
-    return who
-
-
 def test_a_bag_over_the_upload_limit_crosses_in_chunks_between_served_nodes(nodes):
     bel, nld = nodes
     bel_app, nld_app = _app(bel), _app(nld)
     try:
-        who_bel = _officer(bel_app, "BEL-CA", "BEL")
-        who_nld = _officer(nld_app, "NLD-CA", "NLD")
+        who_bel = officer(bel_app, "BEL-CA", "BEL")
+        who_nld = officer(nld_app, "NLD-CA", "NLD")
         body = request_body(direction="outgoing", requesting_state="BE", requested_state="NL",
                             facts_summary="e2e request for evidence")  # fmt: skip
         with bel_app.unit_of_work() as uow:

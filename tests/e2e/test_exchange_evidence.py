@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from judicare.audit.models import AuditEventRow
-from judicare.auth.service import create_user, ensure_authority, principal_of
 from judicare.evidence import archives, service
 from judicare.evidence.custody import EventKind
 from judicare.evidence.models import EvidenceItemRow
@@ -23,7 +22,14 @@ from judicare.exchange.service import send_request
 from judicare.requests.models import DocumentRow
 from judicare.requests.schemas import RequestCreate
 from judicare.requests.service import create_request
-from tests.e2e.test_exchange_support import RealNode, count, node_of, running, wait_until
+from tests.e2e.test_exchange_support import (
+    RealNode,
+    count,
+    node_of,
+    officer,
+    running,
+    wait_until,
+)
 from tests.integration.api_support import request_body
 
 HERE = service.Custody(where="The Hague, forensic lab", why="execution of the request")
@@ -37,16 +43,6 @@ def nodes(tmp_path):
     ]  # fmt: skip
     with running(made):
         yield made
-
-
-def _officer(app, authority: str, state: str):
-    with app.unit_of_work() as uow:
-        ensure_authority(uow.session, authority, state, "e2e")
-        who = principal_of(create_user(uow.session, username=f"e2e.{authority}",
-                                       password="x" * 12, role="officer",
-                                       authority_id=authority))  # fmt: skip
-        uow.commit()
-    return who
 
 
 def _incoming(nld_app, message_id: str) -> int:
@@ -75,8 +71,8 @@ def test_a_bag_travels_between_two_served_nodes_and_an_altered_one_is_refused(no
     bel, nld = nodes
     bel_app, nld_app = bel.app(), nld.app()
     try:
-        who_bel = _officer(bel_app, "BEL-CA", "BEL")
-        who_nld = _officer(nld_app, "NLD-CA", "NLD")
+        who_bel = officer(bel_app, "BEL-CA", "BEL")
+        who_nld = officer(nld_app, "NLD-CA", "NLD")
         body = request_body(direction="outgoing", requesting_state="BE", requested_state="NL",
                             facts_summary="e2e request for evidence")  # fmt: skip
         with bel_app.unit_of_work() as uow:

@@ -153,6 +153,19 @@ def count(app: App, model, *where) -> int:
         return uow.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def officer(app: App, authority: str, state: str):
+    """An officer of `authority` (made with its state if new) on a node's database."""
+    from judicare.auth.service import create_user, ensure_authority, principal_of
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, authority, state, "e2e")
+        who = principal_of(create_user(uow.session, username=f"e2e.{authority}",
+                                       password="x" * 12, role="officer",
+                                       authority_id=authority))  # fmt: skip
+        uow.commit()
+    return who
+
+
 def node_of(app: App, real: RealNode):
     return node_for(app, FileKeyStore(real.keys_dir))
 

@@ -85,21 +85,29 @@ def _befriend(a: NodeUnderTest, b: NodeUnderTest) -> None:
             uow.commit()
 
 
-@pytest.fixture
-def pair(database_url, tmp_path, request):
-    """Node BEL-CA and node NLD-CA, each on its own migrated database."""
+def two_node_databases(database_url: str, tmp_path, request) -> list[str]:
+    """Two migrated databases of the kind under test, one per node: copies of the migrated
+    SQLite template, or the two pristine PostgreSQL databases restored as the migration
+    left them (no database made or dropped)."""
     if database_url.startswith("sqlite"):
         template = request.getfixturevalue("_upgraded_sqlite_template")
         urls = []
         for name in ("first.db", "second.db"):
             shutil.copy(template, tmp_path / name)
             urls.append(f"sqlite:///{tmp_path / name}")
-    else:
-        urls = []
-        for name in ("_pristine_first_node", "_pristine_second_node"):
-            pristine = request.getfixturevalue(name)
-            pristine.restore()  # as the migration left it: no database made or dropped
-            urls.append(pristine.url)
+        return urls
+    urls = []
+    for name in ("_pristine_first_node", "_pristine_second_node"):
+        pristine = request.getfixturevalue(name)
+        pristine.restore()
+        urls.append(pristine.url)
+    return urls
+
+
+@pytest.fixture
+def pair(database_url, tmp_path, request):
+    """Node BEL-CA and node NLD-CA, each on its own migrated database."""
+    urls = two_node_databases(database_url, tmp_path, request)
     clock = [T0]
     a = _make_node(urls[0], "BEL-CA", "BEL", clock)
     b = _make_node(urls[1], "NLD-CA", "NLD", clock)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +43,7 @@ from tests.integration.exchange_nodes import (
     _outgoing,
     _send,
     _tags,
+    two_node_databases,
 )
 
 UPLOAD_LIMIT = 256_000  # bytes one upload may carry on both nodes
@@ -97,18 +97,7 @@ def _node(url: str, node_id: str, state: str, clock: list, root: Path) -> NodeUn
 def nodes(database_url, tmp_path, request):
     """BEL-CA (requesting) and NLD-CA (requested), with a 256 KB upload limit and their files
     on disk, joined by the mock transport with the chunk routes."""
-    if database_url.startswith("sqlite"):
-        template = request.getfixturevalue("_upgraded_sqlite_template")
-        urls = []
-        for name in ("first.db", "second.db"):
-            shutil.copy(template, tmp_path / name)
-            urls.append(f"sqlite:///{tmp_path / name}")
-    else:
-        urls = []
-        for name in ("_pristine_first_node", "_pristine_second_node"):
-            pristine = request.getfixturevalue(name)
-            pristine.restore()
-            urls.append(pristine.url)
+    urls = two_node_databases(database_url, tmp_path, request)
     clock = [T0]
     a = _node(urls[0], "BEL-CA", "BEL", clock, tmp_path / "files-a")
     b = _node(urls[1], "NLD-CA", "NLD", clock, tmp_path / "files-b")
