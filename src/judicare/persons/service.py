@@ -299,11 +299,53 @@ def index_person(session: Session, person: PersonRecord, *, now: datetime) -> bo
             insert(PersonGramRow),
             [{"entry_id": entry.id, "gram": g, "scope": scope} for g in grams],
         )
-    count_postings(session, PersonKeyCountRow.__table__, _deltas(scope, keys, had_keys))
-    count_postings(session, PersonGramCountRow.__table__, _deltas(scope, grams, had_grams))
+    pending = _pending_counts(session)
+    pending[PersonKeyCountRow.__tablename__].update(_deltas(scope, keys, had_keys))
+    pending[PersonGramCountRow.__tablename__].update(_deltas(scope, grams, had_grams))
     if new:
-        count_entries(session, Counter({scope: 1}))
+        pending[PersonScopeCountRow.__tablename__].update({scope: 1})
     return new
+
+
+# The counts change with the postings, in the same transaction, but are written only when
+# it commits (`_write_pending_counts`, a `before_commit` hook): every registration of an
+# authority adds to its scope's count and most share common trigrams, so writing them at
+# once would lock those rows for the rest of the transaction and serialise every filing
+# of persons behind the slowest (two filings waiting for each other before their commits
+# would never end). Until then the session reads the counts with its own pending changes
+# added (`_frequencies`, `_entries`), so what it finds is what it would find after commit.
+_PENDING = "judicare.person_counts"
+
+
+def _pending_counts(session: Session) -> dict[str, Counter]:
+    """This transaction's changes to the counts, not yet written: per counts table, a
+    Counter of (scope, key or gram), or of scope for the entries."""
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = {
+            PersonKeyCountRow.__tablename__: Counter(),
+            PersonGramCountRow.__tablename__: Counter(),
+            PersonScopeCountRow.__tablename__: Counter(),
+        }
+    return pending
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_counts(session: Session) -> None:
+    """Write the transaction's count changes just before it commits (see `_PENDING`)."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    count_postings(session, PersonKeyCountRow.__table__, pending[PersonKeyCountRow.__tablename__])
+    count_postings(session, PersonGramCountRow.__table__, pending[PersonGramCountRow.__tablename__])
+    count_entries(session, pending[PersonScopeCountRow.__tablename__])
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending_counts(session: Session, transaction) -> None:
+    """A transaction that ends without committing takes its count changes with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _unpost(session: Session, postings: Table, column: str, entry_id: int) -> list[str]:
@@ -513,8 +555,9 @@ def index_new_persons(
     ):
         if rows:
             session.execute(insert(postings), [row for _, row in rows])
-            count_postings(session, counts, Counter((scope, row[column]) for scope, row in rows))
-    count_entries(session, Counter(scopes))
+            pending = _pending_counts(session)[counts.name]
+            pending.update(Counter((scope, row[column]) for scope, row in rows))
+    _pending_counts(session)[PersonScopeCountRow.__tablename__].update(Counter(scopes))
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -745,7 +788,9 @@ def _entries(session: Session, scopes: tuple[str, ...] | None) -> int:
     query = select(func.sum(PersonScopeCountRow.entries))
     if scopes is not None:
         query = query.where(PersonScopeCountRow.scope.in_(scopes))
-    return int(session.scalar(query) or 0)
+    pending = session.info.get(_PENDING, {}).get(PersonScopeCountRow.__tablename__, {})
+    own = sum(n for scope, n in pending.items() if scopes is None or scope in scopes)
+    return int(session.scalar(query) or 0) + own
 
 
 def _frequencies(
@@ -758,7 +803,14 @@ def _frequencies(
     query = select(column, func.sum(counts.c.entries)).where(column.in_(sorted(items)))
     if scopes is not None:
         query = query.where(counts.c.scope.in_(scopes))
-    return [(item, int(n)) for item, n in session.execute(query.group_by(column)) if n]
+    found: Counter[str] = Counter(
+        {item: int(n) for item, n in session.execute(query.group_by(column))}
+    )
+    pending = session.info.get(_PENDING, {}).get(counts.name, {})
+    for (scope, item), n in pending.items():  # this transaction's own, not yet written
+        if item in items and (scopes is None or scope in scopes):
+            found[item] += n
+    return [(item, n) for item, n in sorted(found.items()) if n]
 
 
 def _key_evidence(
