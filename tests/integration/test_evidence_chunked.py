@@ -309,11 +309,13 @@ def test_an_interrupted_transfer_resumes_from_the_chunks_the_receiver_holds(node
 
 
 def test_memory_stays_bounded_while_a_large_bag_travels(nodes):
-    """A 12 MB bag crosses with Python's allocations peaking at a fixed amount far below its
-    size (the bytes are read and written in pieces of at most 1 MiB on both sides, and a 3 MB
-    bag peaks at about the same 3.5 MB)."""
+    """A 32 MB bag crosses with Python's allocations peaking far below its size: the bytes
+    are read and written in pieces of at most 1 MiB on both sides (a 3 MB bag peaks at about
+    3.5 MB when this test runs alone; in a worker that ran other tests first, caches and
+    threads they left add some megabytes, so the bound is half the bag, which holding the
+    bag, its ciphertext or its chunks whole would exceed at once)."""
     a, b, transport = nodes
-    _, who_b, _, incoming, contents = _setup(nodes, sizes=(12_000_000,))
+    _, who_b, _, incoming, contents = _setup(nodes, sizes=(32_000_000,))
     _send_bag(b, who_b, incoming)
     tracemalloc.start()
     try:
@@ -323,7 +325,7 @@ def test_memory_stays_bounded_while_a_large_bag_travels(nodes):
         tracemalloc.stop()
     assert _answer(b).status == "delivered", _answer(b).last_error
     assert _count(a, EvidenceItemRow) == 1
-    assert peak < 5_000_000 < len(contents[0]) / 2, peak
+    assert peak < len(contents[0]) / 2, peak
 
 
 def test_a_chunk_longer_than_a_chunk_may_be_is_refused_unstored(nodes):

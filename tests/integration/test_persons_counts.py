@@ -222,3 +222,60 @@ def test_a_session_matches_the_same_person_once_until_it_writes(app):
             "R1",
             "R2",
         ]
+
+
+def test_counts_are_written_at_commit_and_read_meanwhile_with_the_transactions_own(app):
+    """A filing's count changes wait for its commit (written at once, they locked the
+    authority's scope row and common trigrams until then); meanwhile the same transaction
+    reads them added to the stored counts, and a rollback drops them. Two filings by one
+    authority held open together therefore do not wait for each other (PostgreSQL would
+    otherwise block the second at its first count)."""
+    _import(app, "refugees", [("R1", "Ivan Petrenko")])
+    before = _assert_exact(app)
+    scopes = scopes_visible_to("BEL-CA")
+    keys = {k for k, _ in before["keys"]}
+
+    def file(uow, ref: str) -> None:
+        service.index_new_persons(
+            uow.session, [PersonRecord("requests", ref, ("Ivan Petrenko",))],
+            authority_id="BEL-CA", now=app.now(),
+        )  # fmt: skip
+        stored = _stored_counts(uow.session)  # as committed: its own are not written yet
+        assert stored == _stored_counts_elsewhere()
+        visible = sum(n for scope, n in stored["entries"].items() if scope in scopes)
+        assert service._entries(uow.session, scopes) == visible + 1  # and its own
+        read = dict(service._frequencies(uow.session, PersonKeyCountRow.__table__, keys,
+                                         scopes))  # fmt: skip
+        assert read == {
+            key: sum(n for (k, scope), n in stored["keys"].items() if k == key and scope in scopes)
+            + 1
+            for key in keys
+        }
+
+    def _stored_counts_elsewhere() -> dict:
+        with app.engine.connect() as connection:
+            from sqlalchemy.orm import Session
+
+            return _stored_counts(Session(bind=connection))
+
+    if app.engine.dialect.name == "postgresql":  # both open at once, then both commit
+        with app.unit_of_work() as first, app.unit_of_work() as second:
+            file(first, "T/7#0")
+            file(second, "T/8#0")
+            first.commit()
+            second.commit()
+    else:  # SQLite has one writer at a time: one after the other
+        for ref in ("T/7#0", "T/8#0"):
+            with app.unit_of_work() as uow:
+                file(uow, ref)
+                uow.commit()
+    after = _assert_exact(app)
+    assert after["entries"] == {NODE_SCOPE: 1, "BEL-CA": 2}
+    with app.unit_of_work() as uow:  # rolled back: neither postings nor counts change
+        service.index_new_persons(
+            uow.session, [PersonRecord("requests", "T/9#0", ("Olena Kovalenko",))],
+            authority_id="BEL-CA", now=app.now(),
+        )  # fmt: skip
+        uow.session.rollback()
+        assert not uow.session.info.get(service._PENDING)
+    assert _assert_exact(app) == after
