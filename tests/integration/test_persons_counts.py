@@ -241,7 +241,8 @@ def test_counts_are_written_at_commit_and_read_meanwhile_with_the_transactions_o
             authority_id="BEL-CA", now=app.now(),
         )  # fmt: skip
         stored = _stored_counts(uow.session)  # as committed: its own are not written yet
-        assert stored == _stored_counts_elsewhere()
+        if app.engine.dialect.name == "postgresql":  # (SQLite: one connection at a time)
+            assert stored == _stored_counts_elsewhere()
         visible = sum(n for scope, n in stored["entries"].items() if scope in scopes)
         assert service._entries(uow.session, scopes) == visible + 1  # and its own
         read = dict(service._frequencies(uow.session, PersonKeyCountRow.__table__, keys,
