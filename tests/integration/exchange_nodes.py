@@ -85,6 +85,20 @@ def _befriend(a: NodeUnderTest, b: NodeUnderTest) -> None:
             uow.commit()
 
 
+def routed(*nodes: NodeUnderTest) -> MockTransport:
+    """A mock transport delivering to each node's inbox and attachment upload in process."""
+    transport = MockTransport()
+    for n in nodes:
+        transport.route(
+            n.endpoint,
+            lambda raw, n=n: handle_envelope(n.app, n.node, raw),
+            lambda m, at, chunks, headers, n=n: handle_attachment(
+                n.app, n.node, m, at, chunks, headers
+            ),
+        )
+    return transport
+
+
 def two_node_databases(database_url: str, tmp_path, request) -> list[str]:
     """Two migrated databases of the kind under test, one per node: copies of the migrated
     SQLite template, or the two pristine PostgreSQL databases restored as the migration
@@ -112,16 +126,7 @@ def pair(database_url, tmp_path, request):
     a = _make_node(urls[0], "BEL-CA", "BEL", clock)
     b = _make_node(urls[1], "NLD-CA", "NLD", clock)
     _befriend(a, b)
-    transport = MockTransport()
-    for n in (a, b):
-        transport.route(
-            n.endpoint,
-            lambda raw, n=n: handle_envelope(n.app, n.node, raw),
-            lambda m, a, chunks, headers, n=n: handle_attachment(
-                n.app, n.node, m, a, chunks, headers
-            ),
-        )
-    yield a, b, transport
+    yield a, b, routed(a, b)
     a.app.dispose()
     b.app.dispose()
 

@@ -25,10 +25,9 @@ from judicare.evidence.models import EvidenceItemRow
 from judicare.evidence.transmission import send_evidence
 from judicare.exchange import chunk_routes, chunked
 from judicare.exchange.attachments import CHUNK
-from judicare.exchange.http import handle_attachment, handle_envelope, node_for
+from judicare.exchange.http import node_for
 from judicare.exchange.keys import MemoryKeyStore, NodeIdentity, new_ring
 from judicare.exchange.models import ChunkRow, InboxRow, OutboxRow
-from judicare.exchange.transport import MockTransport
 from judicare.files.store import LocalFileStore
 from judicare.requests.models import DocumentRow
 from judicare.settings import Settings
@@ -43,6 +42,7 @@ from tests.integration.exchange_nodes import (
     _outgoing,
     _send,
     _tags,
+    routed,
     two_node_databases,
 )
 
@@ -102,15 +102,8 @@ def nodes(database_url, tmp_path, request):
     a = _node(urls[0], "BEL-CA", "BEL", clock, tmp_path / "files-a")
     b = _node(urls[1], "NLD-CA", "NLD", clock, tmp_path / "files-b")
     _befriend(a, b)
-    transport = MockTransport()
-    for n in (a, b):
-        transport.route(
-            n.endpoint,
-            lambda raw, n=n: handle_envelope(n.app, n.node, raw),
-            lambda m, at, chunks, headers, n=n: handle_attachment(
-                n.app, n.node, m, at, chunks, headers
-            ),
-        )
+    transport = routed(a, b)
+    for n in (a, b):  # and the chunk routes
         transport.route_chunks(
             n.endpoint,
             lambda m, at, headers, n=n: chunk_routes.handle_status(n.app, n.node, m, at, headers),

@@ -178,7 +178,7 @@ def test_the_worker_is_woken_by_a_queued_message_and_settles_what_it_posted(pair
     try:
         time.sleep(0.2)  # the worker found nothing and waits (a 60 s poll)
         _queue(a, 40)  # committed here: the worker wakes without its poll
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 50  # a slow machine's margin, still under the poll
         while _count(a, ReceiptRow) < 40 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
