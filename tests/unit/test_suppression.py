@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from judicare.portal import disclosure, suppression
+from judicare.portal import disclosure, suppression, tables
 from judicare.portal.suppression import Figure, Problem, ProtectionError, Status, audit, protect
 from judicare.portal.tables import DIMENSIONS, Observed, Row, publish, suppress
 
@@ -43,22 +43,35 @@ def as_published(rows: Sequence[Row]) -> list[Published]:
     return [(r.table, r.key, r.requests.low, r.requests.high) for r in rows]
 
 
-def attacker(rows: Sequence[Published]) -> dict[tuple[str, Key], tuple[float, float]]:
-    """For every "<5" row, the least and greatest value over all detailed tables that agree
-    with every published row. What the attacker knows: a published detailed row has at least
-    one request; a combination that is not published and not under a "<5" total has none; a
-    combination under a "<5" total (whose breakdown is not published) may have any number,
-    its categories being among the published ones; "<5" is 1 to 4, "x" at least 5."""
+def attacker(
+    rows: Sequence[Published], hidden: Sequence[Key] = (), withheld: Sequence[str] = ()
+) -> dict[tuple[str, Key], tuple[float, float]]:
+    """For every "<5" row, and for every combination in `hidden` (keyed ("cell", key)), the
+    least and greatest value over all detailed tables that agree with every published row.
+    What the attacker knows: a published detailed row has at least one request; a
+    combination that is not published and not under a "<5" total has none, unless the
+    detailed table is `withheld`; a combination under a "<5" total (whose breakdown is not
+    published) may have any number, its categories being among the published ones; "<5" is
+    1 to 4, "x" at least 5. A combination in `hidden` that the attacker does not consider
+    is one he believes empty (0, 0), unless the total alone is published: then nothing says
+    which combinations exist, and each is anywhere from 0 to the total."""
     pairs = [k[:2] for t, k, *_ in rows if t == "pair"]
     kinds = [k[2] for t, k, *_ in rows if t == "kind"]
     instruments = [k[3] for t, k, *_ in rows if t == "instrument"]
     years = [k[4] for t, k, *_ in rows if t == "year"]
     lower: dict[Key, int] = {k: 1 for t, k, *_ in rows if t == "detail"}
     small = [(t, k) for t, k, low, high in rows if high is not None and low != high]
-    for table, key in small:
-        if table == "all":
-            lower.setdefault(key, 0)
-            continue
+    if [t for t, *_ in rows] == ["all"]:
+        ((_, _, low, high),) = rows
+        found = {("cell", key): (0.0, float("inf") if high is None else float(high))
+                 for key in hidden}  # fmt: skip
+        if ("all", rows[0][1]) in small:
+            found[("all", rows[0][1])] = (float(low), float(high))  # type: ignore[arg-type]
+        return found
+    opened = list(small)
+    if "detail" in withheld:
+        opened += [(t, k) for t, k, *_ in rows if t == "all"]
+    for _, key in opened:
         for pair, kind, instrument, year in itertools.product(pairs, kinds, instruments, years):
             combination = (*pair, kind, instrument, year)
             if all(v is None or v == c for v, c in zip(key, combination, strict=True)):
@@ -82,7 +95,14 @@ def attacker(rows: Sequence[Published]) -> dict[tuple[str, Key], tuple[float, fl
             a_ub.append(line)
             b_ub.append(high)
     found = {}
-    for row in small:
+    targets = list(small)
+    for combination in hidden:
+        if combination in lower:
+            member[("cell", combination)] = np.array([float(c == combination) for c in cells])
+            targets.append(("cell", combination))
+        else:
+            found[("cell", combination)] = (0.0, 0.0)  # the attacker knows it is empty
+    for row in targets:
         bounds = []
         for sign in (1, -1):
             result = linprog(
@@ -96,6 +116,30 @@ def attacker(rows: Sequence[Published]) -> dict[tuple[str, Key], tuple[float, fl
     return found
 
 
+def unseen(observed: Sequence[Observed], rows: Sequence[Row]) -> list[Key]:
+    """The finest combinations (pair of states, kind, instrument, year) with 1 to 4 requests
+    that no detailed row shows: what the rule protects beyond the published "<5"."""
+    shown = {r.key for r in rows if r.table == "detail"}
+    true = Counter(o.key() for o in observed)
+    return sorted(
+        (k for k, n in true.items() if n < disclosure.THRESHOLD and k not in shown), key=str
+    )
+
+
+def assert_protected(observed: Sequence[Observed], publication: tables.Publication) -> None:
+    """The attacker, reading the published rows alone, finds every "<5" anywhere from 1 to
+    4, and cannot narrow any unpublished combination of 1 to 4 requests within 1 to 4."""
+    rows = publication.rows
+    hidden = unseen(observed, rows)
+    found = attacker(as_published(rows), hidden, publication.withheld)
+    assert len(found) == sum(r.requests.shown() == "<5" for r in rows) + len(hidden)
+    for row, (low, high) in found.items():
+        if row[0] == "cell":
+            assert low <= 1 + 1e-6 and high >= 4 - 1e-6, (row, low, high)
+        else:
+            assert (low, high) == pytest.approx((1, 4)), row
+
+
 def _line(row: Row) -> str:
     words = [row.table, *(str(v) for v in row.key if v is not None), row.requests.shown()]
     return " ".join(words)
@@ -103,10 +147,28 @@ def _line(row: Row) -> str:
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["name"]) for c in CASES])
 def test_the_published_tables(case):
-    rows = publish(observations(case["requests"]))
-    assert [_line(r) for r in rows] == case["published"]
-    for row, (low, high) in attacker(as_published(rows)).items():
-        assert (low, high) == pytest.approx((1, 4)), row
+    observed = observations(case["requests"])
+    publication = suppress(observed)
+    assert [_line(r) for r in publication.rows] == case["published"]
+    assert list(publication.withheld) == case.get("withheld", [])
+    assert_protected(observed, publication)
+
+
+def test_the_demo_datas_hidden_combination_is_not_given_away_by_subtraction():
+    """The demo data (UKR→BEL: 5 MLA and 2 extradition requests; KAZ→BEL: 1 MLA; all 2026,
+    no basis): with MLA 6 and the UKR→BEL MLA row 5 both exact, KAZ→BEL MLA = 6 − 5 = 1,
+    although that combination is never published. Now the attacker cannot narrow it."""
+    observed = observations(
+        ["UKR BEL mla none 2026 5", "UKR BEL extradition none 2026 2", "KAZ BEL mla none 2026 1"]
+    )
+    publication = suppress(observed)
+    kaz = ("KAZ", "BEL", "mla", "none", 2026)
+    assert kaz in unseen(observed, publication.rows)
+    low, high = attacker(as_published(publication.rows), [kaz], publication.withheld)[("cell", kaz)]
+    assert low <= 1 and high >= 4 - 1e-6, (low, high)
+    assert_protected(observed, publication)
+    found = audit(publication.problem, publication.status)
+    assert found.failures(publication.problem) == []
 
 
 def test_the_same_tables_without_complementary_suppression_give_the_small_pair_away():
@@ -127,8 +189,11 @@ def test_the_audit_finds_what_the_attacker_finds():
     assert found.failures(publication.problem) == []
     exposed = [Status.EXACT if s is Status.SECONDARY else s for s in publication.status]
     narrowed = audit(publication.problem, exposed)
-    (j,) = narrowed.failures(publication.problem)  # the small kind, once "x" is shown
+    # once "x" is shown: the small kind, and the one combination under it, never published
+    j, k = narrowed.failures(publication.problem)
     assert publication.rows[j].table == "kind" and narrowed.intervals[j] == pytest.approx((2, 2))
+    assert k >= len(publication.rows) and not publication.problem.figures[k].published
+    assert narrowed.intervals[k] == pytest.approx((2, 2))
 
 
 # --- the pure function, on figures -----------------------------------------------------------
@@ -201,7 +266,8 @@ requests = st.lists(
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests)
 def test_no_combination_of_tables_narrows_a_small_count(observed):
-    rows = publish(observed)
+    publication = suppress(observed)
+    rows = publication.rows
     true = Counter(o.key() for o in observed)
     for r in rows:  # every published figure is true, and says what it should
         value = sum(n for k, n in true.items() if all(v is None or v == c for v, c in zip(r.key, k, strict=True)))  # fmt: skip
@@ -213,6 +279,5 @@ def test_no_combination_of_tables_narrows_a_small_count(observed):
     total = sum(true.values())
     if total >= disclosure.THRESHOLD:
         assert [r.requests.shown() for r in rows if r.table == "all"] in ([str(total)], ["x"])
-    for row, (low, high) in attacker(as_published(rows)).items():
-        assert low == pytest.approx(1) and high == pytest.approx(4), (row, low, high)
+    assert_protected(observed, publication)
     assert set(DIMENSIONS) == {"requesting_state", "requested_state", "kind", "instrument", "year"}

@@ -20,9 +20,10 @@ The rule, in the words a statistician would use:
    subtracting exact figures from an exact total, further figures of 5 or more are hidden
    as "x" ("5 or more": all such a mark can honestly say). The rule, checked by linear
    programming over every published table at once: for every "<5", the least value that
-   agrees with everything published is 1 and the greatest is 4. Counts of how obligations
-   end keep the older, simpler way: their total is the interval worked out from the shown
-   counts (`total`).
+   agrees with everything published is 1 and the greatest is 4; and so for every
+   combination of 1 to 4 requests that no row shows (one under a "<5" pair, say). Counts of
+   how obligations end are protected the same way (`tables.outcome_rows`), "<5" there
+   meaning 0 to 4. (`total` works out a total from shown counts alone.)
 4. **Medians.** A median of a few cases is nearly one case's own value, so a median is
    published only over at least five observations, in whole days (half a day rounds up). A
    margin's median is taken over the observations of the cells below it that publish their

@@ -16,6 +16,11 @@ tau-Argus and sdcTable implement; Hundepool et al., *Statistical Disclosure Cont
   exact, or hidden by its own mark because it is small (*primary*: "<5" states 1 to 4), or
   hidden because a small figure needs it hidden (*secondary*: "x" states "5 or more", which
   is all its mark can honestly say, as it is not "<5").
+- **Unpublished primaries** (`Figure.published` false) are small counts that no table
+  shows, such as a combination under a "<5" pair: sums of unknowns that state nothing to the
+  attacker (no row bounds them) but that he must not narrow either. Their mark is the
+  interval the rule protects (1 to 4); an unknown's least value may lie below it (0: the
+  combination may be empty), which only widens what the attacker finds.
 - **The attacker** knows every exact figure, every mark's bounds and every unknown's least
   value, and solves the linear programme: the least and the greatest value of a hidden figure
   over all tables that agree with what is published.
@@ -69,6 +74,7 @@ class Figure:
     value: int
     mark: tuple[int, int] | None = None
     cost: float | None = 1.0
+    published: bool = True  # False: a small count no table shows, protected all the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,8 @@ class Problem:
                 raise ValueError(f"figure {j} is {f.value}, not the sum of its unknowns")
             if f.mark is not None and not f.mark[0] <= f.value <= f.mark[1]:
                 raise ValueError(f"figure {j}: its mark {f.mark} would be false for {f.value}")
+            if not f.published and f.mark is None:
+                raise ValueError(f"figure {j} is not published: it is there to be protected")
             if f.mark is None and f.cost is not None and f.value < self.floor:
                 raise ValueError(
                     f"figure {j} is {f.value}: a secondary mark (at least {self.floor}) "
@@ -145,6 +153,8 @@ class ProtectionError(ValueError):
 
 def _bounds(problem: Problem, status: Sequence[Status], j: int) -> tuple[float, float]:
     f = problem.figures[j]
+    if not f.published:
+        return -INF, INF  # states nothing
     if status[j] is Status.PRIMARY:
         assert f.mark is not None
         return float(f.mark[0]), float(f.mark[1])
@@ -284,7 +294,10 @@ def protect(problem: Problem) -> Protection:
     )  # fmt: skip
     cost = np.array([0.0 if f.cost is None else f.cost for f in figures])
     movable = np.array(
-        [s is Status.EXACT and f.cost is not None for s, f in zip(status, figures, strict=True)]
+        [
+            s is Status.EXACT and f.cost is not None and f.published
+            for s, f in zip(status, figures, strict=True)
+        ]
     )
     up_high = np.where(movable, INF, 0.0)
     down_high = np.where(movable, [f.value - problem.floor for f in figures], 0.0)
@@ -362,12 +375,16 @@ class Audit:
 
 
 def audit(problem: Problem, status: Sequence[Status]) -> Audit:
-    """The attacker: for each primary figure, the least and greatest value over all tables
-    that agree with the published figures (exact values, the marks' bounds) and with the
-    unknowns' least values. One model, the objective changed between solves; a side already
-    at its mark's bound in an earlier solution needs no programme of its own."""
+    """The attacker: for each primary figure (published or not), the least and greatest
+    value over all tables that agree with the published figures (exact values, the marks'
+    bounds) and with the unknowns' least values. One model, the objective changed between
+    solves; a side already at its mark's bound in an earlier solution needs no programme of
+    its own."""
     if len(status) != len(problem.figures):
         raise ValueError("one status per figure")
+    pairs = zip(problem.figures, status, strict=True)
+    if any(not f.published and s is not Status.PRIMARY for f, s in pairs):
+        raise ValueError("an unpublished figure is a primary one")
     primaries = [j for j, s in enumerate(status) if s is Status.PRIMARY]
     h = _attacker(problem, status)
     witness = _Witness(problem, primaries)

@@ -15,14 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judicare.portal import suppression
-from judicare.portal.disclosure import (
-    THRESHOLD,
-    Count,
-    margin_median,
-    outcome_counts,
-    secondary,
-)
-from judicare.portal.disclosure import total as margin_total
+from judicare.portal.disclosure import THRESHOLD, Count, margin_median, secondary
 from judicare.portal.suppression import Figure, Problem, ProtectionError, Status
 
 DIMENSIONS = ("requesting_state", "requested_state", "kind", "instrument", "year")
@@ -39,6 +32,12 @@ TABLES: dict[str, tuple[str, ...]] = {
 # a pair of states before a kind, instrument or year, the grand total last of all.
 COSTS = {"detail": 1.0, "pair": 10.0, "kind": 100.0, "instrument": 100.0, "year": 100.0,
          "all": 10_000.0}  # fmt: skip
+# The tables withheld, in turn, when no set of "x" can protect every "<5" (tiny tables).
+FALLBACKS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("detail",),
+    ("detail", "pair", "kind", "instrument", "year"),
+)
 NO_INSTRUMENT = "none"  # no legal basis recorded on the request
 Key = tuple[str | int | None, ...]
 
@@ -92,7 +91,8 @@ def publish(observed: Iterable[Observed]) -> list[Row]:
 def suppress(observed: Iterable[Observed]) -> Publication:
     """The tables with exact totals: "<5" for a row of 1 to 4 (the rows below it are not
     published), "x" where `suppression.protect` must hide a row of 5 or more. Where no set
-    of "x" can protect every "<5" (only in tiny tables), the total alone is published."""
+    of "x" can protect every "<5" (only in tiny tables), the detailed table is withheld, or
+    failing that every table but the total (`FALLBACKS`)."""
     grouped: dict[Key, list[Observed]] = defaultdict(list)
     for item in observed:
         grouped[item.key()].append(item)
@@ -104,19 +104,23 @@ def suppress(observed: Iterable[Observed]) -> Publication:
     small = {row for row, cells in below.items() if sum(counts[c] for c in cells) < THRESHOLD}
     shown = [row for row in below if not any(up in small for up in _above(*row))]
     shown.sort(key=lambda row: (list(TABLES).index(row[0]), _order(row[1])))
-    withheld: tuple[str, ...] = ()
-    try:
-        problem = _problem(shown, small, counts)
-        protection = suppression.protect(problem)
-    except ProtectionError:
-        # The marks themselves give a small count away (a tiny table, where every "5 or
-        # more" leaves too little room): publish the total alone.
-        withheld = tuple(t for t in TABLES if t != "all")
-        shown = [row for row in shown if row[0] == "all"]
-        problem = _problem(shown, small, counts)
-        protection = suppression.protect(problem)
+    # Where the marks themselves give a small count away (a tiny table, where every "5 or
+    # more" leaves too little room), the detailed table is withheld, and if that is not
+    # enough either, every table but the total.
+    for withheld in FALLBACKS:
+        kept = [row for row in shown if row[0] not in withheld]
+        problem = _problem(kept, small, counts)
+        try:
+            protection = suppression.protect(problem)
+        except ProtectionError:
+            if withheld == FALLBACKS[-1]:
+                raise  # (cannot happen: the total alone is exact, or is itself the "<5")
+            continue
+        shown = kept
+        break
     rows = []
-    for (name, key), state, figure in zip(shown, protection.status, problem.figures, strict=True):
+    published = zip(shown, protection.status, problem.figures, strict=False)  # then the unsaid
+    for (name, key), state, figure in published:
         count = {
             Status.EXACT: Count(figure.value, figure.value),
             Status.PRIMARY: Count(1, THRESHOLD - 1),
@@ -152,7 +156,10 @@ def _problem(
     shown: list[tuple[str, Key]], small: set[tuple[str, Key]], counts: dict[Key, int]
 ) -> Problem:
     """The unknowns (the detailed cells the public knows of, and every combination that a
-    small row leaves unsaid) and the published rows as figures over them."""
+    small row leaves unsaid) and the published rows as figures over them; then, as
+    unpublished primaries, every combination of 1 to 4 requests that no row shows (the
+    finest cells: pair of states, kind, instrument and year), so that no table gives one
+    away either (issue 19: "no combination of published tables can reveal it")."""
     unknowns: dict[Key, int] = {}
     lower: list[int] = []
     for name, key in shown:
@@ -165,77 +172,45 @@ def _problem(
             domains["requesting_state"].append(key)  # the pair, whole
         elif name in ("kind", "instrument", "year"):
             domains[name].append(key[DIMENSIONS.index(name)])
-    members: dict[tuple[str, Key], list[int]] = defaultdict(list)
-    values: list[int] = []
-    links: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-    small_margins = [row for row in shown if row in small and row[0] != "detail"]
-    blocks = [key for _, key in small_margins]
-    aggregated = len(shown) > 1 and all(name == "pair" for name, _ in small_margins)
-    if aggregated:
-        # Only pairs are small: what is unsaid under a small pair enters the other tables
-        # only through its counts by kind, by instrument and by year, and any three such
-        # margins with the same sum come from some table of whole numbers. So the block
-        # is three margins, linked by their sums, instead of every combination.
-        _pair_blocks(blocks, domains, counts, members, values, lower, links, len(unknowns))
+    # What no row breaks down: each small row's combinations and, if the detailed table is
+    # withheld, every combination of the published categories (under the total).
+    withheld_detail = len(shown) > 1 and not any(name == "detail" for name, _ in shown)
     for name, key in shown:
-        if ((name, key) not in small and len(shown) > 1) or name == "detail" or aggregated:
+        open_row = (name, key) in small or (withheld_detail and name == "all")
+        if (not open_row and len(shown) > 1) or name == "detail":
             continue  # (the total alone is one unknown, small or not)
-        for combination in _combinations(name, key, domains):
+        lone = len(shown) == 1  # nothing else is published: one unknown, the total itself
+        for combination in [key] if lone else _combinations(key, domains):
             if combination not in unknowns:
                 unknowns[combination] = len(unknowns)
                 lower.append(0)
-    cells = [
+    values = [
         counts.get(key, 0) if None not in key else sum(counts.values())  # the lone total
         for key in unknowns
     ]
+    members: dict[tuple[str, Key], list[int]] = defaultdict(list)
     for key, index in unknowns.items():
         for name in TABLES:
             members[(name, project(name, key))].append(index)
-    values = cells + values  # the blocks' margins come after the cells
     figures = []
     for row in shown:
         value = sum(values[i] for i in members[row])
         mark = (1, THRESHOLD - 1) if row in small else None
         figures.append(Figure(tuple(members[row]), value, mark, COSTS[row[0]]))
-    return Problem(tuple(values), tuple(lower), tuple(figures), THRESHOLD, tuple(links))
+    # The combinations no row shows: those under a small row (all of them 0 to 4). Where the
+    # total alone is published, nothing says which combinations exist: each may be anything
+    # from 0 to the total, which covers 1 to 4 whenever the total does.
+    for key, index in unknowns.items():
+        if lower[index] == 0 and 0 < values[index] < THRESHOLD and None not in key:
+            mark = (1, THRESHOLD - 1)
+            figures.append(Figure((index,), values[index], mark, None, published=False))
+    return Problem(tuple(values), tuple(lower), tuple(figures), THRESHOLD)
 
 
-def _pair_blocks(
-    blocks: list[Key], domains: dict[str, list[Any]], counts: dict[Key, int],
-    members: dict[tuple[str, Key], list[int]], values: list[int], lower: list[int],
-    links: list[tuple[tuple[int, ...], tuple[int, ...]]], start: int,
-) -> None:  # fmt: skip
-    """For each small pair: unknowns for its counts by kind, by instrument and by year
-    (after the `start` cells), in the figures they add to, and two links (each margin adds
-    up to the same total)."""
-    by: dict[tuple[int, Key], int] = defaultdict(int)
-    for key, n in counts.items():
-        for position in (2, 3, 4):
-            by[(position, (*key[:2], key[position]))] += n
-    every = (None,) * len(DIMENSIONS)
-    for key in blocks:
-        sums: list[tuple[int, ...]] = []
-        for position, table in ((2, "kind"), (3, "instrument"), (4, "year")):
-            indices = []
-            for value in domains[DIMENSIONS[position]]:
-                index = start + len(values)
-                values.append(by.get((position, (*key[:2], value)), 0))
-                lower.append(0)
-                margin = tuple(value if i == position else None for i in range(len(DIMENSIONS)))
-                members[(table, margin)].append(index)
-                indices.append(index)
-            sums.append(tuple(indices))
-        members[("pair", key)].extend(sums[0])
-        members[("all", every)].extend(sums[0])
-        links += [(sums[0], sums[1]), (sums[0], sums[2])]
-
-
-def _combinations(name: str, key: Key, domains: dict[str, list[Any]]) -> list[Key]:
-    """Every detailed combination under a small row that the published tables allow: its
-    pair of states among the published pairs, its kind, instrument and year among the
-    published ones (a category with no row has no request)."""
-    if name == "all":  # nothing else is published: one unknown, the total itself
-        return [key]
+def _combinations(key: Key, domains: dict[str, list[Any]]) -> list[Key]:
+    """Every detailed combination under a row that the published tables allow: its pair of
+    states among the published pairs, its kind, instrument and year among the published
+    ones (a category with no row has no request)."""
     pairs = [p[:2] for p in domains["requesting_state"]]
     out = []
     for pair in pairs:
@@ -254,7 +229,29 @@ def _combinations(name: str, key: Key, domains: dict[str, list[Any]]) -> list[Ke
 
 
 def outcome_rows(counts: Mapping[str, int]) -> list[tuple[str, Count]]:
-    """How obligations ended (or that they are still open), suppressed as persons' outcomes,
-    with their total from the published counts; `all` last."""
-    shown = outcome_counts(dict(counts))
-    return [*shown.items(), ("all", margin_total(shown.values()))]
+    """How obligations ended (or that they are still open), suppressed as persons' outcomes
+    (a count of 0 to 4 is "<5" unless no obligation is counted at all), with their exact
+    total, `all` last, under the same protection as the requests' tables: where the total
+    and the exact counts would narrow a "<5", `suppression.protect` hides a count of 5 or
+    more (or the total) as "x". A total of 1 to 4 is itself "<5"."""
+    names = list(counts)
+    values = [counts[name] for name in names]
+    everything = sum(values)
+    if everything == 0:  # no one to single out: every count is a structural zero
+        return [*((name, Count(0, 0)) for name in names), ("all", Count(0, 0))]
+    marks = [(0, THRESHOLD - 1) if v < THRESHOLD else None for v in values]
+    figures = [Figure((i,), v, m, 1.0) for i, (v, m) in enumerate(zip(values, marks, strict=True))]
+    total_mark = (1, THRESHOLD - 1) if everything < THRESHOLD else None
+    figures.append(Figure(tuple(range(len(values))), everything, total_mark, COSTS["all"]))
+    problem = Problem(tuple(values), (0,) * len(values), tuple(figures), THRESHOLD)
+    status = suppression.protect(problem).status  # (2 categories or more: never fails)
+    shown = []
+    for name, figure, state in zip([*names, "all"], figures, status, strict=True):
+        if state is Status.EXACT:
+            shown.append((name, Count(figure.value, figure.value)))
+        elif state is Status.PRIMARY:
+            assert figure.mark is not None
+            shown.append((name, Count(*figure.mark)))
+        else:
+            shown.append((name, secondary()))
+    return shown
