@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from judicare.portal import disclosure
@@ -70,7 +72,67 @@ def test_outcome_zeros_are_hidden_unless_no_one_is_counted():
     empty = {k: c.shown() for k, c in outcome_counts({"convicted": 0, "acquitted": 0}).items()}
     assert empty == {"convicted": "0", "acquitted": "0"}
     rows = dict(outcome_rows({"open": 6, "convicted": 2, "acquitted": 0}))
-    assert rows["all"].shown() == "7–14" and rows["open"].shown() == "6"
+    # an exact total and 6 open would give convicted + acquitted = 2 away: both are hidden
+    assert {k: c.shown() for k, c in rows.items()} == {
+        "open": "x", "convicted": "<5", "acquitted": "<5", "all": "x"
+    }  # fmt: skip
+    assert dict(outcome_rows({"open": 20, "convicted": 7, "acquitted": 1}))["all"].shown() == "28"
+
+
+def _outcome_attack(counts: dict[str, int]) -> None:
+    """The attacker reads the published outcome rows alone: every "<5" category (0 to 4)
+    must still be anywhere from 0 to 4, and a "<5" total anywhere from 1 to 4."""
+    rows = outcome_rows(counts)
+    assert [k for k, _ in rows] == [*counts, "all"]
+    everything = sum(counts.values())
+    for name, count in rows:  # each published figure is true
+        value = everything if name == "all" else counts[name]
+        assert count.low <= value and (count.high is None or value <= count.high)
+        assert count.shown() in {str(value), "<5", "x"}
+        assert (count.shown() == "<5") == (value < disclosure.THRESHOLD and everything > 0)
+    cells = list(counts)
+    published = [
+        (set(cells) if name == "all" else {name}, c.low, 10**6 if c.high is None else c.high)
+        for name, c in rows
+    ]
+    found = attacker_bounds(cells, published)
+    for name, count in rows:
+        if count.shown() != "<5":
+            continue
+        if name == "all":  # the attacker's least and greatest total
+            a_ub = np.array([[1.0 if c in m else 0.0 for c in cells] for m, _, _ in published])
+            b = [(low, high) for _, low, high in published]
+            totals = [
+                sign * linprog(
+                    np.full(len(cells), float(sign)), A_ub=np.vstack([a_ub, -a_ub]),
+                    b_ub=[h for _, h in b] + [-low for low, _ in b], method="highs",
+                ).fun
+                for sign in (1, -1)
+            ]  # fmt: skip
+            assert totals == pytest.approx([1, 4])
+        else:
+            assert found[name] == pytest.approx((0, 4)), (name, found[name])
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"open": 6, "convicted": 2, "acquitted": 0},
+        {"open": 1, "convicted": 0, "acquitted": 1},
+        {"open": 20, "convicted": 7, "acquitted": 1, "discontinued": 0},
+        {"open": 5, "convicted": 0, "acquitted": 0},
+        {"open": 0, "convicted": 0, "acquitted": 0},
+        {"open": 9, "convicted": 4, "acquitted": 4, "discontinued": 4},
+    ],
+)
+def test_no_combination_of_outcome_rows_narrows_a_small_count(counts):
+    _outcome_attack(counts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 12), min_size=3, max_size=7))
+def test_outcome_rows_protect_every_small_count(values):
+    _outcome_attack({f"outcome{i}": v for i, v in enumerate(values)})
 
 
 def test_bad_input_is_refused():

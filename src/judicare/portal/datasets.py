@@ -112,14 +112,17 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "description": "Obligations to submit a case for prosecution after a refusal of "
         "extradition (aut dedere aut judicare), at every authority of this node: still open, "
         "or closed with an outcome. A count of 0 to 4 is shown as <5 (an outcome is about a "
-        "person) unless there is no obligation at all; the total comes from the shown counts.",
+        "person) unless there is no obligation at all. The total is exact (<5 if under 5); "
+        "where it would give a <5 away, a count of 5 or more, or the total, is x.",
         "columns": {
             "outcome": "open, prosecuted, convicted, acquitted, not_prosecuted, discontinued, "
             "transferred, or all",
             "obligations": "the number of obligations, or null when it is hidden",
-            "obligations_shown": "the number as shown: 12, <5, or low–high for the total",
-            "obligations_low": "the least the number can be, given the published counts",
-            "obligations_high": "the most the number can be, given the published counts",
+            "obligations_shown": "the number as shown: 12, <5 or x (5 or more, hidden so that "
+            "no <5 can be worked out)",
+            "obligations_low": "the least the number can be, as its mark states",
+            "obligations_high": "the most the number can be, as its mark states: null (no "
+            "bound) for x",
         },
     },
 }

@@ -239,12 +239,15 @@ def outcome_rows(counts: Mapping[str, int]) -> list[tuple[str, Count]]:
     everything = sum(values)
     if everything == 0:  # no one to single out: every count is a structural zero
         return [*((name, Count(0, 0)) for name in names), ("all", Count(0, 0))]
+    if len(names) < 3:  # (two "<5" could not both reach 0 beside a total of 5 or more)
+        raise ValueError("outcome counts need three categories or more")
     marks = [(0, THRESHOLD - 1) if v < THRESHOLD else None for v in values]
     figures = [Figure((i,), v, m, 1.0) for i, (v, m) in enumerate(zip(values, marks, strict=True))]
     total_mark = (1, THRESHOLD - 1) if everything < THRESHOLD else None
     figures.append(Figure(tuple(range(len(values))), everything, total_mark, COSTS["all"]))
     problem = Problem(tuple(values), (0,) * len(values), tuple(figures), THRESHOLD)
-    status = suppression.protect(problem).status  # (2 categories or more: never fails)
+    # Never fails: at worst the total is "x", and each "<5" is then free from 0 to 4.
+    status = suppression.protect(problem).status
     shown = []
     for name, figure, state in zip([*names, "all"], figures, status, strict=True):
         if state is Status.EXACT:
