@@ -53,7 +53,6 @@ def synthetic(count: int, seed: int) -> list[Observed]:
 def baseline_interval(problem: Problem, status: tuple[Status, ...], j: int) -> tuple[float, float]:
     """One figure's interval the slow way: `linprog` from scratch, one call per side."""
     matrix = problem.matrix()
-    links = problem.link_matrix(matrix.shape[1])
     eq = [i for i, s in enumerate(status) if s is Status.EXACT]
     # (a combination no row shows states nothing: it is only protected)
     ub = [i for i, s in enumerate(status) if s is not Status.EXACT and problem.figures[i].published]
@@ -67,8 +66,8 @@ def baseline_interval(problem: Problem, status: tuple[Status, ...], j: int) -> t
     for sign in (1, -1):
         c = sign * matrix[j].toarray().ravel()
         result = linprog(
-            c, A_ub=a_ub, b_ub=b_ub, A_eq=vstack([matrix[eq], links]),
-            b_eq=[problem.figures[i].value for i in eq] + [0] * links.shape[0],
+            c, A_ub=a_ub, b_ub=b_ub, A_eq=matrix[eq],
+            b_eq=[problem.figures[i].value for i in eq],
             bounds=[(low, None) for low in problem.lower], method="highs",
         )  # fmt: skip
         assert result.status == 0, result.message

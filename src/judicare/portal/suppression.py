@@ -10,8 +10,6 @@ tau-Argus and sdcTable implement; Hundepool et al., *Statistical Disclosure Cont
 
 - **Unknowns** are the finest counts, each with the least value the public knows it has (1
   for a combination published as a row, so known to be non-empty; 0 otherwise).
-- **Links** say that two sums of unknowns are equal without publishing them (three
-  margins of one hidden block, which stand for its many combinations: see tables.py).
 - **Figures** are what is published: each the sum of some unknowns. A figure is published
   exact, or hidden by its own mark because it is small (*primary*: "<5" states 1 to 4), or
   hidden because a small figure needs it hidden (*secondary*: "x" states "5 or more", which
@@ -86,9 +84,6 @@ class Problem:
     lower: tuple[int, ...]
     figures: tuple[Figure, ...]
     floor: int
-    # Sums of unknowns that are equal by construction, though not published (two margins
-    # of the same hidden block: see tables.py).
-    links: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.values) != len(self.lower):
@@ -112,21 +107,6 @@ class Problem:
                     f"figure {j} is {f.value}: a secondary mark (at least {self.floor}) "
                     "would be false, so it cannot be hidden (give it cost None)"
                 )
-        for first, second in self.links:
-            if any(not 0 <= m < len(self.values) for m in (*first, *second)):
-                raise ValueError("a link adds up an unknown that does not exist")
-            if sum(self.values[m] for m in first) != sum(self.values[m] for m in second):
-                raise ValueError("a link between two unequal sums")
-
-    def link_matrix(self, width: int) -> csr_matrix:
-        """One row per link: +1 on its first sum, -1 on its second, `width` columns."""
-        rows, cols, data = [], [], []
-        for k, (first, second) in enumerate(self.links):
-            for members, sign in ((first, 1.0), (second, -1.0)):
-                rows += [k] * len(members)
-                cols += list(members)
-                data += [sign] * len(members)
-        return csr_matrix((data, (rows, cols)), shape=(len(self.links), width))
 
     def matrix(self) -> csr_matrix:
         rows = [j for j, f in enumerate(self.figures) for _ in f.members]
@@ -222,9 +202,6 @@ def _attacker(problem: Problem, status: Sequence[Status]) -> highspy.Highs:
     _add_rows(
         h, problem.matrix(), np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
     )
-    if problem.links:
-        zeros = np.zeros(len(problem.links))
-        _add_rows(h, problem.link_matrix(n), zeros, zeros)
     return h
 
 
@@ -232,13 +209,17 @@ def _sweep(h: highspy.Highs, witness: _Witness) -> int:
     """Push every primary figure not yet at a bound towards it at once (the sum of those
     still to reach 1, minus the sum of those still to reach 4), until a sweep reaches no
     more: most figures are reached this way, a few need a programme of their own. Returns
-    the number of programmes solved."""
+    the number of programmes solved. (A combination that no row shows may have no greatest
+    value at all, beside an "x": then the upward push is left to `_reach`.)"""
     costs = np.asarray(witness.matrix.sum(axis=0)).ravel() * 0
     programmes = 0
+    upward = True  # False once the upward push has no greatest value
     while True:
         before = int(witness.reached_low.sum() + witness.reached_high.sum())
         todo = 0
         for side, reached in ((-1, witness.reached_low), (1, witness.reached_high)):
+            if side > 0 and not upward:
+                continue
             rows = witness.matrix[np.flatnonzero(~reached)]
             if rows.shape[0] == 0:
                 continue
@@ -248,6 +229,9 @@ def _sweep(h: highspy.Highs, witness: _Witness) -> int:
             h.run()
             programmes += 1
             todo += 1
+            if side > 0 and h.getModelStatus() == highspy.HighsModelStatus.kUnbounded:
+                upward = False
+                continue
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 raise ValueError(f"the published figures do not agree: {h.getModelStatus()}")
             witness.see(np.array(h.getSolution().col_value)[: len(costs)])
@@ -261,16 +245,21 @@ def _reach(
     h: highspy.Highs, problem: Problem, j: int, side: int, witness: _Witness
 ) -> float | None:
     """The attacker's programme for one side of figure `j` (side -1: least, +1: greatest):
-    the value found, or None if that side's bound was reached (the witness is told)."""
+    the value found, or None if that side's bound was reached (the witness is told; no
+    greatest value at all reaches any bound)."""
     members = np.array(problem.figures[j].members, dtype=np.int32)
     h.changeColsCost(len(members), members, np.full(len(members), -float(side)))
     h.run()
+    k = witness.primaries.index(j)
+    if side > 0 and h.getModelStatus() == highspy.HighsModelStatus.kUnbounded:
+        h.changeColsCost(len(members), members, np.zeros(len(members)))
+        witness.reached_high[k] = True
+        return None
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise ValueError(f"the published figures do not agree: {h.getModelStatus()}")
     values = np.array(h.getSolution().col_value)
     h.changeColsCost(len(members), members, np.zeros(len(members)))
     witness.see(values)
-    k = witness.primaries.index(j)
     if (witness.reached_low if side < 0 else witness.reached_high)[k]:
         return None
     return float(values[members].sum())
@@ -318,9 +307,6 @@ def protect(problem: Problem) -> Protection:
     )  # fmt: skip
     bounds = [_bounds(problem, status, j) for j in range(count)]
     _add_rows(h, full, np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds]))
-    if problem.links:
-        zeros = np.zeros(len(problem.links))
-        _add_rows(h, problem.link_matrix(n + 2 * count), zeros, zeros)
     witness = _Witness(problem, primaries)
     attacker = _attacker(problem, status)
     programmes = _sweep(attacker, witness)  # what is safe as it stands

@@ -109,7 +109,7 @@ def suppress(observed: Iterable[Observed]) -> Publication:
     # enough either, every table but the total.
     for withheld in FALLBACKS:
         kept = [row for row in shown if row[0] not in withheld]
-        problem = _problem(kept, small, counts)
+        problem = _problem(kept, small, counts, "detail" in withheld)
         try:
             protection = suppression.protect(problem)
         except ProtectionError:
@@ -153,8 +153,9 @@ def _durations(items: list[Observed], field: str) -> list[int]:
 
 
 def _problem(
-    shown: list[tuple[str, Key]], small: set[tuple[str, Key]], counts: dict[Key, int]
-) -> Problem:
+    shown: list[tuple[str, Key]], small: set[tuple[str, Key]], counts: dict[Key, int],
+    withheld_detail: bool = False,
+) -> Problem:  # fmt: skip
     """The unknowns (the detailed cells the public knows of, and every combination that a
     small row leaves unsaid) and the published rows as figures over them; then, as
     unpublished primaries, every combination of 1 to 4 requests that no row shows (the
@@ -174,7 +175,6 @@ def _problem(
             domains[name].append(key[DIMENSIONS.index(name)])
     # What no row breaks down: each small row's combinations and, if the detailed table is
     # withheld, every combination of the published categories (under the total).
-    withheld_detail = len(shown) > 1 and not any(name == "detail" for name, _ in shown)
     for name, key in shown:
         open_row = (name, key) in small or (withheld_detail and name == "all")
         if (not open_row and len(shown) > 1) or name == "detail":
