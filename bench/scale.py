@@ -12,18 +12,26 @@ starts `judicare serve` on it and times, one request at a time over loopback:
     page        GET /requests/ID (the web request page)
     api detail  GET /api/v1/requests/ID
 
+Before timing, the audit trail is padded with officers' reads (`judicare.scale.pad_audit`, the
+chain stays valid) up to `--audit-per-request` entries per request (10: issue 22's 1,000,000
+requests with 10,000,000 entries), and `VACUUM ANALYZE` runs as autovacuum would after a
+bulk load.
+
 It prints p50 and p95 per view and size, the growth factor against the first size (in the
 same run: the baseline), and the time the bulk load took. Aim (issue 22): p95 <= 200 ms.
 At each size it also times `audit verify` over the whole trail against
 `audit verify --incremental` after 100 more requests (about 700 entries): what a daily
 check costs once the mark is set.
 
-Run: `.venv/bin/python -m bench.scale [--sizes 10000,100000] [--million] [--samples 40]`.
+Run: `.venv/bin/python -m bench.scale [--sizes 10000,100000] [--million] [--samples 40]
+[--audit-per-request 10] [--json] [--keep | --reuse URL HOME]`. `--reuse` grows a database
+an earlier `--keep` run left (printed at its end) to the larger sizes.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -74,9 +82,14 @@ def make_app(url: str, home: Path):
     )  # fmt: skip
 
 
-def grow(url: str, home: Path, target: int, have: int, seed: int) -> float:
+def grow(
+    url: str, home: Path, target: int, have: int, seed: int, per_request: int
+) -> tuple[float, float, int, int]:
+    """Add requests up to `target`, pad the trail to `per_request` entries a request, and
+    vacuum. Returns (seconds for the requests, seconds for the padding, entries padded,
+    entries in the trail)."""
     from judicare.bootstrap import upgrade_database
-    from judicare.scale import generate
+    from judicare.scale import generate, pad_audit
 
     app = make_app(url, home)
     try:
@@ -84,7 +97,17 @@ def grow(url: str, home: Path, target: int, have: int, seed: int) -> float:
             upgrade_database(app)
         started = time.perf_counter()
         generate(app, target - have, seed=seed + have)
-        return time.perf_counter() - started
+        load = time.perf_counter() - started
+        with app.engine.connect() as connection:
+            entries = connection.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
+        started = time.perf_counter()
+        wanted = target * per_request
+        padded = pad_audit(app, wanted - entries, seed=seed + target) if wanted > entries else 0
+        pad = time.perf_counter() - started
+        if app.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
+            with app.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM ANALYZE"))
+        return load, pad, padded, entries + padded
     finally:
         app.dispose()
 
@@ -111,6 +134,16 @@ def audit_checks(url: str, home: Path, seed: int) -> tuple[int, float, int, floa
         return full.entries, full_seconds, daily.checked, daily_seconds
     finally:
         app.dispose()
+
+
+def synthetic_requests(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.execute(
+            text("SELECT count(*) FROM requests WHERE facts_summary LIKE 'SYNTHETIC request %'")
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
 
 
 def samples_for(url: str) -> tuple[list[str], list[int]]:
@@ -196,17 +229,35 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="Add 1,000,000 to the sizes.")
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--seed", type=int, default=22)
+    parser.add_argument(
+        "--audit-per-request",
+        type=int,
+        default=10,
+        help="Pad the audit trail to this many entries a request (0: no padding).",
+    )
+    parser.add_argument("--json", action="store_true", help="Print each size's figures as JSON.")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument(
+        "--reuse",
+        nargs=2,
+        metavar=("URL", "HOME"),
+        help="Grow a database and data directory kept by an earlier --keep run "
+        "(sizes it already has are skipped; it is kept afterwards).",
+    )
     options = parser.parse_args()
     sizes = sorted({int(s) for s in options.sizes.split(",") if s} | (
         {1_000_000} if options.million else set()))  # fmt: skip
     console = Console()
-    home = Path(tempfile.mkdtemp(prefix="judicare-bench-scale-"))
-    if options.sqlite:
+    database: str | None = None
+    if options.reuse:
+        url, home = options.reuse[0], Path(options.reuse[1])
+        options.keep = True
+    elif options.sqlite:
+        home = Path(tempfile.mkdtemp(prefix="judicare-bench-scale-"))
         url = f"sqlite:///{home / 'judicare.db'}"
-        database = None
     else:
+        home = Path(tempfile.mkdtemp(prefix="judicare-bench-scale-"))
         database = f"judicare_bench_scale_{uuid.uuid4().hex[:8]}"
         admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -214,31 +265,45 @@ def main() -> None:
         url = ADMIN.rsplit("/", 1)[0] + f"/{database}"
     rng = random.Random(options.seed)
     results: dict[int, dict[str, list[float]]] = {}
-    loads: dict[int, float] = {}
+    loads: dict[int, tuple[float, float, int, int]] = {}
     audits: dict[int, tuple[int, float, int, float]] = {}
-    have = 0
+    have = synthetic_requests(url) if options.reuse else 0
+    sizes = [size for size in sizes if size > have]
     try:
         for size in sizes:
             kind = "SQLite" if options.sqlite else "PostgreSQL"
-            console.print(f"Building {size:,} synthetic requests ({kind})…")
-            loads[size] = grow(url, home, size, have, options.seed)
+            console.print(f"{time.strftime('%H:%M:%S')} building {size:,} synthetic "
+                          f"requests ({kind}), load average {os.getloadavg()[0]:.1f}…")  # fmt: skip
+            loads[size] = grow(url, home, size, have, options.seed, options.audit_per_request)
             have = size
+            console.print(f"{time.strftime('%H:%M:%S')} built in {loads[size][0]:.0f} s, "
+                          f"padded {loads[size][2]:,} entries in {loads[size][1]:.0f} s; timing "
+                          f"the views, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
             process, base = serve(url, home)
             try:
                 results[size] = measure(base, url, options.samples, rng)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
+            report(console, sizes, results, loads, audits)
+            console.print(f"{time.strftime('%H:%M:%S')} verifying the audit trail, "
+                          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
             audits[size] = audit_checks(url, home, options.seed + size + 1)
             have += 100
             report(console, sizes, results, loads, audits)
+            if options.json:
+                print(json.dumps({"requests": size, "load": loads[size], "audit": audits[size],
+                                  "load_average": os.getloadavg(), "views": {
+                                      view: {"p50": statistics.median(results[size][view]),
+                                             "p95": percentile(results[size][view], 0.95)}
+                                      for view in VIEWS}}))  # fmt: skip
     finally:
         if database and not options.keep:
             drop_database(database)
         if not options.keep:
             shutil.rmtree(home, ignore_errors=True)
-        elif database:
-            console.print(f"kept: {url} and {home}")
+        else:
+            console.print(f"kept: {url} {home}")
 
 
 def report(console: Console, sizes, results, loads, audits) -> None:
@@ -258,11 +323,16 @@ def report(console: Console, sizes, results, loads, audits) -> None:
             flag = "" if p95 <= 200 else " !"
             cells.append(f"{p50:.0f} / {p95:.0f}{growth}{flag}")
         table.add_row(view, *cells)
-    table.add_row("bulk load (s)", *[f"{loads[s]:.0f}" for s in done])
+    table.add_row("bulk load (s)", *[f"{loads[s][0]:.0f}" for s in done])
+    table.add_row("audit padding (s)",
+                  *[f"{loads[s][1]:.0f} ({loads[s][2]:,} entries)" for s in done])  # fmt: skip
+    table.add_row("audit entries", *[f"{loads[s][3]:,}" for s in done])
     table.add_row("audit verify, full (s)",
-                  *[f"{audits[s][1]:.1f} ({audits[s][0]:,} entries)" for s in done])  # fmt: skip
+                  *[f"{audits[s][1]:.1f} ({audits[s][0]:,} entries)" if s in audits else "…"
+                    for s in done])  # fmt: skip
     table.add_row("audit verify --incremental (s)",
-                  *[f"{audits[s][3]:.2f} ({audits[s][2]:,} entries)" for s in done])  # fmt: skip
+                  *[f"{audits[s][3]:.2f} ({audits[s][2]:,} entries)" if s in audits else "…"
+                    for s in done])  # fmt: skip
     console.print(table)
     console.print("'!' marks a p95 above the 200 ms aim.")
 
