@@ -17,7 +17,9 @@ import pytest
 from sqlalchemy import event, select
 
 from judicare.persons import service as persons
+from judicare.persons.domain import PersonRecord
 from judicare.persons.fallback import grams_of, query_forms
+from judicare.persons.keys import blocking_keys
 from judicare.persons.models import PersonGramCountRow, PersonKeyCountRow
 from judicare.persons.registers import scopes_visible_to
 from judicare.requests.models import PersonNameRow, RequestPersonRow
@@ -106,7 +108,7 @@ def test_a_search_by_name_reads_the_counts_once_and_the_entries_in_few_statement
 
 def test_counts_in_one_statement_are_the_entries_and_frequencies(demo_api):
     """`_counts` answers as `_entries` and `_frequencies` (which the counts tests check
-    against the postings)."""
+    against the postings), this transaction's own filing, not yet written, included."""
     demo_api.create()
     app = demo_api.app
     with app.unit_of_work() as uow:
@@ -115,6 +117,15 @@ def test_counts_in_one_statement_are_the_entries_and_frequencies(demo_api):
         keys.add("no such key")
         names = session.scalars(select(PersonNameRow.name).join(RequestPersonRow).limit(3)).all()
         grams = grams_of(query_forms(tuple(names)))
+        # a filing of this transaction, its counts not yet written: read with them
+        persons.index_new_persons(
+            session,
+            [PersonRecord("requests", "T/9#0", (names[0], "Ivan Petrenko"))],
+            authority_id="BEL-CA",
+            now=app.now(),
+        )
+        keys |= blocking_keys(("Ivan Petrenko",))
+        assert session.info.get(persons._PENDING)  # not yet written
         read = []
         for authority in ("BEL-CA", None, "*"):
             scopes = scopes_visible_to(authority)
