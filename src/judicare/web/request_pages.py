@@ -237,7 +237,11 @@ def choose_basis(
 
 def screening_context(app: App, who: Principal, request_id: int) -> dict:
     """The screening report and each person's candidates, a persecution risk first."""
-    with app.unit_of_work() as uow:
+    with app.unit_of_work() as uow, scopes_kept(uow.session):
+        # The request with its parts in one statement a table, held for the page (as
+        # `render_request` does): the report and the candidates each read it, and its
+        # persons' names were read one person at a time; its scope is read once.
+        held = uow.session.get(RequestRow, request_id, options=WHOLE_REQUEST)
         report = screen_stored(
             uow.session, app.basis.get(uow.session), who, request_id, now=app.now(), why=WHY
         )
@@ -245,6 +249,7 @@ def screening_context(app: App, who: Principal, request_id: int) -> dict:
         requesting = report["legal_basis"]["requesting"]
         risk = prevention_desk.request_context(uow.session, who, requesting)
         uow.commit()
+        del held
     for person in people:  # a persecution risk first, whatever its score
         person["candidates"].sort(
             key=lambda c: (c.get("country_of_feared_persecution") != requesting, -c["score"])
