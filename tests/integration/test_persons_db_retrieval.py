@@ -190,3 +190,62 @@ def test_migration_0042_recomputes_the_keys_of_entries_named_in_cyrillic_or_arab
     query = "Леонид Мерлин"
     memory = index.query(PersonQuery((query,)), point=SAFEGUARD)
     assert [c["id"] for c in _db_match(app, (query,))][:1] == [c.id for c in memory][:1]
+
+
+def test_migration_0046_gives_entries_in_cyrillic_or_arabic_the_keys_of_five_readings(stored):
+    """Keys stored with three learned readings lack those of the fourth and fifth: down to
+    0040 and up again, the entries named in Cyrillic or Arabic get every key the engine now
+    makes, with their scope, the others are not touched, and the key counts are those of
+    the postings again."""
+    from judicare.db import migrate
+    from judicare.persons.keys import blocking_keys
+    from judicare.persons.learned import LEARNED_SYSTEMS
+    from judicare.persons.models import PersonEntryRow, PersonKeyCountRow, PersonKeyRow
+    from judicare.persons.names import parse_name, skeleton
+    from judicare.persons.romanise import script_of
+
+    app, index = stored
+    with app.unit_of_work() as uow:  # as stored by an engine that made none of these keys
+        uow.session.execute(PersonKeyRow.__table__.delete())
+        uow.commit()
+    migrate.downgrade(app.engine, "0040")
+    migrate.upgrade(app.engine)
+    with app.unit_of_work() as uow:
+        rows = uow.session.execute(
+            select(PersonEntryRow.external_id, PersonKeyRow.key, PersonKeyRow.scope).outerjoin(
+                PersonKeyRow, PersonKeyRow.entry_id == PersonEntryRow.id
+            )
+        ).all()
+        counts = {
+            (key, scope): n
+            for key, scope, n in uow.session.execute(
+                select(PersonKeyCountRow.key, PersonKeyCountRow.scope, PersonKeyCountRow.entries)
+            )
+        }
+    keys: dict[str, set[str]] = {}
+    postings: dict[tuple[str, str], int] = {}
+    for external_id, key, scope in rows:
+        keys.setdefault(external_id, set()).update([key] if key else [])
+        if key:
+            postings[(key, scope)] = postings.get((key, scope), 0) + 1
+    learned_scripts = [
+        r for r in _records() if any(script_of(n) in LEARNED_SYSTEMS for n in r.names)
+    ]
+    assert learned_scripts
+    for record in _records():
+        want = blocking_keys(record.names) if record in learned_scripts else set()
+        assert keys[record.id] == want, record.id
+    assert counts == postings
+    assert {scope for _, scope in postings} == {""}  # the node's register
+    fourth_and_fifth = {
+        f
+        for p in parse_name("Леонид Мерлин").parts
+        for f in [f for f, s in zip(p.forms, p.systems, strict=True)
+                  if s == LEARNED_SYSTEMS["CYRILLIC"]][3:]
+    }  # fmt: skip
+    assert fourth_and_fifth  # the keys restored include those of the readings added
+    merlin = next(r for r in _records() if r.names == ("Леонид Мерлин",))
+    assert {f"s:{skeleton(f)}" for f in fourth_and_fifth} <= keys[merlin.id]
+    query = "Леонид Мерлин"
+    memory = index.query(PersonQuery((query,)), point=SAFEGUARD)
+    assert [c["id"] for c in _db_match(app, (query,))] == [c.id for c in memory]

@@ -46,6 +46,7 @@ from .fallback import (
 from .keys import blocking_keys
 from .names import ParsedName
 from .scoring import (
+    CONFLICT_COST,
     DEFAULT_THRESHOLD,
     MIN_PART_SIMILARITY,
     OperatingPoint,
@@ -260,6 +261,7 @@ class PersonIndex:
         )
         limit = (point.limit if point else 20) if limit is None else limit
         min_part = point.min_part_similarity if point else MIN_PART_SIMILARITY
+        conflict = point.conflict_cost if point else CONFLICT_COST
         registers = set(query.registers) if query.registers else None
         query_parsed = parse_names(query.names)
         evidence = self.evidence(query)
@@ -284,7 +286,7 @@ class PersonIndex:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
                 continue
-            quick = quick_score(query, query_parsed, record, self._parsed[slot], min_part)
+            quick = quick_score(query, query_parsed, record, self._parsed[slot], min_part, conflict)
             lifted = False
             if quick < threshold and slot in ratios:
                 lifted_score = round(max(quick, FALLBACK_WEIGHT * ratios[slot] / 100), 4)

@@ -32,8 +32,8 @@ LEARNED_SYSTEMS = {
 }
 _TABLES = {"CYRILLIC": "readings-ru.json", "ARABIC": "readings-ar.json"}
 _SCRIPT_OF_SYSTEM = {v: k for k, v in LEARNED_SYSTEMS.items()}
-READINGS = 3  # learned readings kept per token, at most
-MARGIN = 4.0  # natural log: readings less likely than the best by more are not kept
+READINGS = 5  # learned readings kept per token, at most
+MARGIN = 6.0  # natural log: readings less likely than the best by more are not kept
 BEAM = 8  # partial readings kept at each letter
 OPTIONS = 6  # readings of one chunk tried, the commonest first
 MAX_TOKEN = 24  # longer tokens are not read (a run of letters, not a name)

@@ -6,12 +6,20 @@ from dataclasses import dataclass
 
 DEFAULT_THRESHOLD = 0.75
 MIN_PART_SIMILARITY = 0.7  # below this, two parts are not the same name part
+# Two parts facing each other that disagree (Sergey *Ivanovich* Lavrov, Sergey *Viktorovich*
+# Lavrov): at the identification point evidence of two people, counted as two parts; at
+# the safeguard point as one pair of parts with nothing alike (the mean over the aligned
+# parts), so that a person known by one other name (a translation, a nickname, a name taken
+# later) is still shown for a human to review.
+CONFLICT_COST = 2.0
+SAFEGUARD_CONFLICT_COST = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class OperatingPoint:
     """How a register is screened (issue 16): the lowest score shown, how many candidates
-    at most, and how alike two name parts must be to pair (below, they conflict)."""
+    at most, how alike two name parts must be to pair (below, they conflict) and what two
+    such conflicting parts cost."""
 
     name: str
     threshold: float
@@ -19,6 +27,7 @@ class OperatingPoint:
     min_part_similarity: float
     fallback: bool  # also show what a plain whole-name comparison finds
     why: str
+    conflict_cost: float = CONFLICT_COST  # two facing parts that disagree (see above)
 
 
 # Protected registers (refugees, persons granted protection): recall first. A human reviews
@@ -32,6 +41,7 @@ SAFEGUARD = OperatingPoint(
     min_part_similarity=0.5,
     fallback=True,
     why="protected persons: recall first, ranked candidates for a human to review",
+    conflict_cost=SAFEGUARD_CONFLICT_COST,
 )
 # Linking requests about the same person, competing requests: precision first.
 IDENTIFICATION = OperatingPoint(

@@ -34,6 +34,7 @@ from .compare import (
 from .domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from .names import ParsedName, Part, aliases, make_part, parse_name, skeleton
 from .points import (
+    CONFLICT_COST,
     DEFAULT_THRESHOLD,
     IDENTIFICATION,
     MIN_PART_SIMILARITY,
@@ -43,6 +44,7 @@ from .points import (
 )
 
 __all__ = [
+    "CONFLICT_COST",
     "DEFAULT_THRESHOLD",
     "DOUBLED_SIMILARITY",
     "IDENTIFICATION",
@@ -65,7 +67,6 @@ __all__ = [
 ]
 
 EXTRA_COST = 0.2  # a part present on one side only
-CONFLICT_COST = 2.0  # two parts facing each other that disagree
 PATRONYMIC_EXTRA_COST = 0.1  # a patronymic present on one side only
 JOINED_SIMILARITY = 0.85  # one part against adjacent parts of the other name run together
 JOINED_PREFILTER_LATIN = 0.8  # below this, two Latin spellings cannot reach it
@@ -190,10 +191,16 @@ def name_similarity(q: ParsedName, r: ParsedName) -> float:
 
 
 def score_names(
-    q: ParsedName, r: ParsedName, *, explain: bool = True, min_part: float = MIN_PART_SIMILARITY
+    q: ParsedName,
+    r: ParsedName,
+    *,
+    explain: bool = True,
+    min_part: float = MIN_PART_SIMILARITY,
+    conflict_cost: float = CONFLICT_COST,
 ) -> tuple[float, dict[str, Any]]:
     """The name score of two parsed names in [0, 1], and the alignment that gave it. Parts
-    less alike than `min_part` are not paired (the operating point's choice)."""
+    less alike than `min_part` are not paired, and two parts left facing each other cost
+    `conflict_cost` (the operating point's choices)."""
     pairs = _align(q, r, min_part)
     if not pairs:
         return 0.0, {"pairs": [], "why": "no name part matches"}
@@ -216,7 +223,9 @@ def score_names(
         lineage |= {id(p) for p in left_q}
     qualifiers = {id(q.parts[i]) for i in q.qualifiers if i not in used_q}
     qualifiers |= {id(r.parts[j]) for j in r.qualifiers if j not in used_r}
-    conflicts, extras = _unpaired_cost(left_q, left_r, organisation, lineage, qualifiers)
+    conflicts, extras = _unpaired_cost(
+        left_q, left_r, organisation, lineage, qualifiers, conflict_cost
+    )
     score = num / (den + conflicts + extras)
     initials_only = all(
         any(q.parts[i].role == "initial" for i in iq)
@@ -255,6 +264,7 @@ def _unpaired_cost(
     organisation: bool = False,
     lineage: set[int] | None = None,
     qualifiers: set[int] | None = None,
+    conflict_cost: float = CONFLICT_COST,
 ) -> tuple[float, float]:
     """Parts left on both sides face each other and disagree; parts left on one side only
     are missing there. Particles and titles cost only their small weight, and a father's
@@ -268,7 +278,7 @@ def _unpaired_cost(
     wq = sorted((_weight(p) for p in left_q), reverse=True)
     wr = sorted((_weight(p) for p in left_r), reverse=True)
     n = min(len(wq), len(wr))
-    conflicts = CONFLICT_COST * sum((wq[k] + wr[k]) / 2 for k in range(n))
+    conflicts = conflict_cost * sum((wq[k] + wr[k]) / 2 for k in range(n))
     if _has_legal_form(left_q) and _has_legal_form(left_r):
         conflicts += LEGAL_FORM_CONFLICT_COST
     rest = left_q[n:] if len(wq) > n else left_r[n:]
@@ -328,6 +338,7 @@ def best_name_score(
     query_parsed: tuple[ParsedName, ...],
     record_parsed: tuple[ParsedName, ...],
     min_part: float = MIN_PART_SIMILARITY,
+    conflict_cost: float = CONFLICT_COST,
 ) -> float:
     """The name score of the best pair of names, without the explanation (the query path)."""
     best = 0.0
@@ -336,7 +347,9 @@ def best_name_score(
             continue
         for pr in record_parsed:
             if pr.parts:
-                s = score_names(pq, pr, explain=False, min_part=min_part)[0]
+                s = score_names(
+                    pq, pr, explain=False, min_part=min_part, conflict_cost=conflict_cost
+                )[0]
                 if s > best:
                     best = s
     return best
@@ -359,9 +372,11 @@ def quick_score(
     record: PersonRecord,
     record_parsed: tuple[ParsedName, ...],
     min_part: float = MIN_PART_SIMILARITY,
+    conflict_cost: float = CONFLICT_COST,
 ) -> float:
-    """`score_pair(query, record).score` from names already parsed, without explanation."""
-    name_score = best_name_score(query_parsed, record_parsed, min_part)
+    """`score_pair(query, record, point).score` from names already parsed, without
+    explanation (`min_part` and `conflict_cost`: the operating point's)."""
+    name_score = best_name_score(query_parsed, record_parsed, min_part, conflict_cost)
     score = name_score + evidence_effect(query, record) if name_score > 0 else name_score
     return round(min(1.0, max(0.0, score)), 4)
 
@@ -371,7 +386,10 @@ def parse_names(names: tuple[str, ...]) -> tuple[ParsedName, ...]:
 
 
 def best_name_pair(
-    query_names: Iterable[str], record_names: Iterable[str], min_part: float = MIN_PART_SIMILARITY
+    query_names: Iterable[str],
+    record_names: Iterable[str],
+    min_part: float = MIN_PART_SIMILARITY,
+    conflict_cost: float = CONFLICT_COST,
 ) -> tuple[float, dict[str, Any]]:
     best: tuple[float, dict[str, Any]] = (-1.0, {})
     query_names = [a for n in query_names if n and n.strip() for a in aliases(n)]
@@ -382,7 +400,7 @@ def best_name_pair(
             pr = parse_name(rn)
             if not pq.parts or not pr.parts:
                 continue
-            s, why = score_names(pq, pr, min_part=min_part)
+            s, why = score_names(pq, pr, min_part=min_part, conflict_cost=conflict_cost)
             if s > best[0]:
                 best = (s, {"query_name": qn, "record_name": rn, **_scripts(pq, pr), **why})
     return (max(best[0], 0.0), best[1])
@@ -402,9 +420,11 @@ def score_pair(
 ) -> Candidate:
     """Score one record for one query: the best pair of names, then the birth date and
     nationality evidence. Pure; the explanation says why. At an operating point, parts are
-    paired down to its `min_part_similarity` (default: the identification point's)."""
+    paired down to its `min_part_similarity`, and two parts that disagree cost its
+    `conflict_cost` (default: the identification point's)."""
     min_part = point.min_part_similarity if point else MIN_PART_SIMILARITY
-    name_score, name_why = best_name_pair(query.names, record.names, min_part)
+    conflict_cost = point.conflict_cost if point else CONFLICT_COST
+    name_score, name_why = best_name_pair(query.names, record.names, min_part, conflict_cost)
     score = name_score
     explanation: dict[str, Any] = {"name_score": round(name_score, 4), "name": name_why}
     for label, evidence in (

@@ -708,7 +708,12 @@ def _may_reach(
     or, at a point with a fallback, the fallback's lift by the whole-name ratio (as
     `with_fallback` computes it). False only for a record that `match` would not show."""
     quick = quick_score(
-        query, query_parsed, record, parse_names(record.names), point.min_part_similarity
+        query,
+        query_parsed,
+        record,
+        parse_names(record.names),
+        point.min_part_similarity,
+        point.conflict_cost,
     )
     if quick >= cutoff:
         return True

@@ -91,3 +91,24 @@ def test_training_reads_no_held_out_cluster_and_no_tuning_query(language):
             held_out.update(k.split(":", 1)[1] for k in q["key"].split("|") if k.startswith(prefix))
     assert held_out and queried
     assert not {learn_readings.source_form(c) for c in held_out | queried} & trained
+
+
+def test_a_fourth_or_fifth_reading_finds_what_the_first_three_miss():
+    """Five readings are kept, not three (tuned on the tuning split: Кауи Граве for Cowie
+    Graeve, a foreign name rendered phonetically in Russian, was not found with three)."""
+    from judicare.persons.index import PersonIndex
+    from judicare.persons.scoring import IDENTIFICATION
+
+    assert READINGS == 5
+    kaui = learned_readings("Кауи", CYRILLIC)
+    assert "kawi" in kaui[3:]  # read as Cowie's consonants only by the fifth reading
+    assert "pelc" in learned_readings("Пельк", CYRILLIC)[3:]
+    record = PersonRecord("refugees", "1", ("Cowie Graeve",), status="refugee")
+    index = PersonIndex()
+    index.add(record)
+    for point in (SAFEGUARD, IDENTIFICATION):
+        [shown] = index.query(PersonQuery(("Кауи Граве",)), point=point)
+        pairs = shown.explanation["name"]["pairs"]
+        kaui_pair = next(p for p in pairs if p["query"] == "Кауи")
+        assert kaui_pair["query_reading"] == {"form": "kawi", "system": CYRILLIC}
+        assert kaui_pair["record"] == "Cowie"

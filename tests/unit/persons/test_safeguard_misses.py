@@ -106,13 +106,38 @@ def test_the_fallback_shows_what_the_rules_leave_out_and_says_so():
 
     index = PersonIndex()
     # (Джорджиньо Сансэн against Georginio Sansen, once this test's pair, is now read by the
-    # learned model: 0.95 by the rules.) Ag, read from Arabic, pairs with nothing.
-    record = PersonRecord("refugees", "1", ("Anselmini Ag",), status="refugee")
+    # learned model: 0.95 by the rules; أنسيلميني أغ against Anselmini Ag, the next one, is
+    # shown by the rules since the safeguard counts a disagreeing pair as one pair.) Ларк
+    # and Фелисио pair with neither Larry nor Ellison, but the whole names are alike.
+    record = PersonRecord("refugees", "1", ("Larry Ellison",), status="refugee")
     index.add(record)
-    query = PersonQuery(("أنسيلميني أغ",))
+    query = PersonQuery(("Ларк Фелисио",))
     rules = score_pair(query, record, SAFEGUARD)
     assert rules.score < SAFEGUARD.threshold
     [shown] = index.query(query, point=SAFEGUARD)
     assert shown == with_fallback(query, record, rules, SAFEGUARD.threshold)
     assert shown.explanation["fallback"]["ratio"] >= 70
     assert index.query(query, point=IDENTIFICATION) == []
+
+
+def test_the_safeguard_shows_a_person_known_by_another_given_name():
+    """At the safeguard point two parts that disagree count as one pair with nothing alike
+    (a person may be known by another given name: a translation, a nickname, a name taken
+    later), so the refugee is shown for review, below a record that agrees in full; at the
+    identification point they count as two parts, and nothing is paired."""
+    refugee = PersonRecord("refugees", "1", ("Nurlan Tulegenov",), status="refugee")
+    namesake = PersonRecord("refugees", "2", ("Anton Tulegenov",), status="refugee")
+    index = PersonIndex()
+    index.add_all([refugee, namesake])
+    query = PersonQuery(("Anton Tulegenov",))
+    shown = index.query(query, point=SAFEGUARD)
+    assert [(c.id, c.score) for c in shown] == [("2", 1.0), ("1", 0.5)]
+    assert shown[1].explanation["name"]["conflicting_parts_cost"] == 1.0
+    assert shown[1] == score_pair(query, refugee, SAFEGUARD)
+    assert [c.id for c in index.query(query, point=IDENTIFICATION)] == ["2"]
+    at_identification = score_pair(query, refugee, IDENTIFICATION)
+    assert at_identification.score == pytest.approx(1 / 3, abs=1e-4)
+    assert at_identification.explanation["name"]["conflicting_parts_cost"] == 2.0
+    # a part only half alike still costs: Tulegenov against Tuleubaev is not shown
+    other = PersonRecord("refugees", "3", ("Nurlan Tuleubaev",), status="refugee")
+    assert score_pair(query, other, SAFEGUARD).score < SAFEGUARD.threshold
