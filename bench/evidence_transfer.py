@@ -32,11 +32,13 @@ import argparse
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,6 +82,16 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def rows(database: Path, table: str) -> int | None:
+    """The rows of a table, read without a write lock (the node's own sessions begin
+    IMMEDIATE, and the receiver holds its lock while it applies the bag); None when busy."""
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)) as db:
+            return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except sqlite3.OperationalError:
+        return None
 
 
 def upload_baseline(path: Path, work: Path) -> float:
@@ -199,8 +211,9 @@ def transfer(path: Path, work: Path, console: Console) -> dict:
                 uow.commit()
             committed = time.perf_counter()
             chunks, most, last_chunk = attachment.get("chunks", 1), 0, None
-            while count(bel_app, EvidenceItemRow) == 0:
-                held = count(bel_app, ChunkRow)
+            database = bel.home / "judicare.db"
+            while not rows(database, EvidenceItemRow.__tablename__):
+                held = rows(database, ChunkRow.__tablename__) or 0
                 if held > most:  # the last chunk's arrival, to within a poll
                     most, last_chunk = held, time.perf_counter()
                 if nld.process.poll() is not None or bel.process.poll() is not None:
