@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +27,7 @@ from judicare.evidence.models import EvidenceItemRow
 from judicare.evidence.transmission import send_evidence
 from judicare.exchange import chunk_routes, chunked
 from judicare.exchange.attachments import CHUNK
+from judicare.exchange.delivery import Deliverer
 from judicare.exchange.http import node_for
 from judicare.exchange.keys import MemoryKeyStore, NodeIdentity, new_ring
 from judicare.exchange.models import ChunkRow, InboxRow, OutboxRow
@@ -508,3 +511,40 @@ def test_memory_stays_bounded_when_the_receiver_cuts_finer(nodes):
     assert _answer(b).status == "delivered", _answer(b).last_error
     assert _count(a, EvidenceItemRow) == 1
     assert peak < len(contents[0]) / 2, peak
+
+
+def test_a_transfer_longer_than_the_claim_is_not_posted_twice_by_its_worker(nodes):
+    """The pipelined worker claims due messages every second; a bag still uploading when its
+    claim runs out (here the clock jumps past it during the first chunk) is claimed again,
+    renewing the claim, but its chunks and envelope are posted once."""
+    a, b, transport = nodes
+    _, who_b, _, incoming, _ = _setup(nodes, sizes=(900_000,))
+    out = _send_bag(b, who_b, incoming)
+    status, put = transport.chunk_handlers[a.endpoint]
+    slowed: list[int] = []
+
+    def slow(m, at, index, chunks, headers):
+        if not slowed:
+            slowed.append(index)
+            b.clock[0] += timedelta(seconds=10 * b.app.settings.exchange_claim_seconds)
+            time.sleep(2.5)  # the worker's loop looks for due messages at least twice
+        return put(m, at, index, chunks, headers)
+
+    transport.chunk_handlers[a.endpoint] = (status, slow)
+    deliverer = Deliverer(b.app, b.node, transport, seed=1)
+    stop = threading.Event()
+    worker = threading.Thread(target=deliverer.run, args=(stop,))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while _answer(b).status == "pending" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        deliverer.close()
+    assert _answer(b).status == "delivered", _answer(b).last_error
+    indexes = [i for (_, m, _, i) in transport.chunks_put if m == out.message_id]
+    assert sorted(indexes) == list(range(out.attachments[0]["chunks"]))  # each once
+    with a.app.unit_of_work() as uow:
+        assert uow.session.get(InboxRow, out.message_id).duplicates == 0
