@@ -1,7 +1,9 @@
 """An evidence bag larger than the upload limit between two `judicare serve` processes on
 loopback (SQLite each): the limit is lowered to 256 KB on both, and a 3 MB bag crosses in
 chunks over real HTTP (the chunk routes, the question about what is held, the guard on a
-chunk's length), is validated in full and enters custody; its chunks are then gone."""
+chunk's length), is validated in full and enters custody; its chunks are then gone. The
+receiver (BEL) takes 64 KiB per chunk, the sender (NLD) planned 128 KiB: the receiver's
+answer about chunks held says so, and the sender cuts to it."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from judicare.evidence.custody import EventKind
 from judicare.evidence.models import EvidenceItemRow
 from judicare.evidence.transmission import send_evidence
 from judicare.exchange import chunked
+from judicare.exchange.keys import FileKeyStore
 from judicare.exchange.models import ChunkRow, InboxRow
 from judicare.exchange.service import send_request
 from judicare.requests.schemas import RequestCreate
@@ -33,16 +36,21 @@ from tests.e2e.test_exchange_support import (
 from tests.integration.api_support import request_body
 
 HERE = service.Custody(where="The Hague, forensic lab", why="execution of the request")
-LIMITS = {"JUDICARE_MAX_UPLOAD_BYTES": "256000", "JUDICARE_EXCHANGE_CHUNK_BYTES": "131072"}
+CHUNK_BYTES = {"BEL-CA": 65_536, "NLD-CA": 131_072}
+
+
+def _limits(node_id: str) -> dict:
+    return {"JUDICARE_MAX_UPLOAD_BYTES": "256000",
+            "JUDICARE_EXCHANGE_CHUNK_BYTES": str(CHUNK_BYTES[node_id])}  # fmt: skip
 
 
 @pytest.fixture
 def nodes(tmp_path):
     made = [
         RealNode("BEL-CA", "BEL", f"sqlite:///{tmp_path / 'bel' / 'judicare.db'}",
-                 tmp_path / "bel", extra_env=LIMITS),
+                 tmp_path / "bel", extra_env=_limits("BEL-CA")),
         RealNode("NLD-CA", "NLD", f"sqlite:///{tmp_path / 'nld' / 'judicare.db'}",
-                 tmp_path / "nld", extra_env=LIMITS),
+                 tmp_path / "nld", extra_env=_limits("NLD-CA")),
     ]  # fmt: skip
     with running(made):
         yield made
@@ -52,7 +60,8 @@ def _app(real: RealNode):
     """The node's database and files, with the same lowered limits as its server."""
     return create_app(Settings(
         database_url=real.url, environment="test", data_dir=real.home,
-        node_keys_dir=real.keys_dir, max_upload_bytes=256_000, exchange_chunk_bytes=131_072,
+        node_keys_dir=real.keys_dir, max_upload_bytes=256_000,
+        exchange_chunk_bytes=CHUNK_BYTES[real.node_id],
     ))  # fmt: skip
 
 
@@ -94,6 +103,7 @@ def test_a_bag_over_the_upload_limit_crosses_in_chunks_between_served_nodes(node
                                 "Evidence.", where="The Hague", now=datetime.now(UTC),
                                 why="e2e")  # fmt: skip
             assert out.attachments[0]["chunks"] > 20
+            assert out.attachments[0]["chunk_bytes"] == CHUNK_BYTES["NLD-CA"]  # its plan
             uow.commit()
         wait_until(lambda: count(bel_app, EvidenceItemRow) == 1, 120, "the bag arrives", nodes)
         with bel_app.unit_of_work() as uow:
@@ -105,11 +115,18 @@ def test_a_bag_over_the_upload_limit_crosses_in_chunks_between_served_nodes(node
         assert listed[0]["chain_intact"]
         wait_until(lambda: count(bel_app, ChunkRow) == 0, 30, "the chunks removed", nodes)
 
-        # the chunk route reads no more than a chunk may hold, and nothing unsigned
+        # the receiver advertises its chunk size to a peer that asks (signed)
         limit = chunked.chunk_limit(bel_app.settings)
         url = f"{bel.endpoint}/api/v1/exchange/attachments/m-1/a-1/chunks"
+        ring = FileKeyStore(nld.keys_dir).load()
+        asked = httpx.get(url, headers=chunked.status_headers(ring, "m-1", "a-1", 1), timeout=10)
+        assert asked.status_code == 200, asked.text
+        assert asked.json() == {"held": [], "chunk_bytes": CHUNK_BYTES["BEL-CA"],
+                                "max_chunk_bytes": limit}  # fmt: skip
+        # the chunk route reads no more than a chunk may hold, and nothing unsigned
         too_long = httpx.put(f"{url}/0", content=b"x" * (limit + 1), timeout=10)
         assert too_long.status_code == 413
+        assert f"at most {limit} bytes" in too_long.json()["error"]["message"]
         unsigned = httpx.get(url, timeout=10)
         assert unsigned.status_code in (400, 403), unsigned.text
     finally:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +27,7 @@ from judicare.evidence.models import EvidenceItemRow
 from judicare.evidence.transmission import send_evidence
 from judicare.exchange import chunk_routes, chunked
 from judicare.exchange.attachments import CHUNK
+from judicare.exchange.delivery import Deliverer
 from judicare.exchange.http import node_for
 from judicare.exchange.keys import MemoryKeyStore, NodeIdentity, new_ring
 from judicare.exchange.models import ChunkRow, InboxRow, OutboxRow
@@ -385,3 +388,163 @@ def test_abandoned_chunks_are_removed_once_their_envelope_can_no_longer_arrive(n
     assert a.app.file_store.count() == files_before
     (removed,) = _tags(a, "node:chunks:remove")
     assert removed["chunks"] == held
+
+
+# --- the chunk size, negotiated: the sender cuts to min(its own, the receiver's) ---------------
+
+
+def test_the_sender_cuts_to_the_smaller_chunk_size_the_receiver_advertises(nodes):
+    """The receiver (A) takes 64 KiB of plaintext per chunk, the sender (B) planned 128 KiB:
+    the answer about chunks held says so, and the bag crosses in the receiver's cut."""
+    a, b, transport = nodes
+    a.app.settings.exchange_chunk_bytes = CHUNK
+    who_a, who_b, sent, incoming, contents = _setup(nodes)
+    headers = chunked.status_headers(b.store.ring, "m-1", "a-1", 3)
+    status, body = chunk_routes.handle_status(a.app, a.node, "m-1", "a-1", headers)
+    assert status == 200 and body["chunk_bytes"] == CHUNK
+    assert body["max_chunk_bytes"] == chunked.chunk_limit(a.app.settings) < 2 * CHUNK
+    out = _send_bag(b, who_b, incoming)
+    (item,) = out.attachments
+    assert item["chunk_bytes"] == CHUNK_BYTES  # the sender's own plan, sealed
+    sizes: list[int] = []
+    _measuring(transport, a.endpoint, sizes)
+    _deliver(b, transport)
+
+    assert _answer(b).status == "delivered", _answer(b).last_error
+    cut = chunked.layout(item["size"], CHUNK)
+    assert len(sizes) == len(cut) > item["chunks"]
+    assert sizes == [length for _, length in cut]
+    assert max(sizes) <= chunked.chunk_limit(a.app.settings)
+    with a.app.unit_of_work() as uow:
+        listed = service.list_items(uow.session, who_a, sent, now=a.clock[0], why="t")
+        uow.commit()
+    assert sorted(i["size"] for i in listed) == sorted(len(c) for c in contents)
+    assert all(i["chain_intact"] for i in listed)
+    assert _count(a, ChunkRow) == 0
+    (removed,) = _tags(a, "node:chunks:remove")
+    assert removed["chunks"] == len(cut)
+
+
+def test_a_receiver_that_advertises_a_larger_size_keeps_the_senders_cut(nodes):
+    """min(own, receiver's): a receiver taking more than the sender planned changes nothing."""
+    a, b, transport = nodes
+    a.app.settings.exchange_chunk_bytes = 3 * CHUNK
+    _, who_b, _, incoming, _ = _setup(nodes, sizes=(900_000,))
+    out = _send_bag(b, who_b, incoming)
+    sizes: list[int] = []
+    _measuring(transport, a.endpoint, sizes)
+    _deliver(b, transport)
+    assert _answer(b).status == "delivered", _answer(b).last_error
+    assert len(sizes) == out.attachments[0]["chunks"]
+    assert max(sizes) == chunked.chunk_limit(b.app.settings)
+
+
+def test_a_chunk_over_the_receivers_limit_is_refused_with_the_limit_named(nodes):
+    """A sender that does not listen (here the answer loses its `chunk_bytes`, as from a node
+    that does not say) posts chunks longer than the receiver takes: 413, naming the limit;
+    the message is a dead letter and the receiver keeps nothing of it."""
+    a, b, transport = nodes
+    a.app.settings.exchange_chunk_bytes = CHUNK
+    _, who_b, _, incoming, _ = _setup(nodes, sizes=(900_000,))
+    files_before = a.app.file_store.count()
+    status, put = transport.chunk_handlers[a.endpoint]
+
+    def silent(m, at, headers):
+        code, body = status(m, at, headers)
+        return code, {k: v for k, v in (body or {}).items() if k != "chunk_bytes"}
+
+    transport.chunk_handlers[a.endpoint] = (silent, put)
+    _send_bag(b, who_b, incoming)
+    _deliver(b, transport)
+
+    answer = _answer(b)
+    assert answer.status == "dead"
+    assert "attachment_too_large" in answer.last_error
+    assert f"{chunked.chunk_limit(a.app.settings)} bytes" in answer.last_error
+    assert _count(a, ChunkRow) == 0 and _count(a, EvidenceItemRow) == 0
+    assert a.app.file_store.count() == files_before
+    # the HTTP route refuses it unread, naming the limit and the plaintext per chunk
+    error = chunk_routes.too_long(a.app.settings)
+    assert error.http_status == 413
+    assert str(chunked.chunk_limit(a.app.settings)) in error.message
+    assert str(CHUNK) in error.message
+
+
+def test_a_transfer_recut_after_the_receiver_lowered_its_limit_drops_the_older_cut(nodes):
+    """Seven chunks of 128 KiB arrive, then the receiver's limit drops to 64 KiB (a restart
+    with another setting): the sender cuts the rest finer, the receiver removes the older
+    cut's chunks (audited) when the new cut's first arrives, and the bag is validated."""
+    a, b, transport = nodes
+    who_a, who_b, sent, incoming, contents = _setup(nodes)
+    out = _send_bag(b, who_b, incoming)
+    transport.cut_chunks[a.endpoint] = 7
+    _deliver(b, transport, rounds=1)
+    assert _count(a, ChunkRow) == 7
+    a.app.settings.exchange_chunk_bytes = CHUNK
+    _deliver(b, transport)
+
+    assert _answer(b).status == "delivered", _answer(b).last_error
+    with a.app.unit_of_work() as uow:
+        listed = service.list_items(uow.session, who_a, sent, now=a.clock[0], why="t")
+        uow.commit()
+    assert sorted(i["size"] for i in listed) == sorted(len(c) for c in contents)
+    older, applied = _tags(a, "node:chunks:remove")
+    assert older["chunks"] == 7
+    assert applied["chunks"] == len(chunked.layout(out.attachments[0]["size"], CHUNK))
+    for sha in older["sha256"]:
+        assert not a.app.file_store.exists(f"sha256/{sha}")
+    assert _count(a, ChunkRow) == 0
+
+
+def test_memory_stays_bounded_when_the_receiver_cuts_finer(nodes):
+    """The negotiated cut streams as the planned one does (the tracemalloc bound above)."""
+    a, b, transport = nodes
+    a.app.settings.exchange_chunk_bytes = CHUNK
+    _, who_b, _, incoming, contents = _setup(nodes, sizes=(24_000_000,))
+    _send_bag(b, who_b, incoming)
+    tracemalloc.start()
+    try:
+        _deliver(b, transport)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert _answer(b).status == "delivered", _answer(b).last_error
+    assert _count(a, EvidenceItemRow) == 1
+    assert peak < len(contents[0]) / 2, peak
+
+
+def test_a_transfer_longer_than_the_claim_is_not_posted_twice_by_its_worker(nodes):
+    """The pipelined worker claims due messages every second; a bag still uploading when its
+    claim runs out (here the clock jumps past it during the first chunk) is claimed again,
+    renewing the claim, but its chunks and envelope are posted once."""
+    a, b, transport = nodes
+    _, who_b, _, incoming, _ = _setup(nodes, sizes=(900_000,))
+    out = _send_bag(b, who_b, incoming)
+    status, put = transport.chunk_handlers[a.endpoint]
+    slowed: list[int] = []
+
+    def slow(m, at, index, chunks, headers):
+        if not slowed:
+            slowed.append(index)
+            b.clock[0] += timedelta(seconds=10 * b.app.settings.exchange_claim_seconds)
+            time.sleep(2.5)  # the worker's loop looks for due messages at least twice
+        return put(m, at, index, chunks, headers)
+
+    transport.chunk_handlers[a.endpoint] = (status, slow)
+    deliverer = Deliverer(b.app, b.node, transport, seed=1)
+    stop = threading.Event()
+    worker = threading.Thread(target=deliverer.run, args=(stop,))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while _answer(b).status == "pending" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        deliverer.close()
+    assert _answer(b).status == "delivered", _answer(b).last_error
+    indexes = [i for (_, m, _, i) in transport.chunks_put if m == out.message_id]
+    assert sorted(indexes) == list(range(out.attachments[0]["chunks"]))  # each once
+    with a.app.unit_of_work() as uow:
+        assert uow.session.get(InboxRow, out.message_id).duplicates == 0

@@ -66,3 +66,28 @@ def test_chunks_dropped_swapped_or_repeated_are_refused(tamper, said):
     assert b"".join(decrypt(chunks, key, "bag")) == plain
     with pytest.raises(AttachmentMismatch, match=said):
         b"".join(decrypt(tamper(chunks), key, "bag"))
+
+
+@pytest.mark.parametrize(
+    ("own", "receivers", "cut"),
+    [
+        (8 * CHUNK, None, 8 * CHUNK),  # a receiver that does not say: the sender's plan
+        (8 * CHUNK, 2 * CHUNK, 2 * CHUNK),  # the receiver takes less
+        (2 * CHUNK, 8 * CHUNK, 2 * CHUNK),  # the receiver would take more: the plan stands
+        (8 * CHUNK, 3 * CHUNK + 5, 3 * CHUNK),  # whole records only
+        (8 * CHUNK, 1000, CHUNK),  # at least one record
+    ],
+)
+def test_the_chunk_size_is_the_smaller_of_the_two(own, receivers, cut):
+    assert chunked.negotiated(own, receivers) == cut
+
+
+def test_the_answer_about_chunks_held_carries_the_receivers_chunk_size():
+    from judicare.exchange.transport import ChunksHeld, Refused, chunk_status_outcome
+
+    body = {"held": [0, 2], "max_chunk_bytes": 131_112, "chunk_bytes": 2 * CHUNK}
+    assert chunk_status_outcome(200, body) == ChunksHeld(frozenset({0, 2}), 2 * CHUNK)
+    assert chunk_status_outcome(200, {"held": []}) == ChunksHeld(frozenset(), None)
+    assert chunk_status_outcome(200, {"held": [], "chunk_bytes": True}).chunk_bytes is None
+    refused = chunk_status_outcome(403, {"error": {"code": "bad_signature", "message": "no"}})
+    assert isinstance(refused, Refused) and refused.code == "bad_signature"

@@ -20,8 +20,14 @@ from starlette.requests import ClientDisconnect
 from judicare.api.deps import AppDep
 from judicare.api.errors import error_body
 from judicare.exchange import chunked
-from judicare.exchange.chunked import after_chunk_refusal, chunk_limit, held_chunks, receive_chunk
-from judicare.exchange.errors import AttachmentTooLarge, ExchangeError, Rejected
+from judicare.exchange.chunked import (
+    after_chunk_refusal,
+    chunk_limit,
+    chunk_plaintext,
+    held_chunks,
+    receive_chunk,
+)
+from judicare.exchange.errors import AttachmentTooLarge, ChunkCutChanged, ExchangeError, Rejected
 
 log = logging.getLogger("judicare.exchange")
 
@@ -44,7 +50,8 @@ def _prune_now_and_then(app, node) -> None:
 
 
 def handle_status(app, node, message_id, attachment_id, headers) -> tuple[int, dict]:
-    """Which chunks of an attachment this node holds: (HTTP status, body)."""
+    """Which chunks of an attachment this node holds, and how large a chunk it takes (the
+    sender cuts to min(its own setting, `chunk_bytes`)): (HTTP status, body)."""
     headers = {k.lower(): v for k, v in headers.items()}
     _prune_now_and_then(app, node)
     try:
@@ -55,7 +62,8 @@ def handle_status(app, node, message_id, attachment_id, headers) -> tuple[int, d
     except OperationalError:
         log.exception("database unavailable while answering about chunks")
         return 503, error_body("busy", "try again later")
-    return 200, {"held": held, "max_chunk_bytes": chunk_limit(node.settings)}
+    return 200, {"held": held, "max_chunk_bytes": chunk_limit(node.settings),
+                 "chunk_bytes": chunk_plaintext(node.settings)}  # fmt: skip
 
 
 def handle_chunk(app, node, message_id, attachment_id, index, chunks, headers) -> tuple[int, Any]:
@@ -72,6 +80,14 @@ def handle_chunk(app, node, message_id, attachment_id, index, chunks, headers) -
             return 204, None
         except IntegrityError:  # the same chunk, posted twice at once: the other one won
             continue
+        except ChunkCutChanged as recut:  # signed by its sender: the older cut goes
+            try:
+                chunked.discard(app, message_id, sender=recut.sender, attachment_id=attachment_id,
+                                why=recut.message, now=node.clock.now())  # fmt: skip
+            except (OSError, OperationalError):
+                log.exception("could not remove the chunks of an older cut")
+                break
+            continue
         except Rejected as rejected:
             _record_refusal(app, node, "attachment", rejected, message_id=message_id)
             log.warning("refused a chunk: %s: %s", rejected.code, rejected.message)
@@ -83,6 +99,15 @@ def handle_chunk(app, node, message_id, attachment_id, index, chunks, headers) -
             log.exception("database unavailable while receiving a chunk")
             break
     return 503, {"code": "busy", "message": "try again later"}
+
+
+def too_long(settings) -> AttachmentTooLarge:
+    """The refusal of a chunk longer than this node reads, naming its limit."""
+    return AttachmentTooLarge(
+        f"a chunk has at most {chunk_limit(settings)} bytes on this node (the encryption of "
+        f"{chunk_plaintext(settings)} bytes, JUDICARE_EXCHANGE_CHUNK_BYTES): cut the "
+        "attachment to the chunk_bytes this node's answer about chunks held gives"
+    )
 
 
 def _node(request: Request):
@@ -124,7 +149,7 @@ async def chunk(message_id: str, attachment_id: str, index: int, request: Reques
     declared = request.headers.get("content-length", "")
     limit = chunk_limit(node.settings)
     if declared.isdigit() and int(declared) > limit:  # refused unread
-        error = AttachmentTooLarge(f"a chunk has at most {limit} bytes on this node")
+        error = too_long(node.settings)
         return JSONResponse(error_body(error.code, error.message), status_code=413)
     try:
         status, error = await run_in_threadpool(

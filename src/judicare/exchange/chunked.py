@@ -14,12 +14,25 @@ added (each record's tag, and the final tag, bind it to its place).
 Before the envelope, the delivery worker asks the receiver which chunks it already holds
 (`GET .../attachments/{message}/{attachment}/chunks`) and posts the missing ones, one
 request each (`PUT .../chunks/{index}`), each signed over the message, attachment, index,
-count, its own SHA-256 and the whole ciphertext's digest and size. The receiver checks the
-signature, streams the chunk into its file store (never more than one chunk's worth, never
-the whole in memory) and refuses it if it is longer than a chunk may be or if its SHA-256
-is not the one signed (altered in transit): every chunk of that message it holds is then
-removed, and the message is a dead letter at its sender. An interrupted transfer resumes
-from what the receiver reports.
+count, its own SHA-256 and the whole ciphertext's digest and size.
+
+The chunk size is negotiated: the receiver's answer about what it holds also says the most
+plaintext per chunk it takes (`chunk_bytes`, its own `exchange_chunk_bytes` under its upload
+limit, and `max_chunk_bytes`, the longest chunk body it reads), and the sender cuts the
+ciphertext with min(its own setting, the receiver's), asking again about what is held when
+that cut differs from the one it sealed. The sealed entry's `chunks` and `chunk_bytes` are
+the sender's plan; the receiver reassembles whatever cut arrived (all its chunks signed with
+one count, the first one full-length naming the size of the others) and checks it against
+the sealed ciphertext's SHA-256 and size, as before. A chunk longer than the receiver's
+limit is refused unread (413, naming the limit). Chunks of another cut of the same
+attachment from the same sender (the receiver lowered its limit mid-transfer) are removed,
+audited, when the first chunk of the new cut arrives.
+
+The receiver checks each chunk's signature, streams the chunk into its file store (never
+more than one chunk's worth, never the whole in memory) and refuses it if it is longer than
+a chunk may be or if its SHA-256 is not the one signed (altered in transit): every chunk of
+that message it holds is then removed, and the message is a dead letter at its sender. An
+interrupted transfer resumes from what the receiver reports.
 
 When the envelope arrives the receiver reads the chunks in order from the file store,
 checks the whole ciphertext's SHA-256 as it streams it into the decryption, and stores the
@@ -59,6 +72,7 @@ from judicare.exchange.errors import (
     AttachmentMissing,
     AttachmentTooLarge,
     BadSignature,
+    ChunkCutChanged,
     Malformed,
     Rejected,
     Replayed,
@@ -68,6 +82,7 @@ from judicare.exchange.errors import (
 from judicare.exchange.keys import KeyRing
 from judicare.exchange.models import ChunkRow, InboxRow
 from judicare.exchange.peers import load_peer
+from judicare.exchange.transport import ChunksHeld
 from judicare.files.store import TooLarge as FileTooLarge
 
 log = logging.getLogger("judicare.exchange")
@@ -94,6 +109,14 @@ def chunk_limit(settings) -> int:
     """The longest chunk body this node reads: the stream's header and the records of one
     chunk's plaintext."""
     return ciphertext_limit(chunk_plaintext(settings))
+
+
+def negotiated(own: int, receivers: int | None) -> int:
+    """The plaintext per chunk of a transfer: the sender's plan, or less when the receiver
+    takes less (whole 64 KiB records, at least one)."""
+    if receivers is None:
+        return own
+    return max(CHUNK, min(own, receivers) // CHUNK * CHUNK)
 
 
 def layout(ciphertext_size: int, plaintext_per_chunk: int) -> list[tuple[int, int]]:
@@ -213,20 +236,32 @@ def upload(transport, node, endpoint: str, message_id: str, item: dict):
     the question), None when it holds them all. A `TransportFailure` propagates: the next
     attempt asks again and sends only what is missing."""
     ring = node.ring()
-    held = transport.chunk_status(
-        endpoint, message_id, item["id"],
-        status_headers(ring, message_id, item["id"], item["chunks"]),
-    )  # fmt: skip
-    if not isinstance(held, frozenset):
-        return held  # refused
+
+    def ask(count: int):
+        headers = status_headers(ring, message_id, item["id"], count)
+        return transport.chunk_status(endpoint, message_id, item["id"], headers)
+
+    answer = ask(item["chunks"])
+    if not isinstance(answer, ChunksHeld):
+        return answer  # refused
+    per_chunk = negotiated(item["chunk_bytes"], answer.chunk_bytes)
+    parts = layout(item["size"], per_chunk)
+    cut = {**item, "chunks": len(parts), "chunk_bytes": per_chunk}
+    if per_chunk != item["chunk_bytes"]:
+        log.info("attachment %s of %s: %d chunks of %d bytes (the receiver takes at most %s)",
+                 item["id"], message_id, len(parts), per_chunk, answer.chunk_bytes)  # fmt: skip
+        if len(parts) != item["chunks"]:
+            answer = ask(len(parts))  # what it holds of this cut
+            if not isinstance(answer, ChunksHeld):
+                return answer
     store, key = node.file_store, item["storage_key"]
-    for index, (offset, length) in enumerate(layout(item["size"], item["chunk_bytes"])):
-        if index in held:
+    for index, (offset, length) in enumerate(parts):
+        if index in answer.held:
             continue
         digest = hashlib.sha256()
         for piece in _part(store, key, offset, length):
             digest.update(piece)
-        headers = chunk_headers(ring, message_id, item, index, digest.hexdigest())
+        headers = chunk_headers(ring, message_id, cut, index, digest.hexdigest())
         refused = transport.put_chunk(
             endpoint, message_id, item["id"], index, _part(store, key, offset, length), headers
         )
@@ -251,22 +286,24 @@ def _ids(message_id: str, attachment_id: str) -> None:
 
 
 def held_chunks(session, node, message_id: str, attachment_id: str, headers: dict) -> list[int]:
-    """The indexes of the chunks of this attachment this node holds, for their sender only;
-    all of them once the message was applied (a retry after a lost receipt sends none)."""
+    """The indexes of the chunks of this attachment this node holds, for their sender only
+    and of the cut the question names (its count); all of them once the message was applied
+    (a retry after a lost receipt sends none)."""
     _ids(message_id, attachment_id)
     keys = _sender_keys(session, node, headers)
     _verify(keys, headers, _signed(_status_fields(keys.node_id, message_id, attachment_id)),
             "the question about chunks")  # fmt: skip
+    count = str(headers.get("x-judicare-chunk-count", ""))
     applied = session.get(InboxRow, message_id)
     if applied is not None and applied.sender == keys.node_id:
         most = ciphertext_limit(node.settings.max_evidence_bytes) // RECORD + 1
-        count = str(headers.get("x-judicare-chunk-count", "0"))
         return list(range(min(int(count), most))) if count.isdigit() else []
-    return list(session.scalars(
-        select(ChunkRow.idx).where(ChunkRow.message_id == message_id,
-                                   ChunkRow.attachment_id == attachment_id,
-                                   ChunkRow.sender == keys.node_id).order_by(ChunkRow.idx)
-    ))  # fmt: skip
+    query = select(ChunkRow.idx).where(
+        ChunkRow.message_id == message_id, ChunkRow.attachment_id == attachment_id,
+        ChunkRow.sender == keys.node_id)  # fmt: skip
+    if count.isdigit():  # the chunks of another cut are no use to this one
+        query = query.where(ChunkRow.count == int(count))
+    return list(session.scalars(query.order_by(ChunkRow.idx)))
 
 
 def _declared(headers: dict) -> tuple[int, str, str, int]:
@@ -317,6 +354,14 @@ def _store_chunk(session, node, sender, message_id, attachment_id, index, declar
         raise Malformed(f"{what}: not a chunk of an attachment of {count} chunks")
     if session.get(InboxRow, message_id) is not None:
         return  # the message was applied already: a late retry of its upload
+    other_cut = session.scalar(select(func.count()).select_from(ChunkRow).where(
+        ChunkRow.message_id == message_id, ChunkRow.attachment_id == attachment_id,
+        ChunkRow.sender == sender, ChunkRow.count != count))  # fmt: skip
+    if other_cut:
+        raise ChunkCutChanged(
+            f"{what}: this node holds {other_cut} chunks of the attachment cut otherwise "
+            f"(not in {count}): they are removed, and the new cut taken"
+        )
     earlier = session.scalar(select(ChunkRow).where(
         ChunkRow.message_id == message_id, ChunkRow.attachment_id == attachment_id,
         ChunkRow.idx == index))  # fmt: skip
@@ -363,18 +408,21 @@ def open_attachment(session, node, message_id: str, sender: str, index: int, ite
         secret = unb64(item["key"], "an attachment key")
         cipher_sha, cipher_size = str(item["ciphertext_sha256"]), int(item["ciphertext_size"])
         count, per_chunk = int(item["chunks"]), int(item["chunk_bytes"])
-        expected = layout(cipher_size, per_chunk)
+        layout(cipher_size, per_chunk)  # the sender's plan is a layout
     except (KeyError, TypeError, ValueError, Malformed):
         raise Malformed(f"attachment {index} lacks its chunked transfer's manifest") from None
     what = f"attachment {index} ({filename})"
     if declared_size > limit:
         raise TooLarge(f"{what} has {declared_size} bytes, over this node's limit of {limit}")
-    if len(expected) != count:
-        raise AttachmentMismatch(f"{what}: {count} chunks cannot hold {cipher_size} bytes")
     rows = session.scalars(select(ChunkRow).where(
         ChunkRow.message_id == message_id, ChunkRow.attachment_id == attachment_id,
         ChunkRow.sender == sender).order_by(ChunkRow.idx)).all()  # fmt: skip
     held = [r for r in rows if node.file_store.exists(r.storage_key)]
+    if held and held[0].count != count:  # cut finer than planned: the receiver takes less
+        count, per_chunk = held[0].count, _cut_of(held[0], cipher_size, what)
+    expected = layout(cipher_size, per_chunk)
+    if len(expected) != count:
+        raise AttachmentMismatch(f"{what}: {count} chunks cannot hold {cipher_size} bytes")
     if [r.idx for r in held] != list(range(count)):
         raise AttachmentMissing(
             f"{what}: {len(held)} of its {count} chunks have arrived: upload the rest, then retry"
@@ -405,6 +453,17 @@ def open_attachment(session, node, message_id: str, sender: str, index: int, ite
     return key, size, sha, filename, media_type
 
 
+def _cut_of(first: ChunkRow, cipher_size: int, what: str) -> int:
+    """The plaintext per chunk of a transfer, from its first chunk: the stream's header and
+    whole records (the whole ciphertext when it is the only one)."""
+    if first.count == 1:
+        return max(CHUNK, -(-cipher_size // RECORD) * CHUNK)
+    records, rest = divmod(first.size - HEADERBYTES, RECORD)
+    if records < 1 or rest:
+        raise AttachmentMismatch(f"{what}: its first chunk is not whole records ({first.size})")
+    return records * CHUNK
+
+
 def _checked_last(plain: Iterator[bytes]) -> Iterator[bytes]:
     """The plaintext held back by one record, so that a check made when the ciphertext ends
     (its digest) fails before the file store has been given the last record."""
@@ -420,8 +479,10 @@ def _checked_last(plain: Iterator[bytes]) -> Iterator[bytes]:
 # --- removing a message's chunks ----------------------------------------------------------------
 
 
-def discard(app, message_id: str, *, sender: str | None, why: str, now: datetime) -> int:
-    """Remove the chunks of a message (all, or those of `sender`): the rows and one audit
+def discard(app, message_id: str, *, sender: str | None, why: str, now: datetime,
+            attachment_id: str | None = None) -> int:  # fmt: skip
+    """Remove the chunks of a message (all, or those of `sender`, of one attachment if
+    `attachment_id`): the rows and one audit
     entry naming every chunk's SHA-256, committed first, then the bytes (kept while anything
     else references them, `files.removal.references`). Returns the number of chunks."""
     from judicare.files.removal import references
@@ -430,6 +491,8 @@ def discard(app, message_id: str, *, sender: str | None, why: str, now: datetime
         query = select(ChunkRow).where(ChunkRow.message_id == message_id)
         if sender is not None:
             query = query.where(ChunkRow.sender == sender)
+        if attachment_id is not None:
+            query = query.where(ChunkRow.attachment_id == attachment_id)
         rows = uow.session.scalars(query.order_by(ChunkRow.attachment_id, ChunkRow.idx)).all()
         if not rows:
             return 0

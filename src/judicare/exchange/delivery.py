@@ -120,7 +120,11 @@ class Deliverer:
             try:
                 if held() <= capacity // 2:
                     self.wake.clear()
-                    for group in self._groups(self._due(self.node.clock.now(), capacity - held())):
+                    # A message still being posted (a bag of gigabytes outlasts the claim) is
+                    # claimed again, which renews its claim, but not posted a second time.
+                    flying = {job.id for group in in_flight.values() for job in group}
+                    due = self._due(self.node.clock.now(), capacity - held())
+                    for group in self._groups([job for job in due if job.id not in flying]):
                         in_flight[self.pool.submit(self._post_group, group)] = group
                 if not in_flight:
                     self._idle(stop)

@@ -139,3 +139,13 @@ class AttachmentMissing(Rejected):
 class AttachmentTooLarge(Rejected):
     code = "attachment_too_large"
     http_status = 413
+
+
+class ChunkCutChanged(Rejected):
+    """A chunk of an attachment of which this node holds chunks cut otherwise by the same
+    sender (its limit was lowered mid-transfer, and the sender cut the rest finer): the
+    chunk route removes the other cut's chunks and takes this one (`exchange.chunk_routes`)."""
+
+    code = "chunk_cut_changed"
+    http_status = 409
+    permanent = False

@@ -205,7 +205,8 @@ class HttpTransport:
     # --- chunked transfer of large attachments (exchange.chunked) ---
 
     def chunk_status(self, endpoint: str, message_id: str, attachment_id: str, headers: dict):
-        """The chunk indexes the peer holds (a frozenset), or its `Refused`."""
+        """What the peer holds of the attachment and takes per chunk (`ChunksHeld`), or its
+        `Refused`."""
         url = f"{endpoint.rstrip('/')}{ATTACHMENTS_PATH}/{message_id}/{attachment_id}/chunks"
         try:
             response = self.client.get(url, headers=headers)
@@ -236,9 +237,23 @@ def _json(response) -> dict | None:
     return body if isinstance(body, dict) else None
 
 
+@dataclass(frozen=True)
+class ChunksHeld:
+    """The receiver's answer about an attachment's chunks: the indexes it holds (of the cut
+    the question named) and the most plaintext per chunk it takes (`chunk_bytes`; None from
+    a node that does not say, the sender's own setting then stands)."""
+
+    held: frozenset[int]
+    chunk_bytes: int | None = None
+
+
 def chunk_status_outcome(status: int, body: dict | None):
     if status == 200 and body is not None and isinstance(body.get("held"), list):
-        return frozenset(int(i) for i in body["held"] if isinstance(i, int))
+        limit = body.get("chunk_bytes")
+        return ChunksHeld(
+            frozenset(int(i) for i in body["held"] if isinstance(i, int)),
+            limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
+        )
     refused = upload_outcome(status if status != 200 else 502, (body or {}).get("error"))
     return refused or Refused(f"http_{status}", "no answer about the chunks held", True)
 
