@@ -2,8 +2,10 @@
 
 `<keys dir>/audit/` holds the audit key (`checkpoint.key`, Ed25519, 0600, created on first
 use) and, per database, `<id>.checkpoints.jsonl`: one signed checkpoint a line, appended
-after each commit that added audit entries (file opened O_APPEND, locked with flock while
-the last line is read and the new one written, then fsync'd). Each checkpoint signs the
+after each commit that added audit entries, before the write is answered (file opened
+O_APPEND, locked with flock while the last line is read and the new one written, then
+fsync'd); concurrent commits of one process share one line and one fsync
+(`AuditAnchor.record`). Each checkpoint signs the
 Merkle root of the entries 1..size (audit.merkle); the line also carries, unsigned, the
 frontier that root was folded from, which the next commit extends with the entries
 committed since instead of re-reading the trail. Lines written before roots existed have
@@ -74,7 +76,13 @@ class AuditAnchor:
         self.journal = directory / f"{stem}.checkpoints.jsonl"
         self.cosigned = directory / f"{stem}.cosigned.jsonl"
         self._key: SigningKey | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one writer of the journal per process at a time
+        # Heads committed in this process and not yet signed (`record`): the largest one,
+        # the hashes of their entries, and the largest size this process saw signed.
+        self._queue = threading.Lock()
+        self._wanted: tuple[int, str] | None = None
+        self._known: dict[int, str] = {}
+        self._signed = 0
 
     # --- the audit key ---
 
@@ -116,9 +124,30 @@ class AuditAnchor:
         known: Mapping[int, str] | None = None,
         read: Reader | None = None,
     ) -> None:
-        """Sign and append a checkpoint after a commit. Never raises: the commit stands."""
+        """Sign and append a checkpoint after a commit, before the caller answers. Never
+        raises: the commit stands.
+
+        Commits in one process share their checkpoints: the head waits in a queue, and
+        whichever thread takes the journal next signs the largest head queued (every head
+        there has committed, and the chain has no gap below a committed entry), so threads
+        that committed meanwhile find their entries signed and return without a write or an
+        fsync of their own."""
+        with self._queue:
+            self._known.update(known or {})
+            if self._wanted is None or size > self._wanted[0]:
+                self._wanted = (size, head)
         try:
-            self.append(size, head, known=known, read=read)
+            with self._lock:
+                if self._signed >= size:
+                    return  # signed by a checkpoint another thread wrote meanwhile
+                with self._queue:
+                    assert self._wanted is not None
+                    size, head = self._wanted
+                    known = dict(self._known)
+                signed, _ = self._append_locked(size, head, known=known, read=read)
+                with self._queue:
+                    self._signed = max(self._signed, signed)
+                    self._known = {s: h for s, h in self._known.items() if s > self._signed}
         except Exception:  # the user's write has committed; verify shows the gap
             log.exception(
                 "audit checkpoint for entry %s not written to %s: `judicare audit verify` "
@@ -147,8 +176,24 @@ class AuditAnchor:
         is rebuilt once from the database. If the hashes cannot be had, the checkpoint is
         signed without a root, as before. `rootless_again`: also sign when the last line
         has this size but no root (an old journal's last checkpoint)."""
+        with self._lock:
+            return self._append_locked(
+                size, head, known=known, read=read, rootless_again=rootless_again
+            )[1]
+
+    def _append_locked(
+        self,
+        size: int,
+        head: str,
+        *,
+        known: Mapping[int, str] | None = None,
+        read: Reader | None = None,
+        rootless_again: bool = False,
+    ) -> tuple[int, checkpoints.Checkpoint | None]:
+        """`append`, the process's lock held: the size of the journal's last line now, and
+        the checkpoint written (None if the line there already covered `size`)."""
         key = self.key()
-        with self._lock, self._locked(self.journal) as fd:
+        with self._locked(self.journal) as fd:
             last = _last_line(self.journal)
             if last and not last.endswith("\n"):
                 os.write(fd, b"\n")  # a line cut short by a crash stays unreadable, alone
@@ -158,7 +203,7 @@ class AuditAnchor:
                 and _size_of(last) >= size
                 and not (rootless_again and _size_of(last) == size and not _root_of(last))
             ):
-                return None
+                return _size_of(last), None
             frontier = _extended(_frontier_of(last), size, known or {}, read)
             checkpoint = checkpoints.sign(
                 key, origin=self.origin, size=size, head=head, at=canonical_time(self.now()),
@@ -170,7 +215,7 @@ class AuditAnchor:
             line = json.dumps(document, separators=(",", ":")) + "\n"
             os.write(fd, line.encode())
             os.fsync(fd)
-            return checkpoint
+            return size, checkpoint
 
     @contextlib.contextmanager
     def _locked(self, path: Path) -> Iterator[int]:

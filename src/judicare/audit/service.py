@@ -10,7 +10,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import logging
 import weakref
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import create_engine, event, insert, select, text
@@ -20,6 +22,8 @@ from sqlalchemy.pool import NullPool
 
 from judicare.audit.chain import GENESIS, canonical_time, entry_hash, verify
 from judicare.audit.models import AuditEventRow
+
+log = logging.getLogger(__name__)
 
 
 class AuditAction(enum.StrEnum):
@@ -36,7 +40,7 @@ class AuditAction(enum.StrEnum):
 _CHAIN_LOCK = 7_306_213_117
 # Entries recorded in a session's open transaction, appended to the chain when it commits.
 _PENDING = "judicare.audit.pending"
-# The head of the chain as this transaction leaves it: (seq, hash), signed once it commits.
+# The entries this transaction appends (linked at its commit); their head is signed after.
 _HEAD = "judicare.audit.head"
 # The node's `AuditAnchor` (audit.journal), put in every session's `info` by the app factory.
 ANCHOR = "judicare.audit.anchor"
@@ -80,27 +84,48 @@ def record(
 
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
-    """Link the transaction's entries into the chain, as the last writes before COMMIT."""
+    """Link the transaction's entries into the chain, as the last writes before COMMIT.
+
+    On PostgreSQL they are only queued here: the chain's lock, the entries and the COMMIT
+    go to the server together, in one round trip, when the connection commits
+    (`_commit_in_one_trip`), after every other write of the transaction (the session's
+    flush, other `before_commit` hooks, the statements given to `defer_to_commit`). The
+    lock is then held for the server's own work only: no network round trip and no
+    Python step (which may wait for the interpreter lock) runs while it is held."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
     session.flush()  # the transaction's other writes go first, outside the lock
     connection = session.connection()
-    if not (connection.dialect.name == "postgresql" and _append_in_one_trip(connection, pending)):
+    frames = _one_trip_frames(connection, pending)
+    if frames is not None:
+        _at_commit(connection).entries.extend(zip(pending, frames, strict=True))
+    else:
         _append_in_python(connection, pending)
-    session.info[_HEAD] = (pending[-1].seq, pending[-1].hash,
-                           {row.seq: row.hash for row in pending})  # fmt: skip
+    session.info[_HEAD] = pending
 
 
 @event.listens_for(Session, "after_commit")
 def _sign_head(session: Session) -> None:
     """Once the entries are committed (never before: a rolled-back head is never signed),
     anchor the head outside the database with a signed checkpoint (audit.journal)."""
-    head = session.info.pop(_HEAD, None)
+    rows = session.info.pop(_HEAD, None)
     anchor = session.info.get(ANCHOR)
-    if head is not None and anchor is not None:
-        seq, hash_, known = head
-        anchor.record(seq, hash_, known, engine_reader(session.get_bind()))
+    if rows and anchor is not None and rows[-1].hash is not None:
+        known = {row.seq: row.hash for row in rows}
+        anchor.record(rows[-1].seq, rows[-1].hash, known, engine_reader(session.get_bind()))
+
+
+def defer_to_commit(session: Session, statement: str, parameters: dict) -> bool:
+    """Send a write with the transaction's COMMIT, in its round trip and before the audit
+    chain's lock (PostgreSQL; `statement` in psycopg's %(name)s style). For writes that
+    lock rows every transaction shares (counts): they are held for the server's work on
+    the COMMIT only. False on other databases: the caller then executes it itself."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    _at_commit(connection).statements.append((statement, parameters))
+    return True
 
 
 def hashes_between(connection, first: int, last: int) -> list[str]:
@@ -127,13 +152,16 @@ def engine_reader(bind):
         return None
     reader = _READERS.get(bind)
     if reader is None:
-        options = {"check_same_thread": False, "timeout": 60}
-        reader = create_engine(
-            bind.url,
-            poolclass=NullPool,
-            hide_parameters=True,
-            connect_args=options if bind.dialect.name == "sqlite" else {},
-        )
+        if bind.dialect.name == "sqlite":
+            options = {"check_same_thread": False, "timeout": 60}
+            reader = create_engine(
+                bind.url, poolclass=NullPool, hide_parameters=True, connect_args=options
+            )
+        else:  # a pool of its own, kept small: `AuditAnchor` reads under its process lock
+            reader = create_engine(
+                bind.url, pool_size=1, max_overflow=1, pool_timeout=60, pool_pre_ping=True,
+                hide_parameters=True,
+            )  # fmt: skip
         _READERS[bind] = reader
 
     def read(first: int, last: int) -> list[str]:
@@ -161,8 +189,11 @@ def _append_in_python(connection, pending: list[AuditEventRow]) -> None:
 
 # PostgreSQL links each entry itself: it reads the head of the chain and hashes the entry's
 # canonical text (computed here, cut around the two values only the head gives) in the same
-# statement, sent in one round trip with the lock. No Python step runs while the lock is
-# held, so a thread waiting for the interpreter lock cannot stretch the critical section.
+# statement. The guard first hashes the same pieces around the genesis hash and seq 1 and
+# compares them with Python's hash of that probe: if the database would hash differently,
+# the statement fails (an integer cast of the message, which names a column so that the
+# planner cannot fold it in advance), so the COMMIT sent after it never runs and the
+# transaction is rolled back whole.
 _APPEND_SQL = """
 INSERT INTO audit_events
     (seq, at, actor, action, tag, subject_type, subject_id, why, details, prev_hash, hash)
@@ -176,46 +207,88 @@ FROM (
     FROM (SELECT 1) AS one
     LEFT JOIN (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head ON true
 ) AS next
+WHERE CASE WHEN encode(sha256(convert_to(
+           %(before_prev)s::text || %(genesis)s::text || %(before_seq)s::text || '1'
+           || %(after_seq)s::text, 'UTF8')), 'hex') = %(probe)s::text
+      THEN 1
+      ELSE ('audit entry ' || next.seq::text || ' hashed differently by the database')::integer
+      END = 1
 RETURNING seq, prev_hash, hash
 """
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(%(key)s)"
+# What a PostgreSQL connection sends with its COMMIT (`_commit_in_one_trip`), in its `info`.
+_AT_COMMIT = "judicare.audit.at_commit"
 
 
-def _append_in_one_trip(connection, pending: list[AuditEventRow]) -> bool:
-    """Lock, link and insert every pending entry in one round trip; False if this database
-    or an entry cannot be linked that way (the caller then links them in Python)."""
-    from psycopg.types.json import Json
+@dataclass(slots=True)
+class _AtCommit:
+    statements: list[tuple[str, dict]] = field(default_factory=list)  # before the lock
+    entries: list[tuple[AuditEventRow, tuple[str, str, str, str]]] = field(default_factory=list)
 
+
+def _at_commit(connection) -> _AtCommit:
+    work = connection.info.get(_AT_COMMIT)
+    if work is None:
+        work = connection.info[_AT_COMMIT] = _AtCommit()
+    return work
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_at_commit(connection) -> None:
+    """A transaction rolled back sends nothing: the pooled connection forgets its queue."""
+    connection.info.pop(_AT_COMMIT, None)
+
+
+def _one_trip_frames(connection, pending: list[AuditEventRow]) -> list | None:
+    """The hash frames of the entries, if PostgreSQL can link them all at commit."""
+    if connection.dialect.name != "postgresql":
+        return None
     driver = connection.connection.driver_connection
     if driver.info.parameter_status("server_encoding") not in ("UTF8", b"UTF8"):
-        return False
+        return None
     frames = [_hash_frame(row) for row in pending]
-    if None in frames:
-        return False
-    statements = [("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _CHAIN_LOCK})] + [
-        (
-            _APPEND_SQL,
-            {
-                **_content(row),
-                "details": Json(row.details),
-                "genesis": GENESIS,
-                "before_prev": frame[0],
-                "before_seq": frame[1],
-                "after_seq": frame[2],
-            },
-        )
-        for row, frame in zip(pending, frames, strict=True)
-    ]
-    with driver.pipeline():
-        cursors = [_send(connection, driver, *statement) for statement in statements]
+    return None if None in frames else frames
+
+
+@event.listens_for(Engine, "commit")
+def _commit_in_one_trip(connection) -> None:
+    """Send the deferred writes, the chain's lock, the entries and the COMMIT in one round
+    trip (psycopg's pipeline). SQLAlchemy's own COMMIT then finds the transaction closed.
+    An error anywhere (the guard of `_APPEND_SQL` included) leaves the COMMIT unrun: the
+    transaction is rolled back whole, and the error is raised as SQLAlchemy's."""
+    work = connection.info.pop(_AT_COMMIT, None)
+    if work is None or not (work.statements or work.entries):
+        return
+    from psycopg.types.json import Json
+
+    statements = list(work.statements)
+    if work.entries:
+        statements.append((_LOCK_SQL, {"key": _CHAIN_LOCK}))
+    for row, frame in work.entries:
+        before_prev, before_seq, after_seq, probe = frame
+        statements.append((_APPEND_SQL, {
+            **_content(row), "details": Json(row.details), "genesis": GENESIS,
+            "before_prev": before_prev, "before_seq": before_seq, "after_seq": after_seq,
+            "probe": probe,
+        }))  # fmt: skip
+    driver = connection.connection.driver_connection
+    cursors: list = []
+    try:
+        with driver.pipeline():
+            cursors = [_send(connection, driver, *statement) for statement in statements]
+            driver.cursor().execute("COMMIT")  # a commit, not a statement: no listeners
+        linked = [cursor.fetchone() for cursor in cursors[len(cursors) - len(work.entries) :]]
+    except Exception as exc:
+        connection._handle_dbapi_exception(exc, None, None, None, None)
+        raise  # not reached: the call above raises
     for cursor, (statement, parameters) in zip(cursors, statements, strict=True):
         connection.dispatch.after_cursor_execute(
             connection, cursor, statement, parameters, None, False
         )
-    for row, cursor in zip(pending, cursors[1:], strict=True):
-        row.seq, row.prev_hash, row.hash = cursor.fetchone()
-        if row.hash != entry_hash(**_content(row)):  # never expected: refuse to commit
-            raise RuntimeError(f"audit entry {row.seq} was hashed differently by the database")
-    return True
+    for (row, _), (seq, prev_hash, hash_) in zip(work.entries, linked, strict=True):
+        row.seq, row.prev_hash, row.hash = seq, prev_hash, hash_
+        if hash_ != entry_hash(**_content(row)):  # excluded by the guard: never expected
+            log.error("audit entry %s was hashed differently by the database", seq)
 
 
 def _send(connection, driver, statement: str, parameters: dict):
@@ -228,9 +301,10 @@ def _send(connection, driver, statement: str, parameters: dict):
     return cursor
 
 
-def _hash_frame(row: AuditEventRow) -> tuple[str, str, str] | None:
+def _hash_frame(row: AuditEventRow) -> tuple[str, str, str, str] | None:
     """The canonical text of `entry_hash` as three pieces around prev_hash and seq, whose
-    keys sort between "details" and "subject_id"; None if the pieces do not rebuild it."""
+    keys sort between "details" and "subject_id", and the hash of the pieces around the
+    genesis hash and seq 1 (the probe); None if the pieces do not rebuild it."""
     content = _content(row)
     first = {k: content[k] for k in ("action", "actor", "at", "details")}
     last = {k: content[k] for k in ("subject_id", "subject_type", "tag", "why")}
@@ -240,11 +314,11 @@ def _hash_frame(row: AuditEventRow) -> tuple[str, str, str] | None:
         for part in (first, last)
     ]
     frame = (dumped[0][:-1] + ',"prev_hash":"', '","seq":', "," + dumped[1][1:])
-    probe = {**content, "seq": 1, "prev_hash": GENESIS}
+    probe = entry_hash(**{**content, "seq": 1, "prev_hash": GENESIS})
     text_ = frame[0] + GENESIS + frame[1] + "1" + frame[2]
-    if hashlib.sha256(text_.encode("utf-8")).hexdigest() != entry_hash(**probe):
+    if hashlib.sha256(text_.encode("utf-8")).hexdigest() != probe:
         return None
-    return frame
+    return (*frame, probe)
 
 
 @event.listens_for(Session, "after_transaction_end")

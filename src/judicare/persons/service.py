@@ -353,9 +353,56 @@ def _write_pending_counts(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    if _counts_with_commit(session, pending):
+        return
     count_postings(session, PersonKeyCountRow.__table__, pending[PersonKeyCountRow.__tablename__])
     count_postings(session, PersonGramCountRow.__table__, pending[PersonGramCountRow.__tablename__])
     count_entries(session, pending[PersonScopeCountRow.__tablename__])
+
+
+# The three counts in one statement, sent with the COMMIT (PostgreSQL, only additions).
+_COUNTS_SQL = """
+WITH keys AS (
+    INSERT INTO person_key_counts (key, scope, entries)
+    SELECT * FROM unnest(%(keys)s::varchar[], %(key_scopes)s::varchar[], %(key_entries)s::int[])
+    ON CONFLICT (key, scope) DO UPDATE SET entries = person_key_counts.entries + excluded.entries
+), grams AS (
+    INSERT INTO person_gram_counts (gram, scope, entries)
+    SELECT * FROM unnest(%(grams)s::varchar[], %(gram_scopes)s::varchar[], %(gram_entries)s::int[])
+    ON CONFLICT (gram, scope) DO UPDATE SET entries = person_gram_counts.entries + excluded.entries
+)
+INSERT INTO person_scope_counts (scope, entries)
+SELECT * FROM unnest(%(scopes)s::varchar[], %(scope_entries)s::int[])
+ON CONFLICT (scope) DO UPDATE SET entries = person_scope_counts.entries + excluded.entries
+"""
+
+
+def _counts_with_commit(session: Session, pending: dict[str, Counter]) -> bool:
+    """On PostgreSQL, when the transaction only adds to the counts (registering persons),
+    one statement writes all three, sent with the COMMIT (`audit.service.defer_to_commit`):
+    the count rows every registration of an authority shares are then locked for the
+    server's work on the COMMIT only. False otherwise (the caller writes them now)."""
+    from judicare.audit.service import defer_to_commit
+
+    if any(delta < 0 for counter in pending.values() for delta in counter.values()):
+        return False
+    keys = sorted((item, scope, n) for (scope, item), n in
+                  pending[PersonKeyCountRow.__tablename__].items() if n)  # fmt: skip
+    grams = sorted((item, scope, n) for (scope, item), n in
+                   pending[PersonGramCountRow.__tablename__].items() if n)  # fmt: skip
+    scopes = sorted(
+        (scope, n) for scope, n in pending[PersonScopeCountRow.__tablename__].items() if n
+    )
+    if not (keys or grams or scopes):
+        return True
+    parameters = {
+        "keys": [k for k, _, _ in keys], "key_scopes": [s for _, s, _ in keys],
+        "key_entries": [n for _, _, n in keys],
+        "grams": [g for g, _, _ in grams], "gram_scopes": [s for _, s, _ in grams],
+        "gram_entries": [n for _, _, n in grams],
+        "scopes": [s for s, _ in scopes], "scope_entries": [n for _, n in scopes],
+    }  # fmt: skip
+    return defer_to_commit(session, _COUNTS_SQL, parameters)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -1,0 +1,153 @@
+"""How a create's last writes reach the database and the checkpoint journal (issue 22).
+
+On PostgreSQL the person counts, the audit chain's lock and the entries go with the COMMIT,
+after every other write of the transaction; a link the database would hash differently
+stops the COMMIT, and the transaction is rolled back whole. Commits of one process waiting
+for the journal share one signed line. On SQLite and PostgreSQL where storage is involved."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import DBAPIError
+
+from judicare.audit import merkle
+from judicare.audit.journal import AuditAnchor
+from judicare.audit.models import AuditEventRow
+from judicare.audit.service import AuditAction, record, verify_log
+from judicare.requests.models import CaseRow
+from tests.integration.api_support import request_body
+
+
+def _statements_of(app, action) -> list[str]:
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(app.engine, "before_cursor_execute", capture)
+    try:
+        action()
+    finally:
+        event.remove(app.engine, "before_cursor_execute", capture)
+    return statements
+
+
+def test_a_create_writes_the_counts_and_the_audit_entry_last(demo_api):
+    app = demo_api.app
+    headers = demo_api.headers("officer", **{"Idempotency-Key": "counted-create-1"})
+
+    def create() -> None:
+        response = demo_api.client.post("/api/v1/requests", json=request_body(), headers=headers)
+        assert response.status_code == 201, response.text
+
+    statements = _statements_of(app, create)
+    request = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO requests "))
+    audit = next(i for i, s in enumerate(statements) if "INSERT INTO audit_events" in s)
+    assert request < audit
+    if app.engine.dialect.name == "postgresql":
+        # With an Idempotency-Key, as `bench.intake` sends: 17 before issue 22's work, when
+        # the three counts were three upserts sent after the chain's lock was taken.
+        assert len(statements) == 15, statements
+        assert statements[-3].startswith("WITH keys AS ( INSERT INTO person_key_counts")
+        assert statements[-2].startswith("SELECT pg_advisory_xact_lock")
+        assert audit == len(statements) - 1
+    with app.unit_of_work() as uow:
+        entries, problems = verify_log(uow.session)
+        counted = uow.session.execute(select(func.sum(_scope_counts().c.entries))).scalar_one()
+        indexed = uow.session.execute(select(func.count()).select_from(_entries())).scalar_one()
+    assert problems == [] and entries > 0
+    assert counted == indexed  # the counts written at commit match the entries
+
+
+def _scope_counts():
+    from judicare.persons.models import PersonScopeCountRow
+
+    return PersonScopeCountRow.__table__
+
+
+def _entries():
+    from judicare.persons.models import PersonEntryRow
+
+    return PersonEntryRow.__table__
+
+
+def _write(app, reference: str) -> None:
+    with app.unit_of_work() as uow:
+        uow.session.add(CaseRow(authority_id="BEL-CA", reference=reference))
+        record(
+            uow.session, actor="tester", action=AuditAction.COLLECTION, tag="test:case:create",
+            subject_type="case", subject_id=reference, why="test", at=app.now(),
+        )  # fmt: skip
+        uow.commit()
+
+
+def test_an_entry_the_database_would_hash_differently_commits_nothing(app, monkeypatch):
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL links entries in SQL")
+    from judicare.audit import service
+    from judicare.auth.service import ensure_authority
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
+        uow.commit()
+    _write(app, "before")
+    real = service._hash_frame
+
+    def wrong_probe(row):
+        frame = real(row)
+        return None if frame is None else (*frame[:3], "0" * 64)
+
+    monkeypatch.setattr(service, "_hash_frame", wrong_probe)
+    with pytest.raises(DBAPIError, match="hashed differently by the database"):
+        _write(app, "refused")
+    monkeypatch.undo()
+    _write(app, "after")  # the same pooled connection sends nothing left from the failure
+    with app.unit_of_work() as uow:
+        cases = set(uow.session.scalars(select(CaseRow.reference)))
+        subjects = list(
+            uow.session.scalars(
+                select(AuditEventRow.subject_id)
+                .where(AuditEventRow.subject_type == "case")
+                .order_by(AuditEventRow.seq)
+            )
+        )
+        _, problems = verify_log(uow.session)
+    assert "refused" not in cases and {"before", "after"} <= cases
+    assert subjects == ["before", "after"]
+    assert problems == []
+
+
+def test_commits_waiting_for_the_journal_share_one_signed_line(tmp_path):
+    """Five commits queue their heads while the journal is busy: the first to take it
+    signs the largest head, with the Merkle root of all five entries; the others find
+    their entries signed and write nothing. A head older than the last line adds none."""
+    anchor = AuditAnchor(
+        tmp_path / "audit", "test:origin", lambda: datetime(2026, 11, 23, tzinfo=UTC)
+    )
+    hashes = {seq: f"{seq:064x}" for seq in range(1, 6)}
+    threads = [
+        threading.Thread(target=anchor.record, args=(seq, hashes[seq], {seq: hashes[seq]}))
+        for seq in hashes
+    ]
+    with anchor._lock:  # the journal is busy (another thread is writing)
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 120  # how long the threads take to queue: not measured
+        while len(anchor._known) < len(hashes) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(anchor._known) == len(hashes)
+    for thread in threads:
+        thread.join()
+    lines = anchor.lines()
+    assert len(lines) == 1
+    checkpoint = lines[0].checkpoint
+    assert checkpoint is not None and checkpoint.size == 5 and checkpoint.head == hashes[5]
+    expected = merkle.Frontier().extend(merkle.entry_leaf(h) for h in hashes.values())
+    assert checkpoint.root == expected.root().hex()
+    anchor.record(3, hashes[3], {3: hashes[3]})
+    assert len(anchor.lines()) == 1
