@@ -33,7 +33,13 @@ from judicare.exchange.service import (
     open_receipt,
     wake_deliverers,
 )
-from judicare.exchange.transport import Delivered, Refused, Transport, TransportFailure
+from judicare.exchange.transport import (
+    MAX_BATCH_ENVELOPES,
+    Delivered,
+    Refused,
+    Transport,
+    TransportFailure,
+)
 
 
 def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random) -> float:
@@ -43,7 +49,10 @@ def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random) 
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
-MAX_GROUP = 16  # envelopes posted together to one peer (`HttpTransport.post_batch`)
+# Envelopes posted together to one peer (`HttpTransport.post_batch`): as many as a batch
+# inbox takes. The claimed messages are spread over the senders first, so a few go in
+# small groups at once and a backlog in groups of up to this many (`_groups`).
+MAX_GROUP = MAX_BATCH_ENVELOPES
 
 
 @dataclass
