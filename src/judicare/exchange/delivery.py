@@ -92,6 +92,7 @@ class Deliverer:
         self.rng = random.Random(seed)
         self.pool = ThreadPoolExecutor(self.settings.exchange_senders, "judicare-deliver")
         self.wake = node.outbox_signal  # set when this process queues a message
+        self.listener: OutboxListener | None = None  # PostgreSQL, while `run` runs
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -122,12 +123,12 @@ class Deliverer:
         queued in this process and, on PostgreSQL, when one is queued in any process (a
         `LISTEN` on `service.OUTBOX_CHANNEL`, `OutboxListener`); on SQLite a message queued
         by another process waits for the poll."""
-        listener = OutboxListener.start_for(self.app.engine, self.wake, stop)
+        self.listener = OutboxListener.start_for(self.app.engine, self.wake, stop)
         try:
             self._pipeline(stop)
         finally:
-            if listener is not None:
-                listener.join(timeout=5)
+            if self.listener is not None:
+                self.listener.join(timeout=5)
 
     def _pipeline(self, stop: threading.Event) -> None:
         in_flight: dict[Future, list[_Job]] = {}
