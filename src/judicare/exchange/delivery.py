@@ -123,10 +123,12 @@ class Deliverer:
         queued in this process and, on PostgreSQL, when one is queued in any process (a
         `LISTEN` on `service.OUTBOX_CHANNEL`, `OutboxListener`); on SQLite a message queued
         by another process waits for the poll."""
-        self.listener = OutboxListener.start_for(self.app.engine, self.wake, stop)
+        ended = threading.Event()  # the listener stops with this loop, however it ends
+        self.listener = OutboxListener.start_for(self.app.engine, self.wake, ended)
         try:
             self._pipeline(stop)
         finally:
+            ended.set()
             if self.listener is not None:
                 self.listener.join(timeout=5)
 
