@@ -165,7 +165,10 @@ class Settings(BaseSettings):
     exchange_backoff_base_seconds: float = Field(default=0.5, gt=0)
     exchange_backoff_max_seconds: float = Field(default=300.0, gt=0)
     exchange_timeout_seconds: float = Field(default=10.0, gt=0)
-    exchange_batch_size: int = Field(default=64, ge=1, le=1000)
+    exchange_batch_size: int = Field(
+        default=256, ge=1, le=1000,
+        description="The most messages a delivery worker holds (claimed and posting) at once.",
+    )  # fmt: skip
     exchange_senders: int = Field(default=4, ge=1, le=64)
     exchange_deliver_in_server: bool = Field(
         default=False, description="Run the delivery worker inside `judicare serve`."

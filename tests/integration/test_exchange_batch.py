@@ -15,11 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from judicare.app import create_app
 from judicare.asgi import create_api
 from judicare.audit.service import verify_log
 from judicare.exchange.canonical import STATUS_NOTICE
 from judicare.exchange.delivery import Deliverer
 from judicare.exchange.envelopes import seal
+from judicare.exchange.http import node_for
 from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
 from judicare.exchange.peers import load_peer
 from judicare.exchange.service import send_message
@@ -189,6 +191,51 @@ def test_the_worker_is_woken_by_a_queued_message_and_settles_what_it_posted(pair
     assert _count(a, ReceiptRow) == 40
     assert _count(a, OutboxRow, OutboxRow.status == "pending") == 0
     assert _count(b, InboxRow) == 40
+
+
+def test_a_message_queued_by_another_process_wakes_the_worker(pair, database_url):
+    """On PostgreSQL the worker listens (`LISTEN`): a message queued through another engine
+    and node, as by another server process, wakes it long before its 60 s poll. SQLite has
+    no such channel: there the message is found by the poll (here 0.2 s)."""
+    a, b, _ = pair
+    postgres = database_url.startswith("postgresql")
+    poll = 60.0 if postgres else 0.2
+    a.app.settings = a.app.settings.model_copy(update={"exchange_poll_seconds": poll})
+    a.node.settings = a.app.settings
+    other_app = create_app(a.app.settings, clock=a.app.clock, file_store=a.app.file_store)
+    other = NodeUnderTest(other_app, node_for(other_app, a.store), a.store, a.endpoint, a.clock)
+    assert other.node.outbox_signal is not a.node.outbox_signal  # no wake within a process
+    transport, _ = _http_to(b)
+    deliverer = Deliverer(a.app, a.node, transport, seed=1)
+    stop = threading.Event()
+    worker = threading.Thread(target=deliverer.run, args=(stop,))
+    worker.start()
+    try:
+        if postgres:
+            deadline = time.monotonic() + 30
+            while deliverer.listener is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert deliverer.listener is not None
+            assert deliverer.listener.listening.wait(30)
+        else:
+            assert deliverer.listener is None
+        time.sleep(0.3)  # the worker found nothing and waits for its poll
+        queued = time.monotonic()
+        _queue(other, 5)
+        deadline = queued + 50  # a slow machine's margin, still under the 60 s poll
+        while _count(a, ReceiptRow) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        waited = time.monotonic() - queued
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        deliverer.close()
+        other_app.dispose()
+    assert not worker.is_alive()
+    assert _count(a, ReceiptRow) == 5 and waited < 50
+    assert _count(b, InboxRow) == 5
+    if postgres:
+        assert not deliverer.listener.is_alive()  # stopped with the worker
 
 
 def test_batch_framing_round_trips_and_refuses_what_is_not_a_batch():

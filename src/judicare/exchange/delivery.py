@@ -26,8 +26,20 @@ from judicare.exchange import chunked
 from judicare.exchange.attachments import upload_headers
 from judicare.exchange.envelopes import sha256_hex
 from judicare.exchange.models import OutboxRow, OutboxStatus, PeerRow, ReceiptRow
-from judicare.exchange.service import REQUEST_TYPES, Node, open_receipt
-from judicare.exchange.transport import Delivered, Refused, Transport, TransportFailure
+from judicare.exchange.service import (
+    OUTBOX_CHANNEL,
+    REQUEST_TYPES,
+    Node,
+    open_receipt,
+    wake_deliverers,
+)
+from judicare.exchange.transport import (
+    MAX_BATCH_ENVELOPES,
+    Delivered,
+    Refused,
+    Transport,
+    TransportFailure,
+)
 
 
 def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random) -> float:
@@ -37,7 +49,10 @@ def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random) 
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
-MAX_GROUP = 16  # envelopes posted together to one peer (`HttpTransport.post_batch`)
+# Envelopes posted together to one peer (`HttpTransport.post_batch`): as many as a batch
+# inbox takes. The claimed messages are spread over the senders first, so a few go in
+# small groups at once and a backlog in groups of up to this many (`_groups`).
+MAX_GROUP = MAX_BATCH_ENVELOPES
 
 
 @dataclass
@@ -77,6 +92,7 @@ class Deliverer:
         self.rng = random.Random(seed)
         self.pool = ThreadPoolExecutor(self.settings.exchange_senders, "judicare-deliver")
         self.wake = node.outbox_signal  # set when this process queues a message
+        self.listener: OutboxListener | None = None  # PostgreSQL, while `run` runs
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -103,8 +119,20 @@ class Deliverer:
         done) and settles whatever has been answered, in one transaction for all the
         answers that came in meanwhile (so a slow post never holds the others back, and
         the database commits once per group, not once per message). When nothing is due
-        it waits for `wake` (set when a message is queued in this process) or for
-        `exchange_poll_seconds` (messages queued by other processes)."""
+        it waits for `wake` or for `exchange_poll_seconds`. `wake` is set when a message is
+        queued in this process and, on PostgreSQL, when one is queued in any process (a
+        `LISTEN` on `service.OUTBOX_CHANNEL`, `OutboxListener`); on SQLite a message queued
+        by another process waits for the poll."""
+        ended = threading.Event()  # the listener stops with this loop, however it ends
+        self.listener = OutboxListener.start_for(self.app.engine, self.wake, ended)
+        try:
+            self._pipeline(stop)
+        finally:
+            ended.set()
+            if self.listener is not None:
+                self.listener.join(timeout=5)
+
+    def _pipeline(self, stop: threading.Event) -> None:
         in_flight: dict[Future, list[_Job]] = {}
         capacity = max(self.settings.exchange_batch_size, 2 * self.settings.exchange_senders)
 
@@ -350,6 +378,53 @@ class Deliverer:
         )  # fmt: skip
 
 
+class OutboxListener(threading.Thread):
+    """PostgreSQL: sets `wake` whenever any process commits a transaction that queued a
+    message (`service.wake_deliverers` sends `NOTIFY` on `OUTBOX_CHANNEL`), so a worker
+    never waits for its poll for a message queued by another server. It holds one
+    connection of its own, outside the pool, in autocommit (`LISTEN` needs no transaction);
+    if the connection fails it reconnects after a pause, and sets `wake` on each (re)connect
+    so that nothing queued while it was not listening waits for the poll either."""
+
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, conninfo: str, wake: threading.Event, stop: threading.Event) -> None:
+        super().__init__(name="judicare-outbox-listen", daemon=True)
+        self.conninfo, self.wake, self.stop = conninfo, wake, stop
+        self.listening = threading.Event()  # set while LISTEN is in force (tests wait on it)
+
+    @classmethod
+    def start_for(cls, engine, wake: threading.Event, stop: threading.Event):
+        """A started listener for a PostgreSQL engine; None for SQLite (which polls)."""
+        if engine.dialect.name != "postgresql":
+            return None
+        url = engine.url.set(drivername="postgresql")
+        listener = cls(url.render_as_string(hide_password=False), wake, stop)
+        listener.start()
+        return listener
+
+    def run(self) -> None:
+        import psycopg
+
+        while not self.stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {OUTBOX_CHANNEL}")
+                    self.listening.set()
+                    self.wake.set()
+                    while not self.stop.is_set():
+                        for _ in connection.notifies(timeout=0.5):
+                            self.wake.set()
+            except psycopg.Error:
+                logging.getLogger("judicare.exchange").warning(
+                    "outbox listener lost its connection: polling until it is back",
+                    exc_info=True,
+                )
+            finally:
+                self.listening.clear()
+            self.stop.wait(self.RETRY_SECONDS)
+
+
 def _orphaned():
     """Whether a message follows a request of its conversation that died undelivered (and
     none was delivered): a status notice or supplement about a request the peer never got
@@ -383,6 +458,7 @@ def requeue(session, message_id: str, *, now: datetime, actor: str) -> OutboxRow
             "send the request again instead (a new message)"
         )
     row.status, row.attempts, row.next_attempt_at, row.dead_at = OutboxStatus.PENDING, 0, now, None
+    wake_deliverers(session)
     record(
         session, actor=actor, action=AuditAction.DISCLOSURE, tag="node:message:requeue",
         subject_type="message", subject_id=message_id, why="retry a dead letter", at=now,

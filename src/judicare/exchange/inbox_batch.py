@@ -22,6 +22,7 @@ from judicare.app import App
 from judicare.exchange.envelopes import parse
 from judicare.exchange.errors import ConcurrentFirstUse, ExchangeError, Rejected
 from judicare.exchange.models import InboxRow
+from judicare.exchange.payloads import read_conversations
 from judicare.exchange.service import ABSENT, Node, receive
 
 log = logging.getLogger("judicare.exchange")
@@ -36,7 +37,9 @@ def handle_batch(app: App, node: Node, envelopes: list[bytes], one) -> list[Answ
     try:
         with app.unit_of_work() as uow:
             now = node.clock.now()
-            uow.session.info[ABSENT] = _absent(uow.session, envelopes)
+            headers = _headers(envelopes)
+            uow.session.info[ABSENT] = _absent(uow.session, headers)
+            read_conversations(uow.session, {str(h.get("conversation_id")) for h in headers})
             received = [receive(uow.session, node, raw, now=now) for raw in envelopes]
             uow.commit()
     except OperationalError:
@@ -64,14 +67,21 @@ def _alone(one, app: App, node: Node, raw: bytes) -> Answer:
         return 500, b"", {"code": "internal_error", "message": "try again later"}
 
 
-def _absent(session, envelopes: list[bytes]) -> set[str]:
-    """The batch's message ids not yet in the duplicate store, in one statement."""
-    ids = set()
+def _headers(envelopes: list[bytes]) -> list[dict]:
+    """The headers of the batch's envelopes that parse (not yet verified: used only to read
+    ahead; each envelope is parsed and verified again when its turn comes)."""
+    headers = []
     for raw in envelopes:
         try:
-            ids.add(str(parse(raw)[0]["message_id"]))
+            headers.append(parse(raw)[0])
         except Rejected:
             continue  # refused when its turn comes
+    return headers
+
+
+def _absent(session, headers: list[dict]) -> set[str]:
+    """The batch's message ids not yet in the duplicate store, in one statement."""
+    ids = {str(header.get("message_id")) for header in headers}
     if not ids:
         return set()
     query = select(InboxRow.message_id).where(InboxRow.message_id.in_(ids))

@@ -134,11 +134,14 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
     if verified.type == DEPOSITARY_NOTIFICATION:  # concerns no request either
         return depositary.apply_notification(session, verified, body, inbox, now)
     why = f"received from node {verified.sender} as message {verified.message_id}"
+    # What a batch read ahead about this conversation serves the batch's first envelope in
+    # it only: after that, the batch's own rows count, and the look-up goes to the database.
+    known = session.info.get(CONVERSATIONS, {}).pop(inbox.conversation_id, None)
     if verified.type in (REQUEST, SUPPLEMENTARY_REQUEST):
         original = None
         if verified.type == SUPPLEMENTARY_REQUEST:
             original = _conversation_request(
-                session, inbox.conversation_id, verified.sender, body.get("supplements")
+                session, inbox.conversation_id, verified.sender, body.get("supplements"), known
             )
             if original is None:
                 raise NotThisConversation(
@@ -156,7 +159,7 @@ def apply(session: Session, node, principal: Principal, verified, body, inbox, n
         outcome = {"registered_as": reference}
     else:
         inbox.request_id = _conversation_request(
-            session, inbox.conversation_id, verified.sender, body.get("reference")
+            session, inbox.conversation_id, verified.sender, body.get("reference"), known
         )
         outcome = _record_reply(session, verified, body, inbox, now, why)
     documents = _store_attachments(
@@ -248,13 +251,49 @@ def _register(session, principal, body: dict, now: datetime, why: str, basis) ->
 REQUEST_TYPES = (REQUEST.key, SUPPLEMENTARY_REQUEST.key)
 
 
-def _conversation_request(session, conversation_id: str, peer: str, reference=None):
+# The conversations of a batch of envelopes, read ahead in two statements for the whole
+# batch (`read_conversations`): conversation id -> (inbox rows, sent request rows).
+CONVERSATIONS = "judicare.exchange.conversations"
+
+
+def read_conversations(session, conversation_ids: set[str]) -> None:
+    """Read what `_conversation_request` looks at for every conversation of a batch at once,
+    in the order its queries read it, instead of two statements per envelope."""
+    if not conversation_ids:
+        return
+    ids = sorted(conversation_ids)
+    known: dict[str, tuple[list, list]] = {c: ([], []) for c in ids}
+    received = session.execute(
+        select(InboxRow.conversation_id, InboxRow.sender, InboxRow.message_type,
+               InboxRow.request_id, InboxRow.body_summary)
+        .where(InboxRow.conversation_id.in_(ids))
+        .order_by(InboxRow.received_at, InboxRow.message_id)
+    ).all()  # fmt: skip
+    for row in received:
+        known[row.conversation_id][0].append(row)
+    sent = session.execute(
+        select(OutboxRow.conversation_id, OutboxRow.peer_id, OutboxRow.request_id,
+               ReceiptRow.message_id.label("receipt"), ReceiptRow.outcome)
+        .outerjoin(ReceiptRow, ReceiptRow.message_id == OutboxRow.message_id)
+        .where(OutboxRow.conversation_id.in_(ids), OutboxRow.message_type.in_(REQUEST_TYPES))
+        .order_by(OutboxRow.id)
+    ).all()  # fmt: skip
+    for row in sent:
+        known[row.conversation_id][1].append(row)
+    session.info[CONVERSATIONS] = known
+
+
+def _conversation_request(session, conversation_id: str, peer: str, reference=None, known=None):
     """The local request a message of a conversation with `peer` is about: only a request
     exchanged with that peer counts, so that a conversation id known to another peer opens
     nothing to it. A conversation may carry a request and its supplements, so the sender
     names the request by its own reference: for one we received, the reference its sender
     gave it; for one we sent, the reference the peer registered it under, as its receipt
-    told us. Without a reference (or one not found), the conversation's first request."""
+    told us. Without a reference (or one not found), the conversation's first request.
+    `known`: the conversation's rows as `read_conversations` read them (same answer, no
+    statement)."""
+    if known is not None:
+        return _conversation_request_in(known, peer, reference)
     received_in = (
         InboxRow.conversation_id == conversation_id,
         InboxRow.sender == peer,
@@ -292,6 +331,25 @@ def _conversation_request(session, conversation_id: str, peer: str, reference=No
         .where(*received_in, InboxRow.request_id.is_not(None))
         .order_by(InboxRow.received_at, InboxRow.message_id).limit(1)
     )  # fmt: skip
+
+
+def _conversation_request_in(known: tuple[list, list], peer: str, reference):
+    """`_conversation_request` on rows read ahead, each list in its queries' order."""
+    received = [r for r in known[0] if r.sender == peer]
+    sent = [r for r in known[1] if r.peer_id == peer]
+    if isinstance(reference, str) and reference:
+        for row in received:
+            if (
+                row.message_type in REQUEST_TYPES
+                and (row.body_summary or {}).get("sender_reference") == reference
+            ):
+                return row.request_id
+        for row in sent:
+            if row.receipt is not None and (row.outcome or {}).get("registered_as") == reference:
+                return row.request_id
+    if sent and sent[0].request_id is not None:
+        return sent[0].request_id
+    return next((r.request_id for r in received if r.request_id is not None), None)
 
 
 def _store_attachments(

@@ -8,6 +8,7 @@ trusted. A peer that rotates its keys announces a card signed by a key we alread
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from nacl.exceptions import BadSignatureError
@@ -39,6 +40,18 @@ def _entry(row: PeerRow) -> bytes:
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=256)
+def _endorsed(public: bytes, entry: bytes, endorsement: str) -> bool:
+    """Whether `endorsement` is our signature over these exact entry bytes: a pure function
+    of its arguments, so each peer entry is verified once per process and version, not
+    once per envelope and receipt (an altered entry is other bytes, verified afresh)."""
+    try:
+        VerifyKey(public).verify(entry, unb64(endorsement, "the peer endorsement"))
+    except BadSignatureError:
+        return False
+    return True
+
+
 def _endorse(ring: KeyRing, row: PeerRow) -> None:
     row.endorsement = b64(ring.current.signing.sign(_entry(row)).signature)
     row.endorsement_key = ring.current.signing_id
@@ -47,13 +60,9 @@ def _endorse(ring: KeyRing, row: PeerRow) -> None:
 def _check_endorsement(ring: KeyRing, row: PeerRow) -> None:
     for generation in ring.generations:
         if generation.signing_id == row.endorsement_key:
-            try:
-                VerifyKey(generation.signing_public).verify(
-                    _entry(row), unb64(row.endorsement, "the peer endorsement")
-                )
+            if _endorsed(generation.signing_public, _entry(row), row.endorsement):
                 return
-            except BadSignatureError:
-                break
+            break
     raise BadSignature(
         f"the directory entry of peer {row.node_id!r} is not signed by this node: it was "
         "altered outside Judicare; remove it and add the peer again"

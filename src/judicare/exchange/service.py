@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
@@ -154,11 +154,30 @@ def send_message(
         details={"recipients": [peer_id], "type": kind.key, "request": request_id,
                  "envelope_sha256": row.envelope_sha256},
     )  # fmt: skip
-    session.info.setdefault(_WAKE, []).append(node.outbox_signal)
+    wake_deliverers(session, node.outbox_signal)
     return row
 
 
 _WAKE = "judicare.exchange.wake"
+_NOTIFY = "judicare.exchange.notify"
+# PostgreSQL's channel for "a message was queued": every delivery worker on the database
+# listens to it (`delivery.OutboxListener`), in whatever process it runs.
+OUTBOX_CHANNEL = "judicare_exchange_outbox"
+
+
+def wake_deliverers(session: Session, signal: threading.Event | None = None) -> None:
+    """Once this transaction commits, wake the delivery workers: `signal` (the worker of
+    this process) directly, and on PostgreSQL every worker of every process through
+    `NOTIFY`, which the database delivers at COMMIT only (never for a rollback)."""
+    if signal is not None:
+        session.info.setdefault(_WAKE, []).append(signal)
+    session.info[_NOTIFY] = True
+
+
+@event.listens_for(Session, "before_commit", insert=True)  # before the audit chain's lock
+def _notify_listeners(session: Session) -> None:
+    if session.info.pop(_NOTIFY, False) and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))  # one per transaction, not message
 
 
 @event.listens_for(Session, "after_commit")
@@ -172,6 +191,7 @@ def _wake_deliverer(session: Session) -> None:
 def _forget_wake(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_WAKE, None)
+        session.info.pop(_NOTIFY, None)
 
 
 REQUEST_TYPES = (REQUEST.key, SUPPLEMENTARY_REQUEST.key)
@@ -330,7 +350,8 @@ ABSENT = "judicare.exchange.absent"
 
 def _accept(session, node: Node, ring, keys, raw, header, verified, now) -> Received:
     absent = session.info.get(ABSENT, set())
-    if verified.message_id in absent:
+    in_batch = verified.message_id in absent
+    if in_batch:
         absent.discard(verified.message_id)  # a second copy in the batch looks it up
         earlier = None
     else:
@@ -360,7 +381,9 @@ def _accept(session, node: Node, ring, keys, raw, header, verified, now) -> Rece
         envelope_sha256=verified.sha256, body_summary={}, receipt=b"", received_at=now,
     )  # fmt: skip
     session.add(inbox)
-    session.flush()  # claims the message id: a concurrent copy waits here, then fails
+    if not in_batch:  # a batch inserts its inbox rows together, as it commits; a concurrent
+        # copy then fails the batch on the same unique key, and each envelope goes alone
+        session.flush()  # claims the message id: a concurrent copy waits here, then fails
     principal = node.principal or system_principal(session, ring.identity)
     outcome = payloads.apply(session, node, principal, verified, body, inbox, now)
     receipt = seal(
@@ -368,8 +391,9 @@ def _accept(session, node: Node, ring, keys, raw, header, verified, now) -> Rece
         message_id=str(uuid.uuid4()), conversation_id=inbox.conversation_id, now=now,
         lifetime=node.lifetime, card=card_if_rotated(ring, now),
     )  # fmt: skip
-    inbox.receipt = receipt
-    session.flush()
+    inbox.receipt = receipt  # (still unwritten in a batch: then in the row's one INSERT)
+    if not in_batch:
+        session.flush()
     _audit_envelope(session, verified, "receive", now, {"outcome": outcome})
     return Received(verified.message_id, receipt, False)
 
