@@ -422,6 +422,8 @@ def top_by_gram_postings(buckets: list[array[int]], size: int, k: int) -> list[i
 def top_k(owners: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
     """The `k` owners with the highest score, ties by the lower owner, best first (the
     order of `top_by_score`)."""
+    if k <= 0:
+        return []
     if k < len(scores):
         cut = np.partition(scores, len(scores) - k)[len(scores) - k]
         keep = scores >= cut  # every owner scored as the k-th best, ties included
