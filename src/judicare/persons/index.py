@@ -93,7 +93,8 @@ class PersonIndex:
         self._records: list[PersonRecord | None] = []
         self._parsed: list[tuple[ParsedName, ...]] = []  # each record's names, read once
         self._slots: dict[tuple[str, str], int] = {}
-        self._postings: dict[str, array[int]] = {}
+        # a key held by one record (most name pairs) files its slot alone, not in an array
+        self._postings: dict[str, array[int] | int] = {}
         self._size = 0
         # The fallback's reading of each record's names, folded and token-sorted when filed.
         self._folded: list[tuple[str, ...]] = []
@@ -110,7 +111,7 @@ class PersonIndex:
             self.remove(*ident)
         slot = len(self._records)
         self._records.append(record)
-        parsed = parse_names(record.names)
+        parsed = tuple(compact(p) for p in parse_names(record.names))
         self._parsed.append(parsed)
         # as `record_forms` and `blocking_keys` read them, from the names read once
         folded = tuple(dict.fromkeys(sorted_tokens(record_reading(p)) for p in parsed))
@@ -130,7 +131,9 @@ class PersonIndex:
         for key in keys:
             bucket = postings.get(key)
             if bucket is None:
-                postings[key] = array("I", (slot,))
+                postings[key] = slot
+            elif isinstance(bucket, int):
+                postings[key] = array("I", (bucket, slot))
             else:
                 bucket.append(slot)
         self._size += 1
@@ -157,7 +160,10 @@ class PersonIndex:
         assert record is not None
         for key in blocking_keys(record.names):
             bucket = self._postings.get(key)
-            if bucket is not None and slot in bucket:
+            if isinstance(bucket, int):
+                if bucket == slot:
+                    del self._postings[key]
+            elif bucket is not None and slot in bucket:
                 bucket.remove(slot)
                 if not bucket:
                     del self._postings[key]
@@ -187,7 +193,11 @@ class PersonIndex:
         """
         registers = set(query.registers) if query.registers else None
         postings = self._postings
-        held = {k: len(bucket) for k in blocking_keys(query.names) if (bucket := postings.get(k))}
+        held = {
+            k: 1 if isinstance(bucket, int) else len(bucket)
+            for k in blocking_keys(query.names)
+            if (bucket := postings.get(k)) is not None
+        }
         chosen = key_walk(
             held.items(),
             size=self._size,
@@ -195,7 +205,7 @@ class PersonIndex:
             posting_budget=self.posting_budget,
         )
         evidence = walk_evidence(
-            [postings[k] for k in chosen],
+            [slots_of(postings[k]) for k in chosen],
             size=self._size,
             full_read=self.full_read,
             shortlist=self.shortlist,
@@ -431,3 +441,21 @@ def top_k(owners: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
     order = np.lexsort((owners, -scores))[:k]
     taken: list[int] = owners[order].tolist()
     return taken
+
+
+def slots_of(bucket: array[int] | int) -> array[int]:
+    """A key's postings as an array of slots (a key held by one record files it alone)."""
+    return array("I", (bucket,)) if isinstance(bucket, int) else bucket
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+def compact(parsed: ParsedName) -> ParsedName:
+    """A name as read, its empty sets of parts (most names have no father's name and no
+    qualifier) the one shared empty set: a record filed keeps no empty set of its own."""
+    if (parsed.fathers or parsed.fathers is _NONE) and (
+        parsed.qualifiers or parsed.qualifiers is _NONE
+    ):
+        return parsed
+    return replace(parsed, fathers=parsed.fathers or _NONE, qualifiers=parsed.qualifiers or _NONE)

@@ -14,12 +14,15 @@ from judicare.persons.fallback import gram_scores, record_forms, top_by_grams
 from judicare.persons.index import (
     NUMPY_RANKING,
     PersonIndex,
+    compact,
     most_evidence,
+    slots_of,
     sorted_members,
     top_by_gram_postings,
     walk_evidence,
 )
 from judicare.persons.keys import blocking_keys
+from judicare.persons.names import parse_name
 
 NAMES = [
     ("Vladimir Putin",),
@@ -41,7 +44,7 @@ def test_a_record_is_filed_under_the_keys_and_forms_of_the_shared_helpers():
         index.add(PersonRecord("r", str(i), names))
     for slot, names in enumerate(NAMES):
         assert index._folded[slot] == record_forms(names)
-        filed = {k for k, bucket in index._postings.items() if slot in bucket}
+        filed = {k for k, bucket in index._postings.items() if slot in slots_of(bucket)}
         assert filed == blocking_keys(names)
 
 
@@ -105,3 +108,30 @@ def test_walk_evidence_on_the_index_arrays_is_as_on_plain_lists(seed):
     as_arrays = walk_evidence(buckets, size=3_000, full_read=60, shortlist=25)
     assert as_arrays == as_lists
     assert list(as_arrays) == list(as_lists)  # the same order too
+
+
+def test_a_record_removed_leaves_no_posting_and_a_singleton_key_goes():
+    index = PersonIndex()
+    for i, names in enumerate(NAMES):
+        index.add(PersonRecord("r", str(i), names))
+    index.add(PersonRecord("r", "0", ("Vladimir Putin",)))  # replaced: a new slot
+    for i in (0, 3, 9):
+        assert index.remove("r", str(i))
+    kept = {slot: NAMES[slot] for slot in range(len(NAMES)) if slot not in (0, 3, 9)}
+    expected: dict[str, set[int]] = {}
+    for slot, names in kept.items():
+        for key in blocking_keys(names):
+            expected.setdefault(key, set()).add(slot)
+    filed = {k: set(slots_of(b)) for k, b in index._postings.items()}
+    assert filed == expected
+    assert not index.remove("r", "0")
+
+
+def test_names_filed_share_one_empty_set_and_keep_their_fathers():
+    index = PersonIndex()
+    index.add(PersonRecord("r", "1", ("Ivan Petrov",)))
+    index.add(PersonRecord("r", "2", ("Salman bin Muhammad",)))
+    (ivan,), (salman,) = index._parsed
+    assert ivan.fathers is ivan.qualifiers is compact(parse_name("Olga Smirnova")).fathers
+    assert ivan == parse_name("Ivan Petrov")
+    assert salman.fathers == parse_name("Salman bin Muhammad").fathers == {2}
