@@ -48,7 +48,7 @@ def parsed_keys(parsed: ParsedName) -> set[str]:
         own, primary = _part_keys(part)
         if not primary:
             continue
-        keys |= own
+        keys.update(own)
         primaries.append(primary)
     for a, b in combinations(sorted(set(primaries)), 2):
         keys.add(f"p:{a}+{b}")
@@ -58,14 +58,15 @@ def parsed_keys(parsed: ParsedName) -> set[str]:
 
 
 @lru_cache(maxsize=1_000_000)
-def _part_keys(part: Part) -> tuple[frozenset[str], str]:
+def _part_keys(part: Part) -> tuple[tuple[str, ...], str]:
     """One part's keys (its skeletons, the part as written, the primary skeleton less one
     consonant) and its primary skeleton ("" when it has none). Parts are made once per
     distinct text (`read_part` is cached) and hashed by identity, so a register of many
-    persons sharing given names and surnames makes each part's keys once."""
+    persons sharing given names and surnames makes each part's keys once (and keeps them
+    as a tuple, smaller than a set)."""
     skeletons = [k for k in part.keys if k]
     if not skeletons:
-        return frozenset(), ""
+        return (), ""
     keys = {f"s:{k}" for k in skeletons}
     token = whole_name_form(part.original)
     if len(token) >= MIN_TOKEN_KEY and " " not in token:
@@ -73,7 +74,7 @@ def _part_keys(part: Part) -> tuple[frozenset[str], str]:
     primary = skeletons[0]
     if len(primary) >= MIN_DELETION_SKELETON:
         keys.update(f"s:{primary[:i]}{primary[i + 1 :]}" for i in range(len(primary)))
-    return frozenset(keys), primary
+    return tuple(keys), primary  # a tuple: a third of a set's memory, kept per part
 
 
 def blocking_keys(names: Iterable[str]) -> set[str]:
