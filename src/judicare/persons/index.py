@@ -29,21 +29,22 @@ from array import array
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 
+import numpy as np
+
 from .domain import Candidate, PersonQuery, PersonRecord
 from .fallback import (
     FALLBACK_WEIGHT,
     FOUND_BY_NGRAMS,
     fallback_ratios,
-    gram_scores,
     gram_walk,
     grams_of,
     query_forms,
-    record_forms,
-    top_by_grams,
+    record_reading,
+    sorted_tokens,
     top_by_score,
     with_fallback,
 )
-from .keys import blocking_keys
+from .keys import blocking_keys, parsed_keys
 from .names import ParsedName
 from .scoring import (
     CONFLICT_COST,
@@ -65,6 +66,8 @@ FULL_READ = 1_000
 FALLBACK_POOL = 400
 NGRAM_TOP = 20
 NGRAM_BUDGET = 4_000
+# records with evidence from which `most_evidence` ranks in numpy rather than with `heapq`
+NUMPY_RANKING = 1_000
 
 
 class PersonIndex:
@@ -91,7 +94,8 @@ class PersonIndex:
         self._records: list[PersonRecord | None] = []
         self._parsed: list[tuple[ParsedName, ...]] = []  # each record's names, read once
         self._slots: dict[tuple[str, str], int] = {}
-        self._postings: dict[str, array[int]] = {}
+        # a key held by one record (most name pairs) files its slot alone, not in an array
+        self._postings: dict[str, array[int] | int] = {}
         self._size = 0
         # The fallback's reading of each record's names, folded and token-sorted when filed.
         self._folded: list[tuple[str, ...]] = []
@@ -108,9 +112,10 @@ class PersonIndex:
             self.remove(*ident)
         slot = len(self._records)
         self._records.append(record)
-        parsed = parse_names(record.names)
+        parsed = tuple(compact(p) for p in parse_names(record.names))
         self._parsed.append(parsed)
-        folded = record_forms(record.names)
+        # as `record_forms` and `blocking_keys` read them, from the names read once
+        folded = tuple(dict.fromkeys(sorted_tokens(record_reading(p)) for p in parsed))
         self._folded.append(folded)
         self._slots[ident] = slot
         grams = self._grams
@@ -121,10 +126,15 @@ class PersonIndex:
             else:
                 gram_bucket.append(slot)
         postings = self._postings
-        for key in blocking_keys(record.names):
+        keys: set[str] = set()
+        for name in parsed:
+            keys |= parsed_keys(name)
+        for key in keys:
             bucket = postings.get(key)
             if bucket is None:
-                postings[key] = array("I", (slot,))
+                postings[key] = slot
+            elif isinstance(bucket, int):
+                postings[key] = array("I", (bucket, slot))
             else:
                 bucket.append(slot)
         self._size += 1
@@ -151,7 +161,10 @@ class PersonIndex:
         assert record is not None
         for key in blocking_keys(record.names):
             bucket = self._postings.get(key)
-            if bucket is not None and slot in bucket:
+            if isinstance(bucket, int):
+                if bucket == slot:
+                    del self._postings[key]
+            elif bucket is not None and slot in bucket:
                 bucket.remove(slot)
                 if not bucket:
                     del self._postings[key]
@@ -181,7 +194,11 @@ class PersonIndex:
         """
         registers = set(query.registers) if query.registers else None
         postings = self._postings
-        held = {k: len(bucket) for k in blocking_keys(query.names) if (bucket := postings.get(k))}
+        held = {
+            k: 1 if isinstance(bucket, int) else len(bucket)
+            for k in blocking_keys(query.names)
+            if (bucket := postings.get(k)) is not None
+        }
         chosen = key_walk(
             held.items(),
             size=self._size,
@@ -189,7 +206,7 @@ class PersonIndex:
             posting_budget=self.posting_budget,
         )
         evidence = walk_evidence(
-            [postings[k] for k in chosen],
+            [slots_of(postings[k]) for k in chosen],
             size=self._size,
             full_read=self.full_read,
             shortlist=self.shortlist,
@@ -212,10 +229,9 @@ class PersonIndex:
         readings = query_forms(query.names) if forms is None else forms
         held = {g: len(bucket) for g in grams_of(readings) if (bucket := grams.get(g))}
         chosen = gram_walk(held.items(), self.ngram_budget)
-        scores = gram_scores({g: list(grams[g]) for g in chosen}, self._size)
-        if not scores:
+        top = top_by_gram_postings([grams[g] for g in chosen], self._size, self.ngram_top * 2)
+        if not top:
             return []
-        top = top_by_grams(scores, self.ngram_top * 2)
         if query.registers:
             registers = set(query.registers)
             records = self._records
@@ -353,7 +369,12 @@ def walk_evidence(
             for slot in bucket:
                 evidence[slot] = get(slot, 0.0) + weight
         elif evidence:
-            for slot in evidence.keys() & bucket:
+            found_here: Collection[int]
+            if isinstance(bucket, array):  # the index's postings: slots in ascending order
+                found_here = sorted_members(evidence.keys(), bucket)
+            else:
+                found_here = evidence.keys() & bucket
+            for slot in found_here:
                 evidence[slot] += weight
         elif pool is None:
             pool, pool_weight = set(bucket), weight
@@ -368,5 +389,75 @@ def walk_evidence(
 
 
 def most_evidence(evidence: dict[int, float], k: int) -> list[int]:
-    """The `k` records with the most evidence, ties by the first filed (lowest slot or id)."""
-    return top_by_score(evidence, k)
+    """The `k` records with the most evidence, ties by the first filed (lowest slot or id).
+    Over many records, in numpy (`top_k`, the same records in the same order)."""
+    if len(evidence) < NUMPY_RANKING:
+        return top_by_score(evidence, k)
+    owners = np.fromiter(evidence.keys(), dtype=np.int64, count=len(evidence))
+    scores = np.fromiter(evidence.values(), dtype=np.float64, count=len(evidence))
+    return top_k(owners, scores, k)
+
+
+def sorted_members(slots: Collection[int], bucket: array[int]) -> list[int]:
+    """Those of `slots` that `bucket` holds, `bucket` being in ascending order (the index
+    appends each record's slot, always the highest yet, and removing keeps the order): a
+    binary search per slot, in numpy, instead of reading a common key's every posting."""
+    if not slots or not bucket:
+        return []
+    wanted = np.fromiter(slots, dtype=np.int64, count=len(slots))
+    held = np.array(bucket, dtype=np.int64)
+    at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+    found: list[int] = wanted[held[at] == wanted].tolist()
+    return found
+
+
+def top_by_gram_postings(buckets: list[array[int]], size: int, k: int) -> list[int]:
+    """`top_by_grams(gram_scores(...), k)` from the index's postings, in numpy: each slot's
+    score is the sum of the inverse document frequencies of the grams that hold it, added
+    in the grams' order (as `gram_scores` adds them, so the sums are the same to the last
+    bit), and the `k` best are taken, ties by the lower slot."""
+    buckets = [b for b in buckets if b]
+    if not buckets:
+        return []
+    n = max(size, 1)
+    slots = np.concatenate([np.array(b, dtype=np.int64) for b in buckets])
+    weights = np.repeat(
+        np.array([math.log(1 + n / len(b)) for b in buckets], dtype=np.float64),
+        [len(b) for b in buckets],
+    )
+    owners, inverse = np.unique(slots, return_inverse=True)
+    sums = np.zeros(len(owners), dtype=np.float64)
+    np.add.at(sums, inverse, weights)  # unbuffered, in order: the same sums as in Python
+    return top_k(owners, sums, k)
+
+
+def top_k(owners: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+    """The `k` owners with the highest score, ties by the lower owner, best first (the
+    order of `top_by_score`)."""
+    if k <= 0:
+        return []
+    if k < len(scores):
+        cut = np.partition(scores, len(scores) - k)[len(scores) - k]
+        keep = scores >= cut  # every owner scored as the k-th best, ties included
+        owners, scores = owners[keep], scores[keep]
+    order = np.lexsort((owners, -scores))[:k]
+    taken: list[int] = owners[order].tolist()
+    return taken
+
+
+def slots_of(bucket: array[int] | int) -> array[int]:
+    """A key's postings as an array of slots (a key held by one record files it alone)."""
+    return array("I", (bucket,)) if isinstance(bucket, int) else bucket
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+def compact(parsed: ParsedName) -> ParsedName:
+    """A name as read, its empty sets of parts (most names have no father's name and no
+    qualifier) the one shared empty set: a record filed keeps no empty set of its own."""
+    if (parsed.fathers or parsed.fathers is _NONE) and (
+        parsed.qualifiers or parsed.qualifiers is _NONE
+    ):
+        return parsed
+    return replace(parsed, fathers=parsed.fathers or _NONE, qualifiers=parsed.qualifiers or _NONE)

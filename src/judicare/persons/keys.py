@@ -21,10 +21,11 @@ stored in a table and fetched by equality.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import combinations
 
 from .fallback import whole_name_form
-from .names import aliases, parse_name
+from .names import ParsedName, Part, aliases, parse_name
 
 KEYED_ROLES = frozenset({"name", "patronymic"})
 MIN_DELETION_SKELETON = 3
@@ -33,28 +34,47 @@ MIN_TOKEN_KEY = 3  # letters in a part keyed as written (`t:`)
 
 def name_keys(name: str) -> set[str]:
     """The blocking keys of one name."""
-    parsed = parse_name(name)
+    return parsed_keys(parse_name(name))
+
+
+def parsed_keys(parsed: ParsedName) -> set[str]:
+    """The blocking keys of a name already read (`parse_name`): each keyed part's own keys
+    (made once per part, `_part_keys`), then every unordered pair of their skeletons."""
     keys: set[str] = set()
     primaries: list[str] = []
     for part in parsed.parts:
         if part.role not in KEYED_ROLES:
             continue
-        skeletons = [k for k in part.keys if k]
-        if not skeletons:
+        own, primary = _part_keys(part)
+        if not primary:
             continue
-        keys.update(f"s:{k}" for k in skeletons)
-        token = whole_name_form(part.original)
-        if len(token) >= MIN_TOKEN_KEY and " " not in token:
-            keys.add(f"t:{token}")
-        primary = skeletons[0]
+        keys.update(own)
         primaries.append(primary)
-        if len(primary) >= MIN_DELETION_SKELETON:
-            keys.update(f"s:{primary[:i]}{primary[i + 1 :]}" for i in range(len(primary)))
     for a, b in combinations(sorted(set(primaries)), 2):
         keys.add(f"p:{a}+{b}")
     if not keys and parsed.parts:  # a name of initials or particles only: key it as written
         keys.add("w:" + "".join(p.forms[0] for p in parsed.parts))
     return keys
+
+
+@lru_cache(maxsize=1_000_000)
+def _part_keys(part: Part) -> tuple[tuple[str, ...], str]:
+    """One part's keys (its skeletons, the part as written, the primary skeleton less one
+    consonant) and its primary skeleton ("" when it has none). Parts are made once per
+    distinct text (`read_part` is cached) and hashed by identity, so a register of many
+    persons sharing given names and surnames makes each part's keys once (and keeps them
+    as a tuple, smaller than a set)."""
+    skeletons = [k for k in part.keys if k]
+    if not skeletons:
+        return (), ""
+    keys = {f"s:{k}" for k in skeletons}
+    token = whole_name_form(part.original)
+    if len(token) >= MIN_TOKEN_KEY and " " not in token:
+        keys.add(f"t:{token}")
+    primary = skeletons[0]
+    if len(primary) >= MIN_DELETION_SKELETON:
+        keys.update(f"s:{primary[:i]}{primary[i + 1 :]}" for i in range(len(primary)))
+    return tuple(keys), primary  # a tuple: a third of a set's memory, kept per part
 
 
 def blocking_keys(names: Iterable[str]) -> set[str]:
