@@ -3,6 +3,7 @@ search by a person's name is itself audited as a consultation."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,6 +19,8 @@ from judicare.requests.models import (
     PersonNameRow,
     RequestPersonRow,
     RequestRow,
+    RequestStatusCountRow,
+    pending_status_counts,
 )
 from judicare.requests.read_models import request_summary
 from judicare.requests.service import fold
@@ -258,19 +261,30 @@ def _reasons(name: dict) -> list[str]:
 
 
 def status_counts(session: Session, principal: Principal) -> dict[str, int]:
-    """How many requests I may see are in each status."""
+    """How many requests I may see are in each status: `visible_to` in two disjoint parts,
+    my authority's (its counts, kept on every write: `RequestStatusCountRow`, with this
+    transaction's changes not written yet) and those of other authorities assigned to me
+    (counted: a few)."""
     authorize(principal, Permission.REQUEST_READ)
-    # `visible_to` in two disjoint parts: my authority's (counted from its index alone),
-    # and those of other authorities assigned to me.
-    own = RequestRow.authority_id == principal.authority_id
+    own = principal.authority_id
+    counts: Counter[str] = Counter()
+    for status, count in session.execute(
+        select(RequestStatusCountRow.status, RequestStatusCountRow.requests).where(
+            RequestStatusCountRow.authority_id == own
+        )
+    ).all():
+        counts[status] += count
+    for (authority, status), change in pending_status_counts(session).items():
+        if authority == own:
+            counts[status] += change
     assigned = select(AssignmentRow.request_id).where(AssignmentRow.user_id == principal.user_id)
-    counts: dict[str, int] = {}
-    for condition in (own, ~own & RequestRow.id.in_(assigned)):
-        for status, count in session.execute(
-            select(RequestRow.status, func.count()).where(condition).group_by(RequestRow.status)
-        ).all():
-            counts[status] = counts.get(status, 0) + count
-    return counts
+    for status, count in session.execute(
+        select(RequestRow.status, func.count())
+        .where(RequestRow.authority_id != own, RequestRow.id.in_(assigned))
+        .group_by(RequestRow.status)
+    ).all():
+        counts[status] += count
+    return {status: count for status, count in counts.items() if count > 0}
 
 
 def deadlines(session: Session, principal: Principal, *, today: date, horizon: date) -> dict:
