@@ -136,7 +136,11 @@ def list_requests(
     if filters.q:
         for word in fold(filters.q).split()[:8]:
             query = query.where(RequestRow.search_text.like(f"%{_escape(word)}%", escape="\\"))
-    total, capped = _total(session, query, filters)
+    total, capped = (
+        _total(session, query, filters)
+        if filters.count_limit is not None or not _by_status_only(filters)
+        else (_counted(session, principal, filters.status), False)
+    )
     column = SORTS.get(filters.sort, SORTS["received"])()
     first = column.desc() if filters.descending else column.asc()
     if filters.sort == "deadline":  # none: last (the stored earliest deadline, indexed:
@@ -192,6 +196,22 @@ def _total(session: Session, query, filters: RequestFilters) -> tuple[int, bool]
     ids = query.with_only_columns(RequestRow.id).limit(most + 1).subquery()
     counted = session.scalar(select(func.count()).select_from(ids)) or 0
     return min(counted, most), counted > most
+
+
+def _by_status_only(filters: RequestFilters) -> bool:
+    """No condition but (perhaps) the status: the list's exact total is in the kept counts."""
+    return not (
+        filters.state or filters.kind or filters.person or filters.q
+        or filters.requesting_reference or filters.overdue is not None
+        or filters.due_within is not None or filters.assignee is not None
+    )  # fmt: skip
+
+
+def _counted(session: Session, principal: Principal, status: RequestStatus | None) -> int:
+    """The exact number of requests I may see (in `status`), from the dashboard's counts
+    rather than counting every request under need-to-know's `OR`."""
+    counts = status_counts(session, principal)
+    return counts.get(status.value, 0) if status else sum(counts.values())
 
 
 PERSON_MATCH_LIMIT = 200  # requests found by the person engine for one name, at most
