@@ -85,12 +85,14 @@ def _check(api, readers) -> dict[tuple[str, str], dict[str, int]]:
     return seen
 
 
-READERS = [("officer", OWN), ("officer", OTHER), ("supervisor", OWN), ("reviewer", OTHER)]
+READERS = [("officer", OWN), ("officer", OTHER), ("supervisor", OWN), ("legal_reviewer", OTHER)]
 
 
 def _assign_across(api, request_id: int, role: str, authority: str) -> None:
     with api.app.unit_of_work() as uow:
-        uow.session.add(AssignmentRow(request_id=request_id, user_id=api.user_ids[(role, authority)]))
+        uow.session.add(
+            AssignmentRow(request_id=request_id, user_id=api.user_ids[(role, authority)])
+        )
         uow.commit()
 
 
@@ -98,12 +100,12 @@ def _assign_across(api, request_id: int, role: str, authority: str) -> None:
 # {status: change}), relative to the step before.
 STEPS = [
     ("create own", {("officer", OWN): {"received": 1}, ("supervisor", OWN): {"received": 1}}),
-    ("create other", {("officer", OTHER): {"received": 1}, ("reviewer", OTHER): {"received": 1}}),
+    ("create other", {("officer", OTHER): {"received": 1}, ("legal_reviewer", OTHER): {"received": 1}}),
     ("register own", {("officer", OWN): {"received": -1, "registered": 1},
                       ("supervisor", OWN): {"received": -1, "registered": 1}}),
     ("assign other to own officer", {("officer", OWN): {"received": 1}}),
     ("withdraw other", {("officer", OTHER): {"received": -1, "withdrawn": 1},
-                        ("reviewer", OTHER): {"received": -1, "withdrawn": 1},
+                        ("legal_reviewer", OTHER): {"received": -1, "withdrawn": 1},
                         ("officer", OWN): {"received": -1, "withdrawn": 1}}),
     ("withdraw own", {("officer", OWN): {"registered": -1, "withdrawn": 1},
                       ("supervisor", OWN): {"registered": -1, "withdrawn": 1}}),
@@ -124,8 +126,9 @@ def test_each_write_changes_the_counts_as_expected_and_as_the_old_query(api):
         elif step == "assign other to own officer":
             _assign_across(api, made["other"], "officer", OWN)
         elif step == "withdraw other":
-            version = api.client.get(f"/api/v1/requests/{made['other']}",
-                                     headers=api.headers("supervisor", OTHER)).headers["etag"]
+            version = api.client.get(
+                f"/api/v1/requests/{made['other']}", headers=api.headers("supervisor", OTHER)
+            ).headers["etag"]
             moved = api.client.post(
                 f"/api/v1/requests/{made['other']}/transitions",
                 json={"status": "withdrawn", "reasons": "withdrawn by the requesting state"},
@@ -173,8 +176,10 @@ def test_unflushed_and_uncommitted_writes_are_read_a_rollback_forgets_them(api):
         _bare_request(session, "T-COUNTS-ROLLBACK", OWN, "accepted", creator)
         session.flush()
         assert queries.status_counts(session, who) == _as_before(session, who)
-        assert queries.status_counts(session, who).get("accepted", 0) == start.get("accepted", 0) + 1
-        uow.rollback()
+        assert (
+            queries.status_counts(session, who).get("accepted", 0) == start.get("accepted", 0) + 1
+        )
+        session.rollback()
     _check(api, READERS)
     with api.app.unit_of_work() as uow:
         row = _bare_request(uow.session, "T-COUNTS-ORM", OWN, "accepted", creator)
@@ -257,9 +262,9 @@ def test_the_migration_counts_what_was_registered_before(app):
     with app.unit_of_work() as uow:
         assert _stored(uow.session) == _recounted(uow.session)
         assert {k: v for k, v in _stored(uow.session).items() if k[0] == "MIG-CA"} == {
-            ("MIG-CA", "received"): 2, ("MIG-CA", "accepted"): 1
+            ("MIG-CA", "received"): 2,
+            ("MIG-CA", "accepted"): 1,
         }
-
 
 
 @pytest.mark.parametrize("status", [None, "received", "registered", "withdrawn", "executed"])

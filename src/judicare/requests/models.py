@@ -285,7 +285,7 @@ def _keep_next_due(session: Session, _context) -> None:
 class RequestStatusCountRow(Base):
     """How many requests of each authority are in each status (migration 0049): what the
     dashboard reads for the reader's own authority instead of counting every request. Kept
-    by `_count_request_writes` and `_write_status_counts` below (at commit)."""
+    by the mapper hooks below, written by `_write_status_counts` (at commit)."""
 
     __tablename__ = "request_status_counts"
 
