@@ -451,6 +451,16 @@ def _document_pool(app: App) -> list[tuple[str, int, str]]:
     return pool
 
 
+def _count_requests(connection: Connection, rows: dict[str, list[tuple]]) -> None:
+    """The batch's requests added to their authority's status counts, as the ORM keeps
+    them (`judicare.requests.models.add_status_counts`)."""
+    from judicare.requests.models import add_status_counts
+
+    columns = COLUMNS["requests"]
+    owner, status = columns.index("authority_id"), columns.index("status")
+    add_status_counts(connection, Counter((row[owner], row[status]) for row in rows["requests"]))
+
+
 def _count_postings(connection: Connection, rows: dict[str, list[tuple]]) -> None:
     """The batch's entries, blocking keys and trigrams added to their counts, as the
     persons' service keeps them (`judicare.persons.service.count_postings`)."""
@@ -499,6 +509,7 @@ def generate(
             counters = _counters(connection)
             rows = generator.batch(size, counters, done, count)
             _write(connection, rows)
+            _count_requests(connection, rows)
             _count_postings(connection, rows)
         for table, values in rows.items():
             totals[table] += len(values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -20,6 +21,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from judicare.db.base import Base, utcnow
@@ -52,7 +56,8 @@ class RequestRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"))
+    # status and authority: their old values known at a flush (`_count_updated`)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"), active_history=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
     direction: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(40))
@@ -80,7 +85,7 @@ class RequestRow(Base):
     legal_basis_answer: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # extradition and provisional arrest: `schemas.ExtraditionIn`, as given (migration 0029)
     extradition: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(24), active_history=True)
     received_on: Mapped[date] = mapped_column(Date)
     request_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # as written on it
     requested_execution_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -275,3 +280,108 @@ def _keep_next_due(session: Session, _context) -> None:
         loaded = session.identity_map.get(key)
         if loaded is not None:
             session.expire(loaded, ["next_due"])
+
+
+class RequestStatusCountRow(Base):
+    """How many requests of each authority are in each status (migration 0049): what the
+    dashboard reads for the reader's own authority instead of counting every request. Kept
+    by the mapper hooks below, written by `_write_status_counts` (at commit)."""
+
+    __tablename__ = "request_status_counts"
+
+    authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer)
+
+
+# The counts change with the requests, in the same transaction, but are written only when it
+# commits (a `before_commit` hook), as the persons' counts are (`persons.service._PENDING`):
+# every registration of an authority adds to the same row, so writing it at once would lock
+# that row until the end of the transaction and serialise the authority's registrations
+# behind the slowest (and two transactions writing two rows in opposite orders would wait
+# for each other forever). Until then `pending_status_counts` gives what the session has
+# not written yet, which `queries.status_counts` adds to what it reads.
+_STATUS_PENDING = "judicare.request_status_counts"
+
+
+def pending_status_counts(session: Session) -> Counter[tuple[str, str]]:
+    """This transaction's changes to the status counts not written yet, by (authority,
+    status)."""
+    pending = session.info.get(_STATUS_PENDING)
+    if pending is None:
+        pending = session.info[_STATUS_PENDING] = Counter()
+    return pending
+
+
+def _before(request: RequestRow) -> tuple[str, str]:
+    """The (authority, status) the request had before the flush writing it (the columns are
+    mapped with `active_history`: the old value is known even when it was not loaded)."""
+    state = inspect(request)
+    authority = state.attrs.authority_id.history.deleted
+    status = state.attrs.status.history.deleted
+    return (authority[0] if authority else request.authority_id,
+            status[0] if status else request.status)  # fmt: skip
+
+
+@event.listens_for(RequestRow, "after_insert")
+def _count_inserted(_mapper, _connection, request: RequestRow) -> None:
+    session = inspect(request).session
+    if session is not None:
+        pending_status_counts(session)[(request.authority_id, request.status)] += 1
+
+
+@event.listens_for(RequestRow, "after_update")
+def _count_updated(_mapper, _connection, request: RequestRow) -> None:
+    """Moved to another status (or authority): the old one loses it, the new one gains it."""
+    session = inspect(request).session
+    old, new = _before(request), (request.authority_id, request.status)
+    if session is not None and old != new:
+        pending = pending_status_counts(session)
+        pending[old] -= 1
+        pending[new] += 1
+
+
+@event.listens_for(RequestRow, "after_delete")
+def _count_deleted(_mapper, _connection, request: RequestRow) -> None:
+    session = inspect(request).session
+    if session is not None:
+        pending_status_counts(session)[_before(request)] -= 1
+
+
+def add_status_counts(executor: Session | Connection, added: Counter[tuple[str, str]]) -> None:
+    """Add `added` to the stored counts (a row for a pair not counted yet), in key order: two
+    transactions writing the same rows lock them in the same order."""
+    rows = [
+        {"authority_id": authority, "status": status, "requests": n}
+        for (authority, status), n in sorted(added.items())
+        if n
+    ]
+    if not rows:
+        return
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    table = RequestStatusCountRow.__table__
+    upsert = (postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert)(table)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["authority_id", "status"],
+        set_={"requests": table.c.requests + upsert.excluded.requests},
+    )
+    executor.execute(upsert, rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_status_counts(session: Session) -> None:
+    """Write the transaction's count changes just before it commits (see `_STATUS_PENDING`);
+    the changes still in the session are flushed first (the commit would flush them only
+    after this hook)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    pending = session.info.pop(_STATUS_PENDING, None)
+    if pending:
+        add_status_counts(session, pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_status_counts(session: Session, transaction) -> None:
+    """A transaction that ends without committing takes its count changes with it."""
+    if transaction.parent is None:
+        session.info.pop(_STATUS_PENDING, None)

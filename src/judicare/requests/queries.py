@@ -3,6 +3,7 @@ search by a person's name is itself audited as a consultation."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,6 +19,8 @@ from judicare.requests.models import (
     PersonNameRow,
     RequestPersonRow,
     RequestRow,
+    RequestStatusCountRow,
+    pending_status_counts,
 )
 from judicare.requests.read_models import request_summary
 from judicare.requests.service import fold
@@ -133,7 +136,11 @@ def list_requests(
     if filters.q:
         for word in fold(filters.q).split()[:8]:
             query = query.where(RequestRow.search_text.like(f"%{_escape(word)}%", escape="\\"))
-    total, capped = _total(session, query, filters)
+    total, capped = (
+        _total(session, query, filters)
+        if filters.count_limit is not None or not _by_status_only(filters)
+        else (_counted(session, principal, filters.status), False)
+    )
     column = SORTS.get(filters.sort, SORTS["received"])()
     first = column.desc() if filters.descending else column.asc()
     if filters.sort == "deadline":  # none: last (the stored earliest deadline, indexed:
@@ -189,6 +196,22 @@ def _total(session: Session, query, filters: RequestFilters) -> tuple[int, bool]
     ids = query.with_only_columns(RequestRow.id).limit(most + 1).subquery()
     counted = session.scalar(select(func.count()).select_from(ids)) or 0
     return min(counted, most), counted > most
+
+
+def _by_status_only(filters: RequestFilters) -> bool:
+    """No condition but (perhaps) the status: the list's exact total is in the kept counts."""
+    return not (
+        filters.state or filters.kind or filters.person or filters.q
+        or filters.requesting_reference or filters.overdue is not None
+        or filters.due_within is not None or filters.assignee is not None
+    )  # fmt: skip
+
+
+def _counted(session: Session, principal: Principal, status: RequestStatus | None) -> int:
+    """The exact number of requests I may see (in `status`), from the dashboard's counts
+    rather than counting every request under need-to-know's `OR`."""
+    counts = status_counts(session, principal)
+    return counts.get(status.value, 0) if status else sum(counts.values())
 
 
 PERSON_MATCH_LIMIT = 200  # requests found by the person engine for one name, at most
@@ -258,19 +281,30 @@ def _reasons(name: dict) -> list[str]:
 
 
 def status_counts(session: Session, principal: Principal) -> dict[str, int]:
-    """How many requests I may see are in each status."""
+    """How many requests I may see are in each status: `visible_to` in two disjoint parts,
+    my authority's (its counts, kept on every write: `RequestStatusCountRow`, with this
+    transaction's changes not written yet) and those of other authorities assigned to me
+    (counted: a few)."""
     authorize(principal, Permission.REQUEST_READ)
-    # `visible_to` in two disjoint parts: my authority's (counted from its index alone),
-    # and those of other authorities assigned to me.
-    own = RequestRow.authority_id == principal.authority_id
+    own = principal.authority_id
+    counts: Counter[str] = Counter()
+    for status, count in session.execute(
+        select(RequestStatusCountRow.status, RequestStatusCountRow.requests).where(
+            RequestStatusCountRow.authority_id == own
+        )
+    ).all():
+        counts[status] += count
+    for (authority, status), change in pending_status_counts(session).items():
+        if authority == own:
+            counts[status] += change
     assigned = select(AssignmentRow.request_id).where(AssignmentRow.user_id == principal.user_id)
-    counts: dict[str, int] = {}
-    for condition in (own, ~own & RequestRow.id.in_(assigned)):
-        for status, count in session.execute(
-            select(RequestRow.status, func.count()).where(condition).group_by(RequestRow.status)
-        ).all():
-            counts[status] = counts.get(status, 0) + count
-    return counts
+    for status, count in session.execute(
+        select(RequestRow.status, func.count())
+        .where(RequestRow.authority_id != own, RequestRow.id.in_(assigned))
+        .group_by(RequestRow.status)
+    ).all():
+        counts[status] += count
+    return {status: count for status, count in counts.items() if count > 0}
 
 
 def deadlines(session: Session, principal: Principal, *, today: date, horizon: date) -> dict:

@@ -35,6 +35,7 @@ from judicare.requests.models import (
     PersonNameRow,
     RequestPersonRow,
     RequestRow,
+    pending_status_counts,
 )
 from judicare.requests.read_models import request_detail
 from judicare.requests.schemas import RequestCreate
@@ -150,6 +151,8 @@ def _insert_request(session: Session, row: RequestRow) -> None:
     row.version = 1  # the first version (RequestRow's version_id_col)
     row.next_due = min((d.due for d in row.deadlines), default=None)  # the list's sort key
     row.id = _insert(session, [row], returning=True)[0]
+    # counted as a flush would count it (`models.pending_status_counts`, written at commit)
+    pending_status_counts(session)[(row.authority_id, row.status)] += 1
     for part in (*row.measures, *row.deadlines, *row.persons):
         part.request_id = row.id
     _insert(session, row.measures)
