@@ -244,7 +244,7 @@ def test_concurrent_registrations_are_both_counted(app):
 
 
 def test_the_migration_counts_what_was_registered_before(app):
-    """0049 fills the counts from the requests already there: down to 0040 and up again."""
+    """0049 fills the counts from the requests already there: down to 0046 and up again."""
     from alembic import command
 
     from judicare.db.migrate import alembic_config
@@ -257,7 +257,7 @@ def test_the_migration_counts_what_was_registered_before(app):
             _bare_request(uow.session, f"T-MIG-{n}", "MIG-CA", status, user.id)
         uow.commit()
     config = alembic_config(app.engine)
-    command.downgrade(config, "0040")
+    command.downgrade(config, "0046")
     command.upgrade(config, "0049")
     with app.unit_of_work() as uow:
         assert _stored(uow.session) == _recounted(uow.session)

@@ -6,7 +6,7 @@ already registered and kept from then on by `judicare.requests.models` (each ins
 status change or deletion of a request flushed, written when its transaction commits).
 
 Revision ID: 0049
-Revises: 0040
+Revises: 0046
 Create Date: 2026-12-06 05:20:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0049"
-down_revision = "0040"
+down_revision = "0046"
 branch_labels = None
 depends_on = None
 
