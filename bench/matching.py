@@ -332,16 +332,11 @@ def scale_rows(
     records = list(synthetic_records(size, rng))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started, cpu_started = time.perf_counter(), time.process_time()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     index = PersonIndex()
     with console.status(f"Building the index of {size:,} synthetic persons…"):
         index.add_all(records)
     build = time.perf_counter() - started
     build_cpu = time.process_time() - cpu_started
-    # the worker processes that read the name parts (`add_all`), once they have ended
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    workers_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
-    workers_mb = after.ru_maxrss / 1024
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     walls, cpus, found = [], [], 0
     base_walls, base_cpus, base_found = [], [], 0
@@ -393,9 +388,8 @@ def scale_rows(
             f"p99 {_range([c[1] for c in cpus])} ms"
         ),
         _note_row(
-            f"  build {build:.1f} s (CPU {build_cpu:.1f} s here, {workers_cpu:.1f} s in "
-            f"workers); peak RSS {peak_mb:,.0f} MB (records alone {before / 1024:,.0f} MB; "
-            f"largest worker {workers_mb:,.0f} MB)"
+            f"  build {build:.1f} s (CPU {build_cpu:.1f} s); peak RSS {peak_mb:,.0f} MB "
+            f"(records alone {before / 1024:,.0f} MB)"
         ),
         *baseline,
     ]

@@ -23,7 +23,6 @@ The postings are compact arrays of record slots; a removed record leaves its slo
 
 from __future__ import annotations
 
-import gc
 import heapq
 import math
 import multiprocessing as mp
@@ -158,13 +157,9 @@ class PersonIndex:
             names = list(dict.fromkeys(n for r in records for n in r.names))
             size = max(1, -(-len(names) // (workers * 4)))
             chunks = [names[i : i + size] for i in range(0, len(names), size)]
-            gc.freeze()  # the workers' collections leave the parent's pages shared
-            try:
-                with mp.get_context("fork").Pool(workers) as pool:
-                    for forms in pool.imap_unordered(_read_forms, chunks):
-                        prime_forms(forms)
-            finally:
-                gc.unfreeze()
+            with mp.get_context("fork").Pool(workers) as pool:
+                for forms in pool.imap_unordered(_read_forms, chunks):
+                    prime_forms(forms)
         try:
             for record in records:
                 self.add(record)
