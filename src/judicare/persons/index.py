@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import multiprocessing as mp
-import os
 from array import array
 from collections.abc import Collection, Iterable
 from dataclasses import replace
@@ -48,7 +46,6 @@ from .fallback import (
 )
 from .keys import blocking_keys, parsed_keys
 from .names import ParsedName
-from .parts import FormsTable, clear_primed, prime_forms, record_forms
 from .scoring import (
     CONFLICT_COST,
     DEFAULT_THRESHOLD,
@@ -69,8 +66,6 @@ FULL_READ = 1_000
 FALLBACK_POOL = 400
 NGRAM_TOP = 20
 NGRAM_BUDGET = 4_000
-# records from which `add_all` reads the name parts' forms in worker processes
-PARALLEL_READING = 50_000
 # records with evidence from which `most_evidence` ranks in numpy rather than with `heapq`
 NUMPY_RANKING = 1_000
 
@@ -144,27 +139,9 @@ class PersonIndex:
                 bucket.append(slot)
         self._size += 1
 
-    def add_all(self, records: Iterable[PersonRecord], *, workers: int | None = None) -> None:
-        """File many records. With `PARALLEL_READING` records or more and more than one
-        core (or `workers` given), the Latin forms of the records' name parts (ICU's
-        transforms, the learned readings: most of the cost) are first read in worker
-        processes, over the distinct names, then filed here as `add` files them: the
-        forms are a pure function of the part, so the index is the same."""
-        records = list(records)
-        if workers is None:
-            workers = (os.cpu_count() or 1) if len(records) >= PARALLEL_READING else 1
-        if workers > 1 and "fork" in mp.get_all_start_methods():
-            names = list(dict.fromkeys(n for r in records for n in r.names))
-            size = max(1, -(-len(names) // (workers * 4)))
-            chunks = [names[i : i + size] for i in range(0, len(names), size)]
-            with mp.get_context("fork").Pool(workers) as pool:
-                for forms in pool.imap_unordered(_read_forms, chunks):
-                    prime_forms(forms)
-        try:
-            for record in records:
-                self.add(record)
-        finally:
-            clear_primed()
+    def add_all(self, records: Iterable[PersonRecord]) -> None:
+        for record in records:
+            self.add(record)
 
     def remove(self, register: str, id: str) -> bool:
         """Take a record out; say whether it was there."""
@@ -352,13 +329,6 @@ class PersonIndex:
                 out.append(candidate)
         out.sort(key=lambda c: (-c.score, facts[(c.register, c.id)], c.register, c.id))
         return out
-
-
-def _read_forms(names: list[str]) -> FormsTable:
-    """In a worker of `add_all`: read `names` and return the Latin forms of their parts."""
-    forms = record_forms()
-    parse_names(tuple(names))
-    return forms
 
 
 def key_walk(

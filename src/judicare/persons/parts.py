@@ -70,49 +70,6 @@ def read_part(original: str, script: str, systems: tuple[str, ...]) -> Part | No
     """Every Latin reading of one part, with its skeletons and role."""
     if original.isdigit() or _ORDINAL.match(original):
         return _number_part(original)
-    key = (original, script, systems)
-    found = _PRIMED.get(key)
-    if found is None:
-        found = latin_forms(original, script, systems)
-        if _RECORDING is not None and script != "LATIN":  # a Latin part is cheap to read
-            _RECORDING[key] = found
-    forms, form_systems = found
-    if not forms:
-        return _unromanised_part(original)
-    glyphs = _glyphs(original) if script in SYLLABIC_SCRIPTS else ""
-    return make_part(original, forms, form_systems, glyphs=glyphs)
-
-
-# The Latin forms of parts read ahead, in other processes (`prime_forms`), and, in such a
-# process, those it reads (`record_forms`): see `latin_forms`.
-FormsTable = dict[tuple[str, str, tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]]
-_PRIMED: FormsTable = {}
-_RECORDING: FormsTable | None = None
-
-
-def record_forms() -> FormsTable:
-    """From now on, keep the Latin forms of every part read in this process (a worker of
-    `PersonIndex.add_all`); the dictionary returned fills as parts are read."""
-    global _RECORDING
-    _RECORDING = {}
-    return _RECORDING
-
-
-def prime_forms(forms: FormsTable) -> None:
-    """Parts' Latin forms read elsewhere (by `latin_forms`, a pure function of its
-    arguments), used by `read_part` instead of reading them again until `clear_primed`."""
-    _PRIMED.update(forms)
-
-
-def clear_primed() -> None:
-    _PRIMED.clear()
-
-
-def latin_forms(
-    original: str, script: str, systems: tuple[str, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The Latin forms of a part and the system of each, in order (none when nothing reads
-    it): the costly part of `read_part` (ICU's transforms, the learned readings)."""
     if script == "LATIN":
         raw = [(original, "as written")]
     else:
@@ -131,7 +88,10 @@ def latin_forms(
         f = _PARTICLE_CANON.get(f, f)
         if f and f not in forms:
             forms[f] = system
-    return tuple(forms), tuple(forms.values())
+    if not forms:
+        return _unromanised_part(original)
+    glyphs = _glyphs(original) if script in SYLLABIC_SCRIPTS else ""
+    return make_part(original, tuple(forms), tuple(forms.values()), glyphs=glyphs)
 
 
 _LEARNED_SYSTEMS = frozenset(LEARNED_SYSTEMS.values())
