@@ -152,16 +152,16 @@ def engine_reader(bind):
         return None
     reader = _READERS.get(bind)
     if reader is None:
-        if bind.dialect.name == "sqlite":
-            options = {"check_same_thread": False, "timeout": 60}
-            reader = create_engine(
-                bind.url, poolclass=NullPool, hide_parameters=True, connect_args=options
-            )
-        else:  # a pool of its own, kept small: `AuditAnchor` reads under its process lock
-            reader = create_engine(
-                bind.url, pool_size=1, max_overflow=1, pool_timeout=60, pool_pre_ping=True,
-                hide_parameters=True,
-            )  # fmt: skip
+        # No pool: a pooled connection would outlive the application's engine (nothing
+        # disposes of this one), and every application a process makes and drops would
+        # keep a server connection open until PostgreSQL refuses new clients.
+        options = {"check_same_thread": False, "timeout": 60}
+        reader = create_engine(
+            bind.url,
+            poolclass=NullPool,
+            hide_parameters=True,
+            connect_args=options if bind.dialect.name == "sqlite" else {},
+        )
         _READERS[bind] = reader
 
     def read(first: int, last: int) -> list[str]:
