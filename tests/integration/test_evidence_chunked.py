@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
-import time
 import tracemalloc
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from sqlalchemy import select
 
 from judicare.app import create_app
 from judicare.audit.models import AuditEventRow
+from judicare.db.base import as_utc
 from judicare.evidence import archives, service
 from judicare.evidence.custody import EventKind
 from judicare.evidence.models import EvidenceItemRow
@@ -48,6 +47,8 @@ from tests.integration.exchange_nodes import (
     routed,
     two_node_databases,
 )
+from tests.integration.exchange_workers import working
+from tests.waiting import eventually
 
 UPLOAD_LIMIT = 256_000  # bytes one upload may carry on both nodes
 CHUNK_BYTES = 2 * CHUNK  # 128 KiB of plaintext per chunk
@@ -514,35 +515,33 @@ def test_memory_stays_bounded_when_the_receiver_cuts_finer(nodes):
 def test_a_transfer_longer_than_the_claim_is_not_posted_twice_by_its_worker(nodes):
     """The pipelined worker claims due messages every second; a bag still uploading when its
     claim runs out (here the clock jumps past it during the first chunk) is claimed again,
-    renewing the claim, but its chunks and envelope are posted once."""
+    renewing the claim, but its chunks and envelope are posted once. The first chunk waits
+    until the worker has claimed the bag again (its claim renewed past the jump)."""
     a, b, transport = nodes
     _, who_b, _, incoming, _ = _setup(nodes, sizes=(900_000,))
     out = _send_bag(b, who_b, incoming)
     status, put = transport.chunk_handlers[a.endpoint]
-    slowed: list[int] = []
+    renewed: list[datetime] = []
+
+    def claimed_after(moment: datetime) -> datetime | None:
+        until = as_utc(_answer(b).next_attempt_at)
+        return until if until > moment else None
 
     def slow(m, at, index, chunks, headers):
-        if not slowed:
-            slowed.append(index)
+        if not renewed:
             b.clock[0] += timedelta(seconds=10 * b.app.settings.exchange_claim_seconds)
-            time.sleep(2.5)  # the worker's loop looks for due messages at least twice
+            jumped = b.clock[0]
+            renewed.append(eventually(lambda: claimed_after(jumped),
+                                      "the worker claims the uploading bag again"))  # fmt: skip
         return put(m, at, index, chunks, headers)
 
     transport.chunk_handlers[a.endpoint] = (status, slow)
-    deliverer = Deliverer(b.app, b.node, transport, seed=1)
-    stop = threading.Event()
-    worker = threading.Thread(target=deliverer.run, args=(stop,))
-    worker.start()
-    try:
-        deadline = time.monotonic() + 60
-        while _answer(b).status == "pending" and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        worker.join(timeout=30)
-        deliverer.close()
+    with working(Deliverer(b.app, b.node, transport, seed=1)):
+        eventually(lambda: _answer(b).status != "pending", "the bag is settled")
     assert _answer(b).status == "delivered", _answer(b).last_error
     indexes = [i for (_, m, _, i) in transport.chunks_put if m == out.message_id]
     assert sorted(indexes) == list(range(out.attachments[0]["chunks"]))  # each once
+    claim = timedelta(seconds=b.app.settings.exchange_claim_seconds)
+    assert renewed == [b.clock[0] + claim]  # claimed again at the jumped clock
     with a.app.unit_of_work() as uow:
         assert uow.session.get(InboxRow, out.message_id).duplicates == 0

@@ -6,8 +6,6 @@ without the batch inbox gets single posts."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 
 import httpx
@@ -39,6 +37,8 @@ from judicare.exchange.transport import (
     unframe_answers,
 )
 from tests.integration.exchange_nodes import NodeUnderTest, _count, _tags
+from tests.integration.exchange_workers import wait_idle, watched, working
+from tests.waiting import eventually
 
 
 class Recording(TestClient):
@@ -169,26 +169,19 @@ def test_a_node_without_the_batch_inbox_gets_single_posts(pair):
 
 
 def test_the_worker_is_woken_by_a_queued_message_and_settles_what_it_posted(pair):
+    """With a 60 s poll, messages queued into an idle worker are posted at once: the commit
+    that queued them wakes it (the node's outbox signal)."""
     a, b, _ = pair
     a.app.settings = a.app.settings.model_copy(update={"exchange_poll_seconds": 60.0})
     a.node.settings = a.app.settings
+    watched(a)
     transport, _ = _http_to(b)
     deliverer = Deliverer(a.app, a.node, transport, seed=1)
-    stop = threading.Event()
-    worker = threading.Thread(target=deliverer.run, args=(stop,))
-    worker.start()
-    try:
-        time.sleep(0.2)  # the worker found nothing and waits (a 60 s poll)
+    with working(deliverer):
+        wait_idle(deliverer)  # the worker found nothing and waits (a 60 s poll)
         _queue(a, 40)  # committed here: the worker wakes without its poll
-        deadline = time.monotonic() + 50  # a slow machine's margin, still under the poll
-        while _count(a, ReceiptRow) < 40 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        worker.join(timeout=30)
-        deliverer.close()
-    assert not worker.is_alive()
-    assert _count(a, ReceiptRow) == 40
+        eventually(lambda: _count(a, ReceiptRow) == 40, "40 receipts before the 60 s poll",
+                   timeout=50)  # fmt: skip
     assert _count(a, OutboxRow, OutboxRow.status == "pending") == 0
     assert _count(b, InboxRow) == 40
 
@@ -202,37 +195,21 @@ def test_a_message_queued_by_another_process_wakes_the_worker(pair, database_url
     poll = 60.0 if postgres else 0.2
     a.app.settings = a.app.settings.model_copy(update={"exchange_poll_seconds": poll})
     a.node.settings = a.app.settings
+    watched(a)
     other_app = create_app(a.app.settings, clock=a.app.clock, file_store=a.app.file_store)
     other = NodeUnderTest(other_app, node_for(other_app, a.store), a.store, a.endpoint, a.clock)
     assert other.node.outbox_signal is not a.node.outbox_signal  # no wake within a process
     transport, _ = _http_to(b)
     deliverer = Deliverer(a.app, a.node, transport, seed=1)
-    stop = threading.Event()
-    worker = threading.Thread(target=deliverer.run, args=(stop,))
-    worker.start()
     try:
-        if postgres:
-            deadline = time.monotonic() + 30
-            while deliverer.listener is None and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert deliverer.listener is not None
-            assert deliverer.listener.listening.wait(30)
-        else:
-            assert deliverer.listener is None
-        time.sleep(0.3)  # the worker found nothing and waits for its poll
-        queued = time.monotonic()
-        _queue(other, 5)
-        deadline = queued + 50  # a slow machine's margin, still under the 60 s poll
-        while _count(a, ReceiptRow) < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        waited = time.monotonic() - queued
+        with working(deliverer):
+            wait_idle(deliverer)  # listening (PostgreSQL), found nothing, waits for its poll
+            assert (deliverer.listener is not None) == postgres
+            _queue(other, 5)
+            eventually(lambda: _count(a, ReceiptRow) == 5, "5 receipts before the 60 s poll",
+                       timeout=50)  # fmt: skip
     finally:
-        stop.set()
-        worker.join(timeout=30)
-        deliverer.close()
         other_app.dispose()
-    assert not worker.is_alive()
-    assert _count(a, ReceiptRow) == 5 and waited < 50
     assert _count(b, InboxRow) == 5
     if postgres:
         assert not deliverer.listener.is_alive()  # stopped with the worker
@@ -260,22 +237,8 @@ def test_two_pipelined_workers_post_each_message_once(pair):
     a, b, _ = pair
     transport, _ = _http_to(b)
     _queue(a, 60)
-    workers = [Deliverer(a.app, a.node, transport, seed=n) for n in range(2)]
-    stop = threading.Event()
-    threads = [threading.Thread(target=w.run, args=(stop,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while _count(a, ReceiptRow) < 60 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
-        for worker in workers:
-            worker.close()
-    assert _count(a, ReceiptRow) == 60
+    with working(*(Deliverer(a.app, a.node, transport, seed=n) for n in range(2))):
+        eventually(lambda: _count(a, ReceiptRow) == 60, "60 receipts")
     assert _count(b, InboxRow) == 60
     with b.app.unit_of_work() as uow:  # no envelope reached the receiver twice
         assert set(uow.session.scalars(select(InboxRow.duplicates))) == {0}
