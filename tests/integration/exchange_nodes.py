@@ -17,6 +17,7 @@ from judicare.exchange.delivery import Deliverer
 from judicare.exchange.envelopes import make_card
 from judicare.exchange.http import handle_attachment, handle_envelope, node_for
 from judicare.exchange.keys import MemoryKeyStore, NodeIdentity, new_ring
+from judicare.exchange.models import InboxRow
 from judicare.exchange.peers import add_peer
 from judicare.exchange.service import send_request
 from judicare.exchange.transport import MockTransport
@@ -160,6 +161,20 @@ def _send(n: NodeUnderTest, who, request_id: int, peer: str):
         row = send_request(uow.session, n.node, who, request_id, peer, now=n.clock[0], why="test")
         uow.commit()
         return row.message_id
+
+
+def _received_id(n: NodeUnderTest, message_id: str) -> int:
+    """The id of the request that message registered at node `n`."""
+    with n.app.unit_of_work() as uow:
+        return uow.session.get(InboxRow, message_id).request_id
+
+
+def _travelled(a: NodeUnderTest, b: NodeUnderTest, transport, who_a, number: int = 0):
+    """An outgoing request of A sent and delivered to B: (its id at A, its id at B)."""
+    sent = _outgoing(a, who_a, number)
+    message = _send(a, who_a, sent, b.id)
+    _deliver(a, transport)
+    return sent, _received_id(b, message)
 
 
 def _deliver(n: NodeUnderTest, transport, rounds: int = 20):

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from judicare.cli import app as cli
 from judicare.demo import load_demo
+from tests.integration.audit_support import tamper
 
 runner = CliRunner()
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "judicare"
@@ -29,20 +30,6 @@ def _verify(app):
     return runner.invoke(cli, ["audit", "verify", "--db", url, "--json"], catch_exceptions=False)
 
 
-def _tamper(app, *statements: str) -> None:
-    """What an intruder with database rights could do: drop the guard, then edit."""
-    with app.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
-            )
-        else:
-            connection.execute(text("DROP TRIGGER audit_events_no_update"))
-            connection.execute(text("DROP TRIGGER audit_events_no_delete"))
-        for statement in statements:
-            connection.execute(text(statement))
-
-
 def test_an_intact_trail_verifies(audited):
     result = _verify(audited)
     assert result.exit_code == 0, result.output
@@ -57,14 +44,14 @@ def test_the_database_refuses_to_change_or_delete_an_entry(audited):
 
 
 def test_an_altered_entry_is_named(audited):
-    _tamper(audited, "UPDATE audit_events SET why = 'nothing to see' WHERE seq = 5")
+    tamper(audited, "UPDATE audit_events SET why = 'nothing to see' WHERE seq = 5")
     result = _verify(audited)
     assert result.exit_code == 1
     assert "entry 5 was altered" in result.stdout
 
 
 def test_a_deleted_entry_is_named(audited):
-    _tamper(audited, "DELETE FROM audit_events WHERE seq = 7")
+    tamper(audited, "DELETE FROM audit_events WHERE seq = 7")
     result = _verify(audited)
     assert result.exit_code == 1
     assert "entry 7 missing" in result.stdout
@@ -74,7 +61,7 @@ def test_a_deleted_entry_is_named(audited):
 def test_swapped_entries_are_named(audited):
     # Swap the contents of entries 10 and 11 (their sequence numbers stay in place).
     columns = "at, actor, action, tag, subject_type, subject_id, why, details, prev_hash, hash"
-    _tamper(
+    tamper(
         audited,
         f"CREATE TEMPORARY TABLE swap AS SELECT seq, {columns} FROM audit_events WHERE seq IN (10, 11)",
         "DELETE FROM audit_events WHERE seq IN (10, 11)",

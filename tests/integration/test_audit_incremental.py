@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import text
 from typer.testing import CliRunner
 
 from judicare.audit.incremental import mark_path, verify_incremental
 from judicare.audit.service import AuditAction, record
 from judicare.cli import app as cli
+from tests.integration.audit_support import tamper
 
 
 def _write(app, count: int, label: str = "entry") -> None:
@@ -21,19 +21,6 @@ def _write(app, count: int, label: str = "entry") -> None:
                    why="test: incremental verification", at=app.now(),
                    details={"n": number})  # fmt: skip
             uow.commit()
-
-
-def _tamper(app, *statements: str) -> None:
-    with app.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
-            )
-        else:
-            connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
-            connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
-        for statement in statements:
-            connection.execute(text(statement))
 
 
 def _check(app, **options):
@@ -59,7 +46,7 @@ def test_an_entry_altered_after_the_mark_is_found(app):
     _write(app, 2)
     mark = _check(app).mark
     _write(app, 3, "later")
-    _tamper(app, f"UPDATE audit_events SET why = 'nothing happened' WHERE seq = {mark.size + 2}")
+    tamper(app, f"UPDATE audit_events SET why = 'nothing happened' WHERE seq = {mark.size + 2}")
     report = _check(app)
     assert {p.kind for p in report.problems} >= {"altered"}
     assert _check(app).since == mark.size  # the mark did not move past the damage
@@ -69,10 +56,10 @@ def test_a_trail_cut_below_the_mark_or_after_a_checkpoint_is_found(app):
     _write(app, 3)
     mark = _check(app).mark
     _write(app, 2, "later")
-    _tamper(app, f"DELETE FROM audit_events WHERE seq > {mark.size}")
+    tamper(app, f"DELETE FROM audit_events WHERE seq > {mark.size}")
     cut = _check(app)
     assert {p.kind for p in cut.problems} & {"cut", "truncated"}, cut.problems
-    _tamper(app, f"DELETE FROM audit_events WHERE seq >= {mark.size}")
+    tamper(app, f"DELETE FROM audit_events WHERE seq >= {mark.size}")
     below = _check(app)
     assert [p.kind for p in below.problems] == ["rewritten"]
 

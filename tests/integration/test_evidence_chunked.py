@@ -41,9 +41,8 @@ from tests.integration.exchange_nodes import (
     _count,
     _deliver,
     _officer,
-    _outgoing,
-    _send,
     _tags,
+    _travelled,
     routed,
     two_node_databases,
 )
@@ -124,11 +123,7 @@ def _setup(nodes, sizes=(1_500_000, 1_200_000)):
     """A request sent from A to B, and evidence of these sizes gathered and sealed at B."""
     a, b, transport = nodes
     who_a, who_b = _officer(a), _officer(b)
-    sent = _outgoing(a, who_a)
-    message = _send(a, who_a, sent, "NLD-CA")
-    _deliver(a, transport)
-    with b.app.unit_of_work() as uow:
-        incoming = uow.session.get(InboxRow, message).request_id
+    sent, incoming = _travelled(a, b, transport, who_a)
     contents = [os.urandom(size) for size in sizes]  # incompressible, as photographs are
     with b.app.unit_of_work() as uow:
         for n, content in enumerate(contents):

@@ -15,14 +15,15 @@ from judicare.evidence.transmission import send_evidence
 from judicare.exchange.correspondence import send_answer
 from judicare.exchange.models import InboxRow, OutboxRow
 from judicare.requests.models import DocumentRow
-from tests.integration.exchange_nodes import _count, _deliver, _officer, _outgoing, _send, _tags
+from tests.integration.exchange_nodes import (
+    _count,
+    _deliver,
+    _officer,
+    _tags,
+    _travelled,
+)
 
 HERE = service.Custody(where="The Hague, forensic lab", why="execution of the request")
-
-
-def _received_id(node, message_id: str) -> int:
-    with node.app.unit_of_work() as uow:
-        return uow.session.get(InboxRow, message_id).request_id
 
 
 def _gathered(b, who_b, incoming: int, contents: list[bytes]) -> list[dict]:
@@ -46,10 +47,7 @@ def _gathered(b, who_b, incoming: int, contents: list[bytes]) -> list[dict]:
 def _setup(pair):
     a, b, transport = pair
     who_a, who_b = _officer(a), _officer(b)
-    sent = _outgoing(a, who_a)
-    message = _send(a, who_a, sent, "NLD-CA")
-    _deliver(a, transport)
-    incoming = _received_id(b, message)
+    sent, incoming = _travelled(a, b, transport, who_a)
     return a, b, transport, who_a, who_b, sent, incoming
 
 

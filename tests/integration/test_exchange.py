@@ -37,6 +37,7 @@ from tests.integration.exchange_nodes import (
     _outgoing,
     _send,
     _tags,
+    _travelled,
 )
 
 
@@ -97,11 +98,8 @@ def test_received_request_gets_the_receiving_nodes_legal_basis_answer(pair):
 def test_an_answer_comes_back_in_the_same_conversation(pair):
     a, b, transport = pair
     who_a, who_b = _officer(a), _officer(b)
-    request_id = _outgoing(a, who_a)
-    message_id = _send(a, who_a, request_id, "NLD-CA")
-    _deliver(a, transport)
+    request_id, incoming = _travelled(a, b, transport, who_a)
     with b.app.unit_of_work() as uow:
-        incoming = uow.session.get(InboxRow, message_id).request_id
         send_answer(uow.session, b.node, who_b, incoming, "witness heard", now=b.clock[0],
                     why="answer")  # fmt: skip
         uow.commit()

@@ -26,7 +26,7 @@ from judicare.exchange.service import send_message, send_request
 from judicare.requests.models import DocumentRow, RequestLinkRow, RequestRow
 from judicare.requests.schemas import TransitionIn
 from judicare.requests.service import transition_request
-from tests.integration.exchange_nodes import _decided
+from tests.integration.exchange_nodes import _decided, _received_id, _travelled
 from tests.integration.test_exchange import (
     _count,
     _deliver,
@@ -35,11 +35,6 @@ from tests.integration.test_exchange import (
     _send,
     _tags,
 )
-
-
-def _received_id(node, message_id: str) -> int:
-    with node.app.unit_of_work() as uow:
-        return uow.session.get(InboxRow, message_id).request_id
 
 
 def _move(n, who, request_id: int, status: str, commit: bool = True, **decision) -> None:
@@ -55,14 +50,6 @@ def _move(n, who, request_id: int, status: str, commit: bool = True, **decision)
 def _letters(n, who, request_id: int) -> dict:
     with n.app.unit_of_work() as uow:
         return correspondence(uow.session, who, request_id, now=n.clock[0], why="test")
-
-
-def _travelled(a, b, transport, who_a, number: int = 0) -> tuple[int, int]:
-    """An outgoing request of A sent and delivered to B: (its id at A, its id at B)."""
-    sent = _outgoing(a, who_a, number)
-    message = _send(a, who_a, sent, "NLD-CA")
-    _deliver(a, transport)
-    return sent, _received_id(b, message)
 
 
 def _supplement(a, who_a, first: int, transport):
