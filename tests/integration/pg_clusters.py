@@ -13,10 +13,8 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -25,15 +23,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.serving import free_port
+from tests.waiting import eventually
+
 PG_BIN = Path(os.environ.get("JUDICARE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 STANDBY_NAME = "judicare_standby"  # the standby's cluster_name, so its application_name
 SUPERUSER = "postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _unavailable(reason: str) -> None:
@@ -108,15 +103,15 @@ class Pair:
 
     def wait_streaming(self) -> None:
         """Until the primary sees the standby streaming (so synchronous commits can wait)."""
-        for _ in range(600):
+
+        def streaming() -> bool:
             rows = self.primary.execute(
                 "SELECT state, sync_state FROM pg_stat_replication "
                 f"WHERE application_name = '{STANDBY_NAME}'"
             )[0]
-            if rows and rows[0][0] == "streaming":
-                return
-            time.sleep(0.1)
-        raise AssertionError("the standby never started streaming from the primary")
+            return bool(rows) and rows[0][0] == "streaming"
+
+        eventually(streaming, "the standby streams from the primary", every=0.1)
 
 
 @contextmanager

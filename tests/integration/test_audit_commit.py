@@ -8,7 +8,6 @@ for the journal share one signed line. On SQLite and PostgreSQL where storage is
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -21,6 +20,7 @@ from judicare.audit.models import AuditEventRow
 from judicare.audit.service import AuditAction, record, verify_log
 from judicare.requests.models import CaseRow
 from tests.integration.api_support import request_body
+from tests.waiting import eventually
 
 
 def _statements_of(app, action) -> list[str]:
@@ -139,10 +139,8 @@ def test_commits_waiting_for_the_journal_share_one_signed_line(tmp_path):
     with anchor._lock:  # the journal is busy (another thread is writing)
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 120  # how long the threads take to queue: not measured
-        while len(anchor._known) < len(hashes) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(anchor._known) == len(hashes)
+        eventually(lambda: len(anchor._known) == len(hashes), "the five heads queue",
+                   timeout=120)  # fmt: skip
     for thread in threads:
         thread.join()
     lines = anchor.lines()

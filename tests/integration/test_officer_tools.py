@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import socket
 
 import icalendar
 import pytest
@@ -25,6 +24,7 @@ from judicare.notifications.mailer import SmtpMailer
 from judicare.notifications.models import NotificationRow
 from tests.integration.api_support import OTHER, OWN, demo_database
 from tests.integration.web_support import WebUser
+from tests.serving import free_port
 
 
 @pytest.fixture
@@ -88,12 +88,6 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_deadline_reminders_once_each_then_emailed_with_reference_and_link_only(api):
     request = api.create(received_on="2026-11-20", requested_execution_date="2026-11-25")
     officer = api.user_ids[("officer", OWN)]
@@ -109,7 +103,7 @@ def test_deadline_reminders_once_each_then_emailed_with_reference_and_link_only(
     assert ("deadline_near", request["reference"]) in _notices(api, officer)
 
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     server = Controller(inbox, hostname="127.0.0.1", port=port)
     server.start()
     try:
@@ -138,7 +132,7 @@ def test_a_failed_delivery_is_kept_and_retried(api):
         notices.set_address(uow.session, officer, "o@example.org", actor="test", now=api.app.now())
         notices.notify_deadlines(uow.session, today=api.app.clock.today(), now=api.app.now(),
                                  within_days=7)  # fmt: skip
-        down = notices.send_pending(uow.session, SmtpMailer("127.0.0.1", _free_port(), "j@l",
+        down = notices.send_pending(uow.session, SmtpMailer("127.0.0.1", free_port(), "j@l",
                                     timeout=2), base_url="http://x", now=api.app.now())  # fmt: skip
         uow.commit()
         pending = uow.session.scalars(

@@ -193,7 +193,7 @@ def test_the_server_log_configuration_writes_json_and_silences_uvicorns_access_l
 
 def test_readiness_reports_an_unreachable_replica_without_failing(tmp_path):
     from judicare.bootstrap import upgrade_database
-    from tests.integration.pg_clusters import free_port
+    from tests.serving import free_port
 
     replica = f"postgresql://postgres@127.0.0.1:{free_port()}/judicare"  # nothing listens
     app = create_app(

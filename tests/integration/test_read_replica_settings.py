@@ -9,7 +9,7 @@ from judicare.app import FixedClock, create_app
 from judicare.db.freshness import Fallback, ReadFrom
 from judicare.settings import Settings
 from tests.conftest import TODAY
-from tests.integration.pg_clusters import free_port
+from tests.serving import free_port
 
 
 def test_an_unreachable_replica_sends_reads_to_the_primary(tmp_path):

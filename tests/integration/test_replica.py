@@ -25,7 +25,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from types import SimpleNamespace
 
 import httpx
@@ -46,8 +45,10 @@ from judicare.settings import Settings
 from judicare.web.portal_export import export_portal
 from tests.conftest import TODAY
 from tests.integration.api_support import request_body
-from tests.integration.pg_clusters import Pair, free_port, primary_and_standby
+from tests.integration.pg_clusters import Pair, primary_and_standby
 from tests.integration.web_support import WebUser
+from tests.serving import free_port, wait_answering
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 DATABASE = "judicare"
@@ -79,11 +80,10 @@ def _lsn(cluster, function: str) -> str:
 def _wait_standby(pair: Pair, function: str) -> None:
     """Until the standby's `function` LSN (received or replayed) reaches the primary's."""
     target = _lsn(pair.primary, "pg_current_wal_lsn")
-    for _ in range(600):
-        if pair.standby.execute(f"SELECT {function}() >= '{target}'::pg_lsn")[0][0][0]:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the standby's {function} never reached {target}")
+    reached = f"SELECT {function}() >= '{target}'::pg_lsn"
+    eventually(
+        lambda: pair.standby.execute(reached)[0][0][0], f"the standby's {function} reaches {target}"
+    )
 
 
 def _create(client: TestClient, token: str, word: str) -> str:
@@ -185,10 +185,10 @@ def test_read_only_pages_read_from_the_replica_and_say_how_old(clusters, tmp_pat
 
         # Beyond the bound, the page reads the primary and says why.
         app.settings.read_max_lag_seconds = 0.5
-        for _ in range(600):
-            if where_to_read(app.read_engine, 0.5).fallback is Fallback.TOO_FAR_BEHIND:
-                break
-            time.sleep(0.05)
+        eventually(
+            lambda: where_to_read(app.read_engine, 0.5).fallback is Fallback.TOO_FAR_BEHIND,
+            "the replica is more than 0.5 s behind",
+        )
         page = web.get("/requests?q=Replicasecond")
         assert page.headers["x-judicare-read-from"] == "primary"
         assert second in page.text
@@ -229,16 +229,8 @@ def _serve(pair: Pair, url: str, env: dict) -> str:
     )  # fmt: skip
     pair.processes.append(process)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(1200):
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(base + "/health/ready", timeout=1).status_code == 200:
-                return base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base} did not become ready")
+    wait_answering(base + "/health/ready", process)
+    return base
 
 
 def _bearer(base: str) -> dict:
@@ -282,10 +274,7 @@ def test_failover_drill_loses_no_acknowledged_write(clusters):
     for writer in writers:
         writer.start()
     try:
-        for _ in range(1200):
-            if len(acknowledged) >= 16:
-                break
-            time.sleep(0.05)
+        eventually(lambda: len(acknowledged) >= 16, "16 writes acknowledged")
         pair.primary.stop("immediate")  # mid-stream: the writers are still sending
     finally:
         stop.set()

@@ -14,11 +14,9 @@ database the test creates, and two delivery workers on one outbox.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,26 +35,7 @@ from judicare.settings import Settings
 from tests.conftest import TODAY, _create_postgres_database, _drop_postgres_database
 from tests.integration.api_support import request_body
 from tests.integration.exchange_nodes import _count, _officer, _outgoing, _send
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 240  # generous: a loaded machine starts a server slowly
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not become ready")
+from tests.serving import free_port, wait_answering
 
 
 @pytest.fixture
@@ -74,7 +53,7 @@ def three_servers(tmp_path):
     processes, bases = [], []
     try:
         for _ in range(3):
-            port = _free_port()
+            port = free_port()
             process = subprocess.Popen(
                 [sys.executable, "-m", "judicare.cli", "serve", "--db", url, "--port", str(port)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
@@ -82,7 +61,7 @@ def three_servers(tmp_path):
             processes.append(process)
             bases.append(f"http://127.0.0.1:{port}")
         for base, process in zip(bases, processes, strict=True):
-            _wait_ready(base + "/health/ready", process)
+            wait_answering(base + "/health/ready", process)
         yield app, bases
     finally:
         for process in processes:
