@@ -18,6 +18,7 @@ from judicare.requests.models import RequestRow
 from judicare.requests.registration import create_request
 from judicare.requests.schemas import RequestCreate
 from tests.integration.api_support import OTHER, OWN, request_body
+from tests.integration.concurrent_commits import committed_at_once
 from tests.integration.exchange_nodes import T0, _deliver, _officer, _send
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -260,52 +261,25 @@ def test_two_registrations_committed_at_once_store_their_competition_once(app):
     before COMMIT). The detection run again after the commit stores the pair exactly once,
     audited once on each request. SQLite serialises writers (no barrier there: the second
     transaction cannot begin before the first commits); the same holds."""
-    import threading
-
-    from judicare.auth.service import create_user, ensure_authority, principal_of
-
-    with app.unit_of_work() as uow:
-        ensure_authority(uow.session, "RACE-CA", "BE", "race test authority")
-        user = create_user(uow.session, username="officer.race", password="x" * 12,
-                           role="officer", authority_id="RACE-CA")  # fmt: skip
-        uow.commit()
-        officer = principal_of(user)
+    officer = _registered_officer(app, "RACE-CA", "officer.race")
     person = {"role": "person_sought", "names": [{"name": "Miroslav Istovremenić"}],
               "birth_date": "1969-04-17", "nationality": "RS"}  # fmt: skip
-    postgres = app.engine.dialect.name == "postgresql"
-    barrier = threading.Barrier(2, timeout=60)
-    first_pass: dict[str, int] = {}
-    registered: dict[str, int] = {}
-    failures: list[BaseException] = []
 
-    def register(state: str) -> None:
-        try:
+    def register(state: str):
+        def work(session) -> tuple[int, int]:
             body = request_body(kind="extradition", requesting_state=state,
                                 requested_state="BE", persons=[person],
                                 measures=[], crimes=["war_crimes"])  # fmt: skip
-            with app.unit_of_work() as uow:
-                created = create_request(uow.session, officer,
-                                         RequestCreate.model_validate(body), now=T0,
-                                         basis=None, why="test")  # fmt: skip
-                first_pass[state] = len(uow.session.scalars(
-                    select(CompetingRequestRow)).all())  # fmt: skip
-                if postgres:
-                    barrier.wait()
-                uow.commit()
-                registered[state] = created.id
-        except BaseException as error:  # reported by the main thread
-            failures.append(error)
-            barrier.abort()
+            created = create_request(session, officer, RequestCreate.model_validate(body),
+                                     now=T0, basis=None, why="test")  # fmt: skip
+            return created.id, len(session.scalars(select(CompetingRequestRow)).all())
 
-    threads = [threading.Thread(target=register, args=(s,)) for s in ("FR", "CH")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert failures == [] and sorted(registered) == ["CH", "FR"]
-    if postgres:  # the race is real: neither first pass saw the other request
-        assert first_pass == {"FR": 0, "CH": 0}
-    ids = sorted(registered.values())
+        return work
+
+    (fr, fr_saw), (ch, ch_saw) = committed_at_once(app, register("FR"), register("CH"))
+    if app.engine.dialect.name == "postgresql":  # the race is real: neither saw the other
+        assert (fr_saw, ch_saw) == (0, 0)
+    ids = sorted([fr, ch])
     [pair] = _pairs(app, *ids)
     assert [pair.request_id, pair.other_request_id] == ids
     assert pair.found_by == "create" and pair.status == "open"

@@ -9,7 +9,6 @@ before COMMIT) are both counted. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
@@ -23,6 +22,7 @@ from judicare.requests.registration import create_request
 from judicare.requests.schemas import RequestCreate
 from tests.conftest import TODAY
 from tests.integration.api_support import OTHER, OWN, request_body
+from tests.integration.concurrent_commits import committed_at_once
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -212,30 +212,17 @@ def test_concurrent_registrations_are_both_counted(app):
                            role="officer", authority_id="COUNT-CA")  # fmt: skip
         uow.commit()
         officer = principal_of(user)
-    postgres = app.engine.dialect.name == "postgresql"
-    barrier = threading.Barrier(2, timeout=60)
-    failures: list[BaseException] = []
     now = app.now()
 
-    def register(state: str) -> None:
-        try:
+    def register(state: str):
+        def work(session) -> None:
             body = request_body(requesting_state=state, requested_state="BE")
-            with app.unit_of_work() as uow:
-                create_request(uow.session, officer, RequestCreate.model_validate(body),
-                               now=now, basis=None, why="test")  # fmt: skip
-                if postgres:
-                    barrier.wait()
-                uow.commit()
-        except BaseException as error:  # reported by the main thread
-            failures.append(error)
-            barrier.abort()
+            create_request(session, officer, RequestCreate.model_validate(body), now=now,
+                           basis=None, why="test")  # fmt: skip
 
-    threads = [threading.Thread(target=register, args=(s,)) for s in ("FR", "CH")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert failures == []
+        return work
+
+    committed_at_once(app, register("FR"), register("CH"))
     with app.unit_of_work() as uow:
         session = uow.session
         assert _stored(session) == _recounted(session)
