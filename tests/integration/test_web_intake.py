@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 
 from judicare.web import registers
-from tests.integration.web_support import WebUser, incoming_form
+from tests.integration.web_support import WebUser, incoming_form, wait_for_job
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -215,15 +214,6 @@ def upload(admin: WebUser, csv_text: str, register: str = "web-intake"):
                       files={"file": ("r.csv", csv_text.encode(), "text/csv")})  # fmt: skip
 
 
-def wait_for(admin: WebUser, job: str, words: str):
-    for _ in range(200):
-        page = admin.get(f"/registers/jobs/{job}")
-        if words in page.text:
-            return page
-        time.sleep(0.05)
-    raise AssertionError(f"the job page never said {words!r}: {page.text[-3000:]}")
-
-
 def job_of(response) -> str:
     return re.search(r'hx-get="/registers/jobs/(\w+)"', response.text).group(1)
 
@@ -243,15 +233,15 @@ def test_the_form_answers_at_once_and_shows_the_check_then_the_import(demo_api, 
     response = upload(admin, HEADER + rows)
     assert response.status_code == 200 and "<progress" in response.text  # the check waits
     job = job_of(response)
-    page = wait_for(admin, job, "0 of 3 rows checked")
+    page = wait_for_job(admin, job, "0 of 3 rows checked")
     assert announced(page) == "Step 1 of 2: checking the file row by row."
     assert '<label for="import-progress">Rows checked</label>' in page.text
     assert 'role="status"' not in page.text.split('id="import-job"')[1]
     gate.open.release()
-    page = wait_for(admin, job, "1 of 3 rows checked")
+    page = wait_for_job(admin, job, "1 of 3 rows checked")
     assert announced(page) == "Step 1 of 2: checking the file row by row."  # the same phase
     gate.open.release(2)
-    page = wait_for(admin, job, "Imported: 3 added")
+    page = wait_for_job(admin, job, "Imported: 3 added")
     assert announced(page) == "Imported: 3 added, 0 updated."
     assert 'hx-trigger="every 500ms"' not in page.text  # the page stops asking
 
@@ -263,7 +253,7 @@ def test_a_check_refused_in_the_background_shows_the_rows_next_to_the_file(demo_
     response = upload(admin, HEADER + rows, register="web-intake-bad")
     job = job_of(response)
     gate.open.release(2)
-    page = wait_for(admin, job, 'id="file-error"')
+    page = wait_for_job(admin, job, 'id="file-error"')
     assert "row 3:" in page.text  # the row of the file
     assert 'aria-describedby="file-error" aria-invalid="true"' in page.text
     assert 'value="web-intake-bad"' in page.text  # the register name is kept
@@ -312,5 +302,5 @@ def test_imports_do_not_pile_up_a_third_waits_for_the_others(demo_api, monkeypat
     assert "still running" in third.text and 'value="pile-2"' in third.text
     gate.open.release(10)
     for response in running:
-        wait_for(admin, job_of(response), "Imported:")
+        wait_for_job(admin, job_of(response), "Imported:")
     assert upload(admin, HEADER + rows, register="pile-3").status_code == 200  # room again

@@ -8,6 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from judicare.demo import DEMO_PASSWORD
+from tests.waiting import eventually
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -98,3 +99,15 @@ def under_review(officer: WebUser) -> int:
         )
         assert moved.status_code == 303, moved.text[:2000]
     return request_id
+
+
+def wait_for_job(admin: WebUser, job: str, words: str):
+    """The job's page once it says `words` (the import runs in the background)."""
+    last = {}
+
+    def said():
+        last["page"] = admin.get(f"/registers/jobs/{job}")
+        return last["page"] if words in last["page"].text else None
+
+    return eventually(said, f"the job page says {words!r}", every=0.05,
+                      explain=lambda: last["page"].text[-3000:])  # fmt: skip
