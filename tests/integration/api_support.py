@@ -83,6 +83,20 @@ class DemoApi:
             headers=self.headers(role, authority),
         )
 
+    def refused_as_national(self, request_id: int) -> None:
+        """Extradition of a national refused: the request moved under review, a refusal on
+        the finding of nationality proposed and approved (what opens an obligation)."""
+        for status in ("registered", "under_review"):
+            moved = self.move(request_id, status)
+            assert moved.status_code == 200, moved.text
+        refusal = {"outcome": "refuse", "consulted": True, "reasons": "national",
+                   "citations": [{"finding": "nationality"}]}  # fmt: skip
+        made = self.client.post(f"/api/v1/requests/{request_id}/decisions", json=refusal,
+                                headers=self.headers("legal_reviewer"))  # fmt: skip
+        assert made.status_code == 201, made.text
+        approved = self.approve(made.json()["id"])
+        assert approved.status_code == 200, approved.text
+
     def decided(self, request_id: int, outcome: str) -> dict:
         """A decision proposed by the legal reviewer and, where four-eyes requires it,
         approved by the supervisor: the way a request reaches accepted, refused, postponed."""

@@ -399,12 +399,7 @@ def test_the_dashboard_shows_overdue_obligations_first(api):
     for _ in range(2):
         request = api.create(kind="extradition", requesting_state="DE", persons=[national],
                              measures=[], crimes=["torture"])  # fmt: skip
-        for status in ("registered", "under_review"):
-            api.move(request["id"], status)
-        made = api.client.post(f"/api/v1/requests/{request['id']}/decisions", json={
-            "outcome": "refuse", "consulted": True, "reasons": "national",
-            "citations": [{"finding": "nationality"}]}, headers=api.headers("legal_reviewer"))  # fmt: skip
-        assert api.approve(made.json()["id"]).status_code == 200
+        api.refused_as_national(request["id"])
         ids.append(request["id"])
     with api.app.unit_of_work() as uow:
         late = uow.session.scalars(

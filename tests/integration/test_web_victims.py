@@ -58,12 +58,7 @@ def test_the_request_page_and_the_obligations_dashboard(demo_api):
     page = web.get(f"/requests/{first['id']}")
     assert page.status_code == 200 and second["reference"] in page.text
     assert "Competing requests" in page.text
-    for status in ("registered", "under_review"):
-        demo_api.move(first["id"], status)
-    made = demo_api.client.post(f"/api/v1/requests/{first['id']}/decisions", json={
-        "outcome": "refuse", "consulted": True, "reasons": "national",
-        "citations": [{"finding": "nationality"}]}, headers=demo_api.headers("legal_reviewer"))  # fmt: skip
-    assert demo_api.approve(made.json()["id"]).status_code == 200
+    demo_api.refused_as_national(first["id"])
     officer = WebUser(demo_api, f"t.officer.{OWN}")
     board = officer.get("/obligations")
     assert board.status_code == 200 and first["reference"] in board.text
@@ -84,12 +79,7 @@ def test_the_result_is_approved_and_its_notice_marked_sent_from_the_dashboard(de
               "nationality": "BE"}  # fmt: skip
     request = demo_api.create(kind="extradition", requesting_state="FR", persons=[sought],
                               measures=[], crimes=["genocide"])  # fmt: skip
-    for status in ("registered", "under_review"):
-        demo_api.move(request["id"], status)
-    made = demo_api.client.post(f"/api/v1/requests/{request['id']}/decisions", json={
-        "outcome": "refuse", "consulted": True, "reasons": "national",
-        "citations": [{"finding": "nationality"}]}, headers=demo_api.headers("legal_reviewer"))  # fmt: skip
-    assert demo_api.approve(made.json()["id"]).status_code == 200
+    demo_api.refused_as_national(request["id"])
     duty = next(o for o in demo_api.client.get(
         f"/api/v1/requests/{request['id']}/obligations", headers=demo_api.headers("officer")
     ).json() if o["trigger"] == "ece_nationality")  # fmt: skip
