@@ -17,9 +17,7 @@ import itertools
 import os
 import re
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +33,8 @@ from judicare.files.store import MemoryFileStore
 from judicare.settings import Settings
 from judicare.web.i18n import Translator
 from tests.conftest import TODAY
+from tests.serving import free_port
+from tests.waiting import eventually
 
 CHROMIUM = Path(os.environ.get("JUDICARE_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,12 +50,6 @@ if not (CHROMIUM.exists() and AXE.exists()):
     if IN_CI:
         raise RuntimeError(f"browser tests cannot run in CI: {why}")
     pytest.skip(why, allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -88,16 +82,13 @@ def serving(asgi_app) -> Iterator[str]:
     """`asgi_app` served on a free loopback port, in a thread of this process; its URL."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     instance = uvicorn.Server(
         uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 120
-    while not instance.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
+    eventually(lambda: instance.started, "the server starts", timeout=120, every=0.05)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

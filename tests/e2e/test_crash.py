@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,14 +28,9 @@ from judicare.demo import load_demo
 from judicare.requests.models import MeasureRow, RequestPersonRow, RequestRow
 from judicare.settings import Settings
 from tests.integration.api_support import request_body
+from tests.serving import free_port, wait_answering
 
 TOTAL, CLIENTS, KILL_AFTER = 500, 32, 120
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start(url: str, port: int, log) -> subprocess.Popen:
@@ -44,15 +38,12 @@ def _start(url: str, port: int, log) -> subprocess.Popen:
         [sys.executable, "-m", "judicare.cli", "serve", "--db", url, "--port", str(port)],
         stdout=log, stderr=log, env={**os.environ, "JUDICARE_ENVIRONMENT": "test"},
     )  # fmt: skip
-    deadline = time.time() + 240  # ends when it answers; a loaded machine starts it slowly
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("the server did not start")
+    try:
+        wait_answering(f"http://127.0.0.1:{port}/api/v1/health", process)
+    except AssertionError:
+        process.kill()
+        raise
+    return process
 
 
 def _create(port: int, token: str, number: int):
@@ -98,7 +89,7 @@ def crash_app(database_url):
 
 def test_kill_9_during_concurrent_creates(crash_app, tmp_path):
     app, url, token = crash_app
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("wb")
     server = _start(url, port, log)
     acknowledged: dict[int, int] = {}

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func, select
 
 from judicare.app import App, create_app
@@ -26,16 +23,8 @@ from judicare.exchange.http import node_for
 from judicare.exchange.keys import FileKeyStore, NodeIdentity, new_ring
 from judicare.exchange.peers import add_peer
 from judicare.settings import Settings
-
-# A server normally answers in seconds; on a loaded shared machine importing the app alone
-# can take a minute. The wait ends as soon as it answers, so a generous bound costs nothing.
-SERVER_START_SECONDS = 240
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.serving import SERVER_START_SECONDS, free_port, wait_answering
+from tests.waiting import eventually
 
 
 @dataclass
@@ -98,22 +87,18 @@ class RealNode:
             self.wait_ready()
 
     def wait_ready(self, timeout: float = SERVER_START_SECONDS) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        """Until the node answers (inside a network namespace: until its log says so)."""
+        if not self.prefix:
+            wait_answering(f"{self.endpoint}/api/v1/health", self.process, timeout, self.log_tail)
+            return
+
+        def started() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"{self.node_id} exited: {self.log_tail()}")
-            if self.prefix:
-                if b"Application startup complete" in (self.home / "server.log").read_bytes():
-                    return
-            else:
-                try:
-                    response = httpx.get(f"{self.endpoint}/api/v1/health", timeout=1)
-                    if response.status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.1)
-        raise AssertionError(f"{self.node_id} did not start: {self.log_tail()}")
+            return b"Application startup complete" in (self.home / "server.log").read_bytes()
+
+        eventually(started, f"{self.node_id} starts", timeout, every=0.1,
+                   explain=self.log_tail)  # fmt: skip
 
     def kill9(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
@@ -171,15 +156,13 @@ def node_of(app: App, real: RealNode):
 
 
 def wait_until(predicate, timeout: float, what: str, nodes=(), explain=None) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    tails = "\n".join(f"--- {n.node_id}\n{n.log_tail()[-1500:]}" for n in nodes)
-    if explain is not None:
-        tails += f"\n--- state\n{explain()}"
-    raise AssertionError(f"timed out waiting for {what}\n{tails}")
+    """Until `predicate()` holds; else fail with the nodes' log tails (and `explain()`)."""
+
+    def state() -> str:
+        tails = "\n".join(f"--- {n.node_id}\n{n.log_tail()[-1500:]}" for n in nodes)
+        return tails + (f"\n--- state\n{explain()}" if explain is not None else "")
+
+    eventually(predicate, what, timeout, every=0.1, explain=state)
 
 
 @contextmanager
