@@ -185,12 +185,43 @@ def percentile(values: list[float], share: float) -> float:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU of these processes so far (Linux `/proc`)."""
-    total = 0
-    for pid in pids:
+    return sum(process_cpu(pid) or 0.0 for pid in pids)
+
+
+def process_cpu(pid: int) -> float | None:
+    try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (after pid and comm)
-    return total / CLOCK_TICKS
+    except OSError:  # it has ended
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def backends_cpu(databases: list[str], leave_out: set[int]) -> dict[int, float]:
+    """CPU so far of each PostgreSQL backend serving these databases on this machine (its
+    process title names the database), but those in `leave_out` (the bench's own)."""
+    names = [name.encode() for name in databases]
+    found: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) in leave_out:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as title:
+                process_title = title.read()
+        except OSError:
+            continue
+        if process_title.startswith(b"postgres: ") and any(
+            b" " + n + b" " in process_title for n in names
+        ):
+            cpu = process_cpu(int(entry.name))
+            if cpu is not None:
+                found[int(entry.name)] = cpu
+    return found
+
+
+def database_cpu(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the backends used between two readings (one that ended meanwhile is lost)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 # --- queueing processes --------------------------------------------------------------------
@@ -231,9 +262,10 @@ def _queue_transaction(count: int) -> int:
 class Round:
     rate: float  # messages (exchange) or bodies (plain) per second
     seconds: float
-    cpu_ms: float  # CPU per message of the side's processes (PostgreSQL's own not counted)
+    cpu_ms: float  # CPU per message of the side's processes, PostgreSQL's not counted
     load: tuple[float, float]  # 1-minute load average at the start and the end
     queueing: float = 0.0  # exchange: messages/s queued
+    database_cpu_ms: float = 0.0  # exchange: PostgreSQL's backends, per message
 
 
 class ExchangeSide:
@@ -242,6 +274,13 @@ class ExchangeSide:
 
         self.sender, self.receiver, self.args = sender, receiver, args
         self.app = sender.app()
+        # The bench polls for receipts on one connection, whose backend is not counted.
+        self.poll = create_engine(sender.url, pool_size=1, max_overflow=0)
+        self.databases = [url.rsplit("/", 1)[1] for url in (sender.url, receiver.url)]
+        self.own: set[int] = set()
+        if not sender.url.startswith("sqlite"):
+            with self.poll.connect() as connection:
+                self.own.add(int(connection.scalar(text("SELECT pg_backend_pid()"))))
         self.expected = 0
         self.pool = multiprocessing.get_context("spawn").Pool(
             args.queuers, _queuer_start,
@@ -256,8 +295,8 @@ class ExchangeSide:
         self.wait_delivered()
 
     def scalar(self, name: str) -> int:
-        with self.app.unit_of_work() as uow:
-            return int(uow.session.scalar(self._count[name]) or 0)
+        with self.poll.connect() as connection:
+            return int(connection.scalar(self._count[name]) or 0)
 
     def wait_delivered(self) -> None:
         while self.scalar("receipts") < self.expected:
@@ -279,6 +318,7 @@ class ExchangeSide:
         per = self.args.per_transaction
         sizes = [min(per, messages - start) for start in range(0, messages, per)]
         load0, cpu0 = os.getloadavg()[0], cpu_seconds(self.pids())
+        db0 = backends_cpu(self.databases, self.own)
         started = time.perf_counter()
         list(self.pool.imap_unordered(_queue_transaction, sizes))
         queued = time.perf_counter() - started
@@ -286,8 +326,10 @@ class ExchangeSide:
         self.wait_delivered()
         seconds = time.perf_counter() - started
         cpu = cpu_seconds(self.pids()) - cpu0
+        db = database_cpu(db0, backends_cpu(self.databases, self.own))
         return Round(messages / seconds, seconds, 1000 * cpu / messages,
-                     (load0, os.getloadavg()[0]), messages / queued)  # fmt: skip
+                     (load0, os.getloadavg()[0]), messages / queued,
+                     1000 * db / messages)  # fmt: skip
 
     def envelope_size(self) -> int:
         from judicare.exchange.models import OutboxRow
@@ -299,6 +341,7 @@ class ExchangeSide:
         self.pool.close()
         self.pool.join()
         self.app.dispose()
+        self.poll.dispose()
 
 
 class PlainSide:
@@ -352,7 +395,8 @@ def alternate(rounds: int, exchange: Callable[[], Round], plain: Callable[[], Ro
             p, e = plain(), exchange()
         say(
             f"round {number + 1}: exchange {e.rate:,.0f}/s ({e.seconds:.1f} s, queued at "
-            f"{e.queueing:,.0f}/s, {e.cpu_ms:.2f} ms CPU a message, load {e.load[0]:.1f} to "
+            f"{e.queueing:,.0f}/s, {e.cpu_ms:.2f} ms CPU a message and {e.database_cpu_ms:.2f} "
+            f"in PostgreSQL, load {e.load[0]:.1f} to "
             f"{e.load[1]:.1f}); plain {p.rate:,.0f}/s ({p.cpu_ms:.2f} ms CPU a POST, load "
             f"{p.load[0]:.1f} to {p.load[1]:.1f}); ratio {e.rate / p.rate:.3f}"
         )
@@ -514,6 +558,8 @@ def report(console, args, size, rounds, round_trip, one_way, plain_latencies, gr
     )  # fmt: skip
     table.add_row("  of which queueing rate (seal, sign, outbox, audit, commit)",
                   f"{median([e.queueing for e, _ in rounds]):,.0f}", "", "", "")  # fmt: skip
+    table.add_row("  CPU in PostgreSQL's backends for the two nodes", "",
+                  f"{median([e.database_cpu_ms for e, _ in rounds]):.2f}", "", "")  # fmt: skip
     table.add_row(f"  same, outbox -> applied at receiver ({args.rate:.0f}/s)", "", "",
                   ms(one_way, 0.5), ms(one_way, 0.99))  # fmt: skip
     table.add_row(
