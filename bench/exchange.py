@@ -1,27 +1,33 @@
 """Benchmark: signed and encrypted envelopes between two nodes over loopback, with a
-durable outbox, beside plain unsigned unencrypted POSTs of the same size, in the same run.
+durable outbox, against plain unsigned unencrypted POSTs of the same size, round by round
+in the same run.
 
 - Exchange: two `judicare serve` processes (sender with its delivery worker, receiver), each
-  on a fresh PostgreSQL database (or SQLite with --sqlite). The benchmark writes N status
-  notices of --bytes bytes into the sender's outbox (sealed and signed, committed with their
-  audit entries) and times until every signed receipt is stored: envelopes per second.
-  Then it sends --latency-messages one at a time at --rate per second and reports p50/p99
-  end to end (outbox commit at the sender -> receipt stored at the sender; and -> applied at
-  the receiver).
-- Baseline: the same number of plain POSTs of a body of the envelope's size to a minimal
-  HTTP server (no signature, no encryption, no database), with as many clients as the
-  delivery worker has senders, one body per POST: the yardstick of issue 22. The delivery
-  worker posts up to `MAX_GROUP` envelopes in one request to the peer's batch inbox, so a
-  second baseline posts plain bodies grouped the same way (like for like: the same bytes per
-  request); both ratios are printed.
-- Crypto only: seal + verify + open of one envelope, in process, one thread.
+  on a fresh PostgreSQL database (or SQLite with --sqlite). Several queueing processes
+  (`--queuers`, as several officers' servers would queue) write status notices of --bytes
+  bytes into the sender's outbox, sealed and signed, each transaction (`--per-transaction`
+  messages) committed with its audit entries and checkpoint; a round is timed from the
+  first message queued to the last signed receipt stored at the sender: envelopes per
+  second. The queueing runs while the worker delivers (the worker is woken by `NOTIFY`).
+- Plain: the same number of plain POSTs of a body of the envelope's size to a minimal
+  uvicorn server (no signature, no encryption, no database), from as many clients at once
+  as the delivery worker has senders, one body per POST: the yardstick of issue 22.
+- Rounds: `--rounds` of each, alternating which goes first (exchange, plain, plain,
+  exchange, ...), so that a change in the machine's load falls on both; each round's ratio
+  is printed with the load average, and the median ratio is the figure. The CPU time the
+  processes of each side used (servers, queuers, the bench's clients; PostgreSQL not
+  counted) is printed per message: unlike the rates, it hardly depends on the load.
+- After the rounds: end-to-end latency (`--latency-messages` one at a time at --rate per
+  second), plain POSTs grouped as the worker groups envelopes (`MAX_GROUP` bodies a POST,
+  for reference), and seal + verify + open in process.
 
-Run: `.venv/bin/python -m bench.exchange [--messages 2000] [--bytes 2000] [--sqlite]`.
+Run: `.venv/bin/python -m bench.exchange [--messages 1000] [--rounds 3] [--queuers 4]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import socket
@@ -31,7 +37,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,6 +68,7 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok"})
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -88,6 +97,16 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
+def node_app(url: str, home: Path):
+    from judicare.app import create_app
+    from judicare.settings import Settings
+
+    return create_app(
+        Settings(database_url=url, environment="test", data_dir=home,
+                 node_keys_dir=home / "node-keys")
+    )  # fmt: skip
+
+
 class BenchNode:
     def __init__(self, node_id: str, state: str, url: str, home: Path) -> None:
         self.node_id, self.state, self.url, self.home = node_id, state, url, home
@@ -100,13 +119,7 @@ class BenchNode:
         return f"http://127.0.0.1:{self.port}"
 
     def app(self):
-        from judicare.app import create_app
-        from judicare.settings import Settings
-
-        return create_app(
-            Settings(database_url=self.url, environment="test", data_dir=self.home,
-                     node_keys_dir=self.home / "node-keys")
-        )  # fmt: skip
+        return node_app(self.url, self.home)
 
     def prepare(self) -> None:
         from judicare.bootstrap import upgrade_database
@@ -170,67 +183,249 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, int(len(ordered) * share) - 1)]
 
 
-def run_exchange(sender: BenchNode, receiver: BenchNode, args) -> dict:
-    from judicare.db.base import as_utc
-    from judicare.exchange.canonical import STATUS_NOTICE
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes so far (Linux `/proc`)."""
+    return sum(process_cpu(pid) or 0.0 for pid in pids)
+
+
+def process_cpu(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # it has ended
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def backends_cpu(databases: list[str], leave_out: set[int]) -> dict[int, float]:
+    """CPU so far of each PostgreSQL backend serving these databases on this machine (its
+    process title names the database), but those in `leave_out` (the bench's own)."""
+    names = [name.encode() for name in databases]
+    found: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) in leave_out:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as title:
+                process_title = title.read()
+        except OSError:
+            continue
+        if process_title.startswith(b"postgres: ") and any(
+            b" " + n + b" " in process_title for n in names
+        ):
+            cpu = process_cpu(int(entry.name))
+            if cpu is not None:
+                found[int(entry.name)] = cpu
+    return found
+
+
+def database_cpu(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the backends used between two readings (one that ended meanwhile is lost)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+# --- queueing processes --------------------------------------------------------------------
+
+_QUEUER: dict = {}
+
+
+def _queuer_start(url: str, home: str, peer_id: str, size: int) -> None:
+    """A queueing process: its own app (engine, audit anchor) on the sender's database and
+    keys, as one more server of the sending node."""
     from judicare.exchange.http import node_for
     from judicare.exchange.keys import FileKeyStore
-    from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
+
+    app = node_app(url, Path(home))
+    _QUEUER.update(app=app, node=node_for(app, FileKeyStore(Path(home) / "node-keys")),
+                   peer=peer_id, filler="x" * size)  # fmt: skip
+
+
+def _queue_transaction(count: int) -> int:
+    """One transaction queueing `count` status notices; returns this process's id."""
+    from judicare.exchange.canonical import STATUS_NOTICE
     from judicare.exchange.service import send_message
 
-    filler = "x" * args.bytes
-    sender_app, receiver_app = sender.app(), receiver.app()
-    node = node_for(sender_app, FileKeyStore(sender.home / "node-keys"))
+    app, node = _QUEUER["app"], _QUEUER["node"]
+    with app.unit_of_work() as uow:
+        for _ in range(count):
+            send_message(uow.session, node, peer_id=_QUEUER["peer"], kind=STATUS_NOTICE,
+                         body={"status": "bench", "note": _QUEUER["filler"]}, actor="bench",
+                         why="benchmark", now=app.now())  # fmt: skip
+        uow.commit()
+    return os.getpid()
 
-    def enqueue(count: int, per_transaction: int) -> None:
-        for start in range(0, count, per_transaction):
-            with sender_app.unit_of_work() as uow:
-                for _ in range(min(per_transaction, count - start)):
-                    send_message(uow.session, node, peer_id=receiver.node_id, kind=STATUS_NOTICE,
-                                 body={"status": "bench", "note": filler}, actor="bench",
-                                 why="benchmark", now=datetime.now(UTC))  # fmt: skip
-                uow.commit()
 
-    def pending() -> int:
-        with sender_app.unit_of_work() as uow:
-            return uow.session.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
+# --- one round of each side ----------------------------------------------------------------
+
+
+@dataclass
+class Round:
+    rate: float  # messages (exchange) or bodies (plain) per second
+    seconds: float
+    cpu_ms: float  # CPU per message of the side's processes, PostgreSQL's not counted
+    load: tuple[float, float]  # 1-minute load average at the start and the end
+    queueing: float = 0.0  # exchange: messages/s queued
+    database_cpu_ms: float = 0.0  # exchange: PostgreSQL's backends, per message
+
+
+class ExchangeSide:
+    def __init__(self, sender: BenchNode, receiver: BenchNode, args) -> None:
+        from judicare.exchange.models import OutboxRow, ReceiptRow
+
+        self.sender, self.receiver, self.args = sender, receiver, args
+        self.app = sender.app()
+        # The bench polls for receipts on one connection, whose backend is not counted.
+        self.poll = create_engine(sender.url, pool_size=1, max_overflow=0)
+        self.databases = [url.rsplit("/", 1)[1] for url in (sender.url, receiver.url)]
+        self.own: set[int] = set()
+        if not sender.url.startswith("sqlite"):
+            with self.poll.connect() as connection:
+                self.own.add(int(connection.scalar(text("SELECT pg_backend_pid()"))))
+        self.expected = 0
+        self.pool = multiprocessing.get_context("spawn").Pool(
+            args.queuers, _queuer_start,
+            (sender.url, str(sender.home), receiver.node_id, args.bytes),
+        )  # fmt: skip
+        self.queuer_pids = sorted(set(self.pool.map(_queue_transaction, [1] * 4 * args.queuers)))
+        self.expected += 4 * args.queuers
+        self._count = {
+            "receipts": select(func.count()).select_from(ReceiptRow),
+            "dead": select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "dead"),
+        }
+        self.wait_delivered()
+
+    def scalar(self, name: str) -> int:
+        with self.poll.connect() as connection:
+            return int(connection.scalar(self._count[name]) or 0)
+
+    def wait_delivered(self) -> None:
+        while self.scalar("receipts") < self.expected:
+            if self.scalar("dead"):
+                break
+            time.sleep(0.02)
+        receipts, dead = self.scalar("receipts"), self.scalar("dead")
+        if dead or receipts != self.expected:  # a dead letter must not count as throughput
+            raise SystemExit(
+                f"delivery failed during the run: {dead} dead letters, {receipts} receipts "
+                f"for {self.expected} messages; the figures would be wrong"
             )
 
-    enqueue(20, 20)  # warm up
-    while pending():
-        time.sleep(0.05)
-    started = time.perf_counter()
-    enqueue(args.messages, 100)
-    queued = time.perf_counter() - started
-    while pending():
-        time.sleep(0.02)
-    throughput = args.messages / (time.perf_counter() - started)
-    with sender_app.unit_of_work() as uow:
-        envelope_size = len(uow.session.scalar(select(OutboxRow.envelope).limit(1)))
-        # "not pending" must mean delivered: a dead letter would count as throughput
-        dead = uow.session.scalar(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "dead")
+    def pids(self) -> list[int]:
+        servers = [n.process.pid for n in (self.sender, self.receiver) if n.process]
+        return servers + self.queuer_pids
+
+    def run(self, messages: int) -> Round:
+        per = self.args.per_transaction
+        sizes = [min(per, messages - start) for start in range(0, messages, per)]
+        load0, cpu0 = os.getloadavg()[0], cpu_seconds(self.pids())
+        db0 = backends_cpu(self.databases, self.own)
+        started = time.perf_counter()
+        list(self.pool.imap_unordered(_queue_transaction, sizes))
+        queued = time.perf_counter() - started
+        self.expected += messages
+        self.wait_delivered()
+        seconds = time.perf_counter() - started
+        cpu = cpu_seconds(self.pids()) - cpu0
+        db = database_cpu(db0, backends_cpu(self.databases, self.own))
+        return Round(messages / seconds, seconds, 1000 * cpu / messages,
+                     (load0, os.getloadavg()[0]), messages / queued,
+                     1000 * db / messages)  # fmt: skip
+
+    def envelope_size(self) -> int:
+        from judicare.exchange.models import OutboxRow
+
+        with self.app.unit_of_work() as uow:
+            return len(uow.session.scalar(select(OutboxRow.envelope).limit(1)))
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+        self.app.dispose()
+        self.poll.dispose()
+
+
+class PlainSide:
+    """Plain POSTs to a minimal uvicorn server, `SENDERS` clients at once."""
+
+    def __init__(self, size: int, group: int = 1) -> None:
+        self.port = free_port()
+        self.server = subprocess.Popen([sys.executable, "-c", BASELINE_SERVER, str(self.port)])
+        wait_for_health(f"http://127.0.0.1:{self.port}/")
+        self.group = group
+        self.body = os.urandom(size // 2 + 1).hex().encode()[:size] * group
+        self.clients = [httpx.Client(timeout=30) for _ in range(SENDERS)]
+        self.threads = ThreadPoolExecutor(SENDERS)
+        self.latencies: list[float] = []
+        self.run(50)  # warm up
+
+    def post(self, number: int) -> float:
+        begun = time.perf_counter()
+        response = self.clients[number % SENDERS].post(
+            f"http://127.0.0.1:{self.port}/inbox", content=self.body
         )
-        receipts = uow.session.scalar(select(func.count()).select_from(ReceiptRow))
-    if dead or receipts != args.messages + 20:
-        raise SystemExit(
-            f"delivery failed during the run: {dead} dead letters, {receipts} receipts for "
-            f"{args.messages + 20} messages; the figures would be wrong"
+        assert response.status_code == 200
+        return time.perf_counter() - begun
+
+    def run(self, bodies: int) -> Round:
+        pids = [self.server.pid, os.getpid()]  # the server, and the clients in this process
+        load0, cpu0 = os.getloadavg()[0], cpu_seconds(pids)
+        started = time.perf_counter()
+        posts = max(1, bodies // self.group)
+        self.latencies = list(self.threads.map(self.post, range(posts)))
+        seconds = time.perf_counter() - started
+        cpu = cpu_seconds(pids) - cpu0
+        done = posts * self.group
+        return Round(done / seconds, seconds, 1000 * cpu / done, (load0, os.getloadavg()[0]))
+
+    def close(self) -> None:
+        self.threads.shutdown()
+        for client in self.clients:
+            client.close()
+        self.server.terminate()
+        self.server.wait(timeout=30)
+
+
+def alternate(rounds: int, exchange: Callable[[], Round], plain: Callable[[], Round], say):
+    """Each round's (exchange, plain), in the order E P, P E, E P, ..."""
+    results = []
+    for number in range(rounds):
+        if number % 2 == 0:
+            e, p = exchange(), plain()
+        else:
+            p, e = plain(), exchange()
+        say(
+            f"round {number + 1}: exchange {e.rate:,.0f}/s ({e.seconds:.1f} s, queued at "
+            f"{e.queueing:,.0f}/s, {e.cpu_ms:.2f} ms CPU a message and {e.database_cpu_ms:.2f} "
+            f"in PostgreSQL, load {e.load[0]:.1f} to "
+            f"{e.load[1]:.1f}); plain {p.rate:,.0f}/s ({p.cpu_ms:.2f} ms CPU a POST, load "
+            f"{p.load[0]:.1f} to {p.load[1]:.1f}); ratio {e.rate / p.rate:.3f}"
         )
+        results.append((e, p))
+    return results
+
+
+# --- latency at a steady rate, and crypto alone ---------------------------------------------
+
+
+def run_latency(side: ExchangeSide, args) -> tuple[list[float], list[float]]:
+    """Round trip (outbox commit -> receipt stored at the sender) and one way (-> applied
+    at the receiver) of messages queued one at a time at `args.rate` per second."""
+    from judicare.db.base import as_utc
+    from judicare.exchange.models import InboxRow, OutboxRow, ReceiptRow
 
     mark = datetime.now(UTC)
     for _ in range(args.latency_messages):
-        enqueue(1, 1)
+        side.pool.apply(_queue_transaction, (1,))
         time.sleep(1 / args.rate)
-    while pending():
-        time.sleep(0.02)
-    with sender_app.unit_of_work() as uow:
+    side.expected += args.latency_messages
+    side.wait_delivered()
+    with side.app.unit_of_work() as uow:
         rows = uow.session.execute(
             select(OutboxRow.message_id, OutboxRow.created_at, ReceiptRow.received_at)
             .join(ReceiptRow, ReceiptRow.message_id == OutboxRow.message_id)
             .where(OutboxRow.created_at >= mark - timedelta(seconds=0))
         ).all()
+    receiver_app = side.receiver.app()
     with receiver_app.unit_of_work() as uow:
         applied = dict(
             uow.session.execute(
@@ -239,41 +434,10 @@ def run_exchange(sender: BenchNode, receiver: BenchNode, args) -> dict:
                 )
             ).all()
         )
+    receiver_app.dispose()
     round_trip = [(as_utc(r.received_at) - as_utc(r.created_at)).total_seconds() for r in rows]
     one_way = [(as_utc(applied[r.message_id]) - as_utc(r.created_at)).total_seconds() for r in rows]
-    sender_app.dispose()
-    receiver_app.dispose()
-    return {"throughput": throughput, "round_trip": round_trip, "one_way": one_way,
-            "envelope_size": envelope_size, "queueing": args.messages / queued}  # fmt: skip
-
-
-def run_baseline(total: int, size: int, group: int = 1) -> tuple[float, list[float]]:
-    """Plain POSTs/s (bodies per second) and each POST's latency; `group` bodies per POST."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-c", BASELINE_SERVER, str(port)])
-    try:
-        wait_for_health(f"http://127.0.0.1:{port}/")
-        body = os.urandom(size // 2).hex().encode()[:size] * group
-        clients = [httpx.Client(timeout=30) for _ in range(SENDERS)]
-
-        def post(number: int) -> float:
-            begun = time.perf_counter()
-            client = clients[number % SENDERS]
-            response = client.post(f"http://127.0.0.1:{port}/inbox", content=body)
-            assert response.status_code == 200
-            return time.perf_counter() - begun
-
-        with ThreadPoolExecutor(SENDERS) as pool:
-            list(pool.map(post, range(50)))
-            started = time.perf_counter()
-            latencies = list(pool.map(post, range(max(1, total // group))))
-            seconds = time.perf_counter() - started
-        for client in clients:
-            client.close()
-        return len(latencies) * group / seconds, latencies
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    return round_trip, one_way
 
 
 def run_crypto_only(size: int, rounds: int = 500) -> float:
@@ -305,79 +469,121 @@ def run_crypto_only(size: int, rounds: int = 500) -> float:
     return rounds / (time.perf_counter() - started)
 
 
-def main() -> None:
+# --- the run ----------------------------------------------------------------------------------
+
+
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--messages", type=int, default=1000, help="messages a round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each side")
+    parser.add_argument("--queuers", type=int, default=4, help="queueing processes")
+    parser.add_argument("--per-transaction", type=int, default=10,
+                        help="messages queued in one transaction")  # fmt: skip
     parser.add_argument("--bytes", type=int, default=2000, help="payload text per message")
-    parser.add_argument("--latency-messages", type=int, default=300)
+    parser.add_argument("--latency-messages", type=int, default=150)
     parser.add_argument("--rate", type=float, default=50.0, help="messages/s, latency phase")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
-    args = parser.parse_args()
-    console = Console()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
+    console = Console(width=150)
     workdir = Path(tempfile.mkdtemp(prefix="judicare-bench-exchange-"))
     sqlite_dir = workdir if args.sqlite else None
     urls = [fresh_database(sqlite_dir, "sender"), fresh_database(sqlite_dir, "receiver")]
     sender = BenchNode("BEL-CA", "BEL", urls[0], workdir / "sender")
     receiver = BenchNode("NLD-CA", "NLD", urls[1], workdir / "receiver")
+    exchange: ExchangeSide | None = None
+    plain: PlainSide | None = None
+    console.print(f"load average {os.getloadavg()[0]:.2f} at the start")
     try:
-        with console.status("Preparing two nodes…"):
+        with console.status("Preparing two nodes and the plain server…"):
             sender.prepare()
             receiver.prepare()
             befriend(sender, receiver)
             receiver.start(deliver=False)
             sender.start(deliver=True)
-        with console.status(f"Exchanging {args.messages} envelopes…"):
-            result = run_exchange(sender, receiver, args)
+            exchange = ExchangeSide(sender, receiver, args)
+            size = exchange.envelope_size()
+            plain = PlainSide(size)
+        rounds = alternate(args.rounds, lambda: exchange.run(args.messages),
+                           lambda: plain.run(args.messages), console.print)  # fmt: skip
+        with console.status("Latency at a steady rate…"):
+            round_trip, one_way = run_latency(exchange, args)
+        plain_latencies = plain.latencies
     finally:
+        if exchange is not None:
+            exchange.close()
+        if plain is not None:
+            plain.close()
         sender.stop()
         receiver.stop()
         for url in urls:
             drop_database(url)
         shutil.rmtree(workdir, ignore_errors=True)
-    with console.status("Baseline: plain POSTs…"):
-        base_rate, base_latencies = run_baseline(args.messages, result["envelope_size"])
-        grouped_rate, grouped_latencies = run_baseline(
-            args.messages, result["envelope_size"] + 4, MAX_GROUP
-        )
+    grouped = PlainSide(size + 4, MAX_GROUP)
+    try:
+        grouped_round = grouped.run(args.messages)
+    finally:
+        grouped.close()
     crypto_rate = run_crypto_only(args.bytes)
+    report(console, args, size, rounds, round_trip, one_way, plain_latencies, grouped_round,
+           grouped.latencies, crypto_rate)  # fmt: skip
 
+
+def report(console, args, size, rounds, round_trip, one_way, plain_latencies, grouped_round,
+           grouped_latencies, crypto_rate) -> None:  # fmt: skip
     backend = "SQLite" if args.sqlite else "PostgreSQL"
     table = Table(
-        title=f"Node exchange over loopback ({backend}, durable outbox): {args.messages} "
-        f"envelopes of {result['envelope_size']} bytes, {SENDERS} senders"
+        title=f"Node exchange over loopback ({backend}, durable outbox): {args.rounds} rounds "
+        f"of {args.messages} envelopes of {size} bytes; {args.queuers} queueing processes, "
+        f"{args.per_transaction} a transaction; {SENDERS} senders and {SENDERS} plain clients"
     )
-    for column in ("method", "per second", "p50 ms", "p99 ms"):
+    for column in ("method", "per second (median)", "CPU ms each", "p50 ms", "p99 ms"):
         table.add_column(column, justify="left" if column == "method" else "right")
 
     def ms(values, share):
         return f"{percentile(values, share) * 1000:.1f}"
 
-    table.add_row("signed+encrypted envelopes, outbox -> receipt stored",
-                  f"{result['throughput']:,.0f}",
-                  ms(result["round_trip"], 0.5), ms(result["round_trip"], 0.99))  # fmt: skip
+    def median(values):
+        return statistics.median(values)
+
+    exchange_rates = [e.rate for e, _ in rounds]
+    plain_rates = [p.rate for _, p in rounds]
     table.add_row(
-        "  of which queueing (seal, sign, outbox and audit commit; 100 a "
-        "transaction, the bench's own process)",
-        f"{result['queueing']:,.0f}",
-        "",
-        "",
-    )
-    table.add_row(f"  same, outbox -> applied at receiver ({args.rate:.0f}/s)", "",
-                  ms(result["one_way"], 0.5), ms(result["one_way"], 0.99))  # fmt: skip
-    base_p50 = f"{statistics.median(base_latencies) * 1000:.1f}"
-    table.add_row("plain unsigned POST of the same size (no database)", f"{base_rate:,.0f}",
-                  base_p50, ms(base_latencies, 0.99))  # fmt: skip
-    table.add_row(f"plain POSTs of {MAX_GROUP} such bodies each (bodies/s; ms per POST)",
-                  f"{grouped_rate:,.0f}", f"{statistics.median(grouped_latencies) * 1000:.1f}",
-                  ms(grouped_latencies, 0.99))  # fmt: skip
-    table.add_row("seal + verify + open only, in process, 1 thread", f"{crypto_rate:,.0f}", "", "")
+        "signed+encrypted envelopes, first queued -> last receipt stored",
+        f"{median(exchange_rates):,.0f}", f"{median([e.cpu_ms for e, _ in rounds]):.2f}",
+        ms(round_trip, 0.5), ms(round_trip, 0.99),
+    )  # fmt: skip
+    table.add_row("  of which queueing rate (seal, sign, outbox, audit, commit)",
+                  f"{median([e.queueing for e, _ in rounds]):,.0f}", "", "", "")  # fmt: skip
+    if not args.sqlite:  # SQLite runs inside the nodes' processes, counted above
+        table.add_row("  CPU in PostgreSQL's backends for the two nodes", "",
+                      f"{median([e.database_cpu_ms for e, _ in rounds]):.2f}", "", "")  # fmt: skip
+    table.add_row(f"  same, outbox -> applied at receiver ({args.rate:.0f}/s)", "", "",
+                  ms(one_way, 0.5), ms(one_way, 0.99))  # fmt: skip
+    table.add_row(
+        "plain unsigned POSTs of the same size (no database)", f"{median(plain_rates):,.0f}",
+        f"{median([p.cpu_ms for _, p in rounds]):.2f}",
+        f"{median(plain_latencies) * 1000:.1f}", ms(plain_latencies, 0.99),
+    )  # fmt: skip
+    table.add_row(
+        f"plain POSTs of {MAX_GROUP} such bodies each (bodies/s; ms per POST)",
+        f"{grouped_round.rate:,.0f}", f"{grouped_round.cpu_ms:.3f}",
+        f"{median(grouped_latencies) * 1000:.1f}", ms(grouped_latencies, 0.99),
+    )  # fmt: skip
+    table.add_row("seal + verify + open only, in process, 1 thread", f"{crypto_rate:,.0f}",
+                  f"{1000 / crypto_rate:.2f}", "", "")  # fmt: skip
     console.print(table)
+    ratios = sorted(e.rate / p.rate for e, p in rounds)
+    cpu_ratio = median([p.cpu_ms for _, p in rounds]) / median([e.cpu_ms for e, _ in rounds])
     console.print(
-        f"exchange / plain POST throughput = {result['throughput'] / base_rate:.3f} "
-        f"(aim 0.25); against plain POSTs grouped {MAX_GROUP} a request, as the worker "
-        f"groups envelopes: {result['throughput'] / grouped_rate:.3f}; "
-        f"p99 end to end (to receipt) = {percentile(result['round_trip'], 0.99) * 1000:.1f} ms "
-        f"at {args.rate:.0f} messages/s; load average {os.getloadavg()[0]:.2f} at the end"
+        f"exchange / plain POSTs, median of {len(ratios)} rounds = {median(ratios):.3f} "
+        f"(aim 0.25; rounds {', '.join(f'{r:.3f}' for r in ratios)}); CPU a plain POST / CPU "
+        f"an envelope = {cpu_ratio:.3f}; p99 end to end (to receipt) "
+        f"{percentile(round_trip, 0.99) * 1000:.1f} ms at {args.rate:.0f} messages/s; load "
+        f"average {os.getloadavg()[0]:.2f} at the end"
     )
 
 

@@ -8,6 +8,7 @@ retry with the original receipt, so a crash anywhere here costs at most one more
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -16,8 +17,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, Select, bindparam, select, update
+from sqlalchemy.orm import aliased, defer
 
 from judicare.audit.service import AuditAction, record
 from judicare.db.base import as_utc
@@ -226,7 +227,7 @@ class Deliverer:
         with self.app.unit_of_work() as uow:
             now = self.node.clock.now()
             ids = [job.id for job, _ in answered]
-            query = select(OutboxRow).where(OutboxRow.id.in_(ids))
+            query = select(OutboxRow).where(OutboxRow.id.in_(ids)).options(*_UNREAD)
             rows = {row.id: row for row in uow.session.scalars(query)}
             # Read the peers once: held here, the rows stay in the session's identity map
             # for every receipt checked below (each still checked against its endorsement).
@@ -241,37 +242,25 @@ class Deliverer:
     def _due(self, now: datetime, limit: int | None = None) -> list[_Job]:
         """Due messages, in order within each conversation: a message waits while an earlier
         one of its conversation is still pending (a supplementary request never overtakes
-        the request it supplements); a dead letter no longer holds the others back."""
-        earlier = aliased(OutboxRow)
-        waiting = (
-            select(earlier.id)
-            .where(
-                earlier.conversation_id == OutboxRow.conversation_id,
-                earlier.status == OutboxStatus.PENDING,
-                earlier.id < OutboxRow.id,
-            )
-            .exists()
-        )
-        query = (
-            select(OutboxRow, PeerRow.endpoint, PeerRow.active, _orphaned())
-            .join(PeerRow, PeerRow.node_id == OutboxRow.peer_id)
-            .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
-            .where(~waiting)
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-            .limit(limit or self.settings.exchange_batch_size)
-        )
+        the request it supplements); a dead letter no longer holds the others back. Claimed
+        by one UPDATE of the rows read (the statements are built once: see `_due_query`)."""
         with self.app.unit_of_work() as uow:
-            if uow.session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(of=OutboxRow, skip_locked=True)
-            rows = uow.session.execute(query).all()
-            claimed_until = now + timedelta(seconds=self.settings.exchange_claim_seconds)
-            for row, *_ in rows:
-                row.next_attempt_at = claimed_until  # taken: no other worker posts it now
+            postgresql = uow.session.get_bind().dialect.name == "postgresql"
+            rows = uow.session.execute(
+                _due_query(postgresql),
+                {"now": now, "limit": limit or self.settings.exchange_batch_size},
+            ).all()
+            if rows:  # taken: no other worker posts them now
+                claimed_until = now + timedelta(seconds=self.settings.exchange_claim_seconds)
+                uow.session.execute(
+                    _CLAIM, {"ids": [row.id for row in rows], "until": claimed_until}
+                )
             uow.commit()
             return [
-                _Job(r.id, r.message_id, r.peer_id, endpoint if active else None, r.envelope,
-                     r.envelope_sha256, tuple(r.attachments or ()), bool(orphaned))
-                for r, endpoint, active, orphaned in rows
+                _Job(r.id, r.message_id, r.peer_id, r.endpoint if r.active else None,
+                     r.envelope, r.envelope_sha256, tuple(r.attachments or ()),
+                     bool(r.orphaned))
+                for r in rows
             ]  # fmt: skip
 
     def _post(self, job: _Job):
@@ -423,6 +412,48 @@ class OutboxListener(threading.Thread):
             finally:
                 self.listening.clear()
             self.stop.wait(self.RETRY_SECONDS)
+
+
+@functools.cache
+def _due_query(postgresql: bool) -> Select:
+    """The due messages' query (`Deliverer._due`), built once per dialect: a round builds no
+    SQL expression, only binds `now` and `limit`. On PostgreSQL the rows are locked (`FOR
+    UPDATE SKIP LOCKED`), so concurrent workers take different messages."""
+    earlier = aliased(OutboxRow)
+    waiting = (
+        select(earlier.id)
+        .where(
+            earlier.conversation_id == OutboxRow.conversation_id,
+            earlier.status == OutboxStatus.PENDING,
+            earlier.id < OutboxRow.id,
+        )
+        .exists()
+    )
+    columns = (
+        OutboxRow.id, OutboxRow.message_id, OutboxRow.peer_id, OutboxRow.envelope,
+        OutboxRow.envelope_sha256, OutboxRow.attachments, PeerRow.endpoint, PeerRow.active,
+    )  # fmt: skip
+    query = (
+        select(*columns, _orphaned())
+        .join(PeerRow, PeerRow.node_id == OutboxRow.peer_id)
+        .where(OutboxRow.status == OutboxStatus.PENDING)
+        .where(OutboxRow.next_attempt_at <= bindparam("now"))
+        .where(~waiting)
+        .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return query.with_for_update(of=OutboxRow, skip_locked=True) if postgresql else query
+
+
+# Claims the messages read (`Deliverer._due`): their next attempt is moved past the claim.
+_CLAIM = (
+    update(OutboxRow)
+    .where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
+    .values(next_attempt_at=bindparam("until"))
+    .execution_options(synchronize_session=False)
+)
+# What settling a message does not read back: its bytes, attachments and summary.
+_UNREAD = (defer(OutboxRow.envelope), defer(OutboxRow.attachments), defer(OutboxRow.summary))
 
 
 def _orphaned():

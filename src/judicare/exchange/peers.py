@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
-from judicare.exchange.canonical import canonical_bytes
+from judicare.exchange.canonical import canonical_bytes, parse_canonical
 from judicare.exchange.envelopes import PeerKeys, b64, card_keys, card_vouched_by, unb64
 from judicare.exchange.errors import (
     BadSignature,
@@ -41,15 +41,18 @@ def _entry(row: PeerRow) -> bytes:
 
 
 @functools.lru_cache(maxsize=256)
-def _endorsed(public: bytes, entry: bytes, endorsement: str) -> bool:
-    """Whether `endorsement` is our signature over these exact entry bytes: a pure function
-    of its arguments, so each peer entry is verified once per process and version, not
-    once per envelope and receipt (an altered entry is other bytes, verified afresh)."""
+def _endorsed_keys(public: bytes, entry: bytes, endorsement: str) -> PeerKeys | None:
+    """The keys of a peer entry if `endorsement` is our signature over these exact entry
+    bytes, else None. A pure function of its arguments, so each peer entry is verified once
+    per process and version, not once per envelope and receipt (an altered entry is other
+    bytes, verified afresh). The keys are read from the card inside the endorsed bytes, so
+    the card's own signature is checked once per version too, and what is returned is
+    exactly what we endorsed."""
     try:
         VerifyKey(public).verify(entry, unb64(endorsement, "the peer endorsement"))
     except BadSignatureError:
-        return False
-    return True
+        return None
+    return card_keys(parse_canonical(entry, "peer entry")["card"])
 
 
 def _endorse(ring: KeyRing, row: PeerRow) -> None:
@@ -57,11 +60,13 @@ def _endorse(ring: KeyRing, row: PeerRow) -> None:
     row.endorsement_key = ring.current.signing_id
 
 
-def _check_endorsement(ring: KeyRing, row: PeerRow) -> None:
+def _check_endorsement(ring: KeyRing, row: PeerRow) -> PeerKeys:
+    """The entry's keys, once its endorsement by this node checks out."""
     for generation in ring.generations:
         if generation.signing_id == row.endorsement_key:
-            if _endorsed(generation.signing_public, _entry(row), row.endorsement):
-                return
+            keys = _endorsed_keys(generation.signing_public, _entry(row), row.endorsement)
+            if keys is not None:
+                return keys
             break
     raise BadSignature(
         f"the directory entry of peer {row.node_id!r} is not signed by this node: it was "
@@ -140,11 +145,11 @@ def load_peer(session: Session, ring: KeyRing, node_id: str) -> tuple[PeerRow, P
     row = session.get(PeerRow, node_id)
     if row is None or not row.active:
         return None
-    _check_endorsement(ring, row)
+    keys = _check_endorsement(ring, row)
     # Held for the session's life, so that the next message of the same transaction finds
     # the row in the identity map (read again after a commit, which expires it).
     session.info.setdefault(_HELD, {})[node_id] = row
-    return row, card_keys(row.card)
+    return row, keys
 
 
 _HELD = "judicare.exchange.peers"
