@@ -22,6 +22,7 @@ import json
 import random
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -88,6 +89,8 @@ ROLES = {"witness": 40, "victim": 25, "suspect": 15, "accused": 8, "person_sough
          "expert": 4}  # fmt: skip
 DOCUMENT_POOL = 32
 BATCH = 2_000
+# From this many requests on, PostgreSQL's secondary indexes are built after the load.
+BULK_INDEXES = 50_000
 
 
 def _pick(rng: random.Random, weights: dict[str, int]) -> str:
@@ -223,6 +226,7 @@ class Generator:
             return ids[table]
 
         def audit(at, actor, action, tag, subject, why, details) -> None:
+            at = min(at, self.now)  # a step generated past today is recorded as done now
             counters.seq += 1
             content = {"seq": counters.seq, "at": at, "actor": actor, "action": action,
                        "tag": tag, "subject_type": "request", "subject_id": str(subject),
@@ -408,6 +412,53 @@ def _sqlite_value(value, is_json: bool):
     return value
 
 
+def _partition_months(connection: Connection, rows: dict[str, list]) -> None:
+    """On PostgreSQL, the monthly partitions of the audit trail (migration 0036) for every
+    month the batch's entries fall in, made before the rows are copied: the synthetic trail
+    reaches years back, and an entry of a month without a partition would land in the
+    default partition, which then keeps that month for good."""
+    if connection.dialect.name != "postgresql" or not rows["audit_events"]:
+        return
+    at = COLUMNS["audit_events"].index("at")
+    months = {(row[at].year, row[at].month) for row in rows["audit_events"]}
+    for year, month in sorted(months):
+        connection.execute(
+            text("SELECT judicare_audit_partition(:day)"), {"day": date(year, month, 1)}
+        )
+
+
+def _drop_secondary_indexes(app: App) -> list[str]:
+    """Drop the non-unique indexes of the tables the generator fills (PostgreSQL) and return
+    their definitions: a load of hundreds of thousands of requests builds them once at the
+    end (a sort each) instead of keeping them row by row. The unique indexes stay."""
+    with app.engine.begin() as connection:
+        found = connection.execute(
+            text(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
+                " JOIN pg_class i ON i.oid = x.indexrelid"
+                " JOIN pg_class t ON t.oid = x.indrelid"
+                " JOIN pg_namespace n ON n.oid = t.relnamespace"
+                " WHERE n.nspname = current_schema() AND t.relname = ANY(:tables)"
+                " AND NOT x.indisunique"
+                " AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.oid)"
+                " ORDER BY i.relname"
+            ),
+            {"tables": list(COLUMNS)},
+        ).all()
+        for name, _ in found:
+            connection.execute(text(f'DROP INDEX "{name}"'))
+    # An index of the partitioned trail reads "ON ONLY audit_events": made again on every
+    # partition.
+    return [definition.replace(" ON ONLY ", " ON ") for _, definition in found]
+
+
+def _rebuild_indexes(app: App, definitions: list[str]) -> None:
+    with app.engine.begin() as connection:
+        connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+        for definition in definitions:
+            connection.execute(text(definition))
+
+
 def _people(connection: Connection) -> People:
     users = dict(
         connection.execute(
@@ -486,8 +537,11 @@ def generate(
     *,
     seed: int = 22,
     progress: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ScaleResult:
-    """Add `count` synthetic requests (after the demo data, loaded first if absent)."""
+    """Add `count` synthetic requests (after the demo data, loaded first if absent); fewer
+    when `stop` answers true between two batches (a benchmark's time limit: the requests
+    made so far are kept, received over the older part of the eight years)."""
     if count < 1:
         raise ValueError("--scale must be at least 1")
     load_demo(app)
@@ -500,22 +554,52 @@ def generate(
     generator.references = existing
     generator.pool_size = max(50, min(count // 5, 20_000))
     totals = {table: 0 for table in COLUMNS}
-    done = 0
-    while done < count:
-        size = min(BATCH, count - done)
+    postgres = app.engine.dialect.name == "postgresql"
+
+    def write(rows: dict[str, list]) -> None:
         with app.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
+            if postgres:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-            counters = _counters(connection)
-            rows = generator.batch(size, counters, done, count)
+            _partition_months(connection, rows)
             _write(connection, rows)
             _count_requests(connection, rows)
             _count_postings(connection, rows)
+
+    def written(rows: dict[str, list]) -> None:
         for table, values in rows.items():
             totals[table] += len(values)
-        done += size
         if progress:
-            progress(size)
+            progress(len(rows["requests"]))
+
+    with app.engine.connect() as connection:
+        counters = _counters(connection)
+    indexes = _drop_secondary_indexes(app) if postgres and count >= BULK_INDEXES else []
+    # On PostgreSQL the next batch is made while the last one is copied (a writer thread;
+    # the ids and the chain's head carried from batch to batch).
+    pool = ThreadPoolExecutor(max_workers=1) if postgres else None
+    try:
+        pending: tuple[Future[None], dict[str, list]] | None = None
+        done = 0
+        while done < count and not (stop is not None and done and stop()):
+            size = min(BATCH, count - done)
+            rows = generator.batch(size, counters, done, count)
+            done += size
+            if pool is None:
+                write(rows)
+                written(rows)
+                continue
+            if pending is not None:
+                pending[0].result()
+                written(pending[1])
+            pending = (pool.submit(write, rows), rows)
+        if pending is not None:
+            pending[0].result()
+            written(pending[1])
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        if indexes:
+            _rebuild_indexes(app, indexes)
     with app.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             for table, columns in COLUMNS.items():
@@ -531,7 +615,8 @@ def generate(
             uow.session, actor="node:demo", action=AuditAction.COLLECTION,
             tag="node:demo:scale", subject_type="database", subject_id="synthetic",
             why="synthetic scale data loaded", at=app.now(),
-            details={"requests": count, "seed": seed, "audit_entries": totals["audit_events"]},
+            details={"requests": totals["requests"], "seed": seed,
+                     "audit_entries": totals["audit_events"]},
         )  # fmt: skip
         uow.commit()
     return ScaleResult(
@@ -582,6 +667,7 @@ def pad_audit(app: App, entries: int, *, seed: int = 22) -> int:
                            "prev_hash": counters.head}  # fmt: skip
                 counters.head = entry_hash(**content)
                 rows["audit_events"].append((*content.values(), counters.head))
+            _partition_months(connection, rows)
             _write(connection, rows)
         done += size
     with app.engine.begin() as connection:

@@ -393,13 +393,19 @@ def recent_activity(session: Session, principal: Principal, *, limit: int = 15) 
     from judicare.audit.models import AuditEventRow
 
     authorize(principal, Permission.REQUEST_READ)
+    # The columns shown, not whole entries (their details and hashes are not shown); the
+    # first batch a few times the limit (the latest entries are nearly always mine), then
+    # RECENT_BATCH at a time.
+    shown = (AuditEventRow.seq, AuditEventRow.at, AuditEventRow.actor, AuditEventRow.action,
+             AuditEventRow.tag, AuditEventRow.subject_id, AuditEventRow.why)  # fmt: skip
     found: list[dict] = []
     below: int | None = None
-    for _ in range(RECENT_BATCHES):
-        batch = select(AuditEventRow).where(AuditEventRow.subject_type == "request")
+    for round_ in range(RECENT_BATCHES):
+        size = min(RECENT_BATCH, 4 * limit) if round_ == 0 else RECENT_BATCH
+        batch = select(*shown).where(AuditEventRow.subject_type == "request")
         if below is not None:
             batch = batch.where(AuditEventRow.seq < below)
-        rows = session.scalars(batch.order_by(AuditEventRow.seq.desc()).limit(RECENT_BATCH)).all()
+        rows = session.execute(batch.order_by(AuditEventRow.seq.desc()).limit(size)).all()
         ids = {int(r.subject_id) for r in rows if r.subject_id.isdigit()}
         seen = set(
             session.scalars(
@@ -407,12 +413,12 @@ def recent_activity(session: Session, principal: Principal, *, limit: int = 15) 
             )
         )
         found += [_event(r) for r in rows if r.subject_id.isdigit() and int(r.subject_id) in seen]
-        if len(found) >= limit or len(rows) < RECENT_BATCH:
+        if len(found) >= limit or len(rows) < size:
             return found[:limit]
         below = rows[-1].seq
     mine = select(cast(RequestRow.id, String)).where(visible_to(principal))
-    older = session.scalars(
-        select(AuditEventRow)
+    older = session.execute(
+        select(*shown)
         .where(AuditEventRow.subject_type == "request")
         .where(AuditEventRow.subject_id.in_(mine))
         .where(AuditEventRow.seq < below)
