@@ -153,3 +153,41 @@ def test_commits_waiting_for_the_journal_share_one_signed_line(tmp_path):
     assert checkpoint.root == expected.root().hex()
     anchor.record(3, hashes[3], {3: hashes[3]})
     assert len(anchor.lines()) == 1
+
+
+def test_the_checkpoint_reader_keeps_one_connection_until_the_engine_is_disposed(app):
+    """The hashes other writers committed are read for the Merkle root through one kept
+    connection on PostgreSQL (not one opened per checkpoint), which the application's
+    engine closes when it is disposed of; on SQLite through a connection opened per read."""
+    from judicare.audit import service
+    from judicare.auth.service import ensure_authority
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
+        uow.commit()
+    for reference in ("first", "second"):
+        _write(app, reference)
+    with app.unit_of_work() as uow:
+        size, expected = (
+            verify_log(uow.session)[0],
+            uow.session.execute(select(AuditEventRow.hash).order_by(AuditEventRow.seq))
+            .scalars()
+            .all(),
+        )
+    read = service.engine_reader(app.engine)
+    reader = service.reader_engine(app.engine)
+    assert read is not None and reader is not None
+    assert service.reader_engine(app.engine) is reader  # one per application engine
+    opened: list[object] = []
+    event.listen(reader, "connect", lambda *args: opened.append(args))
+    assert read(1, size) == expected
+    assert read(size, size) == expected[-1:]
+    with pytest.raises(LookupError):
+        read(size, size + 1)  # an entry not (yet) in the database
+    if app.engine.dialect.name == "postgresql":
+        assert len(opened) == 1  # kept, not opened per read
+        assert reader.pool.checkedin() == 1
+        app.engine.dispose()
+        assert reader.pool.checkedin() == 0  # closed with the application's engine
+    else:
+        assert len(opened) == 3  # SQLite: no pool
