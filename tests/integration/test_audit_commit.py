@@ -23,11 +23,17 @@ from judicare.requests.models import CaseRow
 from tests.integration.api_support import request_body
 
 
-def _statements_of(app, action) -> list[str]:
+def _statements_of(app, action, pipelined: list[str] | None = None) -> list[str]:
+    """The statements `action` sends; those sent in psycopg's pipeline (with the COMMIT, in
+    its round trip) also in `pipelined`."""
     statements: list[str] = []
 
     def capture(conn, cursor, statement, *args):
         statements.append(" ".join(statement.split()))
+        driver = conn.connection.driver_connection
+        pgconn = getattr(driver, "pgconn", None)  # psycopg's; None on SQLite
+        if pipelined is not None and pgconn is not None and pgconn.pipeline_status:
+            pipelined.append(statements[-1])  # pipeline on (1) or aborted (2), not off (0)
 
     event.listen(app.engine, "before_cursor_execute", capture)
     try:
@@ -45,7 +51,8 @@ def test_a_create_writes_the_counts_and_the_audit_entry_last(demo_api):
         response = demo_api.client.post("/api/v1/requests", json=request_body(), headers=headers)
         assert response.status_code == 201, response.text
 
-    statements = _statements_of(app, create)
+    pipelined: list[str] = []
+    statements = _statements_of(app, create, pipelined)
     request = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO requests "))
     audit = next(i for i, s in enumerate(statements) if "INSERT INTO audit_events" in s)
     assert request < audit
@@ -55,7 +62,14 @@ def test_a_create_writes_the_counts_and_the_audit_entry_last(demo_api):
         # after it, and 16 since the authority's status counts are kept (one upsert).
         assert len(statements) == 16, statements
         assert sum("INSERT INTO request_status_counts" in s for s in statements) == 1
-        assert statements[-3].startswith("WITH keys AS ( INSERT INTO person_key_counts")
+        # The writes to rows every registration shares (the authority's status count, the
+        # person index's counts), the chain's lock and the entry go last, in the COMMIT's
+        # round trip: those rows and the lock are held for the server's work only. The
+        # status count went in a round trip of its own before (13 statements, then 3).
+        assert len(pipelined) == 4, pipelined
+        assert statements[-4:] == pipelined
+        shared = {s.split(" (")[0] for s in pipelined[:2]}
+        assert shared == {"INSERT INTO request_status_counts", "WITH keys AS"}, pipelined
         assert statements[-2].startswith("SELECT pg_advisory_xact_lock")
         assert audit == len(statements) - 1
     with app.unit_of_work() as uow:
