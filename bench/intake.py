@@ -13,7 +13,11 @@ a plain FastAPI + SQLAlchemy peer that inserts the same rows, measured in the sa
 
 Same clients, same warm-up (a few unmeasured calls per client), same number of requests, in
 alternating rounds (API, peer, API, peer…; the servers restarted for each, untimed).
-Prints throughput and p50/p99 latency for both and the ratio API / peer. After the API run
+Prints throughput and p50/p99 latency for both and the ratio API / peer, and the CPU time
+each side used per measured create (read from /proc, after the warm-up calls): the server's
+processes, and PostgreSQL's backends serving its database (those still connected at the end
+of the round). On a shared
+machine the CPU figures move far less with the load than throughput does. After the API run
 the audit trail is verified: concurrent creates must leave one unbroken hash chain, with one
 entry per create.
 Run: `.venv/bin/python -m bench.intake [--clients 32] [--requests 1500] [--workers 2]`.
@@ -37,6 +41,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import NullPool
 
 ADMIN = os.environ.get(
     "JUDICARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -143,6 +148,79 @@ def start_server(arguments: list[str], port: int, health: str) -> subprocess.Pop
     raise SystemExit(f"the server {arguments[0]} did not start")
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU seconds of each process still running, from /proc."""
+    used = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        used[pid] = (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+    return used
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every process below it (the server and its worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def backends(url: str) -> list[int]:
+    """PostgreSQL's server processes connected to the database of `url` (not this one)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            query = text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return list(connection.execute(query).scalars())
+    finally:
+        engine.dispose()
+
+
+class CpuMeter:
+    """CPU seconds used by a server's processes and its database's backends between
+    `start` and `stop` (a backend that connected meanwhile counts from its start; one that
+    disconnected before `stop` is not counted)."""
+
+    def __init__(self, server: subprocess.Popen, url: str) -> None:
+        self.server, self.url = server, url
+        self.before = (cpu_seconds(process_tree(server.pid)), cpu_seconds(backends(url)))
+
+    def stop(self) -> tuple[float, float]:
+        after = (cpu_seconds(process_tree(self.server.pid)), cpu_seconds(backends(self.url)))
+        return tuple(  # type: ignore[return-value]
+            sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
+            for before, now in zip(self.before, after, strict=True)
+        )
+
+
+class Round(NamedTuple):
+    seconds: float
+    latencies: list[float]
+    server_cpu: float  # seconds, the server's processes
+    database_cpu: float  # seconds, PostgreSQL's backends
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=30)
@@ -152,12 +230,13 @@ WARM_UP = 10_000_000  # numbers of the warm-up calls, apart from the measured on
 
 
 def run_clients(
-    clients: int, total: int, one, warm_up: int = 0, first: int = 0
+    clients: int, total: int, one, warm_up: int = 0, first: int = 0, measured=None
 ) -> tuple[float, list[float]]:
     """`clients` threads share `total` calls of `one(number, state)`; each thread keeps its own
     `state` (its HTTP client or database connection), closed when the thread is done. Each
     thread first makes `warm_up` unmeasured calls, so that both sides are measured in their
-    steady state (connections open, pools grown, statements prepared), not while starting."""
+    steady state (connections open, pools grown, statements prepared), not while starting.
+    `measured()`, if given, is called once the warm-up calls are done, before the timing."""
     latencies: list[float] = []
     ready = threading.Barrier(clients + 1)
 
@@ -183,6 +262,8 @@ def run_clients(
     with ThreadPoolExecutor(clients) as pool:
         futures = [pool.submit(worker, i, chunk) for i, chunk in enumerate(chunks)]
         ready.wait()
+        if measured is not None:
+            measured()
         started = time.perf_counter()
         for future in futures:
             latencies.extend(future.result())
@@ -196,7 +277,7 @@ def http_client() -> httpx.Client:
     return httpx.Client(timeout=60, transport=httpx.HTTPTransport(socket_options=nodelay))
 
 
-def run_api(url: str, prepared: Prepared, args, first: int) -> tuple[float, list[float]]:
+def run_api(url: str, prepared: Prepared, args, first: int) -> Round:
     """Judicare's own server: `judicare serve` with `args.workers` processes."""
     port = free_port()
     arguments = ["judicare.cli", "serve", "--db", url, "--port", str(port)]
@@ -214,12 +295,20 @@ def run_api(url: str, prepared: Prepared, args, first: int) -> tuple[float, list
         assert response.status_code == 201, response.text[:200]
 
     try:
-        return run_clients(args.clients, args.requests, create, args.warm_up, first)
+        meters: list[CpuMeter] = []
+
+        def measured() -> None:
+            meters.append(CpuMeter(server, url))
+
+        seconds, latencies = run_clients(
+            args.clients, args.requests, create, args.warm_up, first, measured
+        )
+        return Round(seconds, latencies, *meters[0].stop())
     finally:
         stop(server)
 
 
-def run_peer(url: str, prepared: Prepared, args, first: int) -> tuple[float, list[float]]:
+def run_peer(url: str, prepared: Prepared, args, first: int) -> Round:
     """The plain peer (`bench.intake_peer`), served the same way."""
     port = free_port()
     arguments = ["bench.intake_peer", "--db", url, "--port", str(port)]
@@ -233,7 +322,15 @@ def run_peer(url: str, prepared: Prepared, args, first: int) -> tuple[float, lis
         assert response.status_code == 201, response.text[:200]
 
     try:
-        return run_clients(args.clients, args.requests, create, args.warm_up, first)
+        meters: list[CpuMeter] = []
+
+        def measured() -> None:
+            meters.append(CpuMeter(server, url))
+
+        seconds, latencies = run_clients(
+            args.clients, args.requests, create, args.warm_up, first, measured
+        )
+        return Round(seconds, latencies, *meters[0].stop())
     finally:
         stop(server)
 
@@ -279,17 +376,14 @@ def main() -> None:
             api_prepared, peer_prepared = prepare(api_url), prepare(peer_url)
             api_before, peer_before = count_rows(api_url), count_rows(peer_url)
             audit_before = verify_audit(api_url)
-        api_seconds = peer_seconds = 0.0
-        api_latencies: list[float] = []
-        peer_latencies: list[float] = []
+        api_rounds: list[Round] = []
+        peer_rounds: list[Round] = []
         for round_ in range(args.rounds):  # alternating, so that a change of load hits both
             first = round_ * (args.requests + args.clients * args.warm_up)
             with console.status(f"Round {round_ + 1}: Judicare's API…"):
-                seconds, latencies = run_api(api_url, api_prepared, args, first)
-                api_seconds, api_latencies = api_seconds + seconds, api_latencies + latencies
+                api_rounds.append(run_api(api_url, api_prepared, args, first))
             with console.status(f"Round {round_ + 1}: the plain peer…"):
-                seconds, latencies = run_peer(peer_url, peer_prepared, args, first)
-                peer_seconds, peer_latencies = peer_seconds + seconds, peer_latencies + latencies
+                peer_rounds.append(run_peer(peer_url, peer_prepared, args, first))
         with console.status("Verifying the audit chain…"):
             audit_entries = verify_audit(api_url)
         api_rows, peer_rows = count_rows(api_url), count_rows(peer_url)
@@ -305,7 +399,20 @@ def main() -> None:
             f"{creates} creates left only {audit_entries - audit_before} new audit entries"
         )
 
-    def row(name, seconds, latencies):
+    def totals(rounds: list[Round]) -> tuple[float, list[float], float, float]:
+        """Seconds and latencies of the measured calls, and their CPU ms per create."""
+        measured = sum(len(r.latencies) for r in rounds)
+        return (
+            sum(r.seconds for r in rounds),
+            [latency for r in rounds for latency in r.latencies],
+            sum(r.server_cpu for r in rounds) * 1000 / measured,
+            sum(r.database_cpu for r in rounds) * 1000 / measured,
+        )
+
+    api_seconds, api_latencies, api_server_cpu, api_database_cpu = totals(api_rounds)
+    peer_seconds, peer_latencies, peer_server_cpu, peer_database_cpu = totals(peer_rounds)
+
+    def row(name, seconds, latencies, server_cpu, database_cpu):
         ordered = sorted(latencies)
         p99 = ordered[max(int(len(ordered) * 0.99) - 1, 0)]
         return (
@@ -313,16 +420,22 @@ def main() -> None:
             f"{len(latencies) / seconds:,.0f}",
             f"{statistics.median(ordered) * 1000:.1f}",
             f"{p99 * 1000:.1f}",
+            f"{server_cpu:.1f}",
+            f"{database_cpu:.1f}",
         )
 
     table = Table(
         title=f"Request intake on PostgreSQL: {args.rounds} x {args.requests} creates, "
         f"{args.clients} clients, {args.workers} server processes each"
     )
-    for column in ("server", "per second", "p50 ms", "p99 ms"):
+    columns = ("server", "per second", "p50 ms", "p99 ms", "server CPU ms", "PostgreSQL CPU ms")
+    for column in columns:
         table.add_column(column, justify="left" if column == "server" else "right")
-    table.add_row(*row("Judicare API create", api_seconds, api_latencies))
-    table.add_row(*row("plain FastAPI + SQLAlchemy peer", peer_seconds, peer_latencies))
+    table.add_row(
+        *row("Judicare API create", api_seconds, api_latencies, api_server_cpu, api_database_cpu)
+    )
+    table.add_row(*row("plain FastAPI + SQLAlchemy peer", peer_seconds, peer_latencies,
+                       peer_server_cpu, peer_database_cpu))  # fmt: skip
     console.print(table)
     per_request = ", ".join(f"{t} {api // creates}" for t, (api, _) in written.items())
     console.print(f"Rows per create, both sides: {per_request}")
@@ -332,6 +445,16 @@ def main() -> None:
     )
     ratio = (len(api_latencies) / api_seconds) / (len(peer_latencies) / peer_seconds)
     console.print(f"API / peer throughput = {ratio:.2f} (aim: at least 0.5)")
+    per_round = ", ".join(
+        f"{len(a.latencies) / a.seconds:.0f}/{len(p.latencies) / p.seconds:.0f}"
+        for a, p in zip(api_rounds, peer_rounds, strict=True)
+    )
+    console.print(f"Each round, API/peer creates per second: {per_round}")
+    cpu_ratio = (peer_server_cpu + peer_database_cpu) / (api_server_cpu + api_database_cpu)
+    console.print(
+        f"CPU per create (server + PostgreSQL), peer / API = {cpu_ratio:.2f}: the throughput "
+        "ratio where CPU alone limits both (measured calls only, after the warm-up)"
+    )
     console.print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

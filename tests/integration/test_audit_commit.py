@@ -23,11 +23,17 @@ from tests.integration.api_support import request_body
 from tests.waiting import eventually
 
 
-def _statements_of(app, action) -> list[str]:
+def _statements_of(app, action, pipelined: list[str] | None = None) -> list[str]:
+    """The statements `action` sends; those sent in psycopg's pipeline (with the COMMIT, in
+    its round trip) also in `pipelined`."""
     statements: list[str] = []
 
     def capture(conn, cursor, statement, *args):
         statements.append(" ".join(statement.split()))
+        driver = conn.connection.driver_connection
+        pgconn = getattr(driver, "pgconn", None)  # psycopg's; None on SQLite
+        if pipelined is not None and pgconn is not None and pgconn.pipeline_status:
+            pipelined.append(statements[-1])  # pipeline on (1) or aborted (2), not off (0)
 
     event.listen(app.engine, "before_cursor_execute", capture)
     try:
@@ -45,7 +51,8 @@ def test_a_create_writes_the_counts_and_the_audit_entry_last(demo_api):
         response = demo_api.client.post("/api/v1/requests", json=request_body(), headers=headers)
         assert response.status_code == 201, response.text
 
-    statements = _statements_of(app, create)
+    pipelined: list[str] = []
+    statements = _statements_of(app, create, pipelined)
     request = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO requests "))
     audit = next(i for i, s in enumerate(statements) if "INSERT INTO audit_events" in s)
     assert request < audit
@@ -55,7 +62,14 @@ def test_a_create_writes_the_counts_and_the_audit_entry_last(demo_api):
         # after it, and 16 since the authority's status counts are kept (one upsert).
         assert len(statements) == 16, statements
         assert sum("INSERT INTO request_status_counts" in s for s in statements) == 1
-        assert statements[-3].startswith("WITH keys AS ( INSERT INTO person_key_counts")
+        # The writes to rows every registration shares (the authority's status count, the
+        # person index's counts), the chain's lock and the entry go last, in the COMMIT's
+        # round trip: those rows and the lock are held for the server's work only. The
+        # status count went in a round trip of its own before (13 statements, then 3).
+        assert len(pipelined) == 4, pipelined
+        assert statements[-4:] == pipelined
+        shared = {s.split(" (")[0] for s in pipelined[:2]}
+        assert shared == {"INSERT INTO request_status_counts", "WITH keys AS"}, pipelined
         assert statements[-2].startswith("SELECT pg_advisory_xact_lock")
         assert audit == len(statements) - 1
     with app.unit_of_work() as uow:
@@ -151,3 +165,41 @@ def test_commits_waiting_for_the_journal_share_one_signed_line(tmp_path):
     assert checkpoint.root == expected.root().hex()
     anchor.record(3, hashes[3], {3: hashes[3]})
     assert len(anchor.lines()) == 1
+
+
+def test_the_checkpoint_reader_keeps_one_connection_until_the_engine_is_disposed(app):
+    """The hashes other writers committed are read for the Merkle root through one kept
+    connection on PostgreSQL (not one opened per checkpoint), which the application's
+    engine closes when it is disposed of; on SQLite through a connection opened per read."""
+    from judicare.audit import service
+    from judicare.auth.service import ensure_authority
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
+        uow.commit()
+    for reference in ("first", "second"):
+        _write(app, reference)
+    with app.unit_of_work() as uow:
+        size, expected = (
+            verify_log(uow.session)[0],
+            uow.session.execute(select(AuditEventRow.hash).order_by(AuditEventRow.seq))
+            .scalars()
+            .all(),
+        )
+    read = service.engine_reader(app.engine)
+    reader = service.reader_engine(app.engine)
+    assert read is not None and reader is not None
+    assert service.reader_engine(app.engine) is reader  # one per application engine
+    opened: list[object] = []
+    event.listen(reader, "connect", lambda *args: opened.append(args))
+    assert read(1, size) == expected
+    assert read(size, size) == expected[-1:]
+    with pytest.raises(LookupError):
+        read(size, size + 1)  # an entry not (yet) in the database
+    if app.engine.dialect.name == "postgresql":
+        assert len(opened) == 1  # kept, not opened per read
+        assert reader.pool.checkedin() == 1
+        app.engine.dispose()
+        assert reader.pool.checkedin() == 0  # closed with the application's engine
+    else:
+        assert len(opened) == 3  # SQLite: no pool

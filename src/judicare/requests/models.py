@@ -376,8 +376,38 @@ def _write_status_counts(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()
     pending = session.info.pop(_STATUS_PENDING, None)
-    if pending:
+    if pending and not _defer_status_counts(session, pending):
         add_status_counts(session, pending)
+
+
+# The upsert of `add_status_counts` in psycopg's style, for the COMMIT's round trip: the rows
+# in key order (unnest keeps it), as there.
+_STATUS_COUNTS_SQL = """
+INSERT INTO request_status_counts (authority_id, status, requests)
+SELECT * FROM unnest(%(authorities)s::varchar[], %(statuses)s::varchar[], %(requests)s::int[])
+ON CONFLICT (authority_id, status)
+DO UPDATE SET requests = request_status_counts.requests + excluded.requests
+"""
+
+
+def _defer_status_counts(session: Session, pending: Counter[tuple[str, str]]) -> bool:
+    """On PostgreSQL the upsert goes with the COMMIT, in its round trip
+    (`audit.service.defer_to_commit`): the authority's row, which all its registrations
+    share, is then locked for the server's work on the COMMIT only, not also for a round
+    trip and the Python steps before the COMMIT is sent (under load, a thread waiting for
+    the interpreter lock while holding the row held up every other registration). False
+    on SQLite (the caller writes the counts itself) or with nothing to write."""
+    from judicare.audit.service import defer_to_commit
+
+    rows = sorted((key, n) for key, n in pending.items() if n)
+    if not rows:
+        return True
+    parameters = {
+        "authorities": [authority for (authority, _), _ in rows],
+        "statuses": [status for (_, status), _ in rows],
+        "requests": [n for _, n in rows],
+    }
+    return defer_to_commit(session, _STATUS_COUNTS_SQL, parameters)
 
 
 @event.listens_for(Session, "after_transaction_end")
