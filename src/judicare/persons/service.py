@@ -1087,6 +1087,33 @@ def _protected_sharing(
     return set(found[:PROTECTED_SHORTLIST])
 
 
+def request_person_id(external_id: str) -> int | None:
+    """The request person an entry of the `requests` index stands for: its id is
+    "REFERENCE#PERSON_ID" (`requests.registration._index_persons`); None for any other id."""
+    _, sep, person = external_id.rpartition("#")
+    return int(person) if sep and person.isascii() and person.isdigit() else None
+
+
+def request_person_roles(session: Session, external_ids: Iterable[str]) -> dict[str, str]:
+    """The role (witness, suspect...) of the request person behind each of these entries of
+    the `requests` index, in one statement: the entry's status is the person's protected
+    status, never the role (`requests.registration._index_persons`). An id naming no
+    request person is left out."""
+    from judicare.requests.models import RequestPersonRow
+
+    wanted = {i: p for i in external_ids if (p := request_person_id(i)) is not None}
+    if not wanted:
+        return {}
+    roles = dict(
+        session.execute(
+            select(RequestPersonRow.id, RequestPersonRow.role).where(
+                _among(session, RequestPersonRow.id, sorted(set(wanted.values())))
+            )
+        ).all()
+    )
+    return {i: roles[p] for i, p in wanted.items() if p in roles}
+
+
 def _to_record(entry: PersonEntryRow) -> PersonRecord:
     return PersonRecord(
         register=entry.register,
