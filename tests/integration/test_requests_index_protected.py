@@ -28,7 +28,8 @@ from tests.integration.api_support import request_body
 from tests.integration.test_persons_storage import NODE_ADMIN
 
 WITNESSES = 30  # more than the 20 candidates a screening shows
-FLOOD = 450  # more than the shortlist and the safeguard's pool together (25 + 400)
+FLOOD = 550  # more than the shortlist and the safeguard's pool together (25 + 400), and
+# than a page of the ranking the protected entries were once looked for in (500)
 REFUGEE = "Zhanar Nurlankyzy Testbaieva"
 
 
@@ -194,3 +195,31 @@ def test_the_migration_takes_the_status_from_the_request_person_and_back(app, in
         ).all()
     assert len(flood) == FLOOD and set(flood) == {None}  # no request person: no status
     assert list(expected.values()).count("refugee") == 1
+
+
+def test_the_protected_entries_sharing_a_key_are_ranked_in_one_statement(app, indexed):
+    """Among hundreds of entries sharing the query's keys, the one protected entry is found
+    by one statement (it was looked for a page of 500 entries at a time)."""
+    from sqlalchemy import event
+
+    from judicare.persons import service as persons
+    from judicare.persons.keys import blocking_keys
+    from judicare.persons.registers import scopes_visible_to
+
+    seen = []
+
+    def count(_conn, _cursor, statement, *_):
+        seen.append(statement)
+
+    keys = sorted(blocking_keys(("Zhanar Testbayeva",)))
+    with app.unit_of_work() as uow:
+        refugee = uow.session.scalars(
+            select(PersonEntryRow.id).where(PersonEntryRow.status == "refugee")
+        ).all()
+        event.listen(app.engine, "before_cursor_execute", count)
+        try:
+            found = persons._protected_sharing(uow.session, keys, scopes_visible_to("BEL-CA"))
+        finally:
+            event.remove(app.engine, "before_cursor_execute", count)
+    assert found == set(refugee) and len(refugee) == 1
+    assert len(seen) == 1, seen
