@@ -301,7 +301,7 @@ class Generator:
                 entry_id = next_id("person_entries")
                 rows["person_entries"].append(
                     (entry_id, REQUESTS_REGISTER, f"{reference}#{person_id}",
-                     [n for n, *_ in who.names], who.birth_date, who.nationality, role, None,
+                     [n for n, *_ in who.names], who.birth_date, who.nationality, protected, None,
                      None, authority, created)
                 )  # fmt: skip
                 scope = scope_of(REQUESTS_REGISTER, authority)

@@ -30,6 +30,7 @@ from judicare.persons.keys import blocking_keys
 from judicare.persons.models import PersonEntryRow, PersonKeyRow
 from judicare.persons.points import IDENTIFICATION
 from judicare.persons.scoring import score_pair
+from judicare.persons.service import request_person_roles
 from judicare.requests.access import audit_request_act, load_for
 from judicare.requests.domain import OPEN_STATUSES
 from judicare.requests.models import DocumentRow, RequestRow
@@ -69,13 +70,16 @@ def matches(session: Session, row: RequestRow) -> dict[int, dict]:
             select(PersonEntryRow)
             .where(
                 PersonEntryRow.register == REQUESTS_REGISTER,
-                PersonEntryRow.status.in_(sorted(SOUGHT_ROLES)),
                 PersonEntryRow.id.in_(
                     select(PersonKeyRow.entry_id).where(PersonKeyRow.key.in_(keys))
                 ),
             )
             .order_by(PersonEntryRow.id)
         ).all()
+        # only the persons sought in the other requests: their role is the request's
+        # person's (the entry's status is a protected status, not a role)
+        roles = request_person_roles(session, (e.external_id for e in entries))
+        entries = [e for e in entries if roles.get(e.external_id) in SOUGHT_ROLES]
         scored: dict[str, float] = {}  # the other request's reference -> best score
         evidence: dict[str, list[dict]] = {}  # the other request's reference -> persons matched
         # The same person in many requests is the same entry content many times: scored once

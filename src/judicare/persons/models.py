@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,7 +24,17 @@ from judicare.db.base import Base, utcnow
 
 class PersonEntryRow(Base):
     __tablename__ = "person_entries"
-    __table_args__ = (UniqueConstraint("register", "external_id", name="uq_person_entry"),)
+    __table_args__ = (
+        UniqueConstraint("register", "external_id", name="uq_person_entry"),
+        # The entries with a protected status, a few of all (migration 0050): those sharing a
+        # query's keys are ranked apart, never crowded out (`service._protected_sharing`).
+        Index(
+            "ix_person_entries_protected",
+            "id",
+            postgresql_where=text("status IS NOT NULL"),
+            sqlite_where=text("status IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     register: Mapped[str] = mapped_column(String(80), index=True)

@@ -81,6 +81,7 @@ from judicare.persons.models import (
     PersonScopeCountRow,
 )
 from judicare.persons.registers import (
+    AUTHORITY_OWNED,
     EVERY_AUTHORITY,
     authorize_import,
     policy_of,
@@ -753,21 +754,23 @@ def _may_reach(
     """Whether `record` may score at least `cutoff`, as `PersonIndex.query` tests it before
     explaining: its score without explanation (`quick_score`, the same as `score_pair`'s),
     or, at a point with a fallback, the fallback's lift by the whole-name ratio (as
-    `with_fallback` computes it). False only for a record that `match` would not show."""
-    quick = quick_score(
-        query,
-        query_parsed,
-        record,
-        parse_names(record.names),
-        point.min_part_similarity,
-        point.conflict_cost,
-    )
-    if quick >= cutoff:
-        return True
+    `with_fallback` computes it). False only for a record that `match` would not show.
+
+    The record's names are scored one at a time, each written once, until one reaches the
+    cutoff: the score is its best pair of names', so the answer is the same as scoring
+    them all (most records that reach do so on their first name)."""
+    best = 0.0
+    for parsed in parse_names(tuple(dict.fromkeys(record.names))):
+        quick = quick_score(
+            query, query_parsed, record, (parsed,), point.min_part_similarity, point.conflict_cost
+        )
+        if quick >= cutoff:
+            return True
+        best = max(best, quick)
     if not point.fallback:
         return False
     ratio = best_whole_name_ratio(query.names, record.names)[0]
-    return ratio >= FALLBACK_RATIO and round(max(quick, FALLBACK_WEIGHT * ratio / 100), 4) >= cutoff
+    return ratio >= FALLBACK_RATIO and round(max(best, FALLBACK_WEIGHT * ratio / 100), 4) >= cutoff
 
 
 def point_of(entry: PersonEntryRow) -> OperatingPoint:
@@ -821,18 +824,21 @@ def _shortlist(
     wider = ranked[SHORTLIST:] + by_ngrams
     protected = _protected_sharing(session, sorted(keys), scopes) if ranked else set()
     # The entries that may be scored, read once: the wider net's (to compare whole names)
-    # and the chosen ones (to score) alike.
-    wanted = set(shortlist) | set(wider) | protected
-    rows = (
-        {
+    # and the chosen ones (to score) alike; of the wider net only those screened at a point
+    # with a fallback (`_may_fall_back`: the others are never compared whole).
+    must = set(shortlist) | protected
+    net = set(wider) - must
+    rows = {}
+    if must or net:
+        wanted = []
+        if must:
+            wanted.append(_among(session, PersonEntryRow.id, must))
+        if net:
+            wanted.append(_among(session, PersonEntryRow.id, net) & _may_fall_back())
+        rows = {
             row.id: row
-            for row in session.scalars(
-                select(PersonEntryRow).where(_among(session, PersonEntryRow.id, wanted), visible)
-            )
+            for row in session.scalars(select(PersonEntryRow).where(or_(*wanted), visible))
         }
-        if wanted
-        else {}
-    )
     alike: set[int] = set()
     if wider:
         pool = [rows[e] for e in wider if e in rows]
@@ -854,6 +860,18 @@ def _shortlist(
     if registers:
         entries = [r for r in entries if r.register in registers]
     return entries, set(by_ngrams) & alike
+
+
+# Registers whose entries are screened at a point without a fallback unless they have a
+# status (the `requests` index: `_point`), whatever their name says.
+_NO_FALLBACK = tuple(sorted(r for r in AUTHORITY_OWNED if not _point(r, None).fallback))
+
+
+def _may_fall_back() -> Any:
+    """SQL: the entries that may be screened at a point with a fallback (`_point`): any but
+    those of a register in `_NO_FALLBACK` without a status. (A superset: `_point` decides.)
+    Of the safeguard's wider net, up to 420 entries, the others were read for nothing."""
+    return or_(PersonEntryRow.register.not_in(_NO_FALLBACK), PersonEntryRow.status != "")
 
 
 def _among(session: Session, column, values: Iterable) -> Any:
@@ -1017,7 +1035,7 @@ def _postings(
     )
     if scopes is not None:
         query = query.where(postings.c.scope.in_(scopes))
-    for key, entry_id in session.execute(query):
+    for key, entry_id in session.execute(query).all():  # fetched at once, not row by row
         found[key].append(entry_id)
     return found
 
@@ -1059,32 +1077,55 @@ def _protected_sharing(
 ) -> set[int]:
     """Entries with a protected status (refugee and the like) sharing any blocking key of
     the query, common ones included (a flood of same-name entries makes a refugee's keys
-    common), those sharing most keys first: the entries of `scopes` sharing most keys, from
-    the postings' index alone, a page at a time with the status of its entries (joined by
-    primary key), until `PROTECTED_SHORTLIST` are found."""
+    common), those sharing most keys first, up to `PROTECTED_SHORTLIST`: in one statement,
+    the query's postings in `scopes` (the postings' index alone) joined to the protected
+    entries (a partial index of the few with a status, `ix_person_entries_protected`).
+
+    (It ranked every entry sharing a key a page at a time, keeping those with a status: one
+    page was enough while every entry of the `requests` index had one, its person's role;
+    with only protected persons holding one, it read the whole ranking a page after another,
+    each a new aggregate: half of the screening page's time.)"""
     shared = func.count().label("shared")
-    query = select(PersonKeyRow.entry_id, shared).where(_among(session, PersonKeyRow.key, keys))
+    query = (
+        select(PersonKeyRow.entry_id)
+        .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
+        .where(_among(session, PersonKeyRow.key, keys), PersonEntryRow.status.is_not(None))
+    )
     if scopes is not None:
         query = query.where(PersonKeyRow.scope.in_(scopes))
-    query = query.group_by(PersonKeyRow.entry_id).order_by(shared.desc(), PersonKeyRow.entry_id)
-    found: list[int] = []
-    start = 0
-    while len(found) < PROTECTED_SHORTLIST:
-        # a page of the ranking and its entries' status, in one statement (a posting's
-        # entry always exists: the outer join only keeps the page's size visible)
-        page = query.limit(LOOKUP_BATCH).offset(start).subquery()
-        rows = session.execute(
-            select(page.c.entry_id, PersonEntryRow.status.is_not(None))
-            .join(PersonEntryRow, PersonEntryRow.id == page.c.entry_id, isouter=True)
-            .order_by(page.c.shared.desc(), page.c.entry_id)
+    query = (
+        query.group_by(PersonKeyRow.entry_id)
+        .order_by(shared.desc(), PersonKeyRow.entry_id)
+        .limit(PROTECTED_SHORTLIST)
+    )
+    return set(session.scalars(query))
+
+
+def request_person_id(external_id: str) -> int | None:
+    """The request person an entry of the `requests` index stands for: its id is
+    "REFERENCE#PERSON_ID" (`requests.registration._index_persons`); None for any other id."""
+    _, sep, person = external_id.rpartition("#")
+    return int(person) if sep and person.isascii() and person.isdigit() else None
+
+
+def request_person_roles(session: Session, external_ids: Iterable[str]) -> dict[str, str]:
+    """The role (witness, suspect...) of the request person behind each of these entries of
+    the `requests` index, in one statement: the entry's status is the person's protected
+    status, never the role (`requests.registration._index_persons`). An id naming no
+    request person is left out."""
+    from judicare.requests.models import RequestPersonRow
+
+    wanted = {i: p for i in external_ids if (p := request_person_id(i)) is not None}
+    if not wanted:
+        return {}
+    roles = dict(
+        session.execute(
+            select(RequestPersonRow.id, RequestPersonRow.role).where(
+                _among(session, RequestPersonRow.id, sorted(set(wanted.values())))
+            )
         ).all()
-        if not rows:
-            break
-        start += len(rows)
-        found += [entry_id for entry_id, with_status in rows if with_status]
-        if len(rows) < LOOKUP_BATCH:  # the last page: no need to ask for the next
-            break
-    return set(found[:PROTECTED_SHORTLIST])
+    )
+    return {i: roles[p] for i, p in wanted.items() if p in roles}
 
 
 def _to_record(entry: PersonEntryRow) -> PersonRecord:

@@ -198,7 +198,13 @@ REQUESTS_REGISTER = "requests"
 def _index_persons(session: Session, row: RequestRow, now: datetime) -> None:
     """Persons named in requests go into the screening index (register "requests"), so that
     a later request of the same authority about the same person finds this one (the entries
-    are the request's authority's: judicare.persons.registers)."""
+    are the request's authority's: judicare.persons.registers).
+
+    The entry's status is the person's protected status as the request gives it (refugee
+    and the like), None when it gives none: the engine screens and keeps any entry with a
+    status as a protected person (`persons.service.point_of`, `_protected_sharing`). The
+    person's role (witness, suspect...) is not a status: it is read from the request's
+    person (`persons.service.request_person_roles`)."""
     from judicare.persons.domain import PartialDate, PersonRecord
     from judicare.persons.service import index_new_persons
 
@@ -209,7 +215,7 @@ def _index_persons(session: Session, row: RequestRow, now: datetime) -> None:
                 register=REQUESTS_REGISTER, id=f"{row.reference}#{person.id}",
                 names=tuple(n.name for n in person.names),
                 birth_date=PartialDate.parse(person.birth_date) if person.birth_date else None,
-                nationality=person.nationality, status=person.role,
+                nationality=person.nationality, status=person.protected_status,
             )
             for person in row.persons
         ],

@@ -16,7 +16,8 @@ from judicare.auth.permissions import Permission, Principal
 from judicare.errors import InvalidInput
 from judicare.legal_basis.service import LegalBasisService, parse_query
 from judicare.persons.domain import PartialDate, PersonQuery
-from judicare.persons.service import OnRequest, adjudicate, match
+from judicare.persons.registers import REQUESTS as REQUESTS_REGISTER
+from judicare.persons.service import OnRequest, adjudicate, match, request_person_roles
 from judicare.requests.models import DocumentRow, RequestRow
 from judicare.requests.read_models import screening_facts
 from judicare.requests.schemas import RequestCreate
@@ -203,6 +204,14 @@ def _person(
         for m in match(session, query, authority_id=reader.authority_id, request=reader.request)
         if not (exclude_prefix and m["id"].startswith(exclude_prefix))
     ]
+    # A person named in another request: the role there (witness, suspect...), read from
+    # that request's person; the entry's `status` is the person's protected status, if any.
+    roles = request_person_roles(
+        session, (m["id"] for m in found if m["register"] == REQUESTS_REGISTER)
+    )
+    for m in found:
+        if m["register"] == REQUESTS_REGISTER:
+            m["role"] = roles.get(m["id"])
     return PersonFacts(
         role=person["role"],
         names=names,
