@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .names import MIN_FORM_ONE_CONSONANT, Part, skeleton, undouble
@@ -103,7 +100,15 @@ def part_similarity(a: Part, b: Part) -> float:
         elif len(ka) >= 3 and len(kb) >= 3 and x < KEY_SIMILARITY:
             x = max(x, KEY_SIMILARITY * sim(ka, kb))
         return _affix_capped(a.forms[0], b.forms[0], x)
-    best = _best_form_similarity(a, b)
+    best = 0.0
+    learned_a, learned_b = a.learned, b.learned
+    for fa in a.forms:
+        for fb in b.forms:
+            x = sim(fa, fb)
+            if (learned_a or learned_b) and (fa in learned_a or fb in learned_b):
+                x *= LEARNED_EDIT_WEIGHT
+            if x > best:
+                best = x
     if best < DOUBLED_SIMILARITY and a.undoubled_set & b.undoubled_set:
         best = DOUBLED_SIMILARITY
     if best < KEY_SIMILARITY:
@@ -113,51 +118,14 @@ def part_similarity(a: Part, b: Part) -> float:
                 return KEY_SIMILARITY
         if a.short_keys & b.short_keys:  # `_key_counts` for one-consonant skeletons
             return KEY_SIMILARITY
-        # no skeleton of two letters or more is shared (that returned above): every pair
-        # of the longer ones differs, and the best of them counts `KEY_SIMILARITY` times
-        long_a = [k for k in ka_all if len(k) >= 3]
-        long_b = [k for k in kb_all if len(k) >= 3]
-        if long_a and long_b:
-            x = KEY_SIMILARITY * most_alike(long_a, long_b)
-            if x > best:
-                best = x
-    return best
-
-
-# Pairs of lists of forms from which `most_alike` compares them in one rapidfuzz call
-# (`cdist`, the same similarities as one call per pair) rather than pair by pair.
-MATRIX_PAIRS = 12
-
-
-def most_alike(xs: Sequence[str], ys: Sequence[str]) -> float:
-    """The highest edit similarity of any x with any y (both non-empty)."""
-    sim = OSA.normalized_similarity
-    if len(xs) * len(ys) < MATRIX_PAIRS:
-        return max(sim(x, y) for x in xs for y in ys)
-    return float(process.cdist(xs, ys, scorer=sim, dtype=np.float64).max())
-
-
-def _best_form_similarity(a: Part, b: Part) -> float:
-    """The highest edit similarity of a form of `a` with a form of `b`, a learned reading
-    on either side counting `LEARNED_EDIT_WEIGHT` of it."""
-    learned_a, learned_b = a.learned, b.learned
-    forms_a, forms_b = a.forms, b.forms
-    if len(forms_a) * len(forms_b) >= MATRIX_PAIRS:
-        matrix = process.cdist(forms_a, forms_b, scorer=OSA.normalized_similarity, dtype=np.float64)
-        if learned_a or learned_b:
-            rows = np.fromiter((f in learned_a for f in forms_a), dtype=bool, count=len(forms_a))
-            cols = np.fromiter((f in learned_b for f in forms_b), dtype=bool, count=len(forms_b))
-            matrix[rows[:, None] | cols[None, :]] *= LEARNED_EDIT_WEIGHT
-        return max(0.0, float(matrix.max()))
-    sim = OSA.normalized_similarity
-    best = 0.0
-    for fa in forms_a:
-        for fb in forms_b:
-            x = sim(fa, fb)
-            if (learned_a or learned_b) and (fa in learned_a or fb in learned_b):
-                x *= LEARNED_EDIT_WEIGHT
-            if x > best:
-                best = x
+        for ka in ka_all:
+            if len(ka) < 3:
+                continue
+            for kb in kb_all:
+                if len(kb) >= 3 and ka != kb:
+                    x = KEY_SIMILARITY * sim(ka, kb)
+                    if x > best:
+                        best = x
     return best
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from functools import cache, lru_cache
 
 import icu  # type: ignore[import-untyped]
@@ -113,11 +112,14 @@ def script_of(text: str) -> str:
     """The main script of a text, named as Unicode names it (LATIN, CYRILLIC, ARABIC...)."""
     if text.isascii():
         return "LATIN"
-    # each letter's script counted in C, in the order met: the first of equally common wins
-    counts = Counter(map(_char_script, filter(str.isalpha, text)))
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            name = _char_script(ch)
+            counts[name] = counts.get(name, 0) + 1
     if not counts:
         return "LATIN"
-    return max(counts, key=counts.__getitem__)
+    return max(counts, key=lambda k: counts[k])
 
 
 @lru_cache(maxsize=20_000)

@@ -21,13 +21,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz.distance import OSA
+
 from .compare import (
     DOUBLED_SIMILARITY,
     KEY_SIMILARITY,
     NICKNAME_SIMILARITY,
     PartMatch,
     compare_parts,
-    most_alike,
     part_similarity,
 )
 from .domain import Candidate, PartialDate, PersonQuery, PersonRecord
@@ -154,45 +155,34 @@ def _joins(
     out: list[Pairing] = []
     if len(side_b) < 2:
         return out
-    windows: list[tuple[int, tuple[Part, ...], int]] | None = None
+    lengths = [len(p.forms[0]) for p in side_b]
     for i, single in enumerate(side_a):
         n = len(single.forms[0])
         if single.role not in _JOINABLE or n < 5 or best[i] >= DOUBLED_SIMILARITY:
             continue
-        if windows is None:
-            windows = _windows(side_b)
-        for j, window, length in windows:
-            if abs(length - n) > 3 or not _spelt_alike(single, window):
-                continue
-            sim = part_similarity(single, _joined(window))
-            if sim >= JOINED_SIMILARITY:
-                span = tuple(range(j, j + len(window)))
-                out.append((sim, span, (i,)) if flip else (sim, (i,), span))
+        for width in (2, 3):
+            for j in range(len(side_b) - width + 1):
+                if abs(sum(lengths[j : j + width]) - n) > 3:
+                    continue
+                if not _spelt_alike(single, side_b[j : j + width]):
+                    continue
+                sim = part_similarity(single, _joined(side_b[j : j + width]))
+                if sim >= JOINED_SIMILARITY:
+                    window = tuple(range(j, j + width))
+                    out.append((sim, window, (i,)) if flip else (sim, (i,), window))
     return out
 
 
-def _windows(parts: tuple[Part, ...]) -> list[tuple[int, tuple[Part, ...], int]]:
-    """Every run of two, then of three, adjacent parts: where it starts, its parts and
-    the length of their first forms run together."""
-    lengths = [len(p.forms[0]) for p in parts]
-    return [
-        (j, parts[j : j + width], sum(lengths[j : j + width]))
-        for width in (2, 3)
-        for j in range(len(parts) - width + 1)
-    ]
-
-
-@lru_cache(maxsize=200_000)
 def _spelt_alike(single: Part, window: tuple[Part, ...]) -> bool:
     """A cheap test before a joined part is built: some reading of `single` is spelt
     nearly like the same reading of the window's parts run together (nearly enough that
-    the same consonant skeleton could lift it to `JOINED_SIMILARITY`). Parts are made
-    once per distinct text and compared by identity, so the answer is kept."""
+    the same consonant skeleton could lift it to `JOINED_SIMILARITY`)."""
     n = min(len(p.forms) for p in window)
     runs = ["".join(p.forms[k] for p in window) for k in range(n)]
     latin = single.latin and all(p.latin for p in window)
     cutoff = JOINED_PREFILTER_LATIN if latin else JOINED_PREFILTER
-    return most_alike(single.forms, runs) >= cutoff - 1e-9
+    sim = OSA.normalized_similarity
+    return any(sim(f, run) >= cutoff - 1e-9 for f in single.forms for run in runs)
 
 
 def name_similarity(q: ParsedName, r: ParsedName) -> float:
