@@ -389,7 +389,8 @@ def scale_rows(
         ),
         _note_row(
             f"  build {build:.1f} s (CPU {build_cpu:.1f} s); peak RSS {peak_mb:,.0f} MB "
-            f"(records alone {before / 1024:,.0f} MB)"
+            f"(records alone {before / 1024:,.0f} MB; the index about "
+            f"{(peak_mb - before / 1024) * 1024 / max(size, 1):.2f} KB a record)"
         ),
         *baseline,
     ]
