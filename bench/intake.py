@@ -294,18 +294,7 @@ def run_api(url: str, prepared: Prepared, args, first: int) -> Round:
         )
         assert response.status_code == 201, response.text[:200]
 
-    try:
-        meters: list[CpuMeter] = []
-
-        def measured() -> None:
-            meters.append(CpuMeter(server, url))
-
-        seconds, latencies = run_clients(
-            args.clients, args.requests, create, args.warm_up, first, measured
-        )
-        return Round(seconds, latencies, *meters[0].stop())
-    finally:
-        stop(server)
+    return timed_round(server, url, args, first, create)
 
 
 def run_peer(url: str, prepared: Prepared, args, first: int) -> Round:
@@ -321,6 +310,12 @@ def run_peer(url: str, prepared: Prepared, args, first: int) -> Round:
         response = state["client"].post(f"http://127.0.0.1:{port}/requests", json=body(number))
         assert response.status_code == 201, response.text[:200]
 
+    return timed_round(server, url, args, first, create)
+
+
+def timed_round(server, url: str, args, first: int, create) -> Round:
+    """One round of `create` calls against `server`, its CPU measured from the end of the
+    warm-up; the server is stopped at the end, whatever happens."""
     try:
         meters: list[CpuMeter] = []
 

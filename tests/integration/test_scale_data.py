@@ -28,6 +28,15 @@ from tests.conftest import TODAY, _create_postgres_database, _drop_postgres_data
 COUNT = 150
 
 
+def _scale_app(url: str, where):
+    """An application on `url` with its files under `where`, at the tests' fixed date."""
+    return create_app(
+        Settings(database_url=url, environment="test", data_dir=where,
+                 node_keys_dir=where / "keys"),
+        clock=FixedClock(TODAY),
+    )  # fmt: skip
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -37,11 +46,7 @@ def scaled(request, tmp_path_factory):
         url = f"sqlite:///{where / 'scale.db'}"
     else:
         url = _create_postgres_database()
-    app = create_app(
-        Settings(database_url=url, environment="test", data_dir=where,
-                 node_keys_dir=where / "keys"),
-        clock=FixedClock(TODAY),
-    )  # fmt: skip
+    app = _scale_app(url, where)
     upgrade_database(app)
     result = generate(app, COUNT, seed=7)
     yield app, result
@@ -129,11 +134,7 @@ def test_postgresql_entries_in_their_months_and_a_large_load_keeps_the_indexes(
     entries are copied (none in the default partition). A load large enough to build the
     secondary indexes at the end leaves the same indexes, valid, and the chain whole."""
     url = _create_postgres_database()
-    app = create_app(
-        Settings(database_url=url, environment="test", data_dir=tmp_path,
-                 node_keys_dir=tmp_path / "keys"),
-        clock=FixedClock(TODAY),
-    )  # fmt: skip
+    app = _scale_app(url, tmp_path)
     try:
         upgrade_database(app)
         generate(app, 20, seed=3)
