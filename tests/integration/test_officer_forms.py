@@ -304,3 +304,20 @@ def test_a_text_over_its_limit_is_refused_with_the_field_and_the_limit(demo_api)
                          {"version": "1", "status": "withdrawn", "reasons": "x" * 20001})  # fmt: skip
     assert moved.status_code == 422
     assert "Reasons: This text is too long: at most 20,000 characters." in moved.text
+
+
+def test_each_finding_has_its_own_heading_id_when_a_ground_is_found_twice(french_officer):
+    """The demo's refugee is named, with her refugee status, in several requests of the
+    register as well as in the refugee register: one finding per match, each labelled by its
+    own heading (a repeated id would label every card with the first one's heading)."""
+    from tests.integration.web_support import new_request
+
+    request_id = new_request(french_officer)
+    page = french_officer.get(f"/requests/{request_id}/screening").text
+    ids = re.findall(r'<h4 id="(finding-[a-z_0-9-]+)"', page)
+    grounds = [re.sub(r"-\d+$", "", i) for i in ids]
+    assert grounds.count("finding-protected_status") > 1, "the refugee is found more than once"
+    assert len(ids) == len(set(ids))
+    assert sorted(
+        re.findall(r'<article class="finding[^"]*" aria-labelledby="([^"]+)"', page)
+    ) == sorted(ids)
