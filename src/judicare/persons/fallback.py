@@ -109,14 +109,20 @@ def query_forms(names: tuple[str, ...]) -> set[str]:
 
 
 def grams_of(forms: Iterable[str]) -> set[str]:
-    """The character trigrams of every form (as `char_ngrams`, in one pass)."""
-    return {
-        padded[i : i + NGRAM]
-        for form in forms
-        for word in form.split()
-        for padded in (f" {word} ",)
-        for i in range(len(padded) - NGRAM + 1)
-    }
+    """The character trigrams of every form (as `char_ngrams`): each word's made once
+    (`word_grams`), since the same words recur in many names."""
+    grams: set[str] = set()
+    for form in forms:
+        for word in form.split():
+            grams.update(word_grams(word))
+    return grams
+
+
+@lru_cache(maxsize=400_000)
+def word_grams(word: str) -> tuple[str, ...]:
+    """The character trigrams of one word, padded with a space at both ends."""
+    padded = f" {word} "
+    return tuple({padded[i : i + NGRAM] for i in range(len(padded) - NGRAM + 1)})
 
 
 def record_grams(names: tuple[str, ...]) -> list[str]:

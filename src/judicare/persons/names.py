@@ -66,6 +66,11 @@ __all__ = [
 ]
 
 
+# The one empty set of part positions that every name without a father's name or a
+# qualifier shares (most names): a name read keeps no empty set of its own.
+NO_PARTS: frozenset[int] = frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedName:
     """A name read into parts, with what was done to it (for the explanation)."""
@@ -76,11 +81,11 @@ class ParsedName:
     parts: tuple[Part, ...]
     dropped_titles: tuple[str, ...]
     reordered: bool
-    fathers: frozenset[int] = frozenset()  # parts after bin/bint: the father's name
+    fathers: frozenset[int] = NO_PARTS  # parts after bin/bint: the father's name
     own: int = -1  # with bin/bint, the person's own name: the first name part
     organisation: bool = False  # the name carries a legal form (GmbH, JSC, Ltd...)
     # parts written in brackets: a qualifier (Deutsche Bank (Schweiz) AG), not the name
-    qualifiers: frozenset[int] = frozenset()
+    qualifiers: frozenset[int] = NO_PARTS
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -157,8 +162,13 @@ def parse_name(name: str) -> ParsedName:
         parts = [_with_pinyin(p) for p in parts]
     fathers, own = _lineage(parts)
     bracketed = {w for span in _BRACKETED.findall(text) for w in _SPLIT.split(span) if w}
-    qualifiers = frozenset(
-        i for i, p in enumerate(parts) if p.original in bracketed and p.role != "legal_form"
+    qualifiers = (
+        frozenset(
+            i for i, p in enumerate(parts) if p.original in bracketed and p.role != "legal_form"
+        )
+        or NO_PARTS
+        if bracketed
+        else NO_PARTS
     )
     return ParsedName(
         name,
@@ -180,7 +190,7 @@ def _lineage(parts: list[Part]) -> tuple[frozenset[int], int]:
     fathers: set[int] = set()
     own = -1
     if not any(p.forms[0] in _KIN for p in parts):
-        return frozenset(), own
+        return NO_PARTS, own
     for k, part in enumerate(parts):
         if part.role != "particle" or part.text not in _KIN:
             continue
@@ -189,7 +199,7 @@ def _lineage(parts: list[Part]) -> tuple[frozenset[int], int]:
         after = [i for i in range(k + 1, len(parts)) if parts[i].role == "name"]
         if after:
             fathers.add(after[0])
-    return frozenset(fathers), own
+    return frozenset(fathers) or NO_PARTS, own
 
 
 _KIN = frozenset({"bin", "bint"})  # "son of", "daughter of": the next part is the father
