@@ -140,10 +140,17 @@ def cyrillic_language(text: str) -> str:
 
 
 def systems_for(script: str, text: str) -> tuple[str, ...]:
+    """The romanisation systems that read a text in `script` (for Cyrillic, by the language
+    its letters suggest): one shared tuple per script and language, which every name and
+    part read keeps."""
     if script == "LATIN":
         return ()
+    return _systems(script, cyrillic_language(text) if script == "CYRILLIC" else "")
+
+
+@cache
+def _systems(script: str, lang: str) -> tuple[str, ...]:
     if script == "CYRILLIC":
-        lang = cyrillic_language(text)
         return (
             *_CYRILLIC_BY_LANGUAGE[lang],
             "Cyrillic-Latin",
