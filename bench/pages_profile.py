@@ -25,6 +25,7 @@ import io
 import os
 import pstats
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append((time.process_time() - cpu, time.perf_counter() - wall,
                          sql["n"], sql["s"]))  # fmt: skip
     app.dispose()
+    shutil.rmtree(home, ignore_errors=True)
     for name, index in (("CPU ms", 0), ("wall ms", 1), ("SQL ms", 3)):
         seen = [r[index] * 1000 for r in rows]
         print(f"{name:<8} p50 {statistics.median(seen):8.1f}  p95 {percentile(seen, 0.95):8.1f}"
