@@ -104,6 +104,32 @@ def test_a_search_by_name_reads_the_counts_once_and_the_entries_in_few_statement
     # 8 at most (was 11 to 12: the counts read apart, the status of the protected entries
     # after their ranking, the wider net apart from the entries to score)
     assert seen["engine statements"] <= 8, seen
+    # the keys' and the trigrams' postings and the protected entries sharing a key: one
+    # statement (was three), which reads both posting tables
+    assert seen["person_keys"] == seen["person_grams"] == 1, seen
+    assert seen["engine statements"] <= 6, seen
+
+
+def test_the_screening_page_reads_the_roles_of_the_persons_found_once(demo_api):
+    """The report and the candidates beside it match the same persons (once, `match`'s
+    memo) and read the roles of the persons found in other requests: once (was twice)."""
+    request_id = _two_persons(demo_api)
+    officer = WebUser(demo_api, "anna.officer")
+    officer.get(f"/requests/{request_id}/screening")  # warm: the legal basis' data
+    roles = re.compile(r"SELECT request_persons\.id, request_persons\.role\s+FROM request_persons")
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, parameters, *_):
+        if roles.match(statement):
+            seen.append(repr(parameters))
+
+    event.listen(demo_api.app.engine, "before_cursor_execute", count)
+    try:
+        page = officer.get(f"/requests/{request_id}/screening")
+    finally:
+        event.remove(demo_api.app.engine, "before_cursor_execute", count)
+    assert page.status_code == 200 and "finding-recorded" in page.text  # found elsewhere
+    assert seen and len(seen) == len(set(seen)), seen  # each person's once, not twice
 
 
 def test_counts_in_one_statement_are_the_entries_and_frequencies(demo_api):

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import pickle
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -699,6 +700,7 @@ def _match(
     threshold: float | None,
     limit: int,
 ) -> list[dict]:
+    _warm_protected(session)
     entries, by_ngrams = _shortlist(session, query, authority_id)
     found: list[Candidate] = []
     facts: dict[tuple[str, str], float] = {}  # equal scores: agreeing birth date, nationality first
@@ -742,6 +744,54 @@ def _match(
         row["adjudication"] = decision
         out.append(row)
     return out
+
+
+# --- the protected entries' names, read ahead once in each process --------------------------
+#
+# Every query scores up to `PROTECTED_SHORTLIST` protected entries sharing any of its keys,
+# common ones included (`_protected_query`): most of them are met by most queries, and in a
+# process that has just started each was read for the first time (`parse_name`, cached by
+# name, was 15 to 25 % of the screening page and of the Cyrillic search on 100,000 requests).
+# The first match of a process reads the protected entries' names (one statement, the few
+# with a status: 5,825 entries and 11,911 names on 100,012 requests) and a thread reads them
+# into `parse_name`'s cache (0.8 s of CPU there). The cache is keyed by the name itself, so
+# nothing is ever stale: an entry filed or changed later is read when first met, as before.
+# No database in the thread (it parses a list), so no connection is shared with it.
+
+WARM_LIMIT = 50_000  # protected entries read ahead at most (the rest: when first met)
+_WARMING: dict[str, threading.Thread] = {}  # database -> the thread reading its names
+_WARM_LOCK = threading.Lock()
+
+
+def _warm_protected(session: Session) -> None:
+    """Once per process and database: the protected entries' names read ahead (above)."""
+    where = session.get_bind().engine.url.render_as_string(hide_password=True)
+    if where in _WARMING:
+        return
+    with _WARM_LOCK:
+        if where in _WARMING:
+            return
+        names = session.scalars(
+            select(PersonEntryRow.names).where(PersonEntryRow.status.is_not(None)).limit(WARM_LIMIT)
+        ).all()
+        thread = threading.Thread(
+            target=_read_names, args=(names,), name="judicare-protected-names", daemon=True
+        )
+        _WARMING[where] = thread
+        thread.start()
+
+
+def _read_names(entries: list[list[str]]) -> None:
+    for names in entries:
+        parse_names(tuple(dict.fromkeys(names)))
+
+
+def protected_names_read(timeout: float | None = None) -> bool:
+    """Wait for the protected entries' names to be read ahead (benches and tests); whether
+    every thread has finished."""
+    for thread in list(_WARMING.values()):
+        thread.join(timeout)
+    return not any(thread.is_alive() for thread in _WARMING.values())
 
 
 def _may_reach(
@@ -814,15 +864,19 @@ def _shortlist(
         return [], set()
     visible = visible_to(authority_id)
     registers = set(query.registers) if query.registers else None
-    evidence = _key_evidence(session, keys, scopes, total, key_counts)
+    chosen_keys = _chosen_keys(keys, total, key_counts)
+    chosen_grams = gram_walk(gram_counts, NGRAM_BUDGET) if grams else []
+    key_postings, gram_postings, sharing = _read_postings(
+        session, chosen_keys, chosen_grams, sorted(keys) if chosen_keys else [], scopes
+    )
+    evidence = _key_evidence(chosen_keys, key_postings, total)
     ranked = _ranked_in(session, evidence, SHORTLIST + FALLBACK_POOL, registers)
     shortlist = ranked[:SHORTLIST]
     known = set(ranked)
-    by_ngrams = [e for e in _ngram_candidates(session, grams, gram_counts, scopes, total,
-                                                  registers)
+    by_ngrams = [e for e in _ngram_candidates(session, gram_postings, total, registers)
                  if e not in known]  # fmt: skip
     wider = ranked[SHORTLIST:] + by_ngrams
-    protected = _protected_sharing(session, sorted(keys), scopes) if ranked else set()
+    protected = sharing if ranked else set()
     # The entries that may be scored, read once: the wider net's (to compare whole names)
     # and the chosen ones (to score) alike; of the wider net only those screened at a point
     # with a fallback (`_may_fall_back`: the others are never compared whole).
@@ -962,27 +1016,27 @@ def _counts(
     return read["scope"][""] + own, out[0], out[1]
 
 
-def _key_evidence(
-    session: Session,
-    keys: set[str],
-    scopes: tuple[str, ...] | None,
-    total: int,
-    frequencies: list[tuple[str, int]],
-) -> dict[int, float]:
-    """Each visible entry's blocking evidence, as `PersonIndex.evidence` weighs it: the keys
-    chosen by `key_walk` from their `frequencies` (`_counts`), their postings walked by
-    `walk_evidence` (the register filter is `_ranked_in`'s)."""
+def _chosen_keys(keys: set[str], total: int, frequencies: list[tuple[str, int]]) -> list[str]:
+    """The query's blocking keys whose postings are walked, chosen by `key_walk` from their
+    `frequencies` (`_counts`), as `PersonIndex.evidence` chooses them."""
     if not keys:
-        return {}
-    chosen = key_walk(
+        return []
+    return key_walk(
         frequencies,
         size=total,
         max_key_share=MAX_KEY_SHARE,
         posting_budget=POSTING_BUDGET,
     )
+
+
+def _key_evidence(
+    chosen: list[str], postings: dict[str, list[int]], total: int
+) -> dict[int, float]:
+    """Each visible entry's blocking evidence, as `PersonIndex.evidence` weighs it: the
+    `chosen` keys' postings (`_read_postings`) walked by `walk_evidence` (the register filter
+    is `_ranked_in`'s)."""
     if not chosen:
         return {}
-    postings = _postings(session, PersonKeyRow.__table__, "key", chosen, scopes)
     return walk_evidence(
         [postings[k] for k in chosen if postings[k]],
         size=total,
@@ -1023,41 +1077,72 @@ def _ranked_in(
     return found[:k]
 
 
-def _postings(
-    session: Session, postings: Table, column: str, chosen: list[str], scopes
-) -> dict[str, list[int]]:
-    """For each chosen key (a blocking key or a trigram), the entries of `scopes` that carry
-    it, read from the postings' index alone (key or gram, scope, entry). (Empty only where
-    postings were deleted behind the counts' back, which `rekey` repairs: the walks skip it.)"""
-    found: dict[str, list[int]] = {k: [] for k in chosen}
-    query = select(postings.c[column], postings.c.entry_id).where(
-        _among(session, postings.c[column], chosen)
-    )
-    if scopes is not None:
-        query = query.where(postings.c.scope.in_(scopes))
-    for key, entry_id in session.execute(query).all():  # fetched at once, not row by row
-        found[key].append(entry_id)
-    return found
+def _read_postings(
+    session: Session,
+    chosen_keys: list[str],
+    chosen_grams: list[str],
+    protected_keys: list[str],
+    scopes: tuple[str, ...] | None,
+) -> tuple[dict[str, list[int]], dict[str, list[int]], set[int]]:
+    """In one statement (one round trip, where there were three): for each chosen blocking
+    key and each chosen trigram, the entries of `scopes` that carry it, read from the
+    postings' index alone (key or gram, scope, entry); and the protected entries sharing
+    any of `protected_keys` (`_protected_query`). (A posting list is empty only where
+    postings were deleted behind the counts' back, which `rekey` repairs: the walks skip
+    it.)"""
+    keys: dict[str, list[int]] = {k: [] for k in chosen_keys}
+    grams: dict[str, list[int]] = {g: [] for g in chosen_grams}
+    protected: set[int] = set()
+    kind, item = "kind", "item"
+    parts = []
+    for name, chosen, table, column in (
+        ("key", chosen_keys, PersonKeyRow.__table__, "key"),
+        ("gram", chosen_grams, PersonGramRow.__table__, "gram"),
+    ):
+        if not chosen:
+            continue
+        part = select(
+            literal(name, String).label(kind),
+            table.c[column].label(item),
+            table.c.entry_id,
+        ).where(_among(session, table.c[column], chosen))
+        if scopes is not None:
+            part = part.where(table.c.scope.in_(scopes))
+        parts.append(part)
+    if protected_keys:
+        sharing = _protected_query(session, protected_keys, scopes).subquery()
+        parts.append(
+            select(
+                literal("protected", String).label(kind),
+                literal("", String).label(item),
+                sharing.c.entry_id,
+            )
+        )
+    if not parts:
+        return keys, grams, protected
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    for what, name, entry_id in session.execute(statement).all():  # at once, not row by row
+        if what == "key":
+            keys[name].append(entry_id)
+        elif what == "gram":
+            grams[name].append(entry_id)
+        else:
+            protected.add(entry_id)
+    return keys, grams, protected
 
 
 def _ngram_candidates(
     session: Session,
-    grams: set[str],
-    frequencies: list[tuple[str, int]],
-    scopes: tuple[str, ...] | None,
+    postings: dict[str, list[int]],
     total: int,
     registers: set[str] | None,
 ) -> list[int]:
     """The `NGRAM_TOP` visible entries whose stored trigrams (`PersonGramRow`) the query's
-    readings share most (`grams`, of `frequencies` as `_counts` reads them), as
-    `PersonIndex.ngram_candidates` finds them."""
-    if not grams:
-        return []
-    chosen = gram_walk(frequencies, NGRAM_BUDGET)
-    if not chosen:
-        return []
-    postings = _postings(session, PersonGramRow.__table__, "gram", chosen, scopes)
+    readings share most: the postings (`_read_postings`) of the trigrams `gram_walk` chose
+    from their frequencies (`_counts`), as `PersonIndex.ngram_candidates` finds them."""
     found = {gram: entries for gram, entries in postings.items() if entries}
+    if not found:
+        return []
     top = top_by_grams(gram_scores(found, total), NGRAM_TOP * 2)
     if registers and top:
         inside = set(
@@ -1075,16 +1160,30 @@ def _ngram_candidates(
 def _protected_sharing(
     session: Session, keys: list[str], scopes: tuple[str, ...] | None
 ) -> set[int]:
-    """Entries with a protected status (refugee and the like) sharing any blocking key of
-    the query, common ones included (a flood of same-name entries makes a refugee's keys
-    common), those sharing most keys first, up to `PROTECTED_SHORTLIST`: in one statement,
-    the query's postings in `scopes` (the postings' index alone) joined to the protected
-    entries (a partial index of the few with a status, `ix_person_entries_protected`).
+    """`_protected_query` alone (`_shortlist` reads it with the postings, `_read_postings`)."""
+    return set(session.scalars(_protected_query(session, keys, scopes)))
+
+
+def _protected_query(session: Session, keys: list[str], scopes: tuple[str, ...] | None) -> Any:
+    """SQL: entries with a protected status (refugee and the like) sharing any blocking key
+    of the query, common ones included (a flood of same-name entries makes a refugee's keys
+    common), those sharing most keys first, up to `PROTECTED_SHORTLIST`: the query's
+    postings in `scopes` (the postings' index alone) joined to the protected entries (a
+    partial index of the few with a status, `ix_person_entries_protected`).
 
     (It ranked every entry sharing a key a page at a time, keeping those with a status: one
     page was enough while every entry of the `requests` index had one, its person's role;
     with only protected persons holding one, it read the whole ranking a page after another,
-    each a new aggregate: half of the screening page's time.)"""
+    each a new aggregate: half of the screening page's time.)
+
+    PostgreSQL's generic plan of it (psycopg prepares a statement a connection has run five
+    times; after five more, PostgreSQL may keep a plan made without the keys) was several
+    times slower while every entry of the `requests` index had a status (90 ms against 24 ms
+    on 100,000 requests). With only the protected ones holding one (0050) it is a merge join
+    where the custom plan is a hash join, about 0.8 ms apart (3.8 and 3.0 ms, `EXPLAIN
+    ANALYZE` on 100,012 requests); forcing the custom plan (`plan_cache_mode`) costs two
+    round trips more, which cost more than that on a busy machine
+    (`bench.pages_protected_plan`): the plan is left to PostgreSQL."""
     shared = func.count().label("shared")
     query = (
         select(PersonKeyRow.entry_id)
@@ -1093,12 +1192,11 @@ def _protected_sharing(
     )
     if scopes is not None:
         query = query.where(PersonKeyRow.scope.in_(scopes))
-    query = (
+    return (
         query.group_by(PersonKeyRow.entry_id)
         .order_by(shared.desc(), PersonKeyRow.entry_id)
         .limit(PROTECTED_SHORTLIST)
     )
-    return set(session.scalars(query))
 
 
 def request_person_id(external_id: str) -> int | None:
@@ -1112,19 +1210,25 @@ def request_person_roles(session: Session, external_ids: Iterable[str]) -> dict[
     """The role (witness, suspect...) of the request person behind each of these entries of
     the `requests` index, in one statement: the entry's status is the person's protected
     status, never the role (`requests.registration._index_persons`). An id naming no
-    request person is left out."""
+    request person is left out. Kept with the session's matches (`_matches_of`, forgotten on
+    any write): the screening page asks for the same persons' roles twice (the report and
+    the candidates), as it matches them twice."""
     from judicare.requests.models import RequestPersonRow
 
     wanted = {i: p for i in external_ids if (p := request_person_id(i)) is not None}
     if not wanted:
         return {}
-    roles = dict(
-        session.execute(
-            select(RequestPersonRow.id, RequestPersonRow.role).where(
-                _among(session, RequestPersonRow.id, sorted(set(wanted.values())))
-            )
-        ).all()
-    )
+    memo = _matches_of(session)
+    asked = ("roles", frozenset(wanted.values()))
+    roles = memo.get(asked)
+    if roles is None:
+        roles = memo[asked] = dict(
+            session.execute(
+                select(RequestPersonRow.id, RequestPersonRow.role).where(
+                    _among(session, RequestPersonRow.id, sorted(set(wanted.values())))
+                )
+            ).all()
+        )
     return {i: roles[p] for i, p in wanted.items() if p in roles}
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from judicare.screening.domain import Finding, RequestFacts
+from judicare.legal_basis.domain import Citation
+from judicare.screening.domain import Finding, PersonFacts, RequestFacts
 from judicare.screening.grounds import (
     Item,
     bound,
@@ -120,23 +121,42 @@ def persecution(facts: RequestFacts) -> list[Finding]:
     ]
 
 
+# The register that indexes the persons named in the node's requests (`persons.registers.
+# REQUESTS`; its entry ids are "REFERENCE#PERSON_ID", `requests.registration`): a status found
+# there is the one another request recorded, not a register's own decision.
+REQUESTS_INDEX = "requests"
+
+
+def reference_of(entry_id: str) -> str:
+    """The reference of the request an entry of the requests index stands for."""
+    reference, sep, _ = entry_id.rpartition("#")
+    return reference if sep else entry_id
+
+
 def protected_status(facts: RequestFacts) -> list[Finding]:
     """A refugee or other protected person: always flagged to a person. Refugee Convention
     art. 33(1) bars returning a refugee to the persecutor (extradition); for assistance
     that moves nobody, the finding asks for caution. When a refugee is sought, the text's
     own exclusion clauses (arts 1F and 33(2)) are questions for a person, never decided
-    here."""
+    here.
+
+    One finding per match in a register of persons; the matches in the requests index (the
+    other requests that record the person's status) are folded into one finding per person,
+    which lists those requests: a refugee named in ten requests is one card, not ten."""
     data = grounds_data()["grounds"]["protected_status"]
     statuses = set(data["protected_statuses"])
     rules = [p for p in data["provisions"] if facts.kind in p["kinds"]]
     cites = tuple(citation(p) for p in rules)
+    rules_text = "; ".join(f"{_where(p)}: {p['text']}" for p in rules)
     findings = []
     for person in facts.persons:
         sought = person.role in SOUGHT_ROLES and facts.kind in EXTRADITION_KINDS
         questions = list(data.get("questions", [])) if sought else []
         asked = tuple(citation(q) for q in questions)
-        for match in person.matches:
-            if match.get("status") not in statuses:
+        protected = [m for m in person.matches if m.get("status") in statuses]
+        recorded = [m for m in protected if m.get("register") == REQUESTS_INDEX]
+        for match in protected:
+            if match.get("register") == REQUESTS_INDEX:
                 continue
             decision = (match.get("adjudication") or {}).get("decision")
             feared = match.get("country_of_feared_persecution")
@@ -160,29 +180,21 @@ def protected_status(facts: RequestFacts) -> list[Finding]:
                     )
                     + (f"; a person has {decision} this match" if decision else "")
                     + ". "
-                    + "; ".join(f"{_where(p)}: {p['text']}" for p in rules)
+                    + rules_text
                     + "."
                     + _questions_text(questions),
                     {
                         "person": list(person.names),
-                        "match": {
-                            k: match.get(k)
-                            for k in (
-                                "register",
-                                "id",
-                                "score",
-                                "status",
-                                "country_of_feared_persecution",
-                                "explanation",
-                                "adjudication",
-                            )
-                        },
+                        "match": {k: match.get(k) for k in _MATCH_KEYS},
                         "questions_for_a_person": [_question(q) for q in questions],
                     },
                     "Confirm or reject the match; if confirmed, consult the asylum authority and "
                     "examine the request with the utmost caution.",
                 )
             )
+        if recorded:
+            findings.append(_recorded_elsewhere(facts, person, recorded, cites + asked,
+                                                rules_text, questions))  # fmt: skip
         if person.protected_status in statuses and not person.matches:
             findings.append(
                 Finding(
@@ -200,6 +212,70 @@ def protected_status(facts: RequestFacts) -> list[Finding]:
                 )
             )
     return findings
+
+
+_MATCH_KEYS = ("register", "id", "score", "status", "country_of_feared_persecution",
+               "explanation", "adjudication")  # fmt: skip
+
+
+def _recorded_elsewhere(
+    facts: RequestFacts,
+    person: PersonFacts,
+    recorded: list[dict[str, Any]],
+    cites: tuple[Citation, ...],
+    rules_text: str,
+    questions: list[Item],
+) -> Finding:
+    """One finding for the other requests that record `person`'s protected status (the
+    requests index's matches), each listed by its reference; its severity and category the
+    gravest of what each match alone would have given (a match a person rejected: low)."""
+    rows: list[dict[str, Any]] = []
+    severities, refusal, rejected = [], False, 0
+    for match in recorded:
+        decision = (match.get("adjudication") or {}).get("decision")
+        feared = match.get("country_of_feared_persecution")
+        against = feared == facts.requesting
+        severities.append("low" if decision == "rejected" else ("high" if against else "medium"))
+        refusal = refusal or (
+            facts.kind in EXTRADITION_KINDS and against and decision != "rejected"
+        )
+        rejected += decision == "rejected"
+        rows.append({"reference": reference_of(match["id"]), "role": match.get("role"),
+                     **{k: match.get(k) for k in _MATCH_KEYS}})  # fmt: skip
+    severity = next(s for s in ("high", "medium", "low") if s in severities)
+    kinds: list[str] = sorted({str(r["status"]) for r in rows})
+    fearing: list[str] = sorted({str(r["country_of_feared_persecution"]) for r in rows
+                                 if r["country_of_feared_persecution"]})  # fmt: skip
+    number = len(rows)
+    return Finding(
+        "protected_status",
+        "mandatory_refusal" if refusal else "attention",
+        severity,
+        cites,
+        f"{person.names[0]} is recorded as {' or '.join(kinds)} in {number} other "
+        f"request{'s' if number > 1 else ''} of the register ("
+        + ", ".join(str(r["reference"]) for r in rows)
+        + ")"
+        + (f", fearing persecution by {', '.join(fearing)}" if fearing else "")
+        + (
+            ": the requesting state is the country of feared persecution"
+            if facts.requesting in fearing
+            else ""
+        )
+        + (f"; a person has rejected {rejected} of these matches" if rejected else "")
+        + ". "
+        + rules_text
+        + "."
+        + _questions_text(questions),
+        {
+            "person": list(person.names),
+            "status": kinds[0] if len(kinds) == 1 else None,
+            "recorded_in": rows,
+            "questions_for_a_person": [_question(q) for q in questions],
+        },
+        "Confirm or reject the match; if confirmed, consult the asylum authority and "
+        "examine the request with the utmost caution.",
+    )
 
 
 def _question(item: Item) -> dict[str, Any]:
