@@ -321,3 +321,20 @@ def test_each_finding_has_its_own_heading_id_when_a_ground_is_found_twice(french
     assert sorted(
         re.findall(r'<article class="finding[^"]*" aria-labelledby="([^"]+)"', page)
     ) == sorted(ids)
+
+
+def test_a_ground_found_twice_is_one_choice_in_the_decision_form(french_officer):
+    """The decision form cites grounds: the refugee's status, found in the refugee register
+    and again in the requests that record it, is one checkbox with one id, not two boxes
+    sharing an id (a label would then tick the first box only)."""
+    from tests.integration.web_support import new_request
+
+    request_id = new_request(french_officer)
+    # the request page loads the screening with htmx, which also fills the form's choices
+    page = french_officer.get(
+        f"/requests/{request_id}/screening", headers={"HX-Request": "true"}
+    ).text
+    assert len(re.findall(r'<h4 id="finding-protected_status', page)) > 1
+    choices = re.findall(r'<input type="checkbox" id="(cite-[a-z_]+)" name="finding"', page)
+    assert choices.count("cite-protected_status") == 1
+    assert len(choices) == len(set(choices))
