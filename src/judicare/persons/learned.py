@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from operator import itemgetter
 
 LEARNED_SYSTEMS = {
     "CYRILLIC": "learned reading of the Cyrillic name",
@@ -37,6 +38,7 @@ MARGIN = 6.0  # natural log: readings less likely than the best by more are not 
 BEAM = 8  # partial readings kept at each letter
 OPTIONS = 6  # readings of one chunk tried, the commonest first
 MAX_TOKEN = 24  # longer tokens are not read (a run of letters, not a name)
+_LIKELIHOOD = itemgetter(1)  # of a partial reading: ((last chunk, reading), log P)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Table:
     backoff: dict[int, float]  # previous chunk -> log of the unigram's share
     unigram: dict[int, float]  # chunk -> log P (0: the end of the word)
     alphabet: frozenset[str]
+    # the same, ready for the decoder: previous chunk -> {chunk: log P}, and each source
+    # chunk's readings with their unigram log P
+    following: dict[int, dict[int, float]]
+    steps: dict[str, tuple[tuple[int, str, float], ...]]
 
 
 @cache
@@ -77,7 +83,11 @@ def table(script: str) -> Table:
         p = (c + distinct * math.exp(unigram[g])) / (seen + distinct)
         bigram[(h, g)] = math.log(p)
     alphabet = frozenset(ch for s in by_source for ch in s)
-    return Table(options, bigram, backoff, unigram, alphabet)
+    following: dict[int, dict[int, float]] = {}
+    for (h, g), lp in bigram.items():
+        following.setdefault(h, {})[g] = lp
+    steps = {s: tuple((g, latin, unigram[g]) for g, latin in o) for s, o in options.items()}
+    return Table(options, bigram, backoff, unigram, alphabet, following, steps)
 
 
 def source_form(token: str) -> str:
@@ -95,7 +105,14 @@ def learned_readings(token: str, system: str) -> tuple[str, ...]:
     x = source_form(token)
     if not x or len(x) > MAX_TOKEN or not t.alphabet.issuperset(x):
         return ()
-    options, bigram, backoff, unigram = t.options, t.bigram, t.backoff, t.unigram
+    steps, following, backoff, bigram, unigram = (
+        t.steps,
+        t.following,
+        t.backoff,
+        t.bigram,
+        t.unigram,
+    )
+    none: dict[int, float] = {}
     n = len(x)
     # at each letter: (last chunk, reading so far) -> log P
     hyps: list[dict[tuple[int, str], float]] = [{} for _ in range(n + 1)]
@@ -104,21 +121,24 @@ def learned_readings(token: str, system: str) -> tuple[str, ...]:
         here = hyps[i]
         if not here:
             continue
-        beam = sorted(here.items(), key=lambda h: -h[1])[:BEAM]
+        # most likely first, equally likely ones in the order they were made
+        beam = sorted(here.items(), key=_LIKELIHOOD, reverse=True)[:BEAM]
         for a in (1, 2):
             if i + a > n:
                 break
-            chunk_options = options.get(x[i : i + a])
-            if not chunk_options:
+            chunk_steps = steps.get(x[i : i + a])
+            if not chunk_steps:
                 continue
             nxt = hyps[i + a]
+            get = nxt.get
             for (last, reading), lp in beam:
                 back = backoff.get(last, 0.0)
-                for g, latin in chunk_options:
-                    p = bigram.get((last, g))
-                    score = lp + (p if p is not None else back + unigram[g])
+                seen = following.get(last, none)
+                for g, latin, uni in chunk_steps:
+                    p = seen.get(g)
+                    score = lp + (p if p is not None else back + uni)
                     key = (g, reading + latin)
-                    if score > nxt.get(key, -math.inf):
+                    if score > get(key, -math.inf):
                         nxt[key] = score
     final: dict[str, float] = {}
     for (last, reading), lp in hyps[n].items():
