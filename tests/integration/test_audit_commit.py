@@ -203,3 +203,40 @@ def test_the_checkpoint_reader_keeps_one_connection_until_the_engine_is_disposed
         assert reader.pool.checkedin() == 0  # closed with the application's engine
     else:
         assert len(opened) == 3  # SQLite: no pool
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_checkpoint_reader_reads_again_through_a_new_connection_when_its_own_was_lost(
+    app,
+):
+    """The kept connection is not pinged before each read (a round trip inside the
+    journal's lock); one the server closed meanwhile fails the read, which is made again,
+    once, through a new connection."""
+    from sqlalchemy import create_engine, text
+
+    from judicare.audit import service
+    from judicare.auth.service import ensure_authority
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
+        uow.commit()
+    _write(app, "before the loss")
+    read = service.engine_reader(app.engine)
+    reader = service.reader_engine(app.engine)
+    assert read is not None and reader is not None
+    expected = read(1, 1)
+    opened: list[object] = []
+    event.listen(reader, "connect", lambda *args: opened.append(args))
+    with reader.connect() as connection:  # the kept connection's server process
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    admin = create_engine(app.settings.effective_database_url)
+    try:
+        with admin.begin() as connection:
+            assert connection.execute(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}
+            ).scalar_one()
+    finally:
+        admin.dispose()
+    assert read(1, 1) == expected
+    assert len(opened) == 1  # one new connection, after the lost one failed the read
