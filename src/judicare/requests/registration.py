@@ -127,7 +127,7 @@ def _remember_answer(session, principal, key, print_, body, now: datetime) -> No
     concurrent create with the same key waits on this row's unique index until one of the
     two commits; the other then fails and rolls back whole, so one request is registered."""
     try:
-        session.execute(
+        session.connection().execute(  # Core on the connection: no ORM execution path
             insert(IdempotencyRow.__table__),
             {
                 "user_id": principal.user_id,
