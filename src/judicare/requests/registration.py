@@ -227,7 +227,9 @@ def _refuse_nul(values: dict) -> None:
 
 
 def _json(value) -> str:
-    return json.dumps(value, separators=(",", ":"), default=_json_scalar)
+    """Text other than ASCII goes as it is, not as \\u escapes (which PostgreSQL reads only
+    in a database encoded in UTF-8)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_scalar)
 
 
 def _json_scalar(value):
