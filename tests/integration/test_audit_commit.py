@@ -53,14 +53,20 @@ def test_a_create_writes_the_counts_and_the_audit_entry_last(demo_api):
 
     pipelined: list[str] = []
     statements = _statements_of(app, create, pipelined)
-    request = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO requests "))
+    request = next(i for i, s in enumerate(statements) if "INSERT INTO requests " in s)
     audit = next(i for i, s in enumerate(statements) if "INSERT INTO audit_events" in s)
     assert request < audit
     if app.engine.dialect.name == "postgresql":
         # With an Idempotency-Key, as `bench.intake` sends: 17 before issue 22's work, when
         # the three counts were three upserts sent after the chain's lock was taken; 15
-        # after it, and 16 since the authority's status counts are kept (one upsert).
-        assert len(statements) == 16, statements
+        # after it, and 16 since the authority's status counts are kept (one upsert); 12
+        # since the request and its parts go in one statement (five before).
+        assert len(statements) == 12, statements
+        parts = ("INSERT INTO requests ", "INSERT INTO request_measures ",
+                 "INSERT INTO request_deadlines ", "INSERT INTO request_persons ",
+                 "INSERT INTO person_names ", "INSERT INTO identity_documents ")  # fmt: skip
+        for part in parts:
+            assert [i for i, s in enumerate(statements) if part in s] == [request], part
         assert sum("INSERT INTO request_status_counts" in s for s in statements) == 1
         # The writes to rows every registration shares (the authority's status count, the
         # person index's counts), the chain's lock and the entry go last, in the COMMIT's
@@ -203,3 +209,40 @@ def test_the_checkpoint_reader_keeps_one_connection_until_the_engine_is_disposed
         assert reader.pool.checkedin() == 0  # closed with the application's engine
     else:
         assert len(opened) == 3  # SQLite: no pool
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_checkpoint_reader_reads_again_through_a_new_connection_when_its_own_was_lost(
+    app,
+):
+    """The kept connection is not pinged before each read (a round trip inside the
+    journal's lock); one the server closed meanwhile fails the read, which is made again,
+    once, through a new connection."""
+    from sqlalchemy import create_engine, text
+
+    from judicare.audit import service
+    from judicare.auth.service import ensure_authority
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
+        uow.commit()
+    _write(app, "before the loss")
+    read = service.engine_reader(app.engine)
+    reader = service.reader_engine(app.engine)
+    assert read is not None and reader is not None
+    expected = read(1, 1)
+    opened: list[object] = []
+    event.listen(reader, "connect", lambda *args: opened.append(args))
+    with reader.connect() as connection:  # the kept connection's server process
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    admin = create_engine(app.settings.effective_database_url)
+    try:
+        with admin.begin() as connection:
+            assert connection.execute(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}
+            ).scalar_one()
+    finally:
+        admin.dispose()
+    assert read(1, 1) == expected
+    assert len(opened) == 1  # one new connection, after the lost one failed the read

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -151,12 +152,27 @@ def engine_reader(bind):
 
     On PostgreSQL the reader keeps one connection open (`reader_engine`): opening one per
     checkpoint cost a server process each time (19 ms under load, inside the journal's
-    lock). It is disposed of with `bind`, so it never outlives the application's engine."""
+    lock). It is disposed of with `bind`, so it never outlives the application's engine.
+    It is not pinged before each read (`read`)."""
     reader = reader_engine(bind)
     if reader is None:
         return None
 
     def read(first: int, last: int) -> list[str]:
+        """Read without pinging the kept connection first (a ping is a round trip of its
+        own, inside the journal's lock, on every checkpoint): a connection the server
+        closed meanwhile fails the read instead; it is then discarded, and the read made
+        again, once, through a new one (a second failure is raised: the checkpoint is then
+        signed without a root, as `AuditAnchor.record` says)."""
+        try:
+            with reader.connect() as connection:
+                try:
+                    return hashes_between(connection, first, last)
+                except DBAPIError:
+                    connection.invalidate()  # not returned to the pool
+                    raise
+        except DBAPIError:
+            log.info("the audit reader's connection failed; reading through a new one")
         with reader.connect() as connection:
             return hashes_between(connection, first, last)
 
@@ -182,8 +198,7 @@ def reader_engine(bind) -> Engine | None:
         )
     else:
         reader = create_engine(
-            bind.url, pool_size=1, max_overflow=1, pool_timeout=60, pool_pre_ping=True,
-            hide_parameters=True,
+            bind.url, pool_size=1, max_overflow=1, pool_timeout=60, hide_parameters=True,
         )  # fmt: skip
     _READERS[bind] = reader
     # The listener holds the reader, not the reverse: `bind` can still be collected.
@@ -262,8 +277,11 @@ def _at_commit(connection) -> _AtCommit:
 
 @event.listens_for(Engine, "rollback")
 def _forget_at_commit(connection) -> None:
-    """A transaction rolled back sends nothing: the pooled connection forgets its queue."""
-    connection.info.pop(_AT_COMMIT, None)
+    """A transaction rolled back sends nothing: the pooled connection forgets its queue. An
+    invalidated connection (lost, or discarded after an error) has none left to forget: its
+    DBAPI connection is closed, and asking for its `info` would raise."""
+    if not connection.invalidated:
+        connection.info.pop(_AT_COMMIT, None)
 
 
 def _one_trip_frames(connection, pending: list[AuditEventRow]) -> list | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from judicare.errors import InvalidInput
@@ -17,7 +16,6 @@ from judicare.legal_basis.resolver import resolve
 from judicare.legal_basis.rules import Rulebook, load_rulebook
 from judicare.states import resolve_state
 from judicare.treaties import repository as repo
-from judicare.treaties.models import DepositaryActionRow
 from judicare.treaties.participation import Participation, build_participation
 
 
@@ -103,20 +101,19 @@ class LegalBasisService:
 
 
 class LegalBasisProvider:
-    """One `LegalBasisService` per state of the treaty register, reused until a depositary
-    action is added (its fingerprint is the count and highest id of the actions)."""
+    """One `LegalBasisService` per state of the treaty register, reused until the register
+    changes: its fingerprint is the register's version, which the database moves on every
+    change of the depositary actions, whichever process or transaction makes it
+    (`treaties.repository.register_version`)."""
 
     def __init__(self) -> None:
-        self._fingerprint: tuple[Any, ...] | None = None
-        self._service: LegalBasisService | None = None
+        # (version, service), replaced as one value: threads of a server building it at
+        # once never leave a service paired with a version it was not built for
+        self._cached: tuple[int, LegalBasisService] | None = None
 
     def get(self, session: Session) -> LegalBasisService:
-        fingerprint = tuple(
-            session.connection()
-            .execute(select(func.count(DepositaryActionRow.id), func.max(DepositaryActionRow.id)))
-            .one()
-        )
-        if self._service is None or fingerprint != self._fingerprint:
-            self._service = LegalBasisService.from_session(session)
-            self._fingerprint = fingerprint
-        return self._service
+        version = repo.register_version(session)
+        cached = self._cached
+        if cached is None or cached[0] != version:
+            cached = self._cached = (version, LegalBasisService.from_session(session))
+        return cached[1]

@@ -3,20 +3,21 @@ and the person index. Services never commit: the caller's unit of work does."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction
 from judicare.auth.permissions import Permission, Principal, authorize
-from judicare.errors import Conflict, InvalidInput
+from judicare.errors import Conflict, InvalidInput, UnstorableText
 from judicare.legal_basis.rules import load_rulebook
 from judicare.legal_basis.service import LegalBasisService, parse_query
 from judicare.requests.access import audit_verb as _audit
@@ -126,7 +127,7 @@ def _remember_answer(session, principal, key, print_, body, now: datetime) -> No
     concurrent create with the same key waits on this row's unique index until one of the
     two commits; the other then fails and rolls back whole, so one request is registered."""
     try:
-        session.execute(
+        session.connection().execute(  # Core on the connection: no ORM execution path
             insert(IdempotencyRow.__table__),
             {
                 "user_id": principal.user_id,
@@ -144,15 +145,23 @@ def _remember_answer(session, principal, key, print_, body, now: datetime) -> No
 
 
 def _insert_request(session: Session, row: RequestRow) -> None:
-    """Insert a new request and its parts with one Core statement per table (each batch in
-    one round trip), instead of the ORM's unit of work: registering is the hot path, and the
-    rows are only written, then answered from these objects (which get their ids and
-    defaults as a flush would give them)."""
+    """Insert a new request and its parts, instead of through the ORM's unit of work:
+    registering is the hot path, and the rows are only written, then answered from these
+    objects (which get their ids and defaults as a flush would give them). On PostgreSQL in
+    one statement (`_insert_in_one_statement`), elsewhere one Core statement per table."""
     row.version = 1  # the first version (RequestRow's version_id_col)
     row.next_due = min((d.due for d in row.deadlines), default=None)  # the list's sort key
-    row.id = _insert(session, [row], returning=True)[0]
+    if session.connection().dialect.name == "postgresql":
+        _insert_in_one_statement(session, row)
+    else:
+        _insert_per_table(session, row)
     # counted as a flush would count it (`models.pending_status_counts`, written at commit)
     pending_status_counts(session)[(row.authority_id, row.status)] += 1
+
+
+def _insert_per_table(session: Session, row: RequestRow) -> None:
+    """One statement per table (each batch in one round trip)."""
+    row.id = _insert(session, [row], returning=True)[0]
     for part in (*row.measures, *row.deadlines, *row.persons):
         part.request_id = row.id
     _insert(session, row.measures)
@@ -163,6 +172,132 @@ def _insert_request(session: Session, row: RequestRow) -> None:
             part.person_id = person_id
     _insert(session, [n for p in row.persons for n in p.names])
     _insert(session, [d for p in row.persons for d in p.documents])
+
+
+def _insert_in_one_statement(session: Session, row: RequestRow) -> None:
+    """PostgreSQL: the request, its measures, deadlines, persons and their names and
+    documents in one statement (`_one_statement`), one round trip and one plan instead of
+    five of each; it answers the request's id and its persons' ids in order. Each table's
+    rows go as one JSON array that PostgreSQL reads into the table's own row type
+    (`json_populate_recordset`), so every value takes its column's type as a bound one
+    would. The JSON columns of the request are bound apart, serialised as SQLAlchemy
+    serialises them (a None is JSON null, as there). The persons' ids are drawn from their
+    sequence in order first, so that names and documents can name theirs. The statement's
+    text is made once from the tables' columns. The check of `db.engine._refuse_nul`
+    (which reads only compiled statements) is made here: no text with a NUL is sent."""
+    from psycopg.types.json import Json
+
+    sql, request_columns, json_columns = _one_statement()
+    persons = row.persons
+    request_values = _column_values(row)
+    parts = {
+        "measures": [_column_values(m) for m in row.measures],
+        "deadlines": [_column_values(d) for d in row.deadlines],
+        "persons": [_column_values(p) for p in persons],
+        # each name and document names its person by its place (1, 2...) until the ids
+        "names": [{**_column_values(n), "person_id": i} for i, p in enumerate(persons, 1)
+                  for n in p.names],
+        "documents": [{**_column_values(d), "person_id": i} for i, p in enumerate(persons, 1)
+                      for d in p.documents],
+    }  # fmt: skip
+    for values in (request_values, *(v for rows in parts.values() for v in rows)):
+        _refuse_nul(values)
+    parameters = {
+        "request": _json({k: request_values[k] for k in request_columns}),
+        "person_count": len(persons),
+        **{name: _json(rows) for name, rows in parts.items()},
+        **{f"json_{key}": Json(request_values[key]) for key in json_columns},
+    }
+    request_id, person_ids = session.connection().exec_driver_sql(sql, parameters).one()
+    row.id = request_id
+    for part in (*row.measures, *row.deadlines, *persons):
+        part.request_id = request_id
+    for person, person_id in zip(persons, person_ids, strict=True):
+        person.id = person_id
+        for part in (*person.names, *person.documents):
+            part.person_id = person_id
+
+
+def _refuse_nul(values: dict) -> None:
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise UnstorableText(
+                f"{name} contains a NUL character (\\u0000), which cannot be stored: remove it"
+            )
+
+
+def _json(value) -> str:
+    """Text other than ASCII goes as it is, not as \\u escapes (which PostgreSQL reads only
+    in a database encoded in UTF-8)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_scalar)
+
+
+def _json_scalar(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+@functools.cache
+def _one_statement() -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The text of `_insert_in_one_statement`'s statement, the request's columns read from
+    its JSON document and those bound apart (JSON columns)."""
+
+    def columns(model, *skip: str) -> list[str]:
+        return [c.key for c in model.__table__.columns if not c.primary_key and c.key not in skip]
+
+    def listed(names: list[str], prefix: str = "") -> str:
+        return ", ".join(f"{prefix}{name}" for name in names)
+
+    request_all = columns(RequestRow)
+    json_columns = tuple(
+        c.key
+        for c in RequestRow.__table__.columns
+        if isinstance(c.type, JSON) and not c.primary_key
+    )
+    from_document = tuple(c for c in request_all if c not in json_columns)
+    request_select = ", ".join(
+        f"%(json_{c})s::json" if c in json_columns else f"x.{c}" for c in request_all
+    )
+    measure, deadline = columns(MeasureRow, "request_id"), columns(DeadlineRow, "request_id")
+    person = columns(RequestPersonRow, "request_id")
+    name, document = columns(PersonNameRow, "person_id"), columns(IdentityDocumentRow, "person_id")
+    sql = f"""
+WITH request AS (
+    INSERT INTO requests ({listed(request_all)})
+    SELECT {request_select} FROM json_populate_record(NULL::requests, %(request)s::json) AS x
+    RETURNING id
+), person_ids AS (
+    SELECT n AS place, nextval(pg_get_serial_sequence('request_persons', 'id')) AS id
+    FROM generate_series(1, %(person_count)s::int) AS n
+), measures AS (
+    INSERT INTO request_measures (request_id, {listed(measure)})
+    SELECT request.id, {listed(measure, "x.")} FROM request
+    CROSS JOIN json_populate_recordset(NULL::request_measures, %(measures)s::json) AS x
+), deadlines AS (
+    INSERT INTO request_deadlines (request_id, {listed(deadline)})
+    SELECT request.id, {listed(deadline, "x.")} FROM request
+    CROSS JOIN json_populate_recordset(NULL::request_deadlines, %(deadlines)s::json) AS x
+), persons AS (
+    INSERT INTO request_persons (id, request_id, {listed(person)})
+    SELECT person_ids.id, request.id, {listed(person, "x.")} FROM request
+    CROSS JOIN json_populate_recordset(NULL::request_persons, %(persons)s::json)
+        WITH ORDINALITY AS x
+    JOIN person_ids ON person_ids.place = x.ordinality
+), names AS (
+    INSERT INTO person_names (person_id, {listed(name)})
+    SELECT person_ids.id, {listed(name, "x.")}
+    FROM json_populate_recordset(NULL::person_names, %(names)s::json) AS x
+    JOIN person_ids ON person_ids.place = x.person_id
+), documents AS (
+    INSERT INTO identity_documents (person_id, {listed(document)})
+    SELECT person_ids.id, {listed(document, "x.")}
+    FROM json_populate_recordset(NULL::identity_documents, %(documents)s::json) AS x
+    JOIN person_ids ON person_ids.place = x.person_id
+)
+SELECT request.id, ARRAY(SELECT id FROM person_ids ORDER BY place) FROM request
+"""
+    return sql, from_document, json_columns
 
 
 def _insert(session: Session, rows: list, returning: bool = False) -> list[int]:

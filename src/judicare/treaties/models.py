@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -47,6 +48,17 @@ class DepositaryActionRow(Base):
     dataset: Mapped[str | None] = mapped_column(String(200), nullable=True)
     row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TreatyRegisterVersionRow(Base):
+    """One row whose `version` the database moves on every change of `depositary_actions`
+    (triggers of migration 0052): what a process reads to know whether the register it
+    resolved legal bases from is still the one stored (`repository.register_version`)."""
+
+    __tablename__ = "treaty_register_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class DepositaryNotificationRow(Base):
