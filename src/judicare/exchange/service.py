@@ -37,6 +37,7 @@ from judicare.exchange.envelopes import (
     make_card,
     open_payload,
     parse,
+    parse_signed,
     receipt_body,
     seal,
     sha256_hex,
@@ -325,16 +326,20 @@ def _grace(node: Node) -> timedelta:
     return timedelta(seconds=node.settings.exchange_max_window_seconds)
 
 
-def receive(session: Session, node: Node, raw: bytes, *, now: datetime) -> Received:
+def receive(
+    session: Session, node: Node, raw: bytes, *, now: datetime,
+    parsed: tuple[dict, bytes, bytes] | None = None,
+) -> Received:  # fmt: skip
     """Verify, drop a duplicate (answering with the original receipt), check the replay
     window, decrypt, apply, and sign a receipt. Raises a `Rejected` with the reason; one
     raised after the signature checked out names the peer that signed (`Rejected.sender`).
     Nothing is written before that (a rotation the header's card announces is undone with
-    the transaction if the signature then fails)."""
+    the transaction if the signature then fails). `parsed`: what `parse_signed` made of
+    `raw`, if the caller has it already (the batch inbox)."""
     ring = node.ring()
-    header, signature = parse(raw)
+    header, signature, signed = parsed or parse_signed(raw)
     keys = _trusted_keys(session, ring, header, now, _grace(node))
-    verified = verify(raw, header, signature, ring.identity.node_id, keys)
+    verified = verify(raw, header, signature, ring.identity.node_id, keys, signed)
     try:
         return _accept(session, node, ring, keys, raw, header, verified, now)
     except Rejected as refused:
@@ -403,11 +408,11 @@ def open_receipt(
 ) -> dict:
     """Check a peer's receipt for one of our messages; return its body."""
     ring = node.ring()
-    header, signature = parse(raw)
+    header, signature, signed = parse_signed(raw)
     if header.get("sender") != peer_id:
         raise Malformed(f"the receipt comes from {header.get('sender')!r}, not {peer_id!r}")
     keys = _trusted_keys(session, ring, header, node.clock.now(), _grace(node))
-    verified = verify(raw, header, signature, ring.identity.node_id, keys)
+    verified = verify(raw, header, signature, ring.identity.node_id, keys, signed)
     if verified.type != RECEIPT:
         raise Malformed(f"expected a receipt, got a {verified.type.key} message")
     body = open_payload(verified, ring)
