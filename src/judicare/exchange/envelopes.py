@@ -66,8 +66,18 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# The form `timestamp` writes, read without strptime (a fifth of the cost of reading an
+# envelope's two times); any other text strptime still decides on, as before.
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6})Z"
+)
+
+
 def parse_timestamp(text, what: str) -> datetime:
     try:
+        found = _TIMESTAMP.fullmatch(text) if isinstance(text, str) else None
+        if found is not None:
+            return datetime(*map(int, found.groups()), tzinfo=UTC)
         return datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
         raise Malformed(

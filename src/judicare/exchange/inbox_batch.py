@@ -23,7 +23,7 @@ from judicare.exchange.envelopes import parse_signed
 from judicare.exchange.errors import ConcurrentFirstUse, ExchangeError, Rejected
 from judicare.exchange.models import InboxRow
 from judicare.exchange.payloads import read_conversations
-from judicare.exchange.service import ABSENT, Node, receive
+from judicare.exchange.service import ABSENT, Node, receive, small_inserts
 
 log = logging.getLogger("judicare.exchange")
 
@@ -37,6 +37,7 @@ def handle_batch(app: App, node: Node, envelopes: list[bytes], one) -> list[Answ
     try:
         with app.unit_of_work() as uow:
             now = node.clock.now()
+            small_inserts(uow.session, InboxRow.__table__)
             parsed = _parsed(envelopes)
             headers = [item[0] for item in parsed if item is not None]
             uow.session.info[ABSENT] = _absent(uow.session, headers)

@@ -28,10 +28,12 @@ from judicare.exchange.envelopes import (
     open_payload,
     parse,
     parse_signed,
+    parse_timestamp,
     plaintext_bytes,
     seal,
     sha256_hex,
     sign_header,
+    timestamp,
     verify,
 )
 from judicare.exchange.errors import (
@@ -166,6 +168,27 @@ def test_the_signed_bytes_cut_from_an_envelope_are_its_header_serialised():
     header, signature, signed = parse_signed(tampered)
     with pytest.raises(BadSignature, match="altered in transit"):
         verify(tampered, header, signature, "NLD-CA", A_KEYS, signed)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-11-23T10:00:00.000001Z", datetime(2026, 11, 23, 10, 0, 0, 1, tzinfo=UTC)),
+        ("2024-02-29T23:59:59.999999Z", datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("2026-1-5T1:2:3.5Z", datetime(2026, 1, 5, 1, 2, 3, 500000, tzinfo=UTC)),  # strptime's
+        ("2026-02-29T10:00:00.000000Z", None),
+        ("2026-11-23T10:00:60.000000Z", None),
+        ("2026-11-23 10:00:00.000000Z", None),
+        (20261123, None),
+    ],
+)
+def test_timestamps_are_read_as_strptime_reads_them(text, expected):
+    if expected is None:
+        with pytest.raises(Malformed, match="not a UTC timestamp"):
+            parse_timestamp(text, "created_at")
+    else:
+        assert parse_timestamp(text, "created_at") == expected
+    assert parse_timestamp(timestamp(T), "created_at") == T
 
 
 def _sealed(body=None, kind=STATUS_NOTICE, now=T, sender=A, to=B_KEYS) -> bytes:
