@@ -148,7 +148,6 @@ def send_message(
         attempts=0, next_attempt_at=now, last_error="", created_at=now,
         expires_at=now + node.lifetime,
     )  # fmt: skip
-    small_inserts(session, OutboxRow.__table__)
     session.add(row)  # flushed with the transaction's next statement (several in one INSERT)
     record(
         session, actor=actor, action=AuditAction.DISCLOSURE, tag="node:message:queue",
@@ -163,7 +162,11 @@ def send_message(
 # psycopg turns a statement's %(name)s placeholders into PostgreSQL's $n once per text and
 # keeps that only for statements of at most 50 parameters and 4 KB; SQLAlchemy puts several
 # rows inserted together into one statement ("insertmanyvalues"), whose text with hundreds
-# of parameters psycopg then converted afresh every time (a sixth of the receiver's CPU).
+# of parameters psycopg then converted afresh every time (a sixth of the receiver's CPU in
+# a batch of 64). Used where a transaction inserts tens of rows (a batch's inbox rows, a
+# settlement's receipts); not for the outbox rows a transaction queues, usually a few,
+# where more statements cost PostgreSQL more than the conversion saved (`bench.exchange_cpu
+# --per-transaction 10`).
 _CACHED_PARAMETERS = 50
 _PAGE = "insertmanyvalues_page_size"
 
