@@ -266,6 +266,9 @@ class Round:
     load: tuple[float, float]  # 1-minute load average at the start and the end
     queueing: float = 0.0  # exchange: messages/s queued
     database_cpu_ms: float = 0.0  # exchange: PostgreSQL's backends, per message
+    # exchange: CPU ms per message of the sending server (its delivery worker), the
+    # receiving server and the queueing processes, the parts of `cpu_ms`
+    sides_ms: tuple[float, ...] = (0.0, 0.0, 0.0)
 
 
 class ExchangeSide:
@@ -318,6 +321,7 @@ class ExchangeSide:
         per = self.args.per_transaction
         sizes = [min(per, messages - start) for start in range(0, messages, per)]
         load0, cpu0 = os.getloadavg()[0], cpu_seconds(self.pids())
+        sides0 = self.sides_cpu()
         db0 = backends_cpu(self.databases, self.own)
         started = time.perf_counter()
         list(self.pool.imap_unordered(_queue_transaction, sizes))
@@ -326,10 +330,19 @@ class ExchangeSide:
         self.wait_delivered()
         seconds = time.perf_counter() - started
         cpu = cpu_seconds(self.pids()) - cpu0
+        sides = tuple(
+            1000 * (b - a) / messages for a, b in zip(sides0, self.sides_cpu(), strict=True)
+        )
         db = database_cpu(db0, backends_cpu(self.databases, self.own))
         return Round(messages / seconds, seconds, 1000 * cpu / messages,
                      (load0, os.getloadavg()[0]), messages / queued,
-                     1000 * db / messages)  # fmt: skip
+                     1000 * db / messages, sides)  # fmt: skip
+
+    def sides_cpu(self) -> tuple[float, float, float]:
+        """CPU so far of the sending server, the receiving server and the queuers."""
+        servers = [cpu_seconds([n.process.pid]) if n.process else 0.0
+                   for n in (self.sender, self.receiver)]  # fmt: skip
+        return servers[0], servers[1], cpu_seconds(self.queuer_pids)
 
     def envelope_size(self) -> int:
         from judicare.exchange.models import OutboxRow
@@ -397,7 +410,8 @@ def alternate(rounds: int, exchange: Callable[[], Round], plain: Callable[[], Ro
             f"round {number + 1}: exchange {e.rate:,.0f}/s ({e.seconds:.1f} s, queued at "
             f"{e.queueing:,.0f}/s, {e.cpu_ms:.2f} ms CPU a message and {e.database_cpu_ms:.2f} "
             f"in PostgreSQL, load {e.load[0]:.1f} to "
-            f"{e.load[1]:.1f}); plain {p.rate:,.0f}/s ({p.cpu_ms:.2f} ms CPU a POST, load "
+            f"{e.load[1]:.1f}; sender {e.sides_ms[0]:.2f}, receiver {e.sides_ms[1]:.2f}, queuers "
+            f"{e.sides_ms[2]:.2f} ms); plain {p.rate:,.0f}/s ({p.cpu_ms:.2f} ms CPU a POST, load "
             f"{p.load[0]:.1f} to {p.load[1]:.1f}); ratio {e.rate / p.rate:.3f}"
         )
         results.append((e, p))

@@ -11,7 +11,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from judicare.app import create_app
 from judicare.asgi import create_api
@@ -243,3 +243,43 @@ def test_two_pipelined_workers_post_each_message_once(pair):
     with b.app.unit_of_work() as uow:  # no envelope reached the receiver twice
         assert set(uow.session.scalars(select(InboxRow.duplicates))) == {0}
     assert len(_tags(b, "node:envelope:receive")) == 60
+
+
+def test_rows_inserted_together_go_in_statements_psycopg_keeps_converted(pair, database_url):
+    """On PostgreSQL the inbox rows a batch stores and the receipts a settlement keeps go
+    at most 50 parameters to a statement (psycopg converts larger ones afresh each time);
+    every row is still stored, once. (SQLite is left as it was.)"""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("psycopg's conversion of placeholders: PostgreSQL only")
+    a, b, _ = pair
+    transport, _ = _http_to(b)
+    transport.post_batch(b.endpoint, [_raw(a, "first-1"), _raw(a, "first-2")])  # the inbox
+    # user is made in this first batch, whose look-ups of it store each inbox row at once
+    inserts: dict[str, list[int]] = {"exchange_inbox": [], "exchange_receipts": []}
+
+    def count(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        for table, sizes in inserts.items():
+            if statement.startswith(f"INSERT INTO {table} "):
+                sizes.append(len(parameters))
+
+    ids = _queue(a, 12)
+    deliverer = Deliverer(a.app, a.node, transport, seed=1)
+    engines = (a.app.engine, b.app.engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        jobs = deliverer._due(a.clock[0])
+        answers = transport.post_batch(b.endpoint, [job.envelope for job in jobs])
+        assert answers is not None and all(isinstance(r, Delivered) for r in answers)
+        report = deliverer._settle_all(list(zip(jobs, answers, strict=True)))
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+        deliverer.close()
+    assert report.delivered == 12 and _count(a, ReceiptRow) == 12
+    with b.app.unit_of_work() as uow:
+        stored = uow.session.scalars(select(InboxRow.message_id))
+        assert sorted(stored) == sorted([*ids, "first-1", "first-2"])
+    assert len(inserts["exchange_inbox"]) == 3  # 5, 5 and 2 rows (10 columns)
+    assert len(inserts["exchange_receipts"]) == 2  # 6 and 6 rows (7 columns)
+    assert max(inserts["exchange_inbox"] + inserts["exchange_receipts"]) <= 50

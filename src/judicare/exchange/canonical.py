@@ -19,10 +19,40 @@ ENVELOPE_FORMAT = 1
 
 def canonical_bytes(value) -> bytes:
     """The one byte form of a JSON value (dicts, lists, str, int, bool, None)."""
-    _check_plain(value, "$")
+    if not _plain(value):
+        _check_plain(value, "$")  # says where and why; passes what `_plain` left to it
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
+
+
+_LIMIT = 2**53
+
+
+def _plain(value) -> bool:
+    """Whether the value is made of exactly dict, list, str, bool, None and ints within
+    ±2**53 with str keys: the common case, checked without naming paths. False leaves the
+    decision to `_check_plain` (a subclass such as a str enum may still pass there)."""
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            for key, inner in item.items():
+                if type(key) is not str:
+                    return False
+                push(inner)
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int:
+            if not -_LIMIT <= item <= _LIMIT:
+                return False
+        else:
+            return False
+    return True
 
 
 def parse_canonical(raw: bytes, what: str) -> dict:

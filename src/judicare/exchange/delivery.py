@@ -32,6 +32,7 @@ from judicare.exchange.service import (
     REQUEST_TYPES,
     Node,
     open_receipt,
+    small_inserts,
     wake_deliverers,
 )
 from judicare.exchange.transport import (
@@ -226,6 +227,7 @@ class Deliverer:
         report = report if report is not None else DeliveryReport()
         with self.app.unit_of_work() as uow:
             now = self.node.clock.now()
+            small_inserts(uow.session, ReceiptRow.__table__)
             ids = [job.id for job, _ in answered]
             query = select(OutboxRow).where(OutboxRow.id.in_(ids)).options(*_UNREAD)
             rows = {row.id: row for row in uow.session.scalars(query)}

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from judicare.app import App
-from judicare.exchange.envelopes import parse
+from judicare.exchange.envelopes import parse_signed
 from judicare.exchange.errors import ConcurrentFirstUse, ExchangeError, Rejected
 from judicare.exchange.models import InboxRow
 from judicare.exchange.payloads import read_conversations
-from judicare.exchange.service import ABSENT, Node, receive
+from judicare.exchange.service import ABSENT, Node, receive, small_inserts
 
 log = logging.getLogger("judicare.exchange")
 
@@ -37,10 +37,15 @@ def handle_batch(app: App, node: Node, envelopes: list[bytes], one) -> list[Answ
     try:
         with app.unit_of_work() as uow:
             now = node.clock.now()
-            headers = _headers(envelopes)
+            small_inserts(uow.session, InboxRow.__table__)
+            parsed = _parsed(envelopes)
+            headers = [item[0] for item in parsed if item is not None]
             uow.session.info[ABSENT] = _absent(uow.session, headers)
             read_conversations(uow.session, {str(h.get("conversation_id")) for h in headers})
-            received = [receive(uow.session, node, raw, now=now) for raw in envelopes]
+            received = [
+                receive(uow.session, node, raw, now=now, parsed=item)
+                for raw, item in zip(envelopes, parsed, strict=True)
+            ]
             uow.commit()
     except OperationalError:
         log.exception("database unavailable while receiving a batch")
@@ -67,16 +72,17 @@ def _alone(one, app: App, node: Node, raw: bytes) -> Answer:
         return 500, b"", {"code": "internal_error", "message": "try again later"}
 
 
-def _headers(envelopes: list[bytes]) -> list[dict]:
-    """The headers of the batch's envelopes that parse (not yet verified: used only to read
-    ahead; each envelope is parsed and verified again when its turn comes)."""
-    headers = []
+def _parsed(envelopes: list[bytes]) -> list[tuple[dict, bytes, bytes] | None]:
+    """Each envelope parsed once (`parse_signed`; None for one that does not parse, refused
+    when its turn comes, as `receive` parses it again). Not yet verified: the headers are
+    read ahead here, and each envelope's signature is checked when its turn comes."""
+    parsed: list[tuple[dict, bytes, bytes] | None] = []
     for raw in envelopes:
         try:
-            headers.append(parse(raw)[0])
+            parsed.append(parse_signed(raw))
         except Rejected:
-            continue  # refused when its turn comes
-    return headers
+            parsed.append(None)
+    return parsed
 
 
 def _absent(session, headers: list[dict]) -> set[str]:
