@@ -12,10 +12,11 @@ import hashlib
 import json
 import logging
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import Select, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -398,6 +399,39 @@ def verify_log(session: Session) -> tuple[int, list]:
     return len(entries), verify(entries)
 
 
+# The first window of sequence numbers that `_in_windows` reads; each next one is twice as wide.
+FIRST_WINDOW = 4_096
+
+
+def _in_windows(
+    session: Session, query: Select[tuple[AuditEventRow]], newest_first: bool, wanted: int
+) -> list[AuditEventRow]:
+    """The first `wanted` rows of `query` (ordered by seq), read in windows of sequence
+    numbers from the newest (or the oldest) end, each twice as wide as the last, until
+    enough are found: the same rows as one query with that limit. On PostgreSQL the trail
+    is partitioned by month, and a reader limited to an authority's part of it (`within`:
+    the authority's requests and users, each a subquery) makes every partition build the
+    subqueries' hash tables before the first row can be merged: at 100,000 requests and
+    97 months, 12 s for the authority auditor's first page. A window holds the entries of
+    one or two months, and only the partitions with entries in it build them."""
+    seq = AuditEventRow.seq
+    low, high = session.execute(select(func.min(seq), func.max(seq))).one()
+    found: list[AuditEventRow] = []
+    if low is None or wanted <= 0:
+        return found
+    width = FIRST_WINDOW
+    start, end = (high - width + 1, high) if newest_first else (low, low + width - 1)
+    while len(found) < wanted and end >= low and start <= high:
+        window = query.where(seq.between(start, end))
+        found += session.scalars(window.limit(wanted - len(found)))
+        width *= 2
+        if newest_first:
+            start, end = start - width, start - 1
+        else:
+            start, end = end + 1, end + width
+    return found
+
+
 def list_events(
     session: Session,
     *,
@@ -435,7 +469,11 @@ def list_events(
         query = query.where(AuditEventRow.subject_type == subject_type)
     if subject_id:
         query = query.where(AuditEventRow.subject_id == subject_id)
-    rows = session.scalars(query.limit(limit).offset(offset))
+    rows: Iterable[AuditEventRow]
+    if within is not None and session.get_bind().dialect.name == "postgresql":
+        rows = _in_windows(session, query, newest_first, offset + limit)[offset:]
+    else:
+        rows = session.scalars(query.limit(limit).offset(offset))
     return [
         {
             "seq": r.seq,
