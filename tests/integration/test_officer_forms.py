@@ -338,3 +338,13 @@ def test_a_ground_found_twice_is_one_choice_in_the_decision_form(french_officer)
     choices = re.findall(r'<input type="checkbox" id="(cite-[a-z_]+)" name="finding"', page)
     assert choices.count("cite-protected_status") == 1
     assert len(choices) == len(set(choices))
+
+
+def test_a_candidates_protected_status_is_in_the_users_language(french_officer):
+    """Point 6: the candidate table said "refugee" on a French page."""
+    from tests.integration.web_support import new_request
+
+    request_id = new_request(french_officer)
+    page = french_officer.get(f"/requests/{request_id}/screening").text
+    cells = re.findall(r"<td>(Réfugié|refugee)<", page)
+    assert cells and set(cells) == {"Réfugié"}

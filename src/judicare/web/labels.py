@@ -320,8 +320,18 @@ FORMAL_DOCUMENT = {
     "prosecution_outcome_notice": N_("Notice of the result of the submission for prosecution"),
 }
 
+# A person's protected status as the registers and the intake's usual words give it; any
+# other status is shown as the officer typed it.
+PROTECTED_STATUS = {
+    "refugee": N_("Refugee"),
+    "subsidiary_protection": N_("Beneficiary of subsidiary protection"),
+    "asylum_seeker": N_("Asylum seeker"),
+    "protected": N_("Protected person"),
+}
+
 ALL = {
     "status": STATUS,
+    "protected_status": PROTECTED_STATUS,
     "direction": DIRECTION,
     "kind": KIND,
     "measure": MEASURE,
