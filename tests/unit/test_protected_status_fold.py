@@ -62,6 +62,9 @@ def test_the_folded_finding_is_as_grave_as_its_gravest_match():
     assert "1 other request" not in folded.explanation
     assert "a person has rejected 1 of these matches" in folded.explanation
     assert folded.evidence["questions_for_a_person"]  # a refugee sought: arts 1F and 33(2)
+    # like every protected-status finding, it names a match (the API's readers look for it):
+    # the one that set its severity
+    assert folded.evidence["match"]["id"] == "B#2"
 
 
 def test_matches_all_rejected_leave_a_low_finding_and_one_request_reads_singular():

@@ -243,6 +243,7 @@ def _recorded_elsewhere(
         rows.append({"reference": reference_of(match["id"]), "role": match.get("role"),
                      **{k: match.get(k) for k in _MATCH_KEYS}})  # fmt: skip
     severity = next(s for s in ("high", "medium", "low") if s in severities)
+    gravest = recorded[severities.index(severity)]
     kinds: list[str] = sorted({str(r["status"]) for r in rows})
     fearing: list[str] = sorted({str(r["country_of_feared_persecution"]) for r in rows
                                  if r["country_of_feared_persecution"]})  # fmt: skip
@@ -269,6 +270,9 @@ def _recorded_elsewhere(
         + _questions_text(questions),
         {
             "person": list(person.names),
+            # as in every protected-status finding (the API's readers look for it): the
+            # match that set the severity; the others are in `recorded_in`
+            "match": {k: gravest.get(k) for k in _MATCH_KEYS},
             "status": kinds[0] if len(kinds) == 1 else None,
             "recorded_in": rows,
             "questions_for_a_person": [_question(q) for q in questions],
