@@ -130,7 +130,7 @@ def test_the_review_shows_everything_that_will_be_registered(demo_api):
         "Janar Testbaeva",
         "<dd>1984-03</dd>",
         "<dd>KAZ</dd>",
-        "<dd>refugee</dd>",
+        "<dd>Refugee</dd>",  # the status typed, in the page's words
         "<dd>Witness</dd>",
         "Crimes against humanity",
         "Fictional facts for a test",
