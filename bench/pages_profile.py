@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--profile", action="store_true", help="cProfile the samples.")
     parser.add_argument("--top", type=int, default=30, help="Functions shown by --profile.")
+    parser.add_argument("--each", action="store_true", help="Print each sample, slowest first.")
     options = parser.parse_args(argv)
     picks = samples_for(options.url)
     rng = random.Random(options.seed)
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
             if profiler:
                 profiler.disable()
             rows.append((time.process_time() - cpu, time.perf_counter() - wall,
-                         sql["n"], sql["s"]))  # fmt: skip
+                         sql["n"], sql["s"], pick))  # fmt: skip
     app.dispose()
     shutil.rmtree(home, ignore_errors=True)
     for name, index in (("CPU ms", 0), ("wall ms", 1), ("SQL ms", 3)):
@@ -132,6 +133,10 @@ def main(argv: list[str] | None = None) -> None:
               f"  mean {statistics.fmean(seen):8.1f}")  # fmt: skip
     print(f"statements p50 {statistics.median(r[2] for r in rows):.0f}, "
           f"max {max(r[2] for r in rows)}; load {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
+    if options.each:
+        for cpu_s, wall_s, statements, sql_s, pick in sorted(rows, key=lambda r: -r[0]):
+            print(f"  {pick!s:<24} CPU {cpu_s * 1000:7.1f} ms  wall {wall_s * 1000:7.1f} ms  "
+                  f"SQL {sql_s * 1000:6.1f} ms in {statements} statements")  # fmt: skip
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats("tottime")

@@ -4,13 +4,17 @@ over HTTP (uvicorn)."""
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from judicare.cli_support import DbOption, build_app, err_console, fail
+from judicare.collector import settle_for_serving
 from judicare.errors import InvalidInput, JudicareError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 # How long uvicorn's supervisor waits for a worker process to answer its health check before
 # it kills the worker and starts another. Uvicorn's default, 5 s, is shorter than a worker's
@@ -56,7 +60,9 @@ def serve(
 
     logging = log_config(app.settings.log_format, app.settings.log_level)
     if workers == 1:
-        uvicorn.run(create_api(app), host=host, port=port, log_config=logging, access_log=False)
+        api = create_api(app)
+        settle_for_serving()
+        uvicorn.run(api, host=host, port=port, log_config=logging, access_log=False)
         return
     # Several processes: each builds its own app from the same settings (by environment).
     if db:
@@ -76,9 +82,11 @@ def serve(
     )
 
 
-def api_from_environment():
+def api_from_environment() -> FastAPI:
     """The app factory uvicorn calls in each worker process."""
     from judicare.app import create_app
     from judicare.asgi import create_api
 
-    return create_api(create_app())
+    api = create_api(create_app())
+    settle_for_serving()
+    return api

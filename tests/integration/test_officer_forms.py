@@ -348,3 +348,22 @@ def test_a_candidates_protected_status_is_in_the_users_language(french_officer):
     page = french_officer.get(f"/requests/{request_id}/screening").text
     cells = re.findall(r"<td>(Réfugié|refugee)<", page)
     assert cells and set(cells) == {"Réfugié"}
+
+
+def test_a_candidates_register_and_how_the_names_matched_are_in_the_users_language(
+    french_officer,
+):
+    """Point 6: the candidate table showed the register's code ("refugees"), how two names
+    matched in English ("same form", marked lang="en") and the persecuting state's code."""
+    from tests.integration.web_support import new_request
+
+    request_id = new_request(french_officer)
+    page = french_officer.get(f"/requests/{request_id}/screening").text
+    table = page[page.index('class="candidates"') :]
+    registers = re.findall(r'<tr class="candidate[^"]*">\s*<td>([^<]*)</td>', table)
+    assert registers and "refugees" not in registers
+    assert "Registre des réfugiés" in registers
+    hows = re.findall(r"<li>[^<]* ↔ [^<]*: ([^(<]*) \(\d\.\d\d\)</li>", table)
+    assert hows and "même forme" in {h.strip() for h in hows}
+    assert 'lang="en">same form' not in table
+    assert re.search(r"<strong><abbr title=\"KAZ\">Kazakhstan</abbr></strong>", table)

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from judicare.audit.service import AuditAction, record
 from judicare.auth.permissions import Principal
+from judicare.collector import freeze_kept
 from judicare.db.base import as_utc
 from judicare.errors import Conflict, ImportRejected, InvalidInput, JudicareError
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
@@ -784,6 +785,7 @@ def _warm_protected(session: Session) -> None:
 def _read_names(entries: list[list[str]]) -> None:
     for names in entries:
         parse_names(tuple(dict.fromkeys(names)))
+    freeze_kept()  # kept for the process's life: out of the collector's walks (a server)
 
 
 def protected_names_read(timeout: float | None = None) -> bool:

@@ -329,9 +329,46 @@ PROTECTED_STATUS = {
     "protected": N_("Protected person"),
 }
 
+# The registers of persons a screening reads, by the name they are kept under
+# (judicare.persons.registers): the index of the authority's own requests, and the usual
+# names of the national registers of protected persons (`PROTECTED_REGISTERS`). A register
+# imported under any other name is shown by that name, as the node administrator gave it.
+REGISTER = {
+    "requests": N_("Requests of this authority"),
+    "refugees": N_("Register of refugees"),
+    "refugee": N_("Register of refugees"),
+    "protection": N_("Register of protected persons"),
+    "protected": N_("Register of protected persons"),
+    "asylum": N_("Register of asylum"),
+    "subsidiary-protection": N_("Register of subsidiary protection"),
+}
+
+# How two parts of names were found alike (judicare.persons.compare `PartMatch.how`), in
+# the words the explanation keeps; "(written as one word)", which scoring adds to a pair of
+# one part against several run together, is translated apart (templates/screening.html).
+MATCH_HOW = {
+    "a legal form and a name": N_("a legal form and a name"),
+    "same script, character by character": N_("same script, character by character"),
+    "listed nickname": N_("listed nickname"),
+    "different": N_("not alike"),
+    "same form": N_("same form"),
+    "edit similarity": N_("edit similarity"),
+    "same but for doubled letters or a Baltic ending": N_(
+        "same but for doubled letters or a Baltic ending"
+    ),
+    "phonetic key": N_("phonetic key"),
+    "phonetic key similarity": N_("phonetic key similarity"),
+    "same name element, different stem": N_("same name element, different stem"),
+    "same initial": N_("same initial"),
+    "initial": N_("initial"),
+    "different initial": N_("different initial"),
+}
+
 ALL = {
     "status": STATUS,
     "protected_status": PROTECTED_STATUS,
+    "register": REGISTER,
+    "match_how": MATCH_HOW,
     "direction": DIRECTION,
     "kind": KIND,
     "measure": MEASURE,

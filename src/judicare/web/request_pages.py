@@ -135,6 +135,7 @@ def screening(
     template = "screening.html" if request.headers.get("hx-request") else "screening_page.html"
     return pages.render(
         request, template, principal=who, errors={}, typed={},
+        state_name=lambda code: state_name(code, language_of(request)),
         **screening_context(app, who, request_id),
     )  # fmt: skip
 
