@@ -14,7 +14,8 @@ functions that took the most time under cProfile.
 Run: `.venv/bin/python -m bench.pages_profile --url postgresql+psycopg://... --page
 screening --samples 20 [--profile]`; `--page search-latin` or `search-cyrillic` for the
 search. `--repeat 2` asks each sample twice, in two units of work (the second meets the
-process's caches warm).
+process's caches warm). The garbage collector is settled as `judicare serve` settles it
+(`judicare.collector`) unless `--unsettled`; `--each` prints every sample, slowest first.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the samples.")
     parser.add_argument("--top", type=int, default=30, help="Functions shown by --profile.")
     parser.add_argument("--each", action="store_true", help="Print each sample, slowest first.")
+    parser.add_argument("--unsettled", action="store_true",
+                        help="Leave the garbage collector as Python sets it (a server settles it: "
+                        "judicare.collector).")  # fmt: skip
     options = parser.parse_args(argv)
     picks = samples_for(options.url)
     rng = random.Random(options.seed)
@@ -109,9 +113,14 @@ def main(argv: list[str] | None = None) -> None:
     # and the protected entries' names, read ahead by a thread of the process (as in a
     # server): its CPU time is not a sample's
     protected_names_read(timeout=600)
+    if not options.unsettled:  # as `judicare serve` does once composed
+        from judicare.collector import settle_for_serving
+
+        settle_for_serving()
     profiler = cProfile.Profile() if options.profile else None
     rows = []
-    print(f"{options.page}, {options.samples} samples x {options.repeat}; "
+    print(f"{options.page}, {options.samples} samples x {options.repeat}"
+          f"{', collector unsettled' if options.unsettled else ''}; "
           f"load {os.getloadavg()[0]:.1f} at the start")  # fmt: skip
     for pick in chosen:
         for _ in range(options.repeat):

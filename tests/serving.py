@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import httpx
 
@@ -41,3 +45,55 @@ def wait_answering(
             return False
 
     eventually(answering, f"{url} answers", timeout, every=0.1, explain=explain)
+
+
+# uvicorn's exit status when it could not start (`uvicorn.config.STARTUP_FAILURE`): among
+# other causes, the port was taken between `free_port` and the server's bind, by another
+# test process of the run (several servers started at once under xdist met it).
+STARTUP_FAILURE = 3
+PORT_ATTEMPTS = 3
+
+
+@dataclass
+class Served:
+    """A `judicare serve` started by a test: its process, its base URL and its log."""
+
+    process: subprocess.Popen
+    base: str
+    log: Path
+
+
+def start_judicare(arguments: list[str], env: dict, log: Path) -> Served:
+    """`judicare serve <arguments> --port <a free port>`, its output in `log`."""
+    port = free_port()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "judicare.cli", "serve", *arguments, "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+    return Served(process, f"http://127.0.0.1:{port}", log)
+
+
+def wait_judicare(served: Served, arguments: list[str], env: dict) -> Served:
+    """Until `served` answers /health/ready; a server whose port was taken before it could
+    bind it is started again on another (up to `PORT_ATTEMPTS` in all), any other failure
+    fails the test with the server's log."""
+    first = served
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        explain = partial(_log_tail, served.log)
+        try:
+            wait_answering(served.base + "/health/ready", served.process, explain=explain)
+            return served
+        except AssertionError:
+            taken = (served.process.poll() == STARTUP_FAILURE
+                     and "address already in use" in explain().lower())  # fmt: skip
+            if not taken or attempt == PORT_ATTEMPTS:
+                if served is not first:  # the caller stops only the server it started
+                    served.process.terminate()
+                raise
+            served = start_judicare(arguments, env, served.log)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _log_tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"

@@ -22,9 +22,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -47,7 +46,7 @@ from tests.conftest import TODAY
 from tests.integration.api_support import request_body
 from tests.integration.pg_clusters import Pair, primary_and_standby
 from tests.integration.web_support import WebUser
-from tests.serving import free_port, wait_answering
+from tests.serving import start_judicare, wait_judicare
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.postgres
@@ -222,15 +221,14 @@ def test_read_only_pages_read_from_the_replica_and_say_how_old(clusters, tmp_pat
 
 def _serve(pair: Pair, url: str, env: dict) -> str:
     """`judicare serve` on `url` (the last of `pair.processes`), stopped with the clusters."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "judicare.cli", "serve", "--db", url, "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-    )  # fmt: skip
-    pair.processes.append(process)
-    base = f"http://127.0.0.1:{port}"
-    wait_answering(base + "/health/ready", process)
-    return base
+    arguments = ["--db", url]
+    log = Path(env["JUDICARE_DATA_DIR"]) / f"serve-{len(pair.processes)}.log"
+    served = start_judicare(arguments, env, log)
+    pair.processes.append(served.process)
+    served = wait_judicare(served, arguments, env)
+    if served.process not in pair.processes:  # started again on another port
+        pair.processes.append(served.process)
+    return served.base
 
 
 def _bearer(base: str) -> dict:

@@ -14,8 +14,6 @@ database the test creates, and two delivery workers on one outbox.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +33,7 @@ from judicare.settings import Settings
 from tests.conftest import TODAY, _create_postgres_database, _drop_postgres_database
 from tests.integration.api_support import request_body
 from tests.integration.exchange_nodes import _count, _officer, _outgoing, _send
-from tests.serving import free_port, wait_answering
+from tests.serving import Served, start_judicare, wait_judicare
 
 
 @pytest.fixture
@@ -50,24 +48,19 @@ def three_servers(tmp_path):
     )  # fmt: skip
     upgrade_database(app)
     load_demo(app)
-    processes, bases = [], []
+    arguments = ["--db", url]
+    servers: list[Served] = []
     try:
-        for _ in range(3):
-            port = free_port()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "judicare.cli", "serve", "--db", url, "--port", str(port)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-            )  # fmt: skip
-            processes.append(process)
-            bases.append(f"http://127.0.0.1:{port}")
-        for base, process in zip(bases, processes, strict=True):
-            wait_answering(base + "/health/ready", process)
-        yield app, bases
+        for number in range(3):  # started at once, then waited for
+            servers.append(start_judicare(arguments, env, tmp_path / f"server-{number}.log"))
+        for number, served in enumerate(servers):
+            servers[number] = wait_judicare(served, arguments, env)
+        yield app, [served.base for served in servers]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        for served in servers:
+            served.process.terminate()
+        for served in servers:
+            served.process.wait(timeout=30)
         app.dispose()
         _drop_postgres_database(url)
 
