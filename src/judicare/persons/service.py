@@ -44,6 +44,7 @@ from judicare.auth.permissions import Principal
 from judicare.collector import freeze_kept
 from judicare.db.base import as_utc
 from judicare.errors import Conflict, ImportRejected, InvalidInput, JudicareError
+from judicare.persons.bound import best_name_score_bound
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from judicare.persons.fallback import (
     FALLBACK_RATIO,
@@ -810,12 +811,20 @@ def _may_reach(
 
     The record's names are scored one at a time, each written once, until one reaches the
     cutoff: the score is its best pair of names', so the answer is the same as scoring
-    them all (most records that reach do so on their first name)."""
+    them all (most records that reach do so on their first name). A name whose score
+    cannot reach the cutoff (`bound.best_name_score_bound`, a fraction of the cost) is not
+    scored: most protected entries sharing a common key share one given name and nothing
+    else. The fallback's test does not depend on the scores of the names below the cutoff
+    (`round(max(best, lift), 4)` reaches it only if the lift's does), so skipping them
+    changes nothing there either."""
     best = 0.0
+    min_part, conflict = point.min_part_similarity, point.conflict_cost
+    effect = evidence_effect(query, record)
     for parsed in parse_names(tuple(dict.fromkeys(record.names))):
-        quick = quick_score(
-            query, query_parsed, record, (parsed,), point.min_part_similarity, point.conflict_cost
-        )
+        most = best_name_score_bound(query_parsed, parsed, min_part, conflict)
+        if most is not None and _quick_of(most, effect) < cutoff:
+            continue  # `quick_score` would be below the cutoff: it is at most this
+        quick = quick_score(query, query_parsed, record, (parsed,), min_part, conflict)
         if quick >= cutoff:
             return True
         best = max(best, quick)
@@ -823,6 +832,13 @@ def _may_reach(
         return False
     ratio = best_whole_name_ratio(query.names, record.names)[0]
     return ratio >= FALLBACK_RATIO and round(max(best, FALLBACK_WEIGHT * ratio / 100), 4) >= cutoff
+
+
+def _quick_of(name_score: float, effect: float) -> float:
+    """`scoring.quick_score` from a name score and what the birth date and nationality add
+    (monotone in the name score: a bound of it gives a bound of the score)."""
+    score = name_score + effect if name_score > 0 else name_score
+    return round(min(1.0, max(0.0, score)), 4)
 
 
 def point_of(entry: PersonEntryRow) -> OperatingPoint:
