@@ -113,8 +113,16 @@ def name_score_bound(
     bound is given (see the module's docstring)."""
     if conflict_cost < LEAST_CONFLICT_COST:
         return None
-    q_parts, r_parts = q.parts, r.parts
-    best_q = [0.0] * len(q_parts)  # each part's best similarity to a part it may pair with
+    best_q, best_r = _best_similarities(q.parts, r.parts, min_part)
+    return _bound(q, r, best_q, best_r, conflict_cost)
+
+
+def _best_similarities(
+    q_parts: tuple[Part, ...], r_parts: tuple[Part, ...], min_part: float
+) -> tuple[list[float], list[float]]:
+    """Each part's best similarity to a part of the other name it may pair with (at least
+    `min_part`; 0 when none), as `scoring._align` finds them."""
+    best_q = [0.0] * len(q_parts)
     best_r = [0.0] * len(r_parts)
     for i, a in enumerate(q_parts):
         for j, b in enumerate(r_parts):
@@ -124,17 +132,28 @@ def name_score_bound(
                     best_q[i] = sim
                 if sim > best_r[j]:
                     best_r[j] = sim
+    return best_q, best_r
+
+
+def _bound(
+    q: ParsedName,
+    r: ParsedName,
+    best_q: list[float],
+    best_r: list[float],
+    conflict_cost: float,
+) -> float:
+    """The bound from the parts' best similarities and the joins they may make."""
+    q_parts, r_parts = q.parts, r.parts
     joined_q = [False] * len(q_parts)
     joined_r = [False] * len(r_parts)
     kin = bool(q.fathers and r.fathers)  # `scoring._align` forbade some pairs
     _mark_joins(q_parts, r_parts, None if kin else best_q, joined_q, joined_r)
     _mark_joins(r_parts, q_parts, None if kin else best_r, joined_r, joined_q)
-    q_side = _side(q_parts, best_q, joined_q)
-    r_side = _side(r_parts, best_r, joined_r)
-    pairs = min(len(q_side[0]), len(r_side[0]))
+    q_gains, q_weights, q_left = _side(q_parts, best_q, joined_q)
+    r_gains, r_weights, r_left = _side(r_parts, best_r, joined_r)
+    pairs = min(len(q_gains), len(r_gains))
     if not pairs:
         return 0.0  # nothing can pair: `score_names` says 0
-    (q_gains, q_weights, q_left), (r_gains, r_weights, r_left) = q_side, r_side
     k = min(len(q_left), len(r_left))
     facing = conflict_cost * sum((q_left[i] + r_left[i]) / 2 for i in range(k))
     one_side = LEAST_ONE_SIDE_COST * sum(q_left[k:] + r_left[k:])  # the lightest left over

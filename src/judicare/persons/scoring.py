@@ -177,12 +177,22 @@ def _spelt_alike(single: Part, window: tuple[Part, ...]) -> bool:
     """A cheap test before a joined part is built: some reading of `single` is spelt
     nearly like the same reading of the window's parts run together (nearly enough that
     the same consonant skeleton could lift it to `JOINED_SIMILARITY`)."""
-    n = min(len(p.forms) for p in window)
-    runs = ["".join(p.forms[k] for p in window) for k in range(n)]
-    latin = single.latin and all(p.latin for p in window)
-    cutoff = JOINED_PREFILTER_LATIN if latin else JOINED_PREFILTER
+    runs, latin_window = _runs(window)
+    cutoff = JOINED_PREFILTER_LATIN if single.latin and latin_window else JOINED_PREFILTER
     sim = OSA.normalized_similarity
-    return any(sim(f, run) >= cutoff - 1e-9 for f in single.forms for run in runs)
+    least = cutoff - 1e-9  # below it, rapidfuzz answers 0 without finishing the distance
+    return any(sim(f, run, score_cutoff=least) >= least for f in single.forms for run in runs)
+
+
+@lru_cache(maxsize=200_000)
+def _runs(window: tuple[Part, ...]) -> tuple[tuple[str, ...], bool]:
+    """A window's readings, its parts' same readings run together, and whether all its
+    parts are written in Latin: a name's windows meet every part of the other names
+    compared with it (a protected person's, those of every query that shares a key)."""
+    n = min(len(p.forms) for p in window)
+    return tuple("".join(p.forms[k] for p in window) for k in range(n)), all(
+        p.latin for p in window
+    )
 
 
 def name_similarity(q: ParsedName, r: ParsedName) -> float:
