@@ -37,6 +37,7 @@ it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from .compare import part_similarity
@@ -209,3 +210,24 @@ def best_name_score_bound(
             return None
         best = max(best, bound)
     return best
+
+
+def cannot_reach(
+    query_parsed: tuple[ParsedName, ...],
+    record_name: ParsedName,
+    min_part: float,
+    conflict_cost: float,
+    below: Callable[[float], bool],
+) -> bool:
+    """Whether `below` holds for `best_name_score_bound(...)`, and so for the score it
+    bounds: `below` must hold for a value only if it holds for every smaller one ("cannot
+    reach the cutoff"). Stops at the first name of the query whose bound fails it."""
+    if not record_name.parts:
+        return below(0.0)
+    for q in query_parsed:
+        if not q.parts:
+            continue
+        bound = name_score_bound(q, record_name, min_part, conflict_cost)
+        if bound is None or not below(bound):
+            return False
+    return below(0.0)  # every name's bound is below (or the query has no name with parts)

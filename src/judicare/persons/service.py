@@ -44,7 +44,7 @@ from judicare.auth.permissions import Principal
 from judicare.collector import freeze_kept
 from judicare.db.base import as_utc
 from judicare.errors import Conflict, ImportRejected, InvalidInput, JudicareError
-from judicare.persons.bound import best_name_score_bound
+from judicare.persons.bound import cannot_reach
 from judicare.persons.domain import Candidate, PartialDate, PersonQuery, PersonRecord
 from judicare.persons.fallback import (
     FALLBACK_RATIO,
@@ -812,7 +812,7 @@ def _may_reach(
     The record's names are scored one at a time, each written once, until one reaches the
     cutoff: the score is its best pair of names', so the answer is the same as scoring
     them all (most records that reach do so on their first name). A name whose score
-    cannot reach the cutoff (`bound.best_name_score_bound`, a fraction of the cost) is not
+    cannot reach the cutoff (`bound.cannot_reach`, a fraction of the cost) is not
     scored: most protected entries sharing a common key share one given name and nothing
     else. The fallback's test does not depend on the scores of the names below the cutoff
     (`round(max(best, lift), 4)` reaches it only if the lift's does), so skipping them
@@ -821,9 +821,9 @@ def _may_reach(
     min_part, conflict = point.min_part_similarity, point.conflict_cost
     effect = evidence_effect(query, record)
     for parsed in parse_names(tuple(dict.fromkeys(record.names))):
-        most = best_name_score_bound(query_parsed, parsed, min_part, conflict)
-        if most is not None and _quick_of(most, effect) < cutoff:
-            continue  # `quick_score` would be below the cutoff: it is at most this
+        if cannot_reach(query_parsed, parsed, min_part, conflict,
+                        lambda most: _quick_of(most, effect) < cutoff):  # fmt: skip
+            continue  # `quick_score` would be below the cutoff
         quick = quick_score(query, query_parsed, record, (parsed,), min_part, conflict)
         if quick >= cutoff:
             return True
