@@ -60,8 +60,12 @@ def test_a_create_writes_the_counts_and_the_audit_entry_last(demo_api):
         # With an Idempotency-Key, as `bench.intake` sends: 17 before issue 22's work, when
         # the three counts were three upserts sent after the chain's lock was taken; 15
         # after it, and 16 since the authority's status counts are kept (one upsert); 12
-        # since the request and its parts go in one statement (five before).
-        assert len(statements) == 12, statements
+        # since the request and its parts go in one statement (five before); 11 since the
+        # person index's keys and trigrams go in one statement (an executemany of each).
+        assert len(statements) == 11, statements
+        postings = [s for s in statements if "INSERT INTO person_keys " in s]
+        assert len(postings) == 1 and "INSERT INTO person_grams " in postings[0]
+        assert not any(s.startswith("INSERT INTO person_grams") for s in statements)
         parts = ("INSERT INTO requests ", "INSERT INTO request_measures ",
                  "INSERT INTO request_deadlines ", "INSERT INTO request_persons ",
                  "INSERT INTO person_names ", "INSERT INTO identity_documents ")  # fmt: skip

@@ -27,14 +27,19 @@ DecisionId = Identifier
 bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/auth/token")
 
 
-def get_app(request: Request) -> App:
+# The dependencies that only read what the request already holds are coroutines: FastAPI
+# runs a plain function in its thread pool, a hop there and back for each (two of them on
+# every API call), where these need no thread.
+
+
+async def get_app(request: Request) -> App:
     return request.app.state.judicare
 
 
 AppDep = Annotated[App, Depends(get_app)]
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
     if credentials is None:

@@ -4,16 +4,16 @@
 use) and, per database, `<id>.checkpoints.jsonl`: one signed checkpoint a line, appended
 after each commit that added audit entries, before the write is answered (file opened
 O_APPEND, locked with flock while the last line is read and the new one written, then
-fsync'd); concurrent commits of one process share one line and one fsync
-(`AuditAnchor.record`). Each checkpoint signs the
-Merkle root of the entries 1..size (audit.merkle); the line also carries, unsigned, the
-frontier that root was folded from, which the next commit extends with the entries
-committed since instead of re-reading the trail. Lines written before roots existed have
-neither, and still verify; after such a line the frontier is rebuilt once from the
+fsync'd once the flock is let go, so that another process appends meanwhile); concurrent
+commits of one process share one line and one fsync (`AuditAnchor.record`). Each checkpoint
+signs the Merkle root of the entries 1..size (audit.merkle); the line also carries,
+unsigned, the frontier that root was folded from, which the next commit extends with the
+entries committed since instead of re-reading the trail. Lines written before roots existed
+have neither, and still verify; after such a line the frontier is rebuilt once from the
 database. Cosigned checkpoints returned by peer witnesses go to `<id>.cosigned.jsonl`; what
-this node cosigned as a witness for others (with the root it cosigned), to
-`witnessed.json`. None of it is in the database: someone who holds only the database cannot
-rewrite the trail without `judicare audit verify` naming it.
+this node cosigned as a witness for others (with the root it cosigned), to `witnessed.json`.
+None of it is in the database: someone who holds only the database cannot rewrite the trail
+without `judicare audit verify` naming it.
 
 Writing a checkpoint never fails the business transaction, which has already committed: a
 write that fails is logged, and `verify` then reports the entries after the last checkpoint.
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 KEY_FILE = "checkpoint.key"
 WITNESSED_FILE = "witnessed.json"
 _TAIL_BYTES = 16384  # a line with its frontier: under 3 KB up to 2**40 entries
+_READ_AHEAD = 4096  # entries of other processes read before the journal's lock, at most
 # Reads the hashes of entries first..last (inclusive, in order) from the database.
 Reader = Callable[[int, int], Sequence[str]]
 
@@ -77,12 +78,19 @@ class AuditAnchor:
         self.cosigned = directory / f"{stem}.cosigned.jsonl"
         self._key: SigningKey | None = None
         self._lock = threading.Lock()  # one writer of the journal per process at a time
-        # Heads committed in this process and not yet signed (`record`): the largest one,
-        # the hashes of their entries, and the largest size this process saw signed.
-        self._queue = threading.Lock()
+        # Heads committed in this process and not yet signed (`record`): the largest one and
+        # the hashes of their entries. Guards the fields below too.
+        self._queue = threading.Condition(threading.Lock())
         self._wanted: tuple[int, str] | None = None
         self._known: dict[int, str] = {}
-        self._signed = 0
+        # The largest size on a line this process saw in the journal (wrote, or found last
+        # there); the largest size known on disk (in the file when an fsync of it returned);
+        # the sizes the fsyncs under way will put on disk.
+        self._written = 0
+        self._durable = 0
+        self._syncing: list[int] = []
+        # The line this process wrote last, while the journal still ends with it.
+        self._tail: _Tail | None = None
 
     # --- the audit key ---
 
@@ -124,30 +132,41 @@ class AuditAnchor:
         known: Mapping[int, str] | None = None,
         read: Reader | None = None,
     ) -> None:
-        """Sign and append a checkpoint after a commit, before the caller answers. Never
-        raises: the commit stands.
+        """Sign and append a checkpoint after a commit, and return once a line covering it
+        is on disk, before the caller answers. Never raises: the commit stands.
 
         Commits in one process share their checkpoints: the head waits in a queue, and
         whichever thread takes the journal next signs the largest head queued (every head
         there has committed, and the chain has no gap below a committed entry), so threads
-        that committed meanwhile find their entries signed and return without a write or an
-        fsync of their own."""
+        that committed meanwhile find their entries signed and write nothing.
+
+        The file's lock, which orders the writers of all processes, is held while the line
+        is written, not while it is fsync'd: another process appends meanwhile (its fsync
+        may then cover both lines). This process's lock is held through the fsync, so that
+        its commits queueing meanwhile share the next line. A thread returns once an fsync
+        that began after a line covering its entries was in the file has returned: its
+        own, or one under way in another thread of the process (it waits for that one), or,
+        if that failed, one it makes itself. The hashes of the entries other processes
+        committed since the last line this process saw are read from the database before
+        the file's lock is taken (`_read_ahead`), not while it is held."""
         with self._queue:
             self._known.update(known or {})
             if self._wanted is None or size > self._wanted[0]:
                 self._wanted = (size, head)
+            covered = self._written >= size
         try:
+            if covered:
+                self._on_disk(size)
+                return
             with self._lock:
-                if self._signed >= size:
-                    return  # signed by a checkpoint another thread wrote meanwhile
                 with self._queue:
-                    assert self._wanted is not None
-                    size, head = self._wanted
-                    known = dict(self._known)
-                signed, _ = self._append_locked(size, head, known=known, read=read)
-                with self._queue:
-                    self._signed = max(self._signed, signed)
-                    self._known = {s: h for s, h in self._known.items() if s > self._signed}
+                    wanted = self._wanted if self._written < size else None
+                    since, pending = self._written, dict(self._known)
+                if wanted is not None:
+                    pending = _read_ahead(since, wanted[0], pending, read)
+                    self._sync(*self._write(*wanted, known=pending, read=read)[:2])
+                    return
+            self._on_disk(size)  # a line another thread wrote meanwhile covers it
         except Exception:  # the user's write has committed; verify shows the gap
             log.exception(
                 "audit checkpoint for entry %s not written to %s: `judicare audit verify` "
@@ -166,7 +185,8 @@ class AuditAnchor:
         rootless_again: bool = False,
     ) -> checkpoints.Checkpoint | None:
         """Append a signed checkpoint unless one as large is there already (another
-        transaction committed after this one and wrote first). Lines are in size order.
+        transaction committed after this one and wrote first), then fsync the journal.
+        Lines are in size order.
 
         The checkpoint carries the Merkle root of entries 1..size: the previous line's
         frontier extended with the entries since, taken from `known` (seq -> hash: this
@@ -177,45 +197,123 @@ class AuditAnchor:
         signed without a root, as before. `rootless_again`: also sign when the last line
         has this size but no root (an old journal's last checkpoint)."""
         with self._lock:
-            return self._append_locked(
-                size, head, known=known, read=read, rootless_again=rootless_again
-            )[1]
+            fd, target, checkpoint = self._write(
+                size, head, known=known or {}, read=read, rootless_again=rootless_again
+            )
+            self._sync(fd, target)
+        return checkpoint
 
-    def _append_locked(
+    def _write(
         self,
         size: int,
         head: str,
         *,
-        known: Mapping[int, str] | None = None,
-        read: Reader | None = None,
+        known: Mapping[int, str],
+        read: Reader | None,
         rootless_again: bool = False,
+    ) -> tuple[int, int, checkpoints.Checkpoint | None]:
+        """Under the file's lock (this process's held by the caller), append the checkpoint
+        unless the last line is as large already. Returns the journal's descriptor, open
+        and unlocked, for `_sync` to fsync and close; the size of the last line now, which
+        that fsync puts on disk (registered as under way before the caller lets go of this
+        process's lock); and the checkpoint written, if one was."""
+        self.key()  # created, if need be, before the file's lock is taken
+        _private_dir(self.directory)
+        fd = os.open(self.journal, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                last_size, checkpoint = self._write_locked(
+                    fd, size, head, known, read, rootless_again
+                )
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        except BaseException:
+            os.close(fd)
+            raise
+        with self._queue:
+            self._written = max(self._written, last_size)
+            self._known = {s: h for s, h in self._known.items() if s > self._written}
+            self._syncing.append(last_size)
+        return fd, last_size, checkpoint
+
+    def _write_locked(
+        self,
+        fd: int,
+        size: int,
+        head: str,
+        known: Mapping[int, str],
+        read: Reader | None,
+        rootless_again: bool,
     ) -> tuple[int, checkpoints.Checkpoint | None]:
-        """`append`, the process's lock held: the size of the journal's last line now, and
-        the checkpoint written (None if the line there already covered `size`)."""
-        key = self.key()
-        with self._locked(self.journal) as fd:
-            last = _last_line(self.journal)
+        """`_write` with both locks held: the last line's size now, and the checkpoint
+        appended (None if the last line covered `size` already).
+
+        The last line and its frontier are read from the file, unless this process wrote
+        that line: the file then ends where the process's last write ended (same file,
+        same length), and the frontier the process kept is used."""
+        status = os.fstat(fd)
+        end = status.st_size
+        tail = self._tail
+        previous: merkle.Frontier | None
+        if tail is not None and tail.at == (status.st_dev, status.st_ino, end):
+            last_size, previous, rootless = tail.size, tail.frontier, False
+        else:
+            self._tail = None
+            last = _last_line(fd, end)
             if last and not last.endswith("\n"):
-                os.write(fd, b"\n")  # a line cut short by a crash stays unreadable, alone
+                end += os.write(fd, b"\n")  # a line cut short by a crash stays unreadable
                 last = ""
-            elif (
-                last
-                and _size_of(last) >= size
-                and not (rootless_again and _size_of(last) == size and not _root_of(last))
-            ):
-                return _size_of(last), None
-            frontier = _extended(_frontier_of(last), size, known or {}, read)
-            checkpoint = checkpoints.sign(
-                key, origin=self.origin, size=size, head=head, at=canonical_time(self.now()),
-                root=frontier.root().hex() if frontier else "",
-            )  # fmt: skip
-            document = checkpoint.as_dict()
-            if frontier is not None:
-                document["frontier"] = frontier.to_hex()  # unsigned: verify recomputes it
-            line = json.dumps(document, separators=(",", ":")) + "\n"
-            os.write(fd, line.encode())
+            last_size, previous = _size_of(last), _frontier_of(last)
+            rootless = bool(last) and not _root_of(last)
+        if last_size >= size and not (rootless_again and last_size == size and rootless):
+            return last_size, None
+        frontier = _extended(previous, size, known, read)  # a copy: `previous` is unchanged
+        key = self.key()
+        assert key is not None
+        checkpoint = checkpoints.sign(
+            key, origin=self.origin, size=size, head=head, at=canonical_time(self.now()),
+            root=frontier.root().hex() if frontier else "",
+        )  # fmt: skip
+        document = checkpoint.as_dict()
+        if frontier is not None:
+            document["frontier"] = frontier.to_hex()  # unsigned: verify recomputes it
+        line = (json.dumps(document, separators=(",", ":")) + "\n").encode()
+        self._tail = None
+        if os.write(fd, line) == len(line) and frontier is not None:
+            self._tail = _Tail((status.st_dev, status.st_ino, end + len(line)), size, frontier)
+        return size, checkpoint
+
+    def _sync(self, fd: int, target: int) -> None:
+        """fsync the journal through `fd` (then closed), registered in `_syncing` for
+        `target`: once it returns, every line up to `target` is on disk."""
+        done = False
+        try:
             os.fsync(fd)
-            return size, checkpoint
+            done = True
+        finally:
+            os.close(fd)
+            with self._queue:
+                self._syncing.remove(target)
+                if done:
+                    self._durable = max(self._durable, target)
+                self._queue.notify_all()
+
+    def _on_disk(self, size: int) -> None:
+        """Return once a line covering `size`, which this process has seen in the journal,
+        is on disk: at once if an fsync since has returned, else once the fsyncs under way
+        that cover it have returned; if none did (they failed), after an fsync of this
+        thread's own."""
+        with self._queue:
+            while self._durable < size and any(s >= size for s in self._syncing):
+                self._queue.wait()
+            if self._durable >= size:
+                return
+        fd = os.open(self.journal, os.O_RDONLY)
+        with self._queue:
+            target = self._written
+            self._syncing.append(target)
+        self._sync(fd, target)
 
     @contextlib.contextmanager
     def _locked(self, path: Path) -> Iterator[int]:
@@ -302,18 +400,48 @@ def _private_dir(directory: Path) -> None:
     directory.mkdir(exist_ok=True, mode=0o700)
 
 
-def _last_line(path: Path) -> str | None:
-    """The file's last line with its newline ('' for an empty file)."""
-    with open(path, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        end = handle.tell()
-        if end == 0:
-            return ""
-        handle.seek(max(0, end - _TAIL_BYTES))
-        tail = handle.read().decode("utf-8", errors="replace")
+def _last_line(fd: int, end: int) -> str:
+    """The last line of the file open at `fd`, `end` bytes long, with its newline ('' for an
+    empty file)."""
+    if end == 0:
+        return ""
+    start = max(0, end - _TAIL_BYTES)
+    tail = os.pread(fd, end - start, start).decode("utf-8", errors="replace")
     if tail.endswith("\n"):
         return tail[:-1].rsplit("\n", 1)[-1] + "\n"
     return tail.rsplit("\n", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class _Tail:
+    """The line a process wrote last: where the journal ended after it (device, inode,
+    length), its size, and the frontier it carries."""
+
+    at: tuple[int, int, int]
+    size: int
+    frontier: merkle.Frontier
+
+
+def _read_ahead(
+    since: int, size: int, known: dict[int, str], read: Reader | None
+) -> dict[int, str]:
+    """`known` with the hashes of entries since..size it lacks (other processes'), read
+    before the journal's file lock is taken: under it, the last line is at least `since`
+    (the last this process saw), so the frontier extends from these alone. Not read when
+    this process has seen no line yet, nor for more than `_READ_AHEAD` entries (a long idle
+    process: only those after the last line are read then, under the lock); a failed read
+    is left to that path too."""
+    missing = next((seq for seq in range(since + 1, size + 1) if seq not in known), None)
+    if read is None or since <= 0 or missing is None or size - missing >= _READ_AHEAD:
+        return known
+    try:
+        hashes = read(missing, size)
+    except Exception:
+        log.info("audit entries %s–%s not read ahead of the journal's lock", missing, size)
+        return known
+    if len(hashes) != size - missing + 1:
+        return known
+    return {**dict(zip(range(missing, size + 1), hashes, strict=True)), **known}
 
 
 def _root_of(line: str) -> str:
