@@ -250,3 +250,120 @@ def test_the_checkpoint_reader_reads_again_through_a_new_connection_when_its_own
         admin.dispose()
     assert read(1, 1) == expected
     assert len(opened) == 1  # one new connection, after the lost one failed the read
+
+
+def _write_many(app, reference: str, count: int) -> list[tuple]:
+    """Each entry's (why, seq, prev_hash, hash) as the commit left them on the rows."""
+    rows = []
+    with app.unit_of_work() as uow:
+        uow.session.add(CaseRow(authority_id="BEL-CA", reference=reference))
+        for number in range(count):
+            rows.append(
+                record(
+                    uow.session, actor="tester", action=AuditAction.COLLECTION,
+                    tag="test:case:note", subject_type="case", subject_id=reference,
+                    why=f"note {number} \"quoted\" \\ and ünïcode", at=app.now(),
+                    details={"number": number, "text": 'a "JSON" text', "nested": {"seq": 1}},
+                )
+            )  # fmt: skip
+        uow.commit()
+        return [(row.why, row.seq, row.prev_hash, row.hash) for row in rows]
+
+
+def test_a_transaction_links_all_its_entries_in_one_statement(app):
+    """On PostgreSQL the entries of a transaction are linked by one INSERT (one a statement
+    before), each hashed by the database exactly as `entry_hash` hashes it, in the order
+    recorded; the guard's probe is computed once an entry, and nothing is hashed again in
+    Python after the commit. More than `_PER_APPEND` entries take one statement more."""
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL links entries in SQL")
+    from judicare.audit import chain, service
+    from judicare.auth.service import ensure_authority
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
+        uow.commit()
+    _write(app, "first")
+    hashed: list[int] = []
+    real_hash = service.entry_hash
+
+    def counted(**content):
+        hashed.append(content["seq"])
+        return real_hash(**content)
+
+    rows: list[tuple] = []
+    pipelined: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "entry_hash", counted)
+        statements = _statements_of(app, lambda: rows.extend(_write_many(app, "many", 7)),
+                                    pipelined)  # fmt: skip
+    inserts = [s for s in statements if s.startswith("INSERT INTO audit_events")]
+    assert len(inserts) == 1, inserts  # seven before
+    assert inserts[0] in pipelined  # with the COMMIT, after the chain's lock
+    assert hashed == []  # no second SHA-256 of the entries after the commit
+    with app.unit_of_work() as uow:
+        table = AuditEventRow.__table__  # plain rows, readable once the session is closed
+        stored = uow.session.execute(
+            select(table).where(table.c.subject_id == "many").order_by(table.c.seq)
+        ).all()
+        first = uow.session.execute(select(table).where(table.c.subject_id == "first")).one()
+        _, problems = verify_log(uow.session)
+    assert problems == []
+    assert [row.why for row in stored] == [row[0] for row in rows]  # the order recorded
+    assert [row.seq for row in stored] == list(range(first.seq + 1, first.seq + 8))
+    assert stored[0].prev_hash == first.hash
+    for kept, written in zip(stored, rows, strict=True):
+        assert written[1:] == (kept.seq, kept.prev_hash, kept.hash)
+        assert kept.hash == chain.entry_hash(
+            seq=kept.seq, at=kept.at, actor=kept.actor, action=kept.action, tag=kept.tag,
+            subject_type=kept.subject_type, subject_id=kept.subject_id, why=kept.why,
+            details=kept.details, prev_hash=kept.prev_hash,
+        )  # fmt: skip
+    many = service._PER_APPEND + 3
+    statements = _statements_of(app, lambda: _write_many(app, "more", many))
+    assert sum(s.startswith("INSERT INTO audit_events") for s in statements) == 2
+    with app.unit_of_work() as uow:
+        entries, problems = verify_log(uow.session)
+    assert problems == [] and entries == 1 + 7 + many
+
+
+def test_one_entry_the_database_would_hash_differently_commits_none_of_the_transaction(
+    app, monkeypatch
+):
+    """The guard holds for each entry of the one statement: a wrong probe on the third of
+    five fails it, and the transaction is rolled back whole."""
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL links entries in SQL")
+    from judicare.audit import service
+    from judicare.auth.service import ensure_authority
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
+        uow.commit()
+    _write(app, "before")
+    real = service._hash_frame
+
+    def wrong_third(row):
+        frame = real(row)
+        if frame is None or "note 2 " not in row.why:
+            return frame
+        return (*frame[:3], "0" * 64)
+
+    monkeypatch.setattr(service, "_hash_frame", wrong_third)
+    with pytest.raises(DBAPIError, match="hashed differently by the database"):
+        _write_many(app, "refused", 5)
+    monkeypatch.undo()
+    _write_many(app, "after", 2)
+    with app.unit_of_work() as uow:
+        cases = set(uow.session.scalars(select(CaseRow.reference)))
+        subjects = list(
+            uow.session.scalars(
+                select(AuditEventRow.subject_id)
+                .where(AuditEventRow.subject_type == "case")
+                .order_by(AuditEventRow.seq)
+            )
+        )
+        _, problems = verify_log(uow.session)
+    assert "refused" not in cases
+    assert subjects == ["before", "after", "after"]
+    assert problems == []

@@ -283,3 +283,53 @@ def test_rows_inserted_together_go_in_statements_psycopg_keeps_converted(pair, d
     assert len(inserts["exchange_inbox"]) == 3  # 5, 5 and 2 rows (10 columns)
     assert len(inserts["exchange_receipts"]) == 2  # 6 and 6 rows (7 columns)
     assert max(inserts["exchange_inbox"] + inserts["exchange_receipts"]) <= 50
+
+
+def test_a_settlement_claims_the_next_messages_in_its_own_transaction(pair):
+    """The pipelined worker settles a group and claims the next messages in one
+    transaction (one commit, not two): the claim sees the settlement, so the message
+    waiting behind one just delivered in its conversation is claimed with it; the claimed
+    messages are taken (another worker finds none), and each is delivered once."""
+    a, b, _ = pair
+    transport, _ = _http_to(b)
+    conversation = "c0000000-0000-0000-0000-0000000000aa"
+    with a.app.unit_of_work() as uow:
+        first, second = (
+            send_message(uow.session, a.node, peer_id="NLD-CA", kind=STATUS_NOTICE,
+                         body={"status": f"in turn {n}"}, actor="test", why="test",
+                         now=a.clock[0], conversation_id=conversation).message_id
+            for n in range(2)
+        )  # fmt: skip
+        uow.commit()
+    others = _queue(a, 4)
+    deliverer, other = (Deliverer(a.app, a.node, transport, seed=n) for n in range(2))
+    commits: list[object] = []
+
+    def count(connection) -> None:
+        commits.append(connection)
+
+    try:
+        posted = deliverer._due(a.clock[0], limit=3)
+        assert {job.message_id for job in posted} == {first, *others[:2]}
+        answers = transport.post_batch(b.endpoint, [job.envelope for job in posted])
+        assert answers is not None and all(isinstance(r, Delivered) for r in answers)
+        event.listen(a.app.engine, "commit", count)
+        try:
+            claimed = deliverer._settle_and_claim(list(zip(posted, answers, strict=True)), 10)
+        finally:
+            event.remove(a.app.engine, "commit", count)
+        assert len(commits) == 1  # settled and claimed in one transaction
+        assert _count(a, ReceiptRow) == 3
+        assert {job.message_id for job in claimed} == {second, *others[2:]}
+        assert other._due(a.clock[0]) == []  # taken
+        answers = transport.post_batch(b.endpoint, [job.envelope for job in claimed])
+        assert answers is not None
+        report = deliverer._settle_all(list(zip(claimed, answers, strict=True)))
+    finally:
+        deliverer.close()
+        other.close()
+    assert report.delivered == 3 and _count(a, ReceiptRow) == 6
+    assert _count(b, InboxRow) == 6
+    assert len(_tags(a, "node:message:deliver")) == 6
+    with a.app.unit_of_work() as uow:
+        assert verify_log(uow.session)[1] == []

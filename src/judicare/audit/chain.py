@@ -38,6 +38,27 @@ def entry_hash(
     details: dict[str, Any],
     prev_hash: str,
 ) -> str:
+    text = entry_text(
+        seq=seq, at=at, actor=actor, action=action, tag=tag, subject_type=subject_type,
+        subject_id=subject_id, why=why, details=details, prev_hash=prev_hash,
+    )  # fmt: skip
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def entry_text(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    tag: str,
+    subject_type: str,
+    subject_id: str,
+    why: str,
+    details: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    """The canonical text `entry_hash` hashes: the entry as JSON, keys sorted, no spaces."""
     body = {
         "seq": seq,
         "at": canonical_time(at),
@@ -50,8 +71,7 @@ def entry_hash(
         "details": details,
         "prev_hash": prev_hash,
     }
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import logging
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Engine
@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from judicare.audit.chain import GENESIS, canonical_time, entry_hash, verify
+from judicare.audit.chain import GENESIS, entry_hash, entry_text, verify
 from judicare.audit.models import AuditEventRow
 
 log = logging.getLogger(__name__)
@@ -230,34 +230,54 @@ def _append_in_python(connection, pending: list[AuditEventRow]) -> None:
     connection.execute(insert(AuditEventRow.__table__), values)
 
 
-# PostgreSQL links each entry itself: it reads the head of the chain and hashes the entry's
-# canonical text (computed here, cut around the two values only the head gives) in the same
-# statement. The guard first hashes the same pieces around the genesis hash and seq 1 and
-# compares them with Python's hash of that probe: if the database would hash differently,
-# the statement fails (an integer cast of the message, which names a column so that the
+# PostgreSQL links the transaction's entries itself, in one statement: it reads the head of
+# the chain once, then (a recursive query, entry after entry in the order recorded) gives
+# each the next sequence number, the previous entry's hash, and the hash of its canonical
+# text (computed here, cut around the two values only the chain gives). The entries come as
+# one array per column, so that the statement's text and its number of parameters are the
+# same for any number of entries (psycopg converts it once and prepares it); in binary, as
+# the text form of an array escapes every quotation mark of the JSON pieces one by one. The
+# guard first hashes each entry's pieces around the genesis hash and seq 1 and compares
+# them with Python's hash of that probe: if the database would hash differently, the
+# statement fails (an integer cast of the message, which names a column so that the
 # planner cannot fold it in advance), so the COMMIT sent after it never runs and the
-# transaction is rolled back whole.
+# transaction is rolled back whole. A transaction's entries go `_PER_APPEND` to a
+# statement (the recursive step finds its entry by number in the entries' scan): the next
+# statement reads the head the last one wrote.
 _APPEND_SQL = """
 INSERT INTO audit_events
     (seq, at, actor, action, tag, subject_type, subject_id, why, details, prev_hash, hash)
-SELECT next.seq, %(at)s, %(actor)s, %(action)s, %(tag)s, %(subject_type)s, %(subject_id)s,
-       %(why)s, %(details)s, next.prev_hash,
-       encode(sha256(convert_to(
-           %(before_prev)s::text || next.prev_hash || %(before_seq)s::text || next.seq::text
-           || %(after_seq)s::text, 'UTF8')), 'hex')
-FROM (
-    SELECT coalesce(head.seq, 0) + 1 AS seq, coalesce(head.hash, %(genesis)s::text) AS prev_hash
+WITH RECURSIVE entry AS (
+    SELECT * FROM unnest(%(at)b::timestamptz[], %(actor)b::text[], %(action)b::text[],
+        %(tag)b::text[], %(subject_type)b::text[], %(subject_id)b::text[], %(why)b::text[],
+        %(details)b::text[], %(before_prev)b::text[], %(before_seq)b::text[],
+        %(after_seq)b::text[], %(probe)b::text[])
+    WITH ORDINALITY AS e (at, actor, action, tag, subject_type, subject_id, why, details,
+                          before_prev, before_seq, after_seq, probe, n)
+), link (n, seq, prev_hash, hash) AS (
+    SELECT 0::bigint, coalesce(head.seq, 0), NULL::text, coalesce(head.hash, %(genesis)s)::text
     FROM (SELECT 1) AS one
     LEFT JOIN (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head ON true
-) AS next
+    UNION ALL
+    SELECT e.n, link.seq + 1, link.hash, encode(sha256(convert_to(
+               e.before_prev || link.hash || e.before_seq || (link.seq + 1)::text
+               || e.after_seq, 'UTF8')), 'hex')
+    FROM link JOIN entry AS e ON e.n = link.n + 1
+)
+SELECT link.seq, e.at, e.actor, e.action, e.tag, e.subject_type, e.subject_id, e.why,
+       e.details::json, link.prev_hash, link.hash
+FROM link JOIN entry AS e ON e.n = link.n
 WHERE CASE WHEN encode(sha256(convert_to(
-           %(before_prev)s::text || %(genesis)s::text || %(before_seq)s::text || '1'
-           || %(after_seq)s::text, 'UTF8')), 'hex') = %(probe)s::text
+           e.before_prev || %(genesis)s::text || e.before_seq || '1' || e.after_seq, 'UTF8'
+      )), 'hex') = e.probe
       THEN 1
-      ELSE ('audit entry ' || next.seq::text || ' hashed differently by the database')::integer
+      ELSE ('audit entry ' || link.seq::text || ' hashed differently by the database')::integer
       END = 1
+ORDER BY link.seq
 RETURNING seq, prev_hash, hash
 """
+# Entries linked by one statement at most (a transaction with more sends several).
+_PER_APPEND = 256
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(%(key)s)"
 # What a PostgreSQL connection sends with its COMMIT (`_commit_in_one_trip`), in its `info`.
 _AT_COMMIT = "judicare.audit.at_commit"
@@ -301,29 +321,29 @@ def _commit_in_one_trip(connection) -> None:
     """Send the deferred writes, the chain's lock, the entries and the COMMIT in one round
     trip (psycopg's pipeline). SQLAlchemy's own COMMIT then finds the transaction closed.
     An error anywhere (the guard of `_APPEND_SQL` included) leaves the COMMIT unrun: the
-    transaction is rolled back whole, and the error is raised as SQLAlchemy's."""
+    transaction is rolled back whole, and the error is raised as SQLAlchemy's.
+
+    The hashes the database returns are not computed again here: the guard has shown that
+    it hashes each entry's pieces as Python does, and the pieces are those of `entry_hash`
+    (`_hash_frame`)."""
     work = connection.info.pop(_AT_COMMIT, None)
     if work is None or not (work.statements or work.entries):
         return
-    from psycopg.types.json import Json
-
     statements = list(work.statements)
-    if work.entries:
+    appends = [
+        work.entries[start : start + _PER_APPEND]
+        for start in range(0, len(work.entries), _PER_APPEND)
+    ]
+    if appends:
         statements.append((_LOCK_SQL, {"key": _CHAIN_LOCK}))
-    for row, frame in work.entries:
-        before_prev, before_seq, after_seq, probe = frame
-        statements.append((_APPEND_SQL, {
-            **_content(row), "details": Json(row.details), "genesis": GENESIS,
-            "before_prev": before_prev, "before_seq": before_seq, "after_seq": after_seq,
-            "probe": probe,
-        }))  # fmt: skip
+    statements += [(_APPEND_SQL, _append_parameters(entries)) for entries in appends]
     driver = connection.connection.driver_connection
     cursors: list = []
     try:
         with driver.pipeline():
             cursors = [_send(connection, driver, *statement) for statement in statements]
             driver.cursor().execute("COMMIT")  # a commit, not a statement: no listeners
-        linked = [cursor.fetchone() for cursor in cursors[len(cursors) - len(work.entries) :]]
+        linked = [cursor.fetchall() for cursor in cursors[len(cursors) - len(appends) :]]
     except Exception as exc:
         connection._handle_dbapi_exception(exc, None, None, None, None)
         raise  # not reached: the call above raises
@@ -331,10 +351,38 @@ def _commit_in_one_trip(connection) -> None:
         connection.dispatch.after_cursor_execute(
             connection, cursor, statement, parameters, None, False
         )
-    for (row, _), (seq, prev_hash, hash_) in zip(work.entries, linked, strict=True):
-        row.seq, row.prev_hash, row.hash = seq, prev_hash, hash_
-        if hash_ != entry_hash(**_content(row)):  # excluded by the guard: never expected
-            log.error("audit entry %s was hashed differently by the database", seq)
+    for entries, rows in zip(appends, linked, strict=True):
+        for (row, _), (seq, prev_hash, hash_) in zip(entries, sorted(rows), strict=True):
+            row.seq, row.prev_hash, row.hash = seq, prev_hash, hash_
+
+
+def _append_parameters(
+    entries: list[tuple[AuditEventRow, tuple[str, str, str, str]]],
+) -> dict[str, object]:
+    """`_APPEND_SQL`'s parameters: one array per column, the entries in the order recorded."""
+    rows = [row for row, _ in entries]
+    frames = [frame for _, frame in entries]
+    return {
+        "at": [_aware(row.at) for row in rows],
+        "actor": [row.actor for row in rows],
+        "action": [row.action for row in rows],
+        "tag": [row.tag for row in rows],
+        "subject_type": [row.subject_type for row in rows],
+        "subject_id": [row.subject_id for row in rows],
+        "why": [row.why for row in rows],
+        "details": [json.dumps(row.details) for row in rows],
+        "before_prev": [frame[0] for frame in frames],
+        "before_seq": [frame[1] for frame in frames],
+        "after_seq": [frame[2] for frame in frames],
+        "probe": [frame[3] for frame in frames],
+        "genesis": GENESIS,
+    }
+
+
+def _aware(at: datetime) -> datetime:
+    """A time in UTC as `canonical_time` reads it (a naive one is UTC), for the array of
+    `timestamptz` (whose elements must all be of one kind)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def _send(connection, driver, statement: str, parameters: dict):
@@ -347,23 +395,30 @@ def _send(connection, driver, statement: str, parameters: dict):
     return cursor
 
 
+# Where the values only the chain gives sit in an entry's canonical text: between "details"
+# and "subject_id" (keys are sorted), as `_hash_frame` writes them for the probe.
+_PROBE_LINK = f',"prev_hash":"{GENESIS}","seq":1,'
+
+
 def _hash_frame(row: AuditEventRow) -> tuple[str, str, str, str] | None:
-    """The canonical text of `entry_hash` as three pieces around prev_hash and seq, whose
-    keys sort between "details" and "subject_id", and the hash of the pieces around the
-    genesis hash and seq 1 (the probe); None if the pieces do not rebuild it."""
-    content = _content(row)
-    first = {k: content[k] for k in ("action", "actor", "at", "details")}
-    last = {k: content[k] for k in ("subject_id", "subject_type", "tag", "why")}
-    first["at"] = canonical_time(row.at)
-    dumped = [
-        json.dumps(part, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        for part in (first, last)
-    ]
-    frame = (dumped[0][:-1] + ',"prev_hash":"', '","seq":', "," + dumped[1][1:])
-    probe = entry_hash(**{**content, "seq": 1, "prev_hash": GENESIS})
-    text_ = frame[0] + GENESIS + frame[1] + "1" + frame[2]
-    if hashlib.sha256(text_.encode("utf-8")).hexdigest() != probe:
+    """The canonical text of `entry_hash` as three pieces around prev_hash and seq, and the
+    hash of the text with the genesis hash and seq 1 (the probe); None if the entry is not
+    one whose text can be cut so.
+
+    The text is `entry_text`'s for seq 1 and the genesis hash, cut at the last occurrence
+    of those two values: every key after them (subject_id, subject_type, tag, why) holds a
+    string, in which a quotation mark is always escaped, so no later occurrence can be
+    found there; an entry whose values there are not strings is linked in Python."""
+    tail = (row.subject_id, row.subject_type, row.tag, row.why)
+    if not all(isinstance(value, str) for value in tail):
         return None
+    text_ = entry_text(**{**_content(row), "seq": 1, "prev_hash": GENESIS})
+    cut = text_.rfind(_PROBE_LINK)
+    if cut < 0:
+        return None
+    after = cut + len(_PROBE_LINK) - 1  # the comma before "subject_id"
+    frame = (text_[:cut] + ',"prev_hash":"', '","seq":', text_[after:])
+    probe = hashlib.sha256(text_.encode("utf-8")).hexdigest()
     return (*frame, probe)
 
 

@@ -16,9 +16,10 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, Select, bindparam, select, update
-from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm import Session, aliased, defer
 
 from judicare.audit.service import AuditAction, record
 from judicare.db.base import as_utc
@@ -146,22 +147,35 @@ class Deliverer:
                 pair for f in futures for pair in zip(in_flight.pop(f), f.result(), strict=True)
             ]
 
+        def post(due: list[_Job], flying: set[int]) -> None:
+            # A message still being posted (a bag of gigabytes outlasts the claim) is
+            # claimed again, which renews its claim, but not posted a second time.
+            for group in self._groups([job for job in due if job.id not in flying]):
+                in_flight[self.pool.submit(self._post_group, group)] = group
+
+        def flying() -> set[int]:
+            return {job.id for group in in_flight.values() for job in group}
+
+        claimed = False  # the settlement just claimed: the loop does not claim again at once
         while not stop.is_set():
             try:
-                if held() <= capacity // 2:
+                if not claimed and held() <= capacity // 2:
                     self.wake.clear()
-                    # A message still being posted (a bag of gigabytes outlasts the claim) is
-                    # claimed again, which renews its claim, but not posted a second time.
-                    flying = {job.id for group in in_flight.values() for job in group}
-                    due = self._due(self.node.clock.now(), capacity - held())
-                    for group in self._groups([job for job in due if job.id not in flying]):
-                        in_flight[self.pool.submit(self._post_group, group)] = group
+                    post(self._due(self.node.clock.now(), capacity - held()), flying())
+                claimed = False
                 if not in_flight:
                     self._idle(stop)
                     continue
                 done, _ = wait(in_flight, timeout=1.0, return_when=FIRST_COMPLETED)
-                if done:
-                    self._settle_all(answered(done))
+                if not done:
+                    continue
+                settled = answered(done)
+                if held() <= capacity // 2:  # settle and claim more in one transaction
+                    self.wake.clear()
+                    post(self._settle_and_claim(settled, capacity - held()), flying())
+                    claimed = True
+                else:
+                    self._settle_all(settled)
             except Exception:  # a database hiccup: log, pause, go on (nothing is lost: a
                 # message whose answer was not settled is taken again when its claim ends)
                 logging.getLogger("judicare.exchange").exception("delivery round failed")
@@ -226,20 +240,38 @@ class Deliverer:
         the outbox rows read in one statement."""
         report = report if report is not None else DeliveryReport()
         with self.app.unit_of_work() as uow:
-            now = self.node.clock.now()
-            small_inserts(uow.session, ReceiptRow.__table__)
-            ids = [job.id for job, _ in answered]
-            query = select(OutboxRow).where(OutboxRow.id.in_(ids)).options(*_UNREAD)
-            rows = {row.id: row for row in uow.session.scalars(query)}
-            # Read the peers once: held here, the rows stay in the session's identity map
-            # for every receipt checked below (each still checked against its endorsement).
-            peers = uow.session.scalars(  # noqa: F841
-                select(PeerRow).where(PeerRow.node_id.in_({job.peer_id for job, _ in answered}))
-            ).all()
-            for job, result in answered:
-                self._settle(uow.session, rows.get(job.id), job, result, now, report)
+            self._settle_in(uow.session, answered, report, self.node.clock.now())
             uow.commit()
         return report
+
+    def _settle_and_claim(self, answered: list[tuple[_Job, Any]], limit: int) -> list[_Job]:
+        """Settle the answered posts (`_settle_all`) and claim the next due messages (`_due`)
+        in one transaction: one commit, one round trip fewer for each group the pipelined
+        worker settles. The claim comes after the settlement's writes, so a message waiting
+        behind one just delivered in its conversation is due at once. Nothing is posted
+        before the commit: a transaction that fails claims nothing."""
+        with self.app.unit_of_work() as uow:
+            now = self.node.clock.now()
+            self._settle_in(uow.session, answered, DeliveryReport(), now)
+            jobs = self._claim(uow.session, now, limit)
+            uow.commit()
+        return jobs
+
+    def _settle_in(
+        self, session: Session, answered: list[tuple[_Job, Any]], report: DeliveryReport,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        small_inserts(session, ReceiptRow.__table__)
+        ids = [job.id for job, _ in answered]
+        query = select(OutboxRow).where(OutboxRow.id.in_(ids)).options(*_UNREAD)
+        rows = {row.id: row for row in session.scalars(query)}
+        # Read the peers once: held here, the rows stay in the session's identity map
+        # for every receipt checked below (each still checked against its endorsement).
+        peers = session.scalars(  # noqa: F841
+            select(PeerRow).where(PeerRow.node_id.in_({job.peer_id for job, _ in answered}))
+        ).all()
+        for job, result in answered:
+            self._settle(session, rows.get(job.id), job, result, now, report)
 
     def _due(self, now: datetime, limit: int | None = None) -> list[_Job]:
         """Due messages, in order within each conversation: a message waits while an earlier
@@ -247,23 +279,25 @@ class Deliverer:
         the request it supplements); a dead letter no longer holds the others back. Claimed
         by one UPDATE of the rows read (the statements are built once: see `_due_query`)."""
         with self.app.unit_of_work() as uow:
-            postgresql = uow.session.get_bind().dialect.name == "postgresql"
-            rows = uow.session.execute(
-                _due_query(postgresql),
-                {"now": now, "limit": limit or self.settings.exchange_batch_size},
-            ).all()
-            if rows:  # taken: no other worker posts them now
-                claimed_until = now + timedelta(seconds=self.settings.exchange_claim_seconds)
-                uow.session.execute(
-                    _CLAIM, {"ids": [row.id for row in rows], "until": claimed_until}
-                )
+            jobs = self._claim(uow.session, now, limit)
             uow.commit()
-            return [
-                _Job(r.id, r.message_id, r.peer_id, r.endpoint if r.active else None,
-                     r.envelope, r.envelope_sha256, tuple(r.attachments or ()),
-                     bool(r.orphaned))
-                for r in rows
-            ]  # fmt: skip
+            return jobs
+
+    def _claim(self, session: Session, now: datetime, limit: int | None) -> list[_Job]:
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        rows = session.execute(
+            _due_query(postgresql),
+            {"now": now, "limit": limit or self.settings.exchange_batch_size},
+        ).all()
+        if rows:  # taken: no other worker posts them now
+            claimed_until = now + timedelta(seconds=self.settings.exchange_claim_seconds)
+            session.execute(_CLAIM, {"ids": [row.id for row in rows], "until": claimed_until})
+        return [
+            _Job(r.id, r.message_id, r.peer_id, r.endpoint if r.active else None,
+                 r.envelope, r.envelope_sha256, tuple(r.attachments or ()),
+                 bool(r.orphaned))
+            for r in rows
+        ]  # fmt: skip
 
     def _post(self, job: _Job):
         if job.endpoint is None:
