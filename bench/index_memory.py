@@ -91,6 +91,12 @@ def main() -> None:
     for name in ("synthetic", *{r.nationality for r in records}):
         seen.add(id(name))  # shared constants: nobody's
     rows = [("records (the PersonRecord objects)", deep_size(records, seen))]
+    # the parts of names (`Part`), a register's vocabulary, shared by its records' names
+    by_slot = index.parsed if hasattr(index, "parsed") else index._parsed.__getitem__
+    vocabulary = {id(p): p for s in range(len(records)) for n in by_slot(s) for p in n.parts}
+    held = list(vocabulary.values())
+    parts_size = deep_size(held, seen) - sys.getsizeof(held)
+    rows.append((f"parts of names ({len(held):,} Part objects)", parts_size))
     attrs = vars(index) if hasattr(index, "__dict__") else {}
     order = ["_records", "_parsed", "_folded", "_slots", "_postings", "_grams"]
     for attr in [a for a in order if a in attrs] + [a for a in attrs if a not in order]:
@@ -100,8 +106,8 @@ def main() -> None:
         rows.append((f"index.{attr}", deep_size(value, seen)))
     total = 0
     print(f"{'component':<48} {'MB':>9} {'B/record':>9}")
-    for label, size in rows:
-        total += size if label.startswith("index.") else 0
+    for label, size in rows:  # the first to reach an object owns it
+        total += size if not label.startswith("records") else 0
         print(f"{label:<48} {size / 2**20:>9.1f} {size / max(n, 1):>9.1f}")
     print(f"{'index total (without the records)':<48} {total / 2**20:>9.1f} {total / n:>9.1f}")
     for label, fn in CACHES.items():
