@@ -16,6 +16,8 @@ from judicare.persons.domain import PersonQuery, PersonRecord
 from judicare.persons.fallback import record_forms
 from judicare.persons.index import PAIR, PersonIndex, compact, key_walk, walk_evidence
 from judicare.persons.keys import blocking_keys
+from judicare.persons.names import parse_name
+from judicare.persons.parts import make_part
 from judicare.persons.scoring import parse_names
 
 GIVEN = ["Vladimir", "Wladimir", "Ivan", "Mohammad", "Muhammad", "Rahim", "Olga", "Salman"]
@@ -185,3 +187,19 @@ def test_a_query_key_no_record_holds_is_not_read():
     held = index._held(codes)
     assert not any(k.startswith("p:") for k in held)
     assert set(held) == blocking_keys(("Olga Putin",)) & set(index.filed())
+
+
+def test_parts_keep_equal_values_once():
+    systems = [tuple(["as written", "x" * n][:1]) for n in (1, 2)]  # equal, not the same
+    assert systems[0] == systems[1] and systems[0] is not systems[1]
+    ivan = make_part("Ivan", ("ivan",), systems[0])
+    olga = make_part("Olga", ("olga",), systems[1])
+    assert ivan.systems is olga.systems
+    assert ivan.undoubled is ivan.forms and ivan.undoubled_set is ivan.form_set
+    assert ivan.keys is ivan.form_keys
+    assert ivan.short_keys is ivan.learned is olga.learned == frozenset()
+    hassan = parse_name("Hassan").parts[0]  # unequal values stay apart
+    assert hassan.undoubled == ("hasan",) and hassan.undoubled_set == {"hasan"}
+    assert hassan.form_set == {"hassan"}
+    putin = parse_name("Путин").parts[0]
+    assert putin.learned and putin.learned <= putin.form_set
