@@ -489,12 +489,19 @@ class PersonIndex:
         counts = [0] * len(numbers)
         wanted = np.array(numbers, dtype=np.uint64)
         for k, segment in enumerate(self._segments):
-            if not len(segment.codes):
+            held_here = len(segment.codes)
+            if not held_here:
                 continue
-            at = np.minimum(np.searchsorted(segment.codes, wanted), len(segment.codes) - 1)
-            hit = segment.codes[at] == wanted
-            for i in np.flatnonzero(hit).tolist():
-                start, end = int(segment.starts[at[i]]), int(segment.starts[at[i] + 1])
+            at = segment.codes.searchsorted(wanted)
+            np.minimum(at, held_here - 1, out=at)
+            hit = np.flatnonzero(segment.codes[at] == wanted)
+            if not len(hit):
+                continue
+            at = at[hit]
+            starts = segment.starts
+            for i, start, end in zip(
+                hit.tolist(), starts[at].tolist(), starts[at + 1].tolist(), strict=True
+            ):
                 where[i].append((k, start, end))
                 counts[i] += end - start
         held: dict[str, tuple[int, list[tuple[int, int, int]]]] = {}
