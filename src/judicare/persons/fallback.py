@@ -178,7 +178,7 @@ def top_by_score(scores: dict[int, float], k: int) -> list[int]:
 
 
 def fallback_ratios(
-    forms: Iterable[str], records: Iterable[tuple[int, tuple[str, ...]]]
+    forms: Iterable[str], records: Iterable[tuple[int, Iterable[str]]]
 ) -> dict[int, float]:
     """The safeguard's wider net: of `records` (each a slot or id with its `record_forms`),
     those that a plain whole-name comparison with a reading of the query (`query_forms`)

@@ -18,7 +18,8 @@ grams first, at most `ngram_budget` postings read): a record that shares no bloc
 with the query (Бабюх Уги against Babiuch Ughi) is still compared whole. Such a record's
 explanation says "found by character n-grams".
 
-The postings are compact arrays of record slots; a removed record leaves its slot empty.
+The postings are compact: blocking keys by number, a bulk load's postings frozen in numpy
+segments (see `PersonIndex`); a removed record leaves its slot empty.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import math
 from array import array
 from collections.abc import Collection, Iterable
 from dataclasses import replace
+from itertools import combinations, repeat
 
 import numpy as np
 
@@ -45,8 +47,8 @@ from .fallback import (
     top_by_score,
     with_fallback,
 )
-from .keys import blocking_keys, parsed_keys
-from .names import NO_PARTS, ParsedName
+from .keys import key_atoms, pair_key
+from .names import NO_PARTS, ParsedName, Part, aliases, parse_name
 from .scoring import (
     CONFLICT_COST,
     DEFAULT_THRESHOLD,
@@ -72,10 +74,68 @@ NUMPY_RANKING = 1_000
 # records filed in one `add_all` from which the objects filed are frozen out of the cyclic
 # collector's reach afterwards (`gc.freeze`)
 FREEZE_FROM = 50_000
+# records whose postings `add_all` freezes into one numpy segment (`_Segment`)
+CHUNK = 1 << 19
+# A blocking key's number: a part's key (`s:`, `t:`, `w:`) is numbered in the order first
+# filed (below 2**31); a pair of primary skeletons `p:A+B` is `PAIR | a << ATOM_BITS | b`
+# with `a` and `b` the numbers of `s:A` and `s:B` (A before B), so no two keys share one.
+ATOM_BITS = 31
+ATOM_MASK = (1 << ATOM_BITS) - 1
+PAIR = 1 << 63
+
+# A record's (register, id) as filed in numpy once frozen: Python's hash, the same within a
+# process (the index is not stored); two that share one are told apart by the record.
+_ident_hash = hash
+
+# A name's reading but its parts (kept once per distinct value): script, systems, titles
+# dropped, reordered, fathers, own, organisation, qualifiers.
+_Shape = tuple[
+    str, tuple[str, ...], tuple[str, ...], bool, frozenset[int], int, bool, frozenset[int]
+]
+
+
+class _Segment:
+    """The postings of a run of slots filed together, frozen: every key's number (`codes`,
+    ascending, each once), where its slots begin in `slots` (`starts`, one more than the
+    codes: a key's slots are `slots[starts[i]:starts[i + 1]]`, ascending), and the slots.
+    Twelve bytes a key and four a posting, where a dict of strings took about a hundred a
+    key (most keys, name pairs, are held by one record)."""
+
+    __slots__ = ("codes", "high", "slots", "starts")
+
+    def __init__(self, codes: np.ndarray, slots: np.ndarray, high: int) -> None:
+        order = np.argsort(codes, kind="stable")  # a key's slots stay in the order filed
+        codes = codes[order]
+        self.slots: np.ndarray = slots[order]
+        del order
+        if len(codes):
+            first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+        else:
+            first = np.zeros(0, dtype=np.int64)
+        self.codes: np.ndarray = codes[first]
+        self.starts: np.ndarray = np.append(first, len(codes)).astype(np.uint32)
+        self.high = high  # the slots filed here are below it (and at or above the previous')
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The postings as (key number, slot) pairs, a key's in order."""
+        return np.repeat(self.codes, np.diff(self.starts)), self.slots
 
 
 class PersonIndex:
-    """Records of any number of registers, found by name, birth date and nationality."""
+    """Records of any number of registers, found by name, birth date and nationality.
+
+    Memory (issue 22): the records themselves are kept as given; what the index adds is
+    kept compact. Blocking keys are numbered (`_atoms`: each key of one part, `s:FLDMR`, is
+    numbered once; a pair key `p:BTN+FLDMR` is the two numbers of its skeletons' `s:` keys
+    in one 64-bit integer, so that numbering is exact: no two keys share a number). A bulk
+    load (`add_all`) files its postings in frozen numpy segments (`_Segment`); a record
+    added alone files them in a dict (`_delta`) until the next bulk load freezes it too. A
+    record removed from a segment leaves its postings there, counted in `_dead` and skipped
+    on reading (`_gone`), so that each key's number of postings stays exact. Each record's
+    names as read are kept as numbers (`_names`: of each name its shape, `_shapes`, and
+    its parts, `_vocab`, which a register shares) and made again when the record is scored;
+    the fallback's readings as UTF-8 text (`_fold_text`); a record's slot is found by the
+    hash of its register and id (numpy, checked against the record) once frozen."""
 
     def __init__(
         self,
@@ -96,13 +156,36 @@ class PersonIndex:
         self.posting_budget = posting_budget
         self.max_key_share = max_key_share
         self._records: list[PersonRecord | None] = []
-        self._parsed: list[tuple[ParsedName, ...]] = []  # each record's names, read once
-        self._slots: dict[tuple[str, str], int] = {}
-        # a key held by one record (most name pairs) files its slot alone, not in an array
-        self._postings: dict[str, array[int] | int] = {}
         self._size = 0
-        # The fallback's reading of each record's names, folded and token-sorted when filed.
-        self._folded: list[tuple[str, ...]] = []
+        # Blocking keys by number: each part's key (`s:`, `t:`, `w:`) numbered once.
+        self._atoms: dict[str, int] = {}
+        self._atom_list: list[str] = []
+        # The postings: frozen segments (slots below `_frozen`), then the records added one
+        # by one since (`_delta`: a key held by one of them files its slot alone), then,
+        # while `add_all` runs, the pending postings of its records (slots from `_bulk`).
+        self._segments: list[_Segment] = []
+        self._frozen = 0
+        self._delta: dict[int, array[int] | int] = {}
+        self._bulk: int | None = None
+        self._pending_codes: array[int] = array("Q")
+        self._pending_slots: array[int] = array("I")
+        self._dead: dict[int, int] = {}  # key number -> postings of removed records frozen
+        self._gone: set[int] = set()  # the slots of those records
+        # A record's slot by (register, id): a dict until frozen, then hashes in numpy.
+        self._fresh: dict[tuple[str, str], int] = {}
+        self._ident_hashes: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._ident_slots: np.ndarray = np.zeros(0, dtype=np.uint32)
+        # Each record's names as read: per name its shape and its parts, by number.
+        self._vocab: list[Part] = []
+        self._vocab_ids: dict[Part, int] = {}
+        self._shapes: list[_Shape] = []
+        self._shape_ids: dict[_Shape, int] = {}
+        self._names: array[int] = array("I")
+        self._names_at: array[int] = array("Q", (0,))
+        # The fallback's reading of each record's names, folded and token-sorted when filed
+        # (one line each, in UTF-8).
+        self._fold_text = bytearray()
+        self._fold_at: array[int] = array("Q", (0,))
         # The character trigrams of those readings: gram -> slots, for the fallback's retrieval.
         self._grams: dict[str, array[int]] = {}
 
@@ -111,17 +194,21 @@ class PersonIndex:
 
     def add(self, record: PersonRecord) -> None:
         """File a record; a record with the same register and id is replaced."""
+        self._add(record)
+
+    def _add(self, record: PersonRecord) -> None:
         ident = (record.register, record.id)
-        if ident in self._slots:
+        if self.slot_of(*ident) is not None:
             self.remove(*ident)
         slot = len(self._records)
         self._records.append(record)
         parsed = tuple(compact(p) for p in parse_names(record.names))
-        self._parsed.append(parsed)
+        self._file_names(parsed)
         # as `record_forms` and `blocking_keys` read them, from the names read once
         folded = tuple(dict.fromkeys(sorted_tokens(record_reading(p)) for p in parsed))
-        self._folded.append(folded)
-        self._slots[ident] = slot
+        self._fold_text += "\n".join(folded).encode("utf-8", "surrogatepass")
+        self._fold_at.append(len(self._fold_text))
+        self._fresh[ident] = slot
         grams = self._grams
         for gram in grams_of(folded):
             gram_bucket = grams.get(gram)
@@ -129,72 +216,336 @@ class PersonIndex:
                 grams[gram] = array("I", (slot,))
             else:
                 gram_bucket.append(slot)
-        postings = self._postings
-        keys: set[str] = set()
-        for name in parsed:
-            keys |= parsed_keys(name)
-        for key in keys:
-            bucket = postings.get(key)
-            if bucket is None:
-                postings[key] = slot
-            elif isinstance(bucket, int):
-                postings[key] = array("I", (bucket, slot))
-            else:
-                bucket.append(slot)
+        codes = self._codes(parsed)
+        if self._bulk is not None:
+            self._pending_codes.extend(codes)
+            self._pending_slots.extend(repeat(slot, len(codes)))
+        else:
+            postings = self._delta
+            for code in codes:
+                bucket = postings.get(code)
+                if bucket is None:
+                    postings[code] = slot
+                elif isinstance(bucket, int):
+                    postings[code] = array("I", (bucket, slot))
+                else:
+                    bucket.append(slot)
         self._size += 1
 
     def add_all(self, records: Iterable[PersonRecord]) -> None:
-        """File many records. Python's cyclic garbage collector is paused meanwhile: filing
-        makes many long-lived objects and no reference cycles, and each full collection
-        would walk every object filed so far (at 300,000 records, about a sixth of the
-        build's CPU). Reference counting still frees what is dropped. After a large load
-        (`FREEZE_FROM` records or more) the objects filed are moved out of the collector's
-        reach (`gc.freeze`), so that later collections, while queries run, do not walk the
-        whole index again."""
+        """File many records, their postings frozen into numpy segments (`_Segment`) every
+        `CHUNK` records and at the end. Python's cyclic garbage collector is paused
+        meanwhile: filing makes many long-lived objects and no reference cycles, and each
+        full collection would walk every object filed so far (at 300,000 records, about a
+        sixth of the build's CPU). Reference counting still frees what is dropped. After a
+        large load (`FREEZE_FROM` records or more) the objects filed are moved out of the
+        collector's reach (`gc.freeze`), so that later collections, while queries run, do
+        not walk the whole index again."""
         paused = gc.isenabled()
         gc.disable()
         filed = 0
+        self._bulk = len(self._records)
         try:
             for record in records:
-                self.add(record)
+                self._add(record)
                 filed += 1
+                if len(self._records) - self._frozen >= CHUNK:
+                    self._freeze()
         finally:
+            self._freeze()
+            self._bulk = None
             if paused:
                 gc.enable()
         if filed >= FREEZE_FROM:
             gc.freeze()
 
+    def _freeze(self) -> None:
+        """Move the postings and slots of the records filed since the last segment (those
+        added one by one, then those of `add_all`) into a new segment; two segments that
+        together hold at most `CHUNK` records become one, so that many small loads do not
+        leave many segments to search."""
+        high = len(self._records)
+        if high > self._frozen:
+            codes, slots = self._pending_codes, self._pending_slots
+            if self._delta:  # the records added one by one come first
+                codes, slots = array("Q"), array("I")
+                for code, bucket in self._delta.items():
+                    if isinstance(bucket, int):
+                        codes.append(code)
+                        slots.append(bucket)
+                    else:
+                        codes.extend(repeat(code, len(bucket)))
+                        slots.extend(bucket)
+                codes.extend(self._pending_codes)
+                slots.extend(self._pending_slots)
+            self._delta = {}
+            self._pending_codes = array("Q")
+            self._pending_slots = array("I")
+            new_codes = np.frombuffer(codes, dtype=np.uint64)
+            new_slots = np.frombuffer(slots, dtype=np.uint32)
+            segments = self._segments
+            low = segments[-2].high if len(segments) > 1 else 0
+            if segments and high - low <= CHUNK:
+                old_codes, old_slots = segments.pop().pairs()
+                new_codes = np.concatenate((old_codes, new_codes))
+                new_slots = np.concatenate((old_slots, new_slots))
+                del old_codes, old_slots
+            segments.append(_Segment(new_codes, new_slots, high))
+            del codes, slots, new_codes, new_slots
+            self._frozen = high
+        if self._fresh:
+            fresh = self._fresh
+            hashes = np.fromiter(map(_ident_hash, fresh), dtype=np.int64, count=len(fresh))
+            slots_ = np.fromiter(fresh.values(), dtype=np.uint32, count=len(fresh))
+            hashes = np.concatenate((self._ident_hashes, hashes))
+            slots_ = np.concatenate((self._ident_slots, slots_))
+            order = np.argsort(hashes, kind="stable")
+            self._ident_hashes, self._ident_slots = hashes[order], slots_[order]
+            self._fresh = {}
+        if self._bulk is not None:
+            self._bulk = len(self._records)
+
+    def slot_of(self, register: str, id: str) -> int | None:
+        """The slot of the record filed with this register and id, if any."""
+        ident = (register, id)
+        slot = self._fresh.get(ident)
+        if slot is not None:
+            return slot
+        hashes = self._ident_hashes
+        if not len(hashes):
+            return None
+        h = _ident_hash(ident)
+        at = int(np.searchsorted(hashes, h))
+        records = self._records
+        while at < len(hashes) and hashes[at] == h:  # two idents may share a hash
+            slot = int(self._ident_slots[at])
+            record = records[slot]
+            if record is not None and record.register == register and record.id == id:
+                return slot
+            at += 1
+        return None
+
     def remove(self, register: str, id: str) -> bool:
         """Take a record out; say whether it was there."""
-        slot = self._slots.pop((register, id), None)
+        slot = self.slot_of(register, id)
         if slot is None:
             return False
-        record = self._records[slot]
-        self._records[slot] = None
-        self._parsed[slot] = ()
-        for gram in grams_of(self._folded[slot]):
+        self._fresh.pop((register, id), None)
+        parsed = self.parsed(slot)
+        for gram in grams_of(self.folded(slot)):
             gram_bucket = self._grams.get(gram)
             if gram_bucket is not None and slot in gram_bucket:
                 gram_bucket.remove(slot)
                 if not gram_bucket:
                     del self._grams[gram]
-        self._folded[slot] = ()
-        assert record is not None
-        for key in blocking_keys(record.names):
-            bucket = self._postings.get(key)
-            if isinstance(bucket, int):
-                if bucket == slot:
-                    del self._postings[key]
-            elif bucket is not None and slot in bucket:
-                bucket.remove(slot)
-                if not bucket:
-                    del self._postings[key]
+        self._records[slot] = None
+        codes = self._codes(parsed)
+        if slot < self._frozen or (self._bulk is not None and slot >= self._bulk):
+            # filed in a segment, or pending for the next: counted out, skipped on reading
+            dead = self._dead
+            for code in codes:
+                dead[code] = dead.get(code, 0) + 1
+            self._gone.add(slot)
+        else:
+            postings = self._delta
+            for code in codes:
+                bucket = postings.get(code)
+                if isinstance(bucket, int):
+                    if bucket == slot:
+                        del postings[code]
+                elif bucket is not None and slot in bucket:
+                    bucket.remove(slot)
+                    if not bucket:
+                        del postings[code]
         self._size -= 1
         return True
 
     def get(self, register: str, id: str) -> PersonRecord | None:
-        slot = self._slots.get((register, id))
+        slot = self.slot_of(register, id)
         return None if slot is None else self._records[slot]
+
+    def parsed(self, slot: int) -> tuple[ParsedName, ...]:
+        """A record's names as read when it was filed (`parse_names`), made again from the
+        numbers kept: () for a slot whose record was removed."""
+        record = self._records[slot]
+        if record is None:
+            return ()
+        data = self._names
+        at = self._names_at[slot]
+        vocab = self._vocab
+        shapes = self._shapes
+        out = []
+        for name in record.names:
+            if not (name and name.strip()):
+                continue
+            for alias in aliases(name):
+                script, systems, dropped, reordered, fathers, own, organisation, qualifiers = (
+                    shapes[data[at]]
+                )
+                end = at + 2 + data[at + 1]
+                parts = tuple([vocab[p] for p in data[at + 2 : end]])
+                at = end
+                out.append(
+                    ParsedName(
+                        alias,
+                        script,
+                        systems,
+                        parts,
+                        dropped,
+                        reordered,
+                        fathers,
+                        own,
+                        organisation,
+                        qualifiers,
+                    )
+                )
+        return tuple(out)
+
+    def folded(self, slot: int) -> tuple[str, ...]:
+        """A record's readings as the fallback compares them (`record_forms`), as filed: ()
+        for a slot whose record was removed."""
+        if self._records[slot] is None:
+            return ()
+        at = self._fold_at
+        text = self._fold_text[at[slot] : at[slot + 1]].decode("utf-8", "surrogatepass")
+        return tuple(text.split("\n"))
+
+    def _file_names(self, parsed: tuple[ParsedName, ...]) -> None:
+        data = self._names
+        vocab_ids = self._vocab_ids
+        shape_ids = self._shape_ids
+        for name in parsed:
+            shape: _Shape = (
+                name.script,
+                name.systems,
+                name.dropped_titles,
+                name.reordered,
+                name.fathers,
+                name.own,
+                name.organisation,
+                name.qualifiers,
+            )
+            shape_id = shape_ids.get(shape)
+            if shape_id is None:
+                shape_id = shape_ids[shape] = len(self._shapes)
+                self._shapes.append(shape)
+            data.append(shape_id)
+            data.append(len(name.parts))
+            for part in name.parts:
+                part_id = vocab_ids.get(part)
+                if part_id is None:
+                    part_id = vocab_ids[part] = len(self._vocab)
+                    self._vocab.append(part)
+                data.append(part_id)
+        self._names_at.append(len(data))
+
+    def _codes(self, parsed: tuple[ParsedName, ...]) -> set[int]:
+        """The numbers of a record's blocking keys (`blocking_keys`), each key of a part
+        numbered the first time it is filed."""
+        atoms = self._atoms
+        codes: set[int] = set()
+        for name in parsed:
+            own, primaries = key_atoms(name)
+            for key in own:
+                code = atoms.get(key)
+                if code is None:
+                    code = atoms[key] = len(self._atom_list)
+                    if code > ATOM_MASK:
+                        raise OverflowError("more distinct blocking keys than can be numbered")
+                    self._atom_list.append(key)
+                codes.add(code)
+            numbers = [atoms["s:" + p] for p in primaries]
+            for a, b in combinations(numbers, 2):
+                codes.add(PAIR | a << ATOM_BITS | b)
+        return codes
+
+    def _query_codes(self, names: tuple[str, ...]) -> dict[str, int]:
+        """The query's blocking keys (`blocking_keys`) that some record was filed under,
+        with their numbers."""
+        atoms = self._atoms
+        found: dict[str, int] = {}
+        for name in names:
+            if not (name and name.strip()):
+                continue
+            for alias in aliases(name):
+                own, primaries = key_atoms(parse_name(alias))
+                for key in own:
+                    code = atoms.get(key)
+                    if code is not None:
+                        found[key] = code
+                numbers = [atoms.get("s:" + p) for p in primaries]
+                for (a, na), (b, nb) in combinations(zip(primaries, numbers, strict=True), 2):
+                    if na is not None and nb is not None:
+                        found[pair_key(a, b)] = PAIR | na << ATOM_BITS | nb
+        return found
+
+    def _held(self, codes: dict[str, int]) -> dict[str, tuple[int, list[tuple[int, int, int]]]]:
+        """Of `codes` (key -> number), those held by a record: each key's number of postings
+        and where they are in the segments (segment, start, end)."""
+        if not codes:
+            return {}
+        numbers = list(codes.values())
+        where: list[list[tuple[int, int, int]]] = [[] for _ in numbers]
+        counts = [0] * len(numbers)
+        wanted = np.array(numbers, dtype=np.uint64)
+        for k, segment in enumerate(self._segments):
+            held_here = len(segment.codes)
+            if not held_here:
+                continue
+            at = segment.codes.searchsorted(wanted)
+            np.minimum(at, held_here - 1, out=at)
+            hit = np.flatnonzero(segment.codes[at] == wanted)
+            if not len(hit):
+                continue
+            at = at[hit]
+            starts = segment.starts
+            for i, start, end in zip(
+                hit.tolist(), starts[at].tolist(), starts[at + 1].tolist(), strict=True
+            ):
+                where[i].append((k, start, end))
+                counts[i] += end - start
+        held: dict[str, tuple[int, list[tuple[int, int, int]]]] = {}
+        delta = self._delta
+        dead = self._dead
+        for i, (key, code) in enumerate(codes.items()):
+            count = counts[i] - dead.get(code, 0)
+            bucket = delta.get(code)
+            if bucket is not None:
+                count += 1 if isinstance(bucket, int) else len(bucket)
+            if count > 0:
+                held[key] = (count, where[i])
+        return held
+
+    def _postings(self, code: int, where: list[tuple[int, int, int]]) -> array[int]:
+        """A key's postings, ascending: its slots in each segment, then those added since."""
+        found = array("I")
+        for k, start, end in where:
+            found.frombytes(self._segments[k].slots[start:end].tobytes())
+        bucket = self._delta.get(code)
+        if bucket is not None:
+            found.extend(slots_of(bucket))
+        if self._dead.get(code):
+            gone = self._gone
+            found = array("I", [s for s in found if s not in gone])
+        return found
+
+    def filed(self) -> dict[str, list[int]]:
+        """Every blocking key filed with its records' slots, ascending (for tests and checks:
+        it reads the whole index)."""
+        out: dict[str, list[int]] = {}
+        codes: set[int] = set(self._delta)
+        for segment in self._segments:
+            codes.update(segment.codes.tolist())
+        by_key = {self._key_text(code): code for code in codes}
+        for key, (_, where) in self._held(by_key).items():
+            out[key] = self._postings(by_key[key], where).tolist()
+        return out
+
+    def _key_text(self, code: int) -> str:
+        if code & PAIR:
+            a, b = (code >> ATOM_BITS) & ATOM_MASK, code & ATOM_MASK
+            return pair_key(self._atom_list[a][2:], self._atom_list[b][2:])
+        return self._atom_list[code]
 
     def candidates(self, query: PersonQuery) -> list[int]:
         """The `shortlist` slots with the most evidence (see `evidence`)."""
@@ -214,20 +565,16 @@ class PersonIndex:
         common keys: the first common key is the pool, and the others count within it.
         """
         registers = set(query.registers) if query.registers else None
-        postings = self._postings
-        held = {
-            k: 1 if isinstance(bucket, int) else len(bucket)
-            for k in blocking_keys(query.names)
-            if (bucket := postings.get(k)) is not None
-        }
+        codes = self._query_codes(query.names)
+        held = self._held(codes)
         chosen = key_walk(
-            held.items(),
+            ((k, df) for k, (df, _) in held.items()),
             size=self._size,
             max_key_share=self.max_key_share,
             posting_budget=self.posting_budget,
         )
         evidence = walk_evidence(
-            [slots_of(postings[k]) for k in chosen],
+            [self._postings(codes[k], held[k][1]) for k in chosen],
             size=self._size,
             full_read=self.full_read,
             shortlist=self.shortlist,
@@ -270,10 +617,15 @@ class PersonIndex:
         finds alike (rapidfuzz `token_sort_ratio` at least `FALLBACK_RATIO`), with their best
         ratio. The records' names were folded and their tokens sorted when they were filed,
         so this is one `ratio` call per reading of the query over the lot, in C."""
-        folded = self._folded
+        text, at, records = self._fold_text, self._fold_at, self._records
         return fallback_ratios(
             self._query_forms(query) if forms is None else forms,
-            ((slot, folded[slot]) for slot in slots),
+            (
+                # as `folded(slot)`, inline: this reads hundreds of records a query
+                (slot, text[at[slot] : at[slot + 1]].decode("utf-8", "surrogatepass").split("\n"))
+                for slot in slots
+                if records[slot] is not None
+            ),
         )
 
     def fallback_candidates(self, query: PersonQuery, pool: list[int]) -> list[int]:
@@ -323,7 +675,7 @@ class PersonIndex:
             record = self._records[slot]
             if record is None or (registers and record.register not in registers):
                 continue
-            quick = quick_score(query, query_parsed, record, self._parsed[slot], min_part, conflict)
+            quick = quick_score(query, query_parsed, record, self.parsed(slot), min_part, conflict)
             lifted = False
             if quick < threshold and slot in ratios:
                 lifted_score = round(max(quick, FALLBACK_WEIGHT * ratios[slot] / 100), 4)

@@ -40,6 +40,18 @@ def name_keys(name: str) -> set[str]:
 def parsed_keys(parsed: ParsedName) -> set[str]:
     """The blocking keys of a name already read (`parse_name`): each keyed part's own keys
     (made once per part, `_part_keys`), then every unordered pair of their skeletons."""
+    keys, primaries = key_atoms(parsed)
+    for a, b in combinations(primaries, 2):
+        keys.add(pair_key(a, b))
+    return keys
+
+
+def key_atoms(parsed: ParsedName) -> tuple[set[str], list[str]]:
+    """A name's keys as they are made: the keyed parts' own keys (with the `w:` key of a
+    name of initials or particles only), and the distinct primary skeletons in order, every
+    pair of which (`pair_key`) is a key too. The in-memory index files the pairs by the
+    numbers of their two skeletons' `s:` keys (each primary skeleton is one) rather than
+    as strings."""
     keys: set[str] = set()
     primaries: list[str] = []
     for part in parsed.parts:
@@ -50,11 +62,14 @@ def parsed_keys(parsed: ParsedName) -> set[str]:
             continue
         keys.update(own)
         primaries.append(primary)
-    for a, b in combinations(sorted(set(primaries)), 2):
-        keys.add(f"p:{a}+{b}")
     if not keys and parsed.parts:  # a name of initials or particles only: key it as written
         keys.add("w:" + "".join(p.forms[0] for p in parsed.parts))
-    return keys
+    return keys, sorted(set(primaries))
+
+
+def pair_key(a: str, b: str) -> str:
+    """The key of two primary skeletons, `a` before `b` in string order."""
+    return f"p:{a}+{b}"
 
 
 @lru_cache(maxsize=1_000_000)

@@ -121,25 +121,37 @@ def make_part(
         undouble(_BALTIC.sub("", f) if s == "as written" else f)
         for f, s in zip(forms, systems, strict=True)
     )
+    keys = tuple(dict.fromkeys(form_keys))
+    form_set = frozenset(forms)
+    undoubled_set = frozenset(undoubled)
+    # A register's parts are kept as long as its index (issue 22): equal values are kept
+    # once (the same systems, no doubled letters, no repeated skeleton, no short key).
     return Part(
         original,
         forms,
-        systems,
-        tuple(dict.fromkeys(form_keys)),
+        _SYSTEMS.setdefault(systems, systems),
+        form_keys if keys == form_keys else keys,
         role or _role(forms[0]),
         form_keys,
-        undoubled,
-        frozenset(forms),
-        frozenset(undoubled),
+        forms if undoubled == forms else undoubled,
+        form_set,
+        form_set if undoubled_set == form_set else undoubled_set,
         all(s == "as written" for s in systems),
         glyphs,
         frozenset(
             k
             for f, k in zip(forms, form_keys, strict=True)
             if len(k) == 1 and len(f) >= MIN_FORM_ONE_CONSONANT
-        ),
-        frozenset(f for f, s in zip(forms, systems, strict=True) if s in _LEARNED_SYSTEMS),
+        )
+        or _NO_FORMS,
+        frozenset(f for f, s in zip(forms, systems, strict=True) if s in _LEARNED_SYSTEMS)
+        or _NO_FORMS,
     )
+
+
+# the one empty set of forms or keys that parts share, and each tuple of systems once
+_NO_FORMS: frozenset[str] = frozenset()
+_SYSTEMS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _glyphs(original: str) -> str:

@@ -16,7 +16,6 @@ from judicare.persons.index import (
     PersonIndex,
     compact,
     most_evidence,
-    slots_of,
     sorted_members,
     top_by_gram_postings,
     walk_evidence,
@@ -43,8 +42,8 @@ def test_a_record_is_filed_under_the_keys_and_forms_of_the_shared_helpers():
     for i, names in enumerate(NAMES):
         index.add(PersonRecord("r", str(i), names))
     for slot, names in enumerate(NAMES):
-        assert index._folded[slot] == record_forms(names)
-        filed = {k for k, bucket in index._postings.items() if slot in slots_of(bucket)}
+        assert index.folded(slot) == record_forms(names)
+        filed = {k for k, slots in index.filed().items() if slot in slots}
         assert filed == blocking_keys(names)
 
 
@@ -122,7 +121,7 @@ def test_a_record_removed_leaves_no_posting_and_a_singleton_key_goes():
     for slot, names in kept.items():
         for key in blocking_keys(names):
             expected.setdefault(key, set()).add(slot)
-    filed = {k: set(slots_of(b)) for k, b in index._postings.items()}
+    filed = {k: set(slots) for k, slots in index.filed().items()}
     assert filed == expected
     assert not index.remove("r", "0")
 
@@ -131,7 +130,7 @@ def test_names_filed_share_one_empty_set_and_keep_their_fathers():
     index = PersonIndex()
     index.add(PersonRecord("r", "1", ("Ivan Petrov",)))
     index.add(PersonRecord("r", "2", ("Salman bin Muhammad",)))
-    (ivan,), (salman,) = index._parsed
+    (ivan,), (salman,) = index.parsed(0), index.parsed(1)
     assert ivan.fathers is ivan.qualifiers is compact(parse_name("Olga Smirnova")).fathers
     assert ivan == parse_name("Ivan Petrov")
     assert salman.fathers == parse_name("Salman bin Muhammad").fathers == {2}

@@ -71,12 +71,12 @@ def test_a_record_found_by_its_keys_does_not_say_ngrams():
 def test_a_removed_or_replaced_record_leaves_the_ngram_index():
     index = _index("Babiuch Ughi")
     query = PersonQuery(("Бабюх Уги",))
-    slot = index._slots[("refugees", "R")]
+    slot = index.slot_of("refugees", "R")
     assert slot in index.ngram_candidates(query)
     index.add(PersonRecord("refugees", "R", ("Kim Jong Un",), status="refugee"))  # replaced
     assert slot not in index.ngram_candidates(query)
     assert "R" not in [c.id for c in index.query(query, point=SAFEGUARD)]
-    new_slot = index._slots[("refugees", "R")]
+    new_slot = index.slot_of("refugees", "R")
     assert index.remove("refugees", "R")
     assert all(len(b) for b in index._grams.values())  # no empty posting left behind
     assert all(slot not in b and new_slot not in b for b in index._grams.values())
@@ -97,7 +97,7 @@ def test_the_posting_budget_bounds_the_walk():
     for n in range(60):  # " ba" and "bab" now held by 60 more records
         index.add(PersonRecord("requests", f"B{n}", (f"Babak Ahmadi{'a' * (n % 3)}",)))
     query = PersonQuery(("Бабюх Уги",))
-    slot = index._slots[("refugees", "R")]
+    slot = index.slot_of("refugees", "R")
     index.ngram_budget = 50  # " ug" (2 records: Ughi, Ugo) is read; " ba", "bab" are not
     assert slot in index.ngram_candidates(query)
     assert "R" in [c.id for c in index.query(query, point=SAFEGUARD)]
