@@ -113,14 +113,10 @@ def _write(app, reference: str) -> None:
 
 
 def test_an_entry_the_database_would_hash_differently_commits_nothing(app, monkeypatch):
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("only PostgreSQL links entries in SQL")
+    _postgres_only(app)
     from judicare.audit import service
-    from judicare.auth.service import ensure_authority
 
-    with app.unit_of_work() as uow:
-        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
-        uow.commit()
+    _authority(app)
     _write(app, "before")
     real = service._hash_frame
 
@@ -182,11 +178,8 @@ def test_the_checkpoint_reader_keeps_one_connection_until_the_engine_is_disposed
     connection on PostgreSQL (not one opened per checkpoint), which the application's
     engine closes when it is disposed of; on SQLite through a connection opened per read."""
     from judicare.audit import service
-    from judicare.auth.service import ensure_authority
 
-    with app.unit_of_work() as uow:
-        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
-        uow.commit()
+    _authority(app)
     for reference in ("first", "second"):
         _write(app, reference)
     with app.unit_of_work() as uow:
@@ -226,11 +219,8 @@ def test_the_checkpoint_reader_reads_again_through_a_new_connection_when_its_own
     from sqlalchemy import create_engine, text
 
     from judicare.audit import service
-    from judicare.auth.service import ensure_authority
 
-    with app.unit_of_work() as uow:
-        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
-        uow.commit()
+    _authority(app)
     _write(app, "before the loss")
     read = service.engine_reader(app.engine)
     reader = service.reader_engine(app.engine)
@@ -275,14 +265,10 @@ def test_a_transaction_links_all_its_entries_in_one_statement(app):
     before), each hashed by the database exactly as `entry_hash` hashes it, in the order
     recorded; the guard's probe is computed once an entry, and nothing is hashed again in
     Python after the commit. More than `_PER_APPEND` entries take one statement more."""
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("only PostgreSQL links entries in SQL")
+    _postgres_only(app)
     from judicare.audit import chain, service
-    from judicare.auth.service import ensure_authority
 
-    with app.unit_of_work() as uow:
-        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
-        uow.commit()
+    _authority(app)
     _write(app, "first")
     hashed: list[int] = []
     real_hash = service.entry_hash
@@ -332,14 +318,10 @@ def test_one_entry_the_database_would_hash_differently_commits_none_of_the_trans
 ):
     """The guard holds for each entry of the one statement: a wrong probe on the third of
     five fails it, and the transaction is rolled back whole."""
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("only PostgreSQL links entries in SQL")
+    _postgres_only(app)
     from judicare.audit import service
-    from judicare.auth.service import ensure_authority
 
-    with app.unit_of_work() as uow:
-        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
-        uow.commit()
+    _authority(app)
     _write(app, "before")
     real = service._hash_frame
 
@@ -367,3 +349,17 @@ def test_one_entry_the_database_would_hash_differently_commits_none_of_the_trans
     assert "refused" not in cases
     assert subjects == ["before", "after", "after"]
     assert problems == []
+
+
+def _postgres_only(app) -> None:
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL links entries in SQL")
+
+
+def _authority(app) -> None:
+    """The authority whose entries the tests write (`_write`)."""
+    from judicare.auth.service import ensure_authority
+
+    with app.unit_of_work() as uow:
+        ensure_authority(uow.session, "BEL-CA", "BEL", "Central authority")
+        uow.commit()

@@ -367,3 +367,21 @@ def test_a_candidates_register_and_how_the_names_matched_are_in_the_users_langua
     assert hows and "même forme" in {h.strip() for h in hows}
     assert 'lang="en">same form' not in table
     assert re.search(r"<strong><abbr title=\"KAZ\">Kazakhstan</abbr></strong>", table)
+
+
+def test_every_way_two_parts_can_match_has_words_in_the_users_language():
+    """Point 6: each `how` the engine can say (judicare.persons.compare, written there as
+    PartMatch's second argument or assigned to `how`) is in the label group the candidate
+    table translates; a new one would otherwise be shown in English on every page."""
+    import inspect
+
+    from judicare.persons import compare
+    from judicare.web.labels import MATCH_HOW
+
+    source = inspect.getsource(compare)
+    said = set(re.findall(r'PartMatch\([^,]+, "([^"]+)"', source))
+    said |= set(re.findall(r'how = "([^"]+)"', source))
+    said |= set(re.findall(r'sim, how = [^,]+, "([^"]+)"', source))
+    said |= set(re.findall(r'how = "[^"]+" if [^\n]+ else "([^"]+)"', source))
+    assert len(said) >= 12
+    assert said <= set(MATCH_HOW), said - set(MATCH_HOW)

@@ -192,26 +192,6 @@ def _side(
     return gains, weights, left
 
 
-def best_name_score_bound(
-    query_parsed: tuple[ParsedName, ...],
-    record_name: ParsedName,
-    min_part: float,
-    conflict_cost: float,
-) -> float | None:
-    """At least `scoring.best_name_score(query_parsed, (record_name,), ...)`, or None."""
-    if not record_name.parts:
-        return 0.0
-    best = 0.0
-    for q in query_parsed:
-        if not q.parts:
-            continue
-        bound = name_score_bound(q, record_name, min_part, conflict_cost)
-        if bound is None:
-            return None
-        best = max(best, bound)
-    return best
-
-
 def cannot_reach(
     query_parsed: tuple[ParsedName, ...],
     record_name: ParsedName,
@@ -219,9 +199,11 @@ def cannot_reach(
     conflict_cost: float,
     below: Callable[[float], bool],
 ) -> bool:
-    """Whether `below` holds for `best_name_score_bound(...)`, and so for the score it
-    bounds: `below` must hold for a value only if it holds for every smaller one ("cannot
-    reach the cutoff"). Stops at the first name of the query whose bound fails it."""
+    """Whether `below` holds for a bound of `scoring.best_name_score(query_parsed,
+    (record_name,), ...)` (the largest `name_score_bound` over the query's names), and so
+    for the score itself: `below` must hold for a value only if it holds for every smaller
+    one ("cannot reach the cutoff"). Stops at the first name of the query whose bound
+    fails it; False where no bound is given."""
     if not record_name.parts:
         return below(0.0)
     for q in query_parsed:

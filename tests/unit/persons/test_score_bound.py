@@ -10,7 +10,7 @@ from itertools import product
 import pytest
 import yaml
 
-from judicare.persons.bound import best_name_score_bound, name_score_bound
+from judicare.persons.bound import cannot_reach, name_score_bound
 from judicare.persons.domain import PartialDate, PersonQuery, PersonRecord
 from judicare.persons.fallback import FALLBACK_RATIO, FALLBACK_WEIGHT, best_whole_name_ratio
 from judicare.persons.names import parse_name
@@ -73,12 +73,11 @@ PROVEN = [
 
 @pytest.mark.parametrize(("query", "name", "proven", "why"), PROVEN, ids=[c[3] for c in PROVEN])
 def test_what_the_bound_proves(query: str, name: str, proven: bool, why: str):
-    bound = best_name_score_bound(
+    proved = cannot_reach(
         parse_names((query,)), parse_name(name), SAFEGUARD.min_part_similarity,
-        SAFEGUARD.conflict_cost,
+        SAFEGUARD.conflict_cost, lambda most: most < SAFEGUARD.threshold,
     )  # fmt: skip
-    assert bound is not None
-    assert (bound < SAFEGUARD.threshold) is proven, (bound, why)
+    assert proved is proven, why
 
 
 def _reaches_scoring_every_name(query, query_parsed, record, point, cutoff) -> bool:
