@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, select, update
+from sqlalchemy import Integer, Select, bindparam, func, literal_column, select, update
 from sqlalchemy.orm import Session, aliased, defer
 
 from judicare.audit.service import AuditAction, record
@@ -450,20 +450,28 @@ class OutboxListener(threading.Thread):
             self.stop.wait(self.RETRY_SECONDS)
 
 
+# `status = 'pending'` in the statement's text, not a bound parameter: the partial indexes of
+# the pending messages (migration 0053) serve a query only where its condition is theirs,
+# which SQLite, and a plan PostgreSQL prepares once for any value, cannot know of a parameter.
+_PENDING = literal_column(f"'{OutboxStatus.PENDING.value}'")
+
+
 @functools.cache
 def _due_query(postgresql: bool) -> Select:
     """The due messages' query (`Deliverer._due`), built once per dialect: a round builds no
     SQL expression, only binds `now` and `limit`. On PostgreSQL the rows are locked (`FOR
-    UPDATE SKIP LOCKED`), so concurrent workers take different messages."""
+    UPDATE SKIP LOCKED`), so concurrent workers take different messages.
+
+    A due message is taken when it is the first pending one of its conversation (the
+    lowest id): one look-up per due message in `ix_exchange_outbox_pending_conversation`.
+    (Written as NOT EXISTS, PostgreSQL joined it to every pending message, reading each
+    pending row, and each superseded version of one that no vacuum had yet removed, on
+    every claim.)"""
     earlier = aliased(OutboxRow)
-    waiting = (
-        select(earlier.id)
-        .where(
-            earlier.conversation_id == OutboxRow.conversation_id,
-            earlier.status == OutboxStatus.PENDING,
-            earlier.id < OutboxRow.id,
-        )
-        .exists()
+    first_pending = (
+        select(func.min(earlier.id))
+        .where(earlier.conversation_id == OutboxRow.conversation_id, earlier.status == _PENDING)
+        .scalar_subquery()
     )
     columns = (
         OutboxRow.id, OutboxRow.message_id, OutboxRow.peer_id, OutboxRow.envelope,
@@ -472,9 +480,9 @@ def _due_query(postgresql: bool) -> Select:
     query = (
         select(*columns, _orphaned())
         .join(PeerRow, PeerRow.node_id == OutboxRow.peer_id)
-        .where(OutboxRow.status == OutboxStatus.PENDING)
+        .where(OutboxRow.status == _PENDING)
         .where(OutboxRow.next_attempt_at <= bindparam("now"))
-        .where(~waiting)
+        .where(OutboxRow.id == first_pending)
         .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
         .limit(bindparam("limit", type_=Integer))
     )

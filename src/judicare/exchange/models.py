@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -56,7 +57,35 @@ class OutboxRow(Base):
     Status: pending, delivered or dead (the dead-letter state, listed and retried by hand)."""
 
     __tablename__ = "exchange_outbox"
-    __table_args__ = (Index("ix_exchange_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        # The pending messages only, in the order they are claimed (`delivery._due_query`):
+        # the delivered ones, nearly all the rows, are not in it (migration 0053). A query
+        # uses it when it says `status = 'pending'` in its text, as the claim does, not as a
+        # bound parameter.
+        Index(
+            "ix_exchange_outbox_pending",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        # The first pending message of a conversation, the one the claim may take (the
+        # others wait behind it): looked up by conversation for each due message.
+        Index(
+            "ix_exchange_outbox_pending_conversation",
+            "conversation_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        # The dead letters, a few: listed and counted without reading the delivered rows.
+        Index(
+            "ix_exchange_outbox_dead",
+            "id",
+            postgresql_where=text("status = 'dead'"),
+            sqlite_where=text("status = 'dead'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(String(36), unique=True)
