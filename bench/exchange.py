@@ -12,16 +12,19 @@ in the same run.
 - Plain: the same number of plain POSTs of a body of the envelope's size to a minimal
   uvicorn server (no signature, no encryption, no database), from as many clients at once
   as the delivery worker has senders, one body per POST: the yardstick of issue 22.
+- Warm-up: one untimed round of `--warmup` messages on each side, the same number, before
+  the timed rounds (connections, caches, the servers' first requests).
 - Rounds: `--rounds` of each, alternating which goes first (exchange, plain, plain,
   exchange, ...), so that a change in the machine's load falls on both; each round's ratio
-  is printed with the load average, and the median ratio is the figure. The CPU time the
-  processes of each side used (servers, queuers, the bench's clients; PostgreSQL not
-  counted) is printed per message: unlike the rates, it hardly depends on the load.
+  is printed with the load average, and the median ratio is the figure, printed with the
+  rounds' spread (lowest to highest, and the middle half). The CPU time the processes of
+  each side used (servers, queuers, the bench's clients; PostgreSQL apart) is printed per
+  message, with its median and spread: unlike the rates, it hardly depends on the load.
 - After the rounds: end-to-end latency (`--latency-messages` one at a time at --rate per
   second), plain POSTs grouped as the worker groups envelopes (`MAX_GROUP` bodies a POST,
   for reference), and seal + verify + open in process.
 
-Run: `.venv/bin/python -m bench.exchange [--messages 1000] [--rounds 3] [--queuers 4]`.
+Run: `.venv/bin/python -m bench.exchange [--messages 1000] [--rounds 6] [--queuers 4]`.
 """
 
 from __future__ import annotations
@@ -369,7 +372,6 @@ class PlainSide:
         self.clients = [httpx.Client(timeout=30) for _ in range(SENDERS)]
         self.threads = ThreadPoolExecutor(SENDERS)
         self.latencies: list[float] = []
-        self.run(50)  # warm up
 
     def post(self, number: int) -> float:
         begun = time.perf_counter()
@@ -489,7 +491,9 @@ def run_crypto_only(size: int, rounds: int = 500) -> float:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000, help="messages a round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of each side")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds of each side")
+    parser.add_argument("--warmup", type=int, default=200,
+                        help="messages of the untimed first round of each side")  # fmt: skip
     parser.add_argument("--queuers", type=int, default=4, help="queueing processes")
     parser.add_argument("--per-transaction", type=int, default=10,
                         help="messages queued in one transaction")  # fmt: skip
@@ -521,6 +525,10 @@ def main() -> None:
             exchange = ExchangeSide(sender, receiver, args)
             size = exchange.envelope_size()
             plain = PlainSide(size)
+        if args.warmup:
+            with console.status("Warming up both sides…"):
+                exchange.run(args.warmup)
+                plain.run(args.warmup)
         rounds = alternate(args.rounds, lambda: exchange.run(args.messages),
                            lambda: plain.run(args.messages), console.print)  # fmt: skip
         with console.status("Latency at a steady rate…"):
@@ -538,6 +546,7 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     grouped = PlainSide(size + 4, MAX_GROUP)
     try:
+        grouped.run(args.warmup)
         grouped_round = grouped.run(args.messages)
     finally:
         grouped.close()
@@ -594,11 +603,42 @@ def report(console, args, size, rounds, round_trip, one_way, plain_latencies, gr
     cpu_ratio = median([p.cpu_ms for _, p in rounds]) / median([e.cpu_ms for e, _ in rounds])
     console.print(
         f"exchange / plain POSTs, median of {len(ratios)} rounds = {median(ratios):.3f} "
-        f"(aim 0.25; rounds {', '.join(f'{r:.3f}' for r in ratios)}); CPU a plain POST / CPU "
-        f"an envelope = {cpu_ratio:.3f}; p99 end to end (to receipt) "
+        f"(aim 0.25; {spread(ratios, '.3f')}; rounds {', '.join(f'{r:.3f}' for r in ratios)}); "
+        f"CPU a plain POST / CPU an envelope = {cpu_ratio:.3f}; p99 end to end (to receipt) "
         f"{percentile(round_trip, 0.99) * 1000:.1f} ms at {args.rate:.0f} messages/s; load "
         f"average {os.getloadavg()[0]:.2f} at the end"
     )
+    console.print(
+        f"rates, median ({spread_name}): exchange {median(exchange_rates):,.0f}/s "
+        f"({spread(exchange_rates, ',.0f')}), plain {median(plain_rates):,.0f}/s "
+        f"({spread(plain_rates, ',.0f')})"
+    )
+    sides = [[e.sides_ms[n] for e, _ in rounds] for n in range(3)]
+    cpu = [e.cpu_ms for e, _ in rounds]
+    database = "" if args.sqlite else (
+        f"; in PostgreSQL {median([e.database_cpu_ms for e, _ in rounds]):.2f} "
+        f"({spread([e.database_cpu_ms for e, _ in rounds], '.2f')})"
+    )  # fmt: skip
+    console.print(
+        f"CPU ms an envelope, median ({spread_name}): {median(cpu):.2f} ({spread(cpu, '.2f')}) "
+        f"in the nodes' processes: sender {median(sides[0]):.2f} ({spread(sides[0], '.2f')}), "
+        f"receiver {median(sides[1]):.2f} ({spread(sides[1], '.2f')}), queuers "
+        f"{median(sides[2]):.2f} ({spread(sides[2], '.2f')}){database}; a plain POST "
+        f"{median([p.cpu_ms for _, p in rounds]):.2f}"
+    )
+
+
+spread_name = "lowest to highest round; middle half"
+
+
+def spread(values: list[float], form: str) -> str:
+    """The rounds' spread: lowest to highest, and the middle half (quartiles)."""
+    ordered = sorted(values)
+    if len(ordered) < 4:
+        return f"{ordered[0]:{form}} to {ordered[-1]:{form}}"
+    low, _, high = statistics.quantiles(ordered, n=4)
+    return (f"{ordered[0]:{form}} to {ordered[-1]:{form}}; middle half {low:{form}} to "
+            f"{high:{form}}")  # fmt: skip
 
 
 if __name__ == "__main__":
