@@ -628,7 +628,7 @@ def report(console, args, size, rounds, round_trip, one_way, plain_latencies, gr
     )
 
 
-spread_name = "lowest to highest round; middle half"
+spread_name = "lowest to highest round; middle half from 4 rounds on"
 
 
 def spread(values: list[float], form: str) -> str:
