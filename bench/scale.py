@@ -26,7 +26,9 @@ check costs once the mark is set.
 Run: `.venv/bin/python -m bench.scale [--sizes 10000,100000] [--million] [--samples 40]
 [--audit-per-request 10] [--verify-up-to N] [--json] [--keep | --reuse URL HOME]`.
 `--reuse` grows a database an earlier `--keep` run left (printed at its end) to the larger
-sizes.
+sizes; with `--remeasure` it adds nothing and times the views (and, within `--verify-up-to`,
+the audit checks) at the size the database holds: the same figures again after a change of
+code, or in a quieter moment, without building anew.
 """
 
 from __future__ import annotations
@@ -145,6 +147,14 @@ def audit_checks(url: str, home: Path, seed: int) -> tuple[int, float, int, floa
         return full.entries, full_seconds, daily.checked, daily_seconds
     finally:
         app.dispose()
+
+
+def audit_entries(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
+    engine.dispose()
+    return int(count)
 
 
 def synthetic_requests(url: str) -> int:
@@ -270,7 +280,15 @@ def main() -> None:
         help="Grow a database and data directory kept by an earlier --keep run "
         "(sizes it already has are skipped; it is kept afterwards).",
     )
+    parser.add_argument(
+        "--remeasure",
+        action="store_true",
+        help="With --reuse: add no requests; time the views (and the audit checks) at the "
+        "size the database holds.",
+    )
     options = parser.parse_args()
+    if options.remeasure and not options.reuse:
+        parser.error("--remeasure times a kept database: give it with --reuse URL HOME")
     sizes = sorted({int(s) for s in options.sizes.split(",") if s} | (
         {1_000_000} if options.million else set()))  # fmt: skip
     console = Console()
@@ -290,10 +308,10 @@ def main() -> None:
         url = ADMIN.rsplit("/", 1)[0] + f"/{database}"
     rng = random.Random(options.seed)
     results: dict[int, dict[str, list[float]]] = {}
-    loads: dict[int, tuple[float, float, int, int]] = {}
+    loads: dict[int, tuple[float | None, float | None, int | None, int]] = {}
     audits: dict[int, tuple[int, float, int, float]] = {}
     have = synthetic_requests(url) if options.reuse else 0
-    sizes = [size for size in sizes if size > have]
+    sizes = [have] if options.remeasure else [size for size in sizes if size > have]
     until = None
     if options.build_until:
         hours, minutes = (int(part) for part in options.build_until.split(":"))
@@ -302,9 +320,14 @@ def main() -> None:
     try:
         for size in sizes:
             kind = "SQLite" if options.sqlite else "PostgreSQL"
-            console.print(f"{time.strftime('%H:%M:%S')} building {size:,} synthetic "
+            doing = "timing the kept" if options.remeasure else "building"
+            console.print(f"{time.strftime('%H:%M:%S')} {doing} {size:,} synthetic "
                           f"requests ({kind}), load average {os.getloadavg()[0]:.1f}…")  # fmt: skip
-            built = grow(url, home, size, have, options.seed, options.audit_per_request, until)
+            if options.remeasure:
+                built = (None, None, None, audit_entries(url), have)
+            else:
+                built = grow(url, home, size, have, options.seed, options.audit_per_request,
+                             until)  # fmt: skip
             if built[4] != size:  # stopped by --build-until: measured at the size reached
                 console.print(f"{time.strftime('%H:%M:%S')} stopped at {built[4]:,} requests "
                               f"(--build-until {options.build_until})")  # fmt: skip
@@ -312,9 +335,11 @@ def main() -> None:
                 del sizes[sizes.index(size) + 1 :]
             loads[size] = built[:4]
             have = size
-            console.print(f"{time.strftime('%H:%M:%S')} built in {loads[size][0]:.0f} s, "
-                          f"padded {loads[size][2]:,} entries in {loads[size][1]:.0f} s; timing "
-                          f"the views, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+            if not options.remeasure:
+                console.print(f"{time.strftime('%H:%M:%S')} built in {loads[size][0]:.0f} s, "
+                              f"padded {loads[size][2]:,} entries in {loads[size][1]:.0f} s; "
+                              f"timing the views, load average "
+                              f"{os.getloadavg()[0]:.1f}")  # fmt: skip
             process, base = serve(url, home)
             try:
                 results[size] = measure(base, url, options.samples, rng)
@@ -361,9 +386,12 @@ def report(console: Console, sizes, results, loads, audits) -> None:
             flag = "" if p95 <= 200 else " !"
             cells.append(f"{p50:.0f} / {p95:.0f}{growth}{flag}")
         table.add_row(view, *cells)
-    table.add_row("bulk load (s)", *[f"{loads[s][0]:.0f}" for s in done])
+    table.add_row("bulk load (s)",
+                  *[f"{loads[s][0]:.0f}" if loads[s][0] is not None else "kept"
+                    for s in done])  # fmt: skip
     table.add_row("audit padding (s)",
-                  *[f"{loads[s][1]:.0f} ({loads[s][2]:,} entries)" for s in done])  # fmt: skip
+                  *[f"{loads[s][1]:.0f} ({loads[s][2]:,} entries)"
+                    if loads[s][1] is not None else "kept" for s in done])  # fmt: skip
     table.add_row("audit entries", *[f"{loads[s][3]:,}" for s in done])
     table.add_row("audit verify, full (s)",
                   *[f"{audits[s][1]:.1f} ({audits[s][0]:,} entries)" if s in audits else "…"

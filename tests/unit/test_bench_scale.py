@@ -34,3 +34,16 @@ def test_report_prints_growth_flags_and_pending_audit_rows():
     verify_row = next(line for line in out.splitlines() if "audit verify, full" in line)
     assert "16.9 (100,131 entries)" in verify_row and "…" in verify_row
     assert "1,000,000" in out and "239,236 entries" in out
+
+
+def test_a_kept_database_timed_again_shows_kept_for_its_load():
+    """`--remeasure`: nothing was built or padded in this run; the entries are counted."""
+    console = Console(record=True, width=200)
+    results = {1_000_000: {view: [120.0] * 20 for view in VIEWS}}
+    loads = {1_000_000: (None, None, None, 10_000_131)}
+    report(console, [1_000_000], results, loads, {})
+    out = console.export_text()
+    load_row = next(line for line in out.splitlines() if "bulk load" in line)
+    padding_row = next(line for line in out.splitlines() if "audit padding" in line)
+    assert "kept" in load_row and "kept" in padding_row
+    assert "10,000,131" in out and "120 / 120" in out
