@@ -1145,11 +1145,18 @@ def _read_postings(
     postings' index alone (key or gram, scope, entry); and the protected entries sharing
     any of `protected_keys` (`_protected_query`). (A posting list is empty only where
     postings were deleted behind the counts' back, which `rekey` repairs: the walks skip
-    it.)"""
+    it.)
+
+    On PostgreSQL each key's, each gram's and the protected entries' ids come as one array
+    (`array_agg`), not a row each: the walks may read up to `POSTING_BUDGET` postings, and
+    at 1,000,000 requests a search read some 60,000 rows, about 70 ms of the process's CPU
+    to make into Python rows against 10 ms as a few arrays. The order of the ids within a
+    list is not used (the walks add evidence by id and break ties by id)."""
     keys: dict[str, list[int]] = {k: [] for k in chosen_keys}
     grams: dict[str, list[int]] = {g: [] for g in chosen_grams}
     protected: set[int] = set()
     kind, item = "kind", "item"
+    as_arrays = session.get_bind().dialect.name == "postgresql"
     parts = []
     for name, chosen, table, column in (
         ("key", chosen_keys, PersonKeyRow.__table__, "key"),
@@ -1157,27 +1164,35 @@ def _read_postings(
     ):
         if not chosen:
             continue
+        ids = func.array_agg(table.c.entry_id) if as_arrays else table.c.entry_id
         part = select(
-            literal(name, String).label(kind),
-            table.c[column].label(item),
-            table.c.entry_id,
+            literal(name, String).label(kind), table.c[column].label(item), ids.label("ids")
         ).where(_among(session, table.c[column], chosen))
         if scopes is not None:
             part = part.where(table.c.scope.in_(scopes))
-        parts.append(part)
+        parts.append(part.group_by(table.c[column]) if as_arrays else part)
     if protected_keys:
         sharing = _protected_query(session, protected_keys, scopes).subquery()
-        parts.append(
-            select(
-                literal("protected", String).label(kind),
-                literal("", String).label(item),
-                sharing.c.entry_id,
-            )
-        )
+        ids = func.array_agg(sharing.c.entry_id) if as_arrays else sharing.c.entry_id
+        protected_part = select(
+            literal("protected", String).label(kind), literal("", String).label(item),
+            ids.label("ids"),
+        )  # fmt: skip
+        parts.append(protected_part)
     if not parts:
         return keys, grams, protected
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    for what, name, entry_id in session.execute(statement).all():  # at once, not row by row
+    rows = session.execute(statement).all()  # at once, not row by row
+    if as_arrays:
+        for what, name, entry_ids in rows:
+            if what == "key":
+                keys[name] = entry_ids
+            elif what == "gram":
+                grams[name] = entry_ids
+            elif entry_ids:  # (the aggregate of no protected entry is NULL)
+                protected.update(entry_ids)
+        return keys, grams, protected
+    for what, name, entry_id in rows:
         if what == "key":
             keys[name].append(entry_id)
         elif what == "gram":
