@@ -251,3 +251,22 @@ def test_an_entry_written_by_anyone_else_during_the_load_stops_it_with_the_chain
         app.dispose()
         if database == "postgresql":
             _drop_postgres_database(url)
+
+
+def test_the_protected_persons_postings_are_kept_apart_by_the_database(scaled):
+    """Copied in bulk (COPY on PostgreSQL), the postings of the protected persons reach
+    `person_protected_keys` through the database's triggers, as the services' writes do."""
+    from judicare.persons.models import PersonEntryRow, PersonKeyRow, PersonProtectedKeyRow
+
+    app, _ = scaled
+    with app.unit_of_work() as uow:
+        kept = set(uow.session.execute(select(PersonProtectedKeyRow.posting_id,
+                                              PersonProtectedKeyRow.entry_id)).all())  # fmt: skip
+        joined = set(
+            uow.session.execute(
+                select(PersonKeyRow.id, PersonKeyRow.entry_id)
+                .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
+                .where(PersonEntryRow.status.is_not(None))
+            ).all()
+        )
+    assert kept and kept == joined
