@@ -32,6 +32,7 @@ from judicare.app import App
 from judicare.audit.chain import GENESIS, entry_hash
 from judicare.audit.service import _CHAIN_LOCK, AuditAction, record
 from judicare.demo import CITE, OUTCOME_OF, PATHS, load_demo
+from judicare.errors import Conflict
 from judicare.legal_basis.rules import load_rulebook
 from judicare.persons.fallback import record_grams
 from judicare.persons.keys import blocking_keys
@@ -475,6 +476,30 @@ def _people(connection: Connection) -> People:
     )  # fmt: skip
 
 
+def _expect_chain_head(connection: Connection, entries: list[tuple], made: int) -> None:
+    """Before a batch is written (the chain's lock held, on PostgreSQL): the trail still ends
+    with the entry the batch's first entry links to. The ids and the chain's head are carried
+    from batch to batch; an entry written meanwhile by anyone else (an officer's search, a
+    request registered) would otherwise share its sequence number with the batch's first
+    and break the chain. The load stops there instead, with what it made before, whole."""
+    if not entries:
+        return
+    seq, previous = COLUMNS["audit_events"].index("seq"), COLUMNS["audit_events"].index("prev_hash")
+    head = connection.execute(
+        text("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+    ).first()
+    last = (head[0], head[1]) if head else (0, GENESIS)
+    if last != (entries[0][seq] - 1, entries[0][previous]):
+        raise Conflict(
+            f"the audit trail moved during the bulk load: its last entry is now number "
+            f"{last[0]:,}, where the next synthetic batch links to number "
+            f"{entries[0][seq] - 1:,} (something else wrote to this database). The load "
+            f"stopped after {made:,} synthetic requests, which are kept and whole, and the "
+            f"trail is unbroken; run `judicare demo --scale` again when nothing else is "
+            f"writing to the database (no server, no import)."
+        )
+
+
 def _counters(connection: Connection) -> Counters:
     ids = {}
     for table, columns in COLUMNS.items():
@@ -560,6 +585,7 @@ def generate(
         with app.engine.begin() as connection:
             if postgres:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+            _expect_chain_head(connection, rows["audit_events"], totals["requests"])
             _partition_months(connection, rows)
             _write(connection, rows)
             _count_requests(connection, rows)
@@ -600,15 +626,16 @@ def generate(
             pool.shutdown(wait=True)
         if indexes:
             _rebuild_indexes(app, indexes)
-    with app.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            for table, columns in COLUMNS.items():
-                if columns[0] == "id":
-                    connection.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                    ))  # fmt: skip
-            connection.execute(text("ANALYZE"))
+        # (also after a load stopped short: the ids the services take next follow its rows)
+        with app.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                for table, columns in COLUMNS.items():
+                    if columns[0] == "id":
+                        connection.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                        ))  # fmt: skip
+                connection.execute(text("ANALYZE"))
     # One entry through the ordinary path: it links to the bulk entries and is signed.
     with app.unit_of_work() as uow:
         record(

@@ -16,10 +16,12 @@ from judicare import scale
 from judicare.app import FixedClock, create_app
 from judicare.asgi import create_api
 from judicare.audit.models import AuditEventRow
+from judicare.audit.service import AuditAction, record
 from judicare.audit.trail import verify_trail
 from judicare.auth.models import UserRow
 from judicare.auth.service import issue_token, principal_of
 from judicare.bootstrap import upgrade_database
+from judicare.errors import Conflict
 from judicare.requests.models import DocumentRow, PersonNameRow, RequestPersonRow, RequestRow
 from judicare.scale import _aware, generate
 from judicare.settings import Settings
@@ -204,3 +206,67 @@ def test_a_stop_ends_the_load_between_batches_with_what_is_made(tmp_path, monkey
         assert synthetic == 30
     finally:
         app.dispose()
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_an_entry_written_by_anyone_else_during_the_load_stops_it_with_the_chain_whole(
+    database, tmp_path, monkeypatch
+):
+    """An officer's search recorded between two batches (a server left running on the
+    database) took the next sequence number; the load used to write its next batch from the
+    head it carried, so two entries shared a number and the chain broke. Now it stops with a
+    clear error, keeping the batches it wrote, and the trail verifies."""
+    url = f"sqlite:///{tmp_path / 'moved.db'}" if database == "sqlite" else (
+        _create_postgres_database())  # fmt: skip
+    app = _scale_app(url, tmp_path)
+    try:
+        upgrade_database(app)
+        monkeypatch.setattr(scale, "BATCH", 20)
+        searched = []
+
+        def an_officer_searches(_made: int) -> None:
+            if searched:
+                return
+            with app.unit_of_work() as uow:
+                record(uow.session, actor="anna.officer", action=AuditAction.CONSULTATION,
+                       tag="officer:request:search_person", subject_type="search",
+                       subject_id="requests", why="a search during the load",
+                       at=app.now(), details={})  # fmt: skip
+                uow.commit()
+            searched.append(True)
+
+        with pytest.raises(Conflict, match="audit trail moved during the bulk load"):
+            generate(app, 100, seed=9, progress=an_officer_searches)
+        with app.unit_of_work() as uow:
+            seqs = uow.session.scalars(select(AuditEventRow.seq)).all()
+            synthetic = uow.session.scalar(
+                select(func.count()).where(RequestRow.facts_summary.like("SYNTHETIC%"))
+            )
+            assert len(seqs) == len(set(seqs))
+            assert verify_trail(uow.session, app.audit_anchor).problems == []
+        assert synthetic == 20  # the first batch, written before the search
+    finally:
+        app.dispose()
+        if database == "postgresql":
+            _drop_postgres_database(url)
+
+
+def test_the_protected_persons_postings_are_kept_apart_by_the_database(scaled):
+    """Copied in bulk (COPY on PostgreSQL), the postings of the protected persons reach
+    `person_protected_keys` through the database's triggers, as the services' writes do."""
+    from judicare.persons.models import PersonEntryRow, PersonKeyRow, PersonProtectedKeyRow
+
+    app, _ = scaled
+    with app.unit_of_work() as uow:
+        kept = set(uow.session.execute(select(PersonProtectedKeyRow.posting_id,
+                                              PersonProtectedKeyRow.entry_id)).all())  # fmt: skip
+        joined = set(
+            uow.session.execute(
+                select(PersonKeyRow.id, PersonKeyRow.entry_id)
+                .join(PersonEntryRow, PersonEntryRow.id == PersonKeyRow.entry_id)
+                .where(PersonEntryRow.status.is_not(None))
+            ).all()
+        )
+    assert kept and kept == joined

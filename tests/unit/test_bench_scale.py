@@ -34,3 +34,34 @@ def test_report_prints_growth_flags_and_pending_audit_rows():
     verify_row = next(line for line in out.splitlines() if "audit verify, full" in line)
     assert "16.9 (100,131 entries)" in verify_row and "…" in verify_row
     assert "1,000,000" in out and "239,236 entries" in out
+
+
+def test_a_kept_database_timed_again_shows_kept_for_its_load():
+    """`--remeasure`: nothing was built or padded in this run; the entries are counted."""
+    console = Console(record=True, width=200)
+    results = {1_000_000: {view: [120.0] * 20 for view in VIEWS}}
+    loads = {1_000_000: (None, None, None, 10_000_131)}
+    report(console, [1_000_000], results, loads, {})
+    out = console.export_text()
+    load_row = next(line for line in out.splitlines() if "bulk load" in line)
+    padding_row = next(line for line in out.splitlines() if "audit padding" in line)
+    assert "kept" in load_row and "kept" in padding_row
+    assert "10,000,131" in out and "120 / 120" in out
+
+
+def test_a_process_cpu_time_is_read_and_the_server_is_waited_for_until_idle(monkeypatch):
+    """The views are timed once the server is idle after every view's warm-ups (its
+    thread reading the protected names ahead has ended): here a server busy for three
+    windows (a whole core, then half), then idle."""
+    import os
+
+    from bench import scale
+
+    assert (scale.cpu_seconds(os.getpid()) or 0) > 0
+    assert scale.cpu_seconds(2**22 + 12_345) is None  # no such process
+    readings = iter([10.0, 11.0, 12.0, 12.5, 12.51, 99.0])
+    sleeps = []
+    monkeypatch.setattr(scale, "cpu_seconds", lambda pid: next(readings))
+    monkeypatch.setattr(scale.time, "sleep", sleeps.append)
+    scale.wait_until_idle(1234, window=1.0, busy=0.05)
+    assert sleeps == [1.0, 1.0, 1.0, 1.0]  # idle at the fourth window (0.01 s of CPU)

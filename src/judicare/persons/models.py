@@ -65,6 +65,23 @@ class PersonKeyRow(Base):
     scope: Mapped[str] = mapped_column(String(64))
 
 
+class PersonProtectedKeyRow(Base):
+    """The postings (`PersonKeyRow`, the same rows by id) of the entries with a status (a
+    protected person: refugee and the like), and of those only: what a screening ranks
+    to keep every protected person sharing a key of the query (`persons.service.
+    _protected_query`) without reading every posting of a common key. Written by the
+    database alone (triggers of migration 0053, on PostgreSQL and SQLite), whatever writes
+    the postings or the statuses; the application only reads it."""
+
+    __tablename__ = "person_protected_keys"
+    __table_args__ = (Index("ix_person_protected_keys_key_scope", "key", "scope", "entry_id"),)
+
+    posting_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(120))
+    scope: Mapped[str] = mapped_column(String(64))
+    entry_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
 class AdjudicationRow(Base):
     """A person's decision on a candidate: the same query person against the same register
     entry, within the authority and on the request where it was taken (nowhere else does it
