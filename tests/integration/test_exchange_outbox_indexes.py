@@ -1,4 +1,4 @@
-"""The outbox's partial indexes (migration 0053): the claim reads the pending messages only,
+"""The outbox's partial indexes (migration 0054): the claim reads the pending messages only,
 takes the same messages in the same order as before, and the migration goes down and up on
 SQLite and PostgreSQL."""
 
@@ -55,18 +55,18 @@ def test_the_outbox_indexes_hold_the_pending_and_the_dead_messages_only(app):
 
 def test_the_migration_goes_down_and_up_again(app):
     """Down: the partial indexes are gone and the full one on (status, next_attempt_at) is
-    back, as 0052 left it. Up again: the partial ones, and not the full one."""
+    back, as 0053 left it. Up again: the partial ones, and not the full one."""
     from alembic import command
 
     from judicare.db.migrate import alembic_config
 
     config = alembic_config(app.engine)
-    command.downgrade(config, "0052")
+    command.downgrade(config, "0053")
     down = _outbox_indexes(app.engine)
     assert not set(PARTIAL) & set(down)
     assert " WHERE " not in down["ix_exchange_outbox_due"]
     assert "status, next_attempt_at" in down["ix_exchange_outbox_due"]
-    command.upgrade(config, "0053")
+    command.upgrade(config, "0054")
     _assert_partial(_outbox_indexes(app.engine))
 
 

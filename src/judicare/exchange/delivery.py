@@ -451,7 +451,7 @@ class OutboxListener(threading.Thread):
 
 
 # `status = 'pending'` in the statement's text, not a bound parameter: the partial indexes of
-# the pending messages (migration 0053) serve a query only where its condition is theirs,
+# the pending messages (migration 0054) serve a query only where its condition is theirs,
 # which SQLite, and a plan PostgreSQL prepares once for any value, cannot know of a parameter.
 _PENDING = literal_column(f"'{OutboxStatus.PENDING.value}'")
 

@@ -59,7 +59,7 @@ class OutboxRow(Base):
     __tablename__ = "exchange_outbox"
     __table_args__ = (
         # The pending messages only, in the order they are claimed (`delivery._due_query`):
-        # the delivered ones, nearly all the rows, are not in it (migration 0053). A query
+        # the delivered ones, nearly all the rows, are not in it (migration 0054). A query
         # uses it when it says `status = 'pending'` in its text, as the claim does, not as a
         # bound parameter.
         Index(

@@ -17,16 +17,16 @@ replaced by partial indexes, each a small part of the rows:
 
 Downgrade drops them and builds `ix_exchange_outbox_due` again.
 
-Revision ID: 0053
-Revises: 0052
+Revision ID: 0054
+Revises: 0053
 Create Date: 2026-12-06 17:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0053"
-down_revision = "0052"
+revision = "0054"
+down_revision = "0053"
 branch_labels = None
 depends_on = None
 
