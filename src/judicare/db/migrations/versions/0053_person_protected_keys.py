@@ -33,37 +33,28 @@ down_revision = "0052"
 branch_labels = None
 depends_on = None
 
+# The postings a statement added (those of an entry with a status), and removed.
+_ADDED = """
+        INSERT INTO person_protected_keys (posting_id, key, scope, entry_id)
+        SELECT a.id, a.key, a.scope, a.entry_id FROM person_keys_added a
+        WHERE EXISTS (SELECT 1 FROM person_entries e
+                      WHERE e.id = a.entry_id AND e.status IS NOT NULL);"""
+_REMOVED = """
+        DELETE FROM person_protected_keys p USING person_keys_removed r
+        WHERE p.posting_id = r.id;"""
+
+
+def _function(name: str, body: str) -> str:
+    return (
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"    BEGIN{body}\n        RETURN NULL;\n    END $$"
+    )
+
+
 _POSTGRESQL = (
-    """
-    CREATE FUNCTION person_keys_protected_added() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO person_protected_keys (posting_id, key, scope, entry_id)
-        SELECT a.id, a.key, a.scope, a.entry_id FROM person_keys_added a
-        WHERE EXISTS (SELECT 1 FROM person_entries e
-                      WHERE e.id = a.entry_id AND e.status IS NOT NULL);
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE FUNCTION person_keys_protected_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        DELETE FROM person_protected_keys p USING person_keys_removed r
-        WHERE p.posting_id = r.id;
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE FUNCTION person_keys_protected_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        DELETE FROM person_protected_keys p USING person_keys_removed r
-        WHERE p.posting_id = r.id;
-        INSERT INTO person_protected_keys (posting_id, key, scope, entry_id)
-        SELECT a.id, a.key, a.scope, a.entry_id FROM person_keys_added a
-        WHERE EXISTS (SELECT 1 FROM person_entries e
-                      WHERE e.id = a.entry_id AND e.status IS NOT NULL);
-        RETURN NULL;
-    END $$
-    """,
+    _function("person_keys_protected_added", _ADDED),
+    _function("person_keys_protected_removed", _REMOVED),
+    _function("person_keys_protected_changed", _REMOVED + _ADDED),
     """
     CREATE FUNCTION person_entries_protected_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
