@@ -186,6 +186,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, int(len(ordered) * share) - 1)]
 
 
+def pool_pids(pool) -> list[int]:
+    """Every process of a `multiprocessing` pool, those that have run no task yet as well
+    (the ids its first tasks returned missed them, and their CPU went uncounted)."""
+    return sorted(process.pid for process in pool._pool)
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU of these processes so far (Linux `/proc`)."""
     return sum(process_cpu(pid) or 0.0 for pid in pids)
@@ -292,7 +298,8 @@ class ExchangeSide:
             args.queuers, _queuer_start,
             (sender.url, str(sender.home), receiver.node_id, args.bytes),
         )  # fmt: skip
-        self.queuer_pids = sorted(set(self.pool.map(_queue_transaction, [1] * 4 * args.queuers)))
+        self.pool.map(_queue_transaction, [1] * 4 * args.queuers)
+        self.queuer_pids = pool_pids(self.pool)
         self.expected += 4 * args.queuers
         self._count = {
             "receipts": select(func.count()).select_from(ReceiptRow),

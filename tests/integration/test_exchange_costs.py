@@ -86,3 +86,27 @@ def test_an_envelope_is_its_own_canonical_form():
     assert raw == canonical_bytes(outer)
     del header["note"]
     assert parse(sign_header(ring, header))[0] == header
+
+
+def test_a_transaction_queueing_ten_messages_reuses_its_converted_statements(pair, monkeypatch):
+    """PostgreSQL: the 10-row outbox INSERT of a transaction (over psycopg's default limit
+    of 50 parameters) is converted to PostgreSQL's placeholders once and kept, not converted
+    afresh each time; the rows queued are the same."""
+    a, _, _ = pair
+    if a.app.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's conversion of statements: PostgreSQL only")
+    from psycopg import _queries
+
+    _queue(a, 10)  # the first time: converted, and kept
+    converted_afresh: list = []
+    convert = _queries._query2pg_nocache
+    monkeypatch.setattr(
+        _queries, "_query2pg_nocache",
+        lambda *args: converted_afresh.append(args[0][:60]) or convert(*args),
+    )  # fmt: skip
+    _queue(a, 10)
+    assert converted_afresh == []
+    with a.app.unit_of_work() as uow:
+        rows = uow.session.execute(select(OutboxRow.message_id, OutboxRow.status)).all()
+    assert len(rows) == 20 and len({r.message_id for r in rows}) == 20
+    assert {r.status for r in rows} == {"pending"}

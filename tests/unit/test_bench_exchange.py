@@ -3,11 +3,13 @@ and the middle half) for the ratio, the rates and the CPU an envelope of each si
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from argparse import Namespace
 
 from rich.console import Console
 
-from bench.exchange import Round, report, spread
+from bench.exchange import Round, pool_pids, report, spread
 
 
 def test_spread_is_the_range_and_the_middle_half():
@@ -42,3 +44,13 @@ def test_report_prints_the_medians_with_the_rounds_spread():
     assert "sender 0.50 (0.50 to 0.50" in out and "receiver 0.80 (0.80 to 0.80" in out
     assert "queuers 1.00 (0.70 to 1.30;" in out
     assert "in PostgreSQL 0.65 (0.50 to 0.80;" in out
+
+
+def test_the_queuers_cpu_counts_every_process_of_the_pool():
+    """A pool's first tasks may all run in some of its processes: the CPU of the others,
+    which queue later, is counted too."""
+    with multiprocessing.get_context("fork").Pool(3) as pool:
+        ran = {pool.apply(os.getpid)}  # one task: one process of three
+        pids = pool_pids(pool)
+        assert len(pids) == 3 and len(set(pids)) == 3 and ran < set(pids)
+        assert all(os.path.exists(f"/proc/{pid}") for pid in pids)

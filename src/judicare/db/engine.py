@@ -84,8 +84,35 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
         connect_args=options,
     )  # fmt: skip
     _ping_when_idle(engine)
+    _convert_long_statements_once()
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
+
+
+# psycopg turns a statement's %(name)s placeholders into PostgreSQL's $n and keeps the result
+# (an LRU of 128 texts) only for statements of at most 50 parameters and 4 KB; SQLAlchemy
+# writes the rows a flush inserts together as one INSERT, so a transaction queueing 10
+# messages sent a 10-row outbox INSERT (and its audit entries') converted afresh every
+# time: about a tenth to a fifth of a queueing process's CPU (`bench.exchange_stages`,
+# 6 December 2026). These limits keep such statements; the LRU still bounds what is kept.
+_CACHED_STATEMENT_BYTES = 32 * 1024
+_CACHED_STATEMENT_PARAMETERS = 1000
+
+
+def _convert_long_statements_once() -> None:
+    """Let psycopg keep its conversion of statements up to `_CACHED_STATEMENT_BYTES` and
+    `_CACHED_STATEMENT_PARAMETERS` (never lowers a limit; a psycopg without these module
+    settings is left as it is). Only how the client converts the text: the statements sent,
+    their parameters and their results are the same."""
+    try:
+        from psycopg import _queries
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return
+    for name, value in (("MAX_CACHED_STATEMENT_LENGTH", _CACHED_STATEMENT_BYTES),
+                        ("MAX_CACHED_STATEMENT_PARAMS", _CACHED_STATEMENT_PARAMETERS)):  # fmt: skip
+        current = getattr(_queries, name, None)
+        if isinstance(current, int) and current < value:
+            setattr(_queries, name, value)
 
 
 def use_clock(engine: Engine, clock: Clock) -> None:
