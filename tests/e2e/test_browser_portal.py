@@ -145,13 +145,16 @@ def test_static_export_pages_pass_axe(static_page, path):
 def test_the_static_export_links_work_without_a_server_behind_it(static_page):
     static_page.goto("/index.html")
     static_page.get_by_role("link", name="Portail public en français").click()
+    static_page.wait_for_url("**/fr/index.html")
     static_page.get_by_role("link", name="Ljubljana–The Hague Convention").click()
-    assert static_page.url.endswith("/fr/instruments/lhc-2023.html")
+    # a click returns once the next page's address is committed, before the page is read:
+    # wait for its load before looking at what it holds
+    static_page.wait_for_url("**/fr/instruments/lhc-2023.html")
     assert static_page.locator("#n1").count() == 1
     static_page.get_by_role("link", name="Nederlands").click()
-    assert static_page.url.endswith("/nl/instruments/lhc-2023.html")
+    static_page.wait_for_url("**/nl/instruments/lhc-2023.html")
     static_page.get_by_role("link", name="Staten", exact=True).first.click()
-    assert static_page.url.endswith("/nl/states/index.html")
+    static_page.wait_for_url("**/nl/states/index.html")
 
 
 def test_the_live_form_shows_the_status_on_another_date(page):
