@@ -73,7 +73,7 @@ def test_point_2_reference_shown_and_found_and_basis_chosen_with_a_reason(page):
     form = page.locator("#legal-basis")
     form.get_by_label(re.compile("^Legal basis, among those resolved")).select_option("ced-2006")
     form.get_by_role("button", name="Record the legal basis").click()
-    assert page.locator("#basis-reason-error").is_visible()  # no reason, no change
+    page.locator("#basis-reason-error").wait_for()  # no reason, no change (drawn again)
     form = page.locator("#legal-basis")
     form.get_by_label(re.compile("^Reason for the choice")).fill(
         "The convention on enforced disappearance binds both states."

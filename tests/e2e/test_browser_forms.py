@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from playwright.sync_api import expect
+
 from tests.e2e import test_browser as base
 from tests.e2e.test_browser import serious_violations, shoot, sign_in, sign_out
 from tests.e2e.test_browser_casefile import browser  # noqa: F401  (keeps the screenshots)
@@ -62,8 +64,6 @@ def test_point_1_the_incoming_form_asks_for_the_extradition_contents(page):
     page.get_by_label("Provisional arrest is asked for").check()
     page.get_by_label(re.compile(r"^Why the matter is urgent")).fill("He may leave (fictional).")
     # A locator assertion, not wait_for_function: the page's CSP forbids evaluating strings.
-    from playwright.sync_api import expect
-
     expect(page.locator("#live-check")).not_to_contain_text("description of the person")
     assert "When and where the offences were committed" not in _missing(page)
     shoot(page, "forms-1-incoming-extradition")
@@ -151,7 +151,8 @@ def test_point_3_a_wizard_draft_saved_resumed_with_its_document_and_private(page
     page.get_by_label("Role").select_option("witness")
     page.get_by_label("Name in the original script").fill("Жанар Тестбаева")
     page.get_by_role("button", name="Next").last.click()
-    assert "Review" in page.locator("[aria-current=step]").inner_text()
+    # the step before also has a current step: wait until the next page names "Review"
+    expect(page.locator("[aria-current=step]")).to_contain_text("Review")
     warrant = tmp_path / "letter-of-request.pdf"
     warrant.write_bytes(b"%PDF-1.4 fictional letter of request")
     page.locator("#documents").set_input_files(str(warrant))
