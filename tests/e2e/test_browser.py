@@ -17,6 +17,7 @@ import itertools
 import os
 import re
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,6 @@ from judicare.files.store import MemoryFileStore
 from judicare.settings import Settings
 from judicare.web.i18n import Translator
 from tests.conftest import TODAY
-from tests.serving import free_port
 from tests.waiting import eventually
 
 CHROMIUM = Path(os.environ.get("JUDICARE_CHROMIUM", "/usr/bin/chromium"))
@@ -79,21 +79,34 @@ def browser():
 
 @contextmanager
 def serving(asgi_app) -> Iterator[str]:
-    """`asgi_app` served on a free loopback port, in a thread of this process; its URL."""
+    """`asgi_app` served on a free loopback port, in a thread of this process; its URL.
+
+    The port is bound here and the bound socket handed to the server: a port found free and
+    bound later by the server could be taken in between (by another test process of the run,
+    or by a client connection's own port), and the server thread would then end silently."""
     import uvicorn
 
-    port = free_port()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
     instance = uvicorn.Server(
         uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_level="warning")
     )
-    thread = threading.Thread(target=instance.run, daemon=True)
+    thread = threading.Thread(target=instance.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
-    eventually(lambda: instance.started, "the server starts", timeout=120, every=0.05)
+
+    def started() -> bool:
+        if not thread.is_alive():
+            raise AssertionError(f"the server on port {port} stopped before it started")
+        return instance.started
+
     try:
+        eventually(started, "the server starts", timeout=120, every=0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         instance.should_exit = True
         thread.join(timeout=10)
+        listener.close()
 
 
 @contextmanager
