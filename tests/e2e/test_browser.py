@@ -348,8 +348,10 @@ def test_keyboard_only_decision_on_a_candidate(page):
     reason = f"{first_row} input[name=reason]"
     tab_to(page, reason)
     page.keyboard.type("Same birth date and photograph (keyboard).")
-    page.keyboard.press("Enter")  # no choice made yet: refused, next to the radio buttons
-    page.wait_for_load_state()
+    # a key press, unlike a click, does not wait for the navigation it starts: a load state
+    # asked for at once is the old page's
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # no choice made yet: refused, next to the radio buttons
     error = page.locator(".candidate-form .field-error").first
     assert "Choose whether this is the same person" in error.inner_text()
     assert page.locator(reason).first.input_value() == "Same birth date and photograph (keyboard)."
