@@ -99,7 +99,10 @@ def test_the_evidence_section_reads_well_in_each_language(
     sign_in(page, "anna.officer")
     page.goto(f"/requests/{rid}")
     page.locator("#language-choice").select_option(lang)
-    page.locator(".language-form button[type=submit]").click()
+    # the next page's <html lang> is parsed long before its evidence section: wait for the
+    # page's load, not for its first element, before reading the section
+    with page.expect_navigation():
+        page.locator(".language-form button[type=submit]").click()
     page.wait_for_selector(f"html[lang='{lang}']")
     section = page.locator("section[aria-labelledby='evidence']")
     assert section.get_by_role("heading", name=heading).is_visible()
