@@ -172,6 +172,10 @@ def shoot(page, name: str) -> None:
 
 
 def serious_violations(page) -> list[dict]:
+    # A click returns once the next page's address is committed, and a test then often waits
+    # only for an element near its top: axe must see the whole page, not the part parsed so
+    # far (a label whose field is not parsed yet is a violation). At once if already loaded.
+    page.wait_for_load_state()
     # evaluated by the driver, not added as an inline <script>: the pages' policy refuses those
     page.evaluate(AXE.read_text(encoding="utf-8"))
     found = page.evaluate(
