@@ -160,7 +160,8 @@ def test_point_3_a_wizard_draft_saved_resumed_with_its_document_and_private(page
     page.get_by_label(re.compile(r"^Summary of the facts")).wait_for()
     page.get_by_role("button", name="Review and register").click()
     held = page.locator("ul.held-documents")
-    assert "letter-of-request.pdf" in held.inner_text()  # kept across the change of step
+    # the list may be parsed before its items: wait for the item, not only for the list
+    expect(held).to_contain_text("letter-of-request.pdf")  # kept across the change of step
     assert "1 document" in _missing(page) or "letter-of-request.pdf" in held.inner_text()
     shoot(page, "forms-3-review-kept-document")
     assert not serious_violations(page)
