@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e import test_browser as base
 from tests.e2e.test_browser import (
@@ -164,7 +165,9 @@ def test_point_10_errors_name_their_fields_and_hide_the_fault(page, monkeypatch)
     ):
         assert line in summary, summary
     page.locator("#error-summary a", has_text="Summary of the facts").click()
-    assert page.evaluate("document.activeElement.id") == "facts_summary"
+    # the browser moves the focus to a link's target when it scrolls to it, which may come
+    # after the click has returned: wait for the focus rather than read it at once
+    expect(page.locator("#facts_summary")).to_be_focused()
     shoot(page, "officer-a-error-summary")
     assert not serious_violations(page)
 
