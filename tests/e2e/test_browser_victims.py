@@ -138,7 +138,8 @@ def test_competing_requests_and_the_obligations_dashboard(page):
     assert serious_violations(page) == []
     shoot(page, "issue20-obligations")
     page.get_by_label("Language").select_option("fr")
-    page.get_by_role("button", name="Change").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change").click()
     page.get_by_role("heading", name="Obligations de poursuivre").wait_for()
     assert serious_violations(page) == []
     _in_language(page, "en", "Obligations to prosecute")  # the user's language as before
@@ -173,7 +174,9 @@ def test_the_requesting_state_is_informed_of_the_result_with_four_eyes(page):
     page.goto("/obligations")
     told = "The court of assizes of Brussels acquitted the person (browser test)."
     row.get_by_label("What the requesting state is told of the result").fill(told)
-    row.get_by_role("button", name="Draft the information").click()
+    # the row is read below: wait for the whole next page, not only for its message at the top
+    with page.expect_navigation():
+        row.get_by_role("button", name="Draft the information").click()
     page.get_by_text("The information awaits a second person's approval.").first.wait_for()
     assert row.get_by_role("button", name="Approve and send").count() == 0  # not her own
     assert "a second person allowed to approve decisions (a supervisor)" in row.inner_text()
@@ -205,7 +208,8 @@ def test_the_requesting_state_is_informed_of_the_result_with_four_eyes(page):
     row.get_by_text("The notice was produced: mark it sent once sent.").wait_for()
     row.get_by_label("Sent on").fill(TODAY.isoformat())
     row.get_by_label("How it was sent").fill("by diplomatic post")
-    row.get_by_role("button", name="Mark the notice sent").click()
+    with page.expect_navigation():  # the board is counted below, all of it
+        row.get_by_role("button", name="Mark the notice sent").click()
     page.get_by_text("The notice was marked sent.").wait_for()
     assert page.locator(f"a[href='/requests/{request['id']}']").count() == 0  # off the board
     informed = page.request.get(f"/api/v1/requests/{request['id']}/obligations",
