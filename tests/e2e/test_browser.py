@@ -44,6 +44,10 @@ FRENCH = Translator("fr")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+# A locator assertion (`expect`) waits 5 s by default, a third of what the tabs give every
+# other wait (`set_default_timeout(15_000)` below): an assertion waiting for the live panel's
+# answer needs the same patience on a loaded machine. It still ends as soon as it holds.
+playwright_api.expect.set_options(timeout=15_000)
 
 if not (CHROMIUM.exists() and AXE.exists()):
     why = f"needs {CHROMIUM} (apt-get install chromium) and {AXE} (scripts/test installs it)"
