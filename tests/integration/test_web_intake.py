@@ -11,6 +11,7 @@ import pytest
 
 from judicare.web import registers
 from tests.integration.web_support import WebUser, incoming_form, wait_for_job
+from tests.waiting import PATIENCE
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -200,7 +201,10 @@ class Gate:
             def checked(done: int, total: int) -> None:
                 report(done, total)
                 if done < total:
-                    assert self.open.acquire(timeout=20), "the test never let the check go on"
+                    # the bound of the test's own wait for the page (`wait_for_job`): on a
+                    # loaded machine the test may take more than 20 s to see the page and
+                    # let the check go on
+                    assert self.open.acquire(timeout=PATIENCE), "the test never let the check go on"
 
             return checked
 
