@@ -88,6 +88,20 @@ class DatabaseNotReady(JudicareError):
     http_status = 503
 
 
+class DatabaseUnavailable(JudicareError):
+    """The database could not answer now: down, out of connections, locked or busy, or a
+    transaction it asks to run again. Nothing to fix in the request: send it again later (a
+    create sent again with the same Idempotency-Key is made once)."""
+
+    code = "database_unavailable"
+    exit_code = 5
+    http_status = 503
+
+    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after_seconds)}
+
+
 class Conflict(JudicareError):
     """The resource changed or exists already (stale version, idempotency key reused)."""
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from judicare.errors import JudicareError
+from judicare.errors import DatabaseUnavailable, JudicareError
 
 log = logging.getLogger("judicare.api")
 
@@ -20,6 +23,38 @@ def error_body(code: str, message: str, details=None) -> dict:
     if details is not None:
         body["details"] = details
     return {"error": body}
+
+
+# SQLSTATE classes that say "not now" rather than "never": connection exception (08),
+# transaction rollback such as a serialization failure or deadlock (40), insufficient
+# resources such as too many connections (53), operator intervention such as a shutdown or a
+# statement cancelled by its timeout (57). PostgreSQL's documentation, Appendix A.
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57")
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def database_unavailable(exc: Exception) -> DatabaseUnavailable | None:
+    """The answer to give when `exc` says the database cannot answer *now* (the same call
+    may succeed later), else None: a fault in the call itself stays a fault (500)."""
+    if isinstance(exc, sa_exc.TimeoutError):  # every pooled connection in use, none freed
+        why = "every connection to the database is in use"
+    elif isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        why = "the connection to the database was lost"
+    elif isinstance(exc, sa_exc.DBAPIError) and isinstance(exc.orig, psycopg.OperationalError):
+        state = exc.orig.sqlstate
+        if state is not None and state[:2] not in _TRANSIENT_SQLSTATE_CLASSES:
+            return None
+        why = "the database could not answer" + (f" (SQLSTATE {state})" if state else "")
+    elif isinstance(exc, sa_exc.DBAPIError) and isinstance(exc.orig, sqlite3.OperationalError):
+        if not any(busy in str(exc.orig) for busy in _SQLITE_BUSY):
+            return None
+        why = "the database is locked by another writer"
+    else:
+        return None
+    return DatabaseUnavailable(
+        f"{why}: nothing to change in the request; send it again in a moment (a create sent "
+        "again with the same Idempotency-Key is made once)"
+    )
 
 
 def install(api: FastAPI) -> None:
@@ -60,6 +95,20 @@ def install(api: FastAPI) -> None:
             error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
             status_code=exc.status_code,
         )
+
+    async def _database(request: Request, exc: Exception):
+        """503 with Retry-After when the database cannot answer now, through whichever
+        handler answers Judicare's errors when the call is made (the pages install their
+        own); any other database error is a fault, answered as one."""
+        unavailable = database_unavailable(exc)
+        if unavailable is None:
+            return await api.exception_handlers[Exception](request, exc)
+        # the kind of failure only: a driver's message may quote the statement's values
+        log.warning("database unavailable: %s", unavailable.message.split(":", 1)[0])
+        return await api.exception_handlers[JudicareError](request, unavailable)
+
+    for database_error in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        api.add_exception_handler(database_error, _database)
 
     @api.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError):

@@ -34,6 +34,7 @@ ERROR_TITLES = {
     "form_rejected": N_("The form has expired. Reload the page and send it again."),
     "method_not_allowed": N_("This page cannot be used that way."),
     "database_not_ready": N_("The database is not ready."),
+    "database_unavailable": N_("The database cannot answer at this moment: try again in a moment."),
     "internal_error": N_(
         "Something went wrong on our side. It has been recorded; try again, or tell your "
         "administrator the time it happened."
